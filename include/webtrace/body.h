@@ -1,0 +1,26 @@
+/* body: where the response body goes: discarded (a terminal gets a
+ * summary), stdout, or a file written under a temporary name and renamed
+ * only when the transfer succeeded, so a failed fetch leaves nothing. */
+#ifndef WEBTRACE_BODY_H
+#define WEBTRACE_BODY_H
+
+#include <stddef.h>
+
+enum wt_body_mode { WT_BODY_DISCARD, WT_BODY_STDOUT, WT_BODY_FILE };
+
+struct wt_body_sink;
+
+/* Nothing is created until the first write. Returns NULL on ENOMEM. */
+struct wt_body_sink *wt_body_sink_new(enum wt_body_mode mode, const char *path);
+/* Returns 0, or -1 with a terminal-safe sentence in err (exit code 23). */
+int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
+                       char *err, size_t errlen);
+/* Makes the body final (for a file: creates it even when empty, then
+ * renames). Returns 0 or -1 with err. */
+int wt_body_sink_commit(struct wt_body_sink *s, char *err, size_t errlen);
+/* Removes any temporary file and releases s. NULL is a no-op. */
+void wt_body_sink_free(struct wt_body_sink *s);
+/* "stdout", "discarded", or the file name. */
+const char *wt_body_sink_describe(const struct wt_body_sink *s);
+
+#endif

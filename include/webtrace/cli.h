@@ -1,0 +1,63 @@
+/* cli: turn argv into one immutable options struct. Parsing only: it opens
+ * no files and touches no network; errors are reported as text plus the
+ * exit code, never printed here. */
+#ifndef WEBTRACE_CLI_H
+#define WEBTRACE_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WT_MAX_DNS_SERVERS 8
+#define WT_MAX_URLS 1024
+
+enum wt_color_mode { WT_COLOR_AUTO, WT_COLOR_NEVER };
+
+enum wt_cli_action {
+    WT_ACTION_TRACE,   /* trace the URLs */
+    WT_ACTION_HELP,    /* print usage on stdout, exit 0 */
+    WT_ACTION_VERSION  /* print version on stdout, exit 0 */
+};
+
+struct wt_dns_server {
+    char addr[64];    /* numeric IPv4 or IPv6 (no brackets) */
+    uint16_t port;    /* 53 unless given */
+};
+
+struct wt_options {
+    enum wt_cli_action action;
+    int silent;                   /* -s: no narration (errors still shown) */
+    int verbose;                  /* -v: every header sent and received */
+    enum wt_color_mode color;     /* --no-color (NO_COLOR is applied by main) */
+    const char *output;           /* -o FILE, "-" for stdout, NULL: auto */
+    const char *url_file;         /* -i FILE or "-": URLs one per line */
+    int ip_family;                /* 0, 4 (-4) or 6 (-6) */
+    long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
+    long max_time_ms;             /* -m/--max-time SECONDS; 0 = none */
+    long dns_timeout_ms;          /* --dns-timeout SECONDS; default 5000 */
+    size_t n_dns_servers;         /* --dns-server ADDR[:PORT], repeatable */
+    struct wt_dns_server dns_servers[WT_MAX_DNS_SERVERS];
+    size_t n_urls;
+    const char *urls[WT_MAX_URLS];  /* point into argv */
+};
+
+#define WT_DEFAULT_DNS_TIMEOUT_MS 5000
+
+/* Parses argv. Returns 0 on success; otherwise returns the exit code to use
+ * (2, as curl does for a bad option or argument) and writes one sentence
+ * into err. getopt state is reset so the function can be called repeatedly
+ * (unit tests do). */
+int wt_cli_parse(int argc, char **argv, struct wt_options *out,
+                 char *err, size_t errlen);
+
+/* Parses "1.5" (seconds, up to millisecond precision) into milliseconds.
+ * Returns 0 or -1 for anything that is not a non-negative finite number
+ * below 2^31 ms. */
+int wt_cli_parse_seconds(const char *text, long *out_ms);
+
+/* Parses "127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353". */
+int wt_cli_parse_dns_server(const char *text, struct wt_dns_server *out);
+
+/* The --help text (also lists the exit codes). */
+extern const char wt_cli_usage[];
+
+#endif

@@ -1,0 +1,26 @@
+/* escape: the only way bytes that came from the network (DNS names, reason
+ * phrases, headers, certificate fields) reach a terminal or a JSON document.
+ * Pure functions over (pointer, length); they never fail, they truncate. */
+#ifndef WEBTRACE_ESCAPE_H
+#define WEBTRACE_ESCAPE_H
+
+#include <stddef.h>
+
+/* Terminal-safe text: printable ASCII and valid UTF-8 (excluding C1 controls
+ * U+0080..U+009F) pass through; every other byte (C0 controls, DEL, ESC,
+ * 0x9b CSI, bytes of invalid or overlong UTF-8, surrogates) becomes \xHH, and
+ * a backslash becomes \\. Writes at most outlen-1 bytes plus NUL, never
+ * splitting an escape or a UTF-8 sequence; returns the length written. */
+size_t wt_escape_term(const char *in, size_t inlen, char *out, size_t outlen);
+
+/* JSON string body (no surrounding quotes): ", \ and C0 controls escaped per
+ * RFC 8259 (\n \r \t \b \f or \u00XX), DEL and C1 as \u00XX, valid UTF-8
+ * copied, each invalid byte replaced by U+FFFD. Same truncation contract as
+ * wt_escape_term. */
+size_t wt_escape_json(const char *in, size_t inlen, char *out, size_t outlen);
+
+/* Worst-case output size (including the NUL) for inlen input bytes. */
+#define WT_ESCAPE_TERM_MAX(inlen) ((inlen) * 4 + 1)
+#define WT_ESCAPE_JSON_MAX(inlen) ((inlen) * 6 + 1)
+
+#endif

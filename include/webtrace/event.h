@@ -1,0 +1,231 @@
+/* event: the one vocabulary between mechanics and renderers. dns, tcp and
+ * http fill a struct wt_event and hand it to the trace; renderers turn the
+ * same events into text (and later NDJSON, HAR, write-out). Nothing here
+ * prints. Strings in events are raw network bytes with explicit lengths
+ * where they came from the network: renderers escape them. */
+#ifndef WEBTRACE_EVENT_H
+#define WEBTRACE_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum wt_phase {
+    WT_PHASE_URL,
+    WT_PHASE_DNS,
+    WT_PHASE_CONNECT,
+    WT_PHASE_SEND,
+    WT_PHASE_WAIT,
+    WT_PHASE_RECEIVE,
+    WT_PHASE_CLOSE,
+    WT_PHASE_DONE,
+    WT_PHASE_FAILED
+};
+
+enum wt_event_kind {
+    WT_EV_URL,              /* the parsed URL */
+    WT_EV_DNS_START,        /* resolver and what is asked */
+    WT_EV_DNS_LITERAL,      /* IP literal: no lookup */
+    WT_EV_DNS_QUERY,        /* a DNS query left the machine */
+    WT_EV_DNS_REPLY,        /* a DNS reply arrived */
+    WT_EV_DNS_RECORD,       /* one answer record (CNAME, A, AAAA) of a reply */
+    WT_EV_DNS_TCP_RETRY,    /* truncated reply: c-ares retries over TCP */
+    WT_EV_DNS_DONE,         /* lookup finished with addresses */
+    WT_EV_TCP_ATTEMPT,      /* connect() started to one address */
+    WT_EV_TCP_FAILED,       /* that attempt failed */
+    WT_EV_TCP_ESTABLISHED,  /* handshake complete */
+    WT_EV_HTTP_REQUEST,     /* request written */
+    WT_EV_HTTP_STATUS,      /* status line of a response */
+    WT_EV_HTTP_HEADER,      /* one response header (after unfolding) */
+    WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
+    WT_EV_HTTP_BODY_DONE,   /* body complete */
+    WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
+    WT_EV_SUMMARY,          /* timings of the whole trace */
+    WT_EV_ERROR             /* the trace failed: step, exit code, words */
+};
+
+#define WT_ADDR_STRLEN 46  /* INET6_ADDRSTRLEN */
+
+struct wt_endpoint {
+    char addr[WT_ADDR_STRLEN];
+    uint16_t port;
+    int family;  /* AF_INET / AF_INET6 */
+};
+
+enum wt_dns_source {
+    WT_DNS_FROM_SERVER,   /* answered over the network */
+    WT_DNS_FROM_HOSTS     /* answered from the hosts file, no traffic */
+};
+
+enum wt_body_framing {
+    WT_FRAMING_NONE,            /* no body by definition (HEAD, 1xx, 204, 304) */
+    WT_FRAMING_CONTENT_LENGTH,
+    WT_FRAMING_CHUNKED,
+    WT_FRAMING_UNTIL_CLOSE
+};
+
+/* Kernel TCP states (values of tcpi_state / idiag_state). */
+enum wt_tcp_state {
+    WT_TCP_UNKNOWN = 0,
+    WT_TCP_ESTABLISHED = 1,
+    WT_TCP_SYN_SENT,
+    WT_TCP_SYN_RECV,
+    WT_TCP_FIN_WAIT1,
+    WT_TCP_FIN_WAIT2,
+    WT_TCP_TIME_WAIT,
+    WT_TCP_CLOSE,
+    WT_TCP_CLOSE_WAIT,
+    WT_TCP_LAST_ACK,
+    WT_TCP_LISTEN,
+    WT_TCP_CLOSING
+};
+
+#define WT_TEARDOWN_MAX_STATES 6
+
+struct wt_event {
+    enum wt_event_kind kind;
+    enum wt_phase phase;
+    size_t url_index;     /* which input URL (0-based) */
+    int64_t t_us;         /* microseconds since this trace started */
+    union {
+        struct {
+            const char *input;       /* as typed */
+            const char *normalized;
+            const char *host;
+            int host_kind;           /* enum wt_host_kind */
+            uint16_t port;
+            int port_class;          /* enum wt_port_class */
+            int scheme;              /* enum wt_scheme */
+            const char *target;
+        } url;
+        struct {
+            const char *name;
+            size_t n_servers;
+            const struct wt_endpoint *servers;
+            int servers_from_cli;    /* --dns-server given, else resolv.conf */
+            int family;              /* AF_UNSPEC / AF_INET / AF_INET6 */
+        } dns_start;
+        struct {
+            const char *literal;
+            int family;
+        } dns_literal;
+        struct {
+            struct wt_endpoint server;
+            struct wt_endpoint local;
+            int tcp;                 /* transport: 0 UDP, 1 TCP */
+            uint16_t id;
+            uint16_t qtype;
+            const char *qname;       /* decoded from the packet (escaped form) */
+            size_t bytes;
+        } dns_query;
+        struct {
+            struct wt_endpoint server;
+            int tcp;
+            uint16_t id;
+            uint16_t qtype;
+            const char *qname;
+            int rcode;
+            int truncated;
+            int authoritative;
+            unsigned ancount;
+            size_t bytes;
+            int64_t rtt_us;          /* -1 when the query was not seen */
+        } dns_reply;
+        struct {
+            const char *name;        /* owner (escaped presentation form) */
+            uint16_t type;
+            uint32_t ttl;
+            const char *data;        /* target name or address text */
+        } dns_record;
+        struct {
+            struct wt_endpoint server;
+        } dns_tcp_retry;
+        struct {
+            const char *name;
+            enum wt_dns_source source;
+            size_t n_addresses;
+            const struct wt_endpoint *addresses;  /* port 0 */
+            int64_t elapsed_us;
+        } dns_done;
+        struct {
+            struct wt_endpoint remote;
+            size_t attempt;          /* 1-based */
+            size_t of;
+        } tcp_attempt;
+        struct {
+            struct wt_endpoint remote;
+            int err;                 /* errno, or ETIMEDOUT for our deadline */
+            int64_t elapsed_us;
+        } tcp_failed;
+        struct {
+            struct wt_endpoint local;
+            struct wt_endpoint remote;
+            int64_t elapsed_us;
+            int state;               /* enum wt_tcp_state from TCP_INFO */
+            uint32_t rtt_us, rttvar_us, snd_mss, rcv_mss, snd_cwnd;
+            int have_info;
+        } tcp_established;
+        struct {
+            const char *method;
+            const char *target;
+            const char *host_header;
+            size_t n_headers;
+            size_t bytes;
+            const char *raw;         /* the whole request (for -v) */
+        } http_request;
+        struct {
+            int version_major, version_minor;
+            int status;
+            const char *reason;      /* raw bytes */
+            size_t reason_len;
+            int64_t wait_us;         /* request sent -> first byte */
+        } http_status;
+        struct {
+            const char *name;
+            size_t name_len;
+            const char *value;
+            size_t value_len;
+            int folded;              /* an obs-fold was unfolded in it */
+        } http_header;
+        struct {
+            size_t n_headers;
+            size_t header_bytes;
+            enum wt_body_framing framing;
+            int64_t content_length;  /* -1 when absent */
+            int keep_alive;
+        } http_headers_done;
+        struct {
+            uint64_t bytes;          /* body bytes after de-chunking */
+            enum wt_body_framing framing;
+            int64_t elapsed_us;      /* first byte -> body complete */
+            const char *sink;        /* "stdout", "discarded", or the file name */
+        } http_body_done;
+        struct {
+            int we_closed_first;
+            size_t n_states;
+            enum wt_tcp_state states[WT_TEARDOWN_MAX_STATES]; /* as observed, in order */
+            int peer_closed;         /* the peer's FIN was seen */
+            int64_t time_wait_ms;    /* remaining TIME_WAIT timer, -1 unknown */
+            int time_wait_is_ours;   /* TIME_WAIT on our side (else the server's) */
+            int64_t elapsed_us;
+        } tcp_teardown;
+        struct {
+            int64_t dns_us, connect_us, wait_us, transfer_us, total_us; /* -1: not reached */
+            int64_t teardown_us;
+        } summary;
+        struct {
+            const char *step;        /* "url", "dns", "tcp", "http", "output" */
+            int exit_code;
+            const char *message;     /* already safe text (escaped by the mechanic) */
+        } error;
+    } u;
+};
+
+struct wt_event_sink {
+    void (*emit)(void *ctx, const struct wt_event *ev);
+    void *ctx;
+};
+
+const char *wt_tcp_state_name(enum wt_tcp_state state);
+const char *wt_phase_name(enum wt_phase phase);
+
+#endif

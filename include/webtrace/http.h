@@ -1,0 +1,69 @@
+/* http: HTTP/1.1 on the wire. Builds the request and reads the response
+ * with llhttp, guarding the header section ourselves (size and count caps,
+ * obs-fold unfolded to spaces, bare CR rejected) so nothing a server sends
+ * can move the message framing. Pure: no sockets, no printing; the caller
+ * feeds bytes and gets callbacks. */
+#ifndef WEBTRACE_HTTP_H
+#define WEBTRACE_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "webtrace/event.h"
+#include "webtrace/url.h"
+
+#define WT_HTTP_MAX_HEADER_BYTES (100 * 1024) /* one header section, as curl */
+#define WT_HTTP_MAX_HEADERS 1000              /* header lines per section */
+#define WT_HTTP_MAX_FOLDS 64                  /* obs-folds remembered per section */
+
+struct wt_http_request {
+    char *text;        /* the whole request, heap */
+    size_t len;
+    size_t n_headers;
+    char host_header[WT_HOST_MAX_LEN + 16];
+    const char *method;
+};
+
+/* Builds "METHOD target HTTP/1.1" with Host, User-Agent, Accept. Returns
+ * 0 or -1 (ENOMEM). */
+int wt_http_request_build(const struct wt_url *url, const char *method,
+                          const char *user_agent, struct wt_http_request *out);
+void wt_http_request_clear(struct wt_http_request *req);
+
+struct wt_http_callbacks {
+    void (*on_status)(void *ctx, int major, int minor, int status,
+                      const char *reason, size_t reason_len);
+    void (*on_header)(void *ctx, const char *name, size_t name_len,
+                      const char *value, size_t value_len, int folded);
+    void (*on_headers_done)(void *ctx, int status, enum wt_body_framing framing,
+                            int64_t content_length, int keep_alive,
+                            size_t n_headers, size_t header_bytes);
+    /* Returns 0, or an exit code (e.g. 23) to abort the read. */
+    int (*on_body)(void *ctx, const char *data, size_t len);
+};
+
+enum wt_http_read {
+    WT_HTTP_NEED_MORE = 0,  /* feed more bytes */
+    WT_HTTP_COMPLETE = 1,   /* the final response is complete */
+    WT_HTTP_FAILED = -1     /* see wt_http_reader_exit_code / _error */
+};
+
+struct wt_http_reader;
+
+struct wt_http_reader *wt_http_reader_new(const struct wt_http_callbacks *cb, void *ctx,
+                                          int head_request);
+void wt_http_reader_free(struct wt_http_reader *r);
+
+enum wt_http_read wt_http_reader_feed(struct wt_http_reader *r, const char *data, size_t len);
+/* The peer closed: completes a close-delimited body or reports what is
+ * missing (52 nothing received, 18 body shorter than announced, 8 headers cut). */
+enum wt_http_read wt_http_reader_eof(struct wt_http_reader *r);
+
+int wt_http_reader_exit_code(const struct wt_http_reader *r);
+const char *wt_http_reader_error(const struct wt_http_reader *r);
+uint64_t wt_http_reader_body_bytes(const struct wt_http_reader *r);
+uint64_t wt_http_reader_bytes_fed(const struct wt_http_reader *r);
+enum wt_body_framing wt_http_reader_framing(const struct wt_http_reader *r);
+/* The peer allows the connection to stay open after this response. */
+int wt_http_reader_keep_alive(const struct wt_http_reader *r);
+
+#endif

@@ -1,0 +1,58 @@
+/* url: parse and normalise what the user typed (URL, bare host, host:port)
+ * into scheme, host, port and request target. Pure: no DNS, no sockets; it
+ * rejects bad input before any network activity. */
+#ifndef WEBTRACE_URL_H
+#define WEBTRACE_URL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WT_URL_MAX_LEN 8192   /* whole input, bytes */
+#define WT_HOST_MAX_LEN 253   /* RFC 1035 name length, without the final dot */
+#define WT_LABEL_MAX_LEN 63   /* RFC 1035 label length */
+
+enum wt_scheme { WT_SCHEME_HTTP, WT_SCHEME_HTTPS };
+
+enum wt_host_kind {
+    WT_HOST_NAME, /* needs a DNS lookup */
+    WT_HOST_IPV4, /* dotted-quad literal */
+    WT_HOST_IPV6  /* bracketed literal in the URL, stored without brackets */
+};
+
+enum wt_port_class {
+    WT_PORT_WELL_KNOWN, /* 0-1023 */
+    WT_PORT_REGISTERED, /* 1024-49151 (IANA "user ports") */
+    WT_PORT_DYNAMIC     /* 49152-65535 (IANA dynamic/private, "ephemeral") */
+};
+
+struct wt_url {
+    enum wt_scheme scheme;
+    enum wt_host_kind host_kind;
+    char host[WT_HOST_MAX_LEN + 2];  /* lower-cased name or literal, no brackets */
+    uint16_t port;
+    int port_explicit;               /* port given in the input */
+    char *target;                    /* origin-form request target: "/path?query", heap */
+    char *normalized;                /* "http://host[:port]/path?query", heap */
+};
+
+enum wt_url_status {
+    WT_URL_OK = 0,
+    WT_URL_BAD = -1,                 /* malformed: curl exit 3 */
+    WT_URL_UNSUPPORTED_SCHEME = -2   /* curl exit 1 */
+};
+
+/* Parses input into *out (which the caller later releases with
+ * wt_url_clear). On failure writes one human sentence into err
+ * (NUL-terminated, truncated to errlen) and leaves *out cleared. */
+enum wt_url_status wt_url_parse(const char *input, struct wt_url *out,
+                                char *err, size_t errlen);
+void wt_url_clear(struct wt_url *url);
+
+/* "https" / "http" */
+const char *wt_scheme_name(enum wt_scheme scheme);
+uint16_t wt_scheme_default_port(enum wt_scheme scheme);
+enum wt_port_class wt_port_classify(uint16_t port);
+/* "well-known", "registered", "ephemeral" */
+const char *wt_port_class_name(enum wt_port_class cls);
+
+#endif

@@ -1,0 +1,433 @@
+#include "webtrace/cli.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "webtrace/exitcode.h"
+
+/* The help text spells these numbers out; change it with them. */
+_Static_assert(WT_DEFAULT_DNS_TIMEOUT_MS == 5000, "update --dns-timeout in wt_cli_usage");
+_Static_assert(WT_MAX_DNS_SERVERS == 8, "update --dns-server in wt_cli_usage");
+_Static_assert(WT_MAX_URLS == 1024, "update the URL limit in wt_cli_usage");
+
+/* Seconds are capped so milliseconds fit a 32-bit int (poll's timeout). */
+#define MAX_MS 2147483647L
+#define QUOTE_MAX 40
+
+const char wt_cli_usage[] =
+    "Usage: webtrace [options] <url|host> [<url|host> ...]\n"
+    "       webtrace [options] -i FILE|-\n"
+    "\n"
+    "Fetch each URL and narrate every step on stderr: DNS lookup, TCP handshake,\n"
+    "TLS, HTTP request and response, connection teardown. The body goes to\n"
+    "stdout (when it is not a terminal) or to -o FILE.\n"
+    "A bare host means http://host/; host:port and [IPv6]:port work too.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help                 show this help and exit\n"
+    "  -V, --version              show the version and exit\n"
+    "  -s, --silent               no narration (errors are still shown)\n"
+    "  -v, --verbose              also show every header sent and received\n"
+    "      --no-color             no colours in the narration (so does NO_COLOR=1)\n"
+    "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
+    "  -i, --input FILE           read URLs from FILE, one per line (\"-\" for stdin)\n"
+    "  -4, --ipv4                 resolve and connect over IPv4 only\n"
+    "  -6, --ipv6                 resolve and connect over IPv6 only\n"
+    "      --connect-timeout SECONDS\n"
+    "                             give up on a connection not set up in SECONDS\n"
+    "  -m, --max-time SECONDS     give up on a whole transfer after SECONDS\n"
+    "      --dns-timeout SECONDS  give up on a DNS lookup after SECONDS (default 5)\n"
+    "      --dns-server ADDR[:PORT]\n"
+    "                             ask this DNS server, not resolv.conf's (up to 8\n"
+    "                             times); IPv6 with a port is written [ADDR]:PORT\n"
+    "\n"
+    "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
+    "off. At most 1024 URLs on the command line; use -i for more.\n"
+    "\n"
+    "Exit codes (the same numbers curl uses):\n"
+    "    0  success\n"
+    "    1  unsupported protocol\n"
+    "    2  bad option or argument (failed to initialize)\n"
+    "    3  URL malformed\n"
+    "    6  couldn't resolve host\n"
+    "    7  couldn't connect to server\n"
+    "    8  weird server reply\n"
+    "   18  partial file (transfer ended early)\n"
+    "   23  write error\n"
+    "   26  read error\n"
+    "   28  operation timed out\n"
+    "   52  server returned nothing (no headers, no data)\n"
+    "   56  failure receiving network data\n"
+    "  100  too large (a size limit was exceeded)\n";
+
+enum {
+    OPT_NO_COLOR = 256,
+    OPT_CONNECT_TIMEOUT,
+    OPT_DNS_TIMEOUT,
+    OPT_DNS_SERVER,
+};
+
+static const char short_options[] = ":hVsvo:i:46m:";
+
+static const struct option long_options[] = {
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { "silent", no_argument, NULL, 's' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "no-color", no_argument, NULL, OPT_NO_COLOR },
+    { "output", required_argument, NULL, 'o' },
+    { "input", required_argument, NULL, 'i' },
+    { "ipv4", no_argument, NULL, '4' },
+    { "ipv6", no_argument, NULL, '6' },
+    { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+    { "max-time", required_argument, NULL, 'm' },
+    { "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
+    { "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+    { NULL, 0, NULL, 0 },
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* argv is user input headed for a terminal: non-printable bytes become '?'
+ * and long arguments are cut. */
+static const char *quote(char *buf, size_t buflen, const char *text, size_t len)
+{
+    size_t max = buflen - 1;
+    size_t n = 0;
+    int cut = len > max;
+    if (cut)
+        max -= 3;
+    for (; n < len && n < max; n++) {
+        unsigned char c = (unsigned char)text[n];
+        buf[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    if (cut) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static const struct option *find_option(int val)
+{
+    for (const struct option *o = long_options; o->name; o++)
+        if (o->val == val)
+            return o;
+    return NULL;
+}
+
+/* "-o/--output" or "--dns-server", as the user could have typed it. */
+static const char *option_label(int val, char *buf, size_t buflen)
+{
+    const struct option *o = find_option(val);
+    if (!o)
+        snprintf(buf, buflen, "-%c", val);
+    else if (val < 256)
+        snprintf(buf, buflen, "-%c/--%s", val, o->name);
+    else
+        snprintf(buf, buflen, "--%s", o->name);
+    return buf;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+int wt_cli_parse_seconds(const char *text, long *out_ms)
+{
+    if (!text)
+        return -1;
+    /* Our own decimal reader: strtod would also take "inf", "0x1p3",
+     * leading blanks and exponents, none of which a timeout needs. */
+    const char *p = text;
+    long long ms = 0;
+    int digits = 0, any_nonzero = 0;
+    for (; is_digit(*p); p++, digits++) {
+        ms = ms * 10 + (*p - '0');
+        any_nonzero |= *p != '0';
+        if (ms > MAX_MS / 1000 + 1)
+            return -1;
+    }
+    ms *= 1000;
+    if (*p == '.') {
+        long long scale = 100;
+        for (p++; is_digit(*p); p++, digits++) {
+            int d = *p - '0';
+            any_nonzero |= d != 0;
+            if (scale > 0)
+                ms += d * scale;
+            else if (scale == 0 && d >= 5)
+                ms++;
+            scale = scale > 0 ? scale / 10 : -1;
+        }
+    }
+    if (digits == 0 || *p != '\0')
+        return -1;
+    /* A tiny positive value must not become 0, which means "no limit". */
+    if (ms == 0 && any_nonzero)
+        ms = 1;
+    if (ms > MAX_MS)
+        return -1;
+    *out_ms = (long)ms;
+    return 0;
+}
+
+static int parse_port(const char *text, uint16_t *port)
+{
+    size_t len = strlen(text);
+    if (len == 0 || len > 5)
+        return -1;
+    long value = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!is_digit(text[i]))
+            return -1;
+        value = value * 10 + (text[i] - '0');
+    }
+    if (value < 1 || value > 65535)
+        return -1;
+    *port = (uint16_t)value;
+    return 0;
+}
+
+int wt_cli_parse_dns_server(const char *text, struct wt_dns_server *out)
+{
+    char addr_text[64];
+    const char *port_text = NULL;
+    size_t addr_len;
+    int family;
+
+    if (!text || !*text)
+        return -1;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close)
+            return -1;
+        addr_len = (size_t)(close - text) - 1;
+        if (close[1] == ':')
+            port_text = close + 2;
+        else if (close[1] != '\0')
+            return -1;
+        text++;
+        family = AF_INET6;
+    } else {
+        const char *colon = strchr(text, ':');
+        if (colon && strchr(colon + 1, ':')) {
+            /* Two or more colons: a bare IPv6 address, which cannot carry a port. */
+            addr_len = strlen(text);
+            family = AF_INET6;
+        } else {
+            addr_len = colon ? (size_t)(colon - text) : strlen(text);
+            port_text = colon ? colon + 1 : NULL;
+            family = AF_INET;
+        }
+    }
+    if (addr_len == 0 || addr_len >= sizeof addr_text)
+        return -1;
+    memcpy(addr_text, text, addr_len);
+    addr_text[addr_len] = '\0';
+
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (inet_pton(family, addr_text, addr) != 1)
+        return -1;
+    uint16_t port = 53;
+    if (port_text && parse_port(port_text, &port) != 0)
+        return -1;
+    /* Kept as typed (lower-cased): inet_ntop would print ::1:5353 as the
+     * deprecated IPv4-compatible form ::0.1.83.83. */
+    for (size_t i = 0; i <= addr_len; i++)
+        out->addr[i] = (char)tolower((unsigned char)addr_text[i]);
+    out->port = port;
+    return 0;
+}
+
+/* glibc returns '?' with optopt 0 for both unknown and ambiguous long
+ * options; only the table tells them apart. */
+static void report_bad_long_option(const char *arg, char *err, size_t errlen)
+{
+    const char *name = arg + 2;
+    size_t name_len = strcspn(name, "=");
+    char q[QUOTE_MAX];
+    char matches[256] = "";
+    size_t n_matches = 0, used = 0;
+
+    for (const struct option *o = long_options; o->name; o++) {
+        if (name_len == 0 || strncmp(o->name, name, name_len) != 0)
+            continue;
+        int w = snprintf(matches + used, sizeof matches - used, "%s--%s",
+                         n_matches ? ", " : "", o->name);
+        if (w > 0 && (size_t)w < sizeof matches - used)
+            used += (size_t)w;
+        n_matches++;
+    }
+    quote(q, sizeof q, arg, 2 + name_len);
+    if (n_matches > 1)
+        set_err(err, errlen, "option '%s' is ambiguous (%s)", q, matches);
+    else
+        set_err(err, errlen, "unknown option '%s' (try --help)", q);
+}
+
+static int parse_seconds_option(int opt, const char *value, long *out_ms,
+                                char *err, size_t errlen)
+{
+    char label[32], q[QUOTE_MAX];
+    if (wt_cli_parse_seconds(value, out_ms) != 0) {
+        set_err(err, errlen, "%s: '%s' is not a number of seconds (like 5 or 0.5)",
+                option_label(opt, label, sizeof label), quote(q, sizeof q, value, strlen(value)));
+        return -1;
+    }
+    return 0;
+}
+
+static void set_defaults(struct wt_options *out)
+{
+    memset(out, 0, sizeof *out);
+    out->action = WT_ACTION_TRACE;
+    out->color = WT_COLOR_AUTO;
+    out->dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
+}
+
+int wt_cli_parse(int argc, char **argv, struct wt_options *out,
+                 char *err, size_t errlen)
+{
+    int ipv4 = 0, ipv6 = 0;
+    char label[32], q[QUOTE_MAX];
+
+    set_defaults(out);
+    set_err(err, errlen, "%s", "");
+    if (argc < 1 || !argv) {
+        set_err(err, errlen, "no URL given (try --help)");
+        return WT_EXIT_USAGE;
+    }
+
+    /* optind = 0 makes glibc re-initialise all of getopt's hidden state
+     * (including a half-consumed "-sv" cluster), not just the index. */
+    optind = 0;
+    opterr = 0;
+    for (;;) {
+        int opt = getopt_long(argc, argv, short_options, long_options, NULL);
+        if (opt == -1)
+            break;
+        switch (opt) {
+        case 'h':
+            out->action = WT_ACTION_HELP;
+            return 0;
+        case 'V':
+            out->action = WT_ACTION_VERSION;
+            return 0;
+        case 's':
+            out->silent = 1;
+            break;
+        case 'v':
+            out->verbose = 1;
+            break;
+        case OPT_NO_COLOR:
+            out->color = WT_COLOR_NEVER;
+            break;
+        case 'o':
+        case 'i':
+            if (optarg[0] == '\0') {
+                set_err(err, errlen, "%s needs a file name (\"-\" for %s)",
+                        option_label(opt, label, sizeof label),
+                        opt == 'o' ? "stdout" : "stdin");
+                return WT_EXIT_USAGE;
+            }
+            if (opt == 'o')
+                out->output = optarg;
+            else
+                out->url_file = optarg;
+            break;
+        case '4':
+            ipv4 = 1;
+            out->ip_family = 4;
+            break;
+        case '6':
+            ipv6 = 1;
+            out->ip_family = 6;
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            if (parse_seconds_option(opt, optarg, &out->connect_timeout_ms, err, errlen) != 0)
+                return WT_EXIT_USAGE;
+            break;
+        case 'm':
+            if (parse_seconds_option(opt, optarg, &out->max_time_ms, err, errlen) != 0)
+                return WT_EXIT_USAGE;
+            break;
+        case OPT_DNS_TIMEOUT:
+            if (parse_seconds_option(opt, optarg, &out->dns_timeout_ms, err, errlen) != 0)
+                return WT_EXIT_USAGE;
+            if (out->dns_timeout_ms == 0) {
+                set_err(err, errlen, "--dns-timeout must be more than 0 seconds");
+                return WT_EXIT_USAGE;
+            }
+            break;
+        case OPT_DNS_SERVER:
+            if (out->n_dns_servers == WT_MAX_DNS_SERVERS) {
+                set_err(err, errlen, "too many --dns-server options (at most %d)",
+                        WT_MAX_DNS_SERVERS);
+                return WT_EXIT_USAGE;
+            }
+            if (wt_cli_parse_dns_server(optarg, &out->dns_servers[out->n_dns_servers]) != 0) {
+                set_err(err, errlen, "--dns-server: '%s' is not an IP address with an "
+                        "optional port (like 127.0.0.1:5353 or [::1]:5353)",
+                        quote(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            out->n_dns_servers++;
+            break;
+        case ':':
+            set_err(err, errlen, "option %s needs a value",
+                    option_label(optopt, label, sizeof label));
+            return WT_EXIT_USAGE;
+        case '?':
+        default:
+            if (optopt != 0 && find_option(optopt)) {
+                /* A known option answered with '?' is "--silent=yes". */
+                set_err(err, errlen, "option --%s does not take a value",
+                        find_option(optopt)->name);
+            } else if (optopt != 0) {
+                char c = (char)optopt;
+                set_err(err, errlen, "unknown option '-%s' (try --help)",
+                        quote(q, sizeof q, &c, 1));
+            } else {
+                report_bad_long_option(argv[optind - 1], err, errlen);
+            }
+            return WT_EXIT_USAGE;
+        }
+    }
+
+    for (int i = optind; i < argc; i++) {
+        if (out->n_urls == WT_MAX_URLS) {
+            set_err(err, errlen, "too many URLs on the command line (at most %d; use -i FILE)",
+                    WT_MAX_URLS);
+            return WT_EXIT_USAGE;
+        }
+        out->urls[out->n_urls++] = argv[i];
+    }
+
+    if (ipv4 && ipv6) {
+        set_err(err, errlen, "-4 and -6 exclude each other (pick one address family)");
+        return WT_EXIT_USAGE;
+    }
+    if (out->n_urls == 0 && !out->url_file) {
+        set_err(err, errlen, "no URL given (try --help)");
+        return WT_EXIT_USAGE;
+    }
+    return 0;
+}

@@ -1,0 +1,649 @@
+#include "webtrace/dns.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "webtrace/dnsmsg.h"
+
+#define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
+#define MAX_PENDING_QUERIES 32   /* queries remembered for round-trip times */
+#define MAX_SEEN_CNAMES 16       /* CNAME records already narrated */
+#define STREAM_BUF_MAX 65538     /* 2-byte length + largest DNS message */
+
+struct dns_socket {
+    int fd;
+    int tcp;
+    struct wt_endpoint server;
+    struct wt_endpoint local;
+    int connected;
+    /* TCP carries 2-byte length-prefixed messages; reassemble to decode. */
+    uint8_t *in;
+    size_t in_len;
+};
+
+struct pending_query {
+    uint16_t id;
+    uint16_t qtype;
+    int64_t sent_us;
+};
+
+struct wt_dns_lookup {
+    struct wt_loop *loop;
+    ares_channel channel;
+    struct wt_event_sink sink;
+    wt_dns_done_proc done;
+    void *ctx;
+    char name[WT_DNS_NAME_MAX];
+    int64_t started_us;
+    uint64_t ares_timer;
+    uint64_t budget_timer;
+    uint64_t deliver_timer;
+    int finished;                /* the c-ares callback ran */
+    int queries_sent;
+    int replies_seen;
+    int rcode_seen[16];          /* count of replies per rcode */
+    int recv_refused;            /* ICMP port unreachable on a UDP socket */
+    int timed_out;               /* our budget ran out */
+    int unreachable;             /* every server refused: stop waiting */
+    uint64_t unreachable_timer;
+    size_t n_servers;
+    struct wt_endpoint refused[WT_MAX_DNS_SERVERS];  /* servers that refused */
+    size_t n_refused;
+    struct dns_socket sockets[MAX_SOCKETS];
+    struct pending_query pending[MAX_PENDING_QUERIES];
+    size_t n_pending;
+    struct { char name[WT_DNS_NAME_MAX]; char target[WT_DNS_NAME_MAX]; } seen_cnames[MAX_SEEN_CNAMES];
+    size_t n_seen_cnames;
+    struct wt_dns_result result;
+};
+
+int wt_dns_global_init(void)
+{
+    return ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS ? 0 : -1;
+}
+
+void wt_dns_global_cleanup(void)
+{
+    ares_library_cleanup();
+}
+
+static void endpoint_from_sockaddr(const struct sockaddr *sa, struct wt_endpoint *ep)
+{
+    memset(ep, 0, sizeof *ep);
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, ep->addr, sizeof ep->addr);
+        ep->port = ntohs(in->sin_port);
+        ep->family = AF_INET;
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ep->addr, sizeof ep->addr);
+        ep->port = ntohs(in6->sin6_port);
+        ep->family = AF_INET6;
+    }
+}
+
+static struct dns_socket *find_socket(struct wt_dns_lookup *lk, int fd)
+{
+    for (size_t i = 0; i < MAX_SOCKETS; i++)
+        if (lk->sockets[i].fd == fd)
+            return &lk->sockets[i];
+    return NULL;
+}
+
+static void emit(struct wt_dns_lookup *lk, struct wt_event *ev)
+{
+    ev->phase = WT_PHASE_DNS;
+    lk->sink.emit(lk->sink.ctx, ev);
+}
+
+/* ---- what went over the wire ---------------------------------------- */
+
+static void note_query(struct wt_dns_lookup *lk, struct dns_socket *s,
+                       const uint8_t *msg, size_t len)
+{
+    struct wt_dns_msg m;
+    if (wt_dns_msg_decode(msg, len, &m) < 0 || m.is_response)
+        return;
+    lk->queries_sent++;
+    if (lk->n_pending < MAX_PENDING_QUERIES)
+        lk->pending[lk->n_pending++] =
+            (struct pending_query){ m.id, m.qtype, wt_loop_now(lk->loop) };
+    struct wt_event ev = { .kind = WT_EV_DNS_QUERY };
+    ev.u.dns_query.server = s->server;
+    ev.u.dns_query.local = s->local;
+    ev.u.dns_query.tcp = s->tcp;
+    ev.u.dns_query.id = m.id;
+    ev.u.dns_query.qtype = m.qtype;
+    ev.u.dns_query.qname = m.qname;
+    ev.u.dns_query.bytes = len;
+    emit(lk, &ev);
+}
+
+static int cname_already_seen(struct wt_dns_lookup *lk, const struct wt_dns_record *r)
+{
+    for (size_t i = 0; i < lk->n_seen_cnames; i++)
+        if (!strcmp(lk->seen_cnames[i].name, r->name) &&
+            !strcmp(lk->seen_cnames[i].target, r->data))
+            return 1;
+    if (lk->n_seen_cnames < MAX_SEEN_CNAMES) {
+        memcpy(lk->seen_cnames[lk->n_seen_cnames].name, r->name, sizeof r->name);
+        memcpy(lk->seen_cnames[lk->n_seen_cnames].target, r->data, sizeof r->data);
+        lk->n_seen_cnames++;
+    }
+    return 0;
+}
+
+static void note_reply(struct wt_dns_lookup *lk, struct dns_socket *s,
+                       const uint8_t *msg, size_t len)
+{
+    struct wt_dns_msg m;
+    if (wt_dns_msg_decode(msg, len, &m) < 0 || !m.is_response)
+        return;
+    lk->replies_seen++;
+    lk->rcode_seen[m.rcode & 15]++;
+    int64_t rtt = -1;
+    for (size_t i = 0; i < lk->n_pending; i++) {
+        if (lk->pending[i].id == m.id && lk->pending[i].qtype == m.qtype) {
+            rtt = wt_loop_now(lk->loop) - lk->pending[i].sent_us;
+            lk->pending[i] = lk->pending[--lk->n_pending];
+            break;
+        }
+    }
+    struct wt_event ev = { .kind = WT_EV_DNS_REPLY };
+    ev.u.dns_reply.server = s->server;
+    ev.u.dns_reply.tcp = s->tcp;
+    ev.u.dns_reply.id = m.id;
+    ev.u.dns_reply.qtype = m.qtype;
+    ev.u.dns_reply.qname = m.qname;
+    ev.u.dns_reply.rcode = m.rcode;
+    ev.u.dns_reply.truncated = m.tc;
+    ev.u.dns_reply.authoritative = m.aa;
+    ev.u.dns_reply.ancount = m.ancount;
+    ev.u.dns_reply.bytes = len;
+    ev.u.dns_reply.rtt_us = rtt;
+    emit(lk, &ev);
+
+    if (m.tc && !s->tcp) {
+        struct wt_event tev = { .kind = WT_EV_DNS_TCP_RETRY };
+        tev.u.dns_tcp_retry.server = s->server;
+        emit(lk, &tev);
+    }
+    for (size_t i = 0; i < m.n_answers; i++) {
+        const struct wt_dns_record *r = &m.answers[i];
+        if (r->type != WT_DNS_TYPE_CNAME && r->type != WT_DNS_TYPE_A &&
+            r->type != WT_DNS_TYPE_AAAA)
+            continue;
+        /* Both the A and the AAAA reply carry the same CNAME chain: show
+         * each link once per lookup. */
+        if (r->type == WT_DNS_TYPE_CNAME && cname_already_seen(lk, r))
+            continue;
+        struct wt_event rev = { .kind = WT_EV_DNS_RECORD };
+        rev.u.dns_record.name = r->name;
+        rev.u.dns_record.type = r->type;
+        rev.u.dns_record.ttl = r->ttl;
+        rev.u.dns_record.data = r->data;
+        emit(lk, &rev);
+    }
+}
+
+/* Appends stream bytes and hands each complete length-prefixed message to
+ * note. Drops the buffer on overflow (the stream is then unreadable to us,
+ * c-ares still has it). */
+static void stream_feed(struct wt_dns_lookup *lk, struct dns_socket *s,
+                        const uint8_t *data, size_t len,
+                        void (*note)(struct wt_dns_lookup *, struct dns_socket *,
+                                     const uint8_t *, size_t))
+{
+    if (!s->in) {
+        s->in = malloc(STREAM_BUF_MAX);
+        if (!s->in)
+            return;
+        s->in_len = 0;
+    }
+    if (len > STREAM_BUF_MAX - s->in_len) {
+        s->in_len = 0;
+        return;
+    }
+    memcpy(s->in + s->in_len, data, len);
+    s->in_len += len;
+    for (;;) {
+        if (s->in_len < 2)
+            return;
+        size_t msg_len = ((size_t)s->in[0] << 8) | s->in[1];
+        if (s->in_len < 2 + msg_len)
+            return;
+        note(lk, s, s->in + 2, msg_len);
+        memmove(s->in, s->in + 2 + msg_len, s->in_len - 2 - msg_len);
+        s->in_len -= 2 + msg_len;
+    }
+}
+
+/* ---- c-ares socket functions ----------------------------------------- */
+
+static void on_unreachable(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_dns_lookup *lk = data;
+    lk->unreachable_timer = 0;
+    lk->unreachable = 1;
+    ares_cancel(lk->channel);  /* runs on_addrinfo with ARES_ECANCELLED */
+}
+
+/* ICMP port unreachable: nothing listens there. c-ares would keep retrying
+ * the same servers until its timeouts; once every server has refused and
+ * none has answered, waiting longer cannot help. */
+static void note_refused(struct wt_dns_lookup *lk, struct dns_socket *s)
+{
+    lk->recv_refused++;
+    for (size_t i = 0; i < lk->n_refused; i++)
+        if (!strcmp(lk->refused[i].addr, s->server.addr) && lk->refused[i].port == s->server.port)
+            return;
+    if (lk->n_refused < WT_MAX_DNS_SERVERS)
+        lk->refused[lk->n_refused++] = s->server;
+    if (lk->n_refused >= lk->n_servers && !lk->replies_seen && !lk->unreachable_timer &&
+        !lk->finished)
+        lk->unreachable_timer = wt_loop_timer_at(lk->loop, wt_loop_now(lk->loop),
+                                                 on_unreachable, lk);
+}
+
+static ares_socket_t sock_open(int domain, int type, int protocol, void *ud)
+{
+    struct wt_dns_lookup *lk = ud;
+    int fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+    if (fd < 0)
+        return ARES_SOCKET_BAD;
+    struct dns_socket *slot = find_socket(lk, -1);
+    if (slot)
+        *slot = (struct dns_socket){ .fd = fd, .tcp = (type == SOCK_STREAM) };
+    return fd;
+}
+
+static int sock_close(ares_socket_t fd, void *ud)
+{
+    struct wt_dns_lookup *lk = ud;
+    struct dns_socket *s = find_socket(lk, fd);
+    if (s) {
+        free(s->in);
+        *s = (struct dns_socket){ .fd = -1 };
+    }
+    return close(fd);
+}
+
+static int sock_connect(ares_socket_t fd, const struct sockaddr *sa,
+                        ares_socklen_t len, void *ud)
+{
+    struct wt_dns_lookup *lk = ud;
+    int rc = connect(fd, sa, len);
+    int saved = errno;
+    struct dns_socket *s = find_socket(lk, fd);
+    if (s) {
+        endpoint_from_sockaddr(sa, &s->server);
+        struct sockaddr_storage local;
+        socklen_t llen = sizeof local;
+        if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0)
+            endpoint_from_sockaddr((struct sockaddr *)&local, &s->local);
+        s->connected = 1;
+    }
+    errno = saved;
+    return rc;
+}
+
+static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+                                  struct sockaddr *from, ares_socklen_t *fromlen,
+                                  void *ud)
+{
+    struct wt_dns_lookup *lk = ud;
+    ssize_t n = recvfrom(fd, buf, len, flags, from, fromlen);
+    int saved = errno;
+    struct dns_socket *s = find_socket(lk, fd);
+    if (s && n > 0) {
+        if (s->tcp)
+            stream_feed(lk, s, buf, (size_t)n, note_reply);
+        else
+            note_reply(lk, s, buf, (size_t)n);
+    } else if (s && n < 0 && saved == ECONNREFUSED) {
+        note_refused(lk, s);
+    }
+    errno = saved;
+    return n;
+}
+
+static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int iovcnt,
+                               void *ud)
+{
+    struct wt_dns_lookup *lk = ud;
+    ssize_t n = writev(fd, iov, iovcnt);
+    int saved = errno;
+    struct dns_socket *s = find_socket(lk, fd);
+    if (s && n > 0) {
+        uint8_t msg[4096];
+        size_t copied = 0;
+        for (int i = 0; i < iovcnt && copied < (size_t)n; i++) {
+            size_t take = iov[i].iov_len;
+            if (take > (size_t)n - copied)
+                take = (size_t)n - copied;
+            if (take > sizeof msg - copied)
+                take = sizeof msg - copied;
+            memcpy(msg + copied, iov[i].iov_base, take);
+            copied += take;
+        }
+        if (s->tcp) {
+            /* Queries are tiny: c-ares writes each with its length prefix
+             * in one go. */
+            if (copied >= 2)
+                note_query(lk, s, msg + 2, copied - 2);
+        } else {
+            note_query(lk, s, msg, copied);
+        }
+    } else if (s && n < 0 && saved == ECONNREFUSED) {
+        note_refused(lk, s);
+    }
+    errno = saved;
+    return n;
+}
+
+static const struct ares_socket_functions socket_functions = {
+    sock_open, sock_close, sock_connect, sock_recvfrom, sock_sendv,
+};
+
+/* ---- driving c-ares from the loop ----------------------------------- */
+
+static void schedule_ares_timer(struct wt_dns_lookup *lk);
+
+static void on_ares_fd(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    struct wt_dns_lookup *lk = data;
+    ares_socket_t rfd = (events & (WT_LOOP_READ | WT_LOOP_ERROR)) ? fd : ARES_SOCKET_BAD;
+    ares_socket_t wfd = (events & WT_LOOP_WRITE) ? fd : ARES_SOCKET_BAD;
+    ares_process_fd(lk->channel, rfd, wfd);
+    schedule_ares_timer(lk);
+}
+
+static void on_ares_timer(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_dns_lookup *lk = data;
+    lk->ares_timer = 0;
+    ares_process_fd(lk->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    schedule_ares_timer(lk);
+}
+
+static void schedule_ares_timer(struct wt_dns_lookup *lk)
+{
+    wt_loop_timer_cancel(lk->loop, lk->ares_timer);
+    lk->ares_timer = 0;
+    if (lk->finished)
+        return;
+    struct timeval tv;
+    if (!ares_timeout(lk->channel, NULL, &tv))
+        return;
+    int64_t us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+    /* c-ares 1.18 rounds the timeout down; 0 would spin the loop. */
+    if (us < 1000)
+        us = 1000;
+    lk->ares_timer = wt_loop_timer_at(lk->loop, wt_loop_now(lk->loop) + us,
+                                      on_ares_timer, lk);
+}
+
+static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+    struct wt_dns_lookup *lk = data;
+    int events = (readable ? WT_LOOP_READ : 0) | (writable ? WT_LOOP_WRITE : 0);
+    if (events)
+        wt_loop_watch(lk->loop, fd, events, on_ares_fd, lk);
+    else
+        wt_loop_unwatch(lk->loop, fd);
+}
+
+static void deliver(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_dns_lookup *lk = data;
+    lk->deliver_timer = 0;
+    lk->done(lk->ctx, &lk->result);
+}
+
+static void server_list(struct wt_dns_lookup *lk, char *out, size_t outlen)
+{
+    struct ares_addr_port_node *servers = NULL;
+    out[0] = '\0';
+    if (ares_get_servers_ports(lk->channel, &servers) != ARES_SUCCESS)
+        return;
+    size_t used = 0;
+    for (struct ares_addr_port_node *n = servers; n && used < outlen; n = n->next) {
+        char addr[WT_ADDR_STRLEN];
+        inet_ntop(n->family, &n->addr, addr, sizeof addr);
+        int port = n->udp_port ? n->udp_port : 53;
+        int w = snprintf(out + used, outlen - used, "%s%s%s%s:%d", used ? ", " : "",
+                         n->family == AF_INET6 ? "[" : "", addr,
+                         n->family == AF_INET6 ? "]" : "", port);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    ares_free_data(servers);
+}
+
+static void describe_failure(struct wt_dns_lookup *lk, int status)
+{
+    struct wt_dns_result *r = &lk->result;
+    char servers[160];
+    server_list(lk, servers, sizeof servers);
+    const char *why;
+    r->exit_code = 6;
+    if (lk->unreachable) {
+        why = "server unreachable (ICMP port unreachable: nothing listens on that port)";
+    } else if (lk->timed_out || status == ARES_ETIMEOUT) {
+        r->exit_code = 28;
+        why = lk->replies_seen ? "no usable reply before the DNS time budget ran out"
+                               : "no reply before the DNS time budget ran out";
+    } else if (lk->rcode_seen[3]) {
+        why = "NXDOMAIN (the name does not exist)";
+    } else if (lk->rcode_seen[5]) {
+        why = "REFUSED (the server will not answer this query)";
+    } else if (lk->rcode_seen[2]) {
+        why = "SERVFAIL (the server failed to resolve it)";
+    } else if (lk->rcode_seen[4]) {
+        why = "NOTIMP (the server does not support the query)";
+    } else if (lk->rcode_seen[1]) {
+        why = "FORMERR (the server could not parse the query)";
+    } else if (status == ARES_ENODATA || (status == ARES_ENOTFOUND && lk->replies_seen)) {
+        why = "NOERROR but no address records for it";
+    } else if (status == ARES_ENOTFOUND && !lk->queries_sent) {
+        why = "not in the hosts file and no DNS server answered";
+    } else {
+        why = ares_strerror(status);
+    }
+    if (lk->queries_sent && servers[0])
+        snprintf(r->message, sizeof r->message, "could not resolve %s: %s (server %s)",
+                 lk->name, why, servers);
+    else
+        snprintf(r->message, sizeof r->message, "could not resolve %s: %s", lk->name, why);
+}
+
+static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
+{
+    (void)timeouts;
+    struct wt_dns_lookup *lk = arg;
+    struct wt_dns_result *r = &lk->result;
+    lk->finished = 1;
+    r->elapsed_us = wt_loop_now(lk->loop) - lk->started_us;
+    if (status == ARES_SUCCESS && ai) {
+        r->source = lk->queries_sent ? WT_DNS_FROM_SERVER : WT_DNS_FROM_HOSTS;
+        for (struct ares_addrinfo_node *n = ai->nodes;
+             n && r->n_addresses < WT_DNS_MAX_ADDRESSES; n = n->ai_next) {
+            if (n->ai_family != AF_INET && n->ai_family != AF_INET6)
+                continue;
+            struct wt_endpoint ep;
+            endpoint_from_sockaddr(n->ai_addr, &ep);
+            ep.port = 0;
+            int dup = 0;
+            for (size_t i = 0; i < r->n_addresses; i++)
+                if (!strcmp(r->addresses[i].addr, ep.addr))
+                    dup = 1;
+            if (!dup)
+                r->addresses[r->n_addresses++] = ep;
+        }
+    }
+    if (ai)
+        ares_freeaddrinfo(ai);
+    if (status == ARES_SUCCESS && r->n_addresses == 0)
+        status = ARES_ENODATA;
+    if (status != ARES_SUCCESS) {
+        describe_failure(lk, status);
+    } else {
+        struct wt_event ev = { .kind = WT_EV_DNS_DONE };
+        ev.u.dns_done.name = lk->name;
+        ev.u.dns_done.source = r->source;
+        ev.u.dns_done.n_addresses = r->n_addresses;
+        ev.u.dns_done.addresses = r->addresses;
+        ev.u.dns_done.elapsed_us = r->elapsed_us;
+        emit(lk, &ev);
+    }
+    wt_loop_timer_cancel(lk->loop, lk->budget_timer);
+    wt_loop_timer_cancel(lk->loop, lk->unreachable_timer);
+    lk->budget_timer = lk->unreachable_timer = 0;
+    /* Hand the result over from the loop, never from inside c-ares (it may
+     * be in ares_getaddrinfo itself for a hosts-file answer) so the caller
+     * may free the lookup in its callback. */
+    lk->deliver_timer = wt_loop_timer_at(lk->loop, wt_loop_now(lk->loop), deliver, lk);
+}
+
+static void on_budget(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_dns_lookup *lk = data;
+    lk->budget_timer = 0;
+    lk->timed_out = 1;
+    ares_cancel(lk->channel);  /* runs on_addrinfo with ARES_ECANCELLED */
+}
+
+static void emit_start(struct wt_dns_lookup *lk, const struct wt_dns_config *config)
+{
+    struct wt_endpoint servers[WT_MAX_DNS_SERVERS];
+    size_t n = 0;
+    struct ares_addr_port_node *list = NULL;
+    if (ares_get_servers_ports(lk->channel, &list) == ARES_SUCCESS) {
+        for (struct ares_addr_port_node *p = list; p && n < WT_MAX_DNS_SERVERS; p = p->next) {
+            memset(&servers[n], 0, sizeof servers[n]);
+            inet_ntop(p->family, &p->addr, servers[n].addr, sizeof servers[n].addr);
+            servers[n].port = p->udp_port ? (uint16_t)p->udp_port : 53;
+            servers[n].family = p->family;
+            n++;
+        }
+        ares_free_data(list);
+    }
+    lk->n_servers = n;
+    struct wt_event ev = { .kind = WT_EV_DNS_START };
+    ev.u.dns_start.name = lk->name;
+    ev.u.dns_start.n_servers = n;
+    ev.u.dns_start.servers = servers;
+    ev.u.dns_start.servers_from_cli = config->n_servers > 0;
+    ev.u.dns_start.family = config->family;
+    emit(lk, &ev);
+}
+
+struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
+                                          const struct wt_dns_config *config,
+                                          const char *name,
+                                          const struct wt_event_sink *sink,
+                                          wt_dns_done_proc done, void *ctx,
+                                          char *err, size_t errlen)
+{
+    struct wt_dns_lookup *lk = calloc(1, sizeof *lk);
+    if (!lk) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < MAX_SOCKETS; i++)
+        lk->sockets[i].fd = -1;
+    lk->loop = loop;
+    lk->sink = *sink;
+    lk->done = done;
+    lk->ctx = ctx;
+    snprintf(lk->name, sizeof lk->name, "%s", name);
+
+    long budget = config->timeout_ms > 0 ? config->timeout_ms : WT_DEFAULT_DNS_TIMEOUT_MS;
+    struct ares_options opts;
+    memset(&opts, 0, sizeof opts);
+    /* c-ares's defaults allow ~75 s per server; our budget timer is the
+     * real limit, c-ares only needs to retry inside it. */
+    opts.timeout = (int)(budget / 2 > 200 ? budget / 2 : 200);
+    opts.tries = 3;
+    opts.sock_state_cb = on_sock_state;
+    opts.sock_state_cb_data = lk;
+    opts.lookups = (char *)"fb";
+    int optmask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
+                  ARES_OPT_LOOKUPS;
+    int rc = ares_init_options(&lk->channel, &opts, optmask);
+    if (rc != ARES_SUCCESS) {
+        snprintf(err, errlen, "cannot set up the resolver: %s", ares_strerror(rc));
+        free(lk);
+        return NULL;
+    }
+    if (config->n_servers) {
+        struct ares_addr_port_node nodes[WT_MAX_DNS_SERVERS];
+        size_t n = config->n_servers < WT_MAX_DNS_SERVERS ? config->n_servers
+                                                          : WT_MAX_DNS_SERVERS;
+        memset(nodes, 0, sizeof nodes);
+        for (size_t i = 0; i < n; i++) {
+            const struct wt_dns_server *s = &config->servers[i];
+            if (inet_pton(AF_INET, s->addr, &nodes[i].addr.addr4) == 1)
+                nodes[i].family = AF_INET;
+            else if (inet_pton(AF_INET6, s->addr, &nodes[i].addr.addr6) == 1)
+                nodes[i].family = AF_INET6;
+            nodes[i].udp_port = s->port;
+            nodes[i].tcp_port = s->port;
+            nodes[i].next = i + 1 < n ? &nodes[i + 1] : NULL;
+        }
+        rc = ares_set_servers_ports(lk->channel, nodes);
+        if (rc != ARES_SUCCESS) {
+            snprintf(err, errlen, "cannot use the DNS server: %s", ares_strerror(rc));
+            ares_destroy(lk->channel);
+            free(lk);
+            return NULL;
+        }
+    }
+    ares_set_socket_functions(lk->channel, &socket_functions, lk);
+
+    emit_start(lk, config);
+    lk->started_us = wt_loop_now(loop);
+    lk->budget_timer = wt_loop_timer_at(loop, lk->started_us + (int64_t)budget * 1000,
+                                        on_budget, lk);
+    struct ares_addrinfo_hints hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = config->family;
+    hints.ai_socktype = SOCK_STREAM;
+    ares_getaddrinfo(lk->channel, name, NULL, &hints, on_addrinfo, lk);
+    schedule_ares_timer(lk);
+    return lk;
+}
+
+void wt_dns_lookup_free(struct wt_dns_lookup *lk)
+{
+    if (!lk)
+        return;
+    wt_loop_timer_cancel(lk->loop, lk->ares_timer);
+    wt_loop_timer_cancel(lk->loop, lk->budget_timer);
+    wt_loop_timer_cancel(lk->loop, lk->deliver_timer);
+    wt_loop_timer_cancel(lk->loop, lk->unreachable_timer);
+    lk->finished = 1;
+    /* ares_destroy runs pending callbacks with ARES_EDESTRUCTION; done is
+     * only called from deliver(), which is cancelled above. */
+    lk->done = NULL;
+    ares_destroy(lk->channel);
+    for (size_t i = 0; i < MAX_SOCKETS; i++)
+        free(lk->sockets[i].in);
+    wt_loop_timer_cancel(lk->loop, lk->deliver_timer);
+    free(lk);
+}

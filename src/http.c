@@ -1,0 +1,466 @@
+#include "webtrace/http.h"
+
+#include <llhttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int wt_http_request_build(const struct wt_url *url, const char *method,
+                          const char *user_agent, struct wt_http_request *out)
+{
+    memset(out, 0, sizeof *out);
+    int v6 = url->host_kind == WT_HOST_IPV6;
+    if (url->port != wt_scheme_default_port(url->scheme))
+        snprintf(out->host_header, sizeof out->host_header, "%s%s%s:%u", v6 ? "[" : "",
+                 url->host, v6 ? "]" : "", url->port);
+    else
+        snprintf(out->host_header, sizeof out->host_header, "%s%s%s", v6 ? "[" : "",
+                 url->host, v6 ? "]" : "");
+    const char *fmt = "%s %s HTTP/1.1\r\n"
+                      "Host: %s\r\n"
+                      "User-Agent: %s\r\n"
+                      "Accept: */*\r\n"
+                      "\r\n";
+    int len = snprintf(NULL, 0, fmt, method, url->target, out->host_header, user_agent);
+    if (len < 0)
+        return -1;
+    out->text = malloc((size_t)len + 1);
+    if (!out->text)
+        return -1;
+    snprintf(out->text, (size_t)len + 1, fmt, method, url->target, out->host_header, user_agent);
+    out->len = (size_t)len;
+    out->n_headers = 3;
+    out->method = method;
+    return 0;
+}
+
+void wt_http_request_clear(struct wt_http_request *req)
+{
+    free(req->text);
+    memset(req, 0, sizeof *req);
+}
+
+enum reader_mode { MODE_HEADERS, MODE_BODY, MODE_DONE, MODE_FAILED };
+
+struct wt_http_reader {
+    llhttp_t parser;
+    llhttp_settings_t settings;
+    struct wt_http_callbacks cb;
+    void *ctx;
+    int head_request;
+    enum reader_mode mode;
+
+    /* The header section is collected here and vetted before llhttp sees it. */
+    char *hdr;
+    size_t hdr_len;
+    size_t scan_pos;
+    size_t line_start;
+    size_t n_lines;
+    size_t folds[WT_HTTP_MAX_FOLDS];   /* offsets of unfolded line breaks */
+    size_t n_folds;
+
+    const char *reason;
+    size_t reason_len;
+    int status_delivered;
+    const char *field;
+    size_t field_len;
+    const char *value;
+    size_t value_len;
+    int in_trailers;
+
+    int status;
+    int message_complete;
+    int final_complete;
+    size_t n_headers;
+    size_t header_bytes;
+    enum wt_body_framing framing;
+    int keep_alive;
+    uint64_t body_bytes;
+    uint64_t bytes_fed;
+    int abort_code;
+    int exit_code;
+    char error[240];
+};
+
+static struct wt_http_reader *reader_of(llhttp_t *p)
+{
+    return (struct wt_http_reader *)p->data;
+}
+
+static void fail(struct wt_http_reader *r, int exit_code, const char *fmt, const char *detail)
+{
+    r->mode = MODE_FAILED;
+    r->exit_code = exit_code;
+    snprintf(r->error, sizeof r->error, fmt, detail);
+}
+
+static void deliver_status(struct wt_http_reader *r)
+{
+    if (r->status_delivered)
+        return;
+    r->status_delivered = 1;
+    if (r->cb.on_status)
+        r->cb.on_status(r->ctx, r->parser.http_major, r->parser.http_minor,
+                        r->parser.status_code, r->reason ? r->reason : "", r->reason_len);
+}
+
+/* Spans arrive in one piece when the whole header section is fed at once
+ * (as we do); extending a contiguous span keeps this correct regardless. */
+static void extend_span(const char **span, size_t *span_len, const char *at, size_t len)
+{
+    if (!*span || *span + *span_len != at) {
+        *span = at;
+        *span_len = len;
+    } else {
+        *span_len += len;
+    }
+}
+
+static int on_message_begin(llhttp_t *p)
+{
+    struct wt_http_reader *r = reader_of(p);
+    r->reason = NULL;
+    r->reason_len = 0;
+    r->status_delivered = 0;
+    r->in_trailers = 0;
+    r->message_complete = 0;
+    r->field = r->value = NULL;
+    r->field_len = r->value_len = 0;
+    return 0;
+}
+
+static int on_status(llhttp_t *p, const char *at, size_t len)
+{
+    struct wt_http_reader *r = reader_of(p);
+    extend_span(&r->reason, &r->reason_len, at, len);
+    return 0;
+}
+
+static int on_status_complete(llhttp_t *p)
+{
+    deliver_status(reader_of(p));
+    return 0;
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    struct wt_http_reader *r = reader_of(p);
+    deliver_status(r);
+    extend_span(&r->field, &r->field_len, at, len);
+    return 0;
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    struct wt_http_reader *r = reader_of(p);
+    extend_span(&r->value, &r->value_len, at, len);
+    return 0;
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+    struct wt_http_reader *r = reader_of(p);
+    const char *v = r->value ? r->value : "";
+    size_t vlen = r->value_len;
+    while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+        vlen--;
+    if (!r->in_trailers) {
+        int folded = 0;
+        if (r->value && r->hdr && v >= r->hdr && v < r->hdr + r->hdr_len) {
+            size_t off = (size_t)(v - r->hdr);
+            for (size_t i = 0; i < r->n_folds; i++)
+                if (r->folds[i] >= off && r->folds[i] < off + r->value_len)
+                    folded = 1;
+        }
+        r->n_headers++;
+        if (r->cb.on_header)
+            r->cb.on_header(r->ctx, r->field ? r->field : "", r->field_len, v, vlen, folded);
+    }
+    r->field = r->value = NULL;
+    r->field_len = r->value_len = 0;
+    return 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+    struct wt_http_reader *r = reader_of(p);
+    deliver_status(r);
+    r->status = p->status_code;
+    int no_body = r->head_request || r->status / 100 == 1 || r->status == 204 ||
+                  r->status == 304;
+    int64_t content_length = -1;
+    if (p->flags & F_CONTENT_LENGTH)
+        content_length = (int64_t)p->content_length;
+    if (no_body)
+        r->framing = WT_FRAMING_NONE;
+    else if (p->flags & F_CHUNKED)
+        r->framing = WT_FRAMING_CHUNKED;
+    else if (p->flags & F_CONTENT_LENGTH)
+        r->framing = WT_FRAMING_CONTENT_LENGTH;
+    else
+        r->framing = WT_FRAMING_UNTIL_CLOSE;
+    r->keep_alive = llhttp_should_keep_alive(p);
+    if (r->framing == WT_FRAMING_UNTIL_CLOSE)
+        r->keep_alive = 0;
+    r->in_trailers = 1;
+    if (r->cb.on_headers_done)
+        r->cb.on_headers_done(r->ctx, r->status, r->framing, content_length, r->keep_alive,
+                              r->n_headers, r->header_bytes);
+    /* llhttp 8.1 would otherwise wait for a body that HEAD, 1xx, 204 and 304
+     * responses never have. */
+    return no_body ? 1 : 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+    struct wt_http_reader *r = reader_of(p);
+    r->body_bytes += len;
+    if (r->cb.on_body) {
+        int rc = r->cb.on_body(r->ctx, at, len);
+        if (rc) {
+            r->abort_code = rc;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+    struct wt_http_reader *r = reader_of(p);
+    r->message_complete = 1;
+    if (r->status >= 200 || r->status == 101)
+        r->final_complete = 1;
+    /* Stop here: the caller decides what the bytes after a message mean. */
+    return HPE_PAUSED;
+}
+
+struct wt_http_reader *wt_http_reader_new(const struct wt_http_callbacks *cb, void *ctx,
+                                          int head_request)
+{
+    struct wt_http_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->hdr = malloc(WT_HTTP_MAX_HEADER_BYTES);
+    if (!r->hdr) {
+        free(r);
+        return NULL;
+    }
+    r->cb = *cb;
+    r->ctx = ctx;
+    r->head_request = head_request;
+    llhttp_settings_init(&r->settings);
+    r->settings.on_message_begin = on_message_begin;
+    r->settings.on_status = on_status;
+    r->settings.on_status_complete = on_status_complete;
+    r->settings.on_header_field = on_header_field;
+    r->settings.on_header_value = on_header_value;
+    r->settings.on_header_value_complete = on_header_value_complete;
+    r->settings.on_headers_complete = on_headers_complete;
+    r->settings.on_body = on_body;
+    r->settings.on_message_complete = on_message_complete;
+    llhttp_init(&r->parser, HTTP_RESPONSE, &r->settings);
+    r->parser.data = r;
+    return r;
+}
+
+void wt_http_reader_free(struct wt_http_reader *r)
+{
+    if (!r)
+        return;
+    free(r->hdr);
+    free(r);
+}
+
+static void reset_header_scan(struct wt_http_reader *r)
+{
+    r->hdr_len = 0;
+    r->scan_pos = 0;
+    r->line_start = 0;
+    r->n_lines = 0;
+    r->n_folds = 0;
+}
+
+/* Scans newly appended header bytes. Returns the offset just past the
+ * empty line that ends the section, 0 when more bytes are needed, -1 after
+ * fail(). Rewrites obs-folds in place to spaces (RFC 9112 §5.2), so the
+ * section llhttp sees has the same length and no folded lines. */
+static long scan_header_section(struct wt_http_reader *r)
+{
+    char *h = r->hdr;
+    for (size_t i = r->scan_pos; i < r->hdr_len; i++) {
+        if (h[i] == '\r') {
+            if (i + 1 == r->hdr_len) {
+                r->scan_pos = i;
+                return 0;
+            }
+            if (h[i + 1] != '\n') {
+                fail(r, 8, "malformed response: a bare CR in the header section%s", "");
+                return -1;
+            }
+            continue;
+        }
+        if (h[i] != '\n')
+            continue;
+        size_t content = i - r->line_start;
+        if (content && h[i - 1] == '\r')
+            content--;
+        if (content == 0)
+            return (long)(i + 1);
+        if (r->n_lines > 0 && (h[r->line_start] == ' ' || h[r->line_start] == '\t')) {
+            if (r->n_lines == 1) {
+                fail(r, 8, "malformed response: whitespace before the first header line%s", "");
+                return -1;
+            }
+            /* obs-fold: the previous line break becomes spaces */
+            size_t nl = r->line_start - 1;
+            h[nl] = ' ';
+            if (nl > 0 && h[nl - 1] == '\r')
+                h[nl - 1] = ' ';
+            if (r->n_folds < WT_HTTP_MAX_FOLDS)
+                r->folds[r->n_folds++] = nl;
+        } else {
+            r->n_lines++;
+            if (r->n_lines > WT_HTTP_MAX_HEADERS + 1) {
+                fail(r, 100, "response has more than " "1000" " header lines%s", "");
+                return -1;
+            }
+        }
+        r->line_start = i + 1;
+    }
+    r->scan_pos = r->hdr_len;
+    return 0;
+}
+
+static void fail_llhttp(struct wt_http_reader *r, llhttp_errno_t err)
+{
+    if (err == HPE_USER && r->abort_code) {
+        r->mode = MODE_FAILED;
+        r->exit_code = r->abort_code;
+        snprintf(r->error, sizeof r->error, "writing the body failed");
+        return;
+    }
+    const char *reason = llhttp_get_error_reason(&r->parser);
+    fail(r, 8, "malformed response: %s", reason ? reason : llhttp_errno_name(err));
+}
+
+/* Runs llhttp over data. Returns bytes consumed, or -1 after fail(). */
+static long execute(struct wt_http_reader *r, const char *data, size_t len)
+{
+    llhttp_errno_t err = llhttp_execute(&r->parser, data, len);
+    if (err == HPE_OK)
+        return (long)len;
+    if (err == HPE_PAUSED) {
+        const char *pos = llhttp_get_error_pos(&r->parser);
+        llhttp_resume(&r->parser);
+        return pos ? (long)(pos - data) : (long)len;
+    }
+    fail_llhttp(r, err);
+    return -1;
+}
+
+enum wt_http_read wt_http_reader_feed(struct wt_http_reader *r, const char *data, size_t len)
+{
+    r->bytes_fed += len;
+    while (len > 0) {
+        if (r->mode == MODE_DONE)
+            return WT_HTTP_COMPLETE;   /* bytes after the response: ignored */
+        if (r->mode == MODE_FAILED)
+            return WT_HTTP_FAILED;
+        if (r->mode == MODE_HEADERS) {
+            size_t room = WT_HTTP_MAX_HEADER_BYTES - r->hdr_len;
+            size_t take = len < room ? len : room;
+            memcpy(r->hdr + r->hdr_len, data, take);
+            r->hdr_len += take;
+            data += take;
+            len -= take;
+            long end = scan_header_section(r);
+            if (end < 0)
+                return WT_HTTP_FAILED;
+            if (end == 0) {
+                if (r->hdr_len == WT_HTTP_MAX_HEADER_BYTES) {
+                    fail(r, 100, "response header section is larger than %s", "100 KiB");
+                    return WT_HTTP_FAILED;
+                }
+                continue;
+            }
+            /* Give back what followed the section: it is body or the next
+             * message. */
+            size_t extra = r->hdr_len - (size_t)end;
+            data -= extra;
+            len += extra;
+            r->hdr_len = (size_t)end;
+            r->header_bytes += (size_t)end;
+            r->message_complete = 0;
+            long used = execute(r, r->hdr, r->hdr_len);
+            if (used < 0)
+                return WT_HTTP_FAILED;
+            reset_header_scan(r);
+            if (r->final_complete) {
+                r->mode = MODE_DONE;
+                return WT_HTTP_COMPLETE;
+            }
+            if (!r->message_complete)
+                r->mode = MODE_BODY;
+            continue;
+        }
+        long used = execute(r, data, len);
+        if (used < 0)
+            return WT_HTTP_FAILED;
+        data += used;
+        len -= (size_t)used;
+        if (r->final_complete) {
+            r->mode = MODE_DONE;
+            return WT_HTTP_COMPLETE;
+        }
+        if (r->message_complete)
+            r->mode = MODE_HEADERS;
+    }
+    if (r->mode == MODE_DONE)
+        return WT_HTTP_COMPLETE;
+    return r->mode == MODE_FAILED ? WT_HTTP_FAILED : WT_HTTP_NEED_MORE;
+}
+
+enum wt_http_read wt_http_reader_eof(struct wt_http_reader *r)
+{
+    switch (r->mode) {
+    case MODE_DONE:
+        return WT_HTTP_COMPLETE;
+    case MODE_FAILED:
+        return WT_HTTP_FAILED;
+    case MODE_HEADERS:
+        if (r->bytes_fed == 0)
+            fail(r, 52, "the server closed the connection without sending anything%s", "");
+        else
+            fail(r, 8, "the connection closed in the middle of the response headers%s", "");
+        return WT_HTTP_FAILED;
+    case MODE_BODY:
+        break;
+    }
+    llhttp_errno_t err = llhttp_finish(&r->parser);
+    if ((err == HPE_OK || err == HPE_PAUSED) && r->final_complete) {
+        r->mode = MODE_DONE;
+        return WT_HTTP_COMPLETE;
+    }
+    if (err == HPE_INVALID_EOF_STATE || err == HPE_OK || err == HPE_PAUSED) {
+        char detail[96];
+        if (r->framing == WT_FRAMING_CONTENT_LENGTH)
+            snprintf(detail, sizeof detail, "%llu body bytes of %llu",
+                     (unsigned long long)r->body_bytes,
+                     (unsigned long long)(r->body_bytes + r->parser.content_length));
+        else
+            snprintf(detail, sizeof detail, "%llu body bytes, in the middle of a chunk",
+                     (unsigned long long)r->body_bytes);
+        fail(r, 18, "the connection closed after %s (partial body)", detail);
+        return WT_HTTP_FAILED;
+    }
+    fail_llhttp(r, err);
+    return WT_HTTP_FAILED;
+}
+
+int wt_http_reader_exit_code(const struct wt_http_reader *r) { return r->exit_code; }
+const char *wt_http_reader_error(const struct wt_http_reader *r) { return r->error; }
+uint64_t wt_http_reader_body_bytes(const struct wt_http_reader *r) { return r->body_bytes; }
+uint64_t wt_http_reader_bytes_fed(const struct wt_http_reader *r) { return r->bytes_fed; }
+enum wt_body_framing wt_http_reader_framing(const struct wt_http_reader *r) { return r->framing; }
+int wt_http_reader_keep_alive(const struct wt_http_reader *r) { return r->keep_alive; }

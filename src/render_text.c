@@ -1,0 +1,384 @@
+/* The narration: one line per step on stderr, tagged with its layer. */
+#include "webtrace/render.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "webtrace/dnsmsg.h"
+#include "webtrace/escape.h"
+#include "webtrace/url.h"
+
+#define SHOWN_VALUE_MAX 2048   /* header bytes shown per value before "…" */
+#define FRAMING_LINE_MAX 1024
+
+struct text_state {
+    struct wt_render_config cfg;
+    char framing[FRAMING_LINE_MAX];   /* framing headers of the current response */
+    size_t framing_len;
+};
+
+enum color { C_NONE, C_URL, C_DNS, C_TCP, C_HTTP, C_ERROR, C_DIM };
+
+static const char *const ansi[] = {
+    [C_NONE] = "", [C_URL] = "\033[35m", [C_DNS] = "\033[36m", [C_TCP] = "\033[33m",
+    [C_HTTP] = "\033[32m", [C_ERROR] = "\033[1;31m", [C_DIM] = "\033[2m",
+};
+
+void wt_format_duration(int64_t us, char *buf, size_t buflen)
+{
+    if (us < 0)
+        snprintf(buf, buflen, "–");
+    else if (us < 10000)
+        snprintf(buf, buflen, "%.2f ms", (double)us / 1000.0);
+    else if (us < 1000000)
+        snprintf(buf, buflen, "%.1f ms", (double)us / 1000.0);
+    else
+        snprintf(buf, buflen, "%.2f s", (double)us / 1e6);
+}
+
+static void tag(struct text_state *s, enum color c, const char *name)
+{
+    if (s->cfg.color)
+        fprintf(s->cfg.out, "%s[%s]\033[0m ", ansi[c], name);
+    else
+        fprintf(s->cfg.out, "[%s] ", name);
+}
+
+/* Network bytes to terminal-safe text, cut at SHOWN_VALUE_MAX input bytes. */
+static void put_escaped(FILE *out, const char *p, size_t len)
+{
+    char buf[WT_ESCAPE_TERM_MAX(SHOWN_VALUE_MAX)];
+    size_t shown = len > SHOWN_VALUE_MAX ? SHOWN_VALUE_MAX : len;
+    wt_escape_term(p, shown, buf, sizeof buf);
+    fputs(buf, out);
+    if (shown < len)
+        fprintf(out, "… (%zu bytes)", len);
+}
+
+static void endpoint_text(const struct wt_endpoint *ep, char *buf, size_t buflen)
+{
+    if (ep->family == AF_INET6)
+        snprintf(buf, buflen, "[%s]:%u", ep->addr, ep->port);
+    else
+        snprintf(buf, buflen, "%s:%u", ep->addr, ep->port);
+}
+
+static const char *host_kind_words(int kind)
+{
+    return kind == WT_HOST_IPV4 ? "IPv4 literal" : kind == WT_HOST_IPV6 ? "IPv6 literal" : "name";
+}
+
+static const char *framing_words(enum wt_body_framing f)
+{
+    switch (f) {
+    case WT_FRAMING_NONE: return "no body";
+    case WT_FRAMING_CONTENT_LENGTH: return "Content-Length";
+    case WT_FRAMING_CHUNKED: return "chunked";
+    case WT_FRAMING_UNTIL_CLOSE: return "until close";
+    }
+    return "?";
+}
+
+static void *text_begin(const struct wt_render_config *config)
+{
+    struct text_state *s = calloc(1, sizeof *s);
+    if (s)
+        s->cfg = *config;
+    return s;
+}
+
+static void text_end(void *state)
+{
+    struct text_state *s = state;
+    if (s)
+        fflush(s->cfg.out);
+    free(s);
+}
+
+static void render_dns(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char a[80], b[80], d[32];
+    char tbuf[16];
+    switch (ev->kind) {
+    case WT_EV_DNS_START: {
+        const char *asks = ev->u.dns_start.family == AF_INET ? "A"
+                         : ev->u.dns_start.family == AF_INET6 ? "AAAA" : "A and AAAA";
+        tag(s, C_DNS, "dns ");
+        fprintf(o, "looking up %s: hosts file first, then resolver ", ev->u.dns_start.name);
+        for (size_t i = 0; i < ev->u.dns_start.n_servers; i++) {
+            endpoint_text(&ev->u.dns_start.servers[i], a, sizeof a);
+            fprintf(o, "%s%s", i ? ", " : "", a);
+        }
+        if (!ev->u.dns_start.n_servers)
+            fputs("(none configured)", o);
+        fprintf(o, " (%s) · UDP · asking %s\n",
+                ev->u.dns_start.servers_from_cli ? "--dns-server" : "/etc/resolv.conf", asks);
+        break;
+    }
+    case WT_EV_DNS_LITERAL:
+        tag(s, C_DNS, "dns ");
+        fprintf(o, "%s is an IPv%d literal: no DNS lookup\n", ev->u.dns_literal.literal,
+                ev->u.dns_literal.family == AF_INET6 ? 6 : 4);
+        break;
+    case WT_EV_DNS_QUERY:
+        endpoint_text(&ev->u.dns_query.server, a, sizeof a);
+        endpoint_text(&ev->u.dns_query.local, b, sizeof b);
+        tag(s, C_DNS, "dns ");
+        fprintf(o, "→ query %s %s · id 0x%04x · %zu bytes · %s to %s from %s\n",
+                wt_dns_type_name(ev->u.dns_query.qtype, tbuf, sizeof tbuf),
+                ev->u.dns_query.qname, ev->u.dns_query.id, ev->u.dns_query.bytes,
+                ev->u.dns_query.tcp ? "TCP" : "UDP", a, b);
+        break;
+    case WT_EV_DNS_REPLY: {
+        char rc[16];
+        wt_format_duration(ev->u.dns_reply.rtt_us, d, sizeof d);
+        tag(s, C_DNS, "dns ");
+        fprintf(o, "← reply id 0x%04x · %s · %u answer%s · %zu bytes · %s",
+                ev->u.dns_reply.id, wt_dns_rcode_name(ev->u.dns_reply.rcode, rc, sizeof rc),
+                ev->u.dns_reply.ancount, ev->u.dns_reply.ancount == 1 ? "" : "s",
+                ev->u.dns_reply.bytes, d);
+        if (ev->u.dns_reply.authoritative)
+            fputs(" · authoritative", o);
+        if (ev->u.dns_reply.truncated)
+            fputs(" · truncated (TC)", o);
+        fputc('\n', o);
+        break;
+    }
+    case WT_EV_DNS_RECORD:
+        /* Names come from dnsmsg in escaped presentation form: printable. */
+        tag(s, C_DNS, "dns ");
+        fprintf(o, "  %s %s %s · ttl %" PRIu32 "\n", ev->u.dns_record.name,
+                wt_dns_type_name(ev->u.dns_record.type, tbuf, sizeof tbuf),
+                ev->u.dns_record.data, ev->u.dns_record.ttl);
+        break;
+    case WT_EV_DNS_TCP_RETRY:
+        endpoint_text(&ev->u.dns_tcp_retry.server, a, sizeof a);
+        tag(s, C_DNS, "dns ");
+        fprintf(o, "the reply was truncated: asking again over TCP (%s)\n", a);
+        break;
+    case WT_EV_DNS_DONE:
+        wt_format_duration(ev->u.dns_done.elapsed_us, d, sizeof d);
+        tag(s, C_DNS, "dns ");
+        if (ev->u.dns_done.source == WT_DNS_FROM_HOSTS)
+            fprintf(o, "%s found in the hosts file: no DNS traffic → ", ev->u.dns_done.name);
+        else
+            fprintf(o, "resolved %s → %zu address%s in %s: ", ev->u.dns_done.name,
+                    ev->u.dns_done.n_addresses, ev->u.dns_done.n_addresses == 1 ? "" : "es", d);
+        for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
+            fprintf(o, "%s%s", i ? ", " : "", ev->u.dns_done.addresses[i].addr);
+        fputc('\n', o);
+        break;
+    default:
+        break;
+    }
+}
+
+static void render_teardown(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char d[32];
+    tag(s, C_TCP, "tcp ");
+    if (ev->u.tcp_teardown.we_closed_first)
+        fputs("teardown: we close first (our FIN)", o);
+    else
+        fputs("teardown: the server closed first (its FIN)", o);
+    fputs(" · states ", o);
+    for (size_t i = 0; i < ev->u.tcp_teardown.n_states; i++)
+        fprintf(o, "%s%s", i ? " → " : "", wt_tcp_state_name(ev->u.tcp_teardown.states[i]));
+    if (!ev->u.tcp_teardown.n_states)
+        fputs("unknown", o);
+    if (ev->u.tcp_teardown.we_closed_first && !ev->u.tcp_teardown.peer_closed)
+        fputs(" · the server had not sent its FIN when we stopped watching", o);
+    if (ev->u.tcp_teardown.time_wait_ms >= 0) {
+        wt_format_duration(ev->u.tcp_teardown.time_wait_ms * 1000, d, sizeof d);
+        fprintf(o, " · TIME_WAIT held by %s for another %s",
+                ev->u.tcp_teardown.time_wait_is_ours ? "us" : "the server", d);
+    }
+    wt_format_duration(ev->u.tcp_teardown.elapsed_us, d, sizeof d);
+    fprintf(o, " · %s\n", d);
+}
+
+static void append_framing(struct text_state *s, const struct wt_event *ev)
+{
+    static const char *const shown[] = {
+        "Content-Type", "Content-Length", "Transfer-Encoding", "Connection", "Location",
+    };
+    const char *name = ev->u.http_header.name;
+    size_t nlen = ev->u.http_header.name_len;
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+        if (strlen(shown[i]) != nlen || strncasecmp(shown[i], name, nlen) != 0)
+            continue;
+        char val[WT_ESCAPE_TERM_MAX(256)];
+        size_t vlen = ev->u.http_header.value_len > 256 ? 256 : ev->u.http_header.value_len;
+        wt_escape_term(ev->u.http_header.value, vlen, val, sizeof val);
+        int w = snprintf(s->framing + s->framing_len, sizeof s->framing - s->framing_len,
+                         "%s%s: %s", s->framing_len ? " · " : "", shown[i], val);
+        if (w > 0 && (size_t)w < sizeof s->framing - s->framing_len)
+            s->framing_len += (size_t)w;
+        return;
+    }
+}
+
+static void render_http(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char d[32];
+    switch (ev->kind) {
+    case WT_EV_HTTP_REQUEST: {
+        tag(s, C_HTTP, "http");
+        fprintf(o, "→ %s %s HTTP/1.1 · Host: %s · %zu headers · %zu bytes\n",
+                ev->u.http_request.method, ev->u.http_request.target,
+                ev->u.http_request.host_header, ev->u.http_request.n_headers,
+                ev->u.http_request.bytes);
+        if (s->cfg.verbose) {
+            const char *line = ev->u.http_request.raw;
+            while (*line && !(line[0] == '\r' && line[1] == '\n')) {
+                const char *eol = strstr(line, "\r\n");
+                if (!eol)
+                    break;
+                tag(s, C_HTTP, "http");
+                fprintf(o, "> %.*s\n", (int)(eol - line), line);
+                line = eol + 2;
+            }
+        }
+        break;
+    }
+    case WT_EV_HTTP_STATUS:
+        s->framing_len = 0;
+        s->framing[0] = '\0';
+        wt_format_duration(ev->u.http_status.wait_us, d, sizeof d);
+        tag(s, C_HTTP, "http");
+        fprintf(o, "← HTTP/%d.%d %d ", ev->u.http_status.version_major,
+                ev->u.http_status.version_minor, ev->u.http_status.status);
+        put_escaped(o, ev->u.http_status.reason, ev->u.http_status.reason_len);
+        if (ev->u.http_status.status / 100 == 1)
+            fputs(" (interim response)", o);
+        fprintf(o, " · after %s (server processing)\n", d);
+        break;
+    case WT_EV_HTTP_HEADER:
+        if (s->cfg.verbose) {
+            tag(s, C_HTTP, "http");
+            fputs("< ", o);
+            put_escaped(o, ev->u.http_header.name, ev->u.http_header.name_len);
+            fputs(": ", o);
+            put_escaped(o, ev->u.http_header.value, ev->u.http_header.value_len);
+            if (ev->u.http_header.folded)
+                fputs("   (obs-fold unfolded to spaces)", o);
+            fputc('\n', o);
+        }
+        append_framing(s, ev);
+        break;
+    case WT_EV_HTTP_HEADERS_DONE:
+        tag(s, C_HTTP, "http");
+        fprintf(o, "  %s%s%zu headers, %zu bytes · body: %s\n", s->framing,
+                s->framing_len ? " · " : "", ev->u.http_headers_done.n_headers,
+                ev->u.http_headers_done.header_bytes,
+                framing_words(ev->u.http_headers_done.framing));
+        break;
+    case WT_EV_HTTP_BODY_DONE: {
+        wt_format_duration(ev->u.http_body_done.elapsed_us, d, sizeof d);
+        const char *sink = ev->u.http_body_done.sink;
+        tag(s, C_HTTP, "http");
+        fprintf(o, "← body %" PRIu64 " bytes (%s) in %s → %s%s\n", ev->u.http_body_done.bytes,
+                framing_words(ev->u.http_body_done.framing), d, sink,
+                strcmp(sink, "discarded") == 0
+                    ? " (stdout is a terminal: -o FILE or -o - keeps it)" : "");
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void text_event(void *state, const struct wt_event *ev)
+{
+    struct text_state *s = state;
+    FILE *o = s->cfg.out;
+    if (ev->kind == WT_EV_ERROR) {
+        if (s->cfg.color)
+            fprintf(o, "%swebtrace: %s: %s\033[0m\n", ansi[C_ERROR], ev->u.error.step,
+                    ev->u.error.message);
+        else
+            fprintf(o, "webtrace: %s: %s\n", ev->u.error.step, ev->u.error.message);
+        fflush(o);
+        return;
+    }
+    if (s->cfg.silent)
+        return;
+    char a[80], b[80], d[32];
+    switch (ev->kind) {
+    case WT_EV_URL:
+        if (ev->url_index > 0)
+            fputc('\n', o);
+        tag(s, C_URL, "url ");
+        fprintf(o, "%s → host %s (%s) · port %u (%s) · target %s\n", ev->u.url.normalized,
+                ev->u.url.host, host_kind_words(ev->u.url.host_kind), ev->u.url.port,
+                wt_port_class_name(ev->u.url.port_class), ev->u.url.target);
+        break;
+    case WT_EV_TCP_ATTEMPT:
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, "connecting to %s port %u (%s)", ev->u.tcp_attempt.remote.addr,
+                ev->u.tcp_attempt.remote.port,
+                wt_port_class_name(wt_port_classify(ev->u.tcp_attempt.remote.port)));
+        if (ev->u.tcp_attempt.of > 1)
+            fprintf(o, " · address %zu of %zu", ev->u.tcp_attempt.attempt, ev->u.tcp_attempt.of);
+        fputc('\n', o);
+        break;
+    case WT_EV_TCP_FAILED:
+        endpoint_text(&ev->u.tcp_failed.remote, a, sizeof a);
+        wt_format_duration(ev->u.tcp_failed.elapsed_us, d, sizeof d);
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, "connect to %s failed after %s: %s\n", a, d, strerror(ev->u.tcp_failed.err));
+        break;
+    case WT_EV_TCP_ESTABLISHED:
+        endpoint_text(&ev->u.tcp_established.remote, a, sizeof a);
+        endpoint_text(&ev->u.tcp_established.local, b, sizeof b);
+        wt_format_duration(ev->u.tcp_established.elapsed_us, d, sizeof d);
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, "connected %s from %s (ephemeral, chosen by the kernel) · SYN → SYN+ACK → ACK · %s in %s",
+                a, b,
+                ev->u.tcp_established.have_info
+                    ? wt_tcp_state_name(ev->u.tcp_established.state) : "ESTABLISHED",
+                d);
+        if (ev->u.tcp_established.have_info) {
+            wt_format_duration(ev->u.tcp_established.rtt_us, d, sizeof d);
+            fprintf(o, " · rtt %s · mss %u", d, ev->u.tcp_established.snd_mss);
+        }
+        fputc('\n', o);
+        break;
+    case WT_EV_TCP_TEARDOWN:
+        render_teardown(s, ev);
+        break;
+    case WT_EV_SUMMARY: {
+        char dns[32], con[32], wait[32], xfer[32], total[32];
+        wt_format_duration(ev->u.summary.dns_us, dns, sizeof dns);
+        wt_format_duration(ev->u.summary.connect_us, con, sizeof con);
+        wt_format_duration(ev->u.summary.wait_us, wait, sizeof wait);
+        wt_format_duration(ev->u.summary.transfer_us, xfer, sizeof xfer);
+        wt_format_duration(ev->u.summary.total_us, total, sizeof total);
+        fprintf(o, "%s       dns %s │ connect %s │ wait %s │ transfer %s │ total %s%s\n",
+                s->cfg.color ? ansi[C_DIM] : "", dns, con, wait, xfer, total,
+                s->cfg.color ? "\033[0m" : "");
+        fflush(o);
+        break;
+    }
+    default:
+        if (ev->kind >= WT_EV_DNS_START && ev->kind <= WT_EV_DNS_DONE)
+            render_dns(s, ev);
+        else
+            render_http(s, ev);
+        break;
+    }
+}
+
+const struct wt_renderer wt_render_text = {
+    .name = "text",
+    .begin = text_begin,
+    .event = text_event,
+    .end = text_end,
+};

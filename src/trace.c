@@ -1,0 +1,568 @@
+#include "webtrace/trace.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "webtrace/dns.h"
+#include "webtrace/exitcode.h"
+#include "webtrace/http.h"
+#include "webtrace/tcp.h"
+#include "webtrace/url.h"
+#include "wt_config.h"
+
+#define READ_BUF_SIZE (256 * 1024)  /* one read() of the response */
+#define READS_PER_WAKEUP 64          /* then let the loop serve others */
+
+#define N_PHASES (WT_PHASE_FAILED + 1)
+
+struct wt_trace {
+    struct wt_loop *loop;
+    struct wt_trace_params p;
+    const struct wt_options *opt;
+    struct wt_event_sink stamped;    /* mechanics emit here */
+    enum wt_phase phase;
+    int64_t t0;
+    int64_t phase_at[N_PHASES];      /* loop time each phase was entered, -1 never */
+
+    struct wt_url url;
+    int have_url;
+    struct wt_dns_lookup *dns;
+    struct wt_endpoint addresses[WT_DNS_MAX_ADDRESSES];
+    size_t n_addresses;
+    struct wt_tcp_connector *connector;
+    int fd;
+    struct wt_endpoint local, remote;
+    struct wt_http_request request;
+    size_t request_sent;
+    struct wt_http_reader *reader;
+    struct wt_body_sink *body;
+    struct wt_tcp_teardown *teardown;
+    char *readbuf;
+    int peer_closed;
+    int final_status;
+
+    uint64_t max_time_timer;
+    uint64_t connect_timer;
+    int finished;
+    int exit_code;
+    char body_error[256];
+};
+
+static void trace_enter(struct wt_trace *t, enum wt_phase next);
+
+static void stamp_and_forward(void *ctx, const struct wt_event *ev)
+{
+    struct wt_trace *t = ctx;
+    struct wt_event e = *ev;
+    e.url_index = t->p.url_index;
+    e.t_us = wt_loop_now(t->loop) - t->t0;
+    t->p.sink->emit(t->p.sink->ctx, &e);
+}
+
+static void emit(struct wt_trace *t, struct wt_event *ev)
+{
+    ev->phase = t->phase;
+    stamp_and_forward(t, ev);
+}
+
+static int64_t span(const struct wt_trace *t, enum wt_phase from, enum wt_phase to)
+{
+    if (t->phase_at[from] < 0 || t->phase_at[to] < 0)
+        return -1;
+    return t->phase_at[to] - t->phase_at[from];
+}
+
+static void release_mechanics(struct wt_trace *t)
+{
+    wt_dns_lookup_free(t->dns);
+    t->dns = NULL;
+    wt_tcp_connector_free(t->connector);
+    t->connector = NULL;
+    wt_tcp_teardown_free(t->teardown);
+    t->teardown = NULL;
+    if (t->fd >= 0) {
+        wt_loop_unwatch(t->loop, t->fd);
+        close(t->fd);
+        t->fd = -1;
+    }
+    wt_loop_timer_cancel(t->loop, t->max_time_timer);
+    wt_loop_timer_cancel(t->loop, t->connect_timer);
+    t->max_time_timer = t->connect_timer = 0;
+}
+
+static void emit_summary(struct wt_trace *t, int64_t end_us)
+{
+    struct wt_event ev = { .kind = WT_EV_SUMMARY };
+    ev.u.summary.dns_us = span(t, WT_PHASE_DNS, WT_PHASE_CONNECT);
+    ev.u.summary.connect_us = span(t, WT_PHASE_CONNECT, WT_PHASE_SEND);
+    ev.u.summary.wait_us = span(t, WT_PHASE_WAIT, WT_PHASE_RECEIVE);
+    ev.u.summary.transfer_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
+    ev.u.summary.total_us = end_us - t->t0;
+    ev.u.summary.teardown_us = span(t, WT_PHASE_CLOSE, WT_PHASE_DONE);
+    emit(t, &ev);
+}
+
+/* The one way a trace fails: one error record, one exit code. */
+static void trace_fail(struct wt_trace *t, const char *step, int exit_code, const char *message)
+{
+    if (t->finished)
+        return;
+    enum wt_phase failed_in = t->phase;
+    release_mechanics(t);
+    t->exit_code = exit_code;
+    t->phase = failed_in;
+    struct wt_event ev = { .kind = WT_EV_ERROR };
+    ev.u.error.step = step;
+    ev.u.error.exit_code = exit_code;
+    ev.u.error.message = message;
+    emit(t, &ev);
+    trace_enter(t, WT_PHASE_FAILED);
+}
+
+/* ---- timers --------------------------------------------------------- */
+
+static void on_max_time(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_trace *t = data;
+    t->max_time_timer = 0;
+    if (t->phase == WT_PHASE_CLOSE)
+        return;  /* the transfer is complete; the teardown has its own bound */
+    char msg[160];
+    snprintf(msg, sizeof msg, "operation timed out after %ld ms (--max-time) while in the %s step",
+             t->opt->max_time_ms, wt_phase_name(t->phase));
+    const char *step = t->phase == WT_PHASE_DNS ? "dns"
+                     : t->phase == WT_PHASE_CONNECT ? "tcp" : "http";
+    trace_fail(t, step, WT_EXIT_TIMEOUT, msg);
+}
+
+static void on_connect_timeout(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_trace *t = data;
+    t->connect_timer = 0;
+    if (t->phase > WT_PHASE_CONNECT)
+        return;
+    char msg[160];
+    snprintf(msg, sizeof msg, "no connection within %ld ms (--connect-timeout) while in the %s step",
+             t->opt->connect_timeout_ms, wt_phase_name(t->phase));
+    trace_fail(t, t->phase == WT_PHASE_DNS ? "dns" : "tcp", WT_EXIT_TIMEOUT, msg);
+}
+
+/* ---- DNS ------------------------------------------------------------- */
+
+static void on_dns_done(void *ctx, const struct wt_dns_result *res)
+{
+    struct wt_trace *t = ctx;
+    if (res->exit_code) {
+        trace_fail(t, "dns", res->exit_code, res->message);
+        return;
+    }
+    t->n_addresses = res->n_addresses;
+    memcpy(t->addresses, res->addresses, res->n_addresses * sizeof res->addresses[0]);
+    wt_dns_lookup_free(t->dns);
+    t->dns = NULL;
+    trace_enter(t, WT_PHASE_CONNECT);
+}
+
+static int ip_family(const struct wt_options *opt)
+{
+    return opt->ip_family == 4 ? AF_INET : opt->ip_family == 6 ? AF_INET6 : AF_UNSPEC;
+}
+
+static void start_dns(struct wt_trace *t)
+{
+    int want = ip_family(t->opt);
+    if (t->url.host_kind != WT_HOST_NAME) {
+        int fam = t->url.host_kind == WT_HOST_IPV4 ? AF_INET : AF_INET6;
+        struct wt_event ev = { .kind = WT_EV_DNS_LITERAL };
+        ev.u.dns_literal.literal = t->url.host;
+        ev.u.dns_literal.family = fam;
+        emit(t, &ev);
+        if (want != AF_UNSPEC && want != fam) {
+            char msg[WT_HOST_MAX_LEN + 64];
+            snprintf(msg, sizeof msg, "%s is an IPv%d address but -%d asks for IPv%d",
+                     t->url.host, fam == AF_INET ? 4 : 6, t->opt->ip_family,
+                     t->opt->ip_family);
+            trace_fail(t, "dns", WT_EXIT_RESOLVE, msg);
+            return;
+        }
+        memset(&t->addresses[0], 0, sizeof t->addresses[0]);
+        /* A literal parsed by wt_url_parse always fits an address buffer. */
+        memcpy(t->addresses[0].addr, t->url.host,
+               strnlen(t->url.host, sizeof t->addresses[0].addr - 1));
+        t->addresses[0].family = fam;
+        t->n_addresses = 1;
+        trace_enter(t, WT_PHASE_CONNECT);
+        return;
+    }
+    struct wt_dns_config cfg = {
+        .servers = t->opt->dns_servers,
+        .n_servers = t->opt->n_dns_servers,
+        .timeout_ms = t->opt->dns_timeout_ms,
+        .family = want,
+    };
+    char err[256];
+    t->dns = wt_dns_lookup_start(t->loop, &cfg, t->url.host, &t->stamped, on_dns_done, t,
+                                 err, sizeof err);
+    if (!t->dns)
+        trace_fail(t, "dns", WT_EXIT_RESOLVE, err);
+}
+
+/* ---- TCP ------------------------------------------------------------- */
+
+static void on_connected(void *ctx, int fd, int exit_code, const char *message)
+{
+    struct wt_trace *t = ctx;
+    wt_tcp_connector_free(t->connector);
+    t->connector = NULL;
+    if (fd < 0) {
+        trace_fail(t, "tcp", exit_code, message);
+        return;
+    }
+    t->fd = fd;
+    wt_tcp_endpoints(fd, &t->local, &t->remote);
+    trace_enter(t, WT_PHASE_SEND);
+}
+
+static void start_connect(struct wt_trace *t)
+{
+    int64_t deadline = 0;
+    if (t->opt->connect_timeout_ms)
+        deadline = t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000;
+    if (t->opt->max_time_ms) {
+        int64_t m = t->t0 + (int64_t)t->opt->max_time_ms * 1000;
+        if (!deadline || m < deadline)
+            deadline = m;
+    }
+    t->connector = wt_tcp_connect_start(t->loop, t->addresses, t->n_addresses, t->url.port,
+                                        deadline, &t->stamped, on_connected, t);
+    if (!t->connector)
+        trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, "out of memory");
+}
+
+/* ---- HTTP: request --------------------------------------------------- */
+
+static void on_response_readable(struct wt_loop *loop, int fd, int events, void *data);
+
+static void on_request_writable(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    (void)events;
+    struct wt_trace *t = data;
+    while (t->request_sent < t->request.len) {
+        ssize_t n = send(fd, t->request.text + t->request_sent,
+                         t->request.len - t->request_sent, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                return;
+            char msg[160];
+            snprintf(msg, sizeof msg, "sending the request failed: %s", strerror(errno));
+            trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
+            return;
+        }
+        t->request_sent += (size_t)n;
+    }
+    trace_enter(t, WT_PHASE_WAIT);
+}
+
+static void start_send(struct wt_trace *t)
+{
+    wt_loop_timer_cancel(t->loop, t->connect_timer);
+    t->connect_timer = 0;
+    if (wt_http_request_build(&t->url, "GET", "webtrace/" WT_VERSION, &t->request) < 0) {
+        trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, "out of memory");
+        return;
+    }
+    wt_loop_watch(t->loop, t->fd, WT_LOOP_WRITE, on_request_writable, t);
+    on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
+}
+
+static void start_wait(struct wt_trace *t)
+{
+    struct wt_event ev = { .kind = WT_EV_HTTP_REQUEST };
+    ev.u.http_request.method = t->request.method;
+    ev.u.http_request.target = t->url.target;
+    ev.u.http_request.host_header = t->request.host_header;
+    ev.u.http_request.n_headers = t->request.n_headers;
+    ev.u.http_request.bytes = t->request.len;
+    ev.u.http_request.raw = t->request.text;
+    emit(t, &ev);
+    wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, on_response_readable, t);
+}
+
+/* ---- HTTP: response -------------------------------------------------- */
+
+static void on_status(void *ctx, int major, int minor, int status, const char *reason,
+                      size_t reason_len)
+{
+    struct wt_trace *t = ctx;
+    struct wt_event ev = { .kind = WT_EV_HTTP_STATUS };
+    ev.u.http_status.version_major = major;
+    ev.u.http_status.version_minor = minor;
+    ev.u.http_status.status = status;
+    ev.u.http_status.reason = reason;
+    ev.u.http_status.reason_len = reason_len;
+    ev.u.http_status.wait_us = span(t, WT_PHASE_WAIT, WT_PHASE_RECEIVE);
+    emit(t, &ev);
+}
+
+static void on_header(void *ctx, const char *name, size_t name_len, const char *value,
+                      size_t value_len, int folded)
+{
+    struct wt_trace *t = ctx;
+    struct wt_event ev = { .kind = WT_EV_HTTP_HEADER };
+    ev.u.http_header.name = name;
+    ev.u.http_header.name_len = name_len;
+    ev.u.http_header.value = value;
+    ev.u.http_header.value_len = value_len;
+    ev.u.http_header.folded = folded;
+    emit(t, &ev);
+}
+
+static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
+                            int64_t content_length, int keep_alive, size_t n_headers,
+                            size_t header_bytes)
+{
+    struct wt_trace *t = ctx;
+    t->final_status = status;
+    struct wt_event ev = { .kind = WT_EV_HTTP_HEADERS_DONE };
+    ev.u.http_headers_done.n_headers = n_headers;
+    ev.u.http_headers_done.header_bytes = header_bytes;
+    ev.u.http_headers_done.framing = framing;
+    ev.u.http_headers_done.content_length = content_length;
+    ev.u.http_headers_done.keep_alive = keep_alive;
+    emit(t, &ev);
+}
+
+static int on_body(void *ctx, const char *data, size_t len)
+{
+    struct wt_trace *t = ctx;
+    if (wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error) < 0)
+        return WT_EXIT_WRITE_ERROR;
+    return 0;
+}
+
+static const struct wt_http_callbacks response_callbacks = {
+    on_status, on_header, on_headers_done, on_body,
+};
+
+static void response_failed(struct wt_trace *t)
+{
+    int code = wt_http_reader_exit_code(t->reader);
+    if (code == WT_EXIT_WRITE_ERROR)
+        trace_fail(t, "output", code, t->body_error);
+    else
+        trace_fail(t, "http", code, wt_http_reader_error(t->reader));
+}
+
+static void response_complete(struct wt_trace *t)
+{
+    char err[256];
+    if (wt_body_sink_commit(t->body, err, sizeof err) < 0) {
+        trace_fail(t, "output", WT_EXIT_WRITE_ERROR, err);
+        return;
+    }
+    trace_enter(t, WT_PHASE_CLOSE);
+}
+
+static void on_response_readable(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    (void)events;
+    struct wt_trace *t = data;
+    for (int i = 0; i < READS_PER_WAKEUP; i++) {
+        ssize_t n = recv(fd, t->readbuf, READ_BUF_SIZE, 0);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                return;
+            char msg[200];
+            snprintf(msg, sizeof msg, "receiving the response failed after %llu bytes: %s",
+                     (unsigned long long)wt_http_reader_bytes_fed(t->reader), strerror(errno));
+            trace_fail(t, "http", WT_EXIT_RECV_ERROR, msg);
+            return;
+        }
+        if (t->phase == WT_PHASE_WAIT)
+            trace_enter(t, WT_PHASE_RECEIVE);
+        enum wt_http_read r;
+        if (n == 0) {
+            t->peer_closed = 1;
+            r = wt_http_reader_eof(t->reader);
+        } else {
+            r = wt_http_reader_feed(t->reader, t->readbuf, (size_t)n);
+        }
+        if (r == WT_HTTP_FAILED) {
+            response_failed(t);
+            return;
+        }
+        if (r == WT_HTTP_COMPLETE) {
+            response_complete(t);
+            return;
+        }
+        if (n == 0)
+            return;
+    }
+}
+
+/* ---- teardown -------------------------------------------------------- */
+
+static void on_closed(void *ctx)
+{
+    struct wt_trace *t = ctx;
+    wt_tcp_teardown_free(t->teardown);
+    t->teardown = NULL;
+    trace_enter(t, WT_PHASE_DONE);
+}
+
+static void start_close(struct wt_trace *t)
+{
+    struct wt_event ev = { .kind = WT_EV_HTTP_BODY_DONE };
+    ev.u.http_body_done.bytes = wt_http_reader_body_bytes(t->reader);
+    ev.u.http_body_done.framing = wt_http_reader_framing(t->reader);
+    ev.u.http_body_done.elapsed_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
+    ev.u.http_body_done.sink = wt_body_sink_describe(t->body);
+    emit(t, &ev);
+
+    wt_loop_unwatch(t->loop, t->fd);
+    int64_t budget = (int64_t)WT_TCP_TEARDOWN_MS * 1000;
+    if (t->opt->max_time_ms) {
+        int64_t left = t->t0 + (int64_t)t->opt->max_time_ms * 1000 - wt_loop_now(t->loop);
+        if (left < budget)
+            budget = left > 1000 ? left : 1000;
+    }
+    int fd = t->fd;
+    t->fd = -1;
+    t->teardown = wt_tcp_teardown_start(t->loop, fd, t->peer_closed,
+                                        !wt_http_reader_keep_alive(t->reader), budget,
+                                        &t->stamped, on_closed, t);
+    if (!t->teardown)
+        trace_enter(t, WT_PHASE_DONE);
+}
+
+/* ---- the state machine ----------------------------------------------- */
+
+static void trace_enter(struct wt_trace *t, enum wt_phase next)
+{
+    int64_t now = wt_loop_now(t->loop);
+    t->phase_at[next] = now;
+    t->phase = next;
+    switch (next) {
+    case WT_PHASE_URL:
+        break;
+    case WT_PHASE_DNS:
+        start_dns(t);
+        break;
+    case WT_PHASE_CONNECT:
+        start_connect(t);
+        break;
+    case WT_PHASE_SEND:
+        start_send(t);
+        break;
+    case WT_PHASE_WAIT:
+        start_wait(t);
+        break;
+    case WT_PHASE_RECEIVE:
+        break;
+    case WT_PHASE_CLOSE:
+        start_close(t);
+        break;
+    case WT_PHASE_DONE:
+        release_mechanics(t);
+        emit_summary(t, t->phase_at[WT_PHASE_CLOSE]);
+        t->finished = 1;
+        break;
+    case WT_PHASE_FAILED:
+        emit_summary(t, now);
+        t->finished = 1;
+        break;
+    }
+}
+
+struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params *params)
+{
+    struct wt_trace *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->loop = loop;
+    t->p = *params;
+    t->opt = params->options;
+    t->stamped = (struct wt_event_sink){ stamp_and_forward, t };
+    t->fd = -1;
+    for (size_t i = 0; i < N_PHASES; i++)
+        t->phase_at[i] = -1;
+    t->readbuf = malloc(READ_BUF_SIZE);
+    t->reader = wt_http_reader_new(&response_callbacks, t, 0);
+    t->body = wt_body_sink_new(params->body_mode, params->output_path);
+    if (!t->readbuf || !t->reader || !t->body) {
+        wt_trace_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void wt_trace_start(struct wt_trace *t)
+{
+    t->t0 = wt_loop_now(t->loop);
+    t->phase_at[WT_PHASE_URL] = t->t0;
+    t->phase = WT_PHASE_URL;
+    char err[256];
+    enum wt_url_status st = wt_url_parse(t->p.input, &t->url, err, sizeof err);
+    if (st != WT_URL_OK) {
+        trace_fail(t, "url", st == WT_URL_UNSUPPORTED_SCHEME ? WT_EXIT_UNSUPPORTED_PROTOCOL
+                                                              : WT_EXIT_URL_MALFORMED, err);
+        return;
+    }
+    t->have_url = 1;
+    if (t->url.scheme == WT_SCHEME_HTTPS) {
+        trace_fail(t, "url", WT_EXIT_UNSUPPORTED_PROTOCOL,
+                   "https is not supported by this build yet (http only)");
+        return;
+    }
+    struct wt_event ev = { .kind = WT_EV_URL };
+    ev.u.url.input = t->p.input;
+    ev.u.url.normalized = t->url.normalized;
+    ev.u.url.host = t->url.host;
+    ev.u.url.host_kind = t->url.host_kind;
+    ev.u.url.port = t->url.port;
+    ev.u.url.port_class = wt_port_classify(t->url.port);
+    ev.u.url.scheme = t->url.scheme;
+    ev.u.url.target = t->url.target;
+    emit(t, &ev);
+
+    if (t->opt->max_time_ms)
+        t->max_time_timer = wt_loop_timer_at(t->loop, t->t0 + (int64_t)t->opt->max_time_ms * 1000,
+                                             on_max_time, t);
+    if (t->opt->connect_timeout_ms)
+        t->connect_timer = wt_loop_timer_at(
+            t->loop, t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000, on_connect_timeout, t);
+    trace_enter(t, WT_PHASE_DNS);
+}
+
+int wt_trace_finished(const struct wt_trace *t)
+{
+    return t->finished;
+}
+
+int wt_trace_exit_code(const struct wt_trace *t)
+{
+    return t->exit_code;
+}
+
+void wt_trace_free(struct wt_trace *t)
+{
+    if (!t)
+        return;
+    release_mechanics(t);
+    wt_http_request_clear(&t->request);
+    wt_http_reader_free(t->reader);
+    wt_body_sink_free(t->body);
+    if (t->have_url)
+        wt_url_clear(&t->url);
+    free(t->readbuf);
+    free(t);
+}

@@ -1,0 +1,507 @@
+#include "webtrace/url.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest piece of user input quoted back in an error sentence. */
+#define QUOTE_MAX 40
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Copies len bytes of user input for quoting in an error: non-printable
+ * bytes become '?', and long input is cut with "..." so a sentence stays
+ * one terminal line. */
+static const char *quote(char *buf, size_t buflen, const char *text, size_t len)
+{
+    size_t max = buflen - 1;
+    size_t n = 0;
+    int cut = len > max;
+    if (cut)
+        max -= 3;
+    for (; n < len && n < max; n++) {
+        unsigned char c = (unsigned char)text[n];
+        buf[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    if (cut) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static int is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_hex(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static char to_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static int equals_nocase(const char *a, size_t alen, const char *b)
+{
+    if (alen != strlen(b))
+        return 0;
+    for (size_t i = 0; i < alen; i++)
+        if (to_lower(a[i]) != b[i])
+            return 0;
+    return 1;
+}
+
+static const char *control_name(unsigned char c, char *buf, size_t buflen)
+{
+    switch (c) {
+    case '\r': return "CR";
+    case '\n': return "LF";
+    case '\t': return "TAB";
+    case 0x1b: return "ESC";
+    case 0x7f: return "DEL";
+    default:
+        snprintf(buf, buflen, "0x%02x", c);
+        return buf;
+    }
+}
+
+/* We do no IDN and send the input on the wire almost verbatim, so anything
+ * outside printable ASCII is refused before any parsing. */
+static int check_bytes(const char *input, size_t len, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)input[i];
+        char hex[8];
+        if (c < 0x20 || c == 0x7f) {
+            set_err(err, errlen, "URL contains a control character (%s) at byte %zu",
+                    control_name(c, hex, sizeof hex), i + 1);
+            return -1;
+        }
+        if (c == ' ') {
+            set_err(err, errlen, "URL contains a space at byte %zu", i + 1);
+            return -1;
+        }
+        if (c >= 0x80) {
+            set_err(err, errlen,
+                    "URL contains a non-ASCII byte (0x%02x) at byte %zu (webtrace does "
+                    "no IDN: write names in xn-- form, percent-encode paths)", c, i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+static int is_scheme_syntax(const char *s, size_t len)
+{
+    if (len == 0 || !is_alpha(s[0]))
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '+' && s[i] != '-' && s[i] != '.')
+            return 0;
+    return 1;
+}
+
+static int all_digits(const char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!is_digit(s[i]))
+            return 0;
+    return 1;
+}
+
+/* Splits off "scheme://" if the input has one. Returns the offset of the
+ * authority, or -1 with err set. */
+static long parse_scheme(const char *input, struct wt_url *out, char *err, size_t errlen)
+{
+    size_t end = strcspn(input, ":/?#");
+    char q[QUOTE_MAX];
+
+    out->scheme = WT_SCHEME_HTTP;
+    if (input[end] != ':')
+        return 0;
+    if (strncmp(input + end, "://", 3) == 0) {
+        if (end == 0) {
+            set_err(err, errlen, "URL has '://' but no scheme before it");
+            return -1;
+        }
+        if (!is_scheme_syntax(input, end)) {
+            set_err(err, errlen, "'%s' is not a valid URL scheme",
+                    quote(q, sizeof q, input, end));
+            return -1;
+        }
+        if (equals_nocase(input, end, "http")) {
+            out->scheme = WT_SCHEME_HTTP;
+        } else if (equals_nocase(input, end, "https")) {
+            out->scheme = WT_SCHEME_HTTPS;
+        } else {
+            set_err(err, errlen, "unsupported scheme '%s' (webtrace speaks http and https)",
+                    quote(q, sizeof q, input, end));
+            return -2;
+        }
+        return (long)end + 3;
+    }
+    /* "http:example.test" is a typo for "http://", but "http:8080" could be
+     * a host called http with a port, so only non-numeric tails are refused. */
+    if ((equals_nocase(input, end, "http") || equals_nocase(input, end, "https")) &&
+        !all_digits(input + end + 1, strcspn(input + end + 1, "/?#"))) {
+        set_err(err, errlen, "expected '//' after '%s:'", quote(q, sizeof q, input, end));
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_port(const char *text, size_t len, uint16_t *port, char *err, size_t errlen)
+{
+    char q[QUOTE_MAX];
+    if (len == 0) {
+        set_err(err, errlen, "port is empty (nothing after ':')");
+        return -1;
+    }
+    if (!all_digits(text, len)) {
+        set_err(err, errlen, "port '%s' is not a number", quote(q, sizeof q, text, len));
+        return -1;
+    }
+    unsigned long value = 0;
+    for (size_t i = 0; i < len; i++) {
+        value = value * 10 + (unsigned long)(text[i] - '0');
+        if (value > 65535)
+            break;
+    }
+    if (value == 0 || value > 65535) {
+        set_err(err, errlen, "port %s is out of range (1-65535)", quote(q, sizeof q, text, len));
+        return -1;
+    }
+    *port = (uint16_t)value;
+    return 0;
+}
+
+static int parse_ipv6(const char *text, size_t len, struct wt_url *out,
+                      char *err, size_t errlen)
+{
+    char literal[64];
+    char q[QUOTE_MAX];
+    struct in6_addr addr;
+
+    if (len == 0) {
+        set_err(err, errlen, "empty IPv6 address between '[' and ']'");
+        return -1;
+    }
+    if (len >= sizeof literal) {
+        set_err(err, errlen, "'%s' is not a valid IPv6 address", quote(q, sizeof q, text, len));
+        return -1;
+    }
+    memcpy(literal, text, len);
+    literal[len] = '\0';
+    if (inet_pton(AF_INET6, literal, &addr) != 1) {
+        const char *hint = memchr(literal, '%', len)
+                           ? " (zone ids are not supported)" : "";
+        set_err(err, errlen, "'%s' is not a valid IPv6 address%s",
+                quote(q, sizeof q, text, len), hint);
+        return -1;
+    }
+    /* Kept as typed (lower-cased): inet_ntop would print [::1:5353] as the
+     * deprecated IPv4-compatible form ::0.1.83.83. */
+    for (size_t i = 0; i <= len; i++)
+        out->host[i] = to_lower(literal[i]);
+    out->host_kind = WT_HOST_IPV6;
+    return 0;
+}
+
+static int digits_and_dots(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!is_digit(s[i]) && s[i] != '.')
+            return 0;
+    return 1;
+}
+
+/* True when the last label reads as a number (decimal or 0x hex): resolvers
+ * (inet_aton, WHATWG URL) would treat such a name as an IPv4 address in some
+ * shorthand, so it must be a plain dotted quad or nothing. */
+static int ends_in_number(const char *name, size_t len)
+{
+    const char *dot = NULL;
+    for (size_t i = len; i > 0; i--)
+        if (name[i - 1] == '.') {
+            dot = name + i - 1;
+            break;
+        }
+    const char *label = dot ? dot + 1 : name;
+    size_t llen = len - (size_t)(label - name);
+    if (all_digits(label, llen))
+        return 1;
+    if (llen >= 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X')) {
+        for (size_t i = 2; i < llen; i++)
+            if (!is_hex(label[i]))
+                return 0;
+        return 1;
+    }
+    return 0;
+}
+
+static int parse_name(const char *text, size_t len, struct wt_url *out,
+                      char *err, size_t errlen)
+{
+    char q[QUOTE_MAX];
+
+    /* A fully qualified "example.test." names the same host. */
+    if (len > 0 && text[len - 1] == '.')
+        len--;
+    if (len == 0) {
+        set_err(err, errlen, "empty host name");
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_' && c != '.') {
+            set_err(err, errlen, "host name '%s' contains an invalid character '%c'",
+                    quote(q, sizeof q, text, len), c);
+            return -1;
+        }
+    }
+    if (ends_in_number(text, len)) {
+        char literal[WT_HOST_MAX_LEN + 1];
+        struct in_addr addr;
+        if (len < sizeof literal) {
+            memcpy(literal, text, len);
+            literal[len] = '\0';
+            if (inet_pton(AF_INET, literal, &addr) == 1) {
+                memcpy(out->host, literal, len + 1);
+                out->host_kind = WT_HOST_IPV4;
+                return 0;
+            }
+        }
+        set_err(err, errlen, "%s'%s' is not a valid IPv4 address (expected four decimal "
+                "numbers 0-255, like 192.0.2.1)",
+                digits_and_dots(text, len) ? "" : "host name ends in a number but ",
+                quote(q, sizeof q, text, len));
+        return -1;
+    }
+    if (len > WT_HOST_MAX_LEN) {
+        set_err(err, errlen, "host name is longer than %d bytes (%zu)", WT_HOST_MAX_LEN, len);
+        return -1;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && text[i] != '.')
+            continue;
+        size_t label_len = i - start;
+        if (label_len == 0) {
+            set_err(err, errlen, "host name '%s' has an empty label", quote(q, sizeof q, text, len));
+            return -1;
+        }
+        if (label_len > WT_LABEL_MAX_LEN) {
+            char lq[20];
+            set_err(err, errlen, "label '%s' is longer than %d bytes (%zu)",
+                    quote(lq, sizeof lq, text + start, label_len), WT_LABEL_MAX_LEN, label_len);
+            return -1;
+        }
+        start = i + 1;
+    }
+    for (size_t i = 0; i < len; i++)
+        out->host[i] = to_lower(text[i]);
+    out->host[len] = '\0';
+    out->host_kind = WT_HOST_NAME;
+    return 0;
+}
+
+static int parse_authority(const char *auth, size_t len, struct wt_url *out,
+                           char *err, size_t errlen)
+{
+    const char *port_text = NULL;
+    size_t port_len = 0;
+
+    if (memchr(auth, '@', len)) {
+        set_err(err, errlen, "URL contains user credentials (user@host); "
+                "webtrace does not support them");
+        return -1;
+    }
+    if (len == 0) {
+        set_err(err, errlen, "empty host name");
+        return -1;
+    }
+    if (auth[0] == '[') {
+        const char *close = memchr(auth, ']', len);
+        if (!close) {
+            set_err(err, errlen, "unbalanced '[' in host: no closing ']'");
+            return -1;
+        }
+        size_t inner_len = (size_t)(close - auth) - 1;
+        if (memchr(auth + 1, '[', inner_len)) {
+            set_err(err, errlen, "unbalanced '[' in host");
+            return -1;
+        }
+        const char *after = close + 1;
+        size_t after_len = len - (size_t)(after - auth);
+        if (after_len > 0) {
+            if (after[0] != ':') {
+                set_err(err, errlen, "unexpected characters after ']' (expected ':port')");
+                return -1;
+            }
+            port_text = after + 1;
+            port_len = after_len - 1;
+        }
+        if (parse_ipv6(auth + 1, inner_len, out, err, errlen) != 0)
+            return -1;
+    } else {
+        if (memchr(auth, '[', len)) {
+            set_err(err, errlen, "unbalanced '[' in host: it must come first");
+            return -1;
+        }
+        if (memchr(auth, ']', len)) {
+            set_err(err, errlen, "unbalanced ']' in host: no opening '['");
+            return -1;
+        }
+        const char *colon = memchr(auth, ':', len);
+        if (colon && memchr(colon + 1, ':', len - (size_t)(colon + 1 - auth))) {
+            set_err(err, errlen, "host has more than one ':' "
+                    "(IPv6 addresses need brackets, e.g. [::1]:8080)");
+            return -1;
+        }
+        size_t host_len = colon ? (size_t)(colon - auth) : len;
+        if (colon) {
+            port_text = colon + 1;
+            port_len = len - host_len - 1;
+        }
+        if (parse_name(auth, host_len, out, err, errlen) != 0)
+            return -1;
+    }
+    if (port_text) {
+        if (parse_port(port_text, port_len, &out->port, err, errlen) != 0)
+            return -1;
+        out->port_explicit = 1;
+    } else {
+        out->port = wt_scheme_default_port(out->scheme);
+    }
+    return 0;
+}
+
+static int build_strings(const char *rest, struct wt_url *out)
+{
+    /* The fragment is the browser's business; it never goes on the wire. */
+    size_t rest_len = strcspn(rest, "#");
+    const char *slash = rest[0] == '/' ? "" : "/";
+    size_t target_len = strlen(slash) + rest_len;
+
+    out->target = malloc(target_len + 1);
+    if (!out->target)
+        return -1;
+    snprintf(out->target, target_len + 1, "%s%.*s", slash, (int)rest_len, rest);
+
+    const char *scheme = wt_scheme_name(out->scheme);
+    int v6 = out->host_kind == WT_HOST_IPV6;
+    char port[8] = "";
+    if (out->port != wt_scheme_default_port(out->scheme))
+        snprintf(port, sizeof port, ":%u", (unsigned)out->port);
+    size_t norm_len = strlen(scheme) + 3 + strlen(out->host) + 2 + strlen(port) + target_len;
+    out->normalized = malloc(norm_len + 1);
+    if (!out->normalized)
+        return -1;
+    snprintf(out->normalized, norm_len + 1, "%s://%s%s%s%s%s", scheme, v6 ? "[" : "",
+             out->host, v6 ? "]" : "", port, out->target);
+    return 0;
+}
+
+enum wt_url_status wt_url_parse(const char *input, struct wt_url *out,
+                                char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    set_err(err, errlen, "%s", "");
+    if (!input || input[0] == '\0') {
+        set_err(err, errlen, "empty URL");
+        return WT_URL_BAD;
+    }
+    size_t len = strnlen(input, WT_URL_MAX_LEN + 1);
+    if (len > WT_URL_MAX_LEN) {
+        set_err(err, errlen, "URL is longer than %d bytes", WT_URL_MAX_LEN);
+        return WT_URL_BAD;
+    }
+    if (check_bytes(input, len, err, errlen) != 0)
+        return WT_URL_BAD;
+
+    long auth_start = parse_scheme(input, out, err, errlen);
+    if (auth_start == -2) {
+        memset(out, 0, sizeof *out);
+        return WT_URL_UNSUPPORTED_SCHEME;
+    }
+    if (auth_start < 0) {
+        memset(out, 0, sizeof *out);
+        return WT_URL_BAD;
+    }
+    const char *auth = input + auth_start;
+    size_t auth_len = strcspn(auth, "/?#");
+    if (parse_authority(auth, auth_len, out, err, errlen) != 0) {
+        memset(out, 0, sizeof *out);
+        return WT_URL_BAD;
+    }
+    if (build_strings(auth + auth_len, out) != 0) {
+        wt_url_clear(out);
+        set_err(err, errlen, "out of memory while parsing the URL");
+        return WT_URL_BAD;
+    }
+    return WT_URL_OK;
+}
+
+void wt_url_clear(struct wt_url *url)
+{
+    if (!url)
+        return;
+    free(url->target);
+    free(url->normalized);
+    memset(url, 0, sizeof *url);
+}
+
+const char *wt_scheme_name(enum wt_scheme scheme)
+{
+    return scheme == WT_SCHEME_HTTPS ? "https" : "http";
+}
+
+uint16_t wt_scheme_default_port(enum wt_scheme scheme)
+{
+    return scheme == WT_SCHEME_HTTPS ? 443 : 80;
+}
+
+enum wt_port_class wt_port_classify(uint16_t port)
+{
+    if (port <= 1023)
+        return WT_PORT_WELL_KNOWN;
+    if (port <= 49151)
+        return WT_PORT_REGISTERED;
+    return WT_PORT_DYNAMIC;
+}
+
+const char *wt_port_class_name(enum wt_port_class cls)
+{
+    switch (cls) {
+    case WT_PORT_WELL_KNOWN: return "well-known";
+    case WT_PORT_REGISTERED: return "registered";
+    case WT_PORT_DYNAMIC: return "ephemeral";
+    }
+    return "unknown";
+}

@@ -1,0 +1,581 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "webtrace/cli.h"
+#include "webtrace/exitcode.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_ARGS 12
+
+/* getopt permutes argv, so every case gets its own writable copy. */
+struct args {
+    int argc;
+    char *argv[MAX_ARGS + 2];
+};
+
+static struct args make_args(const char *const *list)
+{
+    struct args a = { 0 };
+    a.argv[a.argc++] = "webtrace";
+    for (; *list && a.argc <= MAX_ARGS; list++)
+        a.argv[a.argc++] = (char *)*list;
+    a.argv[a.argc] = NULL;
+    return a;
+}
+
+static int parse_list(const char *const *list, struct wt_options *o, char *err, size_t errlen)
+{
+    struct args a = make_args(list);
+    return wt_cli_parse(a.argc, a.argv, o, err, errlen);
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void check_printable_sentence(const char *err)
+{
+    assert_true(strlen(err) > 0);
+    for (const char *p = err; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c >= 0x7f)
+            fail_msg("non-printable byte 0x%02x in err \"%s\"", c, err);
+    }
+}
+
+struct error_case {
+    const char *args[MAX_ARGS];
+    const char *err_contains;
+};
+
+static void check_errors(const struct error_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct wt_options o;
+        char err[256] = "";
+        int rc = parse_list(cases[i].args, &o, err, sizeof err);
+        if (rc != WT_EXIT_USAGE)
+            fail_msg("case %zu (%s ...): rc %d, want 2", i, cases[i].args[0], rc);
+        check_printable_sentence(err);
+        if (!strstr(err, cases[i].err_contains))
+            fail_msg("case %zu: err \"%s\" lacks \"%s\"", i, err, cases[i].err_contains);
+    }
+}
+
+static void test_cli_defaults_with_one_url(void **state)
+{
+    (void)state;
+    struct args a = make_args(ARGS("www.example.test"));
+    struct wt_options o;
+    char err[256] = "junk";
+
+    assert_int_equal(wt_cli_parse(a.argc, a.argv, &o, err, sizeof err), 0);
+    assert_string_equal(err, "");
+    assert_int_equal(o.action, WT_ACTION_TRACE);
+    assert_int_equal(o.silent, 0);
+    assert_int_equal(o.verbose, 0);
+    assert_int_equal(o.color, WT_COLOR_AUTO);
+    assert_null(o.output);
+    assert_null(o.url_file);
+    assert_int_equal(o.ip_family, 0);
+    assert_int_equal(o.connect_timeout_ms, 0);
+    assert_int_equal(o.max_time_ms, 0);
+    assert_int_equal(o.dns_timeout_ms, WT_DEFAULT_DNS_TIMEOUT_MS);
+    assert_int_equal(o.n_dns_servers, 0);
+    assert_int_equal(o.n_urls, 1);
+    assert_ptr_equal(o.urls[0], a.argv[1]);
+}
+
+static void test_cli_flags_short_and_long(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args[MAX_ARGS];
+        int silent, verbose;
+        enum wt_color_mode color;
+        int family;
+    } cases[] = {
+        { { "-s", "u" }, 1, 0, WT_COLOR_AUTO, 0 },
+        { { "--silent", "u" }, 1, 0, WT_COLOR_AUTO, 0 },
+        { { "-v", "u" }, 0, 1, WT_COLOR_AUTO, 0 },
+        { { "--verbose", "u" }, 0, 1, WT_COLOR_AUTO, 0 },
+        { { "-sv", "u" }, 1, 1, WT_COLOR_AUTO, 0 },
+        { { "--no-color", "u" }, 0, 0, WT_COLOR_NEVER, 0 },
+        { { "-4", "u" }, 0, 0, WT_COLOR_AUTO, 4 },
+        { { "--ipv4", "u" }, 0, 0, WT_COLOR_AUTO, 4 },
+        { { "-6", "u" }, 0, 0, WT_COLOR_AUTO, 6 },
+        { { "--ipv6", "u" }, 0, 0, WT_COLOR_AUTO, 6 },
+        { { "-4", "-4", "u" }, 0, 0, WT_COLOR_AUTO, 4 },
+        { { "u", "--no-color", "-v6" }, 0, 1, WT_COLOR_NEVER, 6 },
+        { { "--verb", "u" }, 0, 1, WT_COLOR_AUTO, 0 },
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        struct wt_options o;
+        char err[256];
+        assert_int_equal(parse_list(cases[i].args, &o, err, sizeof err), 0);
+        assert_int_equal(o.silent, cases[i].silent);
+        assert_int_equal(o.verbose, cases[i].verbose);
+        assert_int_equal(o.color, cases[i].color);
+        assert_int_equal(o.ip_family, cases[i].family);
+        assert_int_equal(o.n_urls, 1);
+        assert_string_equal(o.urls[0], "u");
+    }
+}
+
+static void test_cli_output_and_input_files(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+
+    assert_int_equal(parse_list(ARGS("-o", "out.html", "u"), &o, err, sizeof err), 0);
+    assert_string_equal(o.output, "out.html");
+    assert_int_equal(parse_list(ARGS("--output=-", "u"), &o, err, sizeof err), 0);
+    assert_string_equal(o.output, "-");
+    assert_int_equal(parse_list(ARGS("-oout", "u"), &o, err, sizeof err), 0);
+    assert_string_equal(o.output, "out");
+
+    assert_int_equal(parse_list(ARGS("-i", "urls.txt"), &o, err, sizeof err), 0);
+    assert_string_equal(o.url_file, "urls.txt");
+    assert_int_equal(o.n_urls, 0);
+    assert_int_equal(parse_list(ARGS("--input", "-"), &o, err, sizeof err), 0);
+    assert_string_equal(o.url_file, "-");
+    assert_int_equal(parse_list(ARGS("-i", "-", "extra.example"), &o, err, sizeof err), 0);
+    assert_string_equal(o.url_file, "-");
+    assert_int_equal(o.n_urls, 1);
+}
+
+static void test_cli_urls_point_into_argv_in_order(void **state)
+{
+    (void)state;
+    struct args a = make_args(ARGS("a.example", "-s", "b.example", "--no-color", "c.example"));
+    char *a0 = a.argv[1], *b0 = a.argv[3], *c0 = a.argv[5];
+    struct wt_options o;
+    char err[256];
+
+    assert_int_equal(wt_cli_parse(a.argc, a.argv, &o, err, sizeof err), 0);
+    assert_int_equal(o.n_urls, 3);
+    assert_ptr_equal(o.urls[0], a0);
+    assert_ptr_equal(o.urls[1], b0);
+    assert_ptr_equal(o.urls[2], c0);
+    assert_int_equal(o.silent, 1);
+    assert_int_equal(o.color, WT_COLOR_NEVER);
+}
+
+static void test_cli_double_dash_ends_options(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+    assert_int_equal(parse_list(ARGS("-s", "--", "-v", "--ipv6"), &o, err, sizeof err), 0);
+    assert_int_equal(o.verbose, 0);
+    assert_int_equal(o.ip_family, 0);
+    assert_int_equal(o.n_urls, 2);
+    assert_string_equal(o.urls[0], "-v");
+    assert_string_equal(o.urls[1], "--ipv6");
+}
+
+static void test_cli_help_and_version_need_no_url(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args[MAX_ARGS];
+        enum wt_cli_action action;
+    } cases[] = {
+        { { "-h" }, WT_ACTION_HELP },
+        { { "--help" }, WT_ACTION_HELP },
+        { { "-s", "--help", "u" }, WT_ACTION_HELP },
+        { { "-V" }, WT_ACTION_VERSION },
+        { { "--version" }, WT_ACTION_VERSION },
+        { { "-4", "-6", "-V" }, WT_ACTION_VERSION },
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        struct wt_options o;
+        char err[256] = "junk";
+        assert_int_equal(parse_list(cases[i].args, &o, err, sizeof err), 0);
+        assert_int_equal(o.action, cases[i].action);
+        assert_string_equal(err, "");
+    }
+}
+
+static void test_cli_no_url_is_an_error(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        { { NULL }, "no URL given (try --help)" },
+        { { "-s" }, "no URL given (try --help)" },
+        { { "-v", "--no-color", "-4" }, "no URL given (try --help)" },
+        { { "--" }, "no URL given (try --help)" },
+    };
+    check_errors(cases, N(cases));
+
+    struct wt_options o;
+    char err[256];
+    char *argv0[] = { NULL };
+    assert_int_equal(wt_cli_parse(0, argv0, &o, err, sizeof err), WT_EXIT_USAGE);
+    assert_string_equal(err, "no URL given (try --help)");
+}
+
+static void test_cli_ipv4_with_ipv6_is_an_error(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        { { "-4", "-6", "u" }, "-4 and -6" },
+        { { "--ipv6", "--ipv4", "u" }, "-4 and -6" },
+        { { "-46", "u" }, "exclude each other" },
+    };
+    check_errors(cases, N(cases));
+}
+
+static void test_cli_unknown_option_is_reported(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        { { "-z", "u" }, "unknown option '-z' (try --help)" },
+        { { "-sz", "u" }, "unknown option '-z'" },
+        { { "-zs", "u" }, "unknown option '-z'" },
+        { { "--bogus", "u" }, "unknown option '--bogus' (try --help)" },
+        { { "--bogus=1", "u" }, "unknown option '--bogus'" },
+        { { "u", "--output-file", "x" }, "unknown option '--output-file'" },
+        { { "--dns", "x", "u" }, "option '--dns' is ambiguous (--dns-timeout, --dns-server)" },
+        { { "--silent=yes", "u" }, "option --silent does not take a value" },
+        { { "--no-color=1", "u" }, "option --no-color does not take a value" },
+        { { "--\x1b[31m", "u" }, "unknown option '--?[31m'" },
+        { { "-\x01", "u" }, "unknown option '-?'" },
+    };
+    check_errors(cases, N(cases));
+}
+
+static void test_cli_missing_value_is_reported(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        { { "u", "-o" }, "option -o/--output needs a value" },
+        { { "u", "--output" }, "option -o/--output needs a value" },
+        { { "u", "-i" }, "option -i/--input needs a value" },
+        { { "u", "-m" }, "option -m/--max-time needs a value" },
+        { { "u", "--connect-timeout" }, "option --connect-timeout needs a value" },
+        { { "u", "--dns-timeout" }, "option --dns-timeout needs a value" },
+        { { "u", "--dns-server" }, "option --dns-server needs a value" },
+        { { "-o", "", "u" }, "-o/--output needs a file name" },
+        { { "--input=", "u" }, "-i/--input needs a file name" },
+    };
+    check_errors(cases, N(cases));
+}
+
+static void test_cli_timeouts_are_parsed(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+
+    assert_int_equal(parse_list(ARGS("--connect-timeout", "1.5", "-m", "10",
+                                     "--dns-timeout", "0.25", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.connect_timeout_ms, 1500);
+    assert_int_equal(o.max_time_ms, 10000);
+    assert_int_equal(o.dns_timeout_ms, 250);
+
+    assert_int_equal(parse_list(ARGS("--connect-timeout=0", "--max-time=0.001", "u"),
+                                &o, err, sizeof err), 0);
+    assert_int_equal(o.connect_timeout_ms, 0);
+    assert_int_equal(o.max_time_ms, 1);
+    assert_int_equal(o.dns_timeout_ms, WT_DEFAULT_DNS_TIMEOUT_MS);
+
+    assert_int_equal(parse_list(ARGS("-m2", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.max_time_ms, 2000);
+}
+
+static void test_cli_bad_seconds_name_the_option(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        { { "--connect-timeout", "abc", "u" },
+          "--connect-timeout: 'abc' is not a number of seconds" },
+        { { "-m", "-1", "u" }, "-m/--max-time: '-1' is not a number of seconds" },
+        { { "--max-time=1e999", "u" }, "-m/--max-time: '1e999'" },
+        { { "--max-time=", "u" }, "-m/--max-time: ''" },
+        { { "--dns-timeout", "soon", "u" }, "--dns-timeout: 'soon'" },
+        { { "--dns-timeout", "0", "u" }, "--dns-timeout must be more than 0 seconds" },
+        { { "--connect-timeout", "9999999999", "u" }, "--connect-timeout: '9999999999'" },
+    };
+    check_errors(cases, N(cases));
+}
+
+static void test_cli_dns_servers_are_repeatable_up_to_the_limit(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+
+    assert_int_equal(parse_list(ARGS("--dns-server", "127.0.0.1:5353", "--dns-server=::1",
+                                     "--dns-server", "[::1]:5300", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.n_dns_servers, 3);
+    assert_string_equal(o.dns_servers[0].addr, "127.0.0.1");
+    assert_int_equal(o.dns_servers[0].port, 5353);
+    assert_string_equal(o.dns_servers[1].addr, "::1");
+    assert_int_equal(o.dns_servers[1].port, 53);
+    assert_string_equal(o.dns_servers[2].addr, "::1");
+    assert_int_equal(o.dns_servers[2].port, 5300);
+
+    char *argv[2 + 2 * (WT_MAX_DNS_SERVERS + 1) + 1];
+    int argc = 0;
+    argv[argc++] = "webtrace";
+    for (int i = 0; i < WT_MAX_DNS_SERVERS; i++) {
+        argv[argc++] = "--dns-server";
+        argv[argc++] = "192.0.2.53";
+    }
+    argv[argc++] = "u";
+    argv[argc] = NULL;
+    assert_int_equal(wt_cli_parse(argc, argv, &o, err, sizeof err), 0);
+    assert_int_equal(o.n_dns_servers, WT_MAX_DNS_SERVERS);
+
+    argv[argc - 1] = "--dns-server";
+    argv[argc++] = "192.0.2.54";
+    argv[argc++] = "u";
+    argv[argc] = NULL;
+    assert_int_equal(wt_cli_parse(argc, argv, &o, err, sizeof err), WT_EXIT_USAGE);
+    assert_string_equal(err, "too many --dns-server options (at most 8)");
+}
+
+static void test_cli_bad_dns_server_is_reported(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        { { "--dns-server", "localhost", "u" },
+          "--dns-server: 'localhost' is not an IP address" },
+        { { "--dns-server", "::1:53:53:53:53:53:53:53", "u" }, "is not an IP address" },
+        { { "--dns-server=1.2.3.4:0", "u" }, "'1.2.3.4:0'" },
+        { { "--dns-server=", "u" }, "--dns-server: ''" },
+    };
+    check_errors(cases, N(cases));
+}
+
+static void test_cli_too_many_urls_is_an_error(void **state)
+{
+    (void)state;
+    static char *argv[WT_MAX_URLS + 3];
+    struct wt_options o;
+    char err[256];
+    int argc = 0;
+
+    argv[argc++] = "webtrace";
+    for (int i = 0; i < WT_MAX_URLS; i++)
+        argv[argc++] = "u.example";
+    argv[argc] = NULL;
+    assert_int_equal(wt_cli_parse(argc, argv, &o, err, sizeof err), 0);
+    assert_int_equal(o.n_urls, WT_MAX_URLS);
+
+    argv[argc++] = "one-more.example";
+    argv[argc] = NULL;
+    assert_int_equal(wt_cli_parse(argc, argv, &o, err, sizeof err), WT_EXIT_USAGE);
+    assert_non_null(strstr(err, "too many URLs"));
+    assert_non_null(strstr(err, "-i FILE"));
+}
+
+static void test_cli_parse_can_be_repeated(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+
+    for (int round = 0; round < 3; round++) {
+        /* fails in the middle of a "-zs" cluster: getopt's position inside
+         * the cluster must not leak into the next call */
+        assert_int_equal(parse_list(ARGS("-zs", "u"), &o, err, sizeof err), WT_EXIT_USAGE);
+        assert_int_equal(parse_list(ARGS("-v", "a.example"), &o, err, sizeof err), 0);
+        assert_int_equal(o.verbose, 1);
+        assert_int_equal(o.silent, 0);
+        assert_int_equal(o.n_urls, 1);
+        assert_string_equal(o.urls[0], "a.example");
+
+        assert_int_equal(parse_list(ARGS("--dns-server", "10.0.0.1", "-s", "b", "c"),
+                                    &o, err, sizeof err), 0);
+        assert_int_equal(o.verbose, 0);
+        assert_int_equal(o.silent, 1);
+        assert_int_equal(o.n_dns_servers, 1);
+        assert_int_equal(o.n_urls, 2);
+
+        assert_int_equal(parse_list(ARGS("x"), &o, err, sizeof err), 0);
+        assert_int_equal(o.silent, 0);
+        assert_int_equal(o.n_dns_servers, 0);
+        assert_int_equal(o.n_urls, 1);
+    }
+}
+
+static void test_cli_seconds_parsing(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        long ms;
+    } good[] = {
+        { "1", 1000 },     { "0.5", 500 },       { "1.25", 1250 },  { "0", 0 },
+        { "0.0", 0 },      { "0.001", 1 },       { "0.0001", 1 },   { "0.0005", 1 },
+        { "0.0015", 2 },   { "1.9995", 2000 },   { ".5", 500 },     { "5.", 5000 },
+        { "007", 7000 },   { "2147483.647", 2147483647L },           { "60", 60000 },
+        { "0.123456789", 123 },
+    };
+    static const char *bad[] = {
+        "abc", "-1", "1e999", "", "+1", " 1", "1 ", "1e3", "2147483.648", "2147484",
+        "99999999999999999999", ".", "1..2", "1.2.3", "inf", "nan", "0x10", "1,5", "1.5s",
+        "-0",
+    };
+    for (size_t i = 0; i < N(good); i++) {
+        long ms = -42;
+        if (wt_cli_parse_seconds(good[i].text, &ms) != 0)
+            fail_msg("'%s' rejected", good[i].text);
+        if (ms != good[i].ms)
+            fail_msg("'%s' -> %ld ms, want %ld", good[i].text, ms, good[i].ms);
+    }
+    for (size_t i = 0; i < N(bad); i++) {
+        long ms = -42;
+        if (wt_cli_parse_seconds(bad[i], &ms) != -1)
+            fail_msg("'%s' accepted as %ld ms", bad[i], ms);
+        assert_int_equal(ms, -42);
+    }
+    long ms = -42;
+    assert_int_equal(wt_cli_parse_seconds(NULL, &ms), -1);
+}
+
+static void test_cli_dns_server_parsing(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        const char *addr;
+        uint16_t port;
+    } good[] = {
+        { "127.0.0.1", "127.0.0.1", 53 },
+        { "127.0.0.1:5353", "127.0.0.1", 5353 },
+        { "192.0.2.1:65535", "192.0.2.1", 65535 },
+        { "::1", "::1", 53 },
+        { "[::1]", "::1", 53 },
+        { "[::1]:5353", "::1", 5353 },
+        { "[2001:DB8::53]:53", "2001:db8::53", 53 },
+        { "2001:db8:0:0:0:0:0:53", "2001:db8:0:0:0:0:0:53", 53 },
+        /* a bare IPv6 address has no port: this is the address ::1:5353 */
+        { "::1:5353", "::1:5353", 53 },
+    };
+    static const char *bad[] = {
+        "", "localhost", "dns.example:53", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:65536",
+        "1.2.3.4:abc", "1.2.3.4:+53", "1.2.3.4:000053", "1.2.3.999", "1.2.3", "[::1",
+        "[::1]x", "[::1]:", "[::1]:0", "[1.2.3.4]:53", "[]", "[]:53", ":53", "1.2.3.4:53:53",
+        "::g", "fe80::1%eth0", "[::1]:53:53",
+    };
+    for (size_t i = 0; i < N(good); i++) {
+        struct wt_dns_server s;
+        memset(&s, 0, sizeof s);
+        if (wt_cli_parse_dns_server(good[i].text, &s) != 0)
+            fail_msg("'%s' rejected", good[i].text);
+        assert_string_equal(s.addr, good[i].addr);
+        assert_int_equal(s.port, good[i].port);
+    }
+    for (size_t i = 0; i < N(bad); i++) {
+        struct wt_dns_server s = { "untouched", 7 };
+        if (wt_cli_parse_dns_server(bad[i], &s) != -1)
+            fail_msg("'%s' accepted as %s port %u", bad[i], s.addr, (unsigned)s.port);
+        assert_string_equal(s.addr, "untouched");
+        assert_int_equal(s.port, 7);
+    }
+    struct wt_dns_server s;
+    assert_int_equal(wt_cli_parse_dns_server(NULL, &s), -1);
+}
+
+static void test_cli_usage_lists_every_option(void **state)
+{
+    (void)state;
+    static const char *options[] = {
+        "-h, --help", "-V, --version", "-s, --silent", "-v, --verbose", "--no-color",
+        "-o, --output FILE", "-i, --input FILE", "-4, --ipv4", "-6, --ipv6",
+        "--connect-timeout SECONDS", "-m, --max-time SECONDS", "--dns-timeout SECONDS",
+        "--dns-server ADDR[:PORT]",
+    };
+    assert_non_null(strstr(wt_cli_usage, "webtrace [options] <url|host> [<url|host> ...]"));
+    assert_non_null(strstr(wt_cli_usage, "-i FILE|-"));
+    for (size_t i = 0; i < N(options); i++)
+        if (!strstr(wt_cli_usage, options[i]))
+            fail_msg("usage lacks \"%s\"", options[i]);
+    assert_non_null(strstr(wt_cli_usage, "(default 5)"));
+}
+
+static void test_cli_usage_exit_codes_match_exitcode_words(void **state)
+{
+    (void)state;
+    static const int listed[] = { 0, 1, 2, 3, 6, 7, 8, 18, 23, 26, 28, 52, 56, 100 };
+    const char *section = strstr(wt_cli_usage, "Exit codes");
+    assert_non_null(section);
+    for (size_t i = 0; i < N(listed); i++) {
+        char line[128];
+        snprintf(line, sizeof line, "\n%5d  %s\n", listed[i], wt_exit_describe(listed[i]));
+        assert_string_not_equal(wt_exit_describe(listed[i]), "unknown");
+        if (!strstr(section, line))
+            fail_msg("usage lacks exit code line \"%s\"", line + 1);
+    }
+    /* exactly those: no code listed that this version never returns */
+    size_t code_lines = 0;
+    for (const char *p = strchr(section, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
+        int code;
+        char after;
+        if (sscanf(p + 1, "%5d %c", &code, &after) == 2 && p[1] == ' ')
+            code_lines++;
+    }
+    assert_int_equal(code_lines, N(listed));
+}
+
+static void test_cli_usage_fits_80_columns(void **state)
+{
+    (void)state;
+    const char *line = wt_cli_usage;
+    while (*line) {
+        size_t len = strcspn(line, "\n");
+        if (len > 79)
+            fail_msg("usage line longer than 79 columns: %.*s", (int)len, line);
+        for (size_t i = 0; i < len; i++)
+            assert_true(line[i] >= 0x20 && line[i] < 0x7f);
+        line += len + (line[len] == '\n');
+    }
+    assert_int_equal(wt_cli_usage[strlen(wt_cli_usage) - 1], '\n');
+}
+
+static void test_cli_err_is_truncated_to_errlen(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[6];
+    assert_int_equal(parse_list(ARGS("-s"), &o, err, sizeof err), WT_EXIT_USAGE);
+    assert_string_equal(err, "no UR");
+    assert_int_equal(parse_list(ARGS("--bogus"), &o, NULL, 0), WT_EXIT_USAGE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cli_defaults_with_one_url),
+        cmocka_unit_test(test_cli_flags_short_and_long),
+        cmocka_unit_test(test_cli_output_and_input_files),
+        cmocka_unit_test(test_cli_urls_point_into_argv_in_order),
+        cmocka_unit_test(test_cli_double_dash_ends_options),
+        cmocka_unit_test(test_cli_help_and_version_need_no_url),
+        cmocka_unit_test(test_cli_no_url_is_an_error),
+        cmocka_unit_test(test_cli_ipv4_with_ipv6_is_an_error),
+        cmocka_unit_test(test_cli_unknown_option_is_reported),
+        cmocka_unit_test(test_cli_missing_value_is_reported),
+        cmocka_unit_test(test_cli_timeouts_are_parsed),
+        cmocka_unit_test(test_cli_bad_seconds_name_the_option),
+        cmocka_unit_test(test_cli_dns_servers_are_repeatable_up_to_the_limit),
+        cmocka_unit_test(test_cli_bad_dns_server_is_reported),
+        cmocka_unit_test(test_cli_too_many_urls_is_an_error),
+        cmocka_unit_test(test_cli_parse_can_be_repeated),
+        cmocka_unit_test(test_cli_seconds_parsing),
+        cmocka_unit_test(test_cli_dns_server_parsing),
+        cmocka_unit_test(test_cli_usage_lists_every_option),
+        cmocka_unit_test(test_cli_usage_exit_codes_match_exitcode_words),
+        cmocka_unit_test(test_cli_usage_fits_80_columns),
+        cmocka_unit_test(test_cli_err_is_truncated_to_errlen),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,696 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "webtrace/url.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+struct good_case {
+    const char *input;
+    enum wt_scheme scheme;
+    enum wt_host_kind kind;
+    const char *host;
+    uint16_t port;
+    int port_explicit;
+    const char *target;
+    const char *normalized;
+};
+
+struct bad_case {
+    const char *input;
+    enum wt_url_status status;
+    const char *err_contains;
+};
+
+static void check_printable_sentence(const char *err)
+{
+    assert_true(strlen(err) > 0);
+    for (const char *p = err; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c >= 0x7f)
+            fail_msg("non-printable byte 0x%02x in err \"%s\"", c, err);
+    }
+}
+
+static void check_good(const struct good_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct good_case *c = &cases[i];
+        struct wt_url url;
+        char err[256] = "junk";
+        enum wt_url_status st = wt_url_parse(c->input, &url, err, sizeof err);
+        if (st != WT_URL_OK)
+            fail_msg("'%s': status %d, err \"%s\"", c->input, st, err);
+        assert_string_equal(err, "");
+        assert_int_equal(url.scheme, c->scheme);
+        assert_int_equal(url.host_kind, c->kind);
+        assert_string_equal(url.host, c->host);
+        assert_int_equal(url.port, c->port);
+        assert_int_equal(url.port_explicit, c->port_explicit);
+        assert_string_equal(url.target, c->target);
+        assert_string_equal(url.normalized, c->normalized);
+        wt_url_clear(&url);
+    }
+}
+
+static void check_bad(const struct bad_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct bad_case *c = &cases[i];
+        struct wt_url url;
+        char err[256] = "";
+        enum wt_url_status st = wt_url_parse(c->input, &url, err, sizeof err);
+        if (st != c->status)
+            fail_msg("'%s': status %d, want %d (err \"%s\")", c->input, st, c->status, err);
+        check_printable_sentence(err);
+        if (!strstr(err, c->err_contains))
+            fail_msg("'%s': err \"%s\" lacks \"%s\"", c->input, err, c->err_contains);
+        assert_null(url.target);
+        assert_null(url.normalized);
+        assert_string_equal(url.host, "");
+        assert_int_equal(url.port, 0);
+    }
+}
+
+static void test_url_bare_host_means_http_root(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "www.example.test", WT_SCHEME_HTTP, WT_HOST_NAME, "www.example.test", 80, 0,
+          "/", "http://www.example.test/" },
+        { "localhost", WT_SCHEME_HTTP, WT_HOST_NAME, "localhost", 80, 0,
+          "/", "http://localhost/" },
+        { "a", WT_SCHEME_HTTP, WT_HOST_NAME, "a", 80, 0, "/", "http://a/" },
+        { "www.example.test/index.html", WT_SCHEME_HTTP, WT_HOST_NAME, "www.example.test", 80, 0,
+          "/index.html", "http://www.example.test/index.html" },
+        { "under_score.example", WT_SCHEME_HTTP, WT_HOST_NAME, "under_score.example", 80, 0,
+          "/", "http://under_score.example/" },
+        { "xn--bcher-kva.example", WT_SCHEME_HTTP, WT_HOST_NAME, "xn--bcher-kva.example", 80, 0,
+          "/", "http://xn--bcher-kva.example/" },
+        { "h.0x1g", WT_SCHEME_HTTP, WT_HOST_NAME, "h.0x1g", 80, 0, "/", "http://h.0x1g/" },
+        { "1host.example", WT_SCHEME_HTTP, WT_HOST_NAME, "1host.example", 80, 0,
+          "/", "http://1host.example/" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_host_port_without_scheme(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "localhost:8080", WT_SCHEME_HTTP, WT_HOST_NAME, "localhost", 8080, 1,
+          "/", "http://localhost:8080/" },
+        { "www.example.test:8080/x", WT_SCHEME_HTTP, WT_HOST_NAME, "www.example.test", 8080, 1,
+          "/x", "http://www.example.test:8080/x" },
+        { "example.test:80", WT_SCHEME_HTTP, WT_HOST_NAME, "example.test", 80, 1,
+          "/", "http://example.test/" },
+        { "ftp:21", WT_SCHEME_HTTP, WT_HOST_NAME, "ftp", 21, 1, "/", "http://ftp:21/" },
+        { "http:8080", WT_SCHEME_HTTP, WT_HOST_NAME, "http", 8080, 1,
+          "/", "http://http:8080/" },
+        { "host:65535", WT_SCHEME_HTTP, WT_HOST_NAME, "host", 65535, 1,
+          "/", "http://host:65535/" },
+        { "host:1", WT_SCHEME_HTTP, WT_HOST_NAME, "host", 1, 1, "/", "http://host:1/" },
+        { "host:00080", WT_SCHEME_HTTP, WT_HOST_NAME, "host", 80, 1, "/", "http://host/" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_full_urls(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "http://www.example.test/", WT_SCHEME_HTTP, WT_HOST_NAME, "www.example.test", 80, 0,
+          "/", "http://www.example.test/" },
+        { "http://host:8080/path/to?q=1&r=2", WT_SCHEME_HTTP, WT_HOST_NAME, "host", 8080, 1,
+          "/path/to?q=1&r=2", "http://host:8080/path/to?q=1&r=2" },
+        { "http://host/a%20b", WT_SCHEME_HTTP, WT_HOST_NAME, "host", 80, 0,
+          "/a%20b", "http://host/a%20b" },
+        { "http://host/p@th", WT_SCHEME_HTTP, WT_HOST_NAME, "host", 80, 0,
+          "/p@th", "http://host/p@th" },
+        { "http://host/a:b", WT_SCHEME_HTTP, WT_HOST_NAME, "host", 80, 0,
+          "/a:b", "http://host/a:b" },
+        { "http://host/x://y", WT_SCHEME_HTTP, WT_HOST_NAME, "host", 80, 0,
+          "/x://y", "http://host/x://y" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_https_default_port_is_443(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "https://secure.example.test/", WT_SCHEME_HTTPS, WT_HOST_NAME, "secure.example.test",
+          443, 0, "/", "https://secure.example.test/" },
+        { "https://h:443/x", WT_SCHEME_HTTPS, WT_HOST_NAME, "h", 443, 1,
+          "/x", "https://h/x" },
+        { "https://h:80/", WT_SCHEME_HTTPS, WT_HOST_NAME, "h", 80, 1, "/", "https://h:80/" },
+        { "http://h:443/", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 443, 1, "/", "http://h:443/" },
+        { "https://h:8443", WT_SCHEME_HTTPS, WT_HOST_NAME, "h", 8443, 1,
+          "/", "https://h:8443/" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_scheme_is_case_insensitive(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "HTTP://h/", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 80, 0, "/", "http://h/" },
+        { "Http://h/", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 80, 0, "/", "http://h/" },
+        { "HTTPS://h/", WT_SCHEME_HTTPS, WT_HOST_NAME, "h", 443, 0, "/", "https://h/" },
+        { "hTtPs://h/", WT_SCHEME_HTTPS, WT_HOST_NAME, "h", 443, 0, "/", "https://h/" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_host_is_lowercased(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "WWW.Example.TEST", WT_SCHEME_HTTP, WT_HOST_NAME, "www.example.test", 80, 0,
+          "/", "http://www.example.test/" },
+        { "http://MiXeD.example/Path/KEPT", WT_SCHEME_HTTP, WT_HOST_NAME, "mixed.example", 80, 0,
+          "/Path/KEPT", "http://mixed.example/Path/KEPT" },
+        { "http://[FE80::ABCD]/", WT_SCHEME_HTTP, WT_HOST_IPV6, "fe80::abcd", 80, 0,
+          "/", "http://[fe80::abcd]/" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_trailing_dot_is_stripped(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "www.example.test.", WT_SCHEME_HTTP, WT_HOST_NAME, "www.example.test", 80, 0,
+          "/", "http://www.example.test/" },
+        { "http://example.test.:8080/", WT_SCHEME_HTTP, WT_HOST_NAME, "example.test", 8080, 1,
+          "/", "http://example.test:8080/" },
+        { "localhost.", WT_SCHEME_HTTP, WT_HOST_NAME, "localhost", 80, 0,
+          "/", "http://localhost/" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_fragment_is_dropped(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "http://h/page#section", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 80, 0,
+          "/page", "http://h/page" },
+        { "http://h/page?q=1#frag", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 80, 0,
+          "/page?q=1", "http://h/page?q=1" },
+        { "http://h#frag", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 80, 0, "/", "http://h/" },
+        { "h:81#x?y", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 81, 1, "/", "http://h:81/" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_empty_path_becomes_slash_and_query_is_kept(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "http://h", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 80, 0, "/", "http://h/" },
+        { "http://h?q=1", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 80, 0, "/?q=1", "http://h/?q=1" },
+        { "h:8080?a=b&c", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 8080, 1,
+          "/?a=b&c", "http://h:8080/?a=b&c" },
+        { "http://h/?", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 80, 0, "/?", "http://h/?" },
+        { "http://h//double", WT_SCHEME_HTTP, WT_HOST_NAME, "h", 80, 0,
+          "//double", "http://h//double" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_ipv4_literal(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "127.0.0.1", WT_SCHEME_HTTP, WT_HOST_IPV4, "127.0.0.1", 80, 0,
+          "/", "http://127.0.0.1/" },
+        { "192.0.2.1:8080", WT_SCHEME_HTTP, WT_HOST_IPV4, "192.0.2.1", 8080, 1,
+          "/", "http://192.0.2.1:8080/" },
+        { "https://10.0.0.255/x", WT_SCHEME_HTTPS, WT_HOST_IPV4, "10.0.0.255", 443, 0,
+          "/x", "https://10.0.0.255/x" },
+        { "0.0.0.0", WT_SCHEME_HTTP, WT_HOST_IPV4, "0.0.0.0", 80, 0, "/", "http://0.0.0.0/" },
+        { "255.255.255.255.", WT_SCHEME_HTTP, WT_HOST_IPV4, "255.255.255.255", 80, 0,
+          "/", "http://255.255.255.255/" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_ipv6_literal(void **state)
+{
+    (void)state;
+    static const struct good_case cases[] = {
+        { "[::1]", WT_SCHEME_HTTP, WT_HOST_IPV6, "::1", 80, 0, "/", "http://[::1]/" },
+        { "[::1]:8080", WT_SCHEME_HTTP, WT_HOST_IPV6, "::1", 8080, 1,
+          "/", "http://[::1]:8080/" },
+        { "http://[::1]/", WT_SCHEME_HTTP, WT_HOST_IPV6, "::1", 80, 0, "/", "http://[::1]/" },
+        { "https://[2001:db8::1]:8443/a?b", WT_SCHEME_HTTPS, WT_HOST_IPV6, "2001:db8::1", 8443, 1,
+          "/a?b", "https://[2001:db8::1]:8443/a?b" },
+        { "[0:0:0:0:0:0:0:1]", WT_SCHEME_HTTP, WT_HOST_IPV6, "0:0:0:0:0:0:0:1", 80, 0,
+          "/", "http://[0:0:0:0:0:0:0:1]/" },
+        { "[::1:5353]", WT_SCHEME_HTTP, WT_HOST_IPV6, "::1:5353", 80, 0,
+          "/", "http://[::1:5353]/" },
+        { "[::ffff:192.0.2.1]", WT_SCHEME_HTTP, WT_HOST_IPV6, "::ffff:192.0.2.1", 80, 0,
+          "/", "http://[::ffff:192.0.2.1]/" },
+        { "[::]:80", WT_SCHEME_HTTP, WT_HOST_IPV6, "::", 80, 1, "/", "http://[::]/" },
+    };
+    check_good(cases, N(cases));
+}
+
+static void test_url_rejects_control_bytes(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "http://h/\r\nX-Injected: 1", WT_URL_BAD, "control character (CR)" },
+        { "http://h/\nx", WT_URL_BAD, "control character (LF)" },
+        { "h\tx", WT_URL_BAD, "control character (TAB)" },
+        { "http://h/\x1b[31m", WT_URL_BAD, "control character (ESC)" },
+        { "http://h/\x7f", WT_URL_BAD, "control character (DEL)" },
+        { "http://h/\x01", WT_URL_BAD, "control character (0x01)" },
+        { "\rhttp://h/", WT_URL_BAD, "control character (CR) at byte 1" },
+        { "http://h/a b", WT_URL_BAD, "space" },
+        { " h", WT_URL_BAD, "space" },
+        { "h ", WT_URL_BAD, "space" },
+        { "http://b\xc3\xbc" "cher.example/", WT_URL_BAD, "non-ASCII byte (0xc3)" },
+        { "http://h/\xff", WT_URL_BAD, "non-ASCII" },
+        { "http://h/\x80", WT_URL_BAD, "0x80" },
+    };
+    check_bad(cases, N(cases));
+}
+
+static void test_url_rejects_every_control_byte_everywhere(void **state)
+{
+    (void)state;
+    static const char *templates[] = { "Xhttp://h/p", "http://hX/p", "http://h/pX", "hX:80" };
+    for (size_t t = 0; t < N(templates); t++) {
+        for (int b = 1; b < 256; b++) {
+            if (b >= 0x21 && b < 0x7f)
+                continue;
+            char input[32];
+            snprintf(input, sizeof input, "%s", templates[t]);
+            *strchr(input, 'X') = (char)b;
+            struct wt_url url;
+            char err[256] = "";
+            assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_BAD);
+            check_printable_sentence(err);
+            assert_null(url.normalized);
+        }
+    }
+}
+
+static void test_url_rejects_userinfo(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "http://user@host/", WT_URL_BAD, "credentials" },
+        { "http://user:pass@host/", WT_URL_BAD, "credentials" },
+        { "user@host", WT_URL_BAD, "credentials" },
+        { "https://@host", WT_URL_BAD, "credentials" },
+        { "http://a@[::1]/", WT_URL_BAD, "credentials" },
+    };
+    check_bad(cases, N(cases));
+}
+
+static void test_url_rejects_empty_host(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "", WT_URL_BAD, "empty URL" },
+        { "http://", WT_URL_BAD, "empty host name" },
+        { "http:///path", WT_URL_BAD, "empty host name" },
+        { "https://:443/", WT_URL_BAD, "empty host name" },
+        { ":8080", WT_URL_BAD, "empty host name" },
+        { "/path", WT_URL_BAD, "empty host name" },
+        { "?q", WT_URL_BAD, "empty host name" },
+        { ".", WT_URL_BAD, "empty host name" },
+        { "http://./", WT_URL_BAD, "empty host name" },
+    };
+    check_bad(cases, N(cases));
+}
+
+static void test_url_rejects_bad_host_names(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "a..b", WT_URL_BAD, "empty label" },
+        { ".example.test", WT_URL_BAD, "empty label" },
+        { "example.test..", WT_URL_BAD, "empty label" },
+        { "http://ex!ample/", WT_URL_BAD, "invalid character '!'" },
+        { "http://ex%41mple/", WT_URL_BAD, "invalid character '%'" },
+        { "http://exa*mple/", WT_URL_BAD, "invalid character '*'" },
+        { "http://h\\x/", WT_URL_BAD, "invalid character '\\'" },
+        { "http://h,x/", WT_URL_BAD, "invalid character ','" },
+    };
+    check_bad(cases, N(cases));
+}
+
+static void test_url_rejects_bad_ipv4(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "1.2.3.999", WT_URL_BAD, "'1.2.3.999' is not a valid IPv4 address" },
+        { "http://1.2.3.999:80/", WT_URL_BAD, "'1.2.3.999' is not a valid IPv4 address" },
+        { "1.2.3", WT_URL_BAD, "not a valid IPv4" },
+        { "1.2.3.4.5", WT_URL_BAD, "not a valid IPv4" },
+        { "http://256.1.1.1/", WT_URL_BAD, "not a valid IPv4" },
+        { "123", WT_URL_BAD, "not a valid IPv4" },
+        { "2130706433", WT_URL_BAD, "not a valid IPv4" },
+        { "010.0.0.1", WT_URL_BAD, "not a valid IPv4" },
+        { "0x7f.0.0.1", WT_URL_BAD, "not a valid IPv4" },
+        { "1..2.3", WT_URL_BAD, "not a valid IPv4" },
+        { "example.123", WT_URL_BAD,
+          "host name ends in a number but 'example.123' is not a valid IPv4" },
+        { "h.0x1F", WT_URL_BAD, "ends in a number" },
+        { "127.1", WT_URL_BAD, "not a valid IPv4" },
+    };
+    check_bad(cases, N(cases));
+}
+
+static void test_url_rejects_bad_ipv6(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "[::1", WT_URL_BAD, "unbalanced '['" },
+        { "http://[::1/", WT_URL_BAD, "unbalanced '['" },
+        { "::1]", WT_URL_BAD, "unbalanced ']'" },
+        { "http://h]/", WT_URL_BAD, "unbalanced ']'" },
+        { "h[::1]", WT_URL_BAD, "unbalanced '['" },
+        { "[[::1]]", WT_URL_BAD, "unbalanced '['" },
+        { "[]", WT_URL_BAD, "empty IPv6" },
+        { "[::g]", WT_URL_BAD, "'::g' is not a valid IPv6 address" },
+        { "[1.2.3.4]", WT_URL_BAD, "not a valid IPv6" },
+        { "[1:2:3:4:5:6:7:8:9]", WT_URL_BAD, "not a valid IPv6" },
+        { "[fe80::1%25eth0]", WT_URL_BAD, "zone ids are not supported" },
+        { "[example.test]", WT_URL_BAD, "not a valid IPv6" },
+        { "[::1]x", WT_URL_BAD, "after ']'" },
+        { "[::1]]", WT_URL_BAD, "after ']'" },
+        { "::1", WT_URL_BAD, "need brackets" },
+        { "http://2001:db8::1/", WT_URL_BAD, "need brackets" },
+        { "h:1:2", WT_URL_BAD, "more than one ':'" },
+        { "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001]", WT_URL_BAD,
+          "not a valid IPv6" },
+    };
+    check_bad(cases, N(cases));
+}
+
+static void test_url_rejects_bad_ports(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "host:", WT_URL_BAD, "port is empty" },
+        { "http://host:/", WT_URL_BAD, "port is empty" },
+        { "[::1]:", WT_URL_BAD, "port is empty" },
+        { "host:0", WT_URL_BAD, "port 0 is out of range (1-65535)" },
+        { "host:70000", WT_URL_BAD, "port 70000 is out of range (1-65535)" },
+        { "host:65536", WT_URL_BAD, "port 65536 is out of range" },
+        { "host:99999999999999999999999", WT_URL_BAD, "out of range" },
+        { "host:abc", WT_URL_BAD, "port 'abc' is not a number" },
+        { "host:-1", WT_URL_BAD, "not a number" },
+        { "host:+80", WT_URL_BAD, "not a number" },
+        { "host:80a", WT_URL_BAD, "not a number" },
+        { "[::1]:http", WT_URL_BAD, "not a number" },
+        { "http://h:0x50/", WT_URL_BAD, "not a number" },
+    };
+    check_bad(cases, N(cases));
+}
+
+static void test_url_unknown_scheme_is_unsupported(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "ftp://x", WT_URL_UNSUPPORTED_SCHEME,
+          "unsupported scheme 'ftp' (webtrace speaks http and https)" },
+        { "gopher://example.test/", WT_URL_UNSUPPORTED_SCHEME, "unsupported scheme 'gopher'" },
+        { "FTP://x", WT_URL_UNSUPPORTED_SCHEME, "'FTP'" },
+        { "ws://x", WT_URL_UNSUPPORTED_SCHEME, "'ws'" },
+        { "httpx://x", WT_URL_UNSUPPORTED_SCHEME, "'httpx'" },
+        { "svn+ssh://x", WT_URL_UNSUPPORTED_SCHEME, "'svn+ssh'" },
+    };
+    check_bad(cases, N(cases));
+}
+
+static void test_url_rejects_malformed_scheme(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "://host/", WT_URL_BAD, "no scheme" },
+        { "1http://host/", WT_URL_BAD, "not a valid URL scheme" },
+        { "ht_tp://host/", WT_URL_BAD, "not a valid URL scheme" },
+        { "http:/host", WT_URL_BAD, "expected '//' after 'http:'" },
+        { "https:host", WT_URL_BAD, "expected '//' after 'https:'" },
+        { "HTTP:", WT_URL_BAD, "expected '//'" },
+    };
+    check_bad(cases, N(cases));
+}
+
+static char *repeat(char c, size_t n)
+{
+    char *s = malloc(n + 1);
+    assert_non_null(s);
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+static void test_url_label_longer_than_63_is_rejected(void **state)
+{
+    (void)state;
+    char input[256];
+    char *label63 = repeat('a', 63);
+    char *label64 = repeat('b', 64);
+    struct wt_url url;
+    char err[256];
+
+    snprintf(input, sizeof input, "http://%s.example/", label63);
+    assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_OK);
+    assert_int_equal(strlen(url.host), 63 + 8);
+    wt_url_clear(&url);
+
+    snprintf(input, sizeof input, "x.%s.example", label64);
+    assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_BAD);
+    assert_non_null(strstr(err, "is longer than 63 bytes"));
+    assert_non_null(strstr(err, "label 'bbbb"));
+    assert_true(strlen(err) < 80);
+    check_printable_sentence(err);
+    free(label63);
+    free(label64);
+}
+
+/* Builds a name of exactly len bytes from 50-byte labels. */
+static void make_name(char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (i % 51 == 50) ? '.' : 'n';
+    buf[len] = '\0';
+    if (buf[len - 1] == '.')
+        buf[len - 1] = 'n';
+}
+
+static void test_url_name_longer_than_253_is_rejected(void **state)
+{
+    (void)state;
+    char name[300];
+    char input[320];
+    struct wt_url url;
+    char err[256];
+
+    make_name(name, 253);
+    assert_int_equal(wt_url_parse(name, &url, err, sizeof err), WT_URL_OK);
+    assert_string_equal(url.host, name);
+    wt_url_clear(&url);
+
+    snprintf(input, sizeof input, "http://%s./x", name);
+    assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_OK);
+    assert_string_equal(url.host, name);
+    wt_url_clear(&url);
+
+    make_name(name, 254);
+    assert_int_equal(wt_url_parse(name, &url, err, sizeof err), WT_URL_BAD);
+    assert_string_equal(err, "host name is longer than 253 bytes (254)");
+
+    make_name(name, 299);
+    assert_int_equal(wt_url_parse(name, &url, err, sizeof err), WT_URL_BAD);
+    assert_non_null(strstr(err, "longer than 253 bytes"));
+}
+
+static void test_url_input_longer_than_max_is_rejected(void **state)
+{
+    (void)state;
+    const size_t prefix = strlen("http://h/");
+    char *input = repeat('p', WT_URL_MAX_LEN + 10);
+    memcpy(input, "http://h/", prefix);
+    struct wt_url url;
+    char err[256];
+
+    input[WT_URL_MAX_LEN] = '\0';
+    assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_OK);
+    assert_int_equal(strlen(url.target), WT_URL_MAX_LEN - prefix + 1);
+    wt_url_clear(&url);
+
+    input[WT_URL_MAX_LEN] = 'p';
+    input[WT_URL_MAX_LEN + 1] = '\0';
+    assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_BAD);
+    assert_string_equal(err, "URL is longer than 8192 bytes");
+    assert_null(url.target);
+    free(input);
+}
+
+static void test_url_error_quotes_are_short_and_printable(void **state)
+{
+    (void)state;
+    char *input = repeat('x', 600);
+    memcpy(input, "gopher", 6);
+    memcpy(input + 300, "://", 3);
+    struct wt_url url;
+    char err[256];
+
+    /* 300-byte "scheme" quoted back: must be cut, not flood the terminal */
+    assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_UNSUPPORTED_SCHEME);
+    assert_non_null(strstr(err, "...'"));
+    assert_true(strlen(err) < 120);
+    check_printable_sentence(err);
+
+    memcpy(input, "host:", 5);
+    input[300] = 'x';
+    assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_BAD);
+    assert_non_null(strstr(err, "not a number"));
+    assert_true(strlen(err) < 120);
+    free(input);
+}
+
+static void test_url_err_is_truncated_to_errlen(void **state)
+{
+    (void)state;
+    struct wt_url url;
+    char err[8];
+    memset(err, 'Z', sizeof err);
+    assert_int_equal(wt_url_parse("ftp://x", &url, err, sizeof err), WT_URL_UNSUPPORTED_SCHEME);
+    assert_int_equal(strlen(err), sizeof err - 1);
+    assert_memory_equal(err, "unsuppo", 8);
+
+    assert_int_equal(wt_url_parse("a..b", &url, NULL, 0), WT_URL_BAD);
+    assert_int_equal(wt_url_parse("ok.example", &url, NULL, 0), WT_URL_OK);
+    wt_url_clear(&url);
+}
+
+static void test_url_null_input_is_bad(void **state)
+{
+    (void)state;
+    struct wt_url url;
+    char err[64];
+    assert_int_equal(wt_url_parse(NULL, &url, err, sizeof err), WT_URL_BAD);
+    check_printable_sentence(err);
+}
+
+static void test_url_clear_is_safe_to_repeat(void **state)
+{
+    (void)state;
+    struct wt_url url;
+    char err[64];
+    assert_int_equal(wt_url_parse("http://h/x", &url, err, sizeof err), WT_URL_OK);
+    wt_url_clear(&url);
+    assert_null(url.target);
+    assert_null(url.normalized);
+    wt_url_clear(&url);
+    wt_url_clear(NULL);
+
+    /* a failed parse leaves nothing to free, so clearing it is harmless too */
+    assert_int_equal(wt_url_parse("ftp://h", &url, err, sizeof err), WT_URL_UNSUPPORTED_SCHEME);
+    wt_url_clear(&url);
+}
+
+static void test_url_parse_can_be_repeated(void **state)
+{
+    (void)state;
+    struct wt_url url;
+    char err[64];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(wt_url_parse("https://[::1]:8443/a", &url, err, sizeof err), WT_URL_OK);
+        assert_string_equal(url.normalized, "https://[::1]:8443/a");
+        wt_url_clear(&url);
+        assert_int_equal(wt_url_parse("h:0", &url, err, sizeof err), WT_URL_BAD);
+        assert_int_equal(wt_url_parse("h", &url, err, sizeof err), WT_URL_OK);
+        assert_string_equal(url.normalized, "http://h/");
+        wt_url_clear(&url);
+    }
+}
+
+static void test_url_port_classes(void **state)
+{
+    (void)state;
+    static const struct {
+        uint16_t port;
+        enum wt_port_class cls;
+        const char *name;
+    } cases[] = {
+        { 0, WT_PORT_WELL_KNOWN, "well-known" },
+        { 80, WT_PORT_WELL_KNOWN, "well-known" },
+        { 443, WT_PORT_WELL_KNOWN, "well-known" },
+        { 1023, WT_PORT_WELL_KNOWN, "well-known" },
+        { 1024, WT_PORT_REGISTERED, "registered" },
+        { 8080, WT_PORT_REGISTERED, "registered" },
+        { 49151, WT_PORT_REGISTERED, "registered" },
+        { 49152, WT_PORT_DYNAMIC, "ephemeral" },
+        { 60000, WT_PORT_DYNAMIC, "ephemeral" },
+        { 65535, WT_PORT_DYNAMIC, "ephemeral" },
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        assert_int_equal(wt_port_classify(cases[i].port), cases[i].cls);
+        assert_string_equal(wt_port_class_name(wt_port_classify(cases[i].port)), cases[i].name);
+    }
+}
+
+static void test_url_scheme_helpers(void **state)
+{
+    (void)state;
+    assert_string_equal(wt_scheme_name(WT_SCHEME_HTTP), "http");
+    assert_string_equal(wt_scheme_name(WT_SCHEME_HTTPS), "https");
+    assert_int_equal(wt_scheme_default_port(WT_SCHEME_HTTP), 80);
+    assert_int_equal(wt_scheme_default_port(WT_SCHEME_HTTPS), 443);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_url_bare_host_means_http_root),
+        cmocka_unit_test(test_url_host_port_without_scheme),
+        cmocka_unit_test(test_url_full_urls),
+        cmocka_unit_test(test_url_https_default_port_is_443),
+        cmocka_unit_test(test_url_scheme_is_case_insensitive),
+        cmocka_unit_test(test_url_host_is_lowercased),
+        cmocka_unit_test(test_url_trailing_dot_is_stripped),
+        cmocka_unit_test(test_url_fragment_is_dropped),
+        cmocka_unit_test(test_url_empty_path_becomes_slash_and_query_is_kept),
+        cmocka_unit_test(test_url_ipv4_literal),
+        cmocka_unit_test(test_url_ipv6_literal),
+        cmocka_unit_test(test_url_rejects_control_bytes),
+        cmocka_unit_test(test_url_rejects_every_control_byte_everywhere),
+        cmocka_unit_test(test_url_rejects_userinfo),
+        cmocka_unit_test(test_url_rejects_empty_host),
+        cmocka_unit_test(test_url_rejects_bad_host_names),
+        cmocka_unit_test(test_url_rejects_bad_ipv4),
+        cmocka_unit_test(test_url_rejects_bad_ipv6),
+        cmocka_unit_test(test_url_rejects_bad_ports),
+        cmocka_unit_test(test_url_unknown_scheme_is_unsupported),
+        cmocka_unit_test(test_url_rejects_malformed_scheme),
+        cmocka_unit_test(test_url_label_longer_than_63_is_rejected),
+        cmocka_unit_test(test_url_name_longer_than_253_is_rejected),
+        cmocka_unit_test(test_url_input_longer_than_max_is_rejected),
+        cmocka_unit_test(test_url_error_quotes_are_short_and_printable),
+        cmocka_unit_test(test_url_err_is_truncated_to_errlen),
+        cmocka_unit_test(test_url_null_input_is_bad),
+        cmocka_unit_test(test_url_clear_is_safe_to_repeat),
+        cmocka_unit_test(test_url_parse_can_be_repeated),
+        cmocka_unit_test(test_url_port_classes),
+        cmocka_unit_test(test_url_scheme_helpers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
