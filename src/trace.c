@@ -51,6 +51,7 @@ struct wt_trace {
     int finished;
     int exit_code;
     char body_error[256];
+    char error_message[512];
 };
 
 static void trace_enter(struct wt_trace *t, enum wt_phase next);
@@ -112,6 +113,9 @@ static void trace_fail(struct wt_trace *t, const char *step, int exit_code, cons
 {
     if (t->finished)
         return;
+    /* message may live inside a mechanic released below: keep a copy */
+    snprintf(t->error_message, sizeof t->error_message, "%s", message);
+    message = t->error_message;
     enum wt_phase failed_in = t->phase;
     release_mechanics(t);
     t->exit_code = exit_code;
@@ -219,12 +223,12 @@ static void start_dns(struct wt_trace *t)
 static void on_connected(void *ctx, int fd, int exit_code, const char *message)
 {
     struct wt_trace *t = ctx;
-    wt_tcp_connector_free(t->connector);
-    t->connector = NULL;
     if (fd < 0) {
         trace_fail(t, "tcp", exit_code, message);
         return;
     }
+    wt_tcp_connector_free(t->connector);
+    t->connector = NULL;
     t->fd = fd;
     wt_tcp_endpoints(fd, &t->local, &t->remote);
     trace_enter(t, WT_PHASE_SEND);

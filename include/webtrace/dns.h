@@ -25,7 +25,7 @@ struct wt_dns_result {
     size_t n_addresses;
     struct wt_endpoint addresses[WT_DNS_MAX_ADDRESSES];
     int64_t elapsed_us;
-    char message[320];                    /* on failure: one sentence, terminal-safe */
+    char message[512];                    /* on failure: one sentence, terminal-safe */
 };
 
 typedef void (*wt_dns_done_proc)(void *ctx, const struct wt_dns_result *result);
