@@ -57,6 +57,20 @@ static int is_c1(const unsigned char *p, size_t seq_len)
     return seq_len == 2 && p[0] == 0xc2 && p[1] < 0xa0;
 }
 
+/* Bidirectional controls (U+061C, U+200E/F, U+202A..E, U+2066..9) can make
+ * a terminal show text in another order than it was sent ("Trojan
+ * Source"): escape them like controls. */
+static int is_bidi_control(const unsigned char *p, size_t seq_len)
+{
+    if (seq_len == 2)
+        return p[0] == 0xd8 && p[1] == 0x9c;
+    if (seq_len != 3 || p[0] != 0xe2)
+        return 0;
+    if (p[1] == 0x80)
+        return p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae);
+    return p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9;
+}
+
 /* Copies the longest all-plain run at in[*i] into out[*o], bounded by room.
  * Returns 0 when the output filled up. */
 static int copy_run(const unsigned char *in, size_t inlen, size_t *i, char *out, size_t *o,
@@ -79,12 +93,12 @@ static int copy_run(const unsigned char *in, size_t inlen, size_t *i, char *out,
  * Returns 1 when copied, 0 when in[*i] is not such a sequence, -1 when it is
  * but does not fit. */
 static int copy_utf8(const unsigned char *in, size_t inlen, size_t *i, char *out, size_t *o,
-                     size_t room)
+                     size_t room, int for_terminal)
 {
     if (in[*i] < 0x80)
         return 0;
     size_t seq = utf8_len(in + *i, inlen - *i);
-    if (!seq || is_c1(in + *i, seq))
+    if (!seq || is_c1(in + *i, seq) || (for_terminal && is_bidi_control(in + *i, seq)))
         return 0;
     if (seq > room - *o)
         return -1;
@@ -107,7 +121,7 @@ size_t wt_escape_term(const char *in, size_t inlen, char *out, size_t outlen)
                 break;
             continue;
         }
-        int copied = copy_utf8(s, inlen, &i, out, &o, room);
+        int copied = copy_utf8(s, inlen, &i, out, &o, room, 1);
         if (copied < 0)
             break;
         if (copied)
@@ -150,7 +164,7 @@ size_t wt_escape_json(const char *in, size_t inlen, char *out, size_t outlen)
                 break;
             continue;
         }
-        int copied = copy_utf8(s, inlen, &i, out, &o, room);
+        int copied = copy_utf8(s, inlen, &i, out, &o, room, 0);
         if (copied < 0)
             break;
         if (copied)

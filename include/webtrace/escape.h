@@ -7,7 +7,8 @@
 #include <stddef.h>
 
 /* Terminal-safe text: printable ASCII and valid UTF-8 (excluding C1 controls
- * U+0080..U+009F) pass through; every other byte (C0 controls, DEL, ESC,
+ * U+0080..U+009F and the bidirectional controls U+061C, U+200E/F,
+ * U+202A..E, U+2066..9) pass through; every other byte (C0 controls, DEL, ESC,
  * 0x9b CSI, bytes of invalid or overlong UTF-8, surrogates) becomes \xHH, and
  * a backslash becomes \\. Writes at most outlen-1 bytes plus NUL, never
  * splitting an escape or a UTF-8 sequence; returns the length written. */

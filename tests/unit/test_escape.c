@@ -619,10 +619,27 @@ static void test_escape_json_random_output_is_valid(void **state)
     }
 }
 
+static void test_escape_term_escapes_bidi_controls_json_keeps_them(void **state)
+{
+    (void)state;
+    /* "a" RLO "b" LRI "c" ALM: reordering controls must not reach a terminal */
+    static const char in[] = "a\xe2\x80\xae" "b\xe2\x81\xa6" "c\xd8\x9c";
+    char out[128];
+    wt_escape_term(in, sizeof in - 1, out, sizeof out);
+    assert_string_equal(out, "a\\xE2\\x80\\xAEb\\xE2\\x81\\xA6c\\xD8\\x9C");
+    /* other punctuation of the same block still passes: U+2014 em dash */
+    wt_escape_term("\xe2\x80\x94", 3, out, sizeof out);
+    assert_string_equal(out, "\xe2\x80\x94");
+    /* JSON text is data, not display: valid UTF-8 is kept as it is */
+    wt_escape_json(in, sizeof in - 1, out, sizeof out);
+    assert_string_equal(out, in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape_term_passes_printable_ascii),
+        cmocka_unit_test(test_escape_term_escapes_bidi_controls_json_keeps_them),
         cmocka_unit_test(test_escape_term_escapes_esc_sequences),
         cmocka_unit_test(test_escape_term_escapes_8bit_csi),
         cmocka_unit_test(test_escape_term_nul_in_middle),
