@@ -44,6 +44,10 @@ const char wt_cli_usage[] =
     "      --dns-server ADDR[:PORT]\n"
     "                             ask this DNS server, not resolv.conf's (up to 8\n"
     "                             times); IPv6 with a port is written [ADDR]:PORT\n"
+    "      --cacert FILE          trust the CA certificates in FILE (PEM)\n"
+    "      --capath DIR           trust the CA certificates in DIR (hashed names)\n"
+    "  -k, --insecure             finish TLS handshakes even when the certificate\n"
+    "                             does not verify (the result is still shown)\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use -i for more.\n"
@@ -60,8 +64,11 @@ const char wt_cli_usage[] =
     "   23  write error\n"
     "   26  read error\n"
     "   28  operation timed out\n"
+    "   35  TLS connect error\n"
     "   52  server returned nothing (no headers, no data)\n"
+    "   55  failed sending network data\n"
     "   56  failure receiving network data\n"
+    "   60  peer certificate cannot be authenticated\n"
     "  100  too large (a size limit was exceeded)\n";
 
 enum {
@@ -69,9 +76,11 @@ enum {
     OPT_CONNECT_TIMEOUT,
     OPT_DNS_TIMEOUT,
     OPT_DNS_SERVER,
+    OPT_CACERT,
+    OPT_CAPATH,
 };
 
-static const char short_options[] = ":hVsvo:i:46m:";
+static const char short_options[] = ":hVsvo:i:46m:k";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -87,6 +96,9 @@ static const struct option long_options[] = {
     { "max-time", required_argument, NULL, 'm' },
     { "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
     { "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+    { "cacert", required_argument, NULL, OPT_CACERT },
+    { "capath", required_argument, NULL, OPT_CAPATH },
+    { "insecure", no_argument, NULL, 'k' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -390,6 +402,21 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
                 return WT_EXIT_USAGE;
             }
             out->n_dns_servers++;
+            break;
+        case OPT_CACERT:
+        case OPT_CAPATH:
+            if (optarg[0] == '\0') {
+                set_err(err, errlen, "%s needs a %s name", opt == OPT_CACERT ? "--cacert" : "--capath",
+                        opt == OPT_CACERT ? "file" : "directory");
+                return WT_EXIT_USAGE;
+            }
+            if (opt == OPT_CACERT)
+                out->cacert = optarg;
+            else
+                out->capath = optarg;
+            break;
+        case 'k':
+            out->insecure = 1;
             break;
         case ':':
             set_err(err, errlen, "option %s needs a value",

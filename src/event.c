@@ -25,7 +25,8 @@ const char *wt_phase_name(enum wt_phase phase)
 {
     static const char *const names[] = {
         [WT_PHASE_URL] = "url",         [WT_PHASE_DNS] = "dns",
-        [WT_PHASE_CONNECT] = "connect", [WT_PHASE_SEND] = "send",
+        [WT_PHASE_CONNECT] = "connect", [WT_PHASE_TLS] = "tls",
+        [WT_PHASE_SEND] = "send",
         [WT_PHASE_WAIT] = "wait",       [WT_PHASE_RECEIVE] = "receive",
         [WT_PHASE_CLOSE] = "close",     [WT_PHASE_DONE] = "done",
         [WT_PHASE_FAILED] = "failed",

@@ -21,11 +21,12 @@ struct text_state {
     size_t framing_len;
 };
 
-enum color { C_NONE, C_URL, C_DNS, C_TCP, C_HTTP, C_ERROR, C_DIM };
+enum color { C_NONE, C_URL, C_DNS, C_TCP, C_TLS, C_HTTP, C_ERROR, C_DIM, C_WARN };
 
 static const char *const ansi[] = {
     [C_NONE] = "", [C_URL] = "\033[35m", [C_DNS] = "\033[36m", [C_TCP] = "\033[33m",
-    [C_HTTP] = "\033[32m", [C_ERROR] = "\033[1;31m", [C_DIM] = "\033[2m",
+    [C_TLS] = "\033[34m", [C_HTTP] = "\033[32m", [C_ERROR] = "\033[1;31m",
+    [C_DIM] = "\033[2m", [C_WARN] = "\033[1;33m",
 };
 
 void wt_format_duration(int64_t us, char *buf, size_t buflen)
@@ -172,6 +173,88 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
             fprintf(o, "%s%s", i ? ", " : "", ev->u.dns_done.addresses[i].addr);
         fputc('\n', o);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Certificate text is raw UTF-8 from the peer: escape before printing. */
+static void put_cert_text(FILE *o, const char *text)
+{
+    put_escaped(o, text, strlen(text));
+}
+
+static void render_tls(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char d[32];
+    switch (ev->kind) {
+    case WT_EV_TLS_HELLO:
+        tag(s, C_TLS, "tls ");
+        fputs("→ ClientHello · ", o);
+        if (ev->u.tls_hello.sni)
+            fprintf(o, "SNI %s", ev->u.tls_hello.sni);
+        else
+            fputs("no SNI (IP address)", o);
+        fprintf(o, " · ALPN %s · %s\n", ev->u.tls_hello.alpn, ev->u.tls_hello.versions);
+        break;
+    case WT_EV_TLS_DONE:
+        wt_format_duration(ev->u.tls_done.elapsed_us, d, sizeof d);
+        tag(s, C_TLS, "tls ");
+        fprintf(o, "← handshake done in %s · %s · %s", d, ev->u.tls_done.version,
+                ev->u.tls_done.cipher);
+        if (ev->u.tls_done.group)
+            fprintf(o, " · group %s", ev->u.tls_done.group);
+        fprintf(o, " · ALPN %s%s\n", ev->u.tls_done.alpn ? ev->u.tls_done.alpn : "none",
+                ev->u.tls_done.resumed ? " · resumed session" : "");
+        break;
+    case WT_EV_TLS_CERT:
+        tag(s, C_TLS, "tls ");
+        fprintf(o, "  cert %zu: subject ", ev->u.tls_cert.index);
+        put_cert_text(o, ev->u.tls_cert.subject);
+        fputs(" · issuer ", o);
+        put_cert_text(o, ev->u.tls_cert.issuer);
+        fprintf(o, " · valid %s → %s · ", ev->u.tls_cert.not_before, ev->u.tls_cert.not_after);
+        if (ev->u.tls_cert.days_left >= 0)
+            fprintf(o, "%ld days left\n", ev->u.tls_cert.days_left);
+        else
+            fprintf(o, "expired %ld days ago\n", -ev->u.tls_cert.days_left);
+        if (ev->u.tls_cert.sans) {
+            tag(s, C_TLS, "tls ");
+            fprintf(o, "  cert %zu SANs: ", ev->u.tls_cert.index);
+            put_cert_text(o, ev->u.tls_cert.sans[0] ? ev->u.tls_cert.sans : "(none)");
+            if (ev->u.tls_cert.matched) {
+                fputs(" · matched ", o);
+                put_cert_text(o, ev->u.tls_cert.matched);
+            }
+            fputc('\n', o);
+        }
+        break;
+    case WT_EV_TLS_VERIFY:
+        if (ev->u.tls_verify.skipped) {
+            if (s->cfg.color)
+                fputs(ansi[C_WARN], o);
+            tag(s, C_TLS, "tls ");
+            if (ev->u.tls_verify.ok)
+                fputs("verification SKIPPED (-k): it would have passed", o);
+            else
+                fprintf(o, "verification SKIPPED (-k): it would have failed: %s",
+                        ev->u.tls_verify.reason);
+            fputs(s->cfg.color ? "\033[0m\n" : "\n", o);
+        } else if (ev->u.tls_verify.ok) {
+            tag(s, C_TLS, "tls ");
+            fputs("verification ok: the chain leads to a trusted CA and the name matches\n", o);
+        } else {
+            tag(s, C_TLS, "tls ");
+            fprintf(o, "verification failed: %s\n", ev->u.tls_verify.reason);
+        }
+        break;
+    case WT_EV_TLS_CLOSE:
+        tag(s, C_TLS, "tls ");
+        fprintf(o, "close: close_notify %s · the server's close_notify %s\n",
+                ev->u.tls_close.sent ? "sent" : "not sent",
+                ev->u.tls_close.peer_sent ? "received" : "not received");
         break;
     default:
         break;
@@ -355,14 +438,15 @@ static void text_event(void *state, const struct wt_event *ev)
         render_teardown(s, ev);
         break;
     case WT_EV_SUMMARY: {
-        char dns[32], con[32], wait[32], xfer[32], total[32];
+        char dns[32], con[32], tls[32], wait[32], xfer[32], total[32];
         wt_format_duration(ev->u.summary.dns_us, dns, sizeof dns);
         wt_format_duration(ev->u.summary.connect_us, con, sizeof con);
+        wt_format_duration(ev->u.summary.tls_us, tls, sizeof tls);
         wt_format_duration(ev->u.summary.wait_us, wait, sizeof wait);
         wt_format_duration(ev->u.summary.transfer_us, xfer, sizeof xfer);
         wt_format_duration(ev->u.summary.total_us, total, sizeof total);
-        fprintf(o, "%s       dns %s │ connect %s │ wait %s │ transfer %s │ total %s%s\n",
-                s->cfg.color ? ansi[C_DIM] : "", dns, con, wait, xfer, total,
+        fprintf(o, "%s       dns %s │ connect %s │ tls %s │ wait %s │ transfer %s │ total %s%s\n",
+                s->cfg.color ? ansi[C_DIM] : "", dns, con, tls, wait, xfer, total,
                 s->cfg.color ? "\033[0m" : "");
         fflush(o);
         break;
@@ -370,6 +454,8 @@ static void text_event(void *state, const struct wt_event *ev)
     default:
         if (ev->kind >= WT_EV_DNS_START && ev->kind <= WT_EV_DNS_DONE)
             render_dns(s, ev);
+        else if (ev->kind >= WT_EV_TLS_HELLO && ev->kind <= WT_EV_TLS_CLOSE)
+            render_tls(s, ev);
         else
             render_http(s, ev);
         break;

@@ -392,8 +392,14 @@ static void record_state(struct wt_tcp_teardown *td, int state)
 static void record_socket_state(struct wt_tcp_teardown *td)
 {
     struct wt_tcp_info info;
-    if (wt_tcp_info_read(td->fd, &info) == 0)
-        record_state(td, info.state);
+    if (wt_tcp_info_read(td->fd, &info) < 0)
+        return;
+    /* Once both FINs have crossed, the active closer's socket shows CLOSE:
+     * the kernel moved the connection to a TIME_WAIT mini-socket, which
+     * sock_diag reports after close(). */
+    if (td->we_closed_first && info.state == WT_TCP_CLOSE)
+        return;
+    record_state(td, info.state);
 }
 
 static void deliver_closed(struct wt_loop *loop, void *data)
@@ -469,11 +475,7 @@ static void on_peer_readable(struct wt_loop *loop, int fd, int events, void *dat
         return;
     }
     if (td->we_closed_first) {
-        /* After the peer's FIN our socket shows CLOSE: the kernel moved the
-         * connection to a TIME_WAIT mini-socket, which sock_diag reports. */
-        struct wt_tcp_info info;
-        if (wt_tcp_info_read(td->fd, &info) == 0 && info.state != WT_TCP_CLOSE)
-            record_state(td, info.state);
+        record_socket_state(td);
         close_and_finish(td);
         return;
     }

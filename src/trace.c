@@ -12,6 +12,7 @@
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
 #include "webtrace/tcp.h"
+#include "webtrace/tls.h"
 #include "webtrace/url.h"
 #include "wt_config.h"
 
@@ -35,6 +36,7 @@ struct wt_trace {
     struct wt_endpoint addresses[WT_DNS_MAX_ADDRESSES];
     size_t n_addresses;
     struct wt_tcp_connector *connector;
+    struct wt_tls *tls;              /* https only */
     int fd;
     struct wt_endpoint local, remote;
     struct wt_http_request request;
@@ -84,6 +86,8 @@ static void release_mechanics(struct wt_trace *t)
     t->dns = NULL;
     wt_tcp_connector_free(t->connector);
     t->connector = NULL;
+    wt_tls_free(t->tls);
+    t->tls = NULL;
     wt_tcp_teardown_free(t->teardown);
     t->teardown = NULL;
     if (t->fd >= 0) {
@@ -99,8 +103,10 @@ static void release_mechanics(struct wt_trace *t)
 static void emit_summary(struct wt_trace *t, int64_t end_us)
 {
     struct wt_event ev = { .kind = WT_EV_SUMMARY };
+    int tls = t->phase_at[WT_PHASE_TLS] >= 0;
     ev.u.summary.dns_us = span(t, WT_PHASE_DNS, WT_PHASE_CONNECT);
-    ev.u.summary.connect_us = span(t, WT_PHASE_CONNECT, WT_PHASE_SEND);
+    ev.u.summary.connect_us = span(t, WT_PHASE_CONNECT, tls ? WT_PHASE_TLS : WT_PHASE_SEND);
+    ev.u.summary.tls_us = tls ? span(t, WT_PHASE_TLS, WT_PHASE_SEND) : -1;
     ev.u.summary.wait_us = span(t, WT_PHASE_WAIT, WT_PHASE_RECEIVE);
     ev.u.summary.transfer_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.summary.total_us = end_us - t->t0;
@@ -141,7 +147,8 @@ static void on_max_time(struct wt_loop *loop, void *data)
     snprintf(msg, sizeof msg, "operation timed out after %ld ms (--max-time) while in the %s step",
              t->opt->max_time_ms, wt_phase_name(t->phase));
     const char *step = t->phase == WT_PHASE_DNS ? "dns"
-                     : t->phase == WT_PHASE_CONNECT ? "tcp" : "http";
+                     : t->phase == WT_PHASE_CONNECT ? "tcp"
+                     : t->phase == WT_PHASE_TLS ? "tls" : "http";
     trace_fail(t, step, WT_EXIT_TIMEOUT, msg);
 }
 
@@ -150,12 +157,13 @@ static void on_connect_timeout(struct wt_loop *loop, void *data)
     (void)loop;
     struct wt_trace *t = data;
     t->connect_timer = 0;
-    if (t->phase > WT_PHASE_CONNECT)
+    if (t->phase > WT_PHASE_TLS)
         return;
     char msg[160];
     snprintf(msg, sizeof msg, "no connection within %ld ms (--connect-timeout) while in the %s step",
              t->opt->connect_timeout_ms, wt_phase_name(t->phase));
-    trace_fail(t, t->phase == WT_PHASE_DNS ? "dns" : "tcp", WT_EXIT_TIMEOUT, msg);
+    trace_fail(t, t->phase == WT_PHASE_DNS ? "dns" : t->phase == WT_PHASE_TLS ? "tls" : "tcp",
+               WT_EXIT_TIMEOUT, msg);
 }
 
 /* ---- DNS ------------------------------------------------------------- */
@@ -231,7 +239,66 @@ static void on_connected(void *ctx, int fd, int exit_code, const char *message)
     t->connector = NULL;
     t->fd = fd;
     wt_tcp_endpoints(fd, &t->local, &t->remote);
+    trace_enter(t, t->url.scheme == WT_SCHEME_HTTPS ? WT_PHASE_TLS : WT_PHASE_SEND);
+}
+
+/* ---- TLS ------------------------------------------------------------- */
+
+static void on_tls_done(void *ctx, int exit_code, const char *message)
+{
+    struct wt_trace *t = ctx;
+    if (exit_code) {
+        trace_fail(t, "tls", exit_code, message);
+        return;
+    }
     trace_enter(t, WT_PHASE_SEND);
+}
+
+static void start_tls(struct wt_trace *t)
+{
+    struct wt_tls_options o = {
+        .cafile = t->opt->cacert,
+        .capath = t->opt->capath,
+        .insecure = t->opt->insecure,
+    };
+    char err[320];
+    t->tls = wt_tls_start(t->loop, t->fd, t->url.host, t->url.host_kind != WT_HOST_NAME, &o,
+                          &t->stamped, on_tls_done, t, err, sizeof err);
+    if (!t->tls)
+        trace_fail(t, "tls", WT_EXIT_TLS_CONNECT, err);
+}
+
+/* ---- the connection's bytes, plain or through TLS ----------------------- */
+
+enum { CONN_WOULD_BLOCK = -1, CONN_FAILED = -2, CONN_UNCLEAN_EOF = -3 };
+
+static ssize_t conn_send(struct wt_trace *t, const char *buf, size_t len, int *want)
+{
+    if (t->tls) {
+        ssize_t n = wt_tls_write(t->tls, buf, len, want);
+        return n == 0 ? CONN_FAILED : n;
+    }
+    ssize_t n = send(t->fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0)
+        return n;
+    *want = WT_LOOP_WRITE;
+    return (errno == EAGAIN || errno == EINTR) ? CONN_WOULD_BLOCK : CONN_FAILED;
+}
+
+static ssize_t conn_recv(struct wt_trace *t, char *buf, size_t len, int *want)
+{
+    if (t->tls)
+        return wt_tls_read(t->tls, buf, len, want);
+    ssize_t n = recv(t->fd, buf, len, 0);
+    if (n >= 0)
+        return n;
+    *want = WT_LOOP_READ;
+    return (errno == EAGAIN || errno == EINTR) ? CONN_WOULD_BLOCK : CONN_FAILED;
+}
+
+static const char *conn_error(struct wt_trace *t, int saved_errno)
+{
+    return t->tls ? wt_tls_error(t->tls) : strerror(saved_errno);
 }
 
 static void start_connect(struct wt_trace *t)
@@ -260,13 +327,16 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
     (void)events;
     struct wt_trace *t = data;
     while (t->request_sent < t->request.len) {
-        ssize_t n = send(fd, t->request.text + t->request_sent,
-                         t->request.len - t->request_sent, MSG_NOSIGNAL);
+        int want = WT_LOOP_WRITE;
+        ssize_t n = conn_send(t, t->request.text + t->request_sent,
+                              t->request.len - t->request_sent, &want);
+        if (n == CONN_WOULD_BLOCK) {
+            wt_loop_watch(t->loop, fd, want, on_request_writable, t);
+            return;
+        }
         if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR)
-                return;
-            char msg[160];
-            snprintf(msg, sizeof msg, "sending the request failed: %s", strerror(errno));
+            char msg[400];
+            snprintf(msg, sizeof msg, "sending the request failed: %s", conn_error(t, errno));
             trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
             return;
         }
@@ -283,7 +353,6 @@ static void start_send(struct wt_trace *t)
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, "out of memory");
         return;
     }
-    wt_loop_watch(t->loop, t->fd, WT_LOOP_WRITE, on_request_writable, t);
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
 }
 
@@ -381,13 +450,29 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
     (void)events;
     struct wt_trace *t = data;
     for (int i = 0; i < READS_PER_WAKEUP; i++) {
-        ssize_t n = recv(fd, t->readbuf, READ_BUF_SIZE, 0);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR)
+        int want = WT_LOOP_READ;
+        int unclean_eof = 0;
+        ssize_t n = conn_recv(t, t->readbuf, READ_BUF_SIZE, &want);
+        if (n == CONN_WOULD_BLOCK) {
+            wt_loop_watch(t->loop, fd, want, on_response_readable, t);
+            return;
+        }
+        if (n == CONN_UNCLEAN_EOF) {
+            if (wt_http_reader_framing(t->reader) == WT_FRAMING_UNTIL_CLOSE ||
+                wt_http_reader_bytes_fed(t->reader) == 0) {
+                trace_fail(t, "tls", WT_EXIT_RECV_ERROR,
+                           "the server closed the connection without a TLS close_notify: "
+                           "the response may be truncated");
                 return;
-            char msg[200];
+            }
+            n = 0;  /* a length-framed body: the reader knows what is missing */
+            unclean_eof = 1;
+        }
+        if (n < 0) {
+            char msg[480];
             snprintf(msg, sizeof msg, "receiving the response failed after %llu bytes: %s",
-                     (unsigned long long)wt_http_reader_bytes_fed(t->reader), strerror(errno));
+                     (unsigned long long)wt_http_reader_bytes_fed(t->reader),
+                     conn_error(t, errno));
             trace_fail(t, "http", WT_EXIT_RECV_ERROR, msg);
             return;
         }
@@ -395,7 +480,9 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
             trace_enter(t, WT_PHASE_RECEIVE);
         enum wt_http_read r;
         if (n == 0) {
-            t->peer_closed = 1;
+            /* Through TLS, 0 is the peer's close_notify: its TCP FIN may
+             * still be on the way, and the teardown will watch for it. */
+            t->peer_closed = !t->tls || unclean_eof;
             r = wt_http_reader_eof(t->reader);
         } else {
             r = wt_http_reader_feed(t->reader, t->readbuf, (size_t)n);
@@ -423,6 +510,35 @@ static void on_closed(void *ctx)
     trace_enter(t, WT_PHASE_DONE);
 }
 
+static int64_t teardown_budget(const struct wt_trace *t)
+{
+    int64_t budget = (int64_t)WT_TCP_TEARDOWN_MS * 1000;
+    if (t->opt->max_time_ms) {
+        int64_t left = t->t0 + (int64_t)t->opt->max_time_ms * 1000 - wt_loop_now(t->loop);
+        if (left < budget)
+            budget = left > 1000 ? left : 1000;
+    }
+    return budget;
+}
+
+static void start_tcp_teardown(struct wt_trace *t, int expect_peer_close)
+{
+    wt_tls_free(t->tls);
+    t->tls = NULL;
+    int fd = t->fd;
+    t->fd = -1;
+    t->teardown = wt_tcp_teardown_start(t->loop, fd, t->peer_closed, expect_peer_close,
+                                        teardown_budget(t), &t->stamped, on_closed, t);
+    if (!t->teardown)
+        trace_enter(t, WT_PHASE_DONE);
+}
+
+/* Our close_notify went out: a server answers it by closing its side. */
+static void on_tls_closed(void *ctx)
+{
+    start_tcp_teardown(ctx, 1);
+}
+
 static void start_close(struct wt_trace *t)
 {
     struct wt_event ev = { .kind = WT_EV_HTTP_BODY_DONE };
@@ -433,19 +549,11 @@ static void start_close(struct wt_trace *t)
     emit(t, &ev);
 
     wt_loop_unwatch(t->loop, t->fd);
-    int64_t budget = (int64_t)WT_TCP_TEARDOWN_MS * 1000;
-    if (t->opt->max_time_ms) {
-        int64_t left = t->t0 + (int64_t)t->opt->max_time_ms * 1000 - wt_loop_now(t->loop);
-        if (left < budget)
-            budget = left > 1000 ? left : 1000;
+    if (t->tls && !t->peer_closed) {
+        wt_tls_close_start(t->tls, teardown_budget(t), on_tls_closed, t);
+        return;
     }
-    int fd = t->fd;
-    t->fd = -1;
-    t->teardown = wt_tcp_teardown_start(t->loop, fd, t->peer_closed,
-                                        !wt_http_reader_keep_alive(t->reader), budget,
-                                        &t->stamped, on_closed, t);
-    if (!t->teardown)
-        trace_enter(t, WT_PHASE_DONE);
+    start_tcp_teardown(t, !wt_http_reader_keep_alive(t->reader));
 }
 
 /* ---- the state machine ----------------------------------------------- */
@@ -463,6 +571,9 @@ static void trace_enter(struct wt_trace *t, enum wt_phase next)
         break;
     case WT_PHASE_CONNECT:
         start_connect(t);
+        break;
+    case WT_PHASE_TLS:
+        start_tls(t);
         break;
     case WT_PHASE_SEND:
         start_send(t);
@@ -522,11 +633,6 @@ void wt_trace_start(struct wt_trace *t)
         return;
     }
     t->have_url = 1;
-    if (t->url.scheme == WT_SCHEME_HTTPS) {
-        trace_fail(t, "url", WT_EXIT_UNSUPPORTED_PROTOCOL,
-                   "https is not supported by this build yet (http only)");
-        return;
-    }
     struct wt_event ev = { .kind = WT_EV_URL };
     ev.u.url.input = t->p.input;
     ev.u.url.normalized = t->url.normalized;

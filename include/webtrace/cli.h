@@ -36,6 +36,9 @@ struct wt_options {
     long dns_timeout_ms;          /* --dns-timeout SECONDS; default 5000 */
     size_t n_dns_servers;         /* --dns-server ADDR[:PORT], repeatable */
     struct wt_dns_server dns_servers[WT_MAX_DNS_SERVERS];
+    const char *cacert;           /* --cacert FILE */
+    const char *capath;           /* --capath DIR */
+    int insecure;                 /* -k/--insecure */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };

@@ -13,6 +13,7 @@ enum wt_phase {
     WT_PHASE_URL,
     WT_PHASE_DNS,
     WT_PHASE_CONNECT,
+    WT_PHASE_TLS,
     WT_PHASE_SEND,
     WT_PHASE_WAIT,
     WT_PHASE_RECEIVE,
@@ -33,6 +34,11 @@ enum wt_event_kind {
     WT_EV_TCP_ATTEMPT,      /* connect() started to one address */
     WT_EV_TCP_FAILED,       /* that attempt failed */
     WT_EV_TCP_ESTABLISHED,  /* handshake complete */
+    WT_EV_TLS_HELLO,        /* ClientHello sent: SNI, ALPN offered */
+    WT_EV_TLS_DONE,         /* handshake complete: version, cipher, group */
+    WT_EV_TLS_CERT,         /* one certificate of the peer's chain */
+    WT_EV_TLS_VERIFY,       /* the verification result */
+    WT_EV_TLS_CLOSE,        /* close_notify sent / received */
     WT_EV_HTTP_REQUEST,     /* request written */
     WT_EV_HTTP_STATUS,      /* status line of a response */
     WT_EV_HTTP_HEADER,      /* one response header (after unfolding) */
@@ -165,6 +171,39 @@ struct wt_event {
             int have_info;
         } tcp_established;
         struct {
+            const char *sni;         /* NULL for IP literals */
+            const char *alpn;        /* offered */
+            const char *versions;    /* "TLS 1.2–1.3" */
+        } tls_hello;
+        struct {
+            int64_t elapsed_us;
+            const char *version;
+            const char *cipher;
+            const char *group;       /* key-exchange group, NULL if unknown */
+            const char *alpn;        /* chosen, NULL if none */
+            int resumed;
+        } tls_done;
+        struct {
+            size_t index;            /* 0 = the server's own (leaf) */
+            const char *subject;     /* raw UTF-8 from the certificate */
+            const char *issuer;
+            const char *not_before;  /* "YYYY-MM-DD" */
+            const char *not_after;
+            long days_left;          /* negative once expired */
+            const char *sans;        /* leaf only: "DNS:a, IP Address:b", else NULL */
+            const char *matched;     /* leaf only: the name verification matched */
+        } tls_cert;
+        struct {
+            int ok;                  /* verification passed */
+            int skipped;             /* -k: the result was not enforced */
+            long code;               /* X509_V_* */
+            const char *reason;      /* OpenSSL's words */
+        } tls_verify;
+        struct {
+            int sent;                /* our close_notify went out */
+            int peer_sent;           /* the peer's close_notify arrived */
+        } tls_close;
+        struct {
             const char *method;
             const char *target;
             const char *host_header;
@@ -209,7 +248,7 @@ struct wt_event {
             int64_t elapsed_us;
         } tcp_teardown;
         struct {
-            int64_t dns_us, connect_us, wait_us, transfer_us, total_us; /* -1: not reached */
+            int64_t dns_us, connect_us, tls_us, wait_us, transfer_us, total_us; /* -1: not reached */
             int64_t teardown_us;
         } summary;
         struct {

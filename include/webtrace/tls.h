@@ -1,0 +1,51 @@
+/* tls: the TLS client step with OpenSSL, non-blocking on the caller's loop:
+ * SNI for names only, hostname or IP verification, ALPN http/1.1, the
+ * certificate chain and the verification result as events, then record
+ * I/O and close_notify. Never prints; never loaded for http:// URLs (the
+ * trace only calls into it for https). */
+#ifndef WEBTRACE_TLS_H
+#define WEBTRACE_TLS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "webtrace/event.h"
+#include "webtrace/loop.h"
+
+#define WT_TLS_MAX_CHAIN 10   /* certificates described per handshake */
+
+struct wt_tls_options {
+    const char *cafile;   /* --cacert */
+    const char *capath;   /* --capath */
+    int insecure;         /* -k: finish the handshake whatever verification says */
+};
+
+/* exit_code 0: handshake done, records can flow. Otherwise 35 (handshake),
+ * 60 (verification) or 27 (setup), with a terminal-safe sentence. */
+typedef void (*wt_tls_done_proc)(void *ctx, int exit_code, const char *message);
+
+struct wt_tls;
+
+struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
+                            const struct wt_tls_options *options,
+                            const struct wt_event_sink *sink, wt_tls_done_proc done,
+                            void *ctx, char *err, size_t errlen);
+void wt_tls_free(struct wt_tls *tls);
+
+enum {
+    WT_TLS_WOULD_BLOCK = -1,   /* *want says which readiness to wait for */
+    WT_TLS_FAILED = -2,        /* wt_tls_error() says why */
+    WT_TLS_UNCLEAN_EOF = -3    /* TCP FIN without close_notify */
+};
+
+/* > 0 bytes, 0 the peer's close_notify, or one of the values above. */
+ssize_t wt_tls_read(struct wt_tls *tls, char *buf, size_t len, int *want);
+ssize_t wt_tls_write(struct wt_tls *tls, const char *buf, size_t len, int *want);
+const char *wt_tls_error(const struct wt_tls *tls);
+
+typedef void (*wt_tls_closed_proc)(void *ctx);
+/* Sends close_notify and waits (up to budget_us) for the peer's; emits
+ * WT_EV_TLS_CLOSE; done is called later from the loop. */
+void wt_tls_close_start(struct wt_tls *tls, int64_t budget_us, wt_tls_closed_proc done,
+                        void *ctx);
+
+#endif

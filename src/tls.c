@@ -1,0 +1,444 @@
+#include "webtrace/tls.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FIELD_MAX 512   /* subject/issuer text kept per certificate */
+#define SANS_MAX 1024
+
+struct wt_tls {
+    struct wt_loop *loop;
+    struct wt_event_sink sink;
+    wt_tls_done_proc done;
+    void *ctx;
+    SSL_CTX *ssl_ctx;
+    SSL *ssl;
+    int fd;
+    int insecure;
+    int64_t started_us;
+    uint64_t step_timer;
+    int handshake_done;
+    char ip_literal[64];      /* the host, when it is an IP address */
+    char error[320];
+
+    wt_tls_closed_proc closed;
+    void *closed_ctx;
+    uint64_t close_timer;
+    int close_sent;
+};
+
+static void emit(struct wt_tls *t, struct wt_event *ev)
+{
+    ev->phase = WT_PHASE_TLS;
+    t->sink.emit(t->sink.ctx, ev);
+}
+
+/* OpenSSL's error queue as one sentence; empties the queue. */
+static void queue_text(char *buf, size_t buflen)
+{
+    unsigned long e = ERR_get_error();
+    if (!e) {
+        buf[0] = '\0';
+        return;
+    }
+    const char *reason = ERR_reason_error_string(e);
+    if (reason)
+        snprintf(buf, buflen, "%s", reason);
+    else
+        ERR_error_string_n(e, buf, buflen);
+    ERR_clear_error();
+}
+
+static void name_text(const X509_NAME *name, char *buf, size_t buflen)
+{
+    buf[0] = '\0';
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (!bio)
+        return;
+    /* RFC 2253 order, UTF-8 kept as UTF-8: the renderer escapes. */
+    X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    int n = BIO_read(bio, buf, (int)buflen - 1);
+    buf[n > 0 ? n : 0] = '\0';
+    BIO_free(bio);
+}
+
+static void date_text(const ASN1_TIME *t, char *buf, size_t buflen)
+{
+    struct tm tm;
+    if (t && ASN1_TIME_to_tm(t, &tm) == 1)
+        snprintf(buf, buflen, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    else
+        snprintf(buf, buflen, "?");
+}
+
+static void sans_text(X509 *cert, char *buf, size_t buflen)
+{
+    buf[0] = '\0';
+    GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    if (!names)
+        return;
+    size_t used = 0;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names) && used < buflen; i++) {
+        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+        char item[300];
+        item[0] = '\0';
+        if (gn->type == GEN_DNS) {
+            const unsigned char *p = ASN1_STRING_get0_data(gn->d.dNSName);
+            int len = ASN1_STRING_length(gn->d.dNSName);
+            snprintf(item, sizeof item, "DNS:%.*s", len > 255 ? 255 : len, (const char *)p);
+        } else if (gn->type == GEN_IPADD) {
+            char addr[64];
+            int len = ASN1_STRING_length(gn->d.iPAddress);
+            const unsigned char *p = ASN1_STRING_get0_data(gn->d.iPAddress);
+            if ((len == 4 && inet_ntop(AF_INET, p, addr, sizeof addr)) ||
+                (len == 16 && inet_ntop(AF_INET6, p, addr, sizeof addr)))
+                snprintf(item, sizeof item, "IP Address:%s", addr);
+        }
+        if (!item[0])
+            continue;
+        int w = snprintf(buf + used, buflen - used, "%s%s", used ? ", " : "", item);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    GENERAL_NAMES_free(names);
+}
+
+static void describe_chain(struct wt_tls *t)
+{
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
+    int n = chain ? sk_X509_num(chain) : 0;
+    for (int i = 0; i < n && i < WT_TLS_MAX_CHAIN; i++) {
+        X509 *cert = sk_X509_value(chain, i);
+        char subject[FIELD_MAX], issuer[FIELD_MAX], from[32], until[32], sans[SANS_MAX];
+        name_text(X509_get_subject_name(cert), subject, sizeof subject);
+        name_text(X509_get_issuer_name(cert), issuer, sizeof issuer);
+        date_text(X509_get0_notBefore(cert), from, sizeof from);
+        date_text(X509_get0_notAfter(cert), until, sizeof until);
+        int days = 0, secs = 0;
+        if (!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)))
+            days = 0;
+        struct wt_event ev = { .kind = WT_EV_TLS_CERT };
+        ev.u.tls_cert.index = (size_t)i;
+        ev.u.tls_cert.subject = subject;
+        ev.u.tls_cert.issuer = issuer;
+        ev.u.tls_cert.not_before = from;
+        ev.u.tls_cert.not_after = until;
+        ev.u.tls_cert.days_left = days;
+        if (i == 0) {
+            sans_text(cert, sans, sizeof sans);
+            ev.u.tls_cert.sans = sans;
+            /* SSL_get0_peername names DNS matches only; an IP literal that
+             * verified matched itself. */
+            ev.u.tls_cert.matched = SSL_get0_peername(t->ssl);
+            if (!ev.u.tls_cert.matched && t->ip_literal[0] &&
+                SSL_get_verify_result(t->ssl) == X509_V_OK)
+                ev.u.tls_cert.matched = t->ip_literal;
+        }
+        emit(t, &ev);
+    }
+}
+
+static void emit_verify(struct wt_tls *t, long code)
+{
+    struct wt_event ev = { .kind = WT_EV_TLS_VERIFY };
+    ev.u.tls_verify.ok = code == X509_V_OK;
+    ev.u.tls_verify.skipped = t->insecure;
+    ev.u.tls_verify.code = code;
+    ev.u.tls_verify.reason = X509_verify_cert_error_string(code);
+    emit(t, &ev);
+}
+
+static void finish(struct wt_tls *t, int exit_code)
+{
+    wt_loop_unwatch(t->loop, t->fd);
+    t->done(t->ctx, exit_code, t->error);
+}
+
+static void handshake_step(struct wt_loop *loop, int fd, int events, void *data);
+
+static void drive_handshake(struct wt_tls *t)
+{
+    ERR_clear_error();
+    int rc = SSL_connect(t->ssl);
+    if (rc == 1) {
+        t->handshake_done = 1;
+        const unsigned char *alpn = NULL;
+        unsigned alpn_len = 0;
+        SSL_get0_alpn_selected(t->ssl, &alpn, &alpn_len);
+        char alpn_text[64];
+        snprintf(alpn_text, sizeof alpn_text, "%.*s", (int)alpn_len, alpn ? (const char *)alpn : "");
+        int group = SSL_get_negotiated_group(t->ssl);
+        struct wt_event ev = { .kind = WT_EV_TLS_DONE };
+        ev.u.tls_done.elapsed_us = wt_loop_now(t->loop) - t->started_us;
+        ev.u.tls_done.version = SSL_get_version(t->ssl);
+        ev.u.tls_done.cipher = SSL_get_cipher_name(t->ssl);
+        ev.u.tls_done.group = group > 0 ? SSL_group_to_name(t->ssl, group) : NULL;
+        ev.u.tls_done.alpn = alpn_len ? alpn_text : NULL;
+        ev.u.tls_done.resumed = SSL_session_reused(t->ssl);
+        emit(t, &ev);
+        describe_chain(t);
+        emit_verify(t, SSL_get_verify_result(t->ssl));
+        t->error[0] = '\0';
+        finish(t, 0);
+        return;
+    }
+    int err = SSL_get_error(t->ssl, rc);
+    if (err == SSL_ERROR_WANT_READ) {
+        wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, handshake_step, t);
+        return;
+    }
+    if (err == SSL_ERROR_WANT_WRITE) {
+        wt_loop_watch(t->loop, t->fd, WT_LOOP_WRITE, handshake_step, t);
+        return;
+    }
+    long verify = SSL_get_verify_result(t->ssl);
+    char why[256];
+    queue_text(why, sizeof why);
+    if (!t->insecure && verify != X509_V_OK) {
+        describe_chain(t);
+        emit_verify(t, verify);
+        snprintf(t->error, sizeof t->error, "certificate verification failed: %s",
+                 X509_verify_cert_error_string(verify));
+        finish(t, 60);
+        return;
+    }
+    if (err == SSL_ERROR_SYSCALL && !why[0])
+        snprintf(t->error, sizeof t->error,
+                 "TLS handshake failed: the server closed the connection during the handshake%s%s",
+                 errno ? ": " : "", errno ? strerror(errno) : "");
+    else
+        snprintf(t->error, sizeof t->error, "TLS handshake failed: %s",
+                 why[0] ? why : "unknown error");
+    finish(t, 35);
+}
+
+static void handshake_step(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    drive_handshake(data);
+}
+
+static void handshake_begin(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_tls *t = data;
+    t->step_timer = 0;
+    drive_handshake(t);
+}
+
+/* The system trust store as a hashed directory: certificates are read only
+ * when a chain asks for their issuer's hash, instead of parsing the whole
+ * bundle in every process. */
+static int load_trust(SSL_CTX *ctx, const struct wt_tls_options *o, char *err, size_t errlen)
+{
+    if (o->cafile || o->capath) {
+        if (SSL_CTX_load_verify_locations(ctx, o->cafile, o->capath) != 1) {
+            char why[200];
+            queue_text(why, sizeof why);
+            snprintf(err, errlen, "cannot load CA certificates from %s: %s",
+                     o->cafile ? o->cafile : o->capath, why);
+            return -1;
+        }
+        return 0;
+    }
+    const char *dir = getenv(X509_get_default_cert_dir_env());
+    if (!dir || !*dir)
+        dir = X509_get_default_cert_dir();
+    X509_STORE_load_path(SSL_CTX_get_cert_store(ctx), dir);
+    ERR_clear_error();
+    return 0;
+}
+
+struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
+                            const struct wt_tls_options *options,
+                            const struct wt_event_sink *sink, wt_tls_done_proc done,
+                            void *ctx, char *err, size_t errlen)
+{
+    struct wt_tls *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->loop = loop;
+    t->sink = *sink;
+    t->done = done;
+    t->ctx = ctx;
+    t->fd = fd;
+    t->insecure = options->insecure;
+    t->ssl_ctx = SSL_CTX_new(TLS_client_method());
+    if (!t->ssl_ctx)
+        goto setup_failed;
+    SSL_CTX_set_min_proto_version(t->ssl_ctx, TLS1_2_VERSION);
+    if (load_trust(t->ssl_ctx, options, err, errlen) < 0) {
+        wt_tls_free(t);
+        return NULL;
+    }
+    /* Verify always; only enforce it without -k, so -k can still say what
+     * verification found. */
+    SSL_CTX_set_verify(t->ssl_ctx, options->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    t->ssl = SSL_new(t->ssl_ctx);
+    if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1)
+        goto setup_failed;
+    if (host_is_ip) {
+        snprintf(t->ip_literal, sizeof t->ip_literal, "%s", host);
+        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), host) != 1)
+            goto setup_failed;
+    } else {
+        if (SSL_set_tlsext_host_name(t->ssl, host) != 1 || SSL_set1_host(t->ssl, host) != 1)
+            goto setup_failed;
+    }
+    static const unsigned char alpn[] = "\x08http/1.1";
+    if (SSL_set_alpn_protos(t->ssl, alpn, sizeof alpn - 1) != 0)  /* 0 is success */
+        goto setup_failed;
+
+    struct wt_event ev = { .kind = WT_EV_TLS_HELLO };
+    ev.u.tls_hello.sni = host_is_ip ? NULL : host;
+    ev.u.tls_hello.alpn = "http/1.1";
+    ev.u.tls_hello.versions = "TLS 1.2–1.3";
+    emit(t, &ev);
+    t->started_us = wt_loop_now(loop);
+    t->step_timer = wt_loop_timer_at(loop, t->started_us, handshake_begin, t);
+    return t;
+
+setup_failed:;
+    char why[200];
+    queue_text(why, sizeof why);
+    snprintf(err, errlen, "cannot set up TLS: %s", why[0] ? why : "out of memory");
+    wt_tls_free(t);
+    return NULL;
+}
+
+void wt_tls_free(struct wt_tls *t)
+{
+    if (!t)
+        return;
+    wt_loop_timer_cancel(t->loop, t->step_timer);
+    wt_loop_timer_cancel(t->loop, t->close_timer);
+    wt_loop_unwatch(t->loop, t->fd);
+    SSL_free(t->ssl);
+    SSL_CTX_free(t->ssl_ctx);
+    free(t);
+}
+
+static ssize_t io_result(struct wt_tls *t, int rc, int *want)
+{
+    int err = SSL_get_error(t->ssl, rc);
+    switch (err) {
+    case SSL_ERROR_WANT_READ:
+        *want = WT_LOOP_READ;
+        return WT_TLS_WOULD_BLOCK;
+    case SSL_ERROR_WANT_WRITE:
+        *want = WT_LOOP_WRITE;
+        return WT_TLS_WOULD_BLOCK;
+    case SSL_ERROR_ZERO_RETURN:
+        return 0;
+    default:
+        break;
+    }
+    unsigned long e = ERR_peek_error();
+    if (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        ERR_clear_error();
+        return WT_TLS_UNCLEAN_EOF;
+    }
+    char why[200];
+    int saved = errno;
+    queue_text(why, sizeof why);
+    if (why[0])
+        snprintf(t->error, sizeof t->error, "TLS error: %s", why);
+    else
+        snprintf(t->error, sizeof t->error, "%s", saved ? strerror(saved) : "TLS I/O error");
+    return WT_TLS_FAILED;
+}
+
+ssize_t wt_tls_read(struct wt_tls *t, char *buf, size_t len, int *want)
+{
+    ERR_clear_error();
+    size_t got = 0;
+    int rc = SSL_read_ex(t->ssl, buf, len, &got);
+    if (rc == 1)
+        return (ssize_t)got;
+    return io_result(t, rc, want);
+}
+
+ssize_t wt_tls_write(struct wt_tls *t, const char *buf, size_t len, int *want)
+{
+    ERR_clear_error();
+    size_t put = 0;
+    int rc = SSL_write_ex(t->ssl, buf, len, &put);
+    if (rc == 1)
+        return (ssize_t)put;
+    return io_result(t, rc, want);
+}
+
+const char *wt_tls_error(const struct wt_tls *t)
+{
+    return t->error;
+}
+
+/* ---- close_notify ------------------------------------------------------ */
+
+static void close_finish(struct wt_tls *t)
+{
+    wt_loop_timer_cancel(t->loop, t->close_timer);
+    t->close_timer = 0;
+    wt_loop_unwatch(t->loop, t->fd);
+    struct wt_event ev = { .kind = WT_EV_TLS_CLOSE };
+    ev.u.tls_close.sent = t->close_sent;
+    ev.u.tls_close.peer_sent = (SSL_get_shutdown(t->ssl) & SSL_RECEIVED_SHUTDOWN) != 0;
+    emit(t, &ev);
+    t->closed(t->closed_ctx);
+}
+
+static void close_readable(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    struct wt_tls *t = data;
+    char buf[4096];
+    for (int i = 0; i < 64; i++) {
+        int want = 0;
+        ssize_t n = wt_tls_read(t, buf, sizeof buf, &want);
+        if (n > 0)
+            continue;   /* data after the response: not ours to keep */
+        if (n == WT_TLS_WOULD_BLOCK)
+            return;
+        break;          /* close_notify, EOF or error: nothing more to learn */
+    }
+    close_finish(t);
+}
+
+static void close_timeout(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_tls *t = data;
+    t->close_timer = 0;
+    close_finish(t);
+}
+
+void wt_tls_close_start(struct wt_tls *t, int64_t budget_us, wt_tls_closed_proc done, void *ctx)
+{
+    t->closed = done;
+    t->closed_ctx = ctx;
+    ERR_clear_error();
+    int rc = SSL_shutdown(t->ssl);   /* sends our close_notify */
+    t->close_sent = rc >= 0;
+    ERR_clear_error();
+    if (rc == 1 || (SSL_get_shutdown(t->ssl) & SSL_RECEIVED_SHUTDOWN)) {
+        t->close_timer = wt_loop_timer_at(t->loop, wt_loop_now(t->loop), close_timeout, t);
+        return;
+    }
+    wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, close_readable, t);
+    t->close_timer = wt_loop_timer_at(t->loop, wt_loop_now(t->loop) + budget_us,
+                                      close_timeout, t);
+}
