@@ -465,7 +465,7 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
         why = ares_strerror(status);
     }
     if (lk->queries_sent && servers[0])
-        snprintf(r->message, sizeof r->message, "could not resolve %s: %s (server %s)",
+        snprintf(r->message, sizeof r->message, "could not resolve %s: %s; asked %s",
                  lk->name, why, servers);
     else
         snprintf(r->message, sizeof r->message, "could not resolve %s: %s", lk->name, why);

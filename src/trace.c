@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "webtrace/dns.h"
@@ -104,7 +105,9 @@ static void emit_summary(struct wt_trace *t, int64_t end_us)
 {
     struct wt_event ev = { .kind = WT_EV_SUMMARY };
     int tls = t->phase_at[WT_PHASE_TLS] >= 0;
-    ev.u.summary.dns_us = span(t, WT_PHASE_DNS, WT_PHASE_CONNECT);
+    /* An IP literal needs no lookup: no DNS time, rather than 0. */
+    ev.u.summary.dns_us = t->have_url && t->url.host_kind != WT_HOST_NAME
+                              ? -1 : span(t, WT_PHASE_DNS, WT_PHASE_CONNECT);
     ev.u.summary.connect_us = span(t, WT_PHASE_CONNECT, tls ? WT_PHASE_TLS : WT_PHASE_SEND);
     ev.u.summary.tls_us = tls ? span(t, WT_PHASE_TLS, WT_PHASE_SEND) : -1;
     ev.u.summary.wait_us = span(t, WT_PHASE_WAIT, WT_PHASE_RECEIVE);
@@ -558,11 +561,23 @@ static void start_close(struct wt_trace *t)
 
 /* ---- the state machine ----------------------------------------------- */
 
+static void emit_phase(struct wt_trace *t)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct wt_event ev = { .kind = WT_EV_PHASE };
+    ev.u.phase.entered = t->phase;
+    ev.u.phase.input = t->p.input;
+    ev.u.phase.wall_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    emit(t, &ev);
+}
+
 static void trace_enter(struct wt_trace *t, enum wt_phase next)
 {
     int64_t now = wt_loop_now(t->loop);
     t->phase_at[next] = now;
     t->phase = next;
+    emit_phase(t);
     switch (next) {
     case WT_PHASE_URL:
         break;
@@ -625,6 +640,7 @@ void wt_trace_start(struct wt_trace *t)
     t->t0 = wt_loop_now(t->loop);
     t->phase_at[WT_PHASE_URL] = t->t0;
     t->phase = WT_PHASE_URL;
+    emit_phase(t);
     char err[256];
     enum wt_url_status st = wt_url_parse(t->p.input, &t->url, err, sizeof err);
     if (st != WT_URL_OK) {

@@ -23,6 +23,7 @@ enum wt_phase {
 };
 
 enum wt_event_kind {
+    WT_EV_PHASE,            /* the trace entered a phase (stamped once, here) */
     WT_EV_URL,              /* the parsed URL */
     WT_EV_DNS_START,        /* resolver and what is asked */
     WT_EV_DNS_LITERAL,      /* IP literal: no lookup */
@@ -93,6 +94,11 @@ struct wt_event {
     size_t url_index;     /* which input URL (0-based) */
     int64_t t_us;         /* microseconds since this trace started */
     union {
+        struct {
+            enum wt_phase entered;
+            const char *input;       /* the URL as typed (every phase event) */
+            int64_t wall_us;         /* wall clock, microseconds since the epoch */
+        } phase;
         struct {
             const char *input;       /* as typed */
             const char *normalized;

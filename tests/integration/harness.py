@@ -10,9 +10,9 @@ Peers (all on 127.0.0.1 / ::1 only, on free ports, owned by PID):
 Lifecycle: each test class starts its peers in setUpClass and stops them in
 tearDownClass (Peer.stop: terminate by PID, wait with a timeout, then kill).
 Every started peer is also recorded in a module registry that an atexit hook
-(and a SIGTERM handler that turns the signal into SystemExit, so the hook
-runs when meson times a test out) stops, so no peer outlives the process
-even when setUpClass fails half-way or the run is interrupted.
+stops, and a SIGTERM handler (meson's timeout) kills the running webtrace,
+stops the peers and exits, so no peer outlives the process even when
+setUpClass fails half-way or the run is interrupted.
 
 run_webtrace() runs the binary named by $WEBTRACE with a hard timeout: a hang
 is reported as a test failure (WebtraceHang is an AssertionError), never as
@@ -49,7 +49,8 @@ PORT_RETRIES = 5
 # ---------------------------------------------------------------------------
 
 _live_peers = []
-_live_lock = threading.Lock()
+_live_children = set()          # webtrace processes being run right now
+_live_lock = threading.RLock()  # re-entrant: the SIGTERM handler may take it
 
 
 def _register(peer):
@@ -79,7 +80,18 @@ atexit.register(stop_all_peers)
 
 
 def _on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)
+    # unittest would record a SystemExit raised here as one test's error and
+    # carry on; a SIGTERM (meson's timeout) must end the run: kill what we
+    # run, stop the peers by PID, exit at once.
+    with _live_lock:
+        children = list(_live_children)
+    for child in children:
+        try:
+            child.kill()
+        except OSError:
+            pass
+    stop_all_peers()
+    os._exit(128 + signum)
 
 
 if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
@@ -845,17 +857,26 @@ def run_webtrace(args, timeout=20, no_color=True, env=None, stdout=None, cwd=Non
     raises WebtraceHang.
     """
     argv = [webtrace_path()] + [str(a) for a in args]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE if stdout is None else stdout,
+                            stderr=subprocess.PIPE, cwd=cwd,
+                            env=webtrace_env(no_color, env))
+    with _live_lock:
+        _live_children.add(proc)
     try:
-        res = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE if stdout is None else stdout,
-                             stderr=subprocess.PIPE, timeout=timeout, cwd=cwd,
-                             env=webtrace_env(no_color, env))
-    except subprocess.TimeoutExpired as exc:
-        err = (exc.stderr or b"").decode("utf-8", "replace")
+        out, errb = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, errb = proc.communicate()
         raise WebtraceHang(f"webtrace hung for {timeout} s: {argv}\n"
-                           f"stderr so far:\n{err}") from None
-    return (res.returncode, res.stdout or b"",
-            res.stderr.decode("utf-8", "replace"))
+                           f"stderr so far:\n{errb.decode('utf-8', 'replace')}") from None
+    finally:
+        with _live_lock:
+            _live_children.discard(proc)
+        if proc.poll() is None:   # an exception other than the timeout
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out or b"", errb.decode("utf-8", "replace")
 
 
 def describe(code, out, err):

@@ -45,8 +45,9 @@ class DnsViaDnsmasq(h.WebtraceCase, unittest.TestCase):
         port, dport = self.web.port, self.dns.port
         self.assertNarration(err, rf"^\[url \] http://www\.example\.test:{port}/ → "
                                   rf"host www\.example\.test\b.*\bport {port}\b")
-        self.assertNarration(err, rf"^\[dns \] resolver 127\.0\.0\.1:{dport}\b.*\bUDP\b"
-                                  rf".*\bA and AAAA\b.*\bwww\.example\.test\b")
+        # one [dns ] line names the resolver, transport, types and name (any order)
+        self.assertNarration(err, rf"^\[dns \] (?=.*\bresolver 127\.0\.0\.1:{dport}\b)(?=.*\bUDP\b)"
+                                  rf"(?=.*\bA and AAAA\b)(?=.*\bwww\.example\.test\b)")
         queries = {}
         for qtype in ("A", "AAAA"):
             rx = re.compile(rf"^\[dns \] → query {qtype} www\.example\.test\b.*\bid ({ID})\b"

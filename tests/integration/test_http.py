@@ -5,6 +5,7 @@ codes, output handling and the end-of-trace narration.
 """
 
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -156,6 +157,72 @@ class HttpViaNginx(h.WebtraceCase, unittest.TestCase):
         code, out, err = self.trace("/")
         self.assertEqual(code, 0, h.describe(code, out, err))
         self.assertNarration(err, r"^\[tcp \].*\b(TIME_WAIT|CLOSE_WAIT|FIN_WAIT_[12]|LAST_ACK)\b")
+
+    # TCP close states and the states each may legally be followed by
+    # (transitively: narration shows snapshots, so skipping is fine).
+    _LATER = {
+        "ESTABLISHED": {"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "TIME_WAIT",
+                        "CLOSE_WAIT", "LAST_ACK", "CLOSED"},
+        "FIN_WAIT_1": {"FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSED"},
+        "FIN_WAIT_2": {"TIME_WAIT", "CLOSED"},
+        "CLOSING": {"TIME_WAIT", "CLOSED"},
+        "TIME_WAIT": {"CLOSED"},
+        "CLOSE_WAIT": {"LAST_ACK", "CLOSED"},
+        "LAST_ACK": {"CLOSED"},
+        "CLOSED": set(),
+    }
+
+    def test_teardown_state_sequence_is_a_tcp_path(self):
+        """The narrated close states follow the TCP state diagram on every
+        run (the close races the kernel: repeat to catch intermittent
+        misreadings)."""
+        for url in [self.web.url("/")] * 15 + [self.hostile.url("close_delimited")] * 5:
+            code, out, err = h.run_webtrace(["--dns-server", self.guard.server_arg, url])
+            self.assertEqual(code, 0, h.describe(code, out, err))
+            lines = [l for l in err.splitlines()
+                     if l.startswith("[tcp ]") and re.search(r"\b(TIME_WAIT|CLOSE_WAIT)\b", l)]
+            self.assertEqual(len(lines), 1, err)
+            chain = re.findall(r"(?:\b[A-Z_12]+\b → )+\b[A-Z_12]+\b", lines[0])
+            for seq in chain:
+                names = [n.strip() for n in seq.split("→")]
+                if not all(n in self._LATER for n in names):
+                    continue
+                for a, b in zip(names, names[1:]):
+                    self.assertIn(b, self._LATER[a],
+                                  f"impossible TCP transition {a} → {b} in {url}:\n{lines[0]}")
+
+    def test_stdout_tty_discards_body_unless_dash_o_dash(self):
+        for extra, want_body in (([], False), (["-o", "-"], True)):
+            with self.subTest(extra=extra):
+                master, slave = pty.openpty()
+                try:
+                    res = subprocess.run([h.webtrace_path(), "--dns-server", self.guard.server_arg,
+                                          *extra, self.web.url("/")],
+                                         stdin=subprocess.DEVNULL, stdout=slave,
+                                         stderr=subprocess.PIPE, env=h.webtrace_env(), timeout=20)
+                    os.close(slave)
+                    slave = None
+                    got = b""
+                    while True:
+                        try:
+                            chunk = os.read(master, 65536)
+                        except OSError:   # EIO: the slave side is closed
+                            break
+                        if not chunk:
+                            break
+                        got += chunk
+                finally:
+                    if slave is not None:
+                        os.close(slave)
+                    os.close(master)
+                err = res.stderr.decode("utf-8", "replace")
+                self.assertEqual(res.returncode, 0, err)
+                if want_body:
+                    # the tty turns \n into \r\n
+                    self.assertEqual(got.replace(b"\r\n", b"\n"), h.Nginx.index_bytes())
+                else:
+                    self.assertEqual(got, b"", "body written to a terminal without -o -")
+                    self.assertNarration(err, r"^\[http\] ← body 1024 bytes .*\bdiscarded\b")
 
     def test_summary_has_total(self):
         code, out, err = self.trace("/")

@@ -235,5 +235,24 @@ class HostilePeer(unittest.TestCase):
             self.assertEqual(s.recv(100), b"HTTP/1.1 204 No Content\r\n\r\n")
 
 
+class Runner(unittest.TestCase):
+    """run_webtrace's hang backstop, with a stand-in binary."""
+
+    def test_hang_is_a_failure_not_a_harness_hang(self):
+        saved = os.environ.get("WEBTRACE")
+        os.environ["WEBTRACE"] = h.peer_tool("sleep") or "/bin/sleep"
+        try:
+            with self.assertRaises(h.WebtraceHang):
+                h.run_webtrace(["30"], timeout=0.3)
+            self.assertEqual(h._live_children, set())
+            code, out, err = h.run_webtrace(["0"], timeout=5)
+            self.assertEqual((code, out, err), (0, b"", ""))
+        finally:
+            if saved is None:
+                del os.environ["WEBTRACE"]
+            else:
+                os.environ["WEBTRACE"] = saved
+
+
 if __name__ == "__main__":
     unittest.main()
