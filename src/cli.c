@@ -30,7 +30,8 @@ const char wt_cli_usage[] =
     "Options:\n"
     "  -h, --help                 show this help and exit\n"
     "  -V, --version              show the version and exit\n"
-    "  -s, --silent               no narration (errors are still shown)\n"
+    "  -s, --silent               no narration (errors are still shown; -s -s\n"
+    "                             hides them too)\n"
     "  -v, --verbose              also show every header sent and received\n"
     "      --no-color             no colours in the narration (so does NO_COLOR=1)\n"
     "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
@@ -44,6 +45,12 @@ const char wt_cli_usage[] =
     "      --dns-server ADDR[:PORT]\n"
     "                             ask this DNS server, not resolv.conf's (up to 8\n"
     "                             times); IPv6 with a port is written [ADDR]:PORT\n"
+    "      --json                 NDJSON events on stdout, one per line (the body\n"
+    "                             then goes only to -o FILE)\n"
+    "  -w, --write-out FORMAT     print FORMAT after each URL, curl's variables\n"
+    "                             (%{http_code}, %{time_total}, %{json}...);\n"
+    "                             @FILE reads it from FILE, @- from stdin\n"
+    "      --har FILE             write a HAR 1.2 log of all URLs to FILE\n"
     "      --cacert FILE          trust the CA certificates in FILE (PEM)\n"
     "      --capath DIR           trust the CA certificates in DIR (hashed names)\n"
     "  -k, --insecure             finish TLS handshakes even when the certificate\n"
@@ -69,6 +76,7 @@ const char wt_cli_usage[] =
     "   55  failed sending network data\n"
     "   56  failure receiving network data\n"
     "   60  peer certificate cannot be authenticated\n"
+    "   77  problem with the CA certificate (path or access rights)\n"
     "  100  too large (a size limit was exceeded)\n";
 
 enum {
@@ -78,9 +86,11 @@ enum {
     OPT_DNS_SERVER,
     OPT_CACERT,
     OPT_CAPATH,
+    OPT_JSON,
+    OPT_HAR,
 };
 
-static const char short_options[] = ":hVsvo:i:46m:k";
+static const char short_options[] = ":hVsvo:i:46m:kw:";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -99,6 +109,9 @@ static const struct option long_options[] = {
     { "cacert", required_argument, NULL, OPT_CACERT },
     { "capath", required_argument, NULL, OPT_CAPATH },
     { "insecure", no_argument, NULL, 'k' },
+    { "json", no_argument, NULL, OPT_JSON },
+    { "write-out", required_argument, NULL, 'w' },
+    { "har", required_argument, NULL, OPT_HAR },
     { NULL, 0, NULL, 0 },
 };
 
@@ -344,7 +357,7 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             out->action = WT_ACTION_VERSION;
             return 0;
         case 's':
-            out->silent = 1;
+            out->silent++;
             break;
         case 'v':
             out->verbose = 1;
@@ -417,6 +430,19 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'k':
             out->insecure = 1;
+            break;
+        case OPT_JSON:
+            out->json = 1;
+            break;
+        case 'w':
+            out->writeout = optarg;
+            break;
+        case OPT_HAR:
+            if (optarg[0] == '\0') {
+                set_err(err, errlen, "--har needs a file name");
+                return WT_EXIT_USAGE;
+            }
+            out->har = optarg;
             break;
         case ':':
             set_err(err, errlen, "option %s needs a value",

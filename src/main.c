@@ -17,15 +17,55 @@
 
 #define URL_LINE_MAX 8192
 
+#define MAX_RENDERERS 4
+#define WRITEOUT_FILE_MAX (64 * 1024)
+
 struct renderer_set {
-    const struct wt_renderer *renderer;
-    void *state;
+    size_t n;
+    const struct wt_renderer *renderer[MAX_RENDERERS];
+    void *state[MAX_RENDERERS];
 };
 
 static void fan_out(void *ctx, const struct wt_event *ev)
 {
     struct renderer_set *set = ctx;
-    set->renderer->event(set->state, ev);
+    for (size_t i = 0; i < set->n; i++)
+        set->renderer[i]->event(set->state[i], ev);
+}
+
+static int add_renderer(struct renderer_set *set, const struct wt_renderer *r,
+                        const struct wt_render_config *cfg)
+{
+    void *state = r->begin(cfg);
+    if (!state)
+        return -1;
+    set->renderer[set->n] = r;
+    set->state[set->n] = state;
+    set->n++;
+    return 0;
+}
+
+/* -w @FILE / @-: the format is the file's text, as curl reads it. */
+static char *read_writeout(const char *arg, char *err, size_t errlen)
+{
+    const char *path = arg + 1;
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!in) {
+        snprintf(err, errlen, "cannot read the -w format from %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *text = malloc(WRITEOUT_FILE_MAX + 1);
+    size_t len = text ? fread(text, 1, WRITEOUT_FILE_MAX, in) : 0;
+    int bad = !text || ferror(in) || (len == WRITEOUT_FILE_MAX && fgetc(in) != EOF);
+    if (in != stdin)
+        fclose(in);
+    if (bad) {
+        snprintf(err, errlen, "cannot read the -w format from %s (or it is over 64 KiB)", path);
+        free(text);
+        return NULL;
+    }
+    text[len] = '\0';
+    return text;
 }
 
 static int trace_done(void *ctx)
@@ -131,32 +171,57 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
     }
 
+    char *writeout_text = NULL;
+    if (opt.writeout && opt.writeout[0] == '@') {
+        writeout_text = read_writeout(opt.writeout, err, sizeof err);
+        if (!writeout_text) {
+            fprintf(stderr, "webtrace: options: %s\n", err);
+            return WT_EXIT_READ_ERROR;
+        }
+    }
     const char *no_color = getenv("NO_COLOR");
     struct wt_render_config cfg = {
         .out = stderr,
+        .data_out = stdout,
         .color = opt.color != WT_COLOR_NEVER && !(no_color && *no_color) && isatty(STDERR_FILENO),
         .verbose = opt.verbose,
         .silent = opt.silent,
+        .writeout = writeout_text ? writeout_text : opt.writeout,
+        .har_path = opt.har,
     };
     size_t total_urls = opt.n_urls + (opt.url_file ? 1 : 0);
     if (opt.output && strcmp(opt.output, "-") != 0 && total_urls > 1) {
         fprintf(stderr, "webtrace: options: -o FILE takes exactly one URL\n");
+        free(writeout_text);
         return WT_EXIT_USAGE;
     }
+    if (opt.json && opt.output && strcmp(opt.output, "-") == 0) {
+        fprintf(stderr, "webtrace: options: --json owns stdout: write the body with -o FILE\n");
+        free(writeout_text);
+        return WT_EXIT_USAGE;
+    }
+    /* stdout carries data only: the body, unless NDJSON events own it. */
     enum wt_body_mode mode = WT_BODY_DISCARD;
     if (opt.output)
         mode = strcmp(opt.output, "-") == 0 ? WT_BODY_STDOUT : WT_BODY_FILE;
-    else if (!isatty(STDOUT_FILENO))
+    else if (!opt.json && !isatty(STDOUT_FILENO))
         mode = WT_BODY_STDOUT;
 
     if (wt_dns_global_init() < 0) {
         fprintf(stderr, "webtrace: dns: cannot initialise the resolver library\n");
+        free(writeout_text);
         return WT_EXIT_OUT_OF_MEMORY;
     }
     struct wt_loop *loop = wt_loop_new(NULL, NULL);
-    struct renderer_set set = { &wt_render_text, NULL };
-    set.state = set.renderer->begin(&cfg);
-    if (!loop || !set.state) {
+    struct renderer_set set = { 0 };
+    int ok = loop && add_renderer(&set, &wt_render_text, &cfg) == 0;
+    if (ok && opt.json)
+        ok = add_renderer(&set, &wt_render_json, &cfg) == 0;
+    if (ok && cfg.writeout)
+        ok = add_renderer(&set, &wt_render_writeout, &cfg) == 0;
+    if (ok && opt.har)
+        ok = add_renderer(&set, &wt_render_har, &cfg) == 0;
+    if (!ok) {
         fprintf(stderr, "webtrace: out of memory\n");
         return WT_EXIT_OUT_OF_MEMORY;
     }
@@ -174,7 +239,10 @@ int main(int argc, char **argv)
         if (rc)
             last_failure = rc;
     }
-    set.renderer->end(set.state);
+    for (size_t i = 0; i < set.n; i++)
+        if (set.renderer[i]->end(set.state[i]) < 0 && !last_failure)
+            last_failure = WT_EXIT_WRITE_ERROR;
+    free(writeout_text);
     wt_loop_free(loop);
     wt_dns_global_cleanup();
     if (fflush(stdout) != 0 && !last_failure)

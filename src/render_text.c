@@ -92,12 +92,13 @@ static void *text_begin(const struct wt_render_config *config)
     return s;
 }
 
-static void text_end(void *state)
+static int text_end(void *state)
 {
     struct text_state *s = state;
     if (s)
         fflush(s->cfg.out);
     free(s);
+    return 0;
 }
 
 static void render_dns(struct text_state *s, const struct wt_event *ev)
@@ -383,6 +384,8 @@ static void text_event(void *state, const struct wt_event *ev)
     struct text_state *s = state;
     FILE *o = s->cfg.out;
     if (ev->kind == WT_EV_ERROR) {
+        if (s->cfg.silent > 1)
+            return;
         if (s->cfg.color)
             fprintf(o, "%swebtrace: %s: %s\033[0m\n", ansi[C_ERROR], ev->u.error.step,
                     ev->u.error.message);

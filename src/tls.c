@@ -62,8 +62,12 @@ static void name_text(const X509_NAME *name, char *buf, size_t buflen)
     BIO *bio = BIO_new(BIO_s_mem());
     if (!bio)
         return;
-    /* RFC 2253 order, UTF-8 kept as UTF-8: the renderer escapes. */
-    X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    /* RFC 2253 order, UTF-8 as UTF-8 and no escaping of OpenSSL's own: the
+     * renderers escape for their output (a second escaper would double the
+     * backslashes). */
+    X509_NAME_print_ex(bio, name, 0,
+                       XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_DN_REV | XN_FLAG_FN_SN |
+                           ASN1_STRFLGS_UTF8_CONVERT);
     int n = BIO_read(bio, buf, (int)buflen - 1);
     buf[n > 0 ? n : 0] = '\0';
     BIO_free(bio);
@@ -246,7 +250,7 @@ static int load_trust(SSL_CTX *ctx, const struct wt_tls_options *o, char *err, s
             char why[200];
             queue_text(why, sizeof why);
             snprintf(err, errlen, "cannot load CA certificates from %s: %s",
-                     o->cafile ? o->cafile : o->capath, why);
+                     o->cafile ? o->cafile : o->capath, why[0] ? why : "no certificates found");
             return -1;
         }
         return 0;
@@ -262,10 +266,12 @@ static int load_trust(SSL_CTX *ctx, const struct wt_tls_options *o, char *err, s
 struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
                             const struct wt_tls_options *options,
                             const struct wt_event_sink *sink, wt_tls_done_proc done,
-                            void *ctx, char *err, size_t errlen)
+                            void *ctx, int *exit_code, char *err, size_t errlen)
 {
+    *exit_code = 35;
     struct wt_tls *t = calloc(1, sizeof *t);
     if (!t) {
+        *exit_code = 27;
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
@@ -280,6 +286,7 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
         goto setup_failed;
     SSL_CTX_set_min_proto_version(t->ssl_ctx, TLS1_2_VERSION);
     if (load_trust(t->ssl_ctx, options, err, errlen) < 0) {
+        *exit_code = 77;
         wt_tls_free(t);
         return NULL;
     }

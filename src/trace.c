@@ -265,10 +265,11 @@ static void start_tls(struct wt_trace *t)
         .insecure = t->opt->insecure,
     };
     char err[320];
+    int code = WT_EXIT_TLS_CONNECT;
     t->tls = wt_tls_start(t->loop, t->fd, t->url.host, t->url.host_kind != WT_HOST_NAME, &o,
-                          &t->stamped, on_tls_done, t, err, sizeof err);
+                          &t->stamped, on_tls_done, t, &code, err, sizeof err);
     if (!t->tls)
-        trace_fail(t, "tls", WT_EXIT_TLS_CONNECT, err);
+        trace_fail(t, "tls", code, err);
 }
 
 /* ---- the connection's bytes, plain or through TLS ----------------------- */

@@ -25,7 +25,7 @@ struct wt_dns_server {
 
 struct wt_options {
     enum wt_cli_action action;
-    int silent;                   /* -s: no narration (errors still shown) */
+    int silent;                   /* -s: no narration (errors still shown); -s -s: no errors either */
     int verbose;                  /* -v: every header sent and received */
     enum wt_color_mode color;     /* --no-color (NO_COLOR is applied by main) */
     const char *output;           /* -o FILE, "-" for stdout, NULL: auto */
@@ -36,6 +36,9 @@ struct wt_options {
     long dns_timeout_ms;          /* --dns-timeout SECONDS; default 5000 */
     size_t n_dns_servers;         /* --dns-server ADDR[:PORT], repeatable */
     struct wt_dns_server dns_servers[WT_MAX_DNS_SERVERS];
+    int json;                     /* --json: NDJSON events on stdout */
+    const char *writeout;         /* -w FORMAT, @FILE or @- (read by main) */
+    const char *har;              /* --har FILE */
     const char *cacert;           /* --cacert FILE */
     const char *capath;           /* --capath DIR */
     int insecure;                 /* -k/--insecure */

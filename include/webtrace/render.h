@@ -7,20 +7,35 @@
 #include "webtrace/event.h"
 
 struct wt_render_config {
-    FILE *out;
-    int color;        /* ANSI colour (a terminal, no NO_COLOR, no --no-color) */
-    int verbose;      /* -v: all headers */
-    int silent;       /* -s: errors only */
+    FILE *out;              /* narration: stderr */
+    FILE *data_out;         /* data: stdout (NDJSON, write-out) */
+    int color;              /* ANSI colour (a terminal, no NO_COLOR, no --no-color) */
+    int verbose;            /* -v: all headers */
+    int silent;             /* -s: errors only; -s -s: not even errors */
+    const char *writeout;   /* -w format, already read from @file */
+    const char *har_path;   /* --har FILE */
 };
 
 struct wt_renderer {
     const char *name;
+    /* NULL on failure (out of memory, or a file that cannot be created). */
     void *(*begin)(const struct wt_render_config *config);
     void (*event)(void *state, const struct wt_event *ev);
-    void (*end)(void *state);
+    /* Finishes output and frees state; 0, or -1 when writing failed. */
+    int (*end)(void *state);
 };
 
 extern const struct wt_renderer wt_render_text;
+extern const struct wt_renderer wt_render_json;
+extern const struct wt_renderer wt_render_writeout;
+extern const struct wt_renderer wt_render_har;
+
+struct wt_json;
+struct wt_facts;
+/* Every -w variable of f, typed, as one JSON object under key. */
+void wt_json_write_vars(struct wt_json *j, const char *key, const struct wt_facts *f);
+/* "dns_query", "tcp_established", ... */
+const char *wt_event_name(enum wt_event_kind kind);
 
 /* Formats a duration for people: "0.31 ms", "12.4 ms", "1.52 s". */
 void wt_format_duration(int64_t us, char *buf, size_t buflen);

@@ -19,16 +19,18 @@ struct wt_tls_options {
     int insecure;         /* -k: finish the handshake whatever verification says */
 };
 
-/* exit_code 0: handshake done, records can flow. Otherwise 35 (handshake),
- * 60 (verification) or 27 (setup), with a terminal-safe sentence. */
+/* exit_code 0: handshake done, records can flow. Otherwise 35 (handshake)
+ * or 60 (verification), with a terminal-safe sentence. */
 typedef void (*wt_tls_done_proc)(void *ctx, int exit_code, const char *message);
 
 struct wt_tls;
 
+/* NULL when TLS cannot be set up: *exit_code is 77 (the CA file or
+ * directory cannot be used), 27 (memory) or 35, and err says why. */
 struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
                             const struct wt_tls_options *options,
                             const struct wt_event_sink *sink, wt_tls_done_proc done,
-                            void *ctx, char *err, size_t errlen);
+                            void *ctx, int *exit_code, char *err, size_t errlen);
 void wt_tls_free(struct wt_tls *tls);
 
 enum {

@@ -199,6 +199,48 @@ class TlsViaNginx(TlsAssertions, unittest.TestCase):
         self.assertEqual(out, h.Nginx.index_bytes())
         self.assertEqual(h.error_lines(err), [])
 
+    def test_big_body_via_nginx(self):
+        code, out, err = self.trace("good", path="/big")
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(len(out), h.Nginx.BIG_SIZE)
+        self.assertTrue(out == h.Nginx.big_bytes(), "the 1 MiB body differs")
+        self.assertNarration(err, rf"^\[http\] ← body {h.Nginx.BIG_SIZE} bytes\b")
+        self.assertEqual(h.error_lines(err), [])
+
+    def test_several_urls_one_run(self):
+        urls = [self.web.url("good"), self.web.url("ip_only", host=h.LOOPBACK4),
+                self.web.url("good", "/close")]
+        code, out, err = h.run_webtrace(["--dns-server", self.guard.server_arg,
+                                         "--cacert", self.pki.ca_file, *urls],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(out, h.Nginx.index_bytes() * 3)
+        self.assertEqual(len(re.findall(r"(?m)^\[tls \] verification ok\b", err)), 3, err)
+        self.assertEqual(len(re.findall(r"(?m)^\[tls \] → ClientHello · no SNI\b", err)), 1, err)
+        self.assertEqual(h.error_lines(err), [])
+
+    def test_failed_verification_then_success_exit_code(self):
+        # "the exit code is that of the last one that failed"
+        urls = [self.web.url("wrong_host"), self.web.url("good")]
+        code, out, err = h.run_webtrace(["--dns-server", self.guard.server_arg,
+                                         "--cacert", self.pki.ca_file, *urls],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 60, h.describe(code, out, err))
+        self.assertEqual(out, h.Nginx.index_bytes())
+        self.assertTlsError(err, r"hostname mismatch")
+        self.assertEqual(len(re.findall(r"(?m)^\[http\] → GET\b", err)), 1, err)
+
+    def test_control_bytes_in_certificate_are_escaped(self):
+        code, out, err = self.trace("control_bytes")
+        self.assertRefusedBeforeHttp(code, out, err, 60)
+        self.assertTlsError(err, r"hostname mismatch")
+        raw = [c for c in err if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
+        self.assertEqual(raw, [], f"control characters reached the terminal\n{err!r}")
+        # README: control bytes, ESC and the C1 range are shown as \xHH.
+        self.assertNarration(err, r"(?i)^\[tls \]\s+cert 0 SANs: DNS:evil\\x1b\[31m\.test$")
+        self.assertNarration(err, r"(?i)^\[tls \]\s+cert 0: subject CN ?= ?evil\\x1b\[2J\\x07"
+                                  r"(\\xc2)?\\x9bname · ")
+
     def test_sni_picks_certificate_via_dnsmasq(self):
         for name in tp.SniDnsmasq.SNI_NAMES:
             with self.subTest(name=name):
@@ -311,20 +353,21 @@ class TlsHostilePeers(TlsAssertions, unittest.TestCase):
         self.assertEqual(len(peer.hellos), 1, peer.hellos)
 
     def test_silent_connect_timeout(self):
-        self.silent_times_out("--connect-timeout", "1")
+        self.silent_times_out("--connect-timeout", "--connect-timeout")
 
     def test_silent_max_time(self):
-        self.silent_times_out("-m", "1")
+        self.silent_times_out("-m", "--max-time")
 
-    def silent_times_out(self, *limit):
+    def silent_times_out(self, flag, named):
         peer = self.start("silent")
         t0 = time.monotonic()
-        code, out, err = self.trace(*limit, peer.url())
+        code, out, err = self.trace(flag, "1", peer.url())
         elapsed = time.monotonic() - t0
         self.assertRefusedBeforeHttp(code, out, err, 28)
         self.assertGreaterEqual(elapsed, 0.9, f"gave up too early\n{err}")
         self.assertLess(elapsed, 3.0, f"took {elapsed:.2f} s for a 1 s limit\n{err}")
-        self.assertTlsError(err, r"tim(ed |e)out|timeout")
+        # The error names the step (tls) and the limit that ran out.
+        self.assertTlsError(err, re.escape(named))
         self.assertEqual(len(peer.hellos), 1, peer.hellos)
 
     # -- what the ClientHello carries, seen on the wire ------------------------
@@ -351,6 +394,62 @@ class TlsHostilePeers(TlsAssertions, unittest.TestCase):
         self.assertEqual(hello.sni, h.Dnsmasq.V4ONLY_NAME)
         self.assertEqual(hello.alpn, ["http/1.1"])
         self.assertNarration(err, CLIENT_HELLO + rf" · SNI {re.escape(h.Dnsmasq.V4ONLY_NAME)} · ")
+
+
+class TlsScriptedEndings(TlsAssertions, unittest.TestCase):
+    """How a response over TLS ends: a real TLS server (Python's ssl) that
+    closes with or without close_notify."""
+
+    @classmethod
+    def setUpClass(cls):
+        h.webtrace_path()
+        try:
+            cls.pki = tp.TestPki().start()
+            cls.guard = h.SilentUdp().start()
+        except BaseException:
+            h.stop_all_peers()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.guard.stop()
+        cls.pki.stop()
+
+    def setUp(self):
+        self.peer = None
+
+    def tearDown(self):
+        if self.peer:
+            self.peer.stop()
+            self.assertEqual(self.peer.errors, [])
+            self.assertEqual(len(self.peer.requests), 1, self.peer.requests)
+        self.assertEqual(self.guard.received, 0, "a DNS query was sent for localhost")
+
+    def trace(self, mode):
+        self.peer = tp.ScriptedTls(mode, self.pki).start()
+        return h.run_webtrace(["--dns-server", self.guard.server_arg, "--dns-timeout", "1",
+                               "--cacert", self.pki.ca_file, self.peer.url(host="localhost")],
+                              timeout=RUN_TIMEOUT_S)
+
+    def test_close_delimited_with_close_notify(self):
+        code, out, err = self.trace("close_delimited")
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(out, tp.ScriptedTls.BODY)
+        self.assertNarration(err, VERIFY_OK)
+        self.assertEqual(h.error_lines(err), [])
+
+    def test_close_delimited_without_close_notify(self):
+        # README: 56, EOF without close_notify on a body that ends at close.
+        code, out, err = self.trace("close_delimited_no_notify")
+        self.assertEqual(code, 56, h.describe(code, out, err))
+        self.assertTlsError(err, r"close_notify")
+
+    def test_truncated_body_without_close_notify(self):
+        code, out, err = self.trace("truncated_body")
+        self.assertEqual(code, 18, h.describe(code, out, err))
+        lines = h.error_lines(err)
+        self.assertEqual(len(lines), 1, err)
+        self.assertRegex(lines[0], r"^webtrace: (http|tls): .*\b10\b.*\b1000\b")
 
 
 if __name__ == "__main__":

@@ -112,6 +112,8 @@ static void test_cli_flags_short_and_long(void **state)
         { { "-4", "-4", "u" }, 0, 0, WT_COLOR_AUTO, 4 },
         { { "u", "--no-color", "-v6" }, 0, 1, WT_COLOR_NEVER, 6 },
         { { "--verb", "u" }, 0, 1, WT_COLOR_AUTO, 0 },
+        { { "-ss", "u" }, 2, 0, WT_COLOR_AUTO, 0 },
+        { { "-s", "--silent", "u" }, 2, 0, WT_COLOR_AUTO, 0 },
     };
     for (size_t i = 0; i < N(cases); i++) {
         struct wt_options o;
@@ -505,7 +507,7 @@ static void test_cli_usage_lists_every_option(void **state)
 static void test_cli_usage_exit_codes_match_exitcode_words(void **state)
 {
     (void)state;
-    static const int listed[] = { 0, 1, 2, 3, 6, 7, 8, 18, 23, 26, 28, 35, 52, 55, 56, 60, 100 };
+    static const int listed[] = { 0, 1, 2, 3, 6, 7, 8, 18, 23, 26, 28, 35, 52, 55, 56, 60, 77, 100 };
     const char *section = strstr(wt_cli_usage, "Exit codes");
     assert_non_null(section);
     for (size_t i = 0; i < N(listed); i++) {
@@ -551,6 +553,29 @@ static void test_cli_err_is_truncated_to_errlen(void **state)
     assert_int_equal(parse_list(ARGS("--bogus"), &o, NULL, 0), WT_EXIT_USAGE);
 }
 
+static void test_cli_output_and_tls_options(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+    assert_int_equal(parse_list(ARGS("--json", "-w", "%{http_code}", "--har", "x.har", "-k",
+                                     "--cacert", "ca.pem", "--capath", "/etc/ssl/certs", "u"),
+                                &o, err, sizeof err), 0);
+    assert_int_equal(o.json, 1);
+    assert_string_equal(o.writeout, "%{http_code}");
+    assert_string_equal(o.har, "x.har");
+    assert_int_equal(o.insecure, 1);
+    assert_string_equal(o.cacert, "ca.pem");
+    assert_string_equal(o.capath, "/etc/ssl/certs");
+
+    static const struct error_case cases[] = {
+        { { "--har", "", "u" }, "--har" },
+        { { "--cacert", "", "u" }, "--cacert" },
+        { { "u", "-w" }, "needs a value" },
+    };
+    check_errors(cases, sizeof cases / sizeof cases[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -574,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_cli_dns_server_parsing),
         cmocka_unit_test(test_cli_usage_lists_every_option),
         cmocka_unit_test(test_cli_usage_exit_codes_match_exitcode_words),
+        cmocka_unit_test(test_cli_output_and_tls_options),
         cmocka_unit_test(test_cli_usage_fits_80_columns),
         cmocka_unit_test(test_cli_err_is_truncated_to_errlen),
     };

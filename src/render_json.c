@@ -1,0 +1,365 @@
+/* NDJSON: one JSON object per event on stdout, as it happens. The schema is
+ * docs/events.schema.json; "schema" changes only when a field changes
+ * meaning or disappears. */
+#include "webtrace/render.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "webtrace/dnsmsg.h"
+#include "webtrace/facts.h"
+#include "webtrace/json.h"
+#include "webtrace/url.h"
+
+#define WT_JSON_SCHEMA_VERSION 1
+
+struct json_state {
+    struct wt_render_config cfg;
+    struct wt_facts facts;
+};
+
+static const char *const event_names[] = {
+    [WT_EV_PHASE] = "phase",
+    [WT_EV_URL] = "url",
+    [WT_EV_DNS_START] = "dns_start",
+    [WT_EV_DNS_LITERAL] = "dns_literal",
+    [WT_EV_DNS_QUERY] = "dns_query",
+    [WT_EV_DNS_REPLY] = "dns_reply",
+    [WT_EV_DNS_RECORD] = "dns_record",
+    [WT_EV_DNS_TCP_RETRY] = "dns_tcp_retry",
+    [WT_EV_DNS_DONE] = "dns_done",
+    [WT_EV_TCP_ATTEMPT] = "tcp_attempt",
+    [WT_EV_TCP_FAILED] = "tcp_failed",
+    [WT_EV_TCP_ESTABLISHED] = "tcp_established",
+    [WT_EV_TLS_HELLO] = "tls_hello",
+    [WT_EV_TLS_DONE] = "tls_done",
+    [WT_EV_TLS_CERT] = "tls_cert",
+    [WT_EV_TLS_VERIFY] = "tls_verify",
+    [WT_EV_TLS_CLOSE] = "tls_close",
+    [WT_EV_HTTP_REQUEST] = "http_request",
+    [WT_EV_HTTP_STATUS] = "http_status",
+    [WT_EV_HTTP_HEADER] = "http_header",
+    [WT_EV_HTTP_HEADERS_DONE] = "http_headers_done",
+    [WT_EV_HTTP_BODY_DONE] = "http_body_done",
+    [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
+    [WT_EV_SUMMARY] = "summary",
+    [WT_EV_ERROR] = "error",
+};
+
+const char *wt_event_name(enum wt_event_kind kind)
+{
+    if ((unsigned)kind >= sizeof event_names / sizeof event_names[0] || !event_names[kind])
+        return "unknown";
+    return event_names[kind];
+}
+
+static const char *family_name(int family)
+{
+    return family == AF_INET6 ? "ipv6" : family == AF_INET ? "ipv4" : "any";
+}
+
+static const char *framing_name(enum wt_body_framing f)
+{
+    switch (f) {
+    case WT_FRAMING_NONE: return "none";
+    case WT_FRAMING_CONTENT_LENGTH: return "content-length";
+    case WT_FRAMING_CHUNKED: return "chunked";
+    case WT_FRAMING_UNTIL_CLOSE: return "until-close";
+    }
+    return "none";
+}
+
+static void endpoint(struct wt_json *j, const char *key, const struct wt_endpoint *ep)
+{
+    wt_json_object_begin(j, key);
+    wt_json_cstring(j, "ip", ep->addr);
+    wt_json_int(j, "port", ep->port);
+    wt_json_cstring(j, "family", family_name(ep->family));
+    wt_json_object_end(j);
+}
+
+static void duration(struct wt_json *j, const char *key, int64_t us)
+{
+    if (us < 0)
+        wt_json_null(j, key);
+    else
+        wt_json_int(j, key, us);
+}
+
+/* All the -w variables, typed, as one object. */
+void wt_json_write_vars(struct wt_json *j, const char *key, const struct wt_facts *f)
+{
+    wt_json_object_begin(j, key);
+    for (size_t i = 0; i < wt_n_vars; i++) {
+        struct wt_var_value v;
+        memset(&v, 0, sizeof v);
+        wt_vars[i].get(f, &v);
+        if (!v.present)
+            wt_json_null(j, wt_vars[i].name);
+        else if (v.type == WT_VAR_STRING)
+            wt_json_string(j, wt_vars[i].name, v.s, v.s_len);
+        else if (v.type == WT_VAR_SECONDS)
+            wt_json_seconds(j, wt_vars[i].name, v.i);
+        else
+            wt_json_int(j, wt_vars[i].name, v.i);
+    }
+    wt_json_object_end(j);
+}
+
+static void fields(struct json_state *s, struct wt_json *j, const struct wt_event *ev)
+{
+    char tbuf[16];
+    switch (ev->kind) {
+    case WT_EV_PHASE:
+        wt_json_cstring(j, "entered", wt_phase_name(ev->u.phase.entered));
+        if (ev->u.phase.entered == WT_PHASE_URL) {
+            wt_json_cstring(j, "input", ev->u.phase.input);
+            wt_json_int(j, "wall_us", ev->u.phase.wall_us);
+        }
+        break;
+    case WT_EV_URL:
+        wt_json_cstring(j, "url", ev->u.url.normalized);
+        wt_json_cstring(j, "scheme", wt_scheme_name(ev->u.url.scheme));
+        wt_json_cstring(j, "host", ev->u.url.host);
+        wt_json_cstring(j, "host_kind", ev->u.url.host_kind == WT_HOST_NAME ? "name"
+                                        : ev->u.url.host_kind == WT_HOST_IPV4 ? "ipv4" : "ipv6");
+        wt_json_int(j, "port", ev->u.url.port);
+        wt_json_cstring(j, "port_class", wt_port_class_name(ev->u.url.port_class));
+        wt_json_cstring(j, "target", ev->u.url.target);
+        break;
+    case WT_EV_DNS_START:
+        wt_json_cstring(j, "name", ev->u.dns_start.name);
+        wt_json_array_begin(j, "servers");
+        for (size_t i = 0; i < ev->u.dns_start.n_servers; i++)
+            endpoint(j, NULL, &ev->u.dns_start.servers[i]);
+        wt_json_array_end(j);
+        wt_json_cstring(j, "servers_from", ev->u.dns_start.servers_from_cli ? "cli" : "resolv.conf");
+        wt_json_cstring(j, "family", family_name(ev->u.dns_start.family));
+        break;
+    case WT_EV_DNS_LITERAL:
+        wt_json_cstring(j, "address", ev->u.dns_literal.literal);
+        wt_json_cstring(j, "family", family_name(ev->u.dns_literal.family));
+        break;
+    case WT_EV_DNS_QUERY:
+        endpoint(j, "server", &ev->u.dns_query.server);
+        endpoint(j, "local", &ev->u.dns_query.local);
+        wt_json_cstring(j, "transport", ev->u.dns_query.tcp ? "tcp" : "udp");
+        wt_json_int(j, "id", ev->u.dns_query.id);
+        wt_json_cstring(j, "qtype", wt_dns_type_name(ev->u.dns_query.qtype, tbuf, sizeof tbuf));
+        wt_json_cstring(j, "qname", ev->u.dns_query.qname);
+        wt_json_int(j, "bytes", (int64_t)ev->u.dns_query.bytes);
+        break;
+    case WT_EV_DNS_REPLY:
+        endpoint(j, "server", &ev->u.dns_reply.server);
+        wt_json_cstring(j, "transport", ev->u.dns_reply.tcp ? "tcp" : "udp");
+        wt_json_int(j, "id", ev->u.dns_reply.id);
+        wt_json_cstring(j, "qtype", wt_dns_type_name(ev->u.dns_reply.qtype, tbuf, sizeof tbuf));
+        wt_json_cstring(j, "qname", ev->u.dns_reply.qname);
+        wt_json_cstring(j, "rcode", wt_dns_rcode_name(ev->u.dns_reply.rcode, tbuf, sizeof tbuf));
+        wt_json_bool(j, "truncated", ev->u.dns_reply.truncated);
+        wt_json_bool(j, "authoritative", ev->u.dns_reply.authoritative);
+        wt_json_int(j, "answers", ev->u.dns_reply.ancount);
+        wt_json_int(j, "bytes", (int64_t)ev->u.dns_reply.bytes);
+        duration(j, "rtt_us", ev->u.dns_reply.rtt_us);
+        break;
+    case WT_EV_DNS_RECORD:
+        wt_json_cstring(j, "name", ev->u.dns_record.name);
+        wt_json_cstring(j, "type", wt_dns_type_name(ev->u.dns_record.type, tbuf, sizeof tbuf));
+        wt_json_int(j, "ttl", ev->u.dns_record.ttl);
+        wt_json_cstring(j, "data", ev->u.dns_record.data);
+        break;
+    case WT_EV_DNS_TCP_RETRY:
+        endpoint(j, "server", &ev->u.dns_tcp_retry.server);
+        break;
+    case WT_EV_DNS_DONE:
+        wt_json_cstring(j, "name", ev->u.dns_done.name);
+        wt_json_cstring(j, "source", ev->u.dns_done.source == WT_DNS_FROM_HOSTS ? "hosts" : "dns");
+        wt_json_array_begin(j, "addresses");
+        for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
+            wt_json_cstring(j, NULL, ev->u.dns_done.addresses[i].addr);
+        wt_json_array_end(j);
+        wt_json_int(j, "elapsed_us", ev->u.dns_done.elapsed_us);
+        break;
+    case WT_EV_TCP_ATTEMPT:
+        endpoint(j, "remote", &ev->u.tcp_attempt.remote);
+        wt_json_int(j, "attempt", (int64_t)ev->u.tcp_attempt.attempt);
+        wt_json_int(j, "of", (int64_t)ev->u.tcp_attempt.of);
+        break;
+    case WT_EV_TCP_FAILED:
+        endpoint(j, "remote", &ev->u.tcp_failed.remote);
+        wt_json_int(j, "errno", ev->u.tcp_failed.err);
+        wt_json_cstring(j, "reason", strerror(ev->u.tcp_failed.err));
+        wt_json_int(j, "elapsed_us", ev->u.tcp_failed.elapsed_us);
+        break;
+    case WT_EV_TCP_ESTABLISHED:
+        endpoint(j, "local", &ev->u.tcp_established.local);
+        endpoint(j, "remote", &ev->u.tcp_established.remote);
+        wt_json_int(j, "elapsed_us", ev->u.tcp_established.elapsed_us);
+        if (ev->u.tcp_established.have_info) {
+            wt_json_object_begin(j, "tcp_info");
+            wt_json_cstring(j, "state", wt_tcp_state_name(ev->u.tcp_established.state));
+            wt_json_int(j, "rtt_us", ev->u.tcp_established.rtt_us);
+            wt_json_int(j, "rttvar_us", ev->u.tcp_established.rttvar_us);
+            wt_json_int(j, "snd_mss", ev->u.tcp_established.snd_mss);
+            wt_json_int(j, "rcv_mss", ev->u.tcp_established.rcv_mss);
+            wt_json_int(j, "snd_cwnd", ev->u.tcp_established.snd_cwnd);
+            wt_json_object_end(j);
+        } else {
+            wt_json_null(j, "tcp_info");
+        }
+        break;
+    case WT_EV_TLS_HELLO:
+        wt_json_cstring(j, "sni", ev->u.tls_hello.sni);
+        wt_json_cstring(j, "alpn_offered", ev->u.tls_hello.alpn);
+        break;
+    case WT_EV_TLS_DONE:
+        wt_json_int(j, "elapsed_us", ev->u.tls_done.elapsed_us);
+        wt_json_cstring(j, "version", ev->u.tls_done.version);
+        wt_json_cstring(j, "cipher", ev->u.tls_done.cipher);
+        wt_json_cstring(j, "group", ev->u.tls_done.group);
+        wt_json_cstring(j, "alpn", ev->u.tls_done.alpn);
+        wt_json_bool(j, "resumed", ev->u.tls_done.resumed);
+        break;
+    case WT_EV_TLS_CERT:
+        wt_json_int(j, "index", (int64_t)ev->u.tls_cert.index);
+        wt_json_cstring(j, "subject", ev->u.tls_cert.subject);
+        wt_json_cstring(j, "issuer", ev->u.tls_cert.issuer);
+        wt_json_cstring(j, "not_before", ev->u.tls_cert.not_before);
+        wt_json_cstring(j, "not_after", ev->u.tls_cert.not_after);
+        wt_json_int(j, "days_left", ev->u.tls_cert.days_left);
+        wt_json_cstring(j, "sans", ev->u.tls_cert.sans);
+        wt_json_cstring(j, "matched", ev->u.tls_cert.matched);
+        break;
+    case WT_EV_TLS_VERIFY:
+        wt_json_bool(j, "ok", ev->u.tls_verify.ok);
+        wt_json_bool(j, "skipped", ev->u.tls_verify.skipped);
+        wt_json_int(j, "code", ev->u.tls_verify.code);
+        wt_json_cstring(j, "reason", ev->u.tls_verify.reason);
+        break;
+    case WT_EV_TLS_CLOSE:
+        wt_json_bool(j, "close_notify_sent", ev->u.tls_close.sent);
+        wt_json_bool(j, "peer_close_notify", ev->u.tls_close.peer_sent);
+        break;
+    case WT_EV_HTTP_REQUEST:
+        wt_json_cstring(j, "method", ev->u.http_request.method);
+        wt_json_cstring(j, "target", ev->u.http_request.target);
+        wt_json_cstring(j, "host", ev->u.http_request.host_header);
+        wt_json_int(j, "headers", (int64_t)ev->u.http_request.n_headers);
+        wt_json_int(j, "bytes", (int64_t)ev->u.http_request.bytes);
+        break;
+    case WT_EV_HTTP_STATUS: {
+        char version[16];
+        snprintf(version, sizeof version, "%d.%d", ev->u.http_status.version_major,
+                 ev->u.http_status.version_minor);
+        wt_json_cstring(j, "http_version", version);
+        wt_json_int(j, "status", ev->u.http_status.status);
+        wt_json_string(j, "reason", ev->u.http_status.reason, ev->u.http_status.reason_len);
+        duration(j, "wait_us", ev->u.http_status.wait_us);
+        break;
+    }
+    case WT_EV_HTTP_HEADER:
+        wt_json_string(j, "name", ev->u.http_header.name, ev->u.http_header.name_len);
+        wt_json_string(j, "value", ev->u.http_header.value, ev->u.http_header.value_len);
+        wt_json_bool(j, "unfolded", ev->u.http_header.folded);
+        break;
+    case WT_EV_HTTP_HEADERS_DONE:
+        wt_json_int(j, "headers", (int64_t)ev->u.http_headers_done.n_headers);
+        wt_json_int(j, "bytes", (int64_t)ev->u.http_headers_done.header_bytes);
+        wt_json_cstring(j, "framing", framing_name(ev->u.http_headers_done.framing));
+        if (ev->u.http_headers_done.content_length >= 0)
+            wt_json_int(j, "content_length", ev->u.http_headers_done.content_length);
+        else
+            wt_json_null(j, "content_length");
+        wt_json_bool(j, "keep_alive", ev->u.http_headers_done.keep_alive);
+        break;
+    case WT_EV_HTTP_BODY_DONE:
+        wt_json_int(j, "bytes", (int64_t)ev->u.http_body_done.bytes);
+        wt_json_cstring(j, "framing", framing_name(ev->u.http_body_done.framing));
+        duration(j, "elapsed_us", ev->u.http_body_done.elapsed_us);
+        wt_json_cstring(j, "sink", ev->u.http_body_done.sink);
+        break;
+    case WT_EV_TCP_TEARDOWN:
+        wt_json_cstring(j, "closed_first", ev->u.tcp_teardown.we_closed_first ? "client" : "server");
+        wt_json_array_begin(j, "states");
+        for (size_t i = 0; i < ev->u.tcp_teardown.n_states; i++)
+            wt_json_cstring(j, NULL, wt_tcp_state_name(ev->u.tcp_teardown.states[i]));
+        wt_json_array_end(j);
+        wt_json_bool(j, "peer_fin_seen", ev->u.tcp_teardown.peer_closed);
+        if (ev->u.tcp_teardown.time_wait_ms >= 0) {
+            wt_json_int(j, "time_wait_ms", ev->u.tcp_teardown.time_wait_ms);
+            wt_json_cstring(j, "time_wait_side",
+                            ev->u.tcp_teardown.time_wait_is_ours ? "client" : "server");
+        } else {
+            wt_json_null(j, "time_wait_ms");
+            wt_json_null(j, "time_wait_side");
+        }
+        wt_json_int(j, "elapsed_us", ev->u.tcp_teardown.elapsed_us);
+        break;
+    case WT_EV_SUMMARY:
+        duration(j, "dns_us", ev->u.summary.dns_us);
+        duration(j, "connect_us", ev->u.summary.connect_us);
+        duration(j, "tls_us", ev->u.summary.tls_us);
+        duration(j, "wait_us", ev->u.summary.wait_us);
+        duration(j, "transfer_us", ev->u.summary.transfer_us);
+        duration(j, "total_us", ev->u.summary.total_us);
+        duration(j, "teardown_us", ev->u.summary.teardown_us);
+        wt_json_write_vars(j, "vars", &s->facts);
+        break;
+    case WT_EV_ERROR:
+        wt_json_cstring(j, "step", ev->u.error.step);
+        wt_json_int(j, "exit_code", ev->u.error.exit_code);
+        wt_json_cstring(j, "message", ev->u.error.message);
+        break;
+    }
+}
+
+static void *json_begin(const struct wt_render_config *config)
+{
+    struct json_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->cfg = *config;
+    wt_facts_init(&s->facts);
+    return s;
+}
+
+static void json_event(void *state, const struct wt_event *ev)
+{
+    struct json_state *s = state;
+    wt_facts_feed(&s->facts, ev);
+    struct wt_json j;
+    wt_json_init(&j, s->cfg.data_out);
+    wt_json_object_begin(&j, NULL);
+    wt_json_int(&j, "schema", WT_JSON_SCHEMA_VERSION);
+    wt_json_cstring(&j, "event", wt_event_name(ev->kind));
+    wt_json_int(&j, "url_index", (int64_t)ev->url_index);
+    wt_json_cstring(&j, "phase", wt_phase_name(ev->phase));
+    wt_json_int(&j, "t_us", ev->t_us);
+    fields(s, &j, ev);
+    wt_json_object_end(&j);
+    fputc('\n', s->cfg.data_out);
+    /* One line per event as it happens: a pipeline sees each at once. */
+    if (ev->kind != WT_EV_HTTP_HEADER)
+        fflush(s->cfg.data_out);
+}
+
+static int json_end(void *state)
+{
+    struct json_state *s = state;
+    int rc = 0;
+    if (s) {
+        if (fflush(s->cfg.data_out) != 0 || ferror(s->cfg.data_out))
+            rc = -1;
+        wt_facts_clear(&s->facts);
+    }
+    free(s);
+    return rc;
+}
+
+const struct wt_renderer wt_render_json = {
+    .name = "json",
+    .begin = json_begin,
+    .event = json_event,
+    .end = json_end,
+};
