@@ -31,5 +31,5 @@ fi
 ninja -C build
 
 if [ "${WEBTRACE_SETUP_NO_DEMO:-}" != 1 ]; then
-  python3 tests/integration/demo.py build/webtrace
+  ./build/webtrace demo
 fi

@@ -67,7 +67,7 @@ static int is_special(const char *path)
 int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
                        char *err, size_t errlen)
 {
-    if (s->mode == WT_BODY_DISCARD)
+    if (s->mode == WT_BODY_DISCARD || s->mode == WT_BODY_DISCARD_TTY)
         return 0;
     if (s->fd < 0) {
         if (is_special(s->path)) {
@@ -148,6 +148,8 @@ const char *wt_body_sink_describe(const struct wt_body_sink *s)
         return "stdout";
     case WT_BODY_FILE:
         return s->path;
+    case WT_BODY_DISCARD_TTY:
+        return "discarded (stdout is a terminal: -o FILE or -o - keeps it)";
     case WT_BODY_DISCARD:
         break;
     }

@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "webtrace/exitcode.h"
@@ -33,6 +35,7 @@ const char wt_cli_usage[] =
     "  -s, --silent               no narration (errors are still shown; -s -s\n"
     "                             hides them too)\n"
     "  -v, --verbose              also show every header sent and received\n"
+    "      --explain              say under each step what it means\n"
     "      --no-color             no colours in the narration (so does NO_COLOR=1)\n"
     "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
     "  -i, --input FILE           read URLs from FILE, one per line (\"-\" for stdin)\n"
@@ -88,6 +91,7 @@ enum {
     OPT_CAPATH,
     OPT_JSON,
     OPT_HAR,
+    OPT_EXPLAIN,
 };
 
 static const char short_options[] = ":hVsvo:i:46m:kw:";
@@ -110,6 +114,7 @@ static const struct option long_options[] = {
     { "capath", required_argument, NULL, OPT_CAPATH },
     { "insecure", no_argument, NULL, 'k' },
     { "json", no_argument, NULL, OPT_JSON },
+    { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "write-out", required_argument, NULL, 'w' },
     { "har", required_argument, NULL, OPT_HAR },
     { NULL, 0, NULL, 0 },
@@ -434,6 +439,9 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case OPT_JSON:
             out->json = 1;
             break;
+        case OPT_EXPLAIN:
+            out->explain = 1;
+            break;
         case 'w':
             out->writeout = optarg;
             break;
@@ -480,6 +488,215 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
     }
     if (out->n_urls == 0 && !out->url_file) {
         set_err(err, errlen, "no URL given (try --help)");
+        return WT_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* ---- webtrace serve / webtrace demo -------------------------------------- */
+
+const char wt_cli_serve_usage[] =
+    "Usage: webtrace serve [--bind ADDR] [--port N] [--tls [--cert FILE --key FILE]]\n"
+    "\n"
+    "A small HTTP/1.1 server that narrates the server side: socket, bind,\n"
+    "listen, accept, request, response, close. Stops on Ctrl-C (SIGINT/SIGTERM).\n"
+    "\n"
+    "Options:\n"
+    "      --bind ADDR            numeric address to listen on (default 127.0.0.1:\n"
+    "                             only this machine; 0.0.0.0 or :: is everyone)\n"
+    "      --port N               port (default 8080; 0 lets the kernel choose)\n"
+    "      --tls                  serve https with a certificate made at start\n"
+    "      --cert FILE            with --tls: this PEM certificate (chain) instead\n"
+    "      --key FILE             its PEM private key (default: in --cert)\n"
+    "      --idle-timeout SECONDS close idle or slow clients after SECONDS (10)\n"
+    "      --json                 NDJSON events on stdout\n"
+    "      --explain              say under each step what it means\n"
+    "  -s, --silent               no narration\n"
+    "      --no-color             no colours\n"
+    "\n"
+    "Endpoints: /  /bytes/N  /chunked/N  /status/CODE  /delay/MS  /redirect/N\n"
+    "           /headers (your request headers as JSON)\n";
+
+const char wt_cli_demo_usage[] =
+    "Usage: webtrace demo [--no-explain] [--stay] [-v] [-s] [--json] [--no-color]\n"
+    "\n"
+    "Starts a DNS server for the zone webtrace.test and an HTTP and an HTTPS\n"
+    "server, all inside this process on loopback, then traces\n"
+    "http://www.webtrace.test:PORT/ and https://www.webtrace.test:PORT/ through\n"
+    "them: real DNS packets, real TCP, real TLS. No network needed.\n"
+    "\n"
+    "  --stay   keep the three servers running afterwards, to try dig or curl\n"
+    "           against them (Ctrl-C stops them)\n";
+
+enum {
+    SOPT_BIND = 512,
+    SOPT_PORT,
+    SOPT_TLS,
+    SOPT_CERT,
+    SOPT_KEY,
+    SOPT_IDLE,
+    SOPT_JSON,
+    SOPT_EXPLAIN,
+    SOPT_NO_COLOR,
+    SOPT_NO_EXPLAIN,
+    SOPT_STAY,
+};
+
+static const struct option serve_options[] = {
+    { "help", no_argument, NULL, 'h' },
+    { "bind", required_argument, NULL, SOPT_BIND },
+    { "port", required_argument, NULL, SOPT_PORT },
+    { "tls", no_argument, NULL, SOPT_TLS },
+    { "cert", required_argument, NULL, SOPT_CERT },
+    { "key", required_argument, NULL, SOPT_KEY },
+    { "idle-timeout", required_argument, NULL, SOPT_IDLE },
+    { "json", no_argument, NULL, SOPT_JSON },
+    { "explain", no_argument, NULL, SOPT_EXPLAIN },
+    { "silent", no_argument, NULL, 's' },
+    { "no-color", no_argument, NULL, SOPT_NO_COLOR },
+    { NULL, 0, NULL, 0 },
+};
+
+/* Shared tail of the two small parsers: what getopt said was wrong. */
+static int subcommand_error(int opt, const char *name, char **argv, char *err, size_t errlen)
+{
+    if (opt == ':')
+        set_err(err, errlen, "%s: option needs a value: %.40s", name, argv[optind - 1]);
+    else
+        set_err(err, errlen, "%s: unknown option %.40s (try %s --help)", name,
+                argv[optind - 1], name);
+    return WT_EXIT_USAGE;
+}
+
+int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char *err,
+                       size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->port = 8080;
+    set_err(err, errlen, "%s", "");
+    optind = 0;
+    opterr = 0;
+    for (;;) {
+        int opt = getopt_long(argc, argv, ":hs", serve_options, NULL);
+        if (opt == -1)
+            break;
+        switch (opt) {
+        case 'h':
+            out->action = WT_ACTION_HELP;
+            return 0;
+        case 's':
+            out->silent++;
+            break;
+        case SOPT_BIND:
+            out->bind = optarg;
+            break;
+        case SOPT_PORT: {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (errno || *end || end == optarg || v > 65535 || optarg[0] == '-') {
+                set_err(err, errlen, "--port: '%.20s' is not a port number (0-65535)", optarg);
+                return WT_EXIT_USAGE;
+            }
+            out->port = (uint16_t)v;
+            break;
+        }
+        case SOPT_TLS:
+            out->tls = 1;
+            break;
+        case SOPT_CERT:
+            out->cert = optarg;
+            break;
+        case SOPT_KEY:
+            out->key = optarg;
+            break;
+        case SOPT_IDLE:
+            if (wt_cli_parse_seconds(optarg, &out->idle_timeout_ms) < 0 ||
+                out->idle_timeout_ms == 0) {
+                set_err(err, errlen, "--idle-timeout: '%.20s' is not a positive number of "
+                        "seconds", optarg);
+                return WT_EXIT_USAGE;
+            }
+            break;
+        case SOPT_JSON:
+            out->json = 1;
+            break;
+        case SOPT_EXPLAIN:
+            out->explain = 1;
+            break;
+        case SOPT_NO_COLOR:
+            out->color = WT_COLOR_NEVER;
+            break;
+        default:
+            return subcommand_error(opt, "serve", argv, err, errlen);
+        }
+    }
+    if (optind < argc) {
+        set_err(err, errlen, "serve: unexpected argument '%.40s'", argv[optind]);
+        return WT_EXIT_USAGE;
+    }
+    if ((out->cert || out->key) && !out->tls) {
+        set_err(err, errlen, "serve: --cert and --key go with --tls");
+        return WT_EXIT_USAGE;
+    }
+    if (out->key && !out->cert) {
+        set_err(err, errlen, "serve: --key needs --cert");
+        return WT_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static const struct option demo_options[] = {
+    { "help", no_argument, NULL, 'h' },
+    { "silent", no_argument, NULL, 's' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "json", no_argument, NULL, SOPT_JSON },
+    { "no-explain", no_argument, NULL, SOPT_NO_EXPLAIN },
+    { "stay", no_argument, NULL, SOPT_STAY },
+    { "no-color", no_argument, NULL, SOPT_NO_COLOR },
+    { NULL, 0, NULL, 0 },
+};
+
+int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *err,
+                      size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->explain = 1;
+    set_err(err, errlen, "%s", "");
+    optind = 0;
+    opterr = 0;
+    for (;;) {
+        int opt = getopt_long(argc, argv, ":hsv", demo_options, NULL);
+        if (opt == -1)
+            break;
+        switch (opt) {
+        case 'h':
+            out->action = WT_ACTION_HELP;
+            return 0;
+        case 's':
+            out->silent++;
+            break;
+        case 'v':
+            out->verbose = 1;
+            break;
+        case SOPT_JSON:
+            out->json = 1;
+            break;
+        case SOPT_NO_EXPLAIN:
+            out->explain = 0;
+            break;
+        case SOPT_STAY:
+            out->stay = 1;
+            break;
+        case SOPT_NO_COLOR:
+            out->color = WT_COLOR_NEVER;
+            break;
+        default:
+            return subcommand_error(opt, "demo", argv, err, errlen);
+        }
+    }
+    if (optind < argc) {
+        set_err(err, errlen, "demo: unexpected argument '%.40s'", argv[optind]);
         return WT_EXIT_USAGE;
     }
     return 0;

@@ -29,7 +29,7 @@ const char *wt_phase_name(enum wt_phase phase)
         [WT_PHASE_SEND] = "send",
         [WT_PHASE_WAIT] = "wait",       [WT_PHASE_RECEIVE] = "receive",
         [WT_PHASE_CLOSE] = "close",     [WT_PHASE_DONE] = "done",
-        [WT_PHASE_FAILED] = "failed",
+        [WT_PHASE_FAILED] = "failed",   [WT_PHASE_SERVE] = "serve",
     };
     if ((unsigned)phase >= sizeof names / sizeof names[0])
         return "unknown";

@@ -2,16 +2,19 @@
  * the exit code. The only file that exits. */
 #include <errno.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "webtrace/cli.h"
+#include "webtrace/demo.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/loop.h"
 #include "webtrace/render.h"
+#include "webtrace/serve.h"
 #include "webtrace/trace.h"
 #include "wt_config.h"
 
@@ -150,10 +153,223 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
     return last_failure;
 }
 
+static int close_renderers(struct renderer_set *set)
+{
+    int rc = 0;
+    for (size_t i = 0; i < set->n; i++)
+        if (set->renderer[i]->end(set->state[i]) < 0)
+            rc = WT_EXIT_WRITE_ERROR;
+    set->n = 0;
+    return rc;
+}
+
+static int use_color(enum wt_color_mode mode)
+{
+    const char *no_color = getenv("NO_COLOR");
+    return mode != WT_COLOR_NEVER && !(no_color && *no_color) && isatty(STDERR_FILENO);
+}
+
+/* ---- webtrace serve ------------------------------------------------------ */
+
+struct stop_flag {
+    int fd;
+    int stop;
+};
+
+static void on_signal(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    (void)events;
+    struct stop_flag *f = data;
+    struct signalfd_siginfo si;
+    if (read(fd, &si, sizeof si) > 0)
+        f->stop = 1;
+}
+
+static int stopped(void *ctx)
+{
+    return ((struct stop_flag *)ctx)->stop;
+}
+
+/* SIGINT/SIGTERM arrive as readable bytes on the loop: a clean stop. */
+static int watch_stop_signals(struct wt_loop *loop, struct stop_flag *stop)
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    stop->stop = 0;
+    stop->fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (stop->fd < 0)
+        return -1;
+    return wt_loop_watch(loop, stop->fd, WT_LOOP_READ, on_signal, stop);
+}
+
+static void unwatch_stop_signals(struct wt_loop *loop, struct stop_flag *stop)
+{
+    if (stop->fd < 0)
+        return;
+    wt_loop_unwatch(loop, stop->fd);
+    close(stop->fd);
+    stop->fd = -1;
+}
+
+static int run_serve(int argc, char **argv)
+{
+    struct wt_serve_options so;
+    char err[256];
+    int rc = wt_cli_parse_serve(argc, argv, &so, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "webtrace: options: %s\n", err);
+        return rc;
+    }
+    if (so.action == WT_ACTION_HELP) {
+        fputs(wt_cli_serve_usage, stdout);
+        return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
+    }
+    struct wt_render_config cfg = {
+        .out = stderr, .data_out = stdout, .color = use_color(so.color),
+        .silent = so.silent, .explain = so.explain,
+    };
+    struct stop_flag stop = { -1, 0 };
+    struct wt_loop *loop = wt_loop_new(NULL, NULL);
+    struct renderer_set set = { 0 };
+    if (!loop || watch_stop_signals(loop, &stop) < 0 ||
+        add_renderer(&set, &wt_render_text, &cfg) < 0 ||
+        (so.json && add_renderer(&set, &wt_render_json, &cfg) < 0)) {
+        fprintf(stderr, "webtrace: serve: cannot set up: %s\n", strerror(errno));
+        return WT_EXIT_OUT_OF_MEMORY;
+    }
+    struct wt_event_sink sink = { fan_out, &set };
+    struct wt_server_config sc = {
+        .bind_addr = so.bind,
+        .port = so.port,
+        .tls = so.tls,
+        .cert_file = so.cert,
+        .key_file = so.key,
+        .idle_timeout_ms = so.idle_timeout_ms,
+        .observe_teardown = 1,
+    };
+    struct wt_server *server = wt_server_start(loop, &sc, &sink, err, sizeof err);
+    if (!server) {
+        fprintf(stderr, "webtrace: serve: %s\n", err);
+        close_renderers(&set);
+        wt_loop_free(loop);
+        return WT_EXIT_CONNECT;
+    }
+    rc = wt_loop_run(loop, stopped, &stop) < 0 ? WT_EXIT_OUT_OF_MEMORY : 0;
+    wt_server_free(server);
+    unwatch_stop_signals(loop, &stop);
+    if (!so.silent)
+        fprintf(stderr, "webtrace: serve: stopped\n");
+    int wrc = close_renderers(&set);
+    wt_loop_free(loop);
+    return rc ? rc : wrc;
+}
+
+/* ---- webtrace demo ------------------------------------------------------- */
+
+static const char demo_next[] =
+    "\nWhat to try next:\n"
+    "  webtrace www.baidu.com                  the same steps across the internet\n"
+    "  webtrace --explain https://example.com  with a line of explanation per step\n"
+    "  webtrace --json -s example.com | head   every step as a JSON event\n"
+    "  webtrace -w '%{time_connect} %{time_total}\\n' -o /dev/null example.com\n"
+    "  webtrace serve                          the server side, on port 8080\n";
+
+static int run_demo(int argc, char **argv)
+{
+    struct wt_demo_options dopt;
+    char err[256];
+    int rc = wt_cli_parse_demo(argc, argv, &dopt, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "webtrace: options: %s\n", err);
+        return rc;
+    }
+    if (dopt.action == WT_ACTION_HELP) {
+        fputs(wt_cli_demo_usage, stdout);
+        return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
+    }
+    if (wt_dns_global_init() < 0)
+        return WT_EXIT_OUT_OF_MEMORY;
+    struct wt_render_config cfg = {
+        .out = stderr, .data_out = stdout, .color = use_color(dopt.color),
+        .verbose = dopt.verbose, .silent = dopt.silent, .explain = dopt.explain,
+    };
+    struct wt_loop *loop = wt_loop_new(NULL, NULL);
+    struct renderer_set set = { 0 };
+    if (!loop || add_renderer(&set, &wt_render_text, &cfg) < 0 ||
+        (dopt.json && add_renderer(&set, &wt_render_json, &cfg) < 0)) {
+        fprintf(stderr, "webtrace: out of memory\n");
+        return WT_EXIT_OUT_OF_MEMORY;
+    }
+    struct wt_event_sink sink = { fan_out, &set };
+    if (!dopt.silent)
+        fputs("webtrace demo: a DNS server and two web servers start inside this process, on "
+              "loopback;\nthen the client fetches a page from each, through them.\n\n", stderr);
+    struct wt_demo *demo = wt_demo_start(loop, &sink, err, sizeof err);
+    if (!demo) {
+        fprintf(stderr, "webtrace: demo: %s\n", err);
+        close_renderers(&set);
+        wt_loop_free(loop);
+        return WT_EXIT_CONNECT;
+    }
+    if (!dopt.silent)
+        fprintf(stderr, "[srv ] DNS server for webtrace.test on 127.0.0.1:%u (UDP): "
+                WT_DEMO_HOST " CNAME web.webtrace.test, A 127.0.0.1, AAAA ::1\n\n",
+                wt_demo_dns_port(demo));
+
+    struct wt_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.silent = dopt.silent;
+    opt.verbose = dopt.verbose;
+    opt.explain = dopt.explain;
+    opt.dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
+    opt.max_time_ms = 30000;   /* a backstop: loopback answers in milliseconds */
+    opt.n_dns_servers = 1;
+    snprintf(opt.dns_servers[0].addr, sizeof opt.dns_servers[0].addr, "127.0.0.1");
+    opt.dns_servers[0].port = wt_demo_dns_port(demo);
+    opt.ca_pem = wt_demo_cert_pem(demo);
+
+    char urls[2][128];
+    snprintf(urls[0], sizeof urls[0], "http://" WT_DEMO_HOST ":%u/", wt_demo_http_port(demo));
+    snprintf(urls[1], sizeof urls[1], "https://" WT_DEMO_HOST ":%u/", wt_demo_https_port(demo));
+    int last_failure = 0;
+    for (size_t i = 0; i < 2; i++) {
+        rc = run_one(loop, &opt, urls[i], i, WT_BODY_DISCARD, &sink);
+        if (rc)
+            last_failure = rc;
+    }
+    if (!dopt.silent)
+        fputs(demo_next, stderr);
+    if (dopt.stay) {
+        struct stop_flag stop = { -1, 0 };
+        if (watch_stop_signals(loop, &stop) == 0) {
+            fprintf(stderr, "\nThe demo servers stay up until Ctrl-C:\n"
+                            "  dig @127.0.0.1 -p %u " WT_DEMO_HOST "\n"
+                            "  curl http://" WT_DEMO_HOST ":%u/ --resolve " WT_DEMO_HOST
+                            ":%u:127.0.0.1\n",
+                    wt_demo_dns_port(demo), wt_demo_http_port(demo), wt_demo_http_port(demo));
+            wt_loop_run(loop, stopped, &stop);
+            unwatch_stop_signals(loop, &stop);
+        }
+    }
+    wt_demo_free(demo);
+    int wrc = close_renderers(&set);
+    wt_loop_free(loop);
+    wt_dns_global_cleanup();
+    return last_failure ? last_failure : wrc;
+}
+
 int main(int argc, char **argv)
 {
     /* A closed pipe must become exit 23, never a SIGPIPE death. */
     signal(SIGPIPE, SIG_IGN);
+    if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+        return run_serve(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "demo") == 0)
+        return run_demo(argc - 1, argv + 1);
 
     struct wt_options opt;
     char err[256];
@@ -179,12 +395,12 @@ int main(int argc, char **argv)
             return WT_EXIT_READ_ERROR;
         }
     }
-    const char *no_color = getenv("NO_COLOR");
     struct wt_render_config cfg = {
         .out = stderr,
         .data_out = stdout,
-        .color = opt.color != WT_COLOR_NEVER && !(no_color && *no_color) && isatty(STDERR_FILENO),
+        .color = use_color(opt.color),
         .verbose = opt.verbose,
+        .explain = opt.explain,
         .silent = opt.silent,
         .writeout = writeout_text ? writeout_text : opt.writeout,
         .har_path = opt.har,
@@ -204,8 +420,8 @@ int main(int argc, char **argv)
     enum wt_body_mode mode = WT_BODY_DISCARD;
     if (opt.output)
         mode = strcmp(opt.output, "-") == 0 ? WT_BODY_STDOUT : WT_BODY_FILE;
-    else if (!opt.json && !isatty(STDOUT_FILENO))
-        mode = WT_BODY_STDOUT;
+    else if (!opt.json)
+        mode = isatty(STDOUT_FILENO) ? WT_BODY_DISCARD_TTY : WT_BODY_STDOUT;
 
     if (wt_dns_global_init() < 0) {
         fprintf(stderr, "webtrace: dns: cannot initialise the resolver library\n");
@@ -239,9 +455,9 @@ int main(int argc, char **argv)
         if (rc)
             last_failure = rc;
     }
-    for (size_t i = 0; i < set.n; i++)
-        if (set.renderer[i]->end(set.state[i]) < 0 && !last_failure)
-            last_failure = WT_EXIT_WRITE_ERROR;
+    rc = close_renderers(&set);
+    if (rc && !last_failure)
+        last_failure = rc;
     free(writeout_text);
     wt_loop_free(loop);
     wt_dns_global_cleanup();

@@ -43,6 +43,12 @@ static const char *const event_names[] = {
     [WT_EV_HTTP_HEADERS_DONE] = "http_headers_done",
     [WT_EV_HTTP_BODY_DONE] = "http_body_done",
     [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
+    [WT_EV_SERVE_LISTEN] = "serve_listen",
+    [WT_EV_SERVE_ACCEPT] = "serve_accept",
+    [WT_EV_SERVE_TLS] = "serve_tls",
+    [WT_EV_SERVE_REQUEST] = "serve_request",
+    [WT_EV_SERVE_RESPONSE] = "serve_response",
+    [WT_EV_SERVE_DROP] = "serve_drop",
     [WT_EV_SUMMARY] = "summary",
     [WT_EV_ERROR] = "error",
 };
@@ -280,7 +286,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "sink", ev->u.http_body_done.sink);
         break;
     case WT_EV_TCP_TEARDOWN:
-        wt_json_cstring(j, "closed_first", ev->u.tcp_teardown.we_closed_first ? "client" : "server");
+        wt_json_cstring(j, "side", ev->u.tcp_teardown.we_are_server ? "server" : "client");
+        wt_json_cstring(j, "closed_first",
+                        ev->u.tcp_teardown.we_closed_first == !ev->u.tcp_teardown.we_are_server
+                            ? "client" : "server");
         wt_json_array_begin(j, "states");
         for (size_t i = 0; i < ev->u.tcp_teardown.n_states; i++)
             wt_json_cstring(j, NULL, wt_tcp_state_name(ev->u.tcp_teardown.states[i]));
@@ -289,12 +298,51 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         if (ev->u.tcp_teardown.time_wait_ms >= 0) {
             wt_json_int(j, "time_wait_ms", ev->u.tcp_teardown.time_wait_ms);
             wt_json_cstring(j, "time_wait_side",
-                            ev->u.tcp_teardown.time_wait_is_ours ? "client" : "server");
+                            ev->u.tcp_teardown.time_wait_is_ours == !ev->u.tcp_teardown.we_are_server
+                                ? "client" : "server");
         } else {
             wt_json_null(j, "time_wait_ms");
             wt_json_null(j, "time_wait_side");
         }
         wt_json_int(j, "elapsed_us", ev->u.tcp_teardown.elapsed_us);
+        break;
+    case WT_EV_SERVE_LISTEN:
+        endpoint(j, "local", &ev->u.serve_listen.local);
+        wt_json_int(j, "backlog", ev->u.serve_listen.backlog);
+        wt_json_bool(j, "tls", ev->u.serve_listen.tls);
+        wt_json_cstring(j, "scope", ev->u.serve_listen.scope);
+        break;
+    case WT_EV_SERVE_ACCEPT:
+        wt_json_int(j, "conn", (int64_t)ev->u.serve_accept.conn);
+        endpoint(j, "client", &ev->u.serve_accept.client);
+        endpoint(j, "local", &ev->u.serve_accept.local);
+        wt_json_int(j, "open_connections", (int64_t)ev->u.serve_accept.open_connections);
+        break;
+    case WT_EV_SERVE_TLS:
+        wt_json_int(j, "conn", (int64_t)ev->u.serve_tls.conn);
+        wt_json_cstring(j, "version", ev->u.serve_tls.version);
+        wt_json_cstring(j, "cipher", ev->u.serve_tls.cipher);
+        break;
+    case WT_EV_SERVE_REQUEST:
+        wt_json_int(j, "conn", (int64_t)ev->u.serve_request.conn);
+        wt_json_int(j, "number", ev->u.serve_request.number);
+        wt_json_cstring(j, "method", ev->u.serve_request.method);
+        wt_json_string(j, "target", ev->u.serve_request.target, ev->u.serve_request.target_len);
+        wt_json_int(j, "bytes", (int64_t)ev->u.serve_request.bytes);
+        wt_json_int(j, "headers", (int64_t)ev->u.serve_request.n_headers);
+        wt_json_bool(j, "keep_alive", ev->u.serve_request.keep_alive);
+        break;
+    case WT_EV_SERVE_RESPONSE:
+        wt_json_int(j, "conn", (int64_t)ev->u.serve_response.conn);
+        wt_json_int(j, "status", ev->u.serve_response.status);
+        wt_json_int(j, "body_bytes", (int64_t)ev->u.serve_response.body_bytes);
+        wt_json_int(j, "bytes", (int64_t)ev->u.serve_response.bytes);
+        wt_json_int(j, "elapsed_us", ev->u.serve_response.elapsed_us);
+        wt_json_bool(j, "closing", ev->u.serve_response.closing);
+        break;
+    case WT_EV_SERVE_DROP:
+        wt_json_int(j, "conn", (int64_t)ev->u.serve_drop.conn);
+        wt_json_cstring(j, "reason", ev->u.serve_drop.reason);
         break;
     case WT_EV_SUMMARY:
         duration(j, "dns_us", ev->u.summary.dns_us);

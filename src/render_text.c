@@ -262,26 +262,79 @@ static void render_tls(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+static void render_serve(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char a[80], b[80], d[32];
+    switch (ev->kind) {
+    case WT_EV_SERVE_LISTEN:
+        endpoint_text(&ev->u.serve_listen.local, a, sizeof a);
+        tag(s, C_TCP, "srv ");
+        fprintf(o, "socket → bind %s → listen (backlog %d) · %s · %s\n", a,
+                ev->u.serve_listen.backlog, ev->u.serve_listen.tls ? "https" : "http",
+                ev->u.serve_listen.scope);
+        break;
+    case WT_EV_SERVE_ACCEPT:
+        endpoint_text(&ev->u.serve_accept.client, a, sizeof a);
+        endpoint_text(&ev->u.serve_accept.local, b, sizeof b);
+        tag(s, C_TCP, "srv ");
+        fprintf(o, "#%" PRIu64 " accept: client %s (its ephemeral port) → %s · %zu open\n",
+                ev->u.serve_accept.conn, a, b, ev->u.serve_accept.open_connections);
+        break;
+    case WT_EV_SERVE_TLS:
+        tag(s, C_TLS, "srv ");
+        fprintf(o, "#%" PRIu64 " TLS handshake done · %s · %s\n", ev->u.serve_tls.conn,
+                ev->u.serve_tls.version, ev->u.serve_tls.cipher);
+        break;
+    case WT_EV_SERVE_REQUEST:
+        tag(s, C_HTTP, "srv ");
+        fprintf(o, "#%" PRIu64 " ← request %u: ", ev->u.serve_request.conn,
+                ev->u.serve_request.number);
+        put_escaped(o, ev->u.serve_request.method, strlen(ev->u.serve_request.method));
+        fputc(' ', o);
+        put_escaped(o, ev->u.serve_request.target, ev->u.serve_request.target_len);
+        fprintf(o, " · %zu headers · %zu bytes · %s\n", ev->u.serve_request.n_headers,
+                ev->u.serve_request.bytes,
+                ev->u.serve_request.keep_alive ? "keep-alive" : "close after");
+        break;
+    case WT_EV_SERVE_RESPONSE:
+        wt_format_duration(ev->u.serve_response.elapsed_us, d, sizeof d);
+        tag(s, C_HTTP, "srv ");
+        fprintf(o, "#%" PRIu64 " → %d · %" PRIu64 " body bytes · %" PRIu64 " bytes sent in %s%s\n",
+                ev->u.serve_response.conn, ev->u.serve_response.status,
+                ev->u.serve_response.body_bytes, ev->u.serve_response.bytes, d,
+                ev->u.serve_response.closing ? " · Connection: close" : "");
+        break;
+    case WT_EV_SERVE_DROP:
+        tag(s, C_WARN, "srv ");
+        fprintf(o, "#%" PRIu64 " %s\n", ev->u.serve_drop.conn, ev->u.serve_drop.reason);
+        break;
+    default:
+        break;
+    }
+}
+
 static void render_teardown(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
     char d[32];
     tag(s, C_TCP, "tcp ");
+    const char *peer = ev->u.tcp_teardown.we_are_server ? "the client" : "the server";
     if (ev->u.tcp_teardown.we_closed_first)
-        fputs("teardown: we close first (our FIN)", o);
+        fprintf(o, "teardown: we close first (our FIN, before %s's)", peer);
     else
-        fputs("teardown: the server closed first (its FIN)", o);
+        fprintf(o, "teardown: %s closed first (its FIN)", peer);
     fputs(" · states ", o);
     for (size_t i = 0; i < ev->u.tcp_teardown.n_states; i++)
         fprintf(o, "%s%s", i ? " → " : "", wt_tcp_state_name(ev->u.tcp_teardown.states[i]));
     if (!ev->u.tcp_teardown.n_states)
         fputs("unknown", o);
     if (ev->u.tcp_teardown.we_closed_first && !ev->u.tcp_teardown.peer_closed)
-        fputs(" · the server had not sent its FIN when we stopped watching", o);
+        fprintf(o, " · %s had not sent its FIN when we stopped watching", peer);
     if (ev->u.tcp_teardown.time_wait_ms >= 0) {
         wt_format_duration(ev->u.tcp_teardown.time_wait_ms * 1000, d, sizeof d);
         fprintf(o, " · TIME_WAIT held by %s for another %s",
-                ev->u.tcp_teardown.time_wait_is_ours ? "us" : "the server", d);
+                ev->u.tcp_teardown.time_wait_is_ours ? "us" : peer, d);
     }
     wt_format_duration(ev->u.tcp_teardown.elapsed_us, d, sizeof d);
     fprintf(o, " · %s\n", d);
@@ -368,10 +421,8 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         wt_format_duration(ev->u.http_body_done.elapsed_us, d, sizeof d);
         const char *sink = ev->u.http_body_done.sink;
         tag(s, C_HTTP, "http");
-        fprintf(o, "← body %" PRIu64 " bytes (%s) in %s → %s%s\n", ev->u.http_body_done.bytes,
-                framing_words(ev->u.http_body_done.framing), d, sink,
-                strcmp(sink, "discarded") == 0
-                    ? " (stdout is a terminal: -o FILE or -o - keeps it)" : "");
+        fprintf(o, "← body %" PRIu64 " bytes (%s) in %s → %s\n", ev->u.http_body_done.bytes,
+                framing_words(ev->u.http_body_done.framing), d, sink);
         break;
     }
     default:
@@ -379,7 +430,93 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* --explain: one sentence under a step, for someone meeting it first. */
+static const char *explanation(const struct wt_event *ev)
+{
+    switch (ev->kind) {
+    case WT_EV_URL:
+        return "A URL names how to talk (scheme), to whom (host), at which door (port) and "
+               "what to ask for (target). A bare name means http on port 80.";
+    case WT_EV_DNS_START:
+        return "DNS turns the name into IP addresses: the resolver is asked over UDP (port "
+               "53 unless told otherwise); A records hold IPv4 addresses, AAAA records IPv6.";
+    case WT_EV_DNS_LITERAL:
+        return "The host is already an address, so there is nothing to look up.";
+    case WT_EV_DNS_QUERY:
+        return "This packet left the machine just now; the id ties the reply to the question.";
+    case WT_EV_DNS_REPLY:
+        return "NOERROR means the name exists; the answers may be aliases (CNAME) before the "
+               "addresses. The time is one round trip to the DNS server.";
+    case WT_EV_DNS_RECORD:
+        return ev->u.dns_record.type == WT_DNS_TYPE_CNAME
+                   ? "A CNAME is an alias: the lookup continues with the name it points to. "
+                     "The TTL says how many seconds the answer may be cached."
+                   : NULL;
+    case WT_EV_DNS_DONE:
+        return "The client now knows where to connect; it tries the addresses in this order.";
+    case WT_EV_TCP_ATTEMPT:
+        return "TCP connects to address:port; our side gets a temporary (ephemeral) port "
+               "chosen by the kernel.";
+    case WT_EV_TCP_ESTABLISHED:
+        return "The three-way handshake: our SYN, the server's SYN+ACK, our ACK. Both sides "
+               "are now ESTABLISHED; rtt is the round-trip time the kernel measured.";
+    case WT_EV_TLS_HELLO:
+        return "TLS begins with the ClientHello: SNI tells the server which site we want, "
+               "ALPN which protocol we will speak inside.";
+    case WT_EV_TLS_DONE:
+        return "Keys are agreed (the key exchange group) and a cipher chosen: from here on "
+               "everything on this connection is encrypted.";
+    case WT_EV_TLS_CERT:
+        return ev->u.tls_cert.index == 0
+                   ? "The server proves who it is with a certificate chain, each one signed "
+                     "by the next, up to a certificate authority we trust."
+                   : NULL;
+    case WT_EV_TLS_VERIFY:
+        return "Verification checks the signatures, the dates, and that the certificate names "
+               "this host.";
+    case WT_EV_HTTP_REQUEST:
+        return "The request is text: a method, a path and headers, ending with an empty line "
+               "(on https the text travels encrypted).";
+    case WT_EV_HTTP_STATUS:
+        return "The wait until the first byte is the server's work plus one round trip.";
+    case WT_EV_HTTP_BODY_DONE:
+        return "The body ends where Content-Length says, at the last chunk, or when the "
+               "server closes.";
+    case WT_EV_TCP_TEARDOWN:
+        return "Closing takes a FIN from each side. Whoever closes first keeps TIME_WAIT (60 s "
+               "on Linux) so late packets of this connection cannot confuse a new one.";
+    case WT_EV_SERVE_LISTEN:
+        return "A server binds an address and port, then listens: the kernel queues incoming "
+               "connections (up to the backlog) until the server accepts them.";
+    case WT_EV_SERVE_ACCEPT:
+        return "accept() gives the server a new socket for this client, known by the "
+               "client's address and port.";
+    case WT_EV_SUMMARY:
+        return "dns + connect + tls + wait + transfer: where the time of this fetch went.";
+    default:
+        return NULL;
+    }
+}
+
+static void explain(struct text_state *s, const struct wt_event *ev)
+{
+    const char *text = explanation(ev);
+    if (text)
+        fprintf(s->cfg.out, "%s       ↳ %s%s\n", s->cfg.color ? ansi[C_DIM] : "", text,
+                s->cfg.color ? "\033[0m" : "");
+}
+
+static void text_event_line(void *state, const struct wt_event *ev);
+
 static void text_event(void *state, const struct wt_event *ev)
+{
+    struct text_state *s = state;
+    text_event_line(state, ev);
+    if (s->cfg.explain && !s->cfg.silent)
+        explain(s, ev);
+}
+
+static void text_event_line(void *state, const struct wt_event *ev)
 {
     struct text_state *s = state;
     FILE *o = s->cfg.out;
@@ -459,6 +596,8 @@ static void text_event(void *state, const struct wt_event *ev)
             render_dns(s, ev);
         else if (ev->kind >= WT_EV_TLS_HELLO && ev->kind <= WT_EV_TLS_CLOSE)
             render_tls(s, ev);
+        else if (ev->kind >= WT_EV_SERVE_LISTEN && ev->kind <= WT_EV_SERVE_DROP)
+            render_serve(s, ev);
         else
             render_http(s, ev);
         break;

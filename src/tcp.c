@@ -145,6 +145,11 @@ int wt_tcp_diag_lookup(const struct wt_endpoint *local, const struct wt_endpoint
         if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
             h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
             const struct inet_diag_msg *d = NLMSG_DATA(h);
+            /* The kernel's exact lookup falls back to a listener on the
+             * same local port: that is not our connection. */
+            if (d->id.idiag_dport != htons(remote->port) ||
+                d->id.idiag_sport != htons(local->port))
+                return 0;
             *state = d->idiag_state;
             *expires_ms = d->idiag_timer ? (int64_t)d->idiag_expires : -1;
             return 1;
@@ -527,7 +532,7 @@ static void teardown_begin(struct wt_loop *loop, void *data)
 
 struct wt_tcp_teardown *wt_tcp_teardown_start(struct wt_loop *loop, int fd,
                                               int peer_closed, int expect_peer_close,
-                                              int64_t budget_us,
+                                              int we_are_server, int64_t budget_us,
                                               const struct wt_event_sink *sink,
                                               wt_tcp_closed_proc done, void *ctx)
 {
@@ -545,6 +550,7 @@ struct wt_tcp_teardown *wt_tcp_teardown_start(struct wt_loop *loop, int fd,
     td->peer_closed = peer_closed;
     td->we_closed_first = !peer_closed && !expect_peer_close;
     td->ev.kind = WT_EV_TCP_TEARDOWN;
+    td->ev.u.tcp_teardown.we_are_server = we_are_server;
     wt_tcp_endpoints(fd, &td->local, &td->remote);
     if (budget_us <= 0 || budget_us > (int64_t)WT_TCP_TEARDOWN_MS * 1000)
         budget_us = (int64_t)WT_TCP_TEARDOWN_MS * 1000;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -245,6 +246,19 @@ static void handshake_begin(struct wt_loop *loop, void *data)
  * bundle in every process. */
 static int load_trust(SSL_CTX *ctx, const struct wt_tls_options *o, char *err, size_t errlen)
 {
+    if (o->ca_pem) {
+        BIO *bio = BIO_new_mem_buf(o->ca_pem, -1);
+        X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+        int ok = x && X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x) == 1;
+        X509_free(x);
+        BIO_free(bio);
+        if (!ok) {
+            ERR_clear_error();
+            snprintf(err, errlen, "cannot use the given CA certificate");
+            return -1;
+        }
+        return 0;
+    }
     if (o->cafile || o->capath) {
         if (SSL_CTX_load_verify_locations(ctx, o->cafile, o->capath) != 1) {
             char why[200];

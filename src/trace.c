@@ -262,6 +262,7 @@ static void start_tls(struct wt_trace *t)
     struct wt_tls_options o = {
         .cafile = t->opt->cacert,
         .capath = t->opt->capath,
+        .ca_pem = t->opt->ca_pem,
         .insecure = t->opt->insecure,
     };
     char err[320];
@@ -531,7 +532,7 @@ static void start_tcp_teardown(struct wt_trace *t, int expect_peer_close)
     t->tls = NULL;
     int fd = t->fd;
     t->fd = -1;
-    t->teardown = wt_tcp_teardown_start(t->loop, fd, t->peer_closed, expect_peer_close,
+    t->teardown = wt_tcp_teardown_start(t->loop, fd, t->peer_closed, expect_peer_close, 0,
                                         teardown_budget(t), &t->stamped, on_closed, t);
     if (!t->teardown)
         trace_enter(t, WT_PHASE_DONE);
@@ -611,6 +612,8 @@ static void trace_enter(struct wt_trace *t, enum wt_phase next)
         emit_summary(t, now);
         t->finished = 1;
         break;
+    case WT_PHASE_SERVE:
+        break;   /* servers have no trace */
     }
 }
 

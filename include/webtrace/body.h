@@ -6,7 +6,12 @@
 
 #include <stddef.h>
 
-enum wt_body_mode { WT_BODY_DISCARD, WT_BODY_STDOUT, WT_BODY_FILE };
+enum wt_body_mode {
+    WT_BODY_DISCARD,      /* not wanted (the demo, --json without -o) */
+    WT_BODY_DISCARD_TTY,  /* stdout is a terminal: say how to keep it */
+    WT_BODY_STDOUT,
+    WT_BODY_FILE
+};
 
 struct wt_body_sink;
 

@@ -27,6 +27,7 @@ struct wt_options {
     enum wt_cli_action action;
     int silent;                   /* -s: no narration (errors still shown); -s -s: no errors either */
     int verbose;                  /* -v: every header sent and received */
+    int explain;                  /* --explain: one line of "what this means" per step */
     enum wt_color_mode color;     /* --no-color (NO_COLOR is applied by main) */
     const char *output;           /* -o FILE, "-" for stdout, NULL: auto */
     const char *url_file;         /* -i FILE or "-": URLs one per line */
@@ -41,6 +42,7 @@ struct wt_options {
     const char *har;              /* --har FILE */
     const char *cacert;           /* --cacert FILE */
     const char *capath;           /* --capath DIR */
+    const char *ca_pem;           /* not an option: the demo trusts its own certificate */
     int insecure;                 /* -k/--insecure */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
@@ -65,5 +67,37 @@ int wt_cli_parse_dns_server(const char *text, struct wt_dns_server *out);
 
 /* The --help text (also lists the exit codes). */
 extern const char wt_cli_usage[];
+
+/* webtrace serve [options] */
+struct wt_serve_options {
+    enum wt_cli_action action;
+    const char *bind;             /* --bind ADDR (numeric), default 127.0.0.1 */
+    uint16_t port;                /* --port N, default 8080; 0 lets the kernel pick */
+    int tls;                      /* --tls */
+    const char *cert;             /* --cert FILE (PEM; with --tls) */
+    const char *key;              /* --key FILE (PEM; default: in --cert) */
+    long idle_timeout_ms;         /* --idle-timeout SECONDS, default 10 */
+    int silent;                   /* -s */
+    int json;                     /* --json */
+    int explain;                  /* --explain */
+    enum wt_color_mode color;     /* --no-color */
+};
+
+int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char *err,
+                       size_t errlen);
+extern const char wt_cli_serve_usage[];
+
+/* webtrace demo [options]: only output options. */
+struct wt_demo_options {
+    enum wt_cli_action action;
+    int silent, verbose, json;
+    int explain;                  /* on unless --no-explain */
+    int stay;                     /* --stay: keep the servers up after the traces */
+    enum wt_color_mode color;
+};
+
+int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *err,
+                      size_t errlen);
+extern const char wt_cli_demo_usage[];
 
 #endif

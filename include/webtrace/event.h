@@ -19,7 +19,8 @@ enum wt_phase {
     WT_PHASE_RECEIVE,
     WT_PHASE_CLOSE,
     WT_PHASE_DONE,
-    WT_PHASE_FAILED
+    WT_PHASE_FAILED,
+    WT_PHASE_SERVE      /* server side: not a client trace */
 };
 
 enum wt_event_kind {
@@ -46,6 +47,12 @@ enum wt_event_kind {
     WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
+    WT_EV_SERVE_LISTEN,     /* server: socket bound and listening */
+    WT_EV_SERVE_ACCEPT,     /* server: a client connected */
+    WT_EV_SERVE_TLS,        /* server: TLS handshake with a client done */
+    WT_EV_SERVE_REQUEST,    /* server: a request parsed */
+    WT_EV_SERVE_RESPONSE,   /* server: the response fully sent */
+    WT_EV_SERVE_DROP,       /* server: a connection ended without a teardown (error, timeout) */
     WT_EV_SUMMARY,          /* timings of the whole trace */
     WT_EV_ERROR             /* the trace failed: step, exit code, words */
 };
@@ -245,6 +252,7 @@ struct wt_event {
             const char *sink;        /* "stdout", "discarded", or the file name */
         } http_body_done;
         struct {
+            int we_are_server;       /* observed from the server's side */
             int we_closed_first;
             size_t n_states;
             enum wt_tcp_state states[WT_TEARDOWN_MAX_STATES]; /* as observed, in order */
@@ -253,6 +261,45 @@ struct wt_event {
             int time_wait_is_ours;   /* TIME_WAIT on our side (else the server's) */
             int64_t elapsed_us;
         } tcp_teardown;
+        struct {
+            struct wt_endpoint local;
+            int backlog;
+            int tls;
+            const char *scope;       /* who can reach this address, in words */
+        } serve_listen;
+        struct {
+            uint64_t conn;
+            struct wt_endpoint client;
+            struct wt_endpoint local;
+            size_t open_connections;
+        } serve_accept;
+        struct {
+            uint64_t conn;
+            const char *version;
+            const char *cipher;
+        } serve_tls;
+        struct {
+            uint64_t conn;
+            unsigned number;         /* 1-based request number on this connection */
+            const char *method;
+            const char *target;      /* raw bytes from the client */
+            size_t target_len;
+            size_t bytes;            /* request head bytes */
+            size_t n_headers;
+            int keep_alive;
+        } serve_request;
+        struct {
+            uint64_t conn;
+            int status;
+            uint64_t body_bytes;
+            uint64_t bytes;          /* head and body as sent */
+            int64_t elapsed_us;      /* request parsed -> last byte written */
+            int closing;             /* Connection: close sent */
+        } serve_response;
+        struct {
+            uint64_t conn;
+            const char *reason;
+        } serve_drop;
         struct {
             int64_t dns_us, connect_us, tls_us, wait_us, transfer_us, total_us; /* -1: not reached */
             int64_t teardown_us;

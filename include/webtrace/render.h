@@ -12,6 +12,7 @@ struct wt_render_config {
     int color;              /* ANSI colour (a terminal, no NO_COLOR, no --no-color) */
     int verbose;            /* -v: all headers */
     int silent;             /* -s: errors only; -s -s: not even errors */
+    int explain;            /* --explain: what each step means, under it */
     const char *writeout;   /* -w format, already read from @file */
     const char *har_path;   /* --har FILE */
 };

@@ -16,6 +16,7 @@
 struct wt_tls_options {
     const char *cafile;   /* --cacert */
     const char *capath;   /* --capath */
+    const char *ca_pem;   /* trust exactly this PEM certificate (the demo's own) */
     int insecure;         /* -k: finish the handshake whatever verification says */
 };
 

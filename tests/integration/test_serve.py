@@ -1,0 +1,337 @@
+"""`webtrace serve` answered by curl (an independent client), raw sockets for
+pipelining, malformed requests and idle clients, and webtrace's own client.
+
+The server runs as a child process we own by PID, on a port the kernel
+picks (--port 0), read back from its narration; every wait is bounded.
+"""
+
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+CURL = h.peer_tool("curl")
+LISTEN_RE = re.compile(r"bind (127\.0\.0\.1|\[::1\]):(\d+) → listen")
+
+
+class ServeProcess:
+    """webtrace serve in the background; stderr collected in a thread."""
+
+    def __init__(self, *args):
+        self.args = list(args)
+        self.proc = None
+        self.port = None
+        self.lines = []
+        self._lock = threading.Lock()
+
+    def start(self, deadline_s=10.0):
+        self.proc = subprocess.Popen(
+            [h.webtrace_path(), "serve", "--port", "0", *self.args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=h.webtrace_env())
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            with self._lock:
+                for line in self.lines:
+                    m = LISTEN_RE.search(line)
+                    if m:
+                        self.port = int(m.group(2))
+                        return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.stop()
+        raise h.PeerStartError(f"webtrace serve did not start:\n{self.text()}")
+
+    def __del__(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+
+    def _read(self):
+        for raw in self.proc.stderr:
+            with self._lock:
+                self.lines.append(raw.decode("utf-8", "replace"))
+
+    def text(self):
+        with self._lock:
+            return "".join(self.lines)
+
+    def wait_for(self, pattern, timeout=5.0):
+        rx = re.compile(pattern)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if rx.search(self.text()):
+                return True
+            time.sleep(0.02)
+        return False
+
+    def stop(self, sig=signal.SIGTERM, timeout=5.0):
+        """Signals by PID and returns the exit code (kills on timeout)."""
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+        self._reader.join(timeout)
+        self.proc.stderr.close()
+        return self.proc.returncode
+
+
+def curl(*args, timeout=60):
+    r = subprocess.run([CURL, "-sS", *args], stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=timeout)
+    return r.returncode, r.stdout, r.stderr.decode("utf-8", "replace")
+
+
+def raw_exchange(port, data, timeout=5.0, read_until_close=True):
+    """Sends data, returns everything received until the server closes (or
+    the timeout, a backstop)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            r, _, _ = select.select([s], [], [], max(0.0, end - time.monotonic()))
+            if not r:
+                break
+            b = s.recv(65536)
+            if not b:
+                break
+            chunks.append(b)
+            if not read_until_close:
+                break
+        return b"".join(chunks)
+
+
+class ServeAnsweredByCurl(unittest.TestCase, h.WebtraceCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = ServeProcess("--idle-timeout", "0.5").start()
+        cls.base = f"http://127.0.0.1:{cls.srv.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.srv.stop()
+        assert code == 0, f"serve exited {code} on SIGTERM:\n{cls.srv.text()}"
+
+    def test_index_page(self):
+        code, out, err = curl(self.base + "/")
+        self.assertEqual(code, 0, err)
+        self.assertIn(b"<h1>webtrace serve</h1>", out)
+        self.assertIn(b"/bytes/N", out)
+
+    def test_bytes_small_exact(self):
+        code, out, _ = curl(self.base + "/bytes/100000")
+        self.assertEqual(code, 0)
+        self.assertEqual(len(out), 100000)
+        self.assertEqual(out[:21], b"webtrace serve bytes\n")
+
+    def test_bytes_one_gib_streamed(self):
+        code, out, err = curl("-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                              self.base + f"/bytes/{1 << 30}", timeout=120)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.decode(), f"200 {1 << 30}")
+
+    def test_bytes_too_large_or_bad(self):
+        for path in (f"/bytes/{(1 << 40) + 1}", "/bytes/abc", "/bytes/"):
+            code, out, _ = curl("-o", "/dev/null", "-w", "%{http_code}", self.base + path)
+            self.assertEqual(out.decode(), "400", path)
+
+    def test_chunked(self):
+        code, out, err = curl("--raw", "-D", "-", self.base + "/chunked/40000")
+        self.assertEqual(code, 0, err)
+        head, _, body = out.partition(b"\r\n\r\n")
+        self.assertIn(b"Transfer-Encoding: chunked", head)
+        self.assertNotIn(b"Content-Length", head)
+        code, out, _ = curl(self.base + "/chunked/40000")
+        self.assertEqual(len(out), 40000)
+
+    def test_status_codes(self):
+        for status in (200, 204, 404, 418, 503):
+            code, out, _ = curl("-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                                self.base + f"/status/{status}")
+            got, size = out.decode().split()
+            self.assertEqual(int(got), status)
+            if status == 204:
+                self.assertEqual(size, "0")
+        code, out, _ = curl("-o", "/dev/null", "-w", "%{http_code}", self.base + "/status/99")
+        self.assertEqual(out.decode(), "400")
+
+    def test_delay(self):
+        code, out, _ = curl("-o", "/dev/null", "-w", "%{time_total}", self.base + "/delay/300")
+        self.assertEqual(code, 0)
+        self.assertGreaterEqual(float(out), 0.29)
+
+    def test_redirect_chain(self):
+        code, out, _ = curl("-L", "-o", "/dev/null", "-w", "%{http_code} %{num_redirects}",
+                            self.base + "/redirect/4")
+        self.assertEqual(out.decode(), "200 4")
+        code, out, _ = curl("-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+                            self.base + "/redirect/2")
+        self.assertEqual(out.decode(), f"302 {self.base}/redirect/1")
+
+    def test_headers_echo(self):
+        code, out, err = curl("-H", "X-Test: hello \"quoted\"", self.base + "/headers")
+        self.assertEqual(code, 0, err)
+        doc = json.loads(out)
+        self.assertEqual(doc["method"], "GET")
+        self.assertEqual(doc["target"], "/headers")
+        pairs = {(x["name"], x["value"]) for x in doc["headers"]}
+        self.assertIn(("X-Test", 'hello "quoted"'), pairs)
+
+    def test_head_has_no_body(self):
+        code, out, err = curl("-I", self.base + "/bytes/5000")
+        self.assertEqual(code, 0, err)
+        self.assertIn(b"Content-Length: 5000", out)
+        self.assertTrue(out.endswith(b"\r\n\r\n"))
+
+    def test_not_found_and_method(self):
+        code, out, _ = curl("-o", "/dev/null", "-w", "%{http_code}", self.base + "/nope")
+        self.assertEqual(out.decode(), "404")
+        code, out, _ = curl("-X", "POST", "-d", "x=1", "-o", "/dev/null", "-w", "%{http_code}",
+                            self.base + "/")
+        self.assertEqual(out.decode(), "405")
+
+    def test_keep_alive_reuses_the_connection(self):
+        code, out, _ = curl("-o", "/dev/null", "-o", "/dev/null", "-w", "%{num_connects},",
+                            self.base + "/bytes/10", self.base + "/status/200")
+        self.assertEqual(out.decode(), "1,0,")
+
+    def test_pipelined_requests_answered_in_order(self):
+        reqs = (b"GET /status/201 HTTP/1.1\r\nHost: x\r\n\r\n"
+                b"GET /bytes/5 HTTP/1.1\r\nHost: x\r\n\r\n"
+                b"GET /status/202 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = raw_exchange(self.srv.port, reqs)
+        statuses = re.findall(rb"HTTP/1\.1 (\d{3})", data)
+        self.assertEqual(statuses, [b"201", b"200", b"202"])
+        self.assertIn(b"\r\n\r\nwebtr", data)
+
+    def test_malformed_request_gets_400_and_close(self):
+        data = raw_exchange(self.srv.port, b"GARBAGE\x01 / HTTP/1.1\r\n\r\n")
+        self.assertTrue(data.startswith(b"HTTP/1.1 400 "), data[:80])
+        self.assertIn(b"Connection: close", data)
+        code, _, _ = curl("-o", "/dev/null", self.base + "/")
+        self.assertEqual(code, 0, "the server must survive a malformed request")
+
+    def test_oversized_head_gets_431(self):
+        data = raw_exchange(self.srv.port, b"GET / HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n")
+        self.assertTrue(data.startswith(b"HTTP/1.1 431 "), data[:80])
+
+    def test_idle_client_is_closed_and_server_stays_up(self):
+        t0 = time.monotonic()
+        with socket.create_connection(("127.0.0.1", self.srv.port), timeout=5) as s:
+            s.settimeout(5)
+            self.assertEqual(s.recv(10), b"", "an idle client must be closed")
+        self.assertLess(time.monotonic() - t0, 4.0)
+        # a half-sent request is also timed out
+        with socket.create_connection(("127.0.0.1", self.srv.port), timeout=5) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHo")
+            s.settimeout(5)
+            self.assertEqual(s.recv(10), b"")
+        code, _, _ = curl("-o", "/dev/null", self.base + "/")
+        self.assertEqual(code, 0)
+        self.assertTrue(self.srv.wait_for(r"timed out waiting for the request"), self.srv.text())
+
+    def test_concurrent_clients_do_not_block_each_other(self):
+        # A slow /delay request must not hold up a fast one.
+        slow = subprocess.Popen([CURL, "-s", "-o", "/dev/null", self.base + "/delay/1500"],
+                                stdin=subprocess.DEVNULL)
+        try:
+            t0 = time.monotonic()
+            code, out, _ = curl("-o", "/dev/null", "-w", "%{http_code}", self.base + "/")
+            self.assertEqual(out.decode(), "200")
+            self.assertLess(time.monotonic() - t0, 1.0)
+        finally:
+            slow.wait(10)
+
+    def test_narration_of_the_server_side(self):
+        curl("-o", "/dev/null", self.base + "/status/203")
+        self.assertTrue(self.srv.wait_for(r"→ 203 "), self.srv.text())
+        text = self.srv.text()
+        self.assertRegex(text, r"socket → bind 127\.0\.0\.1:\d+ → listen \(backlog \d+\)"
+                               r".*loopback only")
+        self.assertRegex(text, r"#\d+ accept: client 127\.0\.0\.1:\d+ \(its ephemeral port\)")
+        self.assertRegex(text, r"#\d+ ← request 1: GET /status/203 · \d+ headers · \d+ bytes")
+        self.assertRegex(text, r"\[tcp \] teardown: .*(CLOSE_WAIT|FIN_WAIT|TIME_WAIT)")
+
+
+class ServeAndWebtraceClient(unittest.TestCase, h.WebtraceCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = ServeProcess().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def test_webtrace_traces_webtrace_serve(self):
+        out, err = self.run_ok([f"http://127.0.0.1:{self.srv.port}/bytes/2048"])
+        self.assertEqual(len(out), 2048)
+        self.assertNarration(err, r"^\[http\] ← HTTP/1\.1 200 OK")
+        self.assertTrue(self.srv.wait_for(r"← request 1: GET /bytes/2048"), self.srv.text())
+
+    def test_sigint_stops_cleanly(self):
+        srv = ServeProcess().start()
+        self.assertEqual(srv.stop(signal.SIGINT), 0)
+        self.assertIn("stopped", srv.text())
+
+
+class ServeTls(unittest.TestCase, h.WebtraceCase):
+    def test_generated_certificate_with_insecure(self):
+        srv = ServeProcess("--tls").start()
+        try:
+            code, out, err = curl("-k", f"https://127.0.0.1:{srv.port}/bytes/333")
+            self.assertEqual(code, 0, err)
+            self.assertEqual(len(out), 333)
+            code, out, err = curl(f"https://127.0.0.1:{srv.port}/")
+            self.assertEqual(code, 60, "a self-signed certificate must not verify without -k")
+            self.assertTrue(srv.wait_for(r"#\d+ TLS handshake done · TLSv1\.[23]"), srv.text())
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
+    def test_given_certificate_with_cacert(self):
+        with tempfile.TemporaryDirectory() as d:
+            key, cert = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "2", "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                           check=True, capture_output=True, timeout=30)
+            srv = ServeProcess("--tls", "--cert", cert, "--key", key).start()
+            try:
+                code, out, err = curl("--cacert", cert, f"https://localhost:{srv.port}/status/200")
+                self.assertEqual(code, 0, err)
+                out, err = self.run_ok(["--cacert", cert, f"https://localhost:{srv.port}/"])
+                self.assertNarration(err, r"ALPN http/1\.1$")
+                self.assertNarration(err, r"verification ok")
+            finally:
+                self.assertEqual(srv.stop(), 0)
+
+    def test_bad_options(self):
+        code, out, err = h.run_webtrace(["serve", "--cert", "x.pem"])
+        self.assertEqual(code, 2, err)
+        code, out, err = h.run_webtrace(["serve", "--port", "70000"])
+        self.assertEqual(code, 2, err)
+        code, out, err = h.run_webtrace(["serve", "--bind", "localhost"])
+        self.assertEqual(code, 7, err)
+
+
+if __name__ == "__main__":
+    unittest.main()
