@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "webtrace/dnsmsg.h"
+#include "webtrace/netaddr.h"
 
 #define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
 #define MAX_PENDING_QUERIES 32   /* queries remembered for round-trip times */
@@ -73,22 +74,6 @@ int wt_dns_global_init(void)
 void wt_dns_global_cleanup(void)
 {
     ares_library_cleanup();
-}
-
-static void endpoint_from_sockaddr(const struct sockaddr *sa, struct wt_endpoint *ep)
-{
-    memset(ep, 0, sizeof *ep);
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, &in->sin_addr, ep->addr, sizeof ep->addr);
-        ep->port = ntohs(in->sin_port);
-        ep->family = AF_INET;
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        inet_ntop(AF_INET6, &in6->sin6_addr, ep->addr, sizeof ep->addr);
-        ep->port = ntohs(in6->sin6_port);
-        ep->family = AF_INET6;
-    }
 }
 
 static struct dns_socket *find_socket(struct wt_dns_lookup *lk, int fd)
@@ -286,11 +271,11 @@ static int sock_connect(ares_socket_t fd, const struct sockaddr *sa,
     int saved = errno;
     struct dns_socket *s = find_socket(lk, fd);
     if (s) {
-        endpoint_from_sockaddr(sa, &s->server);
+        wt_endpoint_from_sockaddr(sa, &s->server);
         struct sockaddr_storage local;
         socklen_t llen = sizeof local;
         if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0)
-            endpoint_from_sockaddr((struct sockaddr *)&local, &s->local);
+            wt_endpoint_from_sockaddr((struct sockaddr *)&local, &s->local);
         s->connected = 1;
     }
     errno = saved;
@@ -485,7 +470,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
             if (n->ai_family != AF_INET && n->ai_family != AF_INET6)
                 continue;
             struct wt_endpoint ep;
-            endpoint_from_sockaddr(n->ai_addr, &ep);
+            wt_endpoint_from_sockaddr(n->ai_addr, &ep);
             ep.port = 0;
             int dup = 0;
             for (size_t i = 0; i < r->n_addresses; i++)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "webtrace/dnsmsg.h"
+#include "webtrace/netaddr.h"
 #include "webtrace/url.h"
 
 static char *dup_bytes(const char *p, size_t len)
@@ -133,15 +134,11 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
     case WT_EV_DNS_START:
         f->used_dns = 1;
         if (ev->u.dns_start.n_servers) {
-            const struct wt_endpoint *s = &ev->u.dns_start.servers[0];
-            snprintf(f->dns_server, sizeof f->dns_server, s->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-                     s->addr, s->port);
+            wt_endpoint_format(&ev->u.dns_start.servers[0], f->dns_server, sizeof f->dns_server);
         }
         break;
     case WT_EV_DNS_REPLY:
-        snprintf(f->dns_server, sizeof f->dns_server,
-                 ev->u.dns_reply.server.family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-                 ev->u.dns_reply.server.addr, ev->u.dns_reply.server.port);
+        wt_endpoint_format(&ev->u.dns_reply.server, f->dns_server, sizeof f->dns_server);
         break;
     case WT_EV_DNS_RECORD:
         if (ev->u.dns_record.type == WT_DNS_TYPE_CNAME)

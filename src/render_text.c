@@ -10,6 +10,7 @@
 
 #include "webtrace/dnsmsg.h"
 #include "webtrace/escape.h"
+#include "webtrace/netaddr.h"
 #include "webtrace/url.h"
 
 #define SHOWN_VALUE_MAX 2048   /* header bytes shown per value before "…" */
@@ -60,14 +61,6 @@ static void put_escaped(FILE *out, const char *p, size_t len)
         fprintf(out, "… (%zu bytes)", len);
 }
 
-static void endpoint_text(const struct wt_endpoint *ep, char *buf, size_t buflen)
-{
-    if (ep->family == AF_INET6)
-        snprintf(buf, buflen, "[%s]:%u", ep->addr, ep->port);
-    else
-        snprintf(buf, buflen, "%s:%u", ep->addr, ep->port);
-}
-
 static const char *host_kind_words(int kind)
 {
     return kind == WT_HOST_IPV4 ? "IPv4 literal" : kind == WT_HOST_IPV6 ? "IPv6 literal" : "name";
@@ -113,7 +106,7 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         tag(s, C_DNS, "dns ");
         fprintf(o, "looking up %s: hosts file first, then resolver ", ev->u.dns_start.name);
         for (size_t i = 0; i < ev->u.dns_start.n_servers; i++) {
-            endpoint_text(&ev->u.dns_start.servers[i], a, sizeof a);
+            wt_endpoint_format(&ev->u.dns_start.servers[i], a, sizeof a);
             fprintf(o, "%s%s", i ? ", " : "", a);
         }
         if (!ev->u.dns_start.n_servers)
@@ -128,8 +121,8 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
                 ev->u.dns_literal.family == AF_INET6 ? 6 : 4);
         break;
     case WT_EV_DNS_QUERY:
-        endpoint_text(&ev->u.dns_query.server, a, sizeof a);
-        endpoint_text(&ev->u.dns_query.local, b, sizeof b);
+        wt_endpoint_format(&ev->u.dns_query.server, a, sizeof a);
+        wt_endpoint_format(&ev->u.dns_query.local, b, sizeof b);
         tag(s, C_DNS, "dns ");
         fprintf(o, "→ query %s %s · id 0x%04x · %zu bytes · %s to %s from %s\n",
                 wt_dns_type_name(ev->u.dns_query.qtype, tbuf, sizeof tbuf),
@@ -159,7 +152,7 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
                 ev->u.dns_record.data, ev->u.dns_record.ttl);
         break;
     case WT_EV_DNS_TCP_RETRY:
-        endpoint_text(&ev->u.dns_tcp_retry.server, a, sizeof a);
+        wt_endpoint_format(&ev->u.dns_tcp_retry.server, a, sizeof a);
         tag(s, C_DNS, "dns ");
         fprintf(o, "the reply was truncated: asking again over TCP (%s)\n", a);
         break;
@@ -268,15 +261,15 @@ static void render_serve(struct text_state *s, const struct wt_event *ev)
     char a[80], b[80], d[32];
     switch (ev->kind) {
     case WT_EV_SERVE_LISTEN:
-        endpoint_text(&ev->u.serve_listen.local, a, sizeof a);
+        wt_endpoint_format(&ev->u.serve_listen.local, a, sizeof a);
         tag(s, C_TCP, "srv ");
         fprintf(o, "socket → bind %s → listen (backlog %d) · %s · %s\n", a,
                 ev->u.serve_listen.backlog, ev->u.serve_listen.tls ? "https" : "http",
                 ev->u.serve_listen.scope);
         break;
     case WT_EV_SERVE_ACCEPT:
-        endpoint_text(&ev->u.serve_accept.client, a, sizeof a);
-        endpoint_text(&ev->u.serve_accept.local, b, sizeof b);
+        wt_endpoint_format(&ev->u.serve_accept.client, a, sizeof a);
+        wt_endpoint_format(&ev->u.serve_accept.local, b, sizeof b);
         tag(s, C_TCP, "srv ");
         fprintf(o, "#%" PRIu64 " accept: client %s (its ephemeral port) → %s · %zu open\n",
                 ev->u.serve_accept.conn, a, b, ev->u.serve_accept.open_connections);
@@ -553,14 +546,14 @@ static void text_event_line(void *state, const struct wt_event *ev)
         fputc('\n', o);
         break;
     case WT_EV_TCP_FAILED:
-        endpoint_text(&ev->u.tcp_failed.remote, a, sizeof a);
+        wt_endpoint_format(&ev->u.tcp_failed.remote, a, sizeof a);
         wt_format_duration(ev->u.tcp_failed.elapsed_us, d, sizeof d);
         tag(s, C_TCP, "tcp ");
         fprintf(o, "connect to %s failed after %s: %s\n", a, d, strerror(ev->u.tcp_failed.err));
         break;
     case WT_EV_TCP_ESTABLISHED:
-        endpoint_text(&ev->u.tcp_established.remote, a, sizeof a);
-        endpoint_text(&ev->u.tcp_established.local, b, sizeof b);
+        wt_endpoint_format(&ev->u.tcp_established.remote, a, sizeof a);
+        wt_endpoint_format(&ev->u.tcp_established.local, b, sizeof b);
         wt_format_duration(ev->u.tcp_established.elapsed_us, d, sizeof d);
         tag(s, C_TCP, "tcp ");
         fprintf(o, "connected %s from %s (ephemeral, chosen by the kernel) · SYN → SYN+ACK → ACK · %s in %s",

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "webtrace/json.h"
+#include "webtrace/netaddr.h"
 #include "webtrace/tcp.h"
 #include "wt_config.h"
 
@@ -108,21 +109,6 @@ static void teardown_emit(void *ctx, const struct wt_event *ev)
     struct wt_event e = *ev;
     e.t_us = wt_loop_now(s->loop) - s->started_us;
     s->sink.emit(s->sink.ctx, &e);
-}
-
-static void endpoint_of(const struct sockaddr_storage *ss, struct wt_endpoint *ep)
-{
-    memset(ep, 0, sizeof *ep);
-    ep->family = ss->ss_family;
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-        inet_ntop(AF_INET, &in->sin_addr, ep->addr, sizeof ep->addr);
-        ep->port = ntohs(in->sin_port);
-    } else if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-        inet_ntop(AF_INET6, &in6->sin6_addr, ep->addr, sizeof ep->addr);
-        ep->port = ntohs(in6->sin6_port);
-    }
 }
 
 /* ---- connection lifetime ------------------------------------------------ */
@@ -926,11 +912,11 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
         c->fd = cfd;
         c->id = ++s->next_id;
         c->tls_ready = s->ssl_ctx == NULL;
-        endpoint_of(&ss, &c->client);
+        wt_endpoint_from_sockaddr((struct sockaddr *)&ss, &c->client);
         struct sockaddr_storage ls;
         socklen_t llen = sizeof ls;
         if (getsockname(cfd, (struct sockaddr *)&ls, &llen) == 0)
-            endpoint_of(&ls, &c->local);
+            wt_endpoint_from_sockaddr((struct sockaddr *)&ls, &c->local);
         int one = 1;
         setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
@@ -1110,7 +1096,7 @@ static int listen_on(struct wt_server *s, const struct sockaddr *sa, socklen_t l
     socklen_t blen = sizeof bound;
     struct wt_endpoint local;
     getsockname(fd, (struct sockaddr *)&bound, &blen);
-    endpoint_of(&bound, &local);
+    wt_endpoint_from_sockaddr((struct sockaddr *)&bound, &local);
     if (s->n_listen == 0)
         s->local = local;
     s->listen_fd[s->n_listen++] = fd;
@@ -1151,18 +1137,7 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
     const char *addr = config->bind_addr ? config->bind_addr : "127.0.0.1";
     struct sockaddr_storage ss;
     socklen_t len;
-    memset(&ss, 0, sizeof ss);
-    struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
-        in->sin_family = AF_INET;
-        in->sin_port = htons(config->port);
-        len = sizeof *in;
-    } else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(config->port);
-        len = sizeof *in6;
-    } else {
+    if (wt_sockaddr_from_text(addr, config->port, &ss, &len) < 0) {
         snprintf(err, errlen, "--bind needs a numeric IP address, not '%.64s'", addr);
         free(s);
         return NULL;

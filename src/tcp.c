@@ -13,45 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void endpoint_from_sockaddr(const struct sockaddr_storage *ss, struct wt_endpoint *ep)
-{
-    memset(ep, 0, sizeof *ep);
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-        inet_ntop(AF_INET, &in->sin_addr, ep->addr, sizeof ep->addr);
-        ep->port = ntohs(in->sin_port);
-    } else if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-        inet_ntop(AF_INET6, &in6->sin6_addr, ep->addr, sizeof ep->addr);
-        ep->port = ntohs(in6->sin6_port);
-    }
-    ep->family = ss->ss_family;
-}
-
-static int sockaddr_from_endpoint(const struct wt_endpoint *ep, uint16_t port,
-                                  struct sockaddr_storage *ss, socklen_t *len)
-{
-    memset(ss, 0, sizeof *ss);
-    if (ep->family == AF_INET) {
-        struct sockaddr_in *in = (struct sockaddr_in *)ss;
-        in->sin_family = AF_INET;
-        in->sin_port = htons(port);
-        if (inet_pton(AF_INET, ep->addr, &in->sin_addr) != 1)
-            return -1;
-        *len = sizeof *in;
-        return 0;
-    }
-    if (ep->family == AF_INET6) {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(port);
-        if (inet_pton(AF_INET6, ep->addr, &in6->sin6_addr) != 1)
-            return -1;
-        *len = sizeof *in6;
-        return 0;
-    }
-    return -1;
-}
+#include "webtrace/netaddr.h"
 
 int wt_tcp_info_read(int fd, struct wt_tcp_info *out)
 {
@@ -75,11 +37,11 @@ int wt_tcp_endpoints(int fd, struct wt_endpoint *local, struct wt_endpoint *remo
     socklen_t len = sizeof ss;
     if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
         return -1;
-    endpoint_from_sockaddr(&ss, local);
+    wt_endpoint_from_sockaddr((struct sockaddr *)&ss, local);
     len = sizeof ss;
     if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
         return -1;
-    endpoint_from_sockaddr(&ss, remote);
+    wt_endpoint_from_sockaddr((struct sockaddr *)&ss, remote);
     return 0;
 }
 
@@ -289,7 +251,7 @@ static void try_next(struct wt_loop *loop, void *data)
 
     struct sockaddr_storage ss;
     socklen_t len;
-    if (sockaddr_from_endpoint(&c->current, c->port, &ss, &len) < 0) {
+    if (wt_sockaddr_from_text(c->current.addr, c->port, &ss, &len) < 0) {
         attempt_failed(c, EAFNOSUPPORT);
         return;
     }
