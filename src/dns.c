@@ -243,7 +243,10 @@ static void note_refused(struct wt_dns_lookup *lk, struct dns_socket *s)
 static ares_socket_t sock_open(int domain, int type, int protocol, void *ud)
 {
     struct wt_dns_lookup *lk = ud;
-    int fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+    /* c-ares 1.18 skips its own socket set-up (non-blocking included) when
+     * the socket functions are ours: a blocking socket would stall the
+     * loop in the read that drains it. */
+    int fd = socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
     if (fd < 0)
         return ARES_SOCKET_BAD;
     struct dns_socket *slot = find_socket(lk, -1);
