@@ -6,10 +6,6 @@
 #include <llhttp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +18,7 @@
 #include "webtrace/json.h"
 #include "webtrace/netaddr.h"
 #include "webtrace/tcp.h"
+#include "webtrace/tls.h"
 #include "wt_config.h"
 
 #define IN_BUF_SIZE (WT_SERVE_MAX_HEAD + 4096)
@@ -37,7 +34,7 @@ struct conn {
     struct conn *prev, *next;
     uint64_t id;
     int fd;
-    SSL *ssl;
+    struct wt_tls_peer *tls;     /* https only */
     int tls_ready;
     struct wt_endpoint client, local;
 
@@ -85,8 +82,7 @@ struct wt_server {
     int listen_fd[2];           /* the address, and [::1] for a loopback pair */
     size_t n_listen;
     struct wt_endpoint local;
-    SSL_CTX *ssl_ctx;
-    char *cert_pem;
+    struct wt_tls_server *tls;
     struct conn *conns;
     size_t n_conns;
     uint64_t next_id;
@@ -123,7 +119,7 @@ static void conn_free(struct conn *c)
         wt_loop_unwatch(s->loop, c->fd);
         close(c->fd);
     }
-    SSL_free(c->ssl);
+    wt_tls_peer_free(c->tls);
     free(c->out);
     if (c->prev)
         c->prev->next = c->next;
@@ -158,11 +154,8 @@ static void finish(struct conn *c, int peer_closed, int expect_peer_close)
     wt_loop_timer_cancel(s->loop, c->delay_timer);
     c->idle_timer = c->delay_timer = 0;
     wt_loop_unwatch(s->loop, c->fd);
-    if (c->ssl && c->tls_ready) {
-        ERR_clear_error();
-        SSL_shutdown(c->ssl);   /* our close_notify, best effort */
-        ERR_clear_error();
-    }
+    if (c->tls && c->tls_ready)
+        wt_tls_peer_close_notify(c->tls);   /* best effort */
     if (!s->cfg.observe_teardown) {
         conn_free(c);
         return;
@@ -206,25 +199,9 @@ enum { IO_WOULD_BLOCK = -1, IO_FAILED = -2 };
 static ssize_t conn_read(struct conn *c, char *buf, size_t len, int *want)
 {
     *want = WT_LOOP_READ;
-    if (c->ssl) {
-        ERR_clear_error();
-        size_t got = 0;
-        if (SSL_read_ex(c->ssl, buf, len, &got) == 1)
-            return (ssize_t)got;
-        int e = SSL_get_error(c->ssl, 0);
-        if (e == SSL_ERROR_WANT_READ)
-            return IO_WOULD_BLOCK;
-        if (e == SSL_ERROR_WANT_WRITE) {
-            *want = WT_LOOP_WRITE;
-            return IO_WOULD_BLOCK;
-        }
-        if (e == SSL_ERROR_ZERO_RETURN)
-            return 0;
-        unsigned long err = ERR_peek_error();
-        ERR_clear_error();
-        if (ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-            return 0;
-        return IO_FAILED;
+    if (c->tls) {
+        ssize_t n = wt_tls_peer_read(c->tls, buf, len, want);
+        return n == WT_TLS_WOULD_BLOCK ? IO_WOULD_BLOCK : n < 0 ? IO_FAILED : n;
     }
     ssize_t n = recv(c->fd, buf, len, 0);
     if (n >= 0)
@@ -235,20 +212,9 @@ static ssize_t conn_read(struct conn *c, char *buf, size_t len, int *want)
 static ssize_t conn_write(struct conn *c, const char *buf, size_t len, int *want)
 {
     *want = WT_LOOP_WRITE;
-    if (c->ssl) {
-        ERR_clear_error();
-        size_t put = 0;
-        if (SSL_write_ex(c->ssl, buf, len, &put) == 1)
-            return (ssize_t)put;
-        int e = SSL_get_error(c->ssl, 0);
-        ERR_clear_error();
-        if (e == SSL_ERROR_WANT_WRITE)
-            return IO_WOULD_BLOCK;
-        if (e == SSL_ERROR_WANT_READ) {
-            *want = WT_LOOP_READ;
-            return IO_WOULD_BLOCK;
-        }
-        return IO_FAILED;
+    if (c->tls) {
+        ssize_t n = wt_tls_peer_write(c->tls, buf, len, want);
+        return n == WT_TLS_WOULD_BLOCK ? IO_WOULD_BLOCK : n < 0 ? IO_FAILED : n;
     }
     ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
     if (n >= 0)
@@ -851,7 +817,7 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
         else
             /* The client closed first. Through TLS that was its close_notify:
              * its TCP FIN follows, and the teardown waits for it. */
-            finish(c, !c->ssl, c->ssl != NULL);
+            finish(c, !c->tls, c->tls != NULL);
         return;
     }
     c->in_len += (size_t)n;
@@ -867,26 +833,21 @@ static void tls_step(struct wt_loop *loop, int fd, int events, void *data)
     (void)fd;
     (void)events;
     struct conn *c = data;
-    ERR_clear_error();
-    int rc = SSL_accept(c->ssl);
+    int want = WT_LOOP_READ;
+    int rc = wt_tls_peer_handshake(c->tls, &want);
     if (rc == 1) {
         c->tls_ready = 1;
         struct wt_event ev = { .kind = WT_EV_SERVE_TLS };
         ev.u.serve_tls.conn = c->id;
-        ev.u.serve_tls.version = SSL_get_version(c->ssl);
-        ev.u.serve_tls.cipher = SSL_get_cipher_name(c->ssl);
+        ev.u.serve_tls.version = wt_tls_peer_version(c->tls);
+        ev.u.serve_tls.cipher = wt_tls_peer_cipher(c->tls);
         emit(c->srv, &ev);
         wt_loop_watch(c->srv->loop, c->fd, WT_LOOP_READ, on_conn_readable, c);
-        return;
+    } else if (rc == 0) {
+        wt_loop_watch(c->srv->loop, c->fd, want, tls_step, c);
+    } else {
+        drop(c, "TLS handshake with the client failed");
     }
-    int e = SSL_get_error(c->ssl, rc);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-        wt_loop_watch(c->srv->loop, c->fd,
-                      e == SSL_ERROR_WANT_READ ? WT_LOOP_READ : WT_LOOP_WRITE, tls_step, c);
-        return;
-    }
-    ERR_clear_error();
-    drop(c, "TLS handshake with the client failed");
 }
 
 static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
@@ -911,7 +872,7 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
         c->srv = s;
         c->fd = cfd;
         c->id = ++s->next_id;
-        c->tls_ready = s->ssl_ctx == NULL;
+        c->tls_ready = s->tls == NULL;
         wt_endpoint_from_sockaddr((struct sockaddr *)&ss, &c->client);
         struct sockaddr_storage ls;
         socklen_t llen = sizeof ls;
@@ -934,13 +895,12 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
         ev.u.serve_accept.open_connections = s->n_conns;
         emit(s, &ev);
         arm_idle(c);
-        if (s->ssl_ctx) {
-            c->ssl = SSL_new(s->ssl_ctx);
-            if (!c->ssl || SSL_set_fd(c->ssl, cfd) != 1) {
+        if (s->tls) {
+            c->tls = wt_tls_peer_new(s->tls, cfd);
+            if (!c->tls) {
                 drop(c, "out of memory for TLS");
                 continue;
             }
-            SSL_set_accept_state(c->ssl);
             wt_loop_watch(loop, cfd, WT_LOOP_READ, tls_step, c);
         } else {
             wt_loop_watch(loop, cfd, WT_LOOP_READ, on_conn_readable, c);
@@ -949,123 +909,6 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
 }
 
 /* ---- set-up --------------------------------------------------------------- */
-
-/* A self-signed certificate made at start: the demo trusts exactly it. */
-static int make_certificate(SSL_CTX *ctx, char **pem_out)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *x = X509_new();
-    BIO *bio = BIO_new(BIO_s_mem());
-    int ok = key && x && bio;
-    if (ok) {
-        X509_set_version(x, 2);
-        unsigned char serial[8];
-        uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-        memcpy(serial, &seed, sizeof serial);
-        serial[0] &= 0x7f;
-        BIGNUM *bn = BN_bin2bn(serial, sizeof serial, NULL);
-        ok = bn && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
-        BN_free(bn);
-    }
-    if (ok) {
-        X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-        X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400);
-        X509_set_pubkey(x, key);
-        X509_NAME *name = X509_get_subject_name(x);
-        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                                   (const unsigned char *)"webtrace", -1, -1, 0);
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                   (const unsigned char *)"webtrace serve (self-signed)", -1, -1, 0);
-        X509_set_issuer_name(x, name);
-        X509V3_CTX v3;
-        X509V3_set_ctx_nodb(&v3);
-        X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-        X509_EXTENSION *san = X509V3_EXT_conf_nid(
-            NULL, &v3, NID_subject_alt_name,
-            "DNS:localhost,DNS:www.webtrace.test,DNS:web.webtrace.test,IP:127.0.0.1,IP:::1");
-        ok = san && X509_add_ext(x, san, -1) == 1;
-        X509_EXTENSION_free(san);
-    }
-    ok = ok && X509_sign(x, key, EVP_sha256()) > 0 && SSL_CTX_use_certificate(ctx, x) == 1 &&
-         SSL_CTX_use_PrivateKey(ctx, key) == 1 && PEM_write_bio_X509(bio, x) == 1;
-    if (ok) {
-        char *data;
-        long len = BIO_get_mem_data(bio, &data);
-        *pem_out = malloc((size_t)len + 1);
-        ok = *pem_out != NULL;
-        if (ok) {
-            memcpy(*pem_out, data, (size_t)len);
-            (*pem_out)[len] = '\0';
-        }
-    }
-    BIO_free(bio);
-    X509_free(x);
-    EVP_PKEY_free(key);
-    return ok ? 0 : -1;
-}
-
-/* We speak HTTP/1.1 only: pick it when offered, else no ALPN. */
-static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-                       const unsigned char *in, unsigned int inlen, void *arg)
-{
-    (void)ssl;
-    (void)arg;
-    static const unsigned char ours[] = "\x08http/1.1";
-    unsigned char *selected;
-    if (SSL_select_next_proto(&selected, outlen, ours, sizeof ours - 1, in, inlen) !=
-        OPENSSL_NPN_NEGOTIATED)
-        return SSL_TLSEXT_ERR_NOACK;
-    *out = selected;
-    return SSL_TLSEXT_ERR_OK;
-}
-
-static int setup_tls(struct wt_server *s, char *err, size_t errlen)
-{
-    s->ssl_ctx = SSL_CTX_new(TLS_server_method());
-    if (!s->ssl_ctx) {
-        snprintf(err, errlen, "cannot set up TLS");
-        return -1;
-    }
-    SSL_CTX_set_min_proto_version(s->ssl_ctx, TLS1_2_VERSION);
-    SSL_CTX_set_alpn_select_cb(s->ssl_ctx, select_alpn, NULL);
-    if (s->cfg.cert_file) {
-        if (SSL_CTX_use_certificate_chain_file(s->ssl_ctx, s->cfg.cert_file) != 1 ||
-            SSL_CTX_use_PrivateKey_file(s->ssl_ctx, s->cfg.key_file ? s->cfg.key_file
-                                                                     : s->cfg.cert_file,
-                                        SSL_FILETYPE_PEM) != 1 ||
-            SSL_CTX_check_private_key(s->ssl_ctx) != 1) {
-            char why[200];
-            ERR_error_string_n(ERR_get_error(), why, sizeof why);
-            ERR_clear_error();
-            snprintf(err, errlen, "cannot use the certificate/key %s: %s", s->cfg.cert_file, why);
-            return -1;
-        }
-        FILE *f = fopen(s->cfg.cert_file, "r");
-        if (f) {
-            X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
-            fclose(f);
-            BIO *bio = BIO_new(BIO_s_mem());
-            if (x && bio && PEM_write_bio_X509(bio, x) == 1) {
-                char *data;
-                long len = BIO_get_mem_data(bio, &data);
-                s->cert_pem = malloc((size_t)len + 1);
-                if (s->cert_pem) {
-                    memcpy(s->cert_pem, data, (size_t)len);
-                    s->cert_pem[len] = '\0';
-                }
-            }
-            BIO_free(bio);
-            X509_free(x);
-        }
-        return 0;
-    }
-    if (make_certificate(s->ssl_ctx, &s->cert_pem) < 0) {
-        ERR_clear_error();
-        snprintf(err, errlen, "cannot generate a certificate");
-        return -1;
-    }
-    return 0;
-}
 
 static const char *scope_words(const char *addr)
 {
@@ -1142,9 +985,12 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
         free(s);
         return NULL;
     }
-    if (config->tls && setup_tls(s, err, errlen) < 0) {
-        wt_server_free(s);
-        return NULL;
+    if (config->tls) {
+        s->tls = wt_tls_server_new(config->cert_file, config->key_file, err, errlen);
+        if (!s->tls) {
+            wt_server_free(s);
+            return NULL;
+        }
     }
     if (listen_on(s, (struct sockaddr *)&ss, len, addr, config->port, err, errlen) < 0) {
         wt_server_free(s);
@@ -1169,7 +1015,7 @@ uint16_t wt_server_port(const struct wt_server *s)
 
 const char *wt_server_cert_pem(const struct wt_server *s)
 {
-    return s->cert_pem;
+    return s->tls ? wt_tls_server_cert_pem(s->tls) : NULL;
 }
 
 size_t wt_server_open_connections(const struct wt_server *s)
@@ -1187,7 +1033,6 @@ void wt_server_free(struct wt_server *s)
         wt_loop_unwatch(s->loop, s->listen_fd[i]);
         close(s->listen_fd[i]);
     }
-    SSL_CTX_free(s->ssl_ctx);
-    free(s->cert_pem);
+    wt_tls_server_free(s->tls);
     free(s);
 }

@@ -51,4 +51,30 @@ typedef void (*wt_tls_closed_proc)(void *ctx);
 void wt_tls_close_start(struct wt_tls *tls, int64_t budget_us, wt_tls_closed_proc done,
                         void *ctx);
 
+/* ---- the server side (webtrace serve, the demo) ---- */
+
+struct wt_tls_server;
+
+/* cert_file NULL: a self-signed certificate for localhost, 127.0.0.1, ::1
+ * and the demo's names is made in memory. key_file NULL: in cert_file. */
+struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_file,
+                                        char *err, size_t errlen);
+/* The certificate the server presents, PEM. */
+const char *wt_tls_server_cert_pem(const struct wt_tls_server *s);
+void wt_tls_server_free(struct wt_tls_server *s);
+
+/* One accepted connection; the server drives it with its own readiness. */
+struct wt_tls_peer;
+
+struct wt_tls_peer *wt_tls_peer_new(struct wt_tls_server *s, int fd);
+/* 1 done, 0 call again once *want is ready, -1 failed. */
+int wt_tls_peer_handshake(struct wt_tls_peer *p, int *want);
+const char *wt_tls_peer_version(const struct wt_tls_peer *p);
+const char *wt_tls_peer_cipher(const struct wt_tls_peer *p);
+/* As wt_tls_read/write; 0 is the client's close_notify or its EOF. */
+ssize_t wt_tls_peer_read(struct wt_tls_peer *p, char *buf, size_t len, int *want);
+ssize_t wt_tls_peer_write(struct wt_tls_peer *p, const char *buf, size_t len, int *want);
+void wt_tls_peer_close_notify(struct wt_tls_peer *p);
+void wt_tls_peer_free(struct wt_tls_peer *p);
+
 #endif
