@@ -15,6 +15,7 @@
 #include "webtrace/loop.h"
 #include "webtrace/render.h"
 #include "webtrace/serve.h"
+#include "webtrace/tls_module.h"
 #include "webtrace/trace.h"
 #include "wt_config.h"
 
@@ -265,6 +266,7 @@ static int run_serve(int argc, char **argv)
         fprintf(stderr, "webtrace: serve: stopped\n");
     int wrc = close_renderers(&set);
     wt_loop_free(loop);
+    wt_tls_unload();
     return rc ? rc : wrc;
 }
 
@@ -359,6 +361,7 @@ static int run_demo(int argc, char **argv)
     int wrc = close_renderers(&set);
     wt_loop_free(loop);
     wt_dns_global_cleanup();
+    wt_tls_unload();
     return last_failure ? last_failure : wrc;
 }
 
@@ -461,6 +464,7 @@ int main(int argc, char **argv)
     free(writeout_text);
     wt_loop_free(loop);
     wt_dns_global_cleanup();
+    wt_tls_unload();
     if (fflush(stdout) != 0 && !last_failure)
         last_failure = WT_EXIT_WRITE_ERROR;
     return last_failure;

@@ -1,0 +1,44 @@
+/* tls_module: TLS lives in a module of its own (webtrace-tls.so, the only
+ * part linked to OpenSSL), loaded the first time an https URL or a TLS
+ * server needs it, so an http:// trace never maps or initialises OpenSSL.
+ * This is the table the module exports; include/webtrace/tls.h stays the
+ * API everyone else calls. */
+#ifndef WEBTRACE_TLS_MODULE_H
+#define WEBTRACE_TLS_MODULE_H
+
+#include "webtrace/tls.h"
+
+#define WT_TLS_MODULE_FILE "webtrace-tls.so"
+#define WT_TLS_MODULE_SYMBOL "wt_tls_module_api_v1"
+
+struct wt_tls_api {
+    struct wt_tls *(*start)(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
+                            const struct wt_tls_options *options,
+                            const struct wt_event_sink *sink, wt_tls_done_proc done,
+                            void *ctx, int *exit_code, char *err, size_t errlen);
+    void (*free_session)(struct wt_tls *tls);
+    ssize_t (*read)(struct wt_tls *tls, char *buf, size_t len, int *want);
+    ssize_t (*write)(struct wt_tls *tls, const char *buf, size_t len, int *want);
+    const char *(*error)(const struct wt_tls *tls);
+    void (*close_start)(struct wt_tls *tls, int64_t budget_us, wt_tls_closed_proc done,
+                        void *ctx);
+    struct wt_tls_server *(*server_new)(const char *cert_file, const char *key_file,
+                                        char *err, size_t errlen);
+    const char *(*server_cert_pem)(const struct wt_tls_server *s);
+    void (*server_free)(struct wt_tls_server *s);
+    struct wt_tls_peer *(*peer_new)(struct wt_tls_server *s, int fd);
+    int (*peer_handshake)(struct wt_tls_peer *p, int *want);
+    const char *(*peer_version)(const struct wt_tls_peer *p);
+    const char *(*peer_cipher)(const struct wt_tls_peer *p);
+    ssize_t (*peer_read)(struct wt_tls_peer *p, char *buf, size_t len, int *want);
+    ssize_t (*peer_write)(struct wt_tls_peer *p, const char *buf, size_t len, int *want);
+    void (*peer_close_notify)(struct wt_tls_peer *p);
+    void (*peer_free)(struct wt_tls_peer *p);
+};
+
+typedef const struct wt_tls_api *(*wt_tls_module_entry)(void);
+
+/* In the executable: releases the module, if it was loaded (at exit). */
+void wt_tls_unload(void);
+
+#endif

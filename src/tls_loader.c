@@ -1,0 +1,163 @@
+/* The executable's side of the TLS module: each wt_tls_* call forwards to
+ * webtrace-tls.so, loaded on first use from next to the executable (a
+ * build tree) or from the install directory. */
+#include "webtrace/tls_module.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wt_config.h"
+
+/* A process-wide cache of the loaded library, not trace state. */
+static void *module;
+static const struct wt_tls_api *api;
+
+static int load(char *err, size_t errlen)
+{
+    if (api)
+        return 0;
+    char candidates[2][PATH_MAX + sizeof WT_TLS_MODULE_FILE + 1];
+    size_t n = 0;
+    char self[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) {
+        self[len] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(candidates[n++], sizeof candidates[0], "%s/" WT_TLS_MODULE_FILE, self);
+        }
+    }
+    snprintf(candidates[n++], sizeof candidates[0], "%s/" WT_TLS_MODULE_FILE, WT_MODULE_DIR);
+    const char *why = "not found";
+    for (size_t i = 0; i < n && !module; i++) {
+        if (access(candidates[i], R_OK) != 0)
+            continue;
+        module = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
+        if (!module)
+            why = dlerror();
+    }
+    if (module) {
+        wt_tls_module_entry entry = (wt_tls_module_entry)dlsym(module, WT_TLS_MODULE_SYMBOL);
+        api = entry ? entry() : NULL;
+        if (!api)
+            why = "it has no " WT_TLS_MODULE_SYMBOL;
+    }
+    if (!api) {
+        snprintf(err, errlen, "TLS support (" WT_TLS_MODULE_FILE ") cannot be loaded: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+void wt_tls_unload(void)
+{
+    if (module)
+        dlclose(module);
+    module = NULL;
+    api = NULL;
+}
+
+struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
+                            const struct wt_tls_options *options,
+                            const struct wt_event_sink *sink, wt_tls_done_proc done,
+                            void *ctx, int *exit_code, char *err, size_t errlen)
+{
+    if (load(err, errlen) < 0) {
+        *exit_code = 35;
+        return NULL;
+    }
+    return api->start(loop, fd, host, host_is_ip, options, sink, done, ctx, exit_code, err,
+                      errlen);
+}
+
+/* Everything below is only reached with a session or server that exists,
+ * so the module is loaded. */
+void wt_tls_free(struct wt_tls *tls)
+{
+    if (tls)
+        api->free_session(tls);
+}
+
+ssize_t wt_tls_read(struct wt_tls *tls, char *buf, size_t len, int *want)
+{
+    return api->read(tls, buf, len, want);
+}
+
+ssize_t wt_tls_write(struct wt_tls *tls, const char *buf, size_t len, int *want)
+{
+    return api->write(tls, buf, len, want);
+}
+
+const char *wt_tls_error(const struct wt_tls *tls)
+{
+    return api->error(tls);
+}
+
+void wt_tls_close_start(struct wt_tls *tls, int64_t budget_us, wt_tls_closed_proc done, void *ctx)
+{
+    api->close_start(tls, budget_us, done, ctx);
+}
+
+struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_file,
+                                        char *err, size_t errlen)
+{
+    if (load(err, errlen) < 0)
+        return NULL;
+    return api->server_new(cert_file, key_file, err, errlen);
+}
+
+const char *wt_tls_server_cert_pem(const struct wt_tls_server *s)
+{
+    return api->server_cert_pem(s);
+}
+
+void wt_tls_server_free(struct wt_tls_server *s)
+{
+    if (s)
+        api->server_free(s);
+}
+
+struct wt_tls_peer *wt_tls_peer_new(struct wt_tls_server *s, int fd)
+{
+    return api->peer_new(s, fd);
+}
+
+int wt_tls_peer_handshake(struct wt_tls_peer *p, int *want)
+{
+    return api->peer_handshake(p, want);
+}
+
+const char *wt_tls_peer_version(const struct wt_tls_peer *p)
+{
+    return api->peer_version(p);
+}
+
+const char *wt_tls_peer_cipher(const struct wt_tls_peer *p)
+{
+    return api->peer_cipher(p);
+}
+
+ssize_t wt_tls_peer_read(struct wt_tls_peer *p, char *buf, size_t len, int *want)
+{
+    return api->peer_read(p, buf, len, want);
+}
+
+ssize_t wt_tls_peer_write(struct wt_tls_peer *p, const char *buf, size_t len, int *want)
+{
+    return api->peer_write(p, buf, len, want);
+}
+
+void wt_tls_peer_close_notify(struct wt_tls_peer *p)
+{
+    api->peer_close_notify(p);
+}
+
+void wt_tls_peer_free(struct wt_tls_peer *p)
+{
+    if (p)
+        api->peer_free(p);
+}

@@ -1,0 +1,31 @@
+/* The one symbol webtrace-tls.so exports: its table of the TLS API. The
+ * module is built with hidden visibility, so its own wt_tls_* functions
+ * never clash with the executable's forwarding ones. */
+#include "webtrace/tls_module.h"
+
+static const struct wt_tls_api api = {
+    .start = wt_tls_start,
+    .free_session = wt_tls_free,
+    .read = wt_tls_read,
+    .write = wt_tls_write,
+    .error = wt_tls_error,
+    .close_start = wt_tls_close_start,
+    .server_new = wt_tls_server_new,
+    .server_cert_pem = wt_tls_server_cert_pem,
+    .server_free = wt_tls_server_free,
+    .peer_new = wt_tls_peer_new,
+    .peer_handshake = wt_tls_peer_handshake,
+    .peer_version = wt_tls_peer_version,
+    .peer_cipher = wt_tls_peer_cipher,
+    .peer_read = wt_tls_peer_read,
+    .peer_write = wt_tls_peer_write,
+    .peer_close_notify = wt_tls_peer_close_notify,
+    .peer_free = wt_tls_peer_free,
+};
+
+__attribute__((visibility("default"))) const struct wt_tls_api *wt_tls_module_api_v1(void);
+
+const struct wt_tls_api *wt_tls_module_api_v1(void)
+{
+    return &api;
+}
