@@ -366,7 +366,10 @@ static void v_url_effective(const struct wt_facts *f, struct wt_var_value *v)
 {
     set_str(v, f->url ? f->url : f->input);
 }
-static void v_wt_cname_chain(const struct wt_facts *f, struct wt_var_value *v) { set_str(v, f->cname_chain); }
+static void v_wt_cname_chain(const struct wt_facts *f, struct wt_var_value *v)
+{
+    set_str(v, f->cname_chain[0] ? f->cname_chain : NULL);
+}
 static void v_wt_dns_server(const struct wt_facts *f, struct wt_var_value *v)
 {
     set_str(v, f->used_dns && !f->dns_from_hosts && f->dns_server[0] ? f->dns_server : NULL);

@@ -79,6 +79,8 @@ static int trace_done(void *ctx)
 
 static void say_error(const struct wt_render_config *cfg, const char *step, const char *msg)
 {
+    if (cfg->silent > 1)
+        return;
     fprintf(cfg->out, "webtrace: %s: %s\n", step, msg);
 }
 
@@ -122,6 +124,7 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
         return WT_EXIT_READ_ERROR;
     }
     int last_failure = 0;
+    size_t first_index = *index;
     char line[URL_LINE_MAX];
     while (fgets(line, sizeof line, in)) {
         size_t len = strlen(line);
@@ -148,6 +151,10 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
     if (ferror(in)) {
         say_error(cfg, "input", "reading the URL list failed");
         last_failure = WT_EXIT_READ_ERROR;
+    } else if (*index == first_index && !last_failure) {
+        /* As with no URL on the command line: nothing to do is an error. */
+        say_error(cfg, "input", "the URL list has no URL in it");
+        last_failure = WT_EXIT_USAGE;
     }
     if (in != stdin)
         fclose(in);
@@ -414,6 +421,11 @@ int main(int argc, char **argv)
         free(writeout_text);
         return WT_EXIT_USAGE;
     }
+    if (opt.writeout && strcmp(opt.writeout, "@-") == 0 && opt.url_file &&
+        strcmp(opt.url_file, "-") == 0) {
+        fprintf(stderr, "webtrace: options: -w @- and -i - cannot both read stdin\n");
+        return WT_EXIT_USAGE;
+    }
     if (opt.json && opt.output && strcmp(opt.output, "-") == 0) {
         fprintf(stderr, "webtrace: options: --json owns stdout: write the body with -o FILE\n");
         free(writeout_text);
@@ -458,7 +470,7 @@ int main(int argc, char **argv)
         if (rc)
             last_failure = rc;
     }
-    rc = close_renderers(&set);
+    rc = close_renderers(&set);   /* each renderer says what it could not write */
     if (rc && !last_failure)
         last_failure = rc;
     free(writeout_text);

@@ -84,7 +84,8 @@ static void webtrace_extras(struct wt_json *j, const struct wt_facts *f)
     wt_json_cstring(j, "error_step", f->error_step);
     wt_json_cstring(j, "error", f->errormsg);
     wt_json_object_begin(j, "dns");
-    wt_json_cstring(j, "source", !f->used_dns ? "literal" : f->dns_from_hosts ? "hosts" : "dns");
+    wt_json_cstring(j, "source", f->used_dns ? (f->dns_from_hosts ? "hosts" : "dns")
+                                 : f->phase_us[WT_PHASE_CONNECT] >= 0 ? "literal" : NULL);
     wt_json_cstring(j, "server", f->used_dns && !f->dns_from_hosts && f->dns_server[0]
                                      ? f->dns_server : NULL);
     wt_json_cstring(j, "cname_chain", f->cname_chain[0] ? f->cname_chain : NULL);
@@ -274,7 +275,9 @@ static int write_file(struct har_state *s)
     snprintf(tmp, n, "%s.webtrace-XXXXXX", path);
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
-        fprintf(s->cfg.out, "webtrace: output: cannot create %s: %s\n", path, strerror(errno));
+        if (s->cfg.silent < 2)
+            fprintf(s->cfg.out, "webtrace: output: cannot create %s: %s\n", path,
+                    strerror(errno));
         free(tmp);
         return -1;
     }
@@ -295,7 +298,9 @@ static int write_file(struct har_state *s)
     fputs("]}}\n", out);
     int bad = ferror(out);
     if (fclose(out) != 0 || bad || rename(tmp, path) != 0) {
-        fprintf(s->cfg.out, "webtrace: output: cannot write %s: %s\n", path, strerror(errno));
+        if (s->cfg.silent < 2)
+            fprintf(s->cfg.out, "webtrace: output: cannot write %s: %s\n", path,
+                    strerror(errno));
         unlink(tmp);
         free(tmp);
         return -1;

@@ -397,8 +397,12 @@ static int json_end(void *state)
     struct json_state *s = state;
     int rc = 0;
     if (s) {
-        if (fflush(s->cfg.data_out) != 0 || ferror(s->cfg.data_out))
+        if (fflush(s->cfg.data_out) != 0 || ferror(s->cfg.data_out)) {
             rc = -1;
+            if (s->cfg.silent < 2)
+                fprintf(s->cfg.out, "webtrace: output: cannot write the NDJSON events to "
+                                    "stdout\n");
+        }
         wt_facts_clear(&s->facts);
     }
     free(s);

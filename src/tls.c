@@ -37,7 +37,8 @@ struct wt_tls {
 
 static void emit(struct wt_tls *t, struct wt_event *ev)
 {
-    ev->phase = WT_PHASE_TLS;
+    /* close_notify belongs to the connection's close, the rest to the handshake */
+    ev->phase = ev->kind == WT_EV_TLS_CLOSE ? WT_PHASE_CLOSE : WT_PHASE_TLS;
     t->sink.emit(t->sink.ctx, ev);
 }
 

@@ -16,7 +16,6 @@ struct writeout_state {
     struct wt_render_config cfg;
     struct wt_facts facts;
     int failed;        /* a write to the data stream failed */
-    int warned;        /* unknown variables reported once */
 };
 
 /* Values are raw bytes; on a terminal they are escaped like narration. */
@@ -45,6 +44,8 @@ static void put_var(FILE *out, const struct wt_var *var, const struct wt_facts *
         return;
     if (v.type == WT_VAR_STRING)
         put_value(out, v.s, v.s_len);
+    else if (strcmp(var->name, "http_code") == 0 || strcmp(var->name, "response_code") == 0)
+        fprintf(out, "%03lld", (long long)v.i);   /* curl: "000" when there was none */
     else if (v.type == WT_VAR_SECONDS)
         fprintf(out, "%lld.%06lld", (long long)(v.i / 1000000), (long long)(v.i % 1000000));
     else
@@ -155,9 +156,9 @@ static void write_format(struct writeout_state *s)
                 } else if (len == 7 && strncmp(name, "onerror", 7) == 0) {
                     if (f->exitcode == 0)
                         break;
-                } else if (!s->warned) {
-                    s->warned = 1;
-                    fprintf(s->cfg.out, "webtrace: options: unknown --write-out variable: '%.*s'\n",
+                } else {
+                    /* As curl: a warning per unknown name, and go on. */
+                    fprintf(s->cfg.out, "webtrace: warning: unknown --write-out variable '%.*s'\n",
                             (int)(len > 64 ? 64 : len), name);
                 }
                 continue;
@@ -193,6 +194,8 @@ static int writeout_end(void *state)
 {
     struct writeout_state *s = state;
     int rc = s && s->failed ? -1 : 0;
+    if (rc && s->cfg.silent < 2)
+        fprintf(s->cfg.out, "webtrace: output: cannot write the --write-out output\n");
     if (s)
         wt_facts_clear(&s->facts);
     free(s);
