@@ -1,4 +1,5 @@
 #include "webtrace/cli.h"
+#include "webtrace/escape.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -120,39 +121,6 @@ static const struct option long_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* argv is user input headed for a terminal: non-printable bytes become '?'
- * and long arguments are cut. */
-static const char *quote(char *buf, size_t buflen, const char *text, size_t len)
-{
-    size_t max = buflen - 1;
-    size_t n = 0;
-    int cut = len > max;
-    if (cut)
-        max -= 3;
-    for (; n < len && n < max; n++) {
-        unsigned char c = (unsigned char)text[n];
-        buf[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (cut) {
-        memcpy(buf + n, "...", 3);
-        n += 3;
-    }
-    buf[n] = '\0';
-    return buf;
-}
 
 static const struct option *find_option(int val)
 {
@@ -306,11 +274,11 @@ static void report_bad_long_option(const char *arg, char *err, size_t errlen)
             used += (size_t)w;
         n_matches++;
     }
-    quote(q, sizeof q, arg, 2 + name_len);
+    wt_quote_input(q, sizeof q, arg, 2 + name_len);
     if (n_matches > 1)
-        set_err(err, errlen, "option '%s' is ambiguous (%s)", q, matches);
+        wt_errf(err, errlen, "option '%s' is ambiguous (%s)", q, matches);
     else
-        set_err(err, errlen, "unknown option '%s' (try --help)", q);
+        wt_errf(err, errlen, "unknown option '%s' (try --help)", q);
 }
 
 static int parse_seconds_option(int opt, const char *value, long *out_ms,
@@ -318,8 +286,8 @@ static int parse_seconds_option(int opt, const char *value, long *out_ms,
 {
     char label[32], q[QUOTE_MAX];
     if (wt_cli_parse_seconds(value, out_ms) != 0) {
-        set_err(err, errlen, "%s: '%s' is not a number of seconds (like 5 or 0.5)",
-                option_label(opt, label, sizeof label), quote(q, sizeof q, value, strlen(value)));
+        wt_errf(err, errlen, "%s: '%s' is not a number of seconds (like 5 or 0.5)",
+                option_label(opt, label, sizeof label), wt_quote_input(q, sizeof q, value, strlen(value)));
         return -1;
     }
     return 0;
@@ -340,9 +308,9 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
     char label[32], q[QUOTE_MAX];
 
     set_defaults(out);
-    set_err(err, errlen, "%s", "");
+    wt_errf(err, errlen, "%s", "");
     if (argc < 1 || !argv) {
-        set_err(err, errlen, "no URL given (try --help)");
+        wt_errf(err, errlen, "no URL given (try --help)");
         return WT_EXIT_USAGE;
     }
 
@@ -373,7 +341,7 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case 'o':
         case 'i':
             if (optarg[0] == '\0') {
-                set_err(err, errlen, "%s needs a file name (\"-\" for %s)",
+                wt_errf(err, errlen, "%s needs a file name (\"-\" for %s)",
                         option_label(opt, label, sizeof label),
                         opt == 'o' ? "stdout" : "stdin");
                 return WT_EXIT_USAGE;
@@ -403,20 +371,20 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             if (parse_seconds_option(opt, optarg, &out->dns_timeout_ms, err, errlen) != 0)
                 return WT_EXIT_USAGE;
             if (out->dns_timeout_ms == 0) {
-                set_err(err, errlen, "--dns-timeout must be more than 0 seconds");
+                wt_errf(err, errlen, "--dns-timeout must be more than 0 seconds");
                 return WT_EXIT_USAGE;
             }
             break;
         case OPT_DNS_SERVER:
             if (out->n_dns_servers == WT_MAX_DNS_SERVERS) {
-                set_err(err, errlen, "too many --dns-server options (at most %d)",
+                wt_errf(err, errlen, "too many --dns-server options (at most %d)",
                         WT_MAX_DNS_SERVERS);
                 return WT_EXIT_USAGE;
             }
             if (wt_cli_parse_dns_server(optarg, &out->dns_servers[out->n_dns_servers]) != 0) {
-                set_err(err, errlen, "--dns-server: '%s' is not an IP address with an "
+                wt_errf(err, errlen, "--dns-server: '%s' is not an IP address with an "
                         "optional port (like 127.0.0.1:5353 or [::1]:5353)",
-                        quote(q, sizeof q, optarg, strlen(optarg)));
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
                 return WT_EXIT_USAGE;
             }
             out->n_dns_servers++;
@@ -424,7 +392,7 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case OPT_CACERT:
         case OPT_CAPATH:
             if (optarg[0] == '\0') {
-                set_err(err, errlen, "%s needs a %s name", opt == OPT_CACERT ? "--cacert" : "--capath",
+                wt_errf(err, errlen, "%s needs a %s name", opt == OPT_CACERT ? "--cacert" : "--capath",
                         opt == OPT_CACERT ? "file" : "directory");
                 return WT_EXIT_USAGE;
             }
@@ -447,25 +415,25 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case OPT_HAR:
             if (optarg[0] == '\0') {
-                set_err(err, errlen, "--har needs a file name");
+                wt_errf(err, errlen, "--har needs a file name");
                 return WT_EXIT_USAGE;
             }
             out->har = optarg;
             break;
         case ':':
-            set_err(err, errlen, "option %s needs a value",
+            wt_errf(err, errlen, "option %s needs a value",
                     option_label(optopt, label, sizeof label));
             return WT_EXIT_USAGE;
         case '?':
         default:
             if (optopt != 0 && find_option(optopt)) {
                 /* A known option answered with '?' is "--silent=yes". */
-                set_err(err, errlen, "option --%s does not take a value",
+                wt_errf(err, errlen, "option --%s does not take a value",
                         find_option(optopt)->name);
             } else if (optopt != 0) {
                 char c = (char)optopt;
-                set_err(err, errlen, "unknown option '-%s' (try --help)",
-                        quote(q, sizeof q, &c, 1));
+                wt_errf(err, errlen, "unknown option '-%s' (try --help)",
+                        wt_quote_input(q, sizeof q, &c, 1));
             } else {
                 report_bad_long_option(argv[optind - 1], err, errlen);
             }
@@ -475,7 +443,7 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
 
     for (int i = optind; i < argc; i++) {
         if (out->n_urls == WT_MAX_URLS) {
-            set_err(err, errlen, "too many URLs on the command line (at most %d; use -i FILE)",
+            wt_errf(err, errlen, "too many URLs on the command line (at most %d; use -i FILE)",
                     WT_MAX_URLS);
             return WT_EXIT_USAGE;
         }
@@ -483,11 +451,11 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
     }
 
     if (ipv4 && ipv6) {
-        set_err(err, errlen, "-4 and -6 exclude each other (pick one address family)");
+        wt_errf(err, errlen, "-4 and -6 exclude each other (pick one address family)");
         return WT_EXIT_USAGE;
     }
     if (out->n_urls == 0 && !out->url_file) {
-        set_err(err, errlen, "no URL given (try --help)");
+        wt_errf(err, errlen, "no URL given (try --help)");
         return WT_EXIT_USAGE;
     }
     return 0;
@@ -561,9 +529,9 @@ static const struct option serve_options[] = {
 static int subcommand_error(int opt, const char *name, char **argv, char *err, size_t errlen)
 {
     if (opt == ':')
-        set_err(err, errlen, "%s: option needs a value: %.40s", name, argv[optind - 1]);
+        wt_errf(err, errlen, "%s: option needs a value: %.40s", name, argv[optind - 1]);
     else
-        set_err(err, errlen, "%s: unknown option %.40s (try %s --help)", name,
+        wt_errf(err, errlen, "%s: unknown option %.40s (try %s --help)", name,
                 argv[optind - 1], name);
     return WT_EXIT_USAGE;
 }
@@ -573,7 +541,7 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
 {
     memset(out, 0, sizeof *out);
     out->port = 8080;
-    set_err(err, errlen, "%s", "");
+    wt_errf(err, errlen, "%s", "");
     optind = 0;
     opterr = 0;
     for (;;) {
@@ -595,7 +563,7 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
             errno = 0;
             unsigned long v = strtoul(optarg, &end, 10);
             if (errno || *end || end == optarg || v > 65535 || optarg[0] == '-') {
-                set_err(err, errlen, "--port: '%.20s' is not a port number (0-65535)", optarg);
+                wt_errf(err, errlen, "--port: '%.20s' is not a port number (0-65535)", optarg);
                 return WT_EXIT_USAGE;
             }
             out->port = (uint16_t)v;
@@ -613,7 +581,7 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
         case SOPT_IDLE:
             if (wt_cli_parse_seconds(optarg, &out->idle_timeout_ms) < 0 ||
                 out->idle_timeout_ms == 0) {
-                set_err(err, errlen, "--idle-timeout: '%.20s' is not a positive number of "
+                wt_errf(err, errlen, "--idle-timeout: '%.20s' is not a positive number of "
                         "seconds", optarg);
                 return WT_EXIT_USAGE;
             }
@@ -632,15 +600,15 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
         }
     }
     if (optind < argc) {
-        set_err(err, errlen, "serve: unexpected argument '%.40s'", argv[optind]);
+        wt_errf(err, errlen, "serve: unexpected argument '%.40s'", argv[optind]);
         return WT_EXIT_USAGE;
     }
     if ((out->cert || out->key) && !out->tls) {
-        set_err(err, errlen, "serve: --cert and --key go with --tls");
+        wt_errf(err, errlen, "serve: --cert and --key go with --tls");
         return WT_EXIT_USAGE;
     }
     if (out->key && !out->cert) {
-        set_err(err, errlen, "serve: --key needs --cert");
+        wt_errf(err, errlen, "serve: --key needs --cert");
         return WT_EXIT_USAGE;
     }
     return 0;
@@ -662,7 +630,7 @@ int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *
 {
     memset(out, 0, sizeof *out);
     out->explain = 1;
-    set_err(err, errlen, "%s", "");
+    wt_errf(err, errlen, "%s", "");
     optind = 0;
     opterr = 0;
     for (;;) {
@@ -696,7 +664,7 @@ int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *
         }
     }
     if (optind < argc) {
-        set_err(err, errlen, "demo: unexpected argument '%.40s'", argv[optind]);
+        wt_errf(err, errlen, "demo: unexpected argument '%.40s'", argv[optind]);
         return WT_EXIT_USAGE;
     }
     return 0;

@@ -3,6 +3,8 @@
  * UTF-8 sequence or one ASCII byte), so a cut never leaves half an escape. */
 #include "webtrace/escape.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char hex_upper[] = "0123456789ABCDEF";
@@ -208,4 +210,33 @@ size_t wt_escape_json(const char *in, size_t inlen, char *out, size_t outlen)
     }
     out[o] = '\0';
     return o;
+}
+
+const char *wt_quote_input(char *buf, size_t buflen, const char *text, size_t len)
+{
+    size_t max = buflen - 1;
+    size_t n = 0;
+    int cut = len > max;
+    if (cut)
+        max -= 3;
+    for (; n < len && n < max; n++) {
+        unsigned char c = (unsigned char)text[n];
+        buf[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    if (cut) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+void wt_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

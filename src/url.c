@@ -1,4 +1,5 @@
 #include "webtrace/url.h"
+#include "webtrace/escape.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -9,40 +10,6 @@
 /* Longest piece of user input quoted back in an error sentence. */
 #define QUOTE_MAX 40
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* Copies len bytes of user input for quoting in an error: non-printable
- * bytes become '?', and long input is cut with "..." so a sentence stays
- * one terminal line. */
-static const char *quote(char *buf, size_t buflen, const char *text, size_t len)
-{
-    size_t max = buflen - 1;
-    size_t n = 0;
-    int cut = len > max;
-    if (cut)
-        max -= 3;
-    for (; n < len && n < max; n++) {
-        unsigned char c = (unsigned char)text[n];
-        buf[n] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (cut) {
-        memcpy(buf + n, "...", 3);
-        n += 3;
-    }
-    buf[n] = '\0';
-    return buf;
-}
 
 static int is_alpha(char c)
 {
@@ -96,16 +63,16 @@ static int check_bytes(const char *input, size_t len, char *err, size_t errlen)
         unsigned char c = (unsigned char)input[i];
         char hex[8];
         if (c < 0x20 || c == 0x7f) {
-            set_err(err, errlen, "URL contains a control character (%s) at byte %zu",
+            wt_errf(err, errlen, "URL contains a control character (%s) at byte %zu",
                     control_name(c, hex, sizeof hex), i + 1);
             return -1;
         }
         if (c == ' ') {
-            set_err(err, errlen, "URL contains a space at byte %zu", i + 1);
+            wt_errf(err, errlen, "URL contains a space at byte %zu", i + 1);
             return -1;
         }
         if (c >= 0x80) {
-            set_err(err, errlen,
+            wt_errf(err, errlen,
                     "URL contains a non-ASCII byte (0x%02x) at byte %zu (webtrace does "
                     "no IDN: write names in xn-- form, percent-encode paths)", c, i + 1);
             return -1;
@@ -147,12 +114,12 @@ static long parse_scheme(const char *input, struct wt_url *out, char *err, size_
         return 0;
     if (strncmp(input + end, "://", 3) == 0) {
         if (end == 0) {
-            set_err(err, errlen, "URL has '://' but no scheme before it");
+            wt_errf(err, errlen, "URL has '://' but no scheme before it");
             return -1;
         }
         if (!is_scheme_syntax(input, end)) {
-            set_err(err, errlen, "'%s' is not a valid URL scheme",
-                    quote(q, sizeof q, input, end));
+            wt_errf(err, errlen, "'%s' is not a valid URL scheme",
+                    wt_quote_input(q, sizeof q, input, end));
             return -1;
         }
         if (equals_nocase(input, end, "http")) {
@@ -160,8 +127,8 @@ static long parse_scheme(const char *input, struct wt_url *out, char *err, size_
         } else if (equals_nocase(input, end, "https")) {
             out->scheme = WT_SCHEME_HTTPS;
         } else {
-            set_err(err, errlen, "unsupported scheme '%s' (webtrace speaks http and https)",
-                    quote(q, sizeof q, input, end));
+            wt_errf(err, errlen, "unsupported scheme '%s' (webtrace speaks http and https)",
+                    wt_quote_input(q, sizeof q, input, end));
             return -2;
         }
         return (long)end + 3;
@@ -170,7 +137,7 @@ static long parse_scheme(const char *input, struct wt_url *out, char *err, size_
      * a host called http with a port, so only non-numeric tails are refused. */
     if ((equals_nocase(input, end, "http") || equals_nocase(input, end, "https")) &&
         !all_digits(input + end + 1, strcspn(input + end + 1, "/?#"))) {
-        set_err(err, errlen, "expected '//' after '%s:'", quote(q, sizeof q, input, end));
+        wt_errf(err, errlen, "expected '//' after '%s:'", wt_quote_input(q, sizeof q, input, end));
         return -1;
     }
     return 0;
@@ -180,11 +147,11 @@ static int parse_port(const char *text, size_t len, uint16_t *port, char *err, s
 {
     char q[QUOTE_MAX];
     if (len == 0) {
-        set_err(err, errlen, "port is empty (nothing after ':')");
+        wt_errf(err, errlen, "port is empty (nothing after ':')");
         return -1;
     }
     if (!all_digits(text, len)) {
-        set_err(err, errlen, "port '%s' is not a number", quote(q, sizeof q, text, len));
+        wt_errf(err, errlen, "port '%s' is not a number", wt_quote_input(q, sizeof q, text, len));
         return -1;
     }
     unsigned long value = 0;
@@ -194,7 +161,7 @@ static int parse_port(const char *text, size_t len, uint16_t *port, char *err, s
             break;
     }
     if (value == 0 || value > 65535) {
-        set_err(err, errlen, "port %s is out of range (1-65535)", quote(q, sizeof q, text, len));
+        wt_errf(err, errlen, "port %s is out of range (1-65535)", wt_quote_input(q, sizeof q, text, len));
         return -1;
     }
     *port = (uint16_t)value;
@@ -209,11 +176,11 @@ static int parse_ipv6(const char *text, size_t len, struct wt_url *out,
     struct in6_addr addr;
 
     if (len == 0) {
-        set_err(err, errlen, "empty IPv6 address between '[' and ']'");
+        wt_errf(err, errlen, "empty IPv6 address between '[' and ']'");
         return -1;
     }
     if (len >= sizeof literal) {
-        set_err(err, errlen, "'%s' is not a valid IPv6 address", quote(q, sizeof q, text, len));
+        wt_errf(err, errlen, "'%s' is not a valid IPv6 address", wt_quote_input(q, sizeof q, text, len));
         return -1;
     }
     memcpy(literal, text, len);
@@ -221,8 +188,8 @@ static int parse_ipv6(const char *text, size_t len, struct wt_url *out,
     if (inet_pton(AF_INET6, literal, &addr) != 1) {
         const char *hint = memchr(literal, '%', len)
                            ? " (zone ids are not supported)" : "";
-        set_err(err, errlen, "'%s' is not a valid IPv6 address%s",
-                quote(q, sizeof q, text, len), hint);
+        wt_errf(err, errlen, "'%s' is not a valid IPv6 address%s",
+                wt_quote_input(q, sizeof q, text, len), hint);
         return -1;
     }
     /* Kept as typed (lower-cased): inet_ntop would print [::1:5353] as the
@@ -274,14 +241,14 @@ static int parse_name(const char *text, size_t len, struct wt_url *out,
     if (len > 0 && text[len - 1] == '.')
         len--;
     if (len == 0) {
-        set_err(err, errlen, "empty host name");
+        wt_errf(err, errlen, "empty host name");
         return -1;
     }
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
         if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_' && c != '.') {
-            set_err(err, errlen, "host name '%s' contains an invalid character '%c'",
-                    quote(q, sizeof q, text, len), c);
+            wt_errf(err, errlen, "host name '%s' contains an invalid character '%c'",
+                    wt_quote_input(q, sizeof q, text, len), c);
             return -1;
         }
     }
@@ -297,14 +264,14 @@ static int parse_name(const char *text, size_t len, struct wt_url *out,
                 return 0;
             }
         }
-        set_err(err, errlen, "%s'%s' is not a valid IPv4 address (expected four decimal "
+        wt_errf(err, errlen, "%s'%s' is not a valid IPv4 address (expected four decimal "
                 "numbers 0-255, like 192.0.2.1)",
                 digits_and_dots(text, len) ? "" : "host name ends in a number but ",
-                quote(q, sizeof q, text, len));
+                wt_quote_input(q, sizeof q, text, len));
         return -1;
     }
     if (len > WT_HOST_MAX_LEN) {
-        set_err(err, errlen, "host name is longer than %d bytes (%zu)", WT_HOST_MAX_LEN, len);
+        wt_errf(err, errlen, "host name is longer than %d bytes (%zu)", WT_HOST_MAX_LEN, len);
         return -1;
     }
     size_t start = 0;
@@ -313,13 +280,13 @@ static int parse_name(const char *text, size_t len, struct wt_url *out,
             continue;
         size_t label_len = i - start;
         if (label_len == 0) {
-            set_err(err, errlen, "host name '%s' has an empty label", quote(q, sizeof q, text, len));
+            wt_errf(err, errlen, "host name '%s' has an empty label", wt_quote_input(q, sizeof q, text, len));
             return -1;
         }
         if (label_len > WT_LABEL_MAX_LEN) {
             char lq[20];
-            set_err(err, errlen, "label '%s' is longer than %d bytes (%zu)",
-                    quote(lq, sizeof lq, text + start, label_len), WT_LABEL_MAX_LEN, label_len);
+            wt_errf(err, errlen, "label '%s' is longer than %d bytes (%zu)",
+                    wt_quote_input(lq, sizeof lq, text + start, label_len), WT_LABEL_MAX_LEN, label_len);
             return -1;
         }
         start = i + 1;
@@ -338,30 +305,30 @@ static int parse_authority(const char *auth, size_t len, struct wt_url *out,
     size_t port_len = 0;
 
     if (memchr(auth, '@', len)) {
-        set_err(err, errlen, "URL contains user credentials (user@host); "
+        wt_errf(err, errlen, "URL contains user credentials (user@host); "
                 "webtrace does not support them");
         return -1;
     }
     if (len == 0) {
-        set_err(err, errlen, "empty host name");
+        wt_errf(err, errlen, "empty host name");
         return -1;
     }
     if (auth[0] == '[') {
         const char *close = memchr(auth, ']', len);
         if (!close) {
-            set_err(err, errlen, "unbalanced '[' in host: no closing ']'");
+            wt_errf(err, errlen, "unbalanced '[' in host: no closing ']'");
             return -1;
         }
         size_t inner_len = (size_t)(close - auth) - 1;
         if (memchr(auth + 1, '[', inner_len)) {
-            set_err(err, errlen, "unbalanced '[' in host");
+            wt_errf(err, errlen, "unbalanced '[' in host");
             return -1;
         }
         const char *after = close + 1;
         size_t after_len = len - (size_t)(after - auth);
         if (after_len > 0) {
             if (after[0] != ':') {
-                set_err(err, errlen, "unexpected characters after ']' (expected ':port')");
+                wt_errf(err, errlen, "unexpected characters after ']' (expected ':port')");
                 return -1;
             }
             port_text = after + 1;
@@ -371,16 +338,16 @@ static int parse_authority(const char *auth, size_t len, struct wt_url *out,
             return -1;
     } else {
         if (memchr(auth, '[', len)) {
-            set_err(err, errlen, "unbalanced '[' in host: it must come first");
+            wt_errf(err, errlen, "unbalanced '[' in host: it must come first");
             return -1;
         }
         if (memchr(auth, ']', len)) {
-            set_err(err, errlen, "unbalanced ']' in host: no opening '['");
+            wt_errf(err, errlen, "unbalanced ']' in host: no opening '['");
             return -1;
         }
         const char *colon = memchr(auth, ':', len);
         if (colon && memchr(colon + 1, ':', len - (size_t)(colon + 1 - auth))) {
-            set_err(err, errlen, "host has more than one ':' "
+            wt_errf(err, errlen, "host has more than one ':' "
                     "(IPv6 addresses need brackets, e.g. [::1]:8080)");
             return -1;
         }
@@ -432,14 +399,14 @@ enum wt_url_status wt_url_parse(const char *input, struct wt_url *out,
                                 char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    set_err(err, errlen, "%s", "");
+    wt_errf(err, errlen, "%s", "");
     if (!input || input[0] == '\0') {
-        set_err(err, errlen, "empty URL");
+        wt_errf(err, errlen, "empty URL");
         return WT_URL_BAD;
     }
     size_t len = strnlen(input, WT_URL_MAX_LEN + 1);
     if (len > WT_URL_MAX_LEN) {
-        set_err(err, errlen, "URL is longer than %d bytes", WT_URL_MAX_LEN);
+        wt_errf(err, errlen, "URL is longer than %d bytes", WT_URL_MAX_LEN);
         return WT_URL_BAD;
     }
     if (check_bytes(input, len, err, errlen) != 0)
@@ -462,7 +429,7 @@ enum wt_url_status wt_url_parse(const char *input, struct wt_url *out,
     }
     if (build_strings(auth + auth_len, out) != 0) {
         wt_url_clear(out);
-        set_err(err, errlen, "out of memory while parsing the URL");
+        wt_errf(err, errlen, "out of memory while parsing the URL");
         return WT_URL_BAD;
     }
     return WT_URL_OK;

@@ -20,6 +20,16 @@ size_t wt_escape_term(const char *in, size_t inlen, char *out, size_t outlen);
  * wt_escape_term. */
 size_t wt_escape_json(const char *in, size_t inlen, char *out, size_t outlen);
 
+/* User input (argv, a URL) quoted in an error sentence: printable ASCII
+ * kept, any other byte shown as '?', cut with "..." to fit buflen so the
+ * sentence stays on one line. Returns buf. */
+const char *wt_quote_input(char *buf, size_t buflen, const char *text, size_t len);
+
+/* snprintf into err when err is not NULL: the one-sentence error that
+ * parsers hand back. */
+void wt_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Worst-case output size (including the NUL) for inlen input bytes. */
 #define WT_ESCAPE_TERM_MAX(inlen) ((inlen) * 4 + 1)
 #define WT_ESCAPE_JSON_MAX(inlen) ((inlen) * 6 + 1)
