@@ -194,6 +194,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         break;
     case WT_EV_TCP_FAILED:
         endpoint(j, "remote", &ev->u.tcp_failed.remote);
+        if (ev->u.tcp_failed.local.port)
+            endpoint(j, "local", &ev->u.tcp_failed.local);
+        else
+            wt_json_null(j, "local");
         wt_json_int(j, "errno", ev->u.tcp_failed.err);
         wt_json_cstring(j, "reason", strerror(ev->u.tcp_failed.err));
         wt_json_int(j, "elapsed_us", ev->u.tcp_failed.elapsed_us);

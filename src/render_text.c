@@ -549,7 +549,12 @@ static void text_event_line(void *state, const struct wt_event *ev)
         wt_endpoint_format(&ev->u.tcp_failed.remote, a, sizeof a);
         wt_format_duration(ev->u.tcp_failed.elapsed_us, d, sizeof d);
         tag(s, C_TCP, "tcp ");
-        fprintf(o, "connect to %s failed after %s: %s\n", a, d, strerror(ev->u.tcp_failed.err));
+        fprintf(o, "connect to %s failed after %s", a, d);
+        if (ev->u.tcp_failed.local.port) {
+            wt_endpoint_format(&ev->u.tcp_failed.local, b, sizeof b);
+            fprintf(o, " (from %s)", b);
+        }
+        fprintf(o, ": %s\n", strerror(ev->u.tcp_failed.err));
         break;
     case WT_EV_TCP_ESTABLISHED:
         wt_endpoint_format(&ev->u.tcp_established.remote, a, sizeof a);

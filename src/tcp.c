@@ -163,6 +163,12 @@ static void attempt_failed(struct wt_tcp_connector *c, int err)
     ev.u.tcp_failed.remote = c->current;
     ev.u.tcp_failed.remote.port = c->port;
     ev.u.tcp_failed.err = err;
+    if (c->fd >= 0) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
+            wt_endpoint_from_sockaddr((struct sockaddr *)&ss, &ev.u.tcp_failed.local);
+    }
     ev.u.tcp_failed.elapsed_us = wt_loop_now(c->loop) - c->attempt_started_us;
     emit_ev(&c->sink, &ev, WT_PHASE_CONNECT);
     c->last_err = err;

@@ -172,6 +172,7 @@ struct wt_event {
         } tcp_attempt;
         struct {
             struct wt_endpoint remote;
+            struct wt_endpoint local;   /* port 0 when none was bound */
             int err;                 /* errno, or ETIMEDOUT for our deadline */
             int64_t elapsed_us;
         } tcp_failed;
