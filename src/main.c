@@ -397,6 +397,11 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
     }
 
+    if (opt.writeout && strcmp(opt.writeout, "@-") == 0 && opt.url_file &&
+        strcmp(opt.url_file, "-") == 0) {
+        fprintf(stderr, "webtrace: options: -w @- and -i - cannot both read stdin\n");
+        return WT_EXIT_USAGE;
+    }
     char *writeout_text = NULL;
     if (opt.writeout && opt.writeout[0] == '@') {
         writeout_text = read_writeout(opt.writeout, err, sizeof err);
@@ -419,11 +424,6 @@ int main(int argc, char **argv)
     if (opt.output && strcmp(opt.output, "-") != 0 && total_urls > 1) {
         fprintf(stderr, "webtrace: options: -o FILE takes exactly one URL\n");
         free(writeout_text);
-        return WT_EXIT_USAGE;
-    }
-    if (opt.writeout && strcmp(opt.writeout, "@-") == 0 && opt.url_file &&
-        strcmp(opt.url_file, "-") == 0) {
-        fprintf(stderr, "webtrace: options: -w @- and -i - cannot both read stdin\n");
         return WT_EXIT_USAGE;
     }
     if (opt.json && opt.output && strcmp(opt.output, "-") == 0) {
@@ -454,6 +454,8 @@ int main(int argc, char **argv)
         ok = add_renderer(&set, &wt_render_har, &cfg) == 0;
     if (!ok) {
         fprintf(stderr, "webtrace: out of memory\n");
+        close_renderers(&set);
+        free(writeout_text);
         return WT_EXIT_OUT_OF_MEMORY;
     }
     struct wt_event_sink sink = { fan_out, &set };
