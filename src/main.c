@@ -376,6 +376,9 @@ int main(int argc, char **argv)
 {
     /* A closed pipe must become exit 23, never a SIGPIPE death. */
     signal(SIGPIPE, SIG_IGN);
+    /* One write per narration line instead of one per fprintf. */
+    static char stderr_buf[8192];
+    setvbuf(stderr, stderr_buf, _IOLBF, sizeof stderr_buf);
     if (argc >= 2 && strcmp(argv[1], "serve") == 0)
         return run_serve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "demo") == 0)

@@ -296,6 +296,9 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
     t->ctx = ctx;
     t->fd = fd;
     t->insecure = options->insecure;
+    /* No atexit cleanup: the process is about to end and the kernel frees
+     * everything; OpenSSL's cleanup was 5% of a small https fetch. */
+    OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL);
     t->ssl_ctx = SSL_CTX_new(TLS_client_method());
     if (!t->ssl_ctx)
         goto setup_failed;
@@ -311,6 +314,9 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
     t->ssl = SSL_new(t->ssl_ctx);
     if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1)
         goto setup_failed;
+    /* Read whole records at once: one read() per record instead of two
+     * (header, then body) on large bodies. */
+    SSL_set_read_ahead(t->ssl, 1);
     if (host_is_ip) {
         snprintf(t->ip_literal, sizeof t->ip_literal, "%s", host);
         if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl), host) != 1)
@@ -405,6 +411,11 @@ ssize_t wt_tls_write(struct wt_tls *t, const char *buf, size_t len, int *want)
 const char *wt_tls_error(const struct wt_tls *t)
 {
     return t->error;
+}
+
+int wt_tls_pending(const struct wt_tls *t)
+{
+    return SSL_has_pending(t->ssl);
 }
 
 /* ---- close_notify ------------------------------------------------------ */

@@ -97,6 +97,11 @@ const char *wt_tls_error(const struct wt_tls *tls)
     return api->error(tls);
 }
 
+int wt_tls_pending(const struct wt_tls *tls)
+{
+    return api->pending(tls);
+}
+
 void wt_tls_close_start(struct wt_tls *tls, int64_t budget_us, wt_tls_closed_proc done, void *ctx)
 {
     api->close_start(tls, budget_us, done, ctx);

@@ -9,6 +9,7 @@ static const struct wt_tls_api api = {
     .read = wt_tls_read,
     .write = wt_tls_write,
     .error = wt_tls_error,
+    .pending = wt_tls_pending,
     .close_start = wt_tls_close_start,
     .server_new = wt_tls_server_new,
     .server_cert_pem = wt_tls_server_cert_pem,

@@ -101,6 +101,7 @@ struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_f
                                         char *err, size_t errlen)
 {
     struct wt_tls_server *s = calloc(1, sizeof *s);
+    OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL);
     if (!s || !(s->ctx = SSL_CTX_new(TLS_server_method()))) {
         snprintf(err, errlen, "cannot set up TLS");
         free(s);

@@ -44,6 +44,9 @@ enum {
 ssize_t wt_tls_read(struct wt_tls *tls, char *buf, size_t len, int *want);
 ssize_t wt_tls_write(struct wt_tls *tls, const char *buf, size_t len, int *want);
 const char *wt_tls_error(const struct wt_tls *tls);
+/* Decrypted or read-ahead bytes wait inside the session: the socket may
+ * not poll readable, so read again before waiting. */
+int wt_tls_pending(const struct wt_tls *tls);
 
 typedef void (*wt_tls_closed_proc)(void *ctx);
 /* Sends close_notify and waits (up to budget_us) for the peer's; emits

@@ -20,6 +20,7 @@ struct wt_tls_api {
     ssize_t (*read)(struct wt_tls *tls, char *buf, size_t len, int *want);
     ssize_t (*write)(struct wt_tls *tls, const char *buf, size_t len, int *want);
     const char *(*error)(const struct wt_tls *tls);
+    int (*pending)(const struct wt_tls *tls);
     void (*close_start)(struct wt_tls *tls, int64_t budget_us, wt_tls_closed_proc done,
                         void *ctx);
     struct wt_tls_server *(*server_new)(const char *cert_file, const char *key_file,
