@@ -1,3 +1,7 @@
+/* dnsserver: the demo zone's authoritative responder. Replies are encoded
+ * here (RFC 1035 §4.1); the query is read through wt_dns_msg_decode, plus a
+ * scan of its raw question so that it is echoed byte for byte and matched in
+ * wire form (a presentation name with escapes is not a safe key). */
 #include "webtrace/dnsserver.h"
 
 #include <arpa/inet.h>
@@ -6,15 +10,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "webtrace/dnsmsg.h"
 
-#define MAX_CNAME_HOPS 8
-#define DATAGRAM_MAX 512       /* classic DNS over UDP: our answers are tiny */
-#define READS_PER_WAKEUP 64
+enum {
+    HEADER_LEN = 12,
+    NAME_WIRE_MAX = 255,      /* RFC 1035 §2.3.4, length octets included */
+    LABEL_MAX = 63,
+    QUESTION_FIXED_LEN = 4,   /* qtype, qclass */
+    MAX_CNAME_HOPS = 8,       /* a longer chain inside one zone is a loop */
+    REPLY_MAX = 512,          /* RFC 1035 §4.2.1: UDP without EDNS */
+    QUERY_MAX = 4096,         /* room for padded EDNS queries; we read only the question */
+    READS_PER_WAKEUP = 64,    /* one busy sender cannot hold the loop */
+};
+
+enum { OPCODE_QUERY = 0 };
+enum { RCODE_NOERROR = 0, RCODE_FORMERR = 1, RCODE_NXDOMAIN = 3, RCODE_NOTIMP = 4,
+       RCODE_REFUSED = 5 };
+enum { CLASS_IN = 1, CLASS_ANY = 255, QTYPE_ANY = 255 };
+
+enum {
+    FLAG_QR = 0x8000,
+    FLAG_AA = 0x0400,
+    FLAG_TC = 0x0200,
+    FLAG_RD = 0x0100,
+};
+
+/* The only question starts right after the header, so every owner equal to
+ * it compresses to the same pointer (RFC 1035 §4.1.4). */
+#define QNAME_POINTER (0xc000 | HEADER_LEN)
+
+/* The synthetic SOA sent with negative answers (RFC 2308 §3): its TTL and
+ * MINIMUM are the negative-caching time. */
+#define SOA_TTL 60u
+#define SOA_SERIAL 1u
+#define SOA_REFRESH 3600u
+#define SOA_RETRY 600u
+#define SOA_EXPIRE 86400u
+#define SOA_MINIMUM 60u
 
 static const struct wt_dns_zone_record demo_records[] = {
     { "www.webtrace.test", WT_DNS_TYPE_CNAME, 60, "web.webtrace.test" },
@@ -26,186 +61,346 @@ const struct wt_dns_zone wt_demo_zone = {
     "webtrace.test", demo_records, sizeof demo_records / sizeof demo_records[0],
 };
 
+/* A name in wire form: labels with their length octets, the root's zero. */
+struct wire_name {
+    uint8_t b[NAME_WIRE_MAX];
+    size_t len;
+};
+
+/* Zone text ("a.b.c", "a.b.c." or "." for the root) to wire form. -1 on an
+ * empty or over-long label: a zone typo, which makes the record unusable. */
+static int wire_from_text(const char *text, struct wire_name *out)
+{
+    size_t n = 0;
+    if (!text)
+        return -1;
+    if (strcmp(text, ".") == 0)
+        text = "";
+    while (*text) {
+        size_t label = strcspn(text, ".");
+        if (label == 0 || label > LABEL_MAX || n + 1 + label + 1 > NAME_WIRE_MAX)
+            return -1;
+        out->b[n++] = (uint8_t)label;
+        memcpy(out->b + n, text, label);
+        n += label;
+        text += label;
+        if (*text == '.')
+            text++;
+    }
+    out->b[n++] = 0;
+    out->len = n;
+    return 0;
+}
+
+/* "prefix.<name>" in wire form; -1 when it would exceed 255 octets. */
+static int wire_prefixed(const char *prefix, const struct wire_name *name, struct wire_name *out)
+{
+    size_t label = strlen(prefix);
+    if (label == 0 || label > LABEL_MAX || 1 + label + name->len > NAME_WIRE_MAX)
+        return -1;
+    out->b[0] = (uint8_t)label;
+    memcpy(out->b + 1, prefix, label);
+    memcpy(out->b + 1 + label, name->b, name->len);
+    out->len = 1 + label + name->len;
+    return 0;
+}
+
+/* Length of the uncompressed name at msg[pos], its zero included, or 0 when
+ * it is cut short, too long, compressed or uses an extended label type. A
+ * query's first name has nothing earlier to point at, so a pointer there is
+ * malformed. */
+static size_t wire_name_len(const uint8_t *msg, size_t len, size_t pos)
+{
+    size_t n = 0;
+    for (;;) {
+        if (pos >= len || n >= len - pos)
+            return 0;
+        uint8_t c = msg[pos + n];
+        if (c & 0xc0)
+            return 0;
+        n += 1 + (size_t)c;
+        if (n > NAME_WIRE_MAX)
+            return 0;
+        if (c == 0)
+            return n;
+    }
+}
+
+static uint8_t fold(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
+}
+
+/* RFC 4343: ASCII letters match without case, every other octet exactly.
+ * Length octets (< 64) are never letters, so whole wire names can be folded
+ * and compared octet by octet. */
+static int wire_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    if (alen != blen)
+        return 0;
+    for (size_t i = 0; i < alen; i++)
+        if (fold(a[i]) != fold(b[i]))
+            return 0;
+    return 1;
+}
+
+/* Is name the origin or below it? Compared label-aligned, so
+ * "notwebtrace.test" and a label "x.webtrace" are outside "webtrace.test". */
+static int in_zone(const struct wire_name *name, const struct wire_name *origin)
+{
+    for (size_t pos = 0; pos < name->len; pos += 1 + (size_t)name->b[pos]) {
+        if (wire_equal(name->b + pos, name->len - pos, origin->b, origin->len))
+            return 1;
+        if (name->b[pos] == 0)
+            break;
+    }
+    return 0;
+}
+
+static int owner_is(const struct wt_dns_zone_record *r, const struct wire_name *name)
+{
+    struct wire_name owner;
+    return wire_from_text(r->name, &owner) == 0 &&
+           wire_equal(owner.b, owner.len, name->b, name->len);
+}
+
+/* Does name exist in the zone: the apex (it holds the SOA), an owner, or an
+ * empty non-terminal above one (RFC 8020: those are NODATA, not NXDOMAIN)? */
+static int name_exists(const struct wt_dns_zone *zone, const struct wire_name *origin,
+                       const struct wire_name *name)
+{
+    if (wire_equal(name->b, name->len, origin->b, origin->len))
+        return 1;
+    for (size_t i = 0; i < zone->n_records; i++) {
+        struct wire_name owner;
+        if (wire_from_text(zone->records[i].name, &owner) == 0 && in_zone(&owner, name))
+            return 1;
+    }
+    return 0;
+}
+
+/* Bounded output: once something does not fit, nothing more is written and
+ * the caller falls back to a truncated reply. */
 struct writer {
-    uint8_t *p;
+    uint8_t *buf;
     size_t len, cap;
     int overflow;
 };
 
-static void put(struct writer *w, const void *data, size_t n)
+static void put_bytes(struct writer *w, const void *data, size_t n)
 {
-    if (w->overflow || w->len > w->cap || n > w->cap - w->len) {
+    if (w->overflow || n > w->cap - w->len) {
         w->overflow = 1;
         return;
     }
-    memcpy(w->p + w->len, data, n);
+    memcpy(w->buf + w->len, data, n);
     w->len += n;
 }
 
 static void put16(struct writer *w, uint16_t v)
 {
     uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
-    put(w, b, 2);
+    put_bytes(w, b, sizeof b);
 }
 
 static void put32(struct writer *w, uint32_t v)
 {
     uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
-    put(w, b, 4);
+    put_bytes(w, b, sizeof b);
 }
 
-/* Writes a name in wire form, uncompressed; names come from our zone. */
-static void put_name(struct writer *w, const char *name)
+/* One answer record. owner NULL means "the question name", written as a
+ * pointer to it, which also gives the asker back their own case. Returns 0,
+ * or -1 without writing when the zone's data is unusable. */
+static int put_record(struct writer *w, const struct wt_dns_zone_record *r,
+                      const struct wire_name *owner)
 {
-    while (*name) {
-        size_t label = strcspn(name, ".");
-        if (label > 63) {
-            w->overflow = 1;
-            return;
-        }
-        uint8_t l = (uint8_t)label;
-        put(w, &l, 1);
-        put(w, name, label);
-        name += label;
-        if (*name == '.')
-            name++;
+    struct wire_name rdata;
+    switch (r->type) {
+    case WT_DNS_TYPE_A:
+        if (!r->data || inet_pton(AF_INET, r->data, rdata.b) != 1)
+            return -1;
+        rdata.len = 4;
+        break;
+    case WT_DNS_TYPE_AAAA:
+        if (!r->data || inet_pton(AF_INET6, r->data, rdata.b) != 1)
+            return -1;
+        rdata.len = 16;
+        break;
+    case WT_DNS_TYPE_CNAME:
+        if (wire_from_text(r->data, &rdata) < 0)
+            return -1;
+        break;
+    default:
+        return -1;
     }
-    uint8_t zero = 0;
-    put(w, &zero, 1);
-}
-
-static int name_equal(const char *a, const char *b)
-{
-    return strcasecmp(a, b) == 0;
-}
-
-/* Is name the origin or under it? */
-static int in_zone(const struct wt_dns_zone *zone, const char *name)
-{
-    size_t n = strlen(name), o = strlen(zone->origin);
-    if (n < o || strcasecmp(name + n - o, zone->origin) != 0)
-        return 0;
-    return n == o || name[n - o - 1] == '.';
-}
-
-static int name_known(const struct wt_dns_zone *zone, const char *name)
-{
-    for (size_t i = 0; i < zone->n_records; i++)
-        if (name_equal(zone->records[i].name, name))
-            return 1;
+    if (owner)
+        put_bytes(w, owner->b, owner->len);
+    else
+        put16(w, QNAME_POINTER);
+    put16(w, r->type);
+    put16(w, CLASS_IN);
+    put32(w, r->ttl);
+    put16(w, (uint16_t)rdata.len);
+    put_bytes(w, rdata.b, rdata.len);
     return 0;
 }
 
-/* One answer record; the owner is written in full. */
-static void put_record(struct writer *w, const struct wt_dns_zone_record *r, const char *owner)
+/* The zone's SOA: in the answer for a question at the apex, in the
+ * authority section of a negative answer so resolvers can cache it
+ * (RFC 2308 §3). owner NULL: a pointer to the question name, as in
+ * put_record; otherwise the origin in full. Returns 0, or -1 without writing
+ * when the origin is too long to prefix. */
+static int put_soa(struct writer *w, const struct wire_name *origin, const struct wire_name *owner)
 {
-    put_name(w, owner);
-    put16(w, r->type);
-    put16(w, 1);
-    put32(w, r->ttl);
-    if (r->type == WT_DNS_TYPE_A) {
-        uint8_t a[4];
-        if (inet_pton(AF_INET, r->data, a) != 1) {
-            w->overflow = 1;
-            return;
+    struct wire_name mname, rname;
+    if (wire_prefixed("ns", origin, &mname) < 0 ||
+        wire_prefixed("hostmaster", origin, &rname) < 0)
+        return -1;
+    if (owner)
+        put_bytes(w, owner->b, owner->len);
+    else
+        put16(w, QNAME_POINTER);
+    put16(w, WT_DNS_TYPE_SOA);
+    put16(w, CLASS_IN);
+    put32(w, SOA_TTL);
+    put16(w, (uint16_t)(mname.len + rname.len + 5 * 4));
+    put_bytes(w, mname.b, mname.len);
+    put_bytes(w, rname.b, rname.len);
+    put32(w, SOA_SERIAL);
+    put32(w, SOA_REFRESH);
+    put32(w, SOA_RETRY);
+    put32(w, SOA_EXPIRE);
+    put32(w, SOA_MINIMUM);
+    return 0;
+}
+
+struct answer_counts {
+    int rcode;
+    int authoritative;
+    uint16_t answers, authority;
+};
+
+/* The answer and authority sections for an in-zone question. Follows CNAMEs
+ * inside the zone as an authoritative server does; the rcode speaks for the
+ * last name of the chain (RFC 6604 §2.1). */
+static void answer_from_zone(const struct wt_dns_zone *zone, const struct wire_name *origin,
+                             const struct wire_name *qname, uint16_t qtype, struct writer *w,
+                             struct answer_counts *c)
+{
+    struct wire_name current = *qname;
+    int negative = 0;
+    for (int hop = 0;; hop++) {
+        const struct wire_name *owner = hop == 0 ? NULL : &current;
+        const struct wt_dns_zone_record *cname = NULL;
+        int matched = 0;
+        for (size_t i = 0; i < zone->n_records; i++) {
+            const struct wt_dns_zone_record *r = &zone->records[i];
+            if (!owner_is(r, &current))
+                continue;
+            if (r->type == qtype || qtype == QTYPE_ANY) {
+                if (put_record(w, r, owner) == 0) {
+                    c->answers++;
+                    matched = 1;
+                }
+            } else if (r->type == WT_DNS_TYPE_CNAME) {
+                cname = r;
+            }
         }
-        put16(w, 4);
-        put(w, a, 4);
-    } else if (r->type == WT_DNS_TYPE_AAAA) {
-        uint8_t a[16];
-        if (inet_pton(AF_INET6, r->data, a) != 1) {
-            w->overflow = 1;
-            return;
+        if ((qtype == WT_DNS_TYPE_SOA || qtype == QTYPE_ANY) &&
+            wire_equal(current.b, current.len, origin->b, origin->len) &&
+            put_soa(w, origin, owner) == 0) {
+            c->answers++;
+            matched = 1;
         }
-        put16(w, 16);
-        put(w, a, 16);
-    } else {
-        struct writer rd = { w->p, w->len + 2, w->cap, w->overflow };
-        put_name(&rd, r->data);
-        put16(w, (uint16_t)(rd.len - w->len - 2));
-        if (rd.overflow) {
-            w->overflow = 1;
-            return;
+        if (matched || !cname) {
+            if (!matched && !name_exists(zone, origin, &current))
+                c->rcode = RCODE_NXDOMAIN;
+            negative = !matched;
+            break;
         }
-        w->len = rd.len;
+        if (put_record(w, cname, owner) < 0) {
+            negative = 1;
+            break;
+        }
+        c->answers++;
+        struct wire_name target;
+        /* Past the hop limit or out of the zone, the chain is the resolver's
+         * to follow: no SOA, since the last name is not ours. */
+        if (hop + 1 >= MAX_CNAME_HOPS || wire_from_text(cname->data, &target) < 0 ||
+            !in_zone(&target, origin))
+            break;
+        current = target;
     }
+    if (negative && put_soa(w, origin, origin) == 0)
+        c->authority++;
 }
 
 size_t wt_dns_zone_answer(const struct wt_dns_zone *zone, const uint8_t *query, size_t len,
                           uint8_t *reply, size_t reply_cap)
 {
-    if (len < 12 || reply_cap < 12)
+    if (!zone || !query || !reply || len < HEADER_LEN || reply_cap < HEADER_LEN)
         return 0;
-    if (query[2] & 0x80)
-        return 0;   /* a response: never answer one */
+    uint16_t query_flags = (uint16_t)(query[2] << 8 | query[3]);
+    /* Answering a response could start a ping-pong with another server. */
+    if (query_flags & FLAG_QR)
+        return 0;
+    int opcode = query_flags >> 11 & 15;
+
     struct wt_dns_msg m;
-    int parsed = wt_dns_msg_decode(query, len, &m) == 0;
-    int opcode = (query[2] >> 3) & 15;
-    int rcode = 0;
-    if (!parsed || m.qdcount != 1)
-        rcode = 1;  /* FORMERR */
-    else if (opcode != 0)
-        rcode = 4;  /* NOTIMP */
+    int decoded = wt_dns_msg_decode(query, len, &m) == 0;
+    struct wire_name qname = { .len = 0 };
+    if (decoded && m.qdcount == 1) {
+        qname.len = wire_name_len(query, len, HEADER_LEN);
+        if (qname.len && len - HEADER_LEN - qname.len < QUESTION_FIXED_LEN)
+            qname.len = 0;
+        memcpy(qname.b, query + HEADER_LEN, qname.len);
+    }
+    int has_question = qname.len > 0;
 
-    struct writer w = { reply, 0, reply_cap, 0 };
-    put(&w, query, 2);                                   /* id */
-    uint8_t flags[2] = { (uint8_t)(0x80 | (opcode << 3) | 0x04 | (query[2] & 0x01)),
-                         (uint8_t)rcode };               /* QR AA RD */
-    put(&w, flags, 2);
-    int with_question = parsed && m.qdcount >= 1;
-    put16(&w, with_question ? 1 : 0);
-    size_t ancount_at = w.len;
-    put16(&w, 0);
-    put16(&w, 0);
-    put16(&w, 0);
-    if (with_question) {
-        put_name(&w, m.qname);
-        put16(&w, m.qtype);
-        put16(&w, m.qclass);
-    }
-    if (rcode || w.overflow)
-        return w.overflow ? 0 : w.len;
+    struct answer_counts c = { .rcode = RCODE_NOERROR };
+    struct wire_name origin;
+    if (opcode != OPCODE_QUERY)
+        c.rcode = RCODE_NOTIMP;
+    else if (!has_question)
+        c.rcode = RCODE_FORMERR;
+    else if ((m.qclass != CLASS_IN && m.qclass != CLASS_ANY) ||
+             wire_from_text(zone->origin, &origin) < 0 || !in_zone(&qname, &origin))
+        c.rcode = RCODE_REFUSED;   /* not a zone we serve: no AA, no referral */
+    else
+        c.authoritative = 1;
 
-    if (!in_zone(zone, m.qname)) {
-        reply[3] = (reply[3] & 0xf0) | 5;   /* REFUSED: not our zone */
-        reply[2] &= (uint8_t)~0x04;
-        return w.len;
+    struct writer w = { reply, HEADER_LEN, reply_cap, 0 };
+    if (has_question) {
+        put_bytes(&w, qname.b, qname.len);
+        put_bytes(&w, query + HEADER_LEN + qname.len, QUESTION_FIXED_LEN);
+        /* A reply without its question would not be matched to the query:
+         * better none at all. */
+        if (w.overflow)
+            return 0;
     }
-    if (!name_known(zone, m.qname)) {
-        reply[3] = (reply[3] & 0xf0) | 3;   /* NXDOMAIN */
-        return w.len;
-    }
-    /* Follow the CNAME chain inside the zone, as an authoritative server
-     * does, adding each link and then the records of the asked type. */
-    unsigned answers = 0;
-    char current[WT_DNS_NAME_MAX];
-    snprintf(current, sizeof current, "%s", m.qname);
-    for (int hop = 0; hop < MAX_CNAME_HOPS; hop++) {
-        const struct wt_dns_zone_record *cname = NULL;
-        for (size_t i = 0; i < zone->n_records; i++) {
-            const struct wt_dns_zone_record *r = &zone->records[i];
-            if (!name_equal(r->name, current))
-                continue;
-            if (r->type == m.qtype) {
-                put_record(&w, r, current);
-                answers++;
-            } else if (r->type == WT_DNS_TYPE_CNAME) {
-                cname = r;
-            }
-        }
-        if (!cname || m.qtype == WT_DNS_TYPE_CNAME)
-            break;
-        put_record(&w, cname, current);
-        answers++;
-        snprintf(current, sizeof current, "%s", cname->data);
-    }
+    size_t question_end = w.len;
+    if (c.authoritative)
+        answer_from_zone(zone, &origin, &qname, m.qtype, &w, &c);
+
+    uint16_t flags = (uint16_t)(FLAG_QR | opcode << 11 | (query_flags & FLAG_RD) | c.rcode);
+    if (c.authoritative)
+        flags |= FLAG_AA;
     if (w.overflow) {
-        /* Does not fit: say so with TC and no answers. */
-        reply[2] |= 0x02;
-        return ancount_at + 6 <= reply_cap ? ancount_at + 6 : 0;
+        /* RFC 2181 §9: records that do not fit are left out whole, and TC
+         * says so. */
+        flags |= FLAG_TC;
+        w.len = question_end;
+        c.answers = 0;
+        c.authority = 0;
     }
-    reply[ancount_at] = (uint8_t)(answers >> 8);
-    reply[ancount_at + 1] = (uint8_t)answers;
+    struct writer header = { reply, 0, HEADER_LEN, 0 };
+    put_bytes(&header, query, 2);   /* id */
+    put16(&header, flags);
+    put16(&header, has_question ? 1 : 0);
+    put16(&header, c.answers);
+    put16(&header, c.authority);
+    put16(&header, 0);              /* an EDNS OPT in the query is not answered */
     return w.len;
 }
 
@@ -223,16 +418,62 @@ static void on_readable(struct wt_loop *loop, int fd, int events, void *data)
     (void)events;
     struct wt_dnsserver *s = data;
     for (int i = 0; i < READS_PER_WAKEUP; i++) {
-        uint8_t query[DATAGRAM_MAX], reply[DATAGRAM_MAX];
+        uint8_t query[QUERY_MAX], reply[REPLY_MAX];
         struct sockaddr_storage from;
-        socklen_t flen = sizeof from;
-        ssize_t n = recvfrom(fd, query, sizeof query, 0, (struct sockaddr *)&from, &flen);
+        socklen_t from_len = sizeof from;
+        ssize_t n = recvfrom(fd, query, sizeof query, 0, (struct sockaddr *)&from, &from_len);
+        /* EAGAIN ends the batch; any other error on an unconnected UDP
+         * socket concerns one datagram and leaves the socket usable. */
         if (n < 0)
             return;
         size_t r = wt_dns_zone_answer(s->zone, query, (size_t)n, reply, sizeof reply);
-        if (r && sendto(fd, reply, r, 0, (struct sockaddr *)&from, flen) == (ssize_t)r)
+        /* A full send buffer drops the reply, as UDP would; the client retries. */
+        if (r && sendto(fd, reply, r, 0, (struct sockaddr *)&from, from_len) == (ssize_t)r)
             s->answered++;
     }
+}
+
+/* Numeric addr and port to a socket address; -1 when addr is not numeric. */
+static int numeric_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
+                            socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        in->sin_port = htons(port);
+        *len = sizeof *in;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        *len = sizeof *in6;
+        return 0;
+    }
+    return -1;
+}
+
+/* Opens, binds and watches s->fd; on failure returns the step that failed,
+ * errno intact. */
+static const char *open_socket(struct wt_dnsserver *s, struct sockaddr_storage *ss,
+                               socklen_t len)
+{
+    s->fd = socket(ss->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->fd < 0)
+        return "socket";
+    if (bind(s->fd, (struct sockaddr *)ss, len) < 0)
+        return "bind";
+    /* port 0: the kernel chose one, and the caller needs to know it */
+    len = sizeof *ss;
+    if (getsockname(s->fd, (struct sockaddr *)ss, &len) < 0)
+        return "getsockname";
+    s->port = ntohs(ss->ss_family == AF_INET ? ((struct sockaddr_in *)ss)->sin_port
+                                             : ((struct sockaddr_in6 *)ss)->sin6_port);
+    if (wt_loop_watch(s->loop, s->fd, WT_LOOP_READ, on_readable, s) < 0)
+        return "loop watch";
+    return NULL;
 }
 
 struct wt_dnsserver *wt_dnsserver_start(struct wt_loop *loop, const struct wt_dns_zone *zone,
@@ -241,51 +482,42 @@ struct wt_dnsserver *wt_dnsserver_start(struct wt_loop *loop, const struct wt_dn
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    memset(&ss, 0, sizeof ss);
-    struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
-        in->sin_family = AF_INET;
-        in->sin_port = htons(port);
-        len = sizeof *in;
-    } else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(port);
-        len = sizeof *in6;
-    } else {
+    if (!loop || !zone || !addr) {
+        snprintf(err, errlen, "DNS server: no loop, zone or address");
+        return NULL;
+    }
+    if (numeric_sockaddr(addr, port, &ss, &len) < 0) {
         snprintf(err, errlen, "DNS server: '%.64s' is not a numeric address", addr);
         return NULL;
     }
     struct wt_dnsserver *s = calloc(1, sizeof *s);
     if (!s) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "DNS server: out of memory");
         return NULL;
     }
     s->loop = loop;
     s->zone = zone;
-    s->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&ss, len) < 0 ||
-        getsockname(s->fd, (struct sockaddr *)&ss, &len) < 0 ||
-        wt_loop_watch(loop, s->fd, WT_LOOP_READ, on_readable, s) < 0) {
-        snprintf(err, errlen, "DNS server: cannot bind %s port %u: %s", addr, port,
-                 strerror(errno));
-        if (s->fd >= 0)
-            close(s->fd);
-        free(s);
-        return NULL;
-    }
-    s->port = ntohs(ss.ss_family == AF_INET ? in->sin_port : in6->sin6_port);
-    return s;
+    const char *failed = open_socket(s, &ss, len);
+    if (!failed)
+        return s;
+    int saved = errno;
+    snprintf(err, errlen, "DNS server on %.64s port %u: %s: %s", addr, (unsigned)port, failed,
+             strerror(saved));
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s);
+    errno = saved;
+    return NULL;
 }
 
 uint16_t wt_dnsserver_port(const struct wt_dnsserver *s)
 {
-    return s->port;
+    return s ? s->port : 0;
 }
 
 uint64_t wt_dnsserver_answered(const struct wt_dnsserver *s)
 {
-    return s->answered;
+    return s ? s->answered : 0;
 }
 
 void wt_dnsserver_free(struct wt_dnsserver *s)

@@ -29,9 +29,14 @@ extern const struct wt_dns_zone wt_demo_zone;
 /* Builds the reply to one query (pure: no sockets). Follows CNAMEs inside
  * the zone, adding each link and the final records, as an authoritative
  * server does. Names outside the origin get REFUSED, unknown names under it
- * NXDOMAIN, known names without the asked type NOERROR with no answers.
- * Returns the reply length, or 0 when the query is too malformed to answer
- * (no header): drop it. */
+ * NXDOMAIN, known names without the asked type NOERROR with no answers; both
+ * negative answers carry a synthetic SOA for the origin in the authority
+ * section. Other opcodes get NOTIMP, queries without exactly one well-formed
+ * question FORMERR; the question is echoed whenever it parsed. An EDNS OPT in
+ * the query is ignored (the reply has none). Never writes past reply_cap:
+ * answers that do not fit are dropped whole and TC is set.
+ * Returns the reply length, or 0 when there is nothing to send: no header,
+ * a response (QR set), or a reply_cap too small for header and question. */
 size_t wt_dns_zone_answer(const struct wt_dns_zone *zone, const uint8_t *query, size_t len,
                           uint8_t *reply, size_t reply_cap);
 
