@@ -43,7 +43,8 @@ const char wt_cli_usage[] =
     "  -4, --ipv4                 resolve and connect over IPv4 only\n"
     "  -6, --ipv6                 resolve and connect over IPv6 only\n"
     "      --connect-timeout SECONDS\n"
-    "                             give up on a connection not set up in SECONDS\n"
+    "                             give up on a connection (DNS, TCP, TLS) not set\n"
+    "                             up in SECONDS (default 300, as curl)\n"
     "  -m, --max-time SECONDS     give up on a whole transfer after SECONDS\n"
     "      --dns-timeout SECONDS  give up on a DNS lookup after SECONDS (default 5)\n"
     "      --dns-server ADDR[:PORT]\n"
@@ -299,6 +300,7 @@ static void set_defaults(struct wt_options *out)
     out->action = WT_ACTION_TRACE;
     out->color = WT_COLOR_AUTO;
     out->dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
+    out->connect_timeout_ms = WT_DEFAULT_CONNECT_TIMEOUT_MS;
 }
 
 int wt_cli_parse(int argc, char **argv, struct wt_options *out,

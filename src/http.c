@@ -69,6 +69,7 @@ struct wt_http_reader {
     int in_trailers;
 
     int status;
+    int headers_seen;           /* llhttp reached the end of this message's head */
     int message_complete;
     int final_complete;
     size_t n_headers;
@@ -123,6 +124,7 @@ static int on_message_begin(llhttp_t *p)
     r->reason_len = 0;
     r->status_delivered = 0;
     r->in_trailers = 0;
+    r->headers_seen = 0;
     r->message_complete = 0;
     r->field = r->value = NULL;
     r->field_len = r->value_len = 0;
@@ -203,6 +205,7 @@ static int on_headers_complete(llhttp_t *p)
     if (r->framing == WT_FRAMING_UNTIL_CLOSE)
         r->keep_alive = 0;
     r->in_trailers = 1;
+    r->headers_seen = 1;
     if (r->cb.on_headers_done)
         r->cb.on_headers_done(r->ctx, r->status, r->framing, content_length, r->keep_alive,
                               r->n_headers, r->header_bytes);
@@ -305,6 +308,12 @@ static long scan_header_section(struct wt_http_reader *r)
         size_t content = i - r->line_start;
         if (content && h[i - 1] == '\r')
             content--;
+        if (content == 0 && r->n_lines == 0) {
+            /* An empty line where the status line belongs would end our
+             * vetting before llhttp saw the head: refuse it. */
+            fail(r, 8, "malformed response: an empty line before the status line%s", "");
+            return -1;
+        }
         if (content == 0)
             return (long)(i + 1);
         if (r->n_lines > 0 && (h[r->line_start] == ' ' || h[r->line_start] == '\t')) {
@@ -400,8 +409,14 @@ enum wt_http_read wt_http_reader_feed(struct wt_http_reader *r, const char *data
                 r->mode = MODE_DONE;
                 return WT_HTTP_COMPLETE;
             }
-            if (!r->message_complete)
+            if (!r->message_complete) {
+                if (!r->headers_seen) {
+                    /* The vetted section must be a whole head to llhttp. */
+                    fail(r, 8, "malformed response: the header section did not parse%s", "");
+                    return WT_HTTP_FAILED;
+                }
                 r->mode = MODE_BODY;
+            }
             continue;
         }
         long used = execute(r, data, len);

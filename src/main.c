@@ -423,7 +423,8 @@ int main(int argc, char **argv)
         .writeout = writeout_text ? writeout_text : opt.writeout,
         .har_path = opt.har,
     };
-    size_t total_urls = opt.n_urls + (opt.url_file ? 1 : 0);
+    /* A URL list may hold many: -o FILE is for exactly one URL. */
+    size_t total_urls = opt.n_urls + (opt.url_file ? 2 : 0);
     if (opt.output && strcmp(opt.output, "-") != 0 && total_urls > 1) {
         fprintf(stderr, "webtrace: options: -o FILE takes exactly one URL\n");
         free(writeout_text);

@@ -173,6 +173,7 @@ static void handshake_step(struct wt_loop *loop, int fd, int events, void *data)
 static void drive_handshake(struct wt_tls *t)
 {
     ERR_clear_error();
+    errno = 0;   /* read below only if SSL_connect's syscall set it */
     int rc = SSL_connect(t->ssl);
     if (rc == 1) {
         t->handshake_done = 1;
@@ -474,4 +475,8 @@ void wt_tls_close_start(struct wt_tls *t, int64_t budget_us, wt_tls_closed_proc 
     wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, close_readable, t);
     t->close_timer = wt_loop_timer_at(t->loop, wt_loop_now(t->loop) + budget_us,
                                       close_timeout, t);
+    /* The peer's close_notify may already be inside the session (read
+     * ahead with the response): poll would never report it. */
+    if (SSL_has_pending(t->ssl))
+        close_readable(t->loop, t->fd, WT_LOOP_READ, t);
 }

@@ -43,8 +43,11 @@ static int load(char *err, size_t errlen)
     if (module) {
         wt_tls_module_entry entry = (wt_tls_module_entry)dlsym(module, WT_TLS_MODULE_SYMBOL);
         api = entry ? entry() : NULL;
-        if (!api)
+        if (!api) {
             why = "it has no " WT_TLS_MODULE_SYMBOL;
+            dlclose(module);
+            module = NULL;
+        }
     }
     if (!api) {
         snprintf(err, errlen, "TLS support (" WT_TLS_MODULE_FILE ") cannot be loaded: %s", why);
@@ -67,7 +70,7 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
                             void *ctx, int *exit_code, char *err, size_t errlen)
 {
     if (load(err, errlen) < 0) {
-        *exit_code = 35;
+        *exit_code = 1;   /* as curl built without TLS: https unsupported */
         return NULL;
     }
     return api->start(loop, fd, host, host_is_ip, options, sink, done, ctx, exit_code, err,

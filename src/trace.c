@@ -451,11 +451,17 @@ static void response_complete(struct wt_trace *t)
     trace_enter(t, WT_PHASE_CLOSE);
 }
 
+static int reading_response(const struct wt_trace *t)
+{
+    return t->phase == WT_PHASE_WAIT || t->phase == WT_PHASE_RECEIVE;
+}
+
 static void resume_reading(struct wt_loop *loop, void *data)
 {
     struct wt_trace *t = data;
     t->resume_timer = 0;
-    on_response_readable(loop, t->fd, WT_LOOP_READ, t);
+    if (reading_response(t))
+        on_response_readable(loop, t->fd, WT_LOOP_READ, t);
 }
 
 static void on_response_readable(struct wt_loop *loop, int fd, int events, void *data)
@@ -463,6 +469,10 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
     (void)loop;
     (void)events;
     struct wt_trace *t = data;
+    /* Whichever comes first, poll or the resume timer, does the reading:
+     * at most one resume is ever pending. */
+    wt_loop_timer_cancel(t->loop, t->resume_timer);
+    t->resume_timer = 0;
     for (int i = 0; i < READS_PER_WAKEUP; i++) {
         int want = WT_LOOP_READ;
         int unclean_eof = 0;
@@ -472,8 +482,10 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
             return;
         }
         if (n == CONN_UNCLEAN_EOF) {
-            if (wt_http_reader_framing(t->reader) == WT_FRAMING_UNTIL_CLOSE ||
-                wt_http_reader_bytes_fed(t->reader) == 0) {
+            /* Nothing received at all is an empty reply (52), as for plain
+             * TCP; only a body that ends at close may be cut unnoticed. */
+            if (wt_http_reader_framing(t->reader) == WT_FRAMING_UNTIL_CLOSE &&
+                wt_http_reader_bytes_fed(t->reader) > 0) {
                 trace_fail(t, "tls", WT_EXIT_RECV_ERROR,
                            "the server closed the connection without a TLS close_notify: "
                            "the response may be truncated");
@@ -514,7 +526,7 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
     }
     /* Yield to the loop between bursts; bytes already inside the TLS
      * session would not wake poll, so come back for them at once. */
-    if (t->tls && wt_tls_pending(t->tls))
+    if (t->tls && reading_response(t) && wt_tls_pending(t->tls))
         t->resume_timer = wt_loop_timer_at(t->loop, wt_loop_now(t->loop), resume_reading, t);
 }
 
@@ -559,6 +571,8 @@ static void on_tls_closed(void *ctx)
 
 static void start_close(struct wt_trace *t)
 {
+    wt_loop_timer_cancel(t->loop, t->resume_timer);
+    t->resume_timer = 0;
     struct wt_event ev = { .kind = WT_EV_HTTP_BODY_DONE };
     ev.u.http_body_done.bytes = wt_http_reader_body_bytes(t->reader);
     ev.u.http_body_done.framing = wt_http_reader_framing(t->reader);

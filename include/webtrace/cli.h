@@ -49,6 +49,9 @@ struct wt_options {
 };
 
 #define WT_DEFAULT_DNS_TIMEOUT_MS 5000
+/* curl's default: a peer that accepts and never finishes a TLS handshake
+ * must not hang us forever. */
+#define WT_DEFAULT_CONNECT_TIMEOUT_MS 300000
 
 /* Parses argv. Returns 0 on success; otherwise returns the exit code to use
  * (2, as curl does for a bad option or argument) and writes one sentence

@@ -82,7 +82,7 @@ static void test_cli_defaults_with_one_url(void **state)
     assert_null(o.output);
     assert_null(o.url_file);
     assert_int_equal(o.ip_family, 0);
-    assert_int_equal(o.connect_timeout_ms, 0);
+    assert_int_equal(o.connect_timeout_ms, WT_DEFAULT_CONNECT_TIMEOUT_MS);
     assert_int_equal(o.max_time_ms, 0);
     assert_int_equal(o.dns_timeout_ms, WT_DEFAULT_DNS_TIMEOUT_MS);
     assert_int_equal(o.n_dns_servers, 0);
@@ -283,7 +283,7 @@ static void test_cli_timeouts_are_parsed(void **state)
 
     assert_int_equal(parse_list(ARGS("--connect-timeout=0", "--max-time=0.001", "u"),
                                 &o, err, sizeof err), 0);
-    assert_int_equal(o.connect_timeout_ms, 0);
+    assert_int_equal(o.connect_timeout_ms, 0);   /* 0 turns the default off */
     assert_int_equal(o.max_time_ms, 1);
     assert_int_equal(o.dns_timeout_ms, WT_DEFAULT_DNS_TIMEOUT_MS);
 

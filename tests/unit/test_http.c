@@ -169,6 +169,15 @@ static void test_http_whitespace_before_first_header_is_malformed(void **state)
                      WT_HTTP_FAILED, 8, NULL, NULL);
 }
 
+static void test_http_empty_line_before_status_is_malformed(void **state)
+{
+    (void)state;
+    /* It would otherwise end the vetted section before the head: the
+     * obs-fold, bare-CR and size guards would all be skipped. */
+    check_all_splits("\r\nHTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n", 0,
+                     WT_HTTP_FAILED, 8, NULL, NULL);
+}
+
 static void test_http_malformed_status_line(void **state)
 {
     (void)state;
@@ -335,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_http_obs_fold_is_unfolded_and_cannot_change_framing),
         cmocka_unit_test(test_http_bare_cr_in_headers_is_malformed),
         cmocka_unit_test(test_http_whitespace_before_first_header_is_malformed),
+        cmocka_unit_test(test_http_empty_line_before_status_is_malformed),
         cmocka_unit_test(test_http_malformed_status_line),
         cmocka_unit_test(test_http_truncated_content_length_body_is_partial),
         cmocka_unit_test(test_http_truncated_chunk_is_partial),
