@@ -8,6 +8,7 @@
 
 struct watcher {
     int fd;
+    uint64_t gen;       /* which watch of this fd: a closed and reused fd is a new one */
     int events;
     wt_fd_proc proc;
     void *data;
@@ -29,7 +30,9 @@ struct wt_loop {
     size_t n_timers, cap_timers;
     uint64_t next_timer_id;
     struct pollfd *pollfds;
-    size_t cap_pollfds;
+    uint64_t *poll_gens;         /* the watcher generation each pollfd was taken from */
+    size_t cap_pollfds, cap_poll_gens;
+    uint64_t next_gen;
 };
 
 static int64_t monotonic_now_us(void *ctx)
@@ -65,6 +68,7 @@ void wt_loop_free(struct wt_loop *loop)
     free(loop->watchers);
     free(loop->timers);
     free(loop->pollfds);
+    free(loop->poll_gens);
     free(loop);
 }
 
@@ -103,15 +107,19 @@ int wt_loop_watch(struct wt_loop *loop, int fd, int events, wt_fd_proc proc, voi
         return 0;
     }
     struct watcher *w = find_watcher(loop, fd);
-    if (!w) {
+    uint64_t gen;
+    if (w) {
+        gen = w->gen;   /* a change of interest on the same watch */
+    } else {
         if (grow((void **)&loop->watchers, &loop->cap_watchers,
                  loop->n_watchers + 1, sizeof *loop->watchers) < 0) {
             errno = ENOMEM;
             return -1;
         }
         w = &loop->watchers[loop->n_watchers++];
+        gen = ++loop->next_gen;
     }
-    *w = (struct watcher){ fd, events, proc, data };
+    *w = (struct watcher){ fd, gen, events, proc, data };
     return 0;
 }
 
@@ -202,7 +210,9 @@ int wt_loop_run_once(struct wt_loop *loop, int64_t max_wait_us)
 
     size_t n = loop->n_watchers;
     if (grow((void **)&loop->pollfds, &loop->cap_pollfds, n ? n : 1,
-             sizeof *loop->pollfds) < 0) {
+             sizeof *loop->pollfds) < 0 ||
+        grow((void **)&loop->poll_gens, &loop->cap_poll_gens, n ? n : 1,
+             sizeof *loop->poll_gens) < 0) {
         errno = ENOMEM;
         return -1;
     }
@@ -213,6 +223,7 @@ int wt_loop_run_once(struct wt_loop *loop, int64_t max_wait_us)
         if (loop->watchers[i].events & WT_LOOP_WRITE)
             ev |= POLLOUT;
         loop->pollfds[i] = (struct pollfd){ loop->watchers[i].fd, ev, 0 };
+        loop->poll_gens[i] = loop->watchers[i].gen;
     }
     int ready = loop->backend.poll(loop->backend.ctx, loop->pollfds, n, timeout_ms);
     if (ready < 0) {
@@ -227,10 +238,11 @@ int wt_loop_run_once(struct wt_loop *loop, int64_t max_wait_us)
         if (!rev)
             continue;
         ready--;
-        /* The watcher may have been removed or replaced by an earlier
-         * callback in this pass: look it up again by fd. */
+        /* The watcher may have been removed by an earlier callback in this
+         * pass, or its fd closed and reused by a new socket: that one's
+         * readiness was not asked yet. */
         struct watcher *w = find_watcher(loop, loop->pollfds[i].fd);
-        if (!w)
+        if (!w || w->gen != loop->poll_gens[i])
             continue;
         int events = 0;
         if (rev & (POLLIN | POLLHUP))

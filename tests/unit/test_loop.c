@@ -169,6 +169,56 @@ static void test_loop_run_returns_when_nothing_is_left(void **state)
     wt_loop_free(loop);
 }
 
+static int stale_calls;
+static void on_new_socket(struct wt_loop *l, int fd, int events, void *d)
+{
+    (void)l; (void)fd; (void)events; (void)d;
+    stale_calls++;
+}
+
+static void on_old_socket(struct wt_loop *l, int fd, int events, void *d)
+{
+    (void)l; (void)fd; (void)events; (void)d;
+    fail_msg("the closed socket's callback ran");
+}
+
+/* fd 5's callback closes fd 7 and a new socket gets the same number: the
+ * readiness polled for the old fd 7 must not reach the new watcher. */
+static void on_first(struct wt_loop *l, int fd, int events, void *d)
+{
+    (void)fd; (void)events; (void)d;
+    wt_loop_unwatch(l, 7);
+    wt_loop_watch(l, 7, WT_LOOP_READ, on_new_socket, NULL);
+}
+
+static int two_ready_poll(void *ctx, struct pollfd *fds, size_t nfds, int timeout_ms)
+{
+    (void)ctx; (void)timeout_ms;
+    for (size_t i = 0; i < nfds; i++)
+        fds[i].revents = POLLIN;
+    return (int)nfds;
+}
+
+static void test_loop_reused_fd_does_not_get_stale_readiness(void **state)
+{
+    (void)state;
+    struct fake f;
+    memset(&f, 0, sizeof f);
+    struct wt_clock clock = { fake_now, &f };
+    struct wt_loop_backend backend = { two_ready_poll, NULL };
+    struct wt_loop *loop = wt_loop_new(&clock, &backend);
+    stale_calls = 0;
+    wt_loop_watch(loop, 5, WT_LOOP_READ, on_first, NULL);
+    wt_loop_watch(loop, 7, WT_LOOP_READ, on_old_socket, NULL);
+    assert_int_equal(wt_loop_run_once(loop, 0), 1);
+    assert_int_equal(stale_calls, 0);
+    /* the next pass polls the new watch and delivers to it */
+    wt_loop_unwatch(loop, 5);
+    wt_loop_run_once(loop, 0);
+    assert_int_equal(stale_calls, 1);
+    wt_loop_free(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_loop_due_timer_polls_without_waiting),
         cmocka_unit_test(test_loop_dispatches_ready_fd_and_unwatch_stops_it),
         cmocka_unit_test(test_loop_run_returns_when_nothing_is_left),
+        cmocka_unit_test(test_loop_reused_fd_does_not_get_stale_readiness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
