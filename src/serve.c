@@ -53,8 +53,17 @@ struct conn {
     size_t target_len;
     char headers[HEADERS_KEPT];  /* "name\0value\0" pairs */
     size_t headers_len;
-    size_t n_headers;
-    int in_field;                /* last callback was a header name */
+    size_t pair_start;
+    size_t headers_kept;         /* complete pairs in headers[] */
+    int headers_full;
+    size_t n_headers;            /* all header lines of the request */
+    int in_field;                /* inside a header name */
+    int header_is_host;
+    int has_host;
+    int missing_host;
+    int http_10;                 /* an HTTP/1.0 request */
+    int keep_alive_10;           /* ... that asked for keep-alive */
+    int target_too_long;
     unsigned requests;
 
     int responding;
@@ -81,6 +90,7 @@ struct wt_server {
     struct wt_event_sink sink;
     int listen_fd[2];           /* the address, and [::1] for a loopback pair */
     size_t n_listen;
+    uint64_t accept_timer;      /* accepting paused: out of descriptors */
     struct wt_endpoint local;
     struct wt_tls_server *tls;
     struct conn *conns;
@@ -175,8 +185,13 @@ static void on_idle(struct wt_loop *loop, void *data)
     (void)loop;
     struct conn *c = data;
     c->idle_timer = 0;
-    if (c->responding)
+    if (c->delay_timer)
+        return;   /* /delay/MS: waiting on purpose */
+    if (c->responding) {
+        drop(c, "the client stopped reading the response (no progress within the idle "
+                "timeout)");
         return;
+    }
     if (c->msg_bytes || c->in_len > c->in_off || !c->tls_ready)
         drop(c, "timed out waiting for the request (slow or idle client)");
     else
@@ -292,10 +307,14 @@ static const char *reason_phrase(int status)
 
 static int status_has_body(int status)
 {
-    return status >= 200 && status != 204 && status != 304;
+    /* RFC 9110: 204, 205 and 304 carry no content */
+    return status >= 200 && status != 204 && status != 205 && status != 304;
 }
 
-/* Head of a response; body_len < 0 means chunked. */
+#define BODY_CHUNKED (-1)
+#define BODY_UNTIL_CLOSE (-2)
+
+/* Head of a response; body_len is a length or BODY_CHUNKED/BODY_UNTIL_CLOSE. */
 static void write_head(struct conn *c, int status, const char *type, int64_t body_len,
                        const char *extra)
 {
@@ -311,13 +330,15 @@ static void write_head(struct conn *c, int status, const char *type, int64_t bod
         out_printf(c, "Content-Type: %s\r\n", type);
         if (body_len >= 0)
             out_printf(c, "Content-Length: %" PRId64 "\r\n", body_len);
-        else
+        else if (body_len == BODY_CHUNKED)
             out_printf(c, "Transfer-Encoding: chunked\r\n");
     }
     if (extra)
         out_printf(c, "%s", extra);
     if (c->close_after)
         out_printf(c, "Connection: close\r\n");
+    else if (c->keep_alive_10)
+        out_printf(c, "Connection: keep-alive\r\n");   /* 1.0 closes unless told */
     out_add(c, "\r\n", 2);
 }
 
@@ -382,7 +403,7 @@ static void respond_headers_json(struct conn *c)
     wt_json_string(&j, "target", c->target, c->target_len);
     wt_json_array_begin(&j, "headers");
     const char *p = c->headers;
-    for (size_t i = 0; i < c->n_headers && p < c->headers + c->headers_len; i++) {
+    for (size_t i = 0; i < c->headers_kept && p < c->headers + c->headers_len; i++) {
         const char *name = p;
         const char *value = name + strlen(name) + 1;
         wt_json_object_begin(&j, NULL);
@@ -430,6 +451,12 @@ static int build_response(struct conn *c)
         respond_fixed(c, 405, "text/plain", msg, sizeof msg - 1, "Allow: GET, HEAD\r\n");
         return 1;
     }
+    if (c->missing_host) {
+        static const char msg[] = "an HTTP/1.1 request needs a Host header\n";
+        c->close_after = 1;
+        respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
+        return 1;
+    }
     int64_t n;
     if (strcmp(t, "/") == 0 || strncmp(t, "/?", 2) == 0) {
         respond_fixed(c, 200, "text/html; charset=utf-8", index_html, sizeof index_html - 1, NULL);
@@ -448,10 +475,18 @@ static int build_response(struct conn *c)
             respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
             return 1;
         }
-        write_head(c, 200, "application/octet-stream", -1, NULL);
-        c->stream = EP_CHUNKED;
-        c->stream_left = (uint64_t)n;
-        c->stream_finished = c->head_request;
+        if (c->http_10) {
+            /* HTTP/1.0 has no chunked coding: the body ends at close. */
+            c->close_after = 1;
+            write_head(c, 200, "application/octet-stream", BODY_UNTIL_CLOSE, NULL);
+            c->stream = EP_BYTES;
+            c->stream_left = c->head_request ? 0 : (uint64_t)n;
+        } else {
+            write_head(c, 200, "application/octet-stream", BODY_CHUNKED, NULL);
+            c->stream = EP_CHUNKED;
+            c->stream_left = (uint64_t)n;
+            c->stream_finished = c->head_request;
+        }
     } else if ((n = number_after(t, "/status/", 999)) != -2) {
         if (n < 200 || n > 599) {
             static const char msg[] = "/status/CODE: CODE from 200 to 599\n";
@@ -532,8 +567,14 @@ static void reset_request(struct conn *c)
     c->target_len = 0;
     c->target[0] = '\0';
     c->headers_len = 0;
+    c->pair_start = 0;
+    c->headers_kept = 0;
+    c->headers_full = 0;
     c->n_headers = 0;
     c->in_field = 0;
+    c->header_is_host = c->has_host = c->missing_host = 0;
+    c->http_10 = c->keep_alive_10 = 0;
+    c->target_too_long = 0;
     c->responding = 0;
     c->status = 0;
     c->out_len = c->out_off = 0;
@@ -590,12 +631,15 @@ static void on_conn_writable(struct wt_loop *loop, int fd, int events, void *dat
         }
         c->out_off += (size_t)n;
         c->bytes_sent += (size_t)n;
+        if (i == 0)
+            arm_idle(c);   /* progress: the client is reading */
     }
     wt_loop_watch(c->srv->loop, c->fd, WT_LOOP_WRITE, on_conn_writable, c);
 }
 
 static void start_writing(struct conn *c)
 {
+    arm_idle(c);   /* the response must make progress, or the client is dropped */
     wt_loop_watch(c->srv->loop, c->fd, WT_LOOP_WRITE, on_conn_writable, c);
 }
 
@@ -653,21 +697,40 @@ static int on_url(llhttp_t *p, const char *at, size_t len)
     struct conn *c = conn_of(p);
     if (head_over_cap(c, len))
         return -1;
-    if (c->target_len + len >= TARGET_MAX)
-        return -1;   /* answered as 414 below through the error path */
+    if (c->target_len + len >= TARGET_MAX) {
+        c->target_too_long = 1;   /* answered 414 through the error path */
+        return -1;
+    }
     memcpy(c->target + c->target_len, at, len);
     c->target_len += len;
     c->target[c->target_len] = '\0';
     return 0;
 }
 
+/* Request headers are kept for /headers as "name\0value\0" pairs. A pair
+ * that does not fit is dropped whole and nothing after it is kept, so the
+ * pairs stay paired (headers_kept counts them). */
 static void headers_append(struct conn *c, const char *at, size_t len)
 {
-    if (c->headers_len + len + 1 >= HEADERS_KEPT)
+    if (c->headers_full)
         return;
+    if (len >= HEADERS_KEPT - c->headers_len) {
+        c->headers_full = 1;
+        return;
+    }
     memcpy(c->headers + c->headers_len, at, len);
     c->headers_len += len;
-    c->headers[c->headers_len] = '\0';
+}
+
+static void headers_end_string(struct conn *c)
+{
+    if (c->headers_full)
+        return;
+    if (c->headers_len + 1 >= HEADERS_KEPT) {
+        c->headers_full = 1;
+        return;
+    }
+    c->headers[c->headers_len++] = '\0';
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
@@ -676,13 +739,20 @@ static int on_header_field(llhttp_t *p, const char *at, size_t len)
     if (head_over_cap(c, len))
         return -1;
     if (!c->in_field) {
-        if (c->headers_len + 2 >= HEADERS_KEPT)
-            return 0;
-        if (c->n_headers)
-            c->headers_len++;            /* past the previous value's NUL */
         c->in_field = 1;
+        c->pair_start = c->headers_len;
     }
     headers_append(c, at, len);
+    return 0;
+}
+
+static int on_header_field_complete(llhttp_t *p)
+{
+    struct conn *c = conn_of(p);
+    c->header_is_host = !c->headers_full && c->headers_len - c->pair_start == 4 &&
+                        strncasecmp(c->headers + c->pair_start, "host", 4) == 0;
+    headers_end_string(c);
+    c->in_field = 0;
     return 0;
 }
 
@@ -691,27 +761,33 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
     struct conn *c = conn_of(p);
     if (head_over_cap(c, len))
         return -1;
-    if (c->in_field) {
-        c->headers_len++;                /* past the name's NUL */
-        c->in_field = 0;
-        c->n_headers++;
-    }
     headers_append(c, at, len);
+    return 0;
+}
+
+static int on_header_value_complete(llhttp_t *p)
+{
+    struct conn *c = conn_of(p);
+    headers_end_string(c);
+    c->n_headers++;
+    if (c->headers_full)
+        c->headers_len = c->pair_start;   /* drop the half-kept pair */
+    else
+        c->headers_kept++;
+    if (c->header_is_host)
+        c->has_host = 1;
     return 0;
 }
 
 static int on_headers_complete(llhttp_t *p)
 {
     struct conn *c = conn_of(p);
-    if (c->in_field) {                   /* a name with an empty value */
-        c->headers_len++;
-        c->in_field = 0;
-        c->n_headers++;
-    }
-    if (c->n_headers)
-        c->headers_len++;
     c->head_done = 1;
-    c->close_after = !llhttp_should_keep_alive(p);
+    c->close_after = !llhttp_should_keep_alive(p) || p->method == HTTP_CONNECT;
+    c->http_10 = p->http_major == 1 && p->http_minor == 0;
+    c->keep_alive_10 = c->http_10 && !c->close_after;
+    if (p->http_major == 1 && p->http_minor >= 1 && !c->has_host)
+        c->missing_host = 1;   /* RFC 9112 §3.2: answered 400 */
     return 0;
 }
 
@@ -757,17 +833,22 @@ static void process_input(struct conn *c)
         size_t len = c->in_len - c->in_off;
         llhttp_errno_t err = llhttp_execute(&c->parser, start, len);
         size_t used = len;
-        if (err == HPE_PAUSED) {
+        if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
             const char *pos = llhttp_get_error_pos(&c->parser);
             used = pos ? (size_t)(pos - start) : len;
-            llhttp_resume(&c->parser);
+            /* We never switch protocols (no 101): an Upgrade request is an
+             * ordinary one, and the connection goes on speaking HTTP/1.1. */
+            if (err == HPE_PAUSED_UPGRADE)
+                llhttp_resume_after_upgrade(&c->parser);
+            else
+                llhttp_resume(&c->parser);
         } else if (err != HPE_OK) {
             const char *why = llhttp_get_error_reason(&c->parser);
             if (c->head_too_large) {
                 bad_request(c, 431, "request head larger than 16 KiB");
                 return;
             }
-            int status = c->target_len + 1 >= TARGET_MAX ? 414 : 400;
+            int status = c->target_too_long ? 414 : 400;
             char msg[160];
             snprintf(msg, sizeof msg, "malformed request: %s", why ? why : "parse error");
             bad_request(c, status, status == 414 ? "request target too long" : msg);
@@ -820,8 +901,9 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
             finish(c, !c->tls, c->tls != NULL);
         return;
     }
+    /* No re-arm here: a whole request must arrive within one idle timeout
+     * from when we started waiting, however it is trickled (slowloris). */
     c->in_len += (size_t)n;
-    arm_idle(c);
     process_input(c);
 }
 
@@ -850,6 +932,29 @@ static void tls_step(struct wt_loop *loop, int fd, int events, void *data)
     }
 }
 
+#define ACCEPT_PAUSE_MS 100
+
+static void on_accept(struct wt_loop *loop, int fd, int events, void *data);
+
+static void resume_accepting(struct wt_loop *loop, void *data)
+{
+    struct wt_server *s = data;
+    s->accept_timer = 0;
+    for (size_t i = 0; i < s->n_listen; i++)
+        wt_loop_watch(loop, s->listen_fd[i], WT_LOOP_READ, on_accept, s);
+}
+
+static void pause_accepting(struct wt_server *s)
+{
+    if (s->accept_timer)
+        return;
+    for (size_t i = 0; i < s->n_listen; i++)
+        wt_loop_unwatch(s->loop, s->listen_fd[i]);
+    s->accept_timer = wt_loop_timer_at(s->loop,
+                                       wt_loop_now(s->loop) + ACCEPT_PAUSE_MS * 1000,
+                                       resume_accepting, s);
+}
+
 static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
 {
     (void)events;
@@ -858,8 +963,13 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
         struct sockaddr_storage ss;
         socklen_t len = sizeof ss;
         int cfd = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (cfd < 0)
-            return;   /* EAGAIN, or a client that left before accept: nothing to do */
+        if (cfd < 0) {
+            /* Out of descriptors: the listener stays readable, so stop
+             * watching it for a moment instead of spinning on it. */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                pause_accepting(s);
+            return;   /* EAGAIN, or a client that left before accept */
+        }
         if (s->n_conns >= WT_SERVE_MAX_CONNECTIONS) {
             close(cfd);
             continue;
@@ -921,14 +1031,16 @@ static const char *scope_words(const char *addr)
     return "this address only: machines that can route to it can reach it";
 }
 
+/* v6only: the [::1] half of a loopback pair; "::" alone is dual-stack, as
+ * its narration says, whatever the system's bindv6only default. */
 static int listen_on(struct wt_server *s, const struct sockaddr *sa, socklen_t len,
-                     const char *addr, uint16_t port, char *err, size_t errlen)
+                     const char *addr, uint16_t port, int v6only, char *err, size_t errlen)
 {
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         (sa->sa_family == AF_INET6 &&
-         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) ||
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0) ||
         bind(fd, sa, len) < 0 || listen(fd, WT_SERVE_BACKLOG) < 0) {
         snprintf(err, errlen, "cannot listen on %s port %u: %s", addr, port, strerror(errno));
         if (fd >= 0)
@@ -973,6 +1085,8 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
     s->settings.on_url = on_url;
     s->settings.on_header_field = on_header_field;
     s->settings.on_header_value = on_header_value;
+    s->settings.on_header_field_complete = on_header_field_complete;
+    s->settings.on_header_value_complete = on_header_value_complete;
     s->settings.on_headers_complete = on_headers_complete;
     s->settings.on_body = on_body;
     s->settings.on_message_complete = on_message_complete;
@@ -992,7 +1106,7 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
             return NULL;
         }
     }
-    if (listen_on(s, (struct sockaddr *)&ss, len, addr, config->port, err, errlen) < 0) {
+    if (listen_on(s, (struct sockaddr *)&ss, len, addr, config->port, 0, err, errlen) < 0) {
         wt_server_free(s);
         return NULL;
     }
@@ -1002,7 +1116,7 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
         struct sockaddr_in6 v6 = { .sin6_family = AF_INET6, .sin6_port = htons(s->local.port),
                                    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
         char ignored[160];
-        listen_on(s, (struct sockaddr *)&v6, sizeof v6, "::1", s->local.port, ignored,
+        listen_on(s, (struct sockaddr *)&v6, sizeof v6, "::1", s->local.port, 1, ignored,
                   sizeof ignored);
     }
     return s;
@@ -1027,6 +1141,7 @@ void wt_server_free(struct wt_server *s)
 {
     if (!s)
         return;
+    wt_loop_timer_cancel(s->loop, s->accept_timer);
     while (s->conns)
         conn_free(s->conns);
     for (size_t i = 0; i < s->n_listen; i++) {

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
 CURL = h.peer_tool("curl")
-LISTEN_RE = re.compile(r"bind (127\.0\.0\.1|\[::1\]):(\d+) → listen")
+LISTEN_RE = re.compile(r"bind (127\.0\.0\.1|\[::1?\]):(\d+) → listen")
 
 
 class ServeProcess:
@@ -261,6 +261,75 @@ class ServeAnsweredByCurl(unittest.TestCase, h.WebtraceCase):
         finally:
             slow.wait(10)
 
+    def test_client_that_stops_reading_is_dropped(self):
+        with socket.create_connection(("127.0.0.1", self.srv.port), timeout=5) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(b"GET /bytes/1099511627776 HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(self.srv.wait_for(r"stopped reading the response", timeout=8),
+                            self.srv.text())
+        code, _, _ = curl("-o", "/dev/null", self.base + "/")
+        self.assertEqual(code, 0)
+
+    def test_trickled_request_is_timed_out(self):
+        # one header line per 0.2 s: each read must not extend the deadline
+        with socket.create_connection(("127.0.0.1", self.srv.port), timeout=5) as s:
+            s.sendall(b"GET / HTTP/1.1\r\n")
+            t0 = time.monotonic()
+            closed = False
+            for i in range(25):
+                try:
+                    s.sendall(b"X-%d: y\r\n" % i)
+                except OSError:
+                    closed = True
+                    break
+                r, _, _ = select.select([s], [], [], 0.2)
+                if r and s.recv(100) == b"":
+                    closed = True
+                    break
+            self.assertTrue(closed, "a trickled request head must be cut off")
+            self.assertLess(time.monotonic() - t0, 3.0)
+
+    def test_upgrade_request_keeps_speaking_http(self):
+        code, out, _ = curl("-H", "Connection: Upgrade", "-H", "Upgrade: websocket",
+                            "-o", "/dev/null", "-w", "%{http_code},", self.base + "/bytes/1",
+                            "-o", "/dev/null", self.base + "/bytes/2")
+        self.assertEqual(out.decode(), "200,200,")
+
+    def test_http10_chunked_endpoint_is_raw_until_close(self):
+        data = raw_exchange(self.srv.port, b"GET /chunked/300 HTTP/1.0\r\n\r\n")
+        head, _, body = data.partition(b"\r\n\r\n")
+        self.assertNotIn(b"Transfer-Encoding", head)
+        self.assertIn(b"Connection: close", head)
+        self.assertEqual(len(body), 300)
+
+    def test_http10_keep_alive_is_confirmed(self):
+        with socket.create_connection(("127.0.0.1", self.srv.port), timeout=5) as s:
+            s.sendall(b"GET /status/200 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            s.settimeout(2)
+            head = s.recv(4096)
+        self.assertIn(b"Connection: keep-alive", head)
+
+    def test_missing_host_gets_400(self):
+        data = raw_exchange(self.srv.port, b"GET / HTTP/1.1\r\n\r\n")
+        self.assertTrue(data.startswith(b"HTTP/1.1 400 "), data[:60])
+
+    def test_205_and_long_target(self):
+        code, out, _ = curl("-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                            self.base + "/status/205")
+        self.assertEqual(out.decode(), "205 0")
+        data = raw_exchange(self.srv.port, b"GET /" + b"a" * 3000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(data.startswith(b"HTTP/1.1 414 "), data[:60])
+
+    def test_headers_echo_keeps_pairs_when_over_its_limit(self):
+        big = "A" * 8000
+        code, out, err = curl("-H", "X-Big: " + big, "-H", "X-After: z", self.base + "/headers")
+        self.assertEqual(code, 0, err)
+        doc = json.loads(out)
+        for pair in doc["headers"]:
+            self.assertIn(pair["name"], ("Host", "User-Agent", "Accept", "X-Big", "X-After"))
+        names = [p["name"] for p in doc["headers"]]
+        self.assertEqual(names[:3], ["Host", "User-Agent", "Accept"])
+
     def test_narration_of_the_server_side(self):
         curl("-o", "/dev/null", self.base + "/status/203")
         self.assertTrue(self.srv.wait_for(r"→ 203 "), self.srv.text())
@@ -331,6 +400,20 @@ class ServeTls(unittest.TestCase, h.WebtraceCase):
         self.assertEqual(code, 2, err)
         code, out, err = h.run_webtrace(["serve", "--bind", "localhost"])
         self.assertEqual(code, 7, err)
+
+
+class ServeDualStack(unittest.TestCase):
+    def test_bind_any_v6_also_takes_ipv4(self):
+        if not h.have_ipv6():
+            self.skipTest("no IPv6 on this machine")
+        srv = ServeProcess("--bind", "::").start()
+        try:
+            for host in ("127.0.0.1", "[::1]"):
+                code, out, err = curl("-o", "/dev/null", "-w", "%{http_code}",
+                                      f"http://{host}:{srv.port}/")
+                self.assertEqual(out.decode(), "200", f"{host}: {err}")
+        finally:
+            srv.stop()
 
 
 if __name__ == "__main__":
