@@ -299,6 +299,11 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             wt_json_cstring(j, NULL, wt_tcp_state_name(ev->u.tcp_teardown.states[i]));
         wt_json_array_end(j);
         wt_json_bool(j, "peer_fin_seen", ev->u.tcp_teardown.peer_closed);
+        wt_json_bool(j, "reset", ev->u.tcp_teardown.reset);
+        if (ev->u.tcp_teardown.conn)
+            wt_json_int(j, "conn", (int64_t)ev->u.tcp_teardown.conn);
+        else
+            wt_json_null(j, "conn");
         if (ev->u.tcp_teardown.time_wait_ms >= 0) {
             wt_json_int(j, "time_wait_ms", ev->u.tcp_teardown.time_wait_ms);
             wt_json_cstring(j, "time_wait_side",

@@ -313,7 +313,11 @@ static void render_teardown(struct text_state *s, const struct wt_event *ev)
     char d[32];
     tag(s, C_TCP, "tcp ");
     const char *peer = ev->u.tcp_teardown.we_are_server ? "the client" : "the server";
-    if (ev->u.tcp_teardown.we_closed_first)
+    if (ev->u.tcp_teardown.conn)
+        fprintf(o, "#%" PRIu64 " ", ev->u.tcp_teardown.conn);
+    if (ev->u.tcp_teardown.reset)
+        fprintf(o, "teardown: %s reset the connection (RST, no FIN exchange)", peer);
+    else if (ev->u.tcp_teardown.we_closed_first)
         fprintf(o, "teardown: we close first (our FIN, before %s's)", peer);
     else
         fprintf(o, "teardown: %s closed first (its FIN)", peer);

@@ -173,7 +173,7 @@ static void finish(struct conn *c, int peer_closed, int expect_peer_close)
     struct wt_event_sink sink = { teardown_emit, s };
     int fd = c->fd;
     c->fd = -1;
-    c->teardown = wt_tcp_teardown_start(s->loop, fd, peer_closed, expect_peer_close, 1,
+    c->teardown = wt_tcp_teardown_start(s->loop, fd, peer_closed, expect_peer_close, c->id,
                                         (int64_t)WT_TCP_TEARDOWN_MS * 1000, &sink,
                                         on_teardown_done, c);
     if (!c->teardown)

@@ -440,7 +440,15 @@ static void on_peer_readable(struct wt_loop *loop, int fd, int events, void *dat
             return;
         if (n == 0)
             td->peer_closed = 1;
+        else if (n < 0 && errno == ECONNRESET)
+            td->ev.u.tcp_teardown.reset = 1;
         break;
+    }
+    if (td->ev.u.tcp_teardown.reset) {
+        /* An RST ends it at once: no FIN exchange, no TIME_WAIT. */
+        record_state(td, WT_TCP_CLOSE);
+        close_and_finish(td);
+        return;
     }
     if (td->peer_closed && !td->we_closed_first) {
         record_socket_state(td);     /* CLOSE_WAIT: their FIN, our turn */
@@ -500,7 +508,7 @@ static void teardown_begin(struct wt_loop *loop, void *data)
 
 struct wt_tcp_teardown *wt_tcp_teardown_start(struct wt_loop *loop, int fd,
                                               int peer_closed, int expect_peer_close,
-                                              int we_are_server, int64_t budget_us,
+                                              uint64_t server_conn, int64_t budget_us,
                                               const struct wt_event_sink *sink,
                                               wt_tcp_closed_proc done, void *ctx)
 {
@@ -518,7 +526,8 @@ struct wt_tcp_teardown *wt_tcp_teardown_start(struct wt_loop *loop, int fd,
     td->peer_closed = peer_closed;
     td->we_closed_first = !peer_closed && !expect_peer_close;
     td->ev.kind = WT_EV_TCP_TEARDOWN;
-    td->ev.u.tcp_teardown.we_are_server = we_are_server;
+    td->ev.u.tcp_teardown.we_are_server = server_conn != 0;
+    td->ev.u.tcp_teardown.conn = server_conn;
     wt_tcp_endpoints(fd, &td->local, &td->remote);
     if (budget_us <= 0 || budget_us > (int64_t)WT_TCP_TEARDOWN_MS * 1000)
         budget_us = (int64_t)WT_TCP_TEARDOWN_MS * 1000;

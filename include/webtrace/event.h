@@ -254,6 +254,8 @@ struct wt_event {
         } http_body_done;
         struct {
             int we_are_server;       /* observed from the server's side */
+            uint64_t conn;           /* the server's connection number, 0 for a client */
+            int reset;               /* the peer reset the connection (RST) */
             int we_closed_first;
             size_t n_states;
             enum wt_tcp_state states[WT_TEARDOWN_MAX_STATES]; /* as observed, in order */

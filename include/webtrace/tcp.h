@@ -54,11 +54,12 @@ struct wt_tcp_teardown;
 /* Takes ownership of fd and closes it, observing the states on the way.
  * peer_closed: we already read the peer's FIN. expect_peer_close: the peer
  * said it will close (Connection: close), so wait for it rather than close
- * first. we_are_server only changes the words of the narration. done is
+ * first. server_conn: the server's connection number when observed from
+ * webtrace serve, 0 for a client (only the narration changes). done is
  * always called later from the loop. */
 struct wt_tcp_teardown *wt_tcp_teardown_start(struct wt_loop *loop, int fd,
                                               int peer_closed, int expect_peer_close,
-                                              int we_are_server, int64_t budget_us,
+                                              uint64_t server_conn, int64_t budget_us,
                                               const struct wt_event_sink *sink,
                                               wt_tcp_closed_proc done, void *ctx);
 void wt_tcp_teardown_free(struct wt_tcp_teardown *td);

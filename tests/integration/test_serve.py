@@ -338,7 +338,7 @@ class ServeAnsweredByCurl(unittest.TestCase, h.WebtraceCase):
                                r".*loopback only")
         self.assertRegex(text, r"#\d+ accept: client 127\.0\.0\.1:\d+ \(its ephemeral port\)")
         self.assertRegex(text, r"#\d+ ← request 1: GET /status/203 · \d+ headers · \d+ bytes")
-        self.assertRegex(text, r"\[tcp \] teardown: .*(CLOSE_WAIT|FIN_WAIT|TIME_WAIT)")
+        self.assertRegex(text, r"\[tcp \] #\d+ teardown: .*(CLOSE_WAIT|FIN_WAIT|TIME_WAIT)")
 
 
 class ServeAndWebtraceClient(unittest.TestCase, h.WebtraceCase):
