@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "webtrace/dnsmsg.h"
+#include "webtrace/netaddr.h"
 
 enum {
     HEADER_LEN = 12,
@@ -433,28 +434,6 @@ static void on_readable(struct wt_loop *loop, int fd, int events, void *data)
     }
 }
 
-/* Numeric addr and port to a socket address; -1 when addr is not numeric. */
-static int numeric_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
-                            socklen_t *len)
-{
-    memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *in = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
-        in->sin_family = AF_INET;
-        in->sin_port = htons(port);
-        *len = sizeof *in;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(port);
-        *len = sizeof *in6;
-        return 0;
-    }
-    return -1;
-}
-
 /* Opens, binds and watches s->fd; on failure returns the step that failed,
  * errno intact. */
 static const char *open_socket(struct wt_dnsserver *s, struct sockaddr_storage *ss,
@@ -486,7 +465,7 @@ struct wt_dnsserver *wt_dnsserver_start(struct wt_loop *loop, const struct wt_dn
         snprintf(err, errlen, "DNS server: no loop, zone or address");
         return NULL;
     }
-    if (numeric_sockaddr(addr, port, &ss, &len) < 0) {
+    if (wt_sockaddr_from_text(addr, port, &ss, &len) < 0) {
         snprintf(err, errlen, "DNS server: '%.64s' is not a numeric address", addr);
         return NULL;
     }
