@@ -24,6 +24,8 @@ _Static_assert(WT_MAX_URLS == 1024, "update the URL limit in wt_cli_usage");
 const char wt_cli_usage[] =
     "Usage: webtrace [options] <url|host> [<url|host> ...]\n"
     "       webtrace [options] -i FILE|-\n"
+    "       webtrace serve [options]    the server side (webtrace serve --help)\n"
+    "       webtrace demo [options]     an offline trace through in-process servers\n"
     "\n"
     "Fetch each URL and narrate every step on stderr: DNS lookup, TCP handshake,\n"
     "TLS, HTTP request and response, connection teardown. The body goes to\n"
@@ -538,6 +540,25 @@ static int subcommand_error(int opt, const char *name, char **argv, char *err, s
     return WT_EXIT_USAGE;
 }
 
+/* -s, --json and --no-color mean the same to serve and demo. Returns 1
+ * when opt was one of them. */
+static int output_option(int opt, int *silent, int *json, enum wt_color_mode *color)
+{
+    switch (opt) {
+    case 's':
+        (*silent)++;
+        return 1;
+    case SOPT_JSON:
+        *json = 1;
+        return 1;
+    case SOPT_NO_COLOR:
+        *color = WT_COLOR_NEVER;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char *err,
                        size_t errlen)
 {
@@ -550,13 +571,12 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
         int opt = getopt_long(argc, argv, ":hs", serve_options, NULL);
         if (opt == -1)
             break;
+        if (output_option(opt, &out->silent, &out->json, &out->color))
+            continue;
         switch (opt) {
         case 'h':
             out->action = WT_ACTION_HELP;
             return 0;
-        case 's':
-            out->silent++;
-            break;
         case SOPT_BIND:
             out->bind = optarg;
             break;
@@ -588,14 +608,8 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
                 return WT_EXIT_USAGE;
             }
             break;
-        case SOPT_JSON:
-            out->json = 1;
-            break;
         case SOPT_EXPLAIN:
             out->explain = 1;
-            break;
-        case SOPT_NO_COLOR:
-            out->color = WT_COLOR_NEVER;
             break;
         default:
             return subcommand_error(opt, "serve", argv, err, errlen);
@@ -639,27 +653,20 @@ int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *
         int opt = getopt_long(argc, argv, ":hsv", demo_options, NULL);
         if (opt == -1)
             break;
+        if (output_option(opt, &out->silent, &out->json, &out->color))
+            continue;
         switch (opt) {
         case 'h':
             out->action = WT_ACTION_HELP;
             return 0;
-        case 's':
-            out->silent++;
-            break;
         case 'v':
             out->verbose = 1;
-            break;
-        case SOPT_JSON:
-            out->json = 1;
             break;
         case SOPT_NO_EXPLAIN:
             out->explain = 0;
             break;
         case SOPT_STAY:
             out->stay = 1;
-            break;
-        case SOPT_NO_COLOR:
-            out->color = WT_COLOR_NEVER;
             break;
         default:
             return subcommand_error(opt, "demo", argv, err, errlen);

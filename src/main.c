@@ -325,7 +325,7 @@ static int run_demo(int argc, char **argv)
         return WT_EXIT_CONNECT;
     }
     if (!dopt.silent)
-        fprintf(stderr, "[srv ] DNS server for webtrace.test on 127.0.0.1:%u (UDP): "
+        fprintf(stderr, "The DNS server for webtrace.test is on 127.0.0.1:%u (UDP): "
                 WT_DEMO_HOST " CNAME web.webtrace.test, A 127.0.0.1, AAAA ::1\n\n",
                 wt_demo_dns_port(demo));
 
