@@ -432,7 +432,7 @@ class Validators(OutputCase):
         self.assertFalse(v.is_valid({"log": {}}), "an empty log must not validate")
 
     def test_schema_lists_every_event_of_render_json(self):
-        src = (REPO / "src" / "render_json.c").read_text()
+        src = (REPO / "src" / "output" / "render_json.c").read_text()
         table = src[src.index("event_names[] = {"):]
         table = table[:table.index("};")]
         c_events = re.findall(r'\[WT_EV_[A-Z_]+\] = "([a-z_]+)"', table)
@@ -442,7 +442,7 @@ class Validators(OutputCase):
         self.assertEqual(sorted(schema["$defs"]["events"]), sorted(c_events))
 
     def test_schema_vars_are_the_facts_table(self):
-        src = (REPO / "src" / "facts.c").read_text()
+        src = (REPO / "src" / "output" / "facts.c").read_text()
         table = src[src.index("const struct wt_var wt_vars[] = {"):]
         table = table[:table.index("};")]
         c_vars = re.findall(r'\{ "([a-z_]+)", v_[a-z_]+ \}', table)
