@@ -45,6 +45,14 @@ uint64_t wt_loop_timer_at(struct wt_loop *loop, int64_t deadline_us,
                           wt_timer_proc proc, void *data);
 void wt_loop_timer_cancel(struct wt_loop *loop, uint64_t id);
 
+/* Calls proc once the loop has nothing else to do: no fd ready and no
+ * timer due. Work that can overlap the network's waits (TLS set-up while
+ * DNS and TCP are in flight) goes here, in slices short enough that a reply
+ * arriving meanwhile waits at most one slice. FIFO; returns an id > 0, or 0
+ * on allocation failure. */
+uint64_t wt_loop_idle(struct wt_loop *loop, wt_timer_proc proc, void *data);
+void wt_loop_idle_cancel(struct wt_loop *loop, uint64_t id);
+
 /* One iteration: waits for the earliest of fd readiness, the next timer,
  * or max_wait_us (-1: no limit), then dispatches. Returns the number of
  * callbacks run, or -1 when the backend failed (errno kept). */

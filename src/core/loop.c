@@ -21,6 +21,12 @@ struct timer {
     void *data;
 };
 
+struct idle {
+    uint64_t id;
+    wt_timer_proc proc;
+    void *data;
+};
+
 struct wt_loop {
     struct wt_clock clock;
     struct wt_loop_backend backend;
@@ -29,6 +35,8 @@ struct wt_loop {
     struct timer *timers;
     size_t n_timers, cap_timers;
     uint64_t next_timer_id;
+    struct idle *idles;          /* FIFO: work that waits for a quiet moment */
+    size_t n_idles, cap_idles;
     struct pollfd *pollfds;
     uint64_t *poll_gens;         /* the watcher generation each pollfd was taken from */
     size_t cap_pollfds, cap_poll_gens;
@@ -67,6 +75,7 @@ void wt_loop_free(struct wt_loop *loop)
         return;
     free(loop->watchers);
     free(loop->timers);
+    free(loop->idles);
     free(loop->pollfds);
     free(loop->poll_gens);
     free(loop);
@@ -156,6 +165,42 @@ void wt_loop_timer_cancel(struct wt_loop *loop, uint64_t id)
     }
 }
 
+uint64_t wt_loop_idle(struct wt_loop *loop, wt_timer_proc proc, void *data)
+{
+    if (grow((void **)&loop->idles, &loop->cap_idles, loop->n_idles + 1,
+             sizeof *loop->idles) < 0)
+        return 0;
+    uint64_t id = loop->next_timer_id++;   /* one id space with timers */
+    loop->idles[loop->n_idles++] = (struct idle){ id, proc, data };
+    return id;
+}
+
+void wt_loop_idle_cancel(struct wt_loop *loop, uint64_t id)
+{
+    if (id == 0)
+        return;
+    for (size_t i = 0; i < loop->n_idles; i++) {
+        if (loop->idles[i].id == id) {
+            memmove(&loop->idles[i], &loop->idles[i + 1],
+                    (loop->n_idles - i - 1) * sizeof loop->idles[0]);
+            loop->n_idles--;
+            return;
+        }
+    }
+}
+
+/* Runs the oldest idle work item; the caller has seen nothing else to do. */
+static int run_one_idle(struct wt_loop *loop)
+{
+    if (loop->n_idles == 0)
+        return 0;
+    struct idle w = loop->idles[0];
+    memmove(&loop->idles[0], &loop->idles[1], (loop->n_idles - 1) * sizeof loop->idles[0]);
+    loop->n_idles--;
+    w.proc(loop, w.data);
+    return 1;
+}
+
 /* Returns the index of the earliest timer, or -1. */
 static long earliest_timer(const struct wt_loop *loop)
 {
@@ -194,7 +239,9 @@ static int run_due_timers(struct wt_loop *loop)
 
 int wt_loop_run_once(struct wt_loop *loop, int64_t max_wait_us)
 {
-    int64_t wait_us = max_wait_us;
+    /* Idle work pending: only look, never wait, so it runs as soon as
+     * nothing is ready. */
+    int64_t wait_us = loop->n_idles ? 0 : max_wait_us;
     long next = earliest_timer(loop);
     if (next >= 0) {
         int64_t until = loop->timers[next].deadline_us - wt_loop_now(loop);
@@ -258,13 +305,15 @@ int wt_loop_run_once(struct wt_loop *loop, int64_t max_wait_us)
         ran++;
     }
     ran += run_due_timers(loop);
+    if (ran == 0)
+        ran = run_one_idle(loop);
     return ran;
 }
 
 int wt_loop_run(struct wt_loop *loop, int (*done)(void *ctx), void *ctx)
 {
     while (!done(ctx)) {
-        if (loop->n_watchers == 0 && loop->n_timers == 0)
+        if (loop->n_watchers == 0 && loop->n_timers == 0 && loop->n_idles == 0)
             return 0;
         if (wt_loop_run_once(loop, -1) < 0)
             return -1;

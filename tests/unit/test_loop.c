@@ -219,6 +219,67 @@ static void test_loop_reused_fd_does_not_get_stale_readiness(void **state)
     wt_loop_free(loop);
 }
 
+static void test_loop_idle_work_waits_for_a_quiet_moment(void **state)
+{
+    (void)state;
+    struct fake f;
+    struct wt_loop *loop = new_fake_loop(&f);
+    struct record r = { 0 };
+    wt_loop_watch(loop, 7, WT_LOOP_READ, on_readable, NULL);
+    wt_loop_idle(loop, mark_a, &r);
+    wt_loop_idle(loop, mark_b, &r);
+    /* A ready fd goes first, and the loop only looks (timeout 0) while
+     * idle work is pending: the work is never delayed by a wait. */
+    f.ready_fd = 7;
+    readable_calls = 0;
+    assert_int_equal(wt_loop_run_once(loop, -1), 1);
+    assert_int_equal(f.last_timeout_ms, 0);
+    assert_int_equal(readable_calls, 1);
+    assert_int_equal(r.n, 0);
+    /* Nothing ready: one item per iteration, oldest first. */
+    assert_int_equal(wt_loop_run_once(loop, -1), 1);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.order[0], 'a');
+    wt_loop_run_once(loop, -1);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.order[1], 'b');
+    wt_loop_free(loop);
+}
+
+static void test_loop_due_timer_runs_before_idle_work(void **state)
+{
+    (void)state;
+    struct fake f;
+    struct wt_loop *loop = new_fake_loop(&f);
+    struct record r = { 0 };
+    wt_loop_idle(loop, mark_b, &r);
+    wt_loop_timer_at(loop, f.now_us, mark_a, &r);
+    wt_loop_run_once(loop, -1);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.order[0], 'a');
+    wt_loop_run_once(loop, -1);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.order[1], 'b');
+    wt_loop_free(loop);
+}
+
+static int never_done(void *ctx) { (void)ctx; return 0; }
+
+static void test_loop_cancelled_idle_work_never_runs(void **state)
+{
+    (void)state;
+    struct fake f;
+    struct wt_loop *loop = new_fake_loop(&f);
+    struct record r = { 0 };
+    uint64_t a = wt_loop_idle(loop, mark_a, &r);
+    wt_loop_idle(loop, mark_b, &r);
+    wt_loop_idle_cancel(loop, a);
+    assert_int_equal(wt_loop_run(loop, never_done, NULL), 0);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.order[0], 'b');
+    wt_loop_free(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +290,9 @@ int main(void)
         cmocka_unit_test(test_loop_dispatches_ready_fd_and_unwatch_stops_it),
         cmocka_unit_test(test_loop_run_returns_when_nothing_is_left),
         cmocka_unit_test(test_loop_reused_fd_does_not_get_stale_readiness),
+        cmocka_unit_test(test_loop_idle_work_waits_for_a_quiet_moment),
+        cmocka_unit_test(test_loop_due_timer_runs_before_idle_work),
+        cmocka_unit_test(test_loop_cancelled_idle_work_never_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
