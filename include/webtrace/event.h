@@ -77,6 +77,16 @@ enum wt_body_framing {
     WT_FRAMING_UNTIL_CLOSE
 };
 
+/* The run's TLS set-up (module, OpenSSL, context, trust store) as the
+ * ClientHello that needed it saw it. */
+struct wt_tls_setup_figures {
+    int reused;                /* built for an earlier URL of this run */
+    int64_t total_us;          /* every step, wherever it ran (0 when reused) */
+    int64_t inline_us;         /* run at the start of the TLS phase: the fetch waited */
+    int64_t during_dns_us;     /* run while the DNS answer was awaited */
+    int64_t during_connect_us; /* run while the SYN+ACK was awaited */
+};
+
 /* Kernel TCP states (values of tcpi_state / idiag_state). */
 enum wt_tcp_state {
     WT_TCP_UNKNOWN = 0,
@@ -188,6 +198,7 @@ struct wt_event {
             const char *sni;         /* NULL for IP literals */
             const char *alpn;        /* offered */
             const char *versions;    /* "TLS 1.2–1.3" */
+            struct wt_tls_setup_figures setup;   /* what preparing the ClientHello took */
         } tls_hello;
         struct {
             int64_t elapsed_us;
@@ -305,6 +316,7 @@ struct wt_event {
         } serve_drop;
         struct {
             int64_t dns_us, connect_us, tls_us, wait_us, transfer_us, total_us; /* -1: not reached */
+            int64_t tls_setup_us;    /* the part of the TLS set-up the fetch waited for; -1 no TLS */
             int64_t teardown_us;
         } summary;
         struct {

@@ -27,6 +27,7 @@ struct wt_facts {
     int64_t phase_us[WT_PHASE_FAILED + 1];  /* t_us each phase was entered, -1 never */
     int64_t end_us;                 /* t_us of the summary */
     int64_t dns_us, connect_us, tls_us, wait_us, transfer_us, teardown_us;
+    int64_t tls_setup_us;            /* the run's TLS set-up, all steps; 0 reused, -1 no TLS */
 
     char dns_server[WT_ADDR_STRLEN + 8];
     char cname_chain[WT_FACTS_CHAIN_MAX];   /* "a -> b -> c" */

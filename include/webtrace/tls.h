@@ -26,10 +26,28 @@ typedef void (*wt_tls_done_proc)(void *ctx, int exit_code, const char *message);
 
 struct wt_tls;
 
-/* NULL when TLS cannot be set up: *exit_code is 77 (the CA file or
- * directory cannot be used), 27 (memory) or 35, and err says why. */
+/* The client's configuration for a whole run: one SSL_CTX with its trust
+ * store, shared by every session. Built in steps (library, context, trust)
+ * so the steps can run while DNS and TCP are in flight (see tls_setup.h).
+ * Each step: 0, or -1 with *exit_code (77 the CA file or directory cannot
+ * be used, 27 memory, 35 anything else) and a sentence in err. */
+struct wt_tls_config;
+
+int wt_tls_library_init(char *err, size_t errlen);
+struct wt_tls_config *wt_tls_config_new(const struct wt_tls_options *options, int *exit_code,
+                                        char *err, size_t errlen);
+/* Reads --cacert/--capath or the PEM given, or points the store at the
+ * system's hashed directory; once, later calls return 0. */
+int wt_tls_config_load_trust(struct wt_tls_config *config, int *exit_code, char *err,
+                             size_t errlen);
+void wt_tls_config_free(struct wt_tls_config *config);
+
+/* NULL when the session cannot be set up: *exit_code and err as above.
+ * Loads the trust store first if that step has not run yet. setup (may be
+ * NULL) goes into the ClientHello event. */
 struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
-                            const struct wt_tls_options *options,
+                            struct wt_tls_config *config,
+                            const struct wt_tls_setup_figures *setup,
                             const struct wt_event_sink *sink, wt_tls_done_proc done,
                             void *ctx, int *exit_code, char *err, size_t errlen);
 void wt_tls_free(struct wt_tls *tls);

@@ -9,11 +9,18 @@
 #include "webtrace/tls.h"
 
 #define WT_TLS_MODULE_FILE "webtrace-tls.so"
-#define WT_TLS_MODULE_SYMBOL "wt_tls_module_api_v1"
+#define WT_TLS_MODULE_SYMBOL "wt_tls_module_api_v2"
 
 struct wt_tls_api {
+    int (*library_init)(char *err, size_t errlen);
+    struct wt_tls_config *(*config_new)(const struct wt_tls_options *options, int *exit_code,
+                                        char *err, size_t errlen);
+    int (*config_load_trust)(struct wt_tls_config *config, int *exit_code, char *err,
+                             size_t errlen);
+    void (*config_free)(struct wt_tls_config *config);
     struct wt_tls *(*start)(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
-                            const struct wt_tls_options *options,
+                            struct wt_tls_config *config,
+                            const struct wt_tls_setup_figures *setup,
                             const struct wt_event_sink *sink, wt_tls_done_proc done,
                             void *ctx, int *exit_code, char *err, size_t errlen);
     void (*free_session)(struct wt_tls *tls);
@@ -39,6 +46,9 @@ struct wt_tls_api {
 
 typedef const struct wt_tls_api *(*wt_tls_module_entry)(void);
 
+/* In the executable: loads the module now (a step of the TLS set-up); 0,
+ * or -1 with a sentence in err (https is then unsupported: exit 1). */
+int wt_tls_module_load(char *err, size_t errlen);
 /* In the executable: releases the module, if it was loaded (at exit). */
 void wt_tls_unload(void);
 

@@ -11,6 +11,7 @@
 #include "webtrace/cli.h"
 #include "webtrace/event.h"
 #include "webtrace/loop.h"
+#include "webtrace/tls_setup.h"
 
 struct wt_trace;
 
@@ -21,6 +22,7 @@ struct wt_trace_params {
     enum wt_body_mode body_mode;
     const char *output_path;         /* for WT_BODY_FILE */
     const struct wt_event_sink *sink; /* the renderers */
+    struct wt_tls_setup *tls_setup;  /* the run's TLS configuration (https) */
 };
 
 struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params *params);

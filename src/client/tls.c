@@ -19,7 +19,6 @@ struct wt_tls {
     struct wt_event_sink sink;
     wt_tls_done_proc done;
     void *ctx;
-    SSL_CTX *ssl_ctx;
     SSL *ssl;
     int fd;
     int insecure;
@@ -279,12 +278,85 @@ static int load_trust(SSL_CTX *ctx, const struct wt_tls_options *o, char *err, s
     return 0;
 }
 
+/* ---- the run's client configuration ----------------------------------- */
+
+struct wt_tls_config {
+    SSL_CTX *ssl_ctx;
+    struct wt_tls_options options;
+    int trust_loaded;
+};
+
+int wt_tls_library_init(char *err, size_t errlen)
+{
+    /* No atexit cleanup: the process is about to end and the kernel frees
+     * everything; OpenSSL's cleanup was 5% of a small https fetch. The
+     * system's openssl.cnf is still read (its policy applies to us too). */
+    if (OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL) != 1) {
+        char why[200];
+        queue_text(why, sizeof why);
+        snprintf(err, errlen, "cannot initialise OpenSSL: %s", why[0] ? why : "unknown error");
+        return -1;
+    }
+    return 0;
+}
+
+struct wt_tls_config *wt_tls_config_new(const struct wt_tls_options *options, int *exit_code,
+                                        char *err, size_t errlen)
+{
+    struct wt_tls_config *c = calloc(1, sizeof *c);
+    if (!c) {
+        *exit_code = 27;
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->options = *options;
+    c->ssl_ctx = SSL_CTX_new(TLS_client_method());
+    if (!c->ssl_ctx) {
+        char why[200];
+        queue_text(why, sizeof why);
+        *exit_code = 35;
+        snprintf(err, errlen, "cannot set up TLS: %s", why[0] ? why : "out of memory");
+        free(c);
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION);
+    /* Verify always; only enforce it without -k, so -k can still say what
+     * verification found. */
+    SSL_CTX_set_verify(c->ssl_ctx, options->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    return c;
+}
+
+int wt_tls_config_load_trust(struct wt_tls_config *c, int *exit_code, char *err, size_t errlen)
+{
+    if (c->trust_loaded)
+        return 0;
+    if (load_trust(c->ssl_ctx, &c->options, err, errlen) < 0) {
+        *exit_code = 77;
+        return -1;
+    }
+    c->trust_loaded = 1;
+    return 0;
+}
+
+void wt_tls_config_free(struct wt_tls_config *c)
+{
+    if (!c)
+        return;
+    SSL_CTX_free(c->ssl_ctx);   /* sessions hold their own reference */
+    free(c);
+}
+
+/* ---- one session ------------------------------------------------------- */
+
 struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
-                            const struct wt_tls_options *options,
+                            struct wt_tls_config *config,
+                            const struct wt_tls_setup_figures *setup,
                             const struct wt_event_sink *sink, wt_tls_done_proc done,
                             void *ctx, int *exit_code, char *err, size_t errlen)
 {
     *exit_code = 35;
+    if (wt_tls_config_load_trust(config, exit_code, err, errlen) < 0)
+        return NULL;
     struct wt_tls *t = calloc(1, sizeof *t);
     if (!t) {
         *exit_code = 27;
@@ -296,23 +368,8 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
     t->done = done;
     t->ctx = ctx;
     t->fd = fd;
-    t->insecure = options->insecure;
-    /* No atexit cleanup: the process is about to end and the kernel frees
-     * everything; OpenSSL's cleanup was 5% of a small https fetch. */
-    OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL);
-    t->ssl_ctx = SSL_CTX_new(TLS_client_method());
-    if (!t->ssl_ctx)
-        goto setup_failed;
-    SSL_CTX_set_min_proto_version(t->ssl_ctx, TLS1_2_VERSION);
-    if (load_trust(t->ssl_ctx, options, err, errlen) < 0) {
-        *exit_code = 77;
-        wt_tls_free(t);
-        return NULL;
-    }
-    /* Verify always; only enforce it without -k, so -k can still say what
-     * verification found. */
-    SSL_CTX_set_verify(t->ssl_ctx, options->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
-    t->ssl = SSL_new(t->ssl_ctx);
+    t->insecure = config->options.insecure;
+    t->ssl = SSL_new(config->ssl_ctx);
     if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1)
         goto setup_failed;
     /* Read whole records at once: one read() per record instead of two
@@ -334,6 +391,8 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
     ev.u.tls_hello.sni = host_is_ip ? NULL : host;
     ev.u.tls_hello.alpn = "http/1.1";
     ev.u.tls_hello.versions = "TLS 1.2–1.3";
+    if (setup)
+        ev.u.tls_hello.setup = *setup;
     emit(t, &ev);
     t->started_us = wt_loop_now(loop);
     t->step_timer = wt_loop_timer_at(loop, t->started_us, handshake_begin, t);
@@ -355,7 +414,6 @@ void wt_tls_free(struct wt_tls *t)
     wt_loop_timer_cancel(t->loop, t->close_timer);
     wt_loop_unwatch(t->loop, t->fd);
     SSL_free(t->ssl);
-    SSL_CTX_free(t->ssl_ctx);
     free(t);
 }
 

@@ -64,21 +64,52 @@ void wt_tls_unload(void)
     api = NULL;
 }
 
-struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
-                            const struct wt_tls_options *options,
-                            const struct wt_event_sink *sink, wt_tls_done_proc done,
-                            void *ctx, int *exit_code, char *err, size_t errlen)
+int wt_tls_module_load(char *err, size_t errlen)
+{
+    return load(err, errlen);
+}
+
+int wt_tls_library_init(char *err, size_t errlen)
+{
+    if (load(err, errlen) < 0)
+        return -1;
+    return api->library_init(err, errlen);
+}
+
+struct wt_tls_config *wt_tls_config_new(const struct wt_tls_options *options, int *exit_code,
+                                        char *err, size_t errlen)
 {
     if (load(err, errlen) < 0) {
         *exit_code = 1;   /* as curl built without TLS: https unsupported */
         return NULL;
     }
-    return api->start(loop, fd, host, host_is_ip, options, sink, done, ctx, exit_code, err,
+    return api->config_new(options, exit_code, err, errlen);
+}
+
+/* Everything below is only reached with a configuration, session or server
+ * that exists, so the module is loaded. */
+int wt_tls_config_load_trust(struct wt_tls_config *config, int *exit_code, char *err,
+                             size_t errlen)
+{
+    return api->config_load_trust(config, exit_code, err, errlen);
+}
+
+void wt_tls_config_free(struct wt_tls_config *config)
+{
+    if (config)
+        api->config_free(config);
+}
+
+struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int host_is_ip,
+                            struct wt_tls_config *config,
+                            const struct wt_tls_setup_figures *setup,
+                            const struct wt_event_sink *sink, wt_tls_done_proc done,
+                            void *ctx, int *exit_code, char *err, size_t errlen)
+{
+    return api->start(loop, fd, host, host_is_ip, config, setup, sink, done, ctx, exit_code, err,
                       errlen);
 }
 
-/* Everything below is only reached with a session or server that exists,
- * so the module is loaded. */
 void wt_tls_free(struct wt_tls *tls)
 {
     if (tls)

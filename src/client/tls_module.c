@@ -4,6 +4,10 @@
 #include "webtrace/tls_module.h"
 
 static const struct wt_tls_api api = {
+    .library_init = wt_tls_library_init,
+    .config_new = wt_tls_config_new,
+    .config_load_trust = wt_tls_config_load_trust,
+    .config_free = wt_tls_config_free,
     .start = wt_tls_start,
     .free_session = wt_tls_free,
     .read = wt_tls_read,
@@ -24,9 +28,9 @@ static const struct wt_tls_api api = {
     .peer_free = wt_tls_peer_free,
 };
 
-__attribute__((visibility("default"))) const struct wt_tls_api *wt_tls_module_api_v1(void);
+__attribute__((visibility("default"))) const struct wt_tls_api *wt_tls_module_api_v2(void);
 
-const struct wt_tls_api *wt_tls_module_api_v1(void)
+const struct wt_tls_api *wt_tls_module_api_v2(void)
 {
     return &api;
 }

@@ -52,6 +52,7 @@ struct wt_trace {
     uint64_t max_time_timer;
     uint64_t connect_timer;
     uint64_t resume_timer;           /* more TLS bytes to read without a wakeup */
+    int64_t tls_setup_inline_us;     /* TLS set-up left for the TLS phase to do */
     int finished;
     int exit_code;
     char body_error[256];
@@ -111,7 +112,11 @@ static void emit_summary(struct wt_trace *t, int64_t end_us)
     ev.u.summary.dns_us = t->have_url && t->url.host_kind != WT_HOST_NAME
                               ? -1 : span(t, WT_PHASE_DNS, WT_PHASE_CONNECT);
     ev.u.summary.connect_us = span(t, WT_PHASE_CONNECT, tls ? WT_PHASE_TLS : WT_PHASE_SEND);
-    ev.u.summary.tls_us = tls ? span(t, WT_PHASE_TLS, WT_PHASE_SEND) : -1;
+    /* The tls phase is the handshake: set-up work it had to wait for is a
+     * figure of its own. */
+    int64_t handshake = tls ? span(t, WT_PHASE_TLS, WT_PHASE_SEND) : -1;
+    ev.u.summary.tls_us = handshake >= 0 ? handshake - t->tls_setup_inline_us : -1;
+    ev.u.summary.tls_setup_us = tls ? t->tls_setup_inline_us : -1;
     ev.u.summary.wait_us = span(t, WT_PHASE_WAIT, WT_PHASE_RECEIVE);
     ev.u.summary.transfer_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.summary.total_us = end_us - t->t0;
@@ -261,15 +266,28 @@ static void on_tls_done(void *ctx, int exit_code, const char *message)
 
 static void start_tls(struct wt_trace *t)
 {
-    struct wt_tls_options o = {
-        .cafile = t->opt->cacert,
-        .capath = t->opt->capath,
-        .ca_pem = t->opt->ca_pem,
-        .insecure = t->opt->insecure,
-    };
     char err[320];
     int code = WT_EXIT_TLS_CONNECT;
-    t->tls = wt_tls_start(t->loop, t->fd, t->url.host, t->url.host_kind != WT_HOST_NAME, &o,
+    struct wt_tls_setup_report rep;
+    struct wt_tls_config *config = wt_tls_setup_finish(t->p.tls_setup, t->loop, &rep, &code,
+                                                       err, sizeof err);
+    t->tls_setup_inline_us = rep.inline_us;
+    if (!config) {
+        trace_fail(t, "tls", code, err);
+        return;
+    }
+    struct wt_tls_setup_figures fig = {
+        .reused = rep.reused,
+        .total_us = rep.total_us,
+        .inline_us = rep.inline_us,
+        .during_connect_us = wt_tls_setup_overlap(&rep, t->phase_at[WT_PHASE_CONNECT],
+                                                  t->phase_at[WT_PHASE_TLS]),
+    };
+    if (t->phase_at[WT_PHASE_DNS] >= 0 && t->phase_at[WT_PHASE_CONNECT] >= 0)
+        fig.during_dns_us = wt_tls_setup_overlap(&rep, t->phase_at[WT_PHASE_DNS],
+                                                 t->phase_at[WT_PHASE_CONNECT]);
+    t->tls = wt_tls_start(t->loop, t->fd, t->url.host, t->url.host_kind != WT_HOST_NAME, config,
+                          &fig,
                           &t->stamped, on_tls_done, t, &code, err, sizeof err);
     if (!t->tls)
         trace_fail(t, "tls", code, err);
@@ -698,6 +716,10 @@ void wt_trace_start(struct wt_trace *t)
         t->connect_timer = wt_loop_timer_at(
             t->loop, t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000, on_connect_timeout, t);
     trace_enter(t, WT_PHASE_DNS);
+    /* The DNS query (or, for an address, the SYN) is out: the TLS set-up
+     * needs no network, so it runs while the loop would otherwise wait. */
+    if (t->url.scheme == WT_SCHEME_HTTPS && !t->finished && t->phase < WT_PHASE_TLS)
+        wt_tls_setup_begin(t->p.tls_setup, t->loop);
 }
 
 int wt_trace_finished(const struct wt_trace *t)

@@ -40,6 +40,7 @@ void wt_facts_init(struct wt_facts *f)
     for (size_t i = 0; i <= WT_PHASE_FAILED; i++)
         f->phase_us[i] = -1;
     f->dns_us = f->connect_us = f->tls_us = f->wait_us = f->transfer_us = f->teardown_us = -1;
+    f->tls_setup_us = -1;
     f->end_us = -1;
 }
 
@@ -157,6 +158,7 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
         break;
     case WT_EV_TLS_HELLO:
         f->tls = 1;
+        f->tls_setup_us = ev->u.tls_hello.setup.reused ? 0 : ev->u.tls_hello.setup.total_us;
         break;
     case WT_EV_TLS_DONE:
         snprintf(f->tls_version, sizeof f->tls_version, "%s", ev->u.tls_done.version);
@@ -399,6 +401,7 @@ static void v_wt_time_connect(const struct wt_facts *f, struct wt_var_value *v) 
 static void v_wt_time_dns(const struct wt_facts *f, struct wt_var_value *v) { set_duration(v, f->dns_us); }
 static void v_wt_time_teardown(const struct wt_facts *f, struct wt_var_value *v) { set_duration(v, f->teardown_us); }
 static void v_wt_time_tls(const struct wt_facts *f, struct wt_var_value *v) { set_duration(v, f->tls_us); }
+static void v_wt_time_tls_setup(const struct wt_facts *f, struct wt_var_value *v) { set_duration(v, f->tls_setup_us); }
 static void v_wt_time_transfer(const struct wt_facts *f, struct wt_var_value *v) { set_duration(v, f->transfer_us); }
 static void v_wt_time_wait(const struct wt_facts *f, struct wt_var_value *v) { set_duration(v, f->wait_us); }
 static void v_wt_tls_alpn(const struct wt_facts *f, struct wt_var_value *v)
@@ -454,6 +457,7 @@ const struct wt_var wt_vars[] = {
     { "wt_time_dns", v_wt_time_dns },
     { "wt_time_teardown", v_wt_time_teardown },
     { "wt_time_tls", v_wt_time_tls },
+    { "wt_time_tls_setup", v_wt_time_tls_setup },
     { "wt_time_transfer", v_wt_time_transfer },
     { "wt_time_wait", v_wt_time_wait },
     { "wt_tls_alpn", v_wt_tls_alpn },

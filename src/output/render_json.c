@@ -222,6 +222,13 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
     case WT_EV_TLS_HELLO:
         wt_json_cstring(j, "sni", ev->u.tls_hello.sni);
         wt_json_cstring(j, "alpn_offered", ev->u.tls_hello.alpn);
+        wt_json_object_begin(j, "setup");
+        wt_json_bool(j, "reused", ev->u.tls_hello.setup.reused);
+        wt_json_int(j, "total_us", ev->u.tls_hello.setup.total_us);
+        wt_json_int(j, "inline_us", ev->u.tls_hello.setup.inline_us);
+        wt_json_int(j, "during_dns_us", ev->u.tls_hello.setup.during_dns_us);
+        wt_json_int(j, "during_connect_us", ev->u.tls_hello.setup.during_connect_us);
+        wt_json_object_end(j);
         break;
     case WT_EV_TLS_DONE:
         wt_json_int(j, "elapsed_us", ev->u.tls_done.elapsed_us);
@@ -357,6 +364,7 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         duration(j, "dns_us", ev->u.summary.dns_us);
         duration(j, "connect_us", ev->u.summary.connect_us);
         duration(j, "tls_us", ev->u.summary.tls_us);
+        duration(j, "tls_setup_us", ev->u.summary.tls_setup_us);
         duration(j, "wait_us", ev->u.summary.wait_us);
         duration(j, "transfer_us", ev->u.summary.transfer_us);
         duration(j, "total_us", ev->u.summary.total_us);

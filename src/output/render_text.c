@@ -179,12 +179,41 @@ static void put_cert_text(FILE *o, const char *text)
     put_escaped(o, text, strlen(text));
 }
 
+/* What preparing the ClientHello took, and how much of it the network's
+ * waits hid. */
+static void render_tls_setup(struct text_state *s, const struct wt_tls_setup_figures *f)
+{
+    FILE *o = s->cfg.out;
+    tag(s, C_TLS, "tls ");
+    if (f->reused) {
+        fputs("set-up: this run's TLS context again (module, OpenSSL and trust store "
+              "already loaded)\n", o);
+        return;
+    }
+    char total[32], dns[32], tcp[32], now[32];
+    wt_format_duration(f->total_us, total, sizeof total);
+    wt_format_duration(f->during_dns_us, dns, sizeof dns);
+    wt_format_duration(f->during_connect_us, tcp, sizeof tcp);
+    wt_format_duration(f->inline_us, now, sizeof now);
+    fprintf(o, "set-up %s (TLS module, OpenSSL, context, trust store)", total);
+    if (f->during_dns_us > 0 && f->during_connect_us > 0)
+        fprintf(o, " · %s done while waiting for DNS, %s while waiting for TCP · %s held up the "
+                   "handshake\n", dns, tcp, now);
+    else if (f->during_dns_us > 0)
+        fprintf(o, " · %s done while waiting for DNS · %s held up the handshake\n", dns, now);
+    else if (f->during_connect_us > 0)
+        fprintf(o, " · %s done while waiting for TCP · %s held up the handshake\n", tcp, now);
+    else
+        fputs(" · done before the ClientHello: no wait to hide it in\n", o);
+}
+
 static void render_tls(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
     char d[32];
     switch (ev->kind) {
     case WT_EV_TLS_HELLO:
+        render_tls_setup(s, &ev->u.tls_hello.setup);
         tag(s, C_TLS, "tls ");
         fputs("→ ClientHello · ", o);
         if (ev->u.tls_hello.sni)
@@ -587,8 +616,14 @@ static void text_event_line(void *state, const struct wt_event *ev)
         wt_format_duration(ev->u.summary.wait_us, wait, sizeof wait);
         wt_format_duration(ev->u.summary.transfer_us, xfer, sizeof xfer);
         wt_format_duration(ev->u.summary.total_us, total, sizeof total);
-        fprintf(o, "%s       dns %s │ connect %s │ tls %s │ wait %s │ transfer %s │ total %s%s\n",
-                s->cfg.color ? ansi[C_DIM] : "", dns, con, tls, wait, xfer, total,
+        char setup[48] = "";
+        if (ev->u.summary.tls_setup_us > 0) {
+            char d[32];
+            wt_format_duration(ev->u.summary.tls_setup_us, d, sizeof d);
+            snprintf(setup, sizeof setup, " (+%s set-up)", d);
+        }
+        fprintf(o, "%s       dns %s │ connect %s │ tls %s%s │ wait %s │ transfer %s │ total %s%s\n",
+                s->cfg.color ? ansi[C_DIM] : "", dns, con, tls, setup, wait, xfer, total,
                 s->cfg.color ? "\033[0m" : "");
         fflush(o);
         break;

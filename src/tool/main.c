@@ -84,8 +84,22 @@ static void say_error(const struct wt_render_config *cfg, const char *step, cons
     fprintf(cfg->out, "webtrace: %s: %s\n", step, msg);
 }
 
+/* One TLS configuration for the whole run; nothing is loaded until an
+ * https URL needs it. */
+static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
+{
+    struct wt_tls_options o = {
+        .cafile = opt->cacert,
+        .capath = opt->capath,
+        .ca_pem = opt->ca_pem,
+        .insecure = opt->insecure,
+    };
+    return wt_tls_setup_new(&o);
+}
+
 static int run_one(struct wt_loop *loop, const struct wt_options *opt, const char *input,
-                   size_t index, enum wt_body_mode body_mode, const struct wt_event_sink *sink)
+                   size_t index, enum wt_body_mode body_mode, const struct wt_event_sink *sink,
+                   struct wt_tls_setup *tls_setup)
 {
     struct wt_trace_params params = {
         .options = opt,
@@ -94,6 +108,7 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
         .body_mode = body_mode,
         .output_path = opt->output,
         .sink = sink,
+        .tls_setup = tls_setup,
     };
     struct wt_trace *t = wt_trace_new(loop, &params);
     if (!t)
@@ -114,7 +129,7 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
  * each. Returns the exit code of the last failure, or 0. */
 static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_body_mode mode,
                     const struct wt_event_sink *sink, const struct wt_render_config *cfg,
-                    size_t *index)
+                    size_t *index, struct wt_tls_setup *tls_setup)
 {
     FILE *in = strcmp(opt->url_file, "-") == 0 ? stdin : fopen(opt->url_file, "r");
     if (!in) {
@@ -144,7 +159,7 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
             p++;
         if (!*p || *p == '#')
             continue;
-        int rc = run_one(loop, opt, p, (*index)++, mode, sink);
+        int rc = run_one(loop, opt, p, (*index)++, mode, sink, tls_setup);
         if (rc)
             last_failure = rc;
     }
@@ -344,9 +359,10 @@ static int run_demo(int argc, char **argv)
     char urls[2][128];
     snprintf(urls[0], sizeof urls[0], "http://" WT_DEMO_HOST ":%u/", wt_demo_http_port(demo));
     snprintf(urls[1], sizeof urls[1], "https://" WT_DEMO_HOST ":%u/", wt_demo_https_port(demo));
-    int last_failure = 0;
-    for (size_t i = 0; i < 2; i++) {
-        rc = run_one(loop, &opt, urls[i], i, WT_BODY_DISCARD, &sink);
+    struct wt_tls_setup *tls_setup = new_tls_setup(&opt);
+    int last_failure = tls_setup ? 0 : WT_EXIT_OUT_OF_MEMORY;
+    for (size_t i = 0; i < 2 && tls_setup; i++) {
+        rc = run_one(loop, &opt, urls[i], i, WT_BODY_DISCARD, &sink, tls_setup);
         if (rc)
             last_failure = rc;
     }
@@ -366,6 +382,7 @@ static int run_demo(int argc, char **argv)
     }
     wt_demo_free(demo);
     int wrc = close_renderers(&set);
+    wt_tls_setup_free(tls_setup);
     wt_loop_free(loop);
     wt_dns_global_cleanup();
     wt_tls_unload();
@@ -464,15 +481,16 @@ int main(int argc, char **argv)
     }
     struct wt_event_sink sink = { fan_out, &set };
 
-    int last_failure = 0;
+    struct wt_tls_setup *tls_setup = new_tls_setup(&opt);
+    int last_failure = tls_setup ? 0 : WT_EXIT_OUT_OF_MEMORY;
     size_t index = 0;
-    for (size_t i = 0; i < opt.n_urls; i++) {
-        rc = run_one(loop, &opt, opt.urls[i], index++, mode, &sink);
+    for (size_t i = 0; i < opt.n_urls && tls_setup; i++) {
+        rc = run_one(loop, &opt, opt.urls[i], index++, mode, &sink, tls_setup);
         if (rc)
             last_failure = rc;
     }
-    if (opt.url_file) {
-        rc = run_list(loop, &opt, mode, &sink, &cfg, &index);
+    if (opt.url_file && tls_setup) {
+        rc = run_list(loop, &opt, mode, &sink, &cfg, &index, tls_setup);
         if (rc)
             last_failure = rc;
     }
@@ -480,6 +498,7 @@ int main(int argc, char **argv)
     if (rc && !last_failure)
         last_failure = rc;
     free(writeout_text);
+    wt_tls_setup_free(tls_setup);
     wt_loop_free(loop);
     wt_dns_global_cleanup();
     wt_tls_unload();

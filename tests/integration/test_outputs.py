@@ -539,6 +539,46 @@ class JsonEvents(OutputCase):
         self.assertRegex(s["vars"]["wt_tls_version"], r"^TLSv1\.[23]$")
         self.assertEqual(s["vars"]["wt_tls_alpn"], "http/1.1")
 
+    def test_tls_setup_is_a_figure_of_its_own(self):
+        """The run's TLS set-up (module, OpenSSL, context, trust store) is
+        measured apart from the handshake: every step either overlapped a
+        network wait or held up the TLS phase, and a second https URL of the
+        run reuses the context instead of building it again."""
+        url = tls_url(host=h.Dnsmasq.CNAME_NAME)
+        events, _ = self.run_json(*dns_args(), *ca_args(), url, url)
+        (_, first), (_, second) = self.traces(events)
+        s1, s2 = self.check_trace(first), self.check_trace(second)
+        setup1 = next(e for e in first if e["event"] == "tls_hello")["setup"]
+        setup2 = next(e for e in second if e["event"] == "tls_hello")["setup"]
+
+        self.assertFalse(setup1["reused"])
+        self.assertGreater(setup1["total_us"], 0)
+        hidden = setup1["during_dns_us"] + setup1["during_connect_us"]
+        self.assertLessEqual(hidden, setup1["total_us"])
+        # Steps run either in a wait or inline; inline_us is the wall time of
+        # the inline part (steps plus the calls around them).
+        self.assertGreaterEqual(hidden + setup1["inline_us"], setup1["total_us"])
+        self.assertEqual(s1["tls_setup_us"], setup1["inline_us"])
+        self.assertAlmostEqual(s1["vars"]["wt_time_tls_setup"], setup1["total_us"] / 1e6,
+                               delta=2e-6)
+        # The handshake alone: the set-up waited for is not in tls_us (the
+        # phase events' t_us are stamped when emitted: a microsecond apart).
+        at = {e["entered"]: e["t_us"] for e in first if e["event"] == "phase"}
+        self.assertAlmostEqual(s1["tls_us"], at["send"] - at["tls"] - setup1["inline_us"],
+                               delta=3)
+
+        self.assertTrue(setup2["reused"])
+        self.assertEqual((setup2["total_us"], setup2["during_dns_us"],
+                          setup2["during_connect_us"]), (0, 0, 0))
+        self.assertEqual(s2["vars"]["wt_time_tls_setup"], 0)
+
+    def test_http_has_no_tls_setup(self):
+        events, _ = self.run_json(web_url())
+        (_, evs), = self.traces(events)
+        s = self.check_trace(evs)
+        self.assertIsNone(s["tls_setup_us"])
+        self.assertIsNone(s["vars"]["wt_time_tls_setup"])
+
     def test_ip_literal_has_no_sni_and_no_lookup(self):
         events, _ = self.run_json(*ca_args(), tls_url())
         (_, evs), = self.traces(events)
