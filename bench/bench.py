@@ -300,9 +300,11 @@ class Dnsmasq(Peer):
 
 
 class Pki:
-    """A test CA and a leaf for localhost / 127.0.0.1 / ::1 (openssl CLI)."""
+    """A test CA and a leaf for localhost / 127.0.0.1 / ::1 (openssl CLI),
+    and for the extra names given (DNS:name or IP:address)."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, extra_sans=()):
+        self.extra_sans = list(extra_sans)
         self.dir = os.path.join(workdir, "pki")
         os.makedirs(self.dir)
         self.ca_cert = os.path.join(self.dir, "ca.pem")
@@ -326,7 +328,8 @@ class Pki:
             f.write("basicConstraints=critical,CA:FALSE\n"
                     "keyUsage=critical,digitalSignature\n"
                     "extendedKeyUsage=serverAuth\n"
-                    "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n")
+                    "subjectAltName=" + ",".join(["DNS:localhost", "IP:127.0.0.1", "IP:::1",
+                                                  *self.extra_sans]) + "\n")
         run_tool([o, "x509", "-req", "-in", csr, "-CA", self.ca_cert, "-CAkey", self.ca_key,
                   "-CAcreateserial", "-out", self.leaf_cert, "-days", "2",
                   "-extfile", ext], cwd=d)

@@ -7,7 +7,7 @@
 #
 # On a fresh Debian 12 machine it installs what it needs (as root or through
 # sudo; only packages that are missing), builds build/webtrace if it is not
-# there, then runs bench/bench.py. Exit 0 means the benchmark ran (missed
+# there, then runs bench/bench.py and bench/latency.py. Exit 0 means the benchmark ran (missed
 # targets are reported, never fatal); non-zero means it broke (a fetch failed,
 # a peer did not start, a tool is missing).
 set -euo pipefail
@@ -39,7 +39,7 @@ install_missing() {
 # Peers and the comparison client; gcc + libc6-dev compile bench/spawn.c
 # (the fork/exec/wait4 helper that measures each run).
 if command -v dpkg-query >/dev/null 2>&1; then
-  install_missing curl nginx-light dnsmasq-base openssl python3 gcc libc6-dev
+  install_missing curl nginx-light dnsmasq-base openssl python3 gcc libc6-dev iproute2
 fi
 
 if [ ! -x build/webtrace ]; then
@@ -54,4 +54,12 @@ fi
 # The system interpreter (standard library only), not whatever is first in PATH.
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
-exec "$py" bench/bench.py "$@"
+"$py" bench/bench.py "$@"
+# The same https fetch over a path with 20 ms each way (root only: it makes
+# two network namespaces joined by TUN devices): is the TLS set-up hidden in
+# the DNS and TCP waits?
+latency_args=()
+for a in "$@"; do
+  [ "$a" = --quick ] && latency_args+=(--quick)
+done
+"$py" bench/latency.py "${latency_args[@]}"
