@@ -21,6 +21,11 @@
 #define READS_PER_WAKEUP 64          /* then let the loop serve others */
 
 #define N_PHASES (WT_PHASE_FAILED + 1)
+/* A wait shorter than this (loopback, a resolver on the LAN) would end
+ * inside a TLS set-up step (each takes about a millisecond), and the reply
+ * would sit unread until the step ends: start the set-up only once the
+ * network has kept us waiting this long. */
+#define TLS_SETUP_GRACE_US 1000
 
 struct wt_trace {
     struct wt_loop *loop;
@@ -51,6 +56,7 @@ struct wt_trace {
 
     uint64_t max_time_timer;
     uint64_t connect_timer;
+    uint64_t tls_setup_timer;        /* starts the TLS set-up once a wait has lasted */
     uint64_t resume_timer;           /* more TLS bytes to read without a wakeup */
     int64_t tls_setup_inline_us;     /* TLS set-up left for the TLS phase to do */
     int finished;
@@ -101,7 +107,8 @@ static void release_mechanics(struct wt_trace *t)
     wt_loop_timer_cancel(t->loop, t->max_time_timer);
     wt_loop_timer_cancel(t->loop, t->connect_timer);
     wt_loop_timer_cancel(t->loop, t->resume_timer);
-    t->max_time_timer = t->connect_timer = t->resume_timer = 0;
+    wt_loop_timer_cancel(t->loop, t->tls_setup_timer);
+    t->max_time_timer = t->connect_timer = t->resume_timer = t->tls_setup_timer = 0;
 }
 
 static void emit_summary(struct wt_trace *t, int64_t end_us)
@@ -264,8 +271,17 @@ static void on_tls_done(void *ctx, int exit_code, const char *message)
     trace_enter(t, WT_PHASE_SEND);
 }
 
+static void begin_tls_setup(struct wt_loop *loop, void *data)
+{
+    struct wt_trace *t = data;
+    t->tls_setup_timer = 0;
+    wt_tls_setup_begin(t->p.tls_setup, loop);
+}
+
 static void start_tls(struct wt_trace *t)
 {
+    wt_loop_timer_cancel(t->loop, t->tls_setup_timer);
+    t->tls_setup_timer = 0;
     char err[320];
     int code = WT_EXIT_TLS_CONNECT;
     struct wt_tls_setup_report rep;
@@ -717,9 +733,11 @@ void wt_trace_start(struct wt_trace *t)
             t->loop, t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000, on_connect_timeout, t);
     trace_enter(t, WT_PHASE_DNS);
     /* The DNS query (or, for an address, the SYN) is out: the TLS set-up
-     * needs no network, so it runs while the loop would otherwise wait. */
+     * needs no network, so it runs while the loop would otherwise wait, once
+     * the wait has lasted TLS_SETUP_GRACE_US. */
     if (t->url.scheme == WT_SCHEME_HTTPS && !t->finished && t->phase < WT_PHASE_TLS)
-        wt_tls_setup_begin(t->p.tls_setup, t->loop);
+        t->tls_setup_timer = wt_loop_timer_at(t->loop, wt_loop_now(t->loop) + TLS_SETUP_GRACE_US,
+                                              begin_tls_setup, t);
 }
 
 int wt_trace_finished(const struct wt_trace *t)
