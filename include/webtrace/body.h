@@ -1,6 +1,7 @@
 /* body: where the response body goes: discarded (a terminal gets a
- * summary), stdout, or a file written under a temporary name and renamed
- * only when the transfer succeeded, so a failed fetch leaves nothing. */
+ * summary), stdout, or a file written by outfile's rules (a temporary name
+ * renamed only when the transfer succeeded, so a failed fetch leaves
+ * nothing; devices, FIFOs and hard-linked files in place). */
 #ifndef WEBTRACE_BODY_H
 #define WEBTRACE_BODY_H
 
@@ -10,6 +11,7 @@ enum wt_body_mode {
     WT_BODY_DISCARD,      /* not wanted (the demo, --json without -o) */
     WT_BODY_DISCARD_TTY,  /* stdout is a terminal: say how to keep it */
     WT_BODY_STDOUT,
+    WT_BODY_STDOUT_CLOSED, /* stdout was closed at start: bytes are a write error */
     WT_BODY_FILE
 };
 

@@ -1,6 +1,7 @@
 /* webtrace: wires the command line to traces and renderers, and returns
  * the exit code. The only file that exits. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <stdio.h>
@@ -372,8 +373,30 @@ static int run_demo(int argc, char **argv)
     return last_failure ? last_failure : wrc;
 }
 
+/* A closed 0, 1 or 2 would be the number the next socket gets, and the
+ * body or the narration would then be written into the connection: each
+ * closed one is opened to /dev/null before anything else. Returns a bit
+ * per fd that was closed, or -1 when /dev/null cannot be opened. */
+static int keep_std_fds_open(void)
+{
+    int was_closed = 0;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        /* open() returns the lowest free number: this very fd. */
+        int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (got != fd)
+            return -1;
+        was_closed |= 1 << fd;
+    }
+    return was_closed;
+}
+
 int main(int argc, char **argv)
 {
+    int closed_std_fds = keep_std_fds_open();
+    if (closed_std_fds < 0)
+        return WT_EXIT_WRITE_ERROR;   /* no /dev/null: nowhere safe to write */
     /* A closed pipe must become exit 23, never a SIGPIPE death. */
     signal(SIGPIPE, SIG_IGN);
     /* One write per narration line instead of one per fprintf. */
@@ -441,6 +464,10 @@ int main(int argc, char **argv)
         mode = strcmp(opt.output, "-") == 0 ? WT_BODY_STDOUT : WT_BODY_FILE;
     else if (!opt.json)
         mode = isatty(STDOUT_FILENO) ? WT_BODY_DISCARD_TTY : WT_BODY_STDOUT;
+    /* As curl: body bytes for a stdout that was closed are a write error
+     * (23); -w and --json output there is lost without one. */
+    if (mode == WT_BODY_STDOUT && (closed_std_fds & (1 << STDOUT_FILENO)))
+        mode = WT_BODY_STDOUT_CLOSED;
 
     if (wt_dns_global_init() < 0) {
         fprintf(stderr, "webtrace: dns: cannot initialise the resolver library\n");
