@@ -19,11 +19,12 @@ struct wt_body_sink;
 
 /* Nothing is created until the first write. Returns NULL on ENOMEM. */
 struct wt_body_sink *wt_body_sink_new(enum wt_body_mode mode, const char *path);
-/* Returns 0, or -1 with a terminal-safe sentence in err (exit code 23). */
+/* Returns 0, or the exit code (23 write error, 27 out of memory) with a
+ * terminal-safe sentence in err. */
 int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
                        char *err, size_t errlen);
 /* Makes the body final (for a file: creates it even when empty, then
- * renames). Returns 0 or -1 with err. */
+ * renames). Returns 0, or the exit code with err, as for a write. */
 int wt_body_sink_commit(struct wt_body_sink *s, char *err, size_t errlen);
 /* Removes any temporary file and releases s. NULL is a no-op. */
 void wt_body_sink_free(struct wt_body_sink *s);

@@ -34,8 +34,10 @@ struct wt_outfile {
     int temp_slot;    /* registration with the signal cleanup, or -1 */
 };
 
-/* Opens path for writing as the rules above say. Returns 0, or -1 with a
- * terminal-safe sentence in err; f is then closed already. */
+/* Opens path for writing as the rules above say. Returns 0, or -1 (or
+ * WT_OUTFILE_NO_MEMORY) with a terminal-safe sentence in err; f is then
+ * closed already. */
+#define WT_OUTFILE_NO_MEMORY (-2)
 int wt_outfile_open(struct wt_outfile *f, const char *path, char *err, size_t errlen);
 /* Writes all of data (EINTR retried). Returns 0 or -1 with err. */
 int wt_outfile_write(struct wt_outfile *f, const char *data, size_t len,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "webtrace/exitcode.h"
 #include "webtrace/outfile.h"
 
 struct wt_body_sink {
@@ -48,7 +49,7 @@ static int write_stdout(const char *data, size_t len, char *err, size_t errlen)
                 continue;
             }
             snprintf(err, errlen, "cannot write the body to stdout: %s", strerror(errno));
-            return -1;
+            return WT_EXIT_WRITE_ERROR;
         }
         data += n;
         len -= (size_t)n;
@@ -69,18 +70,19 @@ int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
         if (len == 0)
             return 0;
         snprintf(err, errlen, "cannot write the body: stdout is closed");
-        return -1;
+        return WT_EXIT_WRITE_ERROR;
     case WT_BODY_STDOUT:
         return write_stdout(data, len, err, errlen);
     case WT_BODY_FILE:
         break;
     }
     if (!s->opened) {
-        if (wt_outfile_open(&s->file, s->path, err, errlen) < 0)
-            return -1;
+        int rc = wt_outfile_open(&s->file, s->path, err, errlen);
+        if (rc < 0)
+            return rc == WT_OUTFILE_NO_MEMORY ? WT_EXIT_OUT_OF_MEMORY : WT_EXIT_WRITE_ERROR;
         s->opened = 1;
     }
-    return wt_outfile_write(&s->file, data, len, err, errlen);
+    return wt_outfile_write(&s->file, data, len, err, errlen) < 0 ? WT_EXIT_WRITE_ERROR : 0;
 }
 
 int wt_body_sink_commit(struct wt_body_sink *s, char *err, size_t errlen)
@@ -88,10 +90,13 @@ int wt_body_sink_commit(struct wt_body_sink *s, char *err, size_t errlen)
     if (s->mode != WT_BODY_FILE || s->committed)
         return 0;
     /* An empty body still creates the file, as curl does. */
-    if (!s->opened && wt_body_sink_write(s, "", 0, err, errlen) < 0)
-        return -1;
+    if (!s->opened) {
+        int rc = wt_body_sink_write(s, "", 0, err, errlen);
+        if (rc)
+            return rc;
+    }
     if (wt_outfile_commit(&s->file, err, errlen) < 0)
-        return -1;
+        return WT_EXIT_WRITE_ERROR;
     s->committed = 1;
     return 0;
 }

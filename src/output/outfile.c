@@ -205,7 +205,7 @@ int wt_outfile_open(struct wt_outfile *f, const char *path, char *err, size_t er
     f->target = real ? real : strdup(path);
     if (!f->target) {
         snprintf(err, errlen, "out of memory opening %s", path);
-        return -1;
+        return WT_OUTFILE_NO_MEMORY;
     }
     int exists = stat(f->target, &st) == 0;
     if (!exists && errno != ENOENT) {
@@ -227,11 +227,12 @@ int wt_outfile_open(struct wt_outfile *f, const char *path, char *err, size_t er
     }
     if (rc < 0) {
         int saved = errno;
-        if (saved == ENOMEM)
-            snprintf(err, errlen, "out of memory opening %s", path);
-        else
-            say(err, errlen, exists ? "cannot write" : "cannot create", path, saved);
         wt_outfile_abort(f);
+        if (saved == ENOMEM) {
+            snprintf(err, errlen, "out of memory opening %s", path);
+            return WT_OUTFILE_NO_MEMORY;
+        }
+        say(err, errlen, exists ? "cannot write" : "cannot create", path, saved);
         return -1;
     }
     return 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "webtrace/exitcode.h"
 #include "webtrace/facts.h"
 #include "webtrace/json.h"
 #include "webtrace/outfile.h"
@@ -273,6 +274,7 @@ static int write_file(struct har_state *s)
              "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"webtrace\","
              "\"version\":\"%s\"},\"pages\":[],\"entries\":[", WT_VERSION);
     int rc = wt_outfile_open(&f, path, err, sizeof err);
+    int code = rc == WT_OUTFILE_NO_MEMORY ? WT_EXIT_OUT_OF_MEMORY : WT_EXIT_WRITE_ERROR;
     if (rc == 0)
         rc = wt_outfile_write(&f, head, strlen(head), err, sizeof err);
     for (size_t i = 0; rc == 0 && i < s->n_entries; i++) {
@@ -289,7 +291,7 @@ static int write_file(struct har_state *s)
         wt_outfile_abort(&f);
     if (rc < 0 && s->cfg.silent < 2)
         fprintf(s->cfg.out, "webtrace: output: %s\n", err);
-    return rc;
+    return rc < 0 ? code : 0;
 }
 
 static int har_end(void *state)
@@ -297,7 +299,16 @@ static int har_end(void *state)
     struct har_state *s = state;
     if (!s)
         return 0;
-    int rc = s->failed ? -1 : write_file(s);
+    int rc;
+    if (s->failed) {
+        /* An entry could not be kept: a log without it would be wrong. */
+        if (s->cfg.silent < 2)
+            fprintf(s->cfg.out, "webtrace: output: out of memory building the HAR log for %s\n",
+                    s->cfg.har_path);
+        rc = WT_EXIT_OUT_OF_MEMORY;
+    } else {
+        rc = write_file(s);
+    }
     for (size_t i = 0; i < s->n_entries; i++)
         free(s->entries[i]);
     free(s->entries);

@@ -97,15 +97,19 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
         .sink = sink,
     };
     struct wt_trace *t = wt_trace_new(loop, &params);
-    if (!t)
+    if (!t) {
+        if (opt->silent < 2)
+            fprintf(stderr, "webtrace: url: out of memory before the trace could start\n");
         return WT_EXIT_OUT_OF_MEMORY;
+    }
     wt_trace_start(t);
-    int rc = 0;
-    if (wt_loop_run(loop, trace_done, t) < 0)
-        rc = WT_EXIT_OUT_OF_MEMORY;
-    if (!wt_trace_finished(t))
-        rc = rc ? rc : WT_EXIT_OUT_OF_MEMORY;
-    else
+    if (wt_loop_run(loop, trace_done, t) < 0 && !wt_trace_finished(t)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the event loop cannot go on: %s", strerror(errno));
+        wt_trace_abort(t, WT_EXIT_OUT_OF_MEMORY, msg);
+    }
+    int rc = WT_EXIT_OUT_OF_MEMORY;
+    if (wt_trace_finished(t))
         rc = wt_trace_exit_code(t);
     wt_trace_free(t);
     return rc;
@@ -165,9 +169,11 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
 static int close_renderers(struct renderer_set *set)
 {
     int rc = 0;
-    for (size_t i = 0; i < set->n; i++)
-        if (set->renderer[i]->end(set->state[i]) < 0)
-            rc = WT_EXIT_WRITE_ERROR;
+    for (size_t i = 0; i < set->n; i++) {
+        int end = set->renderer[i]->end(set->state[i]);
+        if (end)
+            rc = end < 0 ? WT_EXIT_WRITE_ERROR : end;
+    }
     set->n = 0;
     return rc;
 }
@@ -484,7 +490,7 @@ int main(int argc, char **argv)
     if (ok && opt.har)
         ok = add_renderer(&set, &wt_render_har, &cfg) == 0;
     if (!ok) {
-        fprintf(stderr, "webtrace: out of memory\n");
+        fprintf(stderr, "webtrace: output: out of memory setting up the output\n");
         close_renderers(&set);
         free(writeout_text);
         return WT_EXIT_OUT_OF_MEMORY;
