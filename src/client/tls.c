@@ -42,20 +42,26 @@ static void emit(struct wt_tls *t, struct wt_event *ev)
     t->sink.emit(t->sink.ctx, ev);
 }
 
-/* OpenSSL's error queue as one sentence; empties the queue. */
-static void queue_text(char *buf, size_t buflen)
+/* OpenSSL's error queue as one sentence (its first error); empties the
+ * queue. Returns 1 when any queued error is an allocation failure: the
+ * first one is often only its consequence ("internal error"). */
+static int queue_text(char *buf, size_t buflen)
 {
     unsigned long e = ERR_get_error();
     if (!e) {
         buf[0] = '\0';
-        return;
+        return 0;
     }
     const char *reason = ERR_reason_error_string(e);
     if (reason)
         snprintf(buf, buflen, "%s", reason);
     else
         ERR_error_string_n(e, buf, buflen);
-    ERR_clear_error();
+    int out_of_memory = 0;
+    for (; e; e = ERR_get_error())
+        if (ERR_GET_REASON(e) == ERR_GET_REASON(ERR_R_MALLOC_FAILURE))
+            out_of_memory = 1;
+    return out_of_memory;
 }
 
 static void name_text(const X509_NAME *name, char *buf, size_t buflen)
@@ -208,7 +214,12 @@ static void drive_handshake(struct wt_tls *t)
     }
     long verify = SSL_get_verify_result(t->ssl);
     char why[256];
-    queue_text(why, sizeof why);
+    if (queue_text(why, sizeof why) || verify == X509_V_ERR_OUT_OF_MEM) {
+        snprintf(t->error, sizeof t->error, "TLS handshake failed: out of memory (%s)",
+                 why[0] ? why : "certificate verification");
+        finish(t, 27);
+        return;
+    }
     if (!t->insecure && verify != X509_V_OK) {
         describe_chain(t);
         emit_verify(t, verify);
@@ -341,7 +352,9 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
 
 setup_failed:;
     char why[200];
-    queue_text(why, sizeof why);
+    /* Nothing queued: an allocation inside OpenSSL that said nothing. */
+    if (queue_text(why, sizeof why) || !why[0])
+        *exit_code = 27;
     snprintf(err, errlen, "cannot set up TLS: %s", why[0] ? why : "out of memory");
     wt_tls_free(t);
     return NULL;
