@@ -217,6 +217,10 @@ int wt_outfile_open(struct wt_outfile *f, const char *path, char *err, size_t er
     int rc;
     if (plan == WT_OUTFILE_IN_PLACE || (is_link && !real)) {
         rc = open_in_place(f, exists, &st);
+    } else if (exists && faccessat(AT_FDCWD, f->target, W_OK, AT_EACCESS) != 0) {
+        /* A rename would replace a file we may not write: refuse, as
+         * curl's fopen does. */
+        rc = -1;
     } else {
         rc = open_temp(f, exists ? &st : NULL);
         /* The directory refuses a new name, or the owner cannot be kept:

@@ -244,6 +244,22 @@ static void test_outfile_abort_keeps_an_existing_file(void **state)
     assert_int_equal(entries(fx->dir), 1);
 }
 
+static void test_outfile_read_only_file_is_not_replaced(void **state)
+{
+    struct fixture *fx = *state;
+    if (geteuid() == 0)
+        skip();   /* root may write a 0444 file, as with curl */
+    snprintf(fx->path, sizeof fx->path, "%s/readonly", fx->dir);
+    write_file(fx->path, "old", 0444);
+    struct wt_outfile f;
+    char err[256];
+    assert_int_equal(wt_outfile_open(&f, fx->path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "Permission denied"));
+    char buf[16];
+    read_file(fx->path, buf, sizeof buf);
+    assert_string_equal(buf, "old");
+}
+
 static void test_outfile_missing_directory_is_an_error(void **state)
 {
     struct fixture *fx = *state;
@@ -272,6 +288,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_outfile_abort_leaves_nothing_new, make_dir,
                                         remove_dir),
         cmocka_unit_test_setup_teardown(test_outfile_abort_keeps_an_existing_file, make_dir,
+                                        remove_dir),
+        cmocka_unit_test_setup_teardown(test_outfile_read_only_file_is_not_replaced, make_dir,
                                         remove_dir),
         cmocka_unit_test_setup_teardown(test_outfile_missing_directory_is_an_error, make_dir,
                                         remove_dir),
