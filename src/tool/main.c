@@ -389,10 +389,17 @@ static int keep_std_fds_open(void)
     for (int fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
             continue;
-        /* open() returns the lowest free number: this very fd. */
+        /* open() returns the lowest free number, this very fd, unless a
+         * tool we run under (valgrind) holds it: then dup2 puts it there. */
         int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-        if (got != fd)
+        if (got < 0)
             return -1;
+        if (got != fd) {
+            int rc = dup2(got, fd);
+            close(got);
+            if (rc != fd)
+                return -1;
+        }
         was_closed |= 1 << fd;
     }
     return was_closed;
