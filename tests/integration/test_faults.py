@@ -159,12 +159,20 @@ class InjectedAllocationFailure(unittest.TestCase, h.WebtraceCase):
         cls.web.stop()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
-    def run_once(self, out_dir, extra_env):
+    # Each variant reaches other allocation sites: the files (-o, --har,
+    # -w), or the NDJSON renderer with every header and explanation.
+    VARIANTS = {
+        "files": (["--har", "log.har", "-w", "%{http_code} %{size_download}\n"],
+                  ["body", "log.har"]),
+        "json": (["--json", "-v", "--explain"], ["body"]),
+    }
+
+    def run_once(self, out_dir, extra_env, variant):
         os.makedirs(out_dir)
         env = {"LD_PRELOAD": self.lib, **extra_env}
-        result = h.run_webtrace(["-o", os.path.join(out_dir, "body"),
-                                 "--har", os.path.join(out_dir, "log.har"),
-                                 "-w", "%{http_code} %{size_download}\n",
+        args = [os.path.join(out_dir, a) if a == "log.har" else a
+                for a in self.VARIANTS[variant][0]]
+        result = h.run_webtrace(["-o", os.path.join(out_dir, "body"), *args,
                                  self.web.url("/")], env=env)
         return result, sorted(os.listdir(out_dir))
 
@@ -181,12 +189,21 @@ class InjectedAllocationFailure(unittest.TestCase, h.WebtraceCase):
     def test_allocation_failures_exit_27_with_one_line(self):
         if os.environ.get("WEBTRACE_WRAPPER"):
             self.skipTest("not under a wrapper tool")
-        count_file = os.path.join(self.dir, "count")
-        result, names = self.run_once(os.path.join(self.dir, "baseline"),
-                                      {"WEBTRACE_ALLOC_COUNT_FILE": count_file})
-        if "ASan runtime does not come first" in result[2]:
+        _, _, err = h.run_webtrace(["--version"], env={"LD_PRELOAD": self.lib})
+        if "ASan runtime does not come first" in err:
             self.skipTest("an ASan build: its allocator replaces malloc, so the shim cannot "
                           "fail allocations (the release build runs this test)")
+        steps_hit = set()
+        for variant in self.VARIANTS:
+            with self.subTest(variant=variant):
+                steps_hit |= self.fail_each_allocation(variant)
+        # The loop reached allocations in several steps, not one site.
+        self.assertGreaterEqual(len(steps_hit), 3, steps_hit)
+
+    def fail_each_allocation(self, variant):
+        count_file = os.path.join(self.dir, f"count-{variant}")
+        result, names = self.run_once(os.path.join(self.dir, f"baseline-{variant}"),
+                                      {"WEBTRACE_ALLOC_COUNT_FILE": count_file}, variant)
         self.assertEqual(result[0], 0, h.describe(*result))
         with open(count_file) as f:
             total = int(f.read())
@@ -195,16 +212,18 @@ class InjectedAllocationFailure(unittest.TestCase, h.WebtraceCase):
         steps_hit = set()
         for mode in ("once", "after"):
             for n in range(0, total + 1, step):
-                out_dir = os.path.join(self.dir, f"{mode}-{n}")
+                out_dir = os.path.join(self.dir, f"{variant}-{mode}-{n}")
                 result, names = self.run_once(out_dir, {"WEBTRACE_ALLOC_FAIL_AFTER": str(n),
-                                                        "WEBTRACE_ALLOC_FAIL_MODE": mode})
+                                                        "WEBTRACE_ALLOC_FAIL_MODE": mode},
+                                              variant)
                 code, out, err = result
-                label = f"allocation {n + 1} failing ({mode})"
+                label = f"{variant}: allocation {n + 1} failing ({mode})"
                 self.assertIn(code, (0, 27), label + h.describe(*result))
                 self.check_files(out_dir, names, result)
                 self.assertNotIn("LeakSanitizer", err, label)
                 if code == 0:
-                    self.assertEqual(names, ["body", "log.har"], label + h.describe(*result))
+                    self.assertEqual(names, self.VARIANTS[variant][1],
+                                     label + h.describe(*result))
                     continue
                 lines = h.error_lines(err)
                 self.assertTrue(lines, label + ": exit 27 without an error line" +
@@ -215,9 +234,7 @@ class InjectedAllocationFailure(unittest.TestCase, h.WebtraceCase):
                     self.assertEqual(len(lines), 1, label + h.describe(*result))
                 steps_hit.add(lines[0].split(":")[1].strip())
                 shutil.rmtree(out_dir, ignore_errors=True)
-        # The loop reached allocations in several steps, not one site.
-        self.assertGreaterEqual(len(steps_hit), 3, steps_hit)
-
+        return steps_hit
 
 if __name__ == "__main__":
     unittest.main()
