@@ -648,13 +648,18 @@ def build_spawn(workdir):
 
 def snapshot_webtrace(wt, bindir, info):
     """Copies webtrace and the modules it loads from next to itself
-    (webtrace-*.so) into bindir; returns the copy's path."""
+    (webtrace-*.so) into bindir, marked as a build tree; returns the copy's
+    path."""
     import glob
     import hashlib
     os.makedirs(bindir)
     src_dir = os.path.dirname(wt)
     for path in [wt] + sorted(glob.glob(os.path.join(src_dir, "webtrace-*.so"))):
         shutil.copy2(path, os.path.join(bindir, os.path.basename(path)))
+    # The snapshot is a build tree of its own: webtrace loads a module from
+    # next to itself only where this marker names that directory.
+    with open(os.path.join(bindir, "webtrace-build-tree"), "w") as f:
+        f.write(os.path.realpath(bindir) + "\n")
     copy = os.path.join(bindir, os.path.basename(wt))
     run_tool([copy, "--version"])
     with open(copy, "rb") as f:

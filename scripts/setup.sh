@@ -9,7 +9,7 @@ packages=(
   meson ninja-build pkg-config gcc
   libc-ares-dev libssl-dev libcmocka-dev node-llhttp
   dnsmasq-base nginx-light openssl python3 curl bind9-dnsutils
-  python3-jsonschema
+  python3-jsonschema strace
   clang libclang-rt-14-dev
 )
 

@@ -1,6 +1,7 @@
 /* body: where the response body goes: discarded (a terminal gets a
- * summary), stdout, or a file written under a temporary name and renamed
- * only when the transfer succeeded, so a failed fetch leaves nothing. */
+ * summary), stdout, or a file written by outfile's rules (a temporary name
+ * renamed only when the transfer succeeded, so a failed fetch leaves
+ * nothing; devices, FIFOs and hard-linked files in place). */
 #ifndef WEBTRACE_BODY_H
 #define WEBTRACE_BODY_H
 
@@ -10,6 +11,7 @@ enum wt_body_mode {
     WT_BODY_DISCARD,      /* not wanted (the demo, --json without -o) */
     WT_BODY_DISCARD_TTY,  /* stdout is a terminal: say how to keep it */
     WT_BODY_STDOUT,
+    WT_BODY_STDOUT_CLOSED, /* stdout was closed at start: bytes are a write error */
     WT_BODY_FILE
 };
 
@@ -17,11 +19,12 @@ struct wt_body_sink;
 
 /* Nothing is created until the first write. Returns NULL on ENOMEM. */
 struct wt_body_sink *wt_body_sink_new(enum wt_body_mode mode, const char *path);
-/* Returns 0, or -1 with a terminal-safe sentence in err (exit code 23). */
+/* Returns 0, or the exit code (23 write error, 27 out of memory) with a
+ * terminal-safe sentence in err. */
 int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
                        char *err, size_t errlen);
 /* Makes the body final (for a file: creates it even when empty, then
- * renames). Returns 0 or -1 with err. */
+ * renames). Returns 0, or the exit code with err, as for a write. */
 int wt_body_sink_commit(struct wt_body_sink *s, char *err, size_t errlen);
 /* Removes any temporary file and releases s. NULL is a no-op. */
 void wt_body_sink_free(struct wt_body_sink *s);

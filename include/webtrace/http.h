@@ -11,7 +11,10 @@
 #include "webtrace/event.h"
 #include "webtrace/url.h"
 
-#define WT_HTTP_MAX_HEADER_BYTES (100 * 1024) /* one header section, as curl */
+/* The header bytes of one response: its interim (1xx) header sections and
+ * the final one together, so a stream of 100 Continue cannot reset it. */
+#define WT_HTTP_MAX_HEADER_BYTES (100 * 1024)
+#define WT_HTTP_MAX_INTERIM 32                /* 1xx responses before the final one */
 #define WT_HTTP_MAX_HEADERS 1000              /* header lines per section */
 #define WT_HTTP_MAX_FOLDS 64                  /* obs-folds remembered per section */
 

@@ -35,12 +35,15 @@ void wt_loop_free(struct wt_loop *loop);
 int64_t wt_loop_now(const struct wt_loop *loop);
 
 /* Watches fd for events (WT_LOOP_READ|WT_LOOP_WRITE), replacing any earlier
- * watch of the same fd. events 0 removes the watch. Returns 0 or -1 (ENOMEM). */
+ * watch of the same fd. events 0 removes the watch. Returns 0 or -1 (ENOMEM);
+ * a failure also makes the next wt_loop_run_once fail, so a caller that
+ * does not check cannot wait forever for an event that was never armed. */
 int wt_loop_watch(struct wt_loop *loop, int fd, int events, wt_fd_proc proc, void *data);
 void wt_loop_unwatch(struct wt_loop *loop, int fd);
 
 /* Calls proc once at or after deadline_us (loop clock). Returns an id > 0,
- * or 0 on allocation failure. Cancelling a fired or unknown id is harmless. */
+ * or 0 on allocation failure (which wt_loop_run_once then reports, as for
+ * wt_loop_watch). Cancelling a fired or unknown id is harmless. */
 uint64_t wt_loop_timer_at(struct wt_loop *loop, int64_t deadline_us,
                           wt_timer_proc proc, void *data);
 void wt_loop_timer_cancel(struct wt_loop *loop, uint64_t id);
@@ -55,7 +58,8 @@ void wt_loop_idle_cancel(struct wt_loop *loop, uint64_t id);
 
 /* One iteration: waits for the earliest of fd readiness, the next timer,
  * or max_wait_us (-1: no limit), then dispatches. Returns the number of
- * callbacks run, or -1 when the backend failed (errno kept). */
+ * callbacks run, or -1 when the backend failed (errno kept) or a watch or
+ * timer could not be registered since the last call (ENOMEM, reported once). */
 int wt_loop_run_once(struct wt_loop *loop, int64_t max_wait_us);
 
 /* Iterates until done(ctx) returns non-zero or nothing is left to wait for. */

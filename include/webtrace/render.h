@@ -22,7 +22,8 @@ struct wt_renderer {
     /* NULL on failure (out of memory, or a file that cannot be created). */
     void *(*begin)(const struct wt_render_config *config);
     void (*event)(void *state, const struct wt_event *ev);
-    /* Finishes output and frees state; 0, or -1 when writing failed. */
+    /* Finishes output and frees state; 0, or -1 when writing failed (exit
+     * 23), or a positive exit code (27: out of memory). */
     int (*end)(void *state);
 };
 

@@ -33,7 +33,7 @@ struct wt_tls;
  * be used, 27 memory, 35 anything else) and a sentence in err. */
 struct wt_tls_config;
 
-int wt_tls_library_init(char *err, size_t errlen);
+int wt_tls_library_init(int *exit_code, char *err, size_t errlen);
 struct wt_tls_config *wt_tls_config_new(const struct wt_tls_options *options, int *exit_code,
                                         char *err, size_t errlen);
 /* Reads --cacert/--capath or the PEM given, or points the store at the

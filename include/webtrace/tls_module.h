@@ -12,7 +12,7 @@
 #define WT_TLS_MODULE_SYMBOL "wt_tls_module_api_v2"
 
 struct wt_tls_api {
-    int (*library_init)(char *err, size_t errlen);
+    int (*library_init)(int *exit_code, char *err, size_t errlen);
     struct wt_tls_config *(*config_new)(const struct wt_tls_options *options, int *exit_code,
                                         char *err, size_t errlen);
     int (*config_load_trust)(struct wt_tls_config *config, int *exit_code, char *err,

@@ -29,6 +29,9 @@ struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params
 /* Begins the trace; everything after happens on the loop. */
 void wt_trace_start(struct wt_trace *t);
 int wt_trace_finished(const struct wt_trace *t);
+/* Ends an unfinished trace from outside, when the loop cannot go on (out
+ * of memory): one error record, its step named after the current phase. */
+void wt_trace_abort(struct wt_trace *t, int exit_code, const char *message);
 /* 0 on success, else curl's exit code for the failure. */
 int wt_trace_exit_code(const struct wt_trace *t);
 void wt_trace_free(struct wt_trace *t);

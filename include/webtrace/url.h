@@ -38,7 +38,8 @@ struct wt_url {
 enum wt_url_status {
     WT_URL_OK = 0,
     WT_URL_BAD = -1,                 /* malformed: curl exit 3 */
-    WT_URL_UNSUPPORTED_SCHEME = -2   /* curl exit 1 */
+    WT_URL_UNSUPPORTED_SCHEME = -2,  /* curl exit 1 */
+    WT_URL_NO_MEMORY = -3            /* curl exit 27 */
 };
 
 /* Parses input into *out (which the caller later releases with

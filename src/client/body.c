@@ -1,19 +1,20 @@
 #include "webtrace/body.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "webtrace/exitcode.h"
+#include "webtrace/outfile.h"
 
 struct wt_body_sink {
     enum wt_body_mode mode;
-    char *path;        /* final name */
-    char *tmp_path;    /* temporary name while writing */
-    int fd;
+    char *path;              /* -o FILE as given */
+    struct wt_outfile file;  /* opened on the first write */
+    int opened;
     int committed;
 };
 
@@ -23,7 +24,7 @@ struct wt_body_sink *wt_body_sink_new(enum wt_body_mode mode, const char *path)
     if (!s)
         return NULL;
     s->mode = mode;
-    s->fd = mode == WT_BODY_STDOUT ? STDOUT_FILENO : -1;
+    wt_outfile_init(&s->file);
     if (mode == WT_BODY_FILE) {
         s->path = strdup(path);
         if (!s->path) {
@@ -34,66 +35,21 @@ struct wt_body_sink *wt_body_sink_new(enum wt_body_mode mode, const char *path)
     return s;
 }
 
-static int open_temp(struct wt_body_sink *s, char *err, size_t errlen)
+static int write_stdout(const char *data, size_t len, char *err, size_t errlen)
 {
-    size_t n = strlen(s->path) + sizeof ".webtrace-XXXXXX";
-    s->tmp_path = malloc(n);
-    if (!s->tmp_path) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    snprintf(s->tmp_path, n, "%s.webtrace-XXXXXX", s->path);
-    s->fd = mkostemp(s->tmp_path, O_CLOEXEC);
-    if (s->fd < 0) {
-        snprintf(err, errlen, "cannot create a file next to %s: %s", s->path, strerror(errno));
-        free(s->tmp_path);
-        s->tmp_path = NULL;
-        return -1;
-    }
-    /* mkostemp creates 0600; a downloaded file gets the usual umask mode. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(s->fd, 0666 & ~mask);
-    return 0;
-}
-
-/* Special files (/dev/null, /dev/full, a FIFO) are written in place: a
- * temporary name beside them would be wrong or impossible. */
-static int is_special(const char *path)
-{
-    return strncmp(path, "/dev/", 5) == 0;
-}
-
-int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
-                       char *err, size_t errlen)
-{
-    if (s->mode == WT_BODY_DISCARD || s->mode == WT_BODY_DISCARD_TTY)
-        return 0;
-    if (s->fd < 0) {
-        if (is_special(s->path)) {
-            s->fd = open(s->path, O_WRONLY | O_CLOEXEC);
-            if (s->fd < 0) {
-                snprintf(err, errlen, "cannot open %s: %s", s->path, strerror(errno));
-                return -1;
-            }
-        } else if (open_temp(s, err, errlen) < 0) {
-            return -1;
-        }
-    }
     while (len > 0) {
-        ssize_t n = write(s->fd, data, len);
+        ssize_t n = write(STDOUT_FILENO, data, len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN) {
                 /* stdout may be a non-blocking pipe we share: wait for room */
-                struct pollfd p = { s->fd, POLLOUT, 0 };
+                struct pollfd p = { STDOUT_FILENO, POLLOUT, 0 };
                 poll(&p, 1, 1000);
                 continue;
             }
-            snprintf(err, errlen, "cannot write the body to %s: %s",
-                     wt_body_sink_describe(s), strerror(errno));
-            return -1;
+            snprintf(err, errlen, "cannot write the body to stdout: %s", strerror(errno));
+            return WT_EXIT_WRITE_ERROR;
         }
         data += n;
         len -= (size_t)n;
@@ -101,28 +57,46 @@ int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
     return 0;
 }
 
+int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
+                       char *err, size_t errlen)
+{
+    switch (s->mode) {
+    case WT_BODY_DISCARD:
+    case WT_BODY_DISCARD_TTY:
+        return 0;
+    case WT_BODY_STDOUT_CLOSED:
+        /* As curl: a body with bytes to write into a closed stdout is a
+         * write error; an empty one is not. */
+        if (len == 0)
+            return 0;
+        snprintf(err, errlen, "cannot write the body: stdout is closed");
+        return WT_EXIT_WRITE_ERROR;
+    case WT_BODY_STDOUT:
+        return write_stdout(data, len, err, errlen);
+    case WT_BODY_FILE:
+        break;
+    }
+    if (!s->opened) {
+        int rc = wt_outfile_open(&s->file, s->path, err, errlen);
+        if (rc < 0)
+            return rc == WT_OUTFILE_NO_MEMORY ? WT_EXIT_OUT_OF_MEMORY : WT_EXIT_WRITE_ERROR;
+        s->opened = 1;
+    }
+    return wt_outfile_write(&s->file, data, len, err, errlen) < 0 ? WT_EXIT_WRITE_ERROR : 0;
+}
+
 int wt_body_sink_commit(struct wt_body_sink *s, char *err, size_t errlen)
 {
     if (s->mode != WT_BODY_FILE || s->committed)
         return 0;
     /* An empty body still creates the file, as curl does. */
-    if (s->fd < 0 && wt_body_sink_write(s, "", 0, err, errlen) < 0)
-        return -1;
-    if (close(s->fd) < 0) {
-        s->fd = -1;
-        snprintf(err, errlen, "cannot write the body to %s: %s", s->path, strerror(errno));
-        return -1;
+    if (!s->opened) {
+        int rc = wt_body_sink_write(s, "", 0, err, errlen);
+        if (rc)
+            return rc;
     }
-    s->fd = -1;
-    if (s->tmp_path) {
-        if (rename(s->tmp_path, s->path) < 0) {
-            snprintf(err, errlen, "cannot rename the download to %s: %s", s->path,
-                     strerror(errno));
-            return -1;
-        }
-        free(s->tmp_path);
-        s->tmp_path = NULL;
-    }
+    if (wt_outfile_commit(&s->file, err, errlen) < 0)
+        return WT_EXIT_WRITE_ERROR;
     s->committed = 1;
     return 0;
 }
@@ -131,12 +105,7 @@ void wt_body_sink_free(struct wt_body_sink *s)
 {
     if (!s)
         return;
-    if (s->mode == WT_BODY_FILE && s->fd >= 0)
-        close(s->fd);
-    if (s->tmp_path) {
-        unlink(s->tmp_path);
-        free(s->tmp_path);
-    }
+    wt_outfile_abort(&s->file);   /* a no-op after commit */
     free(s->path);
     free(s);
 }
@@ -145,6 +114,7 @@ const char *wt_body_sink_describe(const struct wt_body_sink *s)
 {
     switch (s->mode) {
     case WT_BODY_STDOUT:
+    case WT_BODY_STDOUT_CLOSED:
         return "stdout";
     case WT_BODY_FILE:
         return s->path;

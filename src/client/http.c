@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define WT_HTTP_STR_(x) #x
+#define WT_HTTP_STR(x) WT_HTTP_STR_(x)   /* a cap's number inside a message */
+
 int wt_http_request_build(const struct wt_url *url, const char *method,
                           const char *user_agent, struct wt_http_request *out)
 {
@@ -73,7 +76,8 @@ struct wt_http_reader {
     int message_complete;
     int final_complete;
     size_t n_headers;
-    size_t header_bytes;
+    size_t header_bytes;        /* of every section so far, interim ones included */
+    size_t n_interim;
     enum wt_body_framing framing;
     int keep_alive;
     uint64_t body_bytes;
@@ -377,7 +381,9 @@ enum wt_http_read wt_http_reader_feed(struct wt_http_reader *r, const char *data
         if (r->mode == MODE_FAILED)
             return WT_HTTP_FAILED;
         if (r->mode == MODE_HEADERS) {
-            size_t room = WT_HTTP_MAX_HEADER_BYTES - r->hdr_len;
+            /* The budget spans the interim sections already read. */
+            size_t budget = WT_HTTP_MAX_HEADER_BYTES - r->header_bytes;
+            size_t room = budget - r->hdr_len;
             size_t take = len < room ? len : room;
             memcpy(r->hdr + r->hdr_len, data, take);
             r->hdr_len += take;
@@ -387,8 +393,12 @@ enum wt_http_read wt_http_reader_feed(struct wt_http_reader *r, const char *data
             if (end < 0)
                 return WT_HTTP_FAILED;
             if (end == 0) {
-                if (r->hdr_len == WT_HTTP_MAX_HEADER_BYTES) {
-                    fail(r, 100, "response header section is larger than %s", "100 KiB");
+                if (r->hdr_len == budget) {
+                    if (r->n_interim)
+                        fail(r, 100, "response headers, interim (1xx) responses included, "
+                                     "are larger than %s", "100 KiB");
+                    else
+                        fail(r, 100, "response header section is larger than %s", "100 KiB");
                     return WT_HTTP_FAILED;
                 }
                 continue;
@@ -408,6 +418,11 @@ enum wt_http_read wt_http_reader_feed(struct wt_http_reader *r, const char *data
             if (r->final_complete) {
                 r->mode = MODE_DONE;
                 return WT_HTTP_COMPLETE;
+            }
+            if (r->message_complete && ++r->n_interim > WT_HTTP_MAX_INTERIM) {
+                fail(r, 100, "the server sent more than %s interim (1xx) responses",
+                     WT_HTTP_STR(WT_HTTP_MAX_INTERIM));
+                return WT_HTTP_FAILED;
             }
             if (!r->message_complete) {
                 if (!r->headers_seen) {

@@ -41,20 +41,26 @@ static void emit(struct wt_tls *t, struct wt_event *ev)
     t->sink.emit(t->sink.ctx, ev);
 }
 
-/* OpenSSL's error queue as one sentence; empties the queue. */
-static void queue_text(char *buf, size_t buflen)
+/* OpenSSL's error queue as one sentence (its first error); empties the
+ * queue. Returns 1 when any queued error is an allocation failure: the
+ * first one is often only its consequence ("internal error"). */
+static int queue_text(char *buf, size_t buflen)
 {
     unsigned long e = ERR_get_error();
     if (!e) {
         buf[0] = '\0';
-        return;
+        return 0;
     }
     const char *reason = ERR_reason_error_string(e);
     if (reason)
         snprintf(buf, buflen, "%s", reason);
     else
         ERR_error_string_n(e, buf, buflen);
-    ERR_clear_error();
+    int out_of_memory = 0;
+    for (; e; e = ERR_get_error())
+        if (ERR_GET_REASON(e) == ERR_GET_REASON(ERR_R_MALLOC_FAILURE))
+            out_of_memory = 1;
+    return out_of_memory;
 }
 
 static void name_text(const X509_NAME *name, char *buf, size_t buflen)
@@ -207,7 +213,12 @@ static void drive_handshake(struct wt_tls *t)
     }
     long verify = SSL_get_verify_result(t->ssl);
     char why[256];
-    queue_text(why, sizeof why);
+    if (queue_text(why, sizeof why) || verify == X509_V_ERR_OUT_OF_MEM) {
+        snprintf(t->error, sizeof t->error, "TLS handshake failed: out of memory (%s)",
+                 why[0] ? why : "certificate verification");
+        finish(t, 27);
+        return;
+    }
     if (!t->insecure && verify != X509_V_OK) {
         describe_chain(t);
         emit_verify(t, verify);
@@ -286,14 +297,14 @@ struct wt_tls_config {
     int trust_loaded;
 };
 
-int wt_tls_library_init(char *err, size_t errlen)
+int wt_tls_library_init(int *exit_code, char *err, size_t errlen)
 {
     /* No atexit cleanup: the process is about to end and the kernel frees
      * everything; OpenSSL's cleanup was 5% of a small https fetch. The
      * system's openssl.cnf is still read (its policy applies to us too). */
     if (OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL) != 1) {
         char why[200];
-        queue_text(why, sizeof why);
+        *exit_code = queue_text(why, sizeof why) ? 27 : 35;
         snprintf(err, errlen, "cannot initialise OpenSSL: %s", why[0] ? why : "unknown error");
         return -1;
     }
@@ -313,8 +324,8 @@ struct wt_tls_config *wt_tls_config_new(const struct wt_tls_options *options, in
     c->ssl_ctx = SSL_CTX_new(TLS_client_method());
     if (!c->ssl_ctx) {
         char why[200];
-        queue_text(why, sizeof why);
-        *exit_code = 35;
+        /* Nothing queued: an allocation inside OpenSSL that said nothing. */
+        *exit_code = queue_text(why, sizeof why) || !why[0] ? 27 : 35;
         snprintf(err, errlen, "cannot set up TLS: %s", why[0] ? why : "out of memory");
         free(c);
         return NULL;
@@ -400,7 +411,9 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
 
 setup_failed:;
     char why[200];
-    queue_text(why, sizeof why);
+    /* Nothing queued: an allocation inside OpenSSL that said nothing. */
+    if (queue_text(why, sizeof why) || !why[0])
+        *exit_code = 27;
     snprintf(err, errlen, "cannot set up TLS: %s", why[0] ? why : "out of memory");
     wt_tls_free(t);
     return NULL;

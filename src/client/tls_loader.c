@@ -1,11 +1,14 @@
 /* The executable's side of the TLS module: each wt_tls_* call forwards to
- * webtrace-tls.so, loaded on first use from next to the executable (a
- * build tree) or from the install directory. */
+ * webtrace-tls.so, loaded on first use from the install directory, or from
+ * next to the executable only when that is the build tree that made it
+ * (a copied binary must never run whatever .so lies beside it). */
 #include "webtrace/tls_module.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +17,27 @@
 /* A process-wide cache of the loaded library, not trace state. */
 static void *module;
 static const struct wt_tls_api *api;
+
+/* Whether dir, the executable's real directory, is a build tree: the
+ * build writes its own absolute path into WT_BUILD_TREE_MARKER there, so a
+ * binary copied elsewhere (marker and all) does not qualify. */
+static int is_build_tree(const char *dir)
+{
+    char path[PATH_MAX + sizeof WT_BUILD_TREE_MARKER + 1];
+    snprintf(path, sizeof path, "%s/" WT_BUILD_TREE_MARKER, dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return 0;
+    char named[PATH_MAX];
+    ssize_t n = read(fd, named, sizeof named - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    named[n] = '\0';
+    named[strcspn(named, "\n")] = '\0';
+    char real[PATH_MAX];
+    return realpath(named, real) && strcmp(real, dir) == 0;
+}
 
 static int load(char *err, size_t errlen)
 {
@@ -28,7 +52,8 @@ static int load(char *err, size_t errlen)
         char *slash = strrchr(self, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(candidates[n++], sizeof candidates[0], "%s/" WT_TLS_MODULE_FILE, self);
+            if (is_build_tree(self))
+                snprintf(candidates[n++], sizeof candidates[0], "%s/" WT_TLS_MODULE_FILE, self);
         }
     }
     snprintf(candidates[n++], sizeof candidates[0], "%s/" WT_TLS_MODULE_FILE, WT_MODULE_DIR);
@@ -69,11 +94,13 @@ int wt_tls_module_load(char *err, size_t errlen)
     return load(err, errlen);
 }
 
-int wt_tls_library_init(char *err, size_t errlen)
+int wt_tls_library_init(int *exit_code, char *err, size_t errlen)
 {
-    if (load(err, errlen) < 0)
+    if (load(err, errlen) < 0) {
+        *exit_code = 1;   /* as curl built without TLS: https unsupported */
         return -1;
-    return api->library_init(err, errlen);
+    }
+    return api->library_init(exit_code, err, errlen);
 }
 
 struct wt_tls_config *wt_tls_config_new(const struct wt_tls_options *options, int *exit_code,

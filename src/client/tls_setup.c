@@ -52,7 +52,7 @@ static int run_step(struct wt_tls_setup *s, struct wt_loop *loop)
         code = 1;   /* as curl built without TLS: https unsupported */
         break;
     case WT_TLS_STEP_LIBRARY:
-        rc = wt_tls_library_init(s->error, sizeof s->error);
+        rc = wt_tls_library_init(&code, s->error, sizeof s->error);
         break;
     case WT_TLS_STEP_CONTEXT:
         s->config = wt_tls_config_new(&s->options, &code, s->error, sizeof s->error);

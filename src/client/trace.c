@@ -62,6 +62,7 @@ struct wt_trace {
     int finished;
     int exit_code;
     char body_error[256];
+    int body_failed;          /* the reader stopped because the sink failed */
     char error_message[512];
 };
 
@@ -151,6 +152,23 @@ static void trace_fail(struct wt_trace *t, const char *step, int exit_code, cons
     trace_enter(t, WT_PHASE_FAILED);
 }
 
+/* The error line's step for a failure while in phase. */
+static const char *step_of(enum wt_phase phase)
+{
+    switch (phase) {
+    case WT_PHASE_URL:
+        return "url";
+    case WT_PHASE_DNS:
+        return "dns";
+    case WT_PHASE_CONNECT:
+        return "tcp";
+    case WT_PHASE_TLS:
+        return "tls";
+    default:
+        return "http";
+    }
+}
+
 /* ---- timers --------------------------------------------------------- */
 
 static void on_max_time(struct wt_loop *loop, void *data)
@@ -163,10 +181,7 @@ static void on_max_time(struct wt_loop *loop, void *data)
     char msg[160];
     snprintf(msg, sizeof msg, "operation timed out after %ld ms (--max-time) while in the %s step",
              t->opt->max_time_ms, wt_phase_name(t->phase));
-    const char *step = t->phase == WT_PHASE_DNS ? "dns"
-                     : t->phase == WT_PHASE_CONNECT ? "tcp"
-                     : t->phase == WT_PHASE_TLS ? "tls" : "http";
-    trace_fail(t, step, WT_EXIT_TIMEOUT, msg);
+    trace_fail(t, step_of(t->phase), WT_EXIT_TIMEOUT, msg);
 }
 
 static void on_connect_timeout(struct wt_loop *loop, void *data)
@@ -457,9 +472,10 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
 static int on_body(void *ctx, const char *data, size_t len)
 {
     struct wt_trace *t = ctx;
-    if (wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error) < 0)
-        return WT_EXIT_WRITE_ERROR;
-    return 0;
+    int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
+    if (rc)
+        t->body_failed = 1;
+    return rc;
 }
 
 static const struct wt_http_callbacks response_callbacks = {
@@ -469,7 +485,7 @@ static const struct wt_http_callbacks response_callbacks = {
 static void response_failed(struct wt_trace *t)
 {
     int code = wt_http_reader_exit_code(t->reader);
-    if (code == WT_EXIT_WRITE_ERROR)
+    if (t->body_failed)
         trace_fail(t, "output", code, t->body_error);
     else
         trace_fail(t, "http", code, wt_http_reader_error(t->reader));
@@ -478,8 +494,9 @@ static void response_failed(struct wt_trace *t)
 static void response_complete(struct wt_trace *t)
 {
     char err[256];
-    if (wt_body_sink_commit(t->body, err, sizeof err) < 0) {
-        trace_fail(t, "output", WT_EXIT_WRITE_ERROR, err);
+    int code = wt_body_sink_commit(t->body, err, sizeof err);
+    if (code) {
+        trace_fail(t, "output", code, err);
         return;
     }
     trace_enter(t, WT_PHASE_CLOSE);
@@ -709,8 +726,10 @@ void wt_trace_start(struct wt_trace *t)
     char err[256];
     enum wt_url_status st = wt_url_parse(t->p.input, &t->url, err, sizeof err);
     if (st != WT_URL_OK) {
-        trace_fail(t, "url", st == WT_URL_UNSUPPORTED_SCHEME ? WT_EXIT_UNSUPPORTED_PROTOCOL
-                                                              : WT_EXIT_URL_MALFORMED, err);
+        int code = st == WT_URL_UNSUPPORTED_SCHEME ? WT_EXIT_UNSUPPORTED_PROTOCOL
+                   : st == WT_URL_NO_MEMORY        ? WT_EXIT_OUT_OF_MEMORY
+                                                   : WT_EXIT_URL_MALFORMED;
+        trace_fail(t, "url", code, err);
         return;
     }
     t->have_url = 1;
@@ -743,6 +762,12 @@ void wt_trace_start(struct wt_trace *t)
 int wt_trace_finished(const struct wt_trace *t)
 {
     return t->finished;
+}
+
+void wt_trace_abort(struct wt_trace *t, int exit_code, const char *message)
+{
+    /* The teardown is after the transfer: the close narration owns it. */
+    trace_fail(t, t->phase == WT_PHASE_CLOSE ? "tcp" : step_of(t->phase), exit_code, message);
 }
 
 int wt_trace_exit_code(const struct wt_trace *t)

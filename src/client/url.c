@@ -430,7 +430,7 @@ enum wt_url_status wt_url_parse(const char *input, struct wt_url *out,
     if (build_strings(auth + auth_len, out) != 0) {
         wt_url_clear(out);
         wt_errf(err, errlen, "out of memory while parsing the URL");
-        return WT_URL_BAD;
+        return WT_URL_NO_MEMORY;
     }
     return WT_URL_OK;
 }

@@ -41,6 +41,7 @@ struct wt_loop {
     uint64_t *poll_gens;         /* the watcher generation each pollfd was taken from */
     size_t cap_pollfds, cap_poll_gens;
     uint64_t next_gen;
+    int out_of_memory;           /* a watch or timer could not be registered */
 };
 
 static int64_t monotonic_now_us(void *ctx)
@@ -122,6 +123,7 @@ int wt_loop_watch(struct wt_loop *loop, int fd, int events, wt_fd_proc proc, voi
     } else {
         if (grow((void **)&loop->watchers, &loop->cap_watchers,
                  loop->n_watchers + 1, sizeof *loop->watchers) < 0) {
+            loop->out_of_memory = 1;
             errno = ENOMEM;
             return -1;
         }
@@ -146,8 +148,10 @@ uint64_t wt_loop_timer_at(struct wt_loop *loop, int64_t deadline_us,
                           wt_timer_proc proc, void *data)
 {
     if (grow((void **)&loop->timers, &loop->cap_timers, loop->n_timers + 1,
-             sizeof *loop->timers) < 0)
+             sizeof *loop->timers) < 0) {
+        loop->out_of_memory = 1;
         return 0;
+    }
     uint64_t id = loop->next_timer_id++;
     loop->timers[loop->n_timers++] = (struct timer){ id, deadline_us, proc, data };
     return id;
@@ -239,6 +243,11 @@ static int run_due_timers(struct wt_loop *loop)
 
 int wt_loop_run_once(struct wt_loop *loop, int64_t max_wait_us)
 {
+    if (loop->out_of_memory) {
+        loop->out_of_memory = 0;
+        errno = ENOMEM;
+        return -1;
+    }
     /* Idle work pending: only look, never wait, so it runs as soon as
      * nothing is ready. */
     int64_t wait_us = loop->n_idles ? 0 : max_wait_us;

@@ -1,19 +1,18 @@
 /* --har FILE: a HAR 1.2 log, one entry per URL, written when all traces are
- * done (to a temporary name, renamed on success). Timings follow the HAR
+ * done, by outfile's rules (a temporary name renamed on success; a device
+ * or FIFO written in place). Timings follow the HAR
  * spec: connect includes ssl, -1 for a phase that did not happen.
  * webtrace's own facts are under "_webtrace". */
 #include "webtrace/render.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "webtrace/exitcode.h"
 #include "webtrace/facts.h"
 #include "webtrace/json.h"
+#include "webtrace/outfile.h"
 #include "wt_config.h"
 
 struct har_state {
@@ -268,45 +267,31 @@ static void har_event(void *state, const struct wt_event *ev)
 static int write_file(struct har_state *s)
 {
     const char *path = s->cfg.har_path;
-    size_t n = strlen(path) + sizeof ".webtrace-XXXXXX";
-    char *tmp = malloc(n);
-    if (!tmp)
-        return -1;
-    snprintf(tmp, n, "%s.webtrace-XXXXXX", path);
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0) {
-        if (s->cfg.silent < 2)
-            fprintf(s->cfg.out, "webtrace: output: cannot create %s: %s\n", path,
-                    strerror(errno));
-        free(tmp);
-        return -1;
+    char err[512];
+    char head[160];
+    struct wt_outfile f;
+    snprintf(head, sizeof head,
+             "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"webtrace\","
+             "\"version\":\"%s\"},\"pages\":[],\"entries\":[", WT_VERSION);
+    int rc = wt_outfile_open(&f, path, err, sizeof err);
+    int code = rc == WT_OUTFILE_NO_MEMORY ? WT_EXIT_OUT_OF_MEMORY : WT_EXIT_WRITE_ERROR;
+    if (rc == 0)
+        rc = wt_outfile_write(&f, head, strlen(head), err, sizeof err);
+    for (size_t i = 0; rc == 0 && i < s->n_entries; i++) {
+        if (i)
+            rc = wt_outfile_write(&f, ",", 1, err, sizeof err);
+        if (rc == 0)
+            rc = wt_outfile_write(&f, s->entries[i], strlen(s->entries[i]), err, sizeof err);
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    FILE *out = fdopen(fd, "w");
-    if (!out) {
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    fprintf(out, "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"webtrace\",\"version\":\"%s\"},"
-                 "\"pages\":[],\"entries\":[", WT_VERSION);
-    for (size_t i = 0; i < s->n_entries; i++)
-        fprintf(out, "%s%s", i ? "," : "", s->entries[i]);
-    fputs("]}}\n", out);
-    int bad = ferror(out);
-    if (fclose(out) != 0 || bad || rename(tmp, path) != 0) {
-        if (s->cfg.silent < 2)
-            fprintf(s->cfg.out, "webtrace: output: cannot write %s: %s\n", path,
-                    strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    if (rc == 0)
+        rc = wt_outfile_write(&f, "]}}\n", 4, err, sizeof err);
+    if (rc == 0)
+        rc = wt_outfile_commit(&f, err, sizeof err);
+    else
+        wt_outfile_abort(&f);
+    if (rc < 0 && s->cfg.silent < 2)
+        fprintf(s->cfg.out, "webtrace: output: %s\n", err);
+    return rc < 0 ? code : 0;
 }
 
 static int har_end(void *state)
@@ -314,7 +299,16 @@ static int har_end(void *state)
     struct har_state *s = state;
     if (!s)
         return 0;
-    int rc = s->failed ? -1 : write_file(s);
+    int rc;
+    if (s->failed) {
+        /* An entry could not be kept: a log without it would be wrong. */
+        if (s->cfg.silent < 2)
+            fprintf(s->cfg.out, "webtrace: output: out of memory building the HAR log for %s\n",
+                    s->cfg.har_path);
+        rc = WT_EXIT_OUT_OF_MEMORY;
+    } else {
+        rc = write_file(s);
+    }
     for (size_t i = 0; i < s->n_entries; i++)
         free(s->entries[i]);
     free(s->entries);

@@ -1,6 +1,7 @@
 /* webtrace: wires the command line to traces and renderers, and returns
  * the exit code. The only file that exits. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <stdio.h>
@@ -94,7 +95,10 @@ static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
         .ca_pem = opt->ca_pem,
         .insecure = opt->insecure,
     };
-    return wt_tls_setup_new(&o);
+    struct wt_tls_setup *setup = wt_tls_setup_new(&o);
+    if (!setup && opt->silent < 2)
+        fprintf(stderr, "webtrace: tls: out of memory before the first trace could start\n");
+    return setup;
 }
 
 static int run_one(struct wt_loop *loop, const struct wt_options *opt, const char *input,
@@ -111,15 +115,19 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
         .tls_setup = tls_setup,
     };
     struct wt_trace *t = wt_trace_new(loop, &params);
-    if (!t)
+    if (!t) {
+        if (opt->silent < 2)
+            fprintf(stderr, "webtrace: url: out of memory before the trace could start\n");
         return WT_EXIT_OUT_OF_MEMORY;
+    }
     wt_trace_start(t);
-    int rc = 0;
-    if (wt_loop_run(loop, trace_done, t) < 0)
-        rc = WT_EXIT_OUT_OF_MEMORY;
-    if (!wt_trace_finished(t))
-        rc = rc ? rc : WT_EXIT_OUT_OF_MEMORY;
-    else
+    if (wt_loop_run(loop, trace_done, t) < 0 && !wt_trace_finished(t)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the event loop cannot go on: %s", strerror(errno));
+        wt_trace_abort(t, WT_EXIT_OUT_OF_MEMORY, msg);
+    }
+    int rc = WT_EXIT_OUT_OF_MEMORY;
+    if (wt_trace_finished(t))
         rc = wt_trace_exit_code(t);
     wt_trace_free(t);
     return rc;
@@ -179,9 +187,11 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
 static int close_renderers(struct renderer_set *set)
 {
     int rc = 0;
-    for (size_t i = 0; i < set->n; i++)
-        if (set->renderer[i]->end(set->state[i]) < 0)
-            rc = WT_EXIT_WRITE_ERROR;
+    for (size_t i = 0; i < set->n; i++) {
+        int end = set->renderer[i]->end(set->state[i]);
+        if (end)
+            rc = end < 0 ? WT_EXIT_WRITE_ERROR : end;
+    }
     set->n = 0;
     return rc;
 }
@@ -389,8 +399,37 @@ static int run_demo(int argc, char **argv)
     return last_failure ? last_failure : wrc;
 }
 
+/* A closed 0, 1 or 2 would be the number the next socket gets, and the
+ * body or the narration would then be written into the connection: each
+ * closed one is opened to /dev/null before anything else. Returns a bit
+ * per fd that was closed, or -1 when /dev/null cannot be opened. */
+static int keep_std_fds_open(void)
+{
+    int was_closed = 0;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        /* open() returns the lowest free number, this very fd, unless a
+         * tool we run under (valgrind) holds it: then dup2 puts it there. */
+        int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (got < 0)
+            return -1;
+        if (got != fd) {
+            int rc = dup2(got, fd);
+            close(got);
+            if (rc != fd)
+                return -1;
+        }
+        was_closed |= 1 << fd;
+    }
+    return was_closed;
+}
+
 int main(int argc, char **argv)
 {
+    int closed_std_fds = keep_std_fds_open();
+    if (closed_std_fds < 0)
+        return WT_EXIT_WRITE_ERROR;   /* no /dev/null: nowhere safe to write */
     /* A closed pipe must become exit 23, never a SIGPIPE death. */
     signal(SIGPIPE, SIG_IGN);
     /* One write per narration line instead of one per fprintf. */
@@ -458,6 +497,10 @@ int main(int argc, char **argv)
         mode = strcmp(opt.output, "-") == 0 ? WT_BODY_STDOUT : WT_BODY_FILE;
     else if (!opt.json)
         mode = isatty(STDOUT_FILENO) ? WT_BODY_DISCARD_TTY : WT_BODY_STDOUT;
+    /* As curl: body bytes for a stdout that was closed are a write error
+     * (23); -w and --json output there is lost without one. */
+    if (mode == WT_BODY_STDOUT && (closed_std_fds & (1 << STDOUT_FILENO)))
+        mode = WT_BODY_STDOUT_CLOSED;
 
     if (wt_dns_global_init() < 0) {
         fprintf(stderr, "webtrace: dns: cannot initialise the resolver library\n");
@@ -474,7 +517,7 @@ int main(int argc, char **argv)
     if (ok && opt.har)
         ok = add_renderer(&set, &wt_render_har, &cfg) == 0;
     if (!ok) {
-        fprintf(stderr, "webtrace: out of memory\n");
+        fprintf(stderr, "webtrace: output: out of memory setting up the output\n");
         close_renderers(&set);
         free(writeout_text);
         return WT_EXIT_OUT_OF_MEMORY;

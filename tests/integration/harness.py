@@ -889,7 +889,7 @@ def describe(code, out, err):
     return f"\nexit {code}\n--- stderr\n{err}--- stdout ({len(out)} bytes)\n{out[:300]!r}"
 
 
-ERROR_LINE = re.compile(r"^webtrace: (url|dns|tcp|http|output|options|input): \S.*$")
+ERROR_LINE = re.compile(r"^webtrace: (url|dns|tcp|tls|http|output|options|input): \S.*$")
 
 
 def error_lines(stderr):

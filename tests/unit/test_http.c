@@ -271,6 +271,69 @@ static void test_http_oversized_header_section_is_100(void **state)
     free(text);
 }
 
+/* Feeds n interim responses (each with filler headers), one at a time,
+ * then a final one; returns the last feed's result and the exit code. */
+static enum wt_http_read feed_interims(size_t n, size_t filler_lines, int *code,
+                                       char *error, size_t errlen)
+{
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    struct wt_http_reader *r = wt_http_reader_new(&callbacks, &s, 0);
+    assert_non_null(r);
+    enum wt_http_read st = WT_HTTP_NEED_MORE;
+    char section[4096];
+    for (size_t i = 0; i < n && st == WT_HTTP_NEED_MORE; i++) {
+        size_t used = (size_t)snprintf(section, sizeof section, "HTTP/1.1 100 Continue\r\n");
+        for (size_t j = 0; j < filler_lines; j++)
+            used += (size_t)snprintf(section + used, sizeof section - used,
+                                     "X-Filler: %060zu\r\n", j);
+        used += (size_t)snprintf(section + used, sizeof section - used, "\r\n");
+        st = wt_http_reader_feed(r, section, used);
+    }
+    const char *final = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    if (st == WT_HTTP_NEED_MORE)
+        st = wt_http_reader_feed(r, final, strlen(final));
+    *code = wt_http_reader_exit_code(r);
+    snprintf(error, errlen, "%s", wt_http_reader_error(r));
+    wt_http_reader_free(r);
+    return st;
+}
+
+static void test_http_interim_responses_up_to_the_cap_are_fine(void **state)
+{
+    (void)state;
+    int code;
+    char error[256];
+    assert_int_equal(feed_interims(WT_HTTP_MAX_INTERIM, 0, &code, error, sizeof error),
+                     WT_HTTP_COMPLETE);
+}
+
+static void test_http_too_many_interim_responses_is_100(void **state)
+{
+    (void)state;
+    int code;
+    char error[256];
+    assert_int_equal(feed_interims(WT_HTTP_MAX_INTERIM + 1, 0, &code, error, sizeof error),
+                     WT_HTTP_FAILED);
+    assert_int_equal(code, 100);
+    assert_non_null(strstr(error, "interim (1xx) responses"));
+}
+
+/* 30 interim sections of ~4 KiB each are 120 KiB: over the budget that the
+ * final section shares with them, though each is small. */
+static void test_http_interim_header_bytes_share_one_budget(void **state)
+{
+    (void)state;
+    int code;
+    char error[256];
+    size_t lines = 4000 / 74;   /* "X-Filler: " + 60 digits + CRLF = 74 bytes */
+    size_t n = WT_HTTP_MAX_HEADER_BYTES / (lines * 74) + 2;
+    assert_true(n <= WT_HTTP_MAX_INTERIM);
+    assert_int_equal(feed_interims(n, lines, &code, error, sizeof error), WT_HTTP_FAILED);
+    assert_int_equal(code, 100);
+    assert_non_null(strstr(error, "interim (1xx) responses included"));
+}
+
 static void test_http_too_many_header_lines_is_100(void **state)
 {
     (void)state;
@@ -354,6 +417,9 @@ int main(void)
         cmocka_unit_test(test_http_interim_1xx_then_final),
         cmocka_unit_test(test_http_oversized_header_section_is_100),
         cmocka_unit_test(test_http_too_many_header_lines_is_100),
+        cmocka_unit_test(test_http_interim_responses_up_to_the_cap_are_fine),
+        cmocka_unit_test(test_http_too_many_interim_responses_is_100),
+        cmocka_unit_test(test_http_interim_header_bytes_share_one_budget),
         cmocka_unit_test(test_http_body_write_error_aborts_with_callers_code),
         cmocka_unit_test(test_http_keep_alive_and_connection_close),
         cmocka_unit_test(test_http_request_has_host_agent_accept),
