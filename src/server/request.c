@@ -210,39 +210,45 @@ static void fail(struct wt_request *r, int status, const char *words)
 
 size_t wt_request_feed(struct wt_request *r, const char *data, size_t len)
 {
-    if (r->state != WT_REQUEST_MORE || len == 0)
-        return 0;
-    llhttp_errno_t err = llhttp_execute(&r->parser, data, len);
-    size_t used = len;
-    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
-        const char *pos = llhttp_get_error_pos(&r->parser);
-        used = pos ? (size_t)(pos - data) : len;
-        /* We never switch protocols (no 101): an Upgrade request is an
-         * ordinary one, and the connection goes on speaking HTTP/1.1. */
-        if (err == HPE_PAUSED_UPGRADE)
-            llhttp_resume_after_upgrade(&r->parser);
-        else
-            llhttp_resume(&r->parser);
-    } else if (err != HPE_OK) {
-        if (r->target_too_long) {
-            fail(r, 414, "request target too long");
-        } else if (r->head_too_large) {
-            fail(r, 431, "request head larger than 16 KiB");
-        } else {
-            const char *why = llhttp_get_error_reason(&r->parser);
-            char words[sizeof r->error_words];
-            snprintf(words, sizeof words, "malformed request: %s", why ? why : "parse error");
-            fail(r, 400, words);
+    size_t used = 0;
+    while (r->state == WT_REQUEST_MORE && used < len) {
+        const char *start = data + used;
+        size_t n = len - used;
+        llhttp_errno_t err = llhttp_execute(&r->parser, start, n);
+        if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+            const char *pos = llhttp_get_error_pos(&r->parser);
+            n = pos ? (size_t)(pos - start) : n;
+            /* We never switch protocols (no 101): an Upgrade request is an
+             * ordinary one, and the connection goes on speaking HTTP/1.1.
+             * llhttp says so at the next request's first byte; resumed, it
+             * reads that request from there (the loop goes on). */
+            if (err == HPE_PAUSED_UPGRADE)
+                llhttp_resume_after_upgrade(&r->parser);
+            else
+                llhttp_resume(&r->parser);
+        } else if (err != HPE_OK) {
+            if (r->target_too_long) {
+                fail(r, 414, "request target too long");
+            } else if (r->head_too_large) {
+                fail(r, 431, "request head larger than 16 KiB");
+            } else {
+                const char *why = llhttp_get_error_reason(&r->parser);
+                char words[sizeof r->error_words];
+                snprintf(words, sizeof words, "malformed request: %s", why ? why : "parse error");
+                fail(r, 400, words);
+            }
+            return used;
         }
-        return 0;
-    }
-    r->msg_bytes += used;
-    if (r->state == WT_REQUEST_DONE) {
-        r->head_bytes = r->msg_bytes - (size_t)r->body_bytes;
-    } else if (!r->head_done && r->msg_bytes > WT_REQUEST_MAX_HEAD) {
-        /* The callbacks count names and values; this counts the line ends
-         * and separators too, so a head of many empty-ish lines ends here. */
-        fail(r, 431, "request head larger than 16 KiB");
+        used += n;
+        r->msg_bytes += n;
+        if (r->state == WT_REQUEST_DONE) {
+            r->head_bytes = r->msg_bytes - (size_t)r->body_bytes;
+        } else if (!r->head_done && r->msg_bytes > WT_REQUEST_MAX_HEAD) {
+            /* The callbacks count names and values; this counts the line
+             * ends and separators too, so a head of many empty-ish lines
+             * ends here. */
+            fail(r, 431, "request head larger than 16 KiB");
+        }
     }
     return used;
 }
