@@ -323,15 +323,15 @@ class WebtraceServe(Peer):
 
     def probe(self):
         try:
-            return http_get(self.port, "/")[0] == 200
+            return http_get(self.port, SERVE_PATH)[0] == 200
         except OSError:
             return False
 
 
 class NginxSame(Peer):
     """nginx answering one location from memory (return 200 "..."): the same
-    status, Content-Type and body as webtrace serve's /, keep-alive with no
-    request limit (nginx closes after 1000 requests by default)."""
+    status, Content-Type and body as webtrace serve's SERVE_PATH, keep-alive
+    with no request limit (nginx closes after 1000 requests by default)."""
 
     name = "nginx-same"
 
@@ -371,7 +371,7 @@ http {{
     keepalive_timeout 60s;
     server {{
         listen {LOOP4}:{self.port};
-        location = / {{
+        location = {SERVE_PATH} {{
             default_type "{self.content_type}";
             return 200 "{quoted}";
         }}
@@ -388,7 +388,7 @@ http {{
 
     def probe(self):
         try:
-            status, _, body = http_get(self.port, "/")
+            status, _, body = http_get(self.port, SERVE_PATH)
         except OSError:
             return False
         if status != 200 or body != self.body:
@@ -759,6 +759,7 @@ def build_load(workdir):
 
 
 SERVE_LEVELS = (1, 10, 50)
+SERVE_PATH = "/bytes/1024"   # 1 KiB from memory, as /small in the client cases
 
 
 def serve_vs_nginx(load, wt, workdir, quick, pairs, seconds):
@@ -772,14 +773,14 @@ def serve_vs_nginx(load, wt, workdir, quick, pairs, seconds):
         srv = WebtraceServe(workdir, wt)
         peers.append(srv)
         srv.start()
-        status, head, body = http_get(srv.port, "/")
+        status, head, body = http_get(srv.port, SERVE_PATH)
         m = re.search(rb"\r\nContent-Type: ([^\r]+)", head)
         ngx = NginxSame(workdir, body, m.group(1).decode() if m else "text/html")
         peers.append(ngx)
         ngx.start()
 
         def one(port, level):
-            cmd = [load, LOOP4, str(port), "/", str(level), f"{seconds}"]
+            cmd = [load, LOOP4, str(port), SERVE_PATH, str(level), f"{seconds}"]
             try:
                 res = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                                      timeout=seconds + 30)
