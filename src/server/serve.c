@@ -50,6 +50,7 @@ struct conn {
     int fd;
     struct wt_tls_peer *tls;     /* https only */
     int tls_ready;
+    int tls_write_blocked;       /* the last TLS write must be retried as it was */
     struct wt_endpoint client, local;
 
     struct wt_request *req;
@@ -733,7 +734,9 @@ static ssize_t write_step(struct conn *c, size_t budget, int *want)
     ssize_t n;
     *want = WT_LOOP_WRITE;
     if (c->tls) {
-        if (head && body && head < COALESCE_MAX) {
+        /* OpenSSL wants a blocked write retried from the same buffer:
+         * nothing is added to out until it has gone through. */
+        if (head && body && head < COALESCE_MAX && !c->tls_write_blocked) {
             size_t take = body < COALESCE_MAX - head ? body : COALESCE_MAX - head;
             out_add(c, pattern, take);
             c->stream_left -= take;
@@ -743,6 +746,7 @@ static ssize_t write_step(struct conn *c, size_t budget, int *want)
         }
         n = head ? conn_write(c, c->out + c->out_off, head, want)
                  : conn_write(c, pattern, body, want);
+        c->tls_write_blocked = n == IO_WOULD_BLOCK;
     } else {
         struct iovec iov[2];
         int n_iov = 0;
@@ -777,7 +781,7 @@ static void on_conn_writable(struct wt_loop *loop, int fd, int events, void *dat
     size_t budget = WT_SERVE_WRITE_BUDGET;
     int progressed = 0;
     while (budget > 0) {
-        while (c->stream == EP_CHUNKED && !c->stream_finished &&
+        while (c->stream == EP_CHUNKED && !c->stream_finished && !c->tls_write_blocked &&
                c->out_len - c->out_off < COALESCE_MAX)
             add_chunk(c);
         if (c->out_off == c->out_len && !(c->stream == EP_BYTES && c->stream_left)) {

@@ -376,6 +376,22 @@ class ServeTls(unittest.TestCase, h.WebtraceCase):
         finally:
             self.assertEqual(srv.stop(), 0)
 
+    def test_big_bodies_to_a_slow_reader(self):
+        # A reader slower than the server fills the socket: TLS writes then
+        # block and must be retried from the same bytes (head coalescing and
+        # chunk framing must not move them meanwhile).
+        srv = ServeProcess("--tls").start()
+        try:
+            pattern = b"webtrace serve bytes\n"
+            for path in ("/bytes/6000000", "/chunked/6000000"):
+                code, out, err = curl("-k", "--limit-rate", "8M",
+                                      f"https://127.0.0.1:{srv.port}{path}")
+                self.assertEqual(code, 0, err)
+                self.assertEqual(len(out), 6000000, path)
+                self.assertEqual(out, (pattern * (6000000 // len(pattern) + 1))[:6000000], path)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
     def test_given_certificate_with_cacert(self):
         with tempfile.TemporaryDirectory() as d:
             key, cert = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
