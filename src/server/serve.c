@@ -901,6 +901,12 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
     struct conn *c = data;
     if (c->responding)
         return;
+    if (c->in_off == 0 && c->in_len == sizeof c->in) {
+        /* Cannot happen while the reader uses every byte it is given; a
+         * full buffer must never read as an EOF (recv of 0 bytes). */
+        bad_request(c, 431, "request head larger than 16 KiB");
+        return;
+    }
     if (c->in_off > 0) {
         memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
         c->in_len -= c->in_off;
