@@ -623,7 +623,8 @@ class ServeStderrNobodyReads(unittest.TestCase):
                 if ready:
                     line = proc.stdout.readline()
             port = json.loads(line)["local"]["port"]
-            drain = threading.Thread(target=lambda: proc.stdout.read(), daemon=True)
+            events = []
+            drain = threading.Thread(target=lambda: events.extend(proc.stdout), daemon=True)
             drain.start()
             # Far more narration than a pipe holds (64 KiB): ~300 bytes a request.
             with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
@@ -648,6 +649,11 @@ class ServeStderrNobodyReads(unittest.TestCase):
             self.assertRegex(got.decode("utf-8", "replace"),
                              r"\[srv \] \d+ narration lines dropped while stderr was not being "
                              r"read \(\d+ in all\); serving went on")
+            # --json says the same on stdout (its events went unsaid with the text)
+            lost = [json.loads(e) for e in list(events) if b'"serve_narration_lost"' in e]
+            self.assertTrue(lost, "no serve_narration_lost event")
+            self.assertGreaterEqual(lost[0]["lines"], 1)
+            self.assertGreaterEqual(lost[0]["total"], lost[0]["lines"])
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
