@@ -299,6 +299,119 @@ class Dnsmasq(Peer):
         return True
 
 
+class WebtraceServe(Peer):
+    """webtrace serve, silent (-s: nginx runs without an access log too)."""
+
+    name = "webtrace-serve"
+
+    def __init__(self, workdir, wt):
+        super().__init__(workdir)
+        self.wt = wt
+        self.port = None
+
+    def pick_ports(self):
+        self.port = free_port("tcp")
+
+    def describe(self):
+        return f"http {LOOP4}:{self.port}"
+
+    def prepare(self):
+        pass
+
+    def argv(self):
+        return [self.wt, "serve", "--bind", LOOP4, "--port", str(self.port), "-s"]
+
+    def probe(self):
+        try:
+            return http_get(self.port, SERVE_PATH)[0] == 200
+        except OSError:
+            return False
+
+
+class NginxSame(Peer):
+    """nginx answering one location from memory (return 200 "..."): the same
+    status, Content-Type and body as webtrace serve's SERVE_PATH, keep-alive
+    with no request limit (nginx closes after 1000 requests by default)."""
+
+    name = "nginx-same"
+
+    def __init__(self, workdir, body, content_type):
+        super().__init__(workdir)
+        self.body = body
+        self.content_type = content_type
+        self.port = None
+
+    def pick_ports(self):
+        self.port = free_port("tcp")
+
+    def describe(self):
+        return f"http {LOOP4}:{self.port}, {len(self.body)} bytes from memory"
+
+    def prepare(self):
+        text = self.body.decode("utf-8")
+        if "$" in text:
+            raise BenchError("the page holds a $: nginx would read a variable")
+        quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+        d = self.dir
+        conf = f"""
+daemon off;
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    keepalive_requests 1000000000;
+    keepalive_timeout 60s;
+    server {{
+        listen {LOOP4}:{self.port};
+        location = {SERVE_PATH} {{
+            default_type "{self.content_type}";
+            return 200 "{quoted}";
+        }}
+    }}
+}}
+"""
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write(conf)
+
+    def argv(self):
+        return [shutil.which("nginx") or "/usr/sbin/nginx", "-p", self.dir + "/",
+                "-c", os.path.join(self.dir, "nginx.conf"),
+                "-e", os.path.join(self.dir, "error.log")]
+
+    def probe(self):
+        try:
+            status, _, body = http_get(self.port, SERVE_PATH)
+        except OSError:
+            return False
+        if status != 200 or body != self.body:
+            raise BenchError(f"nginx on {self.port} does not answer the same bytes")
+        return True
+
+
+def http_get(port, path, timeout=1.0):
+    """(status, head bytes, body bytes) of one HTTP/1.0 GET on loopback."""
+    with socket.create_connection((LOOP4, port), timeout=timeout) as s:
+        s.settimeout(timeout)
+        s.sendall(f"GET {path} HTTP/1.0\r\nHost: bench\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+    return (int(m.group(1)) if m else 0), head, body
+
+
 class Pki:
     """A test CA and a leaf for localhost / 127.0.0.1 / ::1 (openssl CLI),
     and for the extra names given (DNS:name or IP:address)."""
@@ -646,6 +759,94 @@ def build_spawn(workdir):
     return out
 
 
+def build_load(workdir):
+    out = os.path.join(workdir, "load")
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        raise BenchError("no C compiler (cc) to build bench/load.c")
+    run_tool([cc, "-O2", "-o", out, os.path.join(HERE, "load.c")])
+    return out
+
+
+SERVE_LEVELS = (1, 10, 50)
+SERVE_PATH = "/bytes/1024"   # 1 KiB from memory, as /small in the client cases
+
+
+def serve_vs_nginx(load, wt, workdir, quick, pairs, seconds):
+    """webtrace serve against nginx answering the same bytes from memory:
+    requests/s with bench/load.c at each concurrency, keep-alive on both.
+    Interleaved pairs (serve, nginx, serve, nginx ...) after one discarded
+    warm-up pair per level; the figure of merit is the median of the
+    per-pair ratios, which cancels slow drifts of a shared machine."""
+    peers = []
+    try:
+        srv = WebtraceServe(workdir, wt)
+        peers.append(srv)
+        srv.start()
+        status, head, body = http_get(srv.port, SERVE_PATH)
+        m = re.search(rb"\r\nContent-Type: ([^\r]+)", head)
+        ngx = NginxSame(workdir, body, m.group(1).decode() if m else "text/html")
+        peers.append(ngx)
+        ngx.start()
+
+        def one(port, level):
+            cmd = [load, LOOP4, str(port), SERVE_PATH, str(level), f"{seconds}"]
+            try:
+                res = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                                     timeout=seconds + 30)
+            except subprocess.TimeoutExpired:
+                raise BenchError(f"load generator hung: {' '.join(cmd)}") from None
+            line = res.stdout.decode(errors="replace")
+            fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+            if res.returncode != 0 or "rps" not in fields:
+                raise BenchError(f"load failed ({res.returncode}): {line} "
+                                 f"{res.stderr.decode(errors='replace')[-500:]}")
+            return float(fields["rps"])
+
+        results = []
+        for level in SERVE_LEVELS:
+            one(srv.port, level)
+            one(ngx.port, level)
+            ra, rb = [], []
+            for _ in range(pairs):
+                ra.append(one(srv.port, level))
+                rb.append(one(ngx.port, level))
+            ratios = [a / b for a, b in zip(ra, rb) if b > 0]
+            results.append({"concurrency": level, "pairs": pairs, "seconds": seconds,
+                            "serve_rps": summary(ra), "nginx_rps": summary(rb),
+                            "ratio": summary(ratios)})
+            log(f"serve vs nginx, {level} connections: {statistics.median(ra):.0f} vs "
+                f"{statistics.median(rb):.0f} requests/s "
+                f"(median pair ratio {statistics.median(ratios):.2f}×)")
+        return results
+    finally:
+        for p in reversed(peers):
+            try:
+                p.stop()
+            except Exception as exc:
+                log(f"stopping {p.name} failed: {exc}")
+
+
+def serve_table(results):
+    lines = ["| connections | webtrace serve req/s (median, min–max) | nginx req/s (median, "
+             "min–max) | serve/nginx, median of pair ratios (min–max) | pairs × s |",
+             "| --- | --- | --- | --- | --- |"]
+    for r in results:
+        a, b, q = r["serve_rps"], r["nginx_rps"], r["ratio"]
+        lines.append(f"| {r['concurrency']} | {a['median']:.0f} ({a['min']:.0f}–{a['max']:.0f}) "
+                     f"| {b['median']:.0f} ({b['min']:.0f}–{b['max']:.0f}) "
+                     f"| {q['median']:.2f}× ({q['min']:.2f}–{q['max']:.2f}) "
+                     f"| {r['pairs']} × {r['seconds']:g} |")
+    return "\n".join(lines)
+
+
+def serve_targets(results):
+    return [(f"webtrace serve req/s vs nginx, {r['concurrency']} keep-alive connections",
+             f"{r['ratio']['median']:.2f}×", "≥ 1.0×",
+             "PASS" if r["ratio"]["median"] >= 1.0 else "MISS", "")
+            for r in results]
+
+
 def snapshot_webtrace(wt, bindir, info):
     """Copies webtrace and the modules it loads from next to itself
     (webtrace-*.so) into bindir, marked as a build tree; returns the copy's
@@ -703,6 +904,12 @@ def main():
     ap.add_argument("--big-runs", type=int, help="pairs per long case (default 7, quick 3)")
     ap.add_argument("--report", help="also write the report (markdown) to this file")
     ap.add_argument("--json", help="also write the raw results (JSON) to this file")
+    ap.add_argument("--server-only", action="store_true",
+                    help="only the webtrace serve vs nginx requests/s comparison")
+    ap.add_argument("--server-pairs", type=int,
+                    help="pairs per concurrency level in that comparison (default 11, quick 1)")
+    ap.add_argument("--server-seconds", type=float,
+                    help="seconds per load run in that comparison (default 1, quick 0.3)")
     ap.add_argument("--serve", type=float, metavar="SECONDS",
                     help="only start the peers, print the URLs and the commands of "
                          "every case, keep them up for SECONDS (at most 3600) or "
@@ -710,6 +917,8 @@ def main():
     args = ap.parse_args()
 
     short_runs = args.runs or (3 if args.quick else 51)
+    server_pairs = args.server_pairs or (1 if args.quick else 11)
+    server_seconds = args.server_seconds or (0.3 if args.quick else 1.0)
     long_runs = args.big_runs or (3 if args.quick else 7)
     big_size = 8 * MiB if args.quick else GiB
     big_label = "8 MiB" if args.quick else "1 GiB"
@@ -797,7 +1006,7 @@ def main():
             return 0
         runner = Runner(spawn, workdir, client_env(workdir), nginx.proc.pid)
         results = []
-        for case in cases:
+        for case in ([] if args.server_only else cases):
             timeout = BIG_RUN_TIMEOUT_S if case["size"] else SMALL_RUN_TIMEOUT_S
             log(f"case {case['id']}: {case['title']}: {case['runs']} pairs ...")
             t0 = time.monotonic()
@@ -808,6 +1017,9 @@ def main():
             log(f"case {case['id']}: {time.monotonic() - t0:.1f} s; wall median "
                 f"{w['a']['median'] * 1e3:.2f} ms vs {w['b']['median'] * 1e3:.2f} ms "
                 f"({w['ratio']:.2f}×)")
+        log(f"serve vs nginx: {server_pairs} pairs of {server_seconds:g} s per level ...")
+        server_results = serve_vs_nginx(build_load(workdir), wt, workdir, args.quick,
+                                        server_pairs, server_seconds)
     finally:
         for p in reversed(peers):
             try:
@@ -820,7 +1032,7 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
 
     elapsed = time.monotonic() - t_start
-    rows = targets(results, big_label)
+    rows = (targets(results, big_label) if results else []) + serve_targets(server_results)
     mode = "quick (3 pairs per case, 8 MiB body; timings not meaningful)" \
         if args.quick else f"full ({short_runs} pairs per short case, {long_runs} per long case)"
     report = [
@@ -842,7 +1054,14 @@ def main():
         "Wall time is the whole process (fork to wait4); CPU is user + system; "
         "peak RSS is ru_maxrss. Ratios are A/B.",
         "",
-        results_table(results),
+        results_table(results) if results else "(client cases not run: --server-only)",
+        "",
+        "### webtrace serve vs nginx (same bytes from memory, keep-alive)",
+        "",
+        "Requests/s from bench/load.c (one request in flight per connection). "
+        "Both servers are one process; serve runs with -s, nginx without an access log.",
+        "",
+        serve_table(server_results),
         "",
     ]
     text = "\n".join(report)
@@ -854,6 +1073,7 @@ def main():
         with open(args.json, "w") as f:
             json.dump({"machine": info, "mode": "quick" if args.quick else "full",
                        "elapsed_s": elapsed, "results": results,
+                       "serve_vs_nginx": server_results,
                        "targets": [dict(zip(("target", "measured", "goal", "result"), r[:4]))
                                    for r in rows]}, f, indent=1)
     misses = sum(1 for r in rows if r[3] == "MISS")

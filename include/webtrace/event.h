@@ -52,6 +52,8 @@ enum wt_event_kind {
     WT_EV_SERVE_TLS,        /* server: TLS handshake with a client done */
     WT_EV_SERVE_REQUEST,    /* server: a request parsed */
     WT_EV_SERVE_RESPONSE,   /* server: the response fully sent */
+    WT_EV_SERVE_REFUSE,     /* server: full, a new client answered 503 or closed */
+    WT_EV_SERVE_NARRATION_LOST, /* server: narration lines dropped while stderr was full */
     WT_EV_SERVE_DROP,       /* server: a connection ended without a teardown (error, timeout) */
     WT_EV_SUMMARY,          /* timings of the whole trace */
     WT_EV_ERROR             /* the trace failed: step, exit code, words */
@@ -310,6 +312,17 @@ struct wt_event {
             int64_t elapsed_us;      /* request parsed -> last byte written */
             int closing;             /* Connection: close sent */
         } serve_response;
+        struct {
+            struct wt_endpoint client;
+            int status;              /* 503 sent, or 0: closed without a word (TLS) */
+            const char *reason;      /* which limit, in words */
+            size_t open_connections;
+            size_t from_client;      /* open connections from the client's address */
+        } serve_refuse;
+        struct {
+            uint64_t lines;          /* events not narrated since the last report */
+            uint64_t total;          /* since the server started */
+        } serve_narration_lost;
         struct {
             uint64_t conn;
             const char *reason;

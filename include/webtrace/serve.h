@@ -4,7 +4,9 @@
  * from built-in endpoints (/, /bytes/N, /chunked/N, /status/CODE,
  * /delay/MS, /redirect/N, /headers) and closes, emitting events for every
  * step. Keep-alive and pipelining; idle clients are timed out; a malformed
- * request gets 400 and a close. Never prints. */
+ * request gets 400 and a close. Under pressure idle connections go first
+ * and a client that cannot be taken hears 503, never a bare reset. Never
+ * prints, and its narration never waits for a stderr nobody reads. */
 #ifndef WEBTRACE_SERVE_H
 #define WEBTRACE_SERVE_H
 
@@ -17,7 +19,10 @@
 #define WT_SERVE_BACKLOG 128
 #define WT_SERVE_IDLE_MS 10000            /* idle keep-alive or slow request head */
 #define WT_SERVE_MAX_HEAD (16 * 1024)     /* request line and headers */
-#define WT_SERVE_MAX_CONNECTIONS 512
+#define WT_SERVE_MAX_CONNECTIONS 1024   /* fewer when RLIMIT_NOFILE is short */
+#define WT_SERVE_MAX_PER_CLIENT 512     /* connections from one client address */
+#define WT_SERVE_MAX_REFUSING 64        /* refused clients read out before close */
+#define WT_SERVE_WRITE_BUDGET (128 * 1024) /* bytes per connection per wakeup */
 #define WT_SERVE_MAX_BYTES (1ULL << 40)   /* /bytes/N and /chunked/N limit */
 #define WT_SERVE_MAX_DELAY_MS 60000
 #define WT_SERVE_MAX_REDIRECTS 1000
@@ -32,6 +37,8 @@ struct wt_server_config {
     int observe_teardown;       /* narrate each close through tcp teardown */
     int loopback_pair;          /* with 127.0.0.1: also [::1] on the same port, when
                                    IPv6 is there (a name with A and AAAA works) */
+    size_t max_connections;     /* 0: WT_SERVE_MAX_CONNECTIONS */
+    size_t max_per_client;      /* 0: WT_SERVE_MAX_PER_CLIENT */
 };
 
 struct wt_server;

@@ -48,6 +48,8 @@ static const char *const event_names[] = {
     [WT_EV_SERVE_TLS] = "serve_tls",
     [WT_EV_SERVE_REQUEST] = "serve_request",
     [WT_EV_SERVE_RESPONSE] = "serve_response",
+    [WT_EV_SERVE_REFUSE] = "serve_refuse",
+    [WT_EV_SERVE_NARRATION_LOST] = "serve_narration_lost",
     [WT_EV_SERVE_DROP] = "serve_drop",
     [WT_EV_SUMMARY] = "summary",
     [WT_EV_ERROR] = "error",
@@ -355,6 +357,20 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_int(j, "bytes", (int64_t)ev->u.serve_response.bytes);
         wt_json_int(j, "elapsed_us", ev->u.serve_response.elapsed_us);
         wt_json_bool(j, "closing", ev->u.serve_response.closing);
+        break;
+    case WT_EV_SERVE_REFUSE:
+        endpoint(j, "client", &ev->u.serve_refuse.client);
+        if (ev->u.serve_refuse.status)
+            wt_json_int(j, "status", ev->u.serve_refuse.status);
+        else
+            wt_json_null(j, "status");
+        wt_json_cstring(j, "reason", ev->u.serve_refuse.reason);
+        wt_json_int(j, "open_connections", (int64_t)ev->u.serve_refuse.open_connections);
+        wt_json_int(j, "from_client", (int64_t)ev->u.serve_refuse.from_client);
+        break;
+    case WT_EV_SERVE_NARRATION_LOST:
+        wt_json_int(j, "lines", (int64_t)ev->u.serve_narration_lost.lines);
+        wt_json_int(j, "total", (int64_t)ev->u.serve_narration_lost.total);
         break;
     case WT_EV_SERVE_DROP:
         wt_json_int(j, "conn", (int64_t)ev->u.serve_drop.conn);

@@ -327,6 +327,26 @@ static void render_serve(struct text_state *s, const struct wt_event *ev)
                 ev->u.serve_response.body_bytes, ev->u.serve_response.bytes, d,
                 ev->u.serve_response.closing ? " · Connection: close" : "");
         break;
+    case WT_EV_SERVE_REFUSE:
+        wt_endpoint_format(&ev->u.serve_refuse.client, a, sizeof a);
+        tag(s, C_WARN, "srv ");
+        if (ev->u.serve_refuse.status)
+            fprintf(o, "refused client %s: %s · answered %d, Connection: close · %zu open, %zu "
+                       "from its address\n",
+                    a, ev->u.serve_refuse.reason, ev->u.serve_refuse.status,
+                    ev->u.serve_refuse.open_connections, ev->u.serve_refuse.from_client);
+        else
+            fprintf(o, "refused client %s: %s · closed (no answer possible before TLS) · %zu "
+                       "open, %zu from its address\n",
+                    a, ev->u.serve_refuse.reason, ev->u.serve_refuse.open_connections,
+                    ev->u.serve_refuse.from_client);
+        break;
+    case WT_EV_SERVE_NARRATION_LOST:
+        tag(s, C_WARN, "srv ");
+        fprintf(o, "%" PRIu64 " narration lines dropped while stderr was not being read (%" PRIu64
+                   " in all); serving went on\n",
+                ev->u.serve_narration_lost.lines, ev->u.serve_narration_lost.total);
+        break;
     case WT_EV_SERVE_DROP:
         tag(s, C_WARN, "srv ");
         fprintf(o, "#%" PRIu64 " %s\n", ev->u.serve_drop.conn, ev->u.serve_drop.reason);

@@ -2,30 +2,44 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
-#include <llhttp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "webtrace/json.h"
 #include "webtrace/netaddr.h"
+#include "webtrace/request.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
 #include "wt_config.h"
 
 #define IN_BUF_SIZE (WT_SERVE_MAX_HEAD + 4096)
-#define OUT_CHUNK (64 * 1024)        /* streamed body bytes generated per step */
-#define TARGET_MAX 2048
-#define HEADERS_KEPT 8192            /* request headers kept for /headers */
-#define WRITES_PER_WAKEUP 64
+#define OUT_CHUNK (64 * 1024)        /* streamed body bytes handed to one write */
+#define COALESCE_MAX (16 * 1024)     /* a head and this much body go out in one TLS record write */
+#define PATTERN "webtrace serve bytes\n"
+#define PATTERN_LEN (sizeof PATTERN - 1)
+#define FD_RESERVE 32                /* descriptors kept for listeners, stdio, TLS module */
+#define REFUSE_LINGER_MS 500         /* a refused client's request is read and dropped this long */
+#define NARRATION_RETRY_MS 200       /* how often a blocked stderr is looked at again */
+#define NARRATION_ROOM (16 * 1024)   /* stderr must take this much without blocking */
+
+_Static_assert(WT_SERVE_MAX_HEAD == WT_REQUEST_MAX_HEAD, "one cap for the request head");
 
 enum endpoint_kind { EP_FIXED, EP_BYTES, EP_CHUNKED };
 
@@ -36,35 +50,14 @@ struct conn {
     int fd;
     struct wt_tls_peer *tls;     /* https only */
     int tls_ready;
+    int tls_write_blocked;       /* the last TLS write must be retried as it was */
     struct wt_endpoint client, local;
 
-    llhttp_t parser;
+    struct wt_request *req;
     char in[IN_BUF_SIZE];
     size_t in_len, in_off;
-    int head_done;              /* headers of the current request parsed */
-    size_t msg_bytes;           /* bytes of the current request so far */
-    size_t head_seen;           /* request line and header bytes seen by llhttp */
-    int head_too_large;
-    uint64_t body_in;           /* request body bytes (read, ignored) */
-    int message_done;
-    size_t head_bytes;
-    char method[24];
-    char target[TARGET_MAX];
-    size_t target_len;
-    char headers[HEADERS_KEPT];  /* "name\0value\0" pairs */
-    size_t headers_len;
-    size_t pair_start;
-    size_t headers_kept;         /* complete pairs in headers[] */
-    int headers_full;
-    size_t n_headers;            /* all header lines of the request */
-    int in_field;                /* inside a header name */
-    int header_is_host;
-    int has_host;
-    int missing_host;
-    int http_10;                 /* an HTTP/1.0 request */
-    int keep_alive_10;           /* ... that asked for keep-alive */
-    int target_too_long;
     unsigned requests;
+    int64_t idle_since;          /* waiting for a request since (loop µs); 0: busy */
 
     int responding;
     int close_after;
@@ -84,6 +77,18 @@ struct conn {
     struct wt_tcp_teardown *teardown;
 };
 
+/* A client refused while the server is full: its 503 is sent, and what it
+ * sent is read and dropped for a moment, so closing does not turn into a
+ * reset that destroys the 503 before the client reads it. */
+struct refused {
+    struct wt_server *srv;
+    struct refused *next;
+    int fd;
+    uint64_t timer;
+};
+
+enum narration_kind { NARRATION_OTHER, NARRATION_PIPE, NARRATION_SOCKET, NARRATION_FILE };
+
 struct wt_server {
     struct wt_loop *loop;
     struct wt_server_config cfg;
@@ -95,17 +100,132 @@ struct wt_server {
     struct wt_tls_server *tls;
     struct conn *conns;
     size_t n_conns;
+    size_t max_conns;           /* WT_SERVE_MAX_CONNECTIONS, or fewer when descriptors are short */
+    size_t max_per_client;
+    struct refused *refused;
+    size_t n_refused;
     uint64_t next_id;
-    llhttp_settings_t settings;
+    int writing;                /* inside a write started at once (start_writing) */
     int64_t started_us;
-    char pattern[OUT_CHUNK];     /* the bytes /bytes/N repeats */
+    enum narration_kind narration;
+    int narration_queue;        /* stderr's pipe or socket buffer, bytes */
+    uint64_t narration_lost;    /* events not narrated since the last report */
+    uint64_t narration_lost_total;
+    uint64_t narration_timer;
+    char date[64];              /* the Date header, made once a second */
+    time_t date_at;
+    char pattern[OUT_CHUNK + PATTERN_LEN]; /* /bytes/N's body, from any offset */
 };
+
+/* ---- narration that never blocks ------------------------------------------ */
+
+/* The renderers write to stderr with ordinary blocking stdio. A stderr pipe
+ * or socket nobody reads would stop the whole server in the middle of an
+ * fprintf, so before each event the server checks that stderr has room for
+ * a line or two; if not, the event is counted instead of narrated, and the
+ * count is narrated once stderr drains. */
+static enum narration_kind narration_kind_of(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return NARRATION_FILE;   /* closed: writes fail at once, never block */
+    if (S_ISFIFO(st.st_mode))
+        return NARRATION_PIPE;
+    if (S_ISSOCK(st.st_mode))
+        return NARRATION_SOCKET;
+    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) ||
+        (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))   /* /dev/null */
+        return NARRATION_FILE;
+    return NARRATION_OTHER;      /* a terminal */
+}
+
+/* One syscall per event: the queue's size is read once, and again
+ * whenever stderr was found full. */
+static int narration_has_room(struct wt_server *s)
+{
+    int fd = STDERR_FILENO;
+    int queued = 0;
+    switch (s->narration) {
+    case NARRATION_FILE:
+        return 1;
+    case NARRATION_PIPE:
+        /* POLLOUT would promise one free page only; a line may be longer. */
+        if (ioctl(fd, FIONREAD, &queued) < 0)
+            return 1;   /* not a pipe after all: let the write say so */
+        return s->narration_queue - queued >= NARRATION_ROOM;
+    case NARRATION_SOCKET:
+        if (ioctl(fd, SIOCOUTQ, &queued) < 0)
+            return 1;
+        return s->narration_queue - queued >= NARRATION_ROOM;
+    case NARRATION_OTHER:
+        break;
+    }
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    return poll(&p, 1, 0) == 1;
+}
+
+static void narration_measure(struct wt_server *s)
+{
+    int size = 0;
+    socklen_t len = sizeof size;
+    if (s->narration == NARRATION_PIPE)
+        size = fcntl(STDERR_FILENO, F_GETPIPE_SZ);
+    else if (s->narration == NARRATION_SOCKET &&
+             getsockopt(STDERR_FILENO, SOL_SOCKET, SO_SNDBUF, &size, &len) < 0)
+        size = 0;
+    s->narration_queue = size > 0 ? size : 64 * 1024;
+}
+
+static void narration_report(struct wt_server *s);
+
+static void narration_retry(struct wt_loop *loop, void *data)
+{
+    struct wt_server *s = data;
+    s->narration_timer = 0;
+    (void)loop;
+    narration_measure(s);
+    narration_report(s);
+}
+
+static void deliver(struct wt_server *s, const struct wt_event *ev)
+{
+    if (s->narration_lost)
+        narration_report(s);
+    if (s->narration_lost || !narration_has_room(s)) {
+        s->narration_lost++;
+        s->narration_lost_total++;
+        if (!s->narration_timer)
+            s->narration_timer = wt_loop_timer_at(
+                s->loop, wt_loop_now(s->loop) + NARRATION_RETRY_MS * 1000, narration_retry, s);
+        return;
+    }
+    s->sink.emit(s->sink.ctx, ev);
+}
+
+/* Says how many events went unnarrated, once stderr has room again. */
+static void narration_report(struct wt_server *s)
+{
+    if (!s->narration_lost)
+        return;
+    if (!narration_has_room(s)) {
+        if (!s->narration_timer)
+            s->narration_timer = wt_loop_timer_at(
+                s->loop, wt_loop_now(s->loop) + NARRATION_RETRY_MS * 1000, narration_retry, s);
+        return;
+    }
+    struct wt_event ev = { .kind = WT_EV_SERVE_NARRATION_LOST, .phase = WT_PHASE_SERVE };
+    ev.t_us = wt_loop_now(s->loop) - s->started_us;
+    ev.u.serve_narration_lost.lines = s->narration_lost;
+    ev.u.serve_narration_lost.total = s->narration_lost_total;
+    s->narration_lost = 0;
+    s->sink.emit(s->sink.ctx, &ev);
+}
 
 static void emit(struct wt_server *s, struct wt_event *ev)
 {
     ev->phase = WT_PHASE_SERVE;
     ev->t_us = wt_loop_now(s->loop) - s->started_us;
-    s->sink.emit(s->sink.ctx, ev);
+    deliver(s, ev);
 }
 
 /* The loop stamps t_us itself for server events: forward unchanged. */
@@ -114,7 +234,7 @@ static void teardown_emit(void *ctx, const struct wt_event *ev)
     struct wt_server *s = ctx;
     struct wt_event e = *ev;
     e.t_us = wt_loop_now(s->loop) - s->started_us;
-    s->sink.emit(s->sink.ctx, &e);
+    deliver(s, &e);
 }
 
 /* ---- connection lifetime ------------------------------------------------ */
@@ -130,6 +250,7 @@ static void conn_free(struct conn *c)
         close(c->fd);
     }
     wt_tls_peer_free(c->tls);
+    wt_request_free(c->req);
     free(c->out);
     if (c->prev)
         c->prev->next = c->next;
@@ -192,7 +313,7 @@ static void on_idle(struct wt_loop *loop, void *data)
                 "timeout)");
         return;
     }
-    if (c->msg_bytes || c->in_len > c->in_off || !c->tls_ready)
+    if (c->req->msg_bytes || c->in_len > c->in_off || !c->tls_ready)
         drop(c, "timed out waiting for the request (slow or idle client)");
     else
         finish(c, 0, 0);   /* idle keep-alive connection: we close first */
@@ -318,14 +439,17 @@ static int status_has_body(int status)
 static void write_head(struct conn *c, int status, const char *type, int64_t body_len,
                        const char *extra)
 {
-    char date[64];
+    struct wt_server *s = c->srv;
     time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (now != s->date_at) {   /* the Date header changes once a second */
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(s->date, sizeof s->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        s->date_at = now;
+    }
     c->status = status;
     out_printf(c, "HTTP/1.1 %d %s\r\nServer: webtrace/%s\r\nDate: %s\r\n", status,
-               reason_phrase(status), WT_VERSION, date);
+               reason_phrase(status), WT_VERSION, s->date);
     if (status_has_body(status)) {
         out_printf(c, "Content-Type: %s\r\n", type);
         if (body_len >= 0)
@@ -337,7 +461,7 @@ static void write_head(struct conn *c, int status, const char *type, int64_t bod
         out_printf(c, "%s", extra);
     if (c->close_after)
         out_printf(c, "Connection: close\r\n");
-    else if (c->keep_alive_10)
+    else if (c->req->keep_alive_10)
         out_printf(c, "Connection: keep-alive\r\n");   /* 1.0 closes unless told */
     out_add(c, "\r\n", 2);
 }
@@ -399,11 +523,11 @@ static void respond_headers_json(struct conn *c)
     struct wt_json j;
     wt_json_init(&j, mem);
     wt_json_object_begin(&j, NULL);
-    wt_json_string(&j, "method", c->method, strlen(c->method));
-    wt_json_string(&j, "target", c->target, c->target_len);
+    wt_json_string(&j, "method", c->req->method, strlen(c->req->method));
+    wt_json_string(&j, "target", c->req->target, c->req->target_len);
     wt_json_array_begin(&j, "headers");
-    const char *p = c->headers;
-    for (size_t i = 0; i < c->headers_kept && p < c->headers + c->headers_len; i++) {
+    const char *p = c->req->headers;
+    for (size_t i = 0; i < c->req->headers_kept && p < c->req->headers + c->req->headers_len; i++) {
         const char *name = p;
         const char *value = name + strlen(name) + 1;
         wt_json_object_begin(&j, NULL);
@@ -443,15 +567,15 @@ static void on_delay(struct wt_loop *loop, void *data)
  * later (delay). */
 static int build_response(struct conn *c)
 {
-    const char *t = c->target;
-    int get = strcmp(c->method, "GET") == 0;
-    c->head_request = strcmp(c->method, "HEAD") == 0;
+    const char *t = c->req->target;
+    int get = strcmp(c->req->method, "GET") == 0;
+    c->head_request = strcmp(c->req->method, "HEAD") == 0;
     if (!get && !c->head_request) {
         static const char msg[] = "only GET and HEAD are served here\n";
         respond_fixed(c, 405, "text/plain", msg, sizeof msg - 1, "Allow: GET, HEAD\r\n");
         return 1;
     }
-    if (c->missing_host) {
+    if (c->req->missing_host) {
         static const char msg[] = "an HTTP/1.1 request needs a Host header\n";
         c->close_after = 1;
         respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
@@ -475,7 +599,7 @@ static int build_response(struct conn *c)
             respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
             return 1;
         }
-        if (c->http_10) {
+        if (c->req->http_10) {
             /* HTTP/1.0 has no chunked coding: the body ends at close. */
             c->close_after = 1;
             write_head(c, 200, "application/octet-stream", BODY_UNTIL_CLOSE, NULL);
@@ -527,28 +651,27 @@ static int build_response(struct conn *c)
     return 1;
 }
 
-/* Refills out with the next piece of a streamed body. */
-static void refill(struct conn *c)
+/* Appends the next chunk of a chunked body to what out still holds, so
+ * the head, small chunks and the last chunk leave together. (/bytes/N is
+ * written straight from the pattern, with no copy.) */
+static void add_chunk(struct conn *c)
 {
     struct wt_server *s = c->srv;
-    c->out_len = c->out_off = 0;
-    if (c->stream == EP_BYTES && c->stream_left) {
-        size_t take = c->stream_left > OUT_CHUNK ? OUT_CHUNK : (size_t)c->stream_left;
-        out_add(c, s->pattern, take);
+    if (c->out_off > 0) {
+        memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+        c->out_len -= c->out_off;
+        c->out_off = 0;
+    }
+    if (c->stream_left) {
+        size_t take = c->stream_left > 16384 ? 16384 : (size_t)c->stream_left;
+        out_printf(c, "%zx\r\n", take);
+        out_add(c, s->pattern + c->body_bytes % PATTERN_LEN, take);
+        out_add(c, "\r\n", 2);
         c->stream_left -= take;
         c->body_bytes += take;
-    } else if (c->stream == EP_CHUNKED && !c->stream_finished) {
-        if (c->stream_left) {
-            size_t take = c->stream_left > 16384 ? 16384 : (size_t)c->stream_left;
-            out_printf(c, "%zx\r\n", take);
-            out_add(c, s->pattern, take);
-            out_add(c, "\r\n", 2);
-            c->stream_left -= take;
-            c->body_bytes += take;
-        } else {
-            out_add(c, "0\r\n\r\n", 5);
-            c->stream_finished = 1;
-        }
+    } else {
+        out_add(c, "0\r\n\r\n", 5);
+        c->stream_finished = 1;
     }
 }
 
@@ -557,24 +680,7 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
 
 static void reset_request(struct conn *c)
 {
-    c->head_done = c->message_done = 0;
-    c->head_bytes = 0;
-    c->msg_bytes = 0;
-    c->head_seen = 0;
-    c->head_too_large = 0;
-    c->body_in = 0;
-    c->method[0] = '\0';
-    c->target_len = 0;
-    c->target[0] = '\0';
-    c->headers_len = 0;
-    c->pair_start = 0;
-    c->headers_kept = 0;
-    c->headers_full = 0;
-    c->n_headers = 0;
-    c->in_field = 0;
-    c->header_is_host = c->has_host = c->missing_host = 0;
-    c->http_10 = c->keep_alive_10 = 0;
-    c->target_too_long = 0;
+    wt_request_reset(c->req);
     c->responding = 0;
     c->status = 0;
     c->out_len = c->out_off = 0;
@@ -601,26 +707,89 @@ static void response_sent(struct conn *c)
     }
     reset_request(c);
     arm_idle(c);
+    if (c->in_len == c->in_off)
+        c->idle_since = wt_loop_now(c->srv->loop);
     wt_loop_watch(c->srv->loop, c->fd, WT_LOOP_READ, on_conn_readable, c);
     process_input(c);   /* a pipelined request may be waiting */
 }
 
+/* One write of what comes next: the pending head or chunk in out, then
+ * /bytes/N's body straight from the pattern. On plain TCP both go in one
+ * writev; through TLS a small head takes the first body bytes along into
+ * out, so a small response is one record and one send. */
+static ssize_t write_step(struct conn *c, size_t budget, int *want)
+{
+    struct wt_server *s = c->srv;
+    size_t head = c->out_len - c->out_off;
+    size_t body = 0;
+    if (c->stream == EP_BYTES && c->stream_left)
+        body = c->stream_left > OUT_CHUNK ? OUT_CHUNK : (size_t)c->stream_left;
+    if (head >= budget) {
+        head = budget;
+        body = 0;
+    } else if (body > budget - head) {
+        body = budget - head;
+    }
+    const char *pattern = s->pattern + c->body_bytes % PATTERN_LEN;
+    ssize_t n;
+    *want = WT_LOOP_WRITE;
+    if (c->tls) {
+        /* OpenSSL wants a blocked write retried from the same buffer:
+         * nothing is added to out until it has gone through. */
+        if (head && body && head < COALESCE_MAX && !c->tls_write_blocked) {
+            size_t take = body < COALESCE_MAX - head ? body : COALESCE_MAX - head;
+            out_add(c, pattern, take);
+            c->stream_left -= take;
+            c->body_bytes += take;
+            head = c->out_len - c->out_off;
+            body = 0;
+        }
+        n = head ? conn_write(c, c->out + c->out_off, head, want)
+                 : conn_write(c, pattern, body, want);
+        c->tls_write_blocked = n == IO_WOULD_BLOCK;
+    } else {
+        struct iovec iov[2];
+        int n_iov = 0;
+        if (head)
+            iov[n_iov++] = (struct iovec){ c->out + c->out_off, head };
+        if (body)
+            iov[n_iov++] = (struct iovec){ (void *)pattern, body };
+        struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
+        n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        if (n < 0)
+            n = errno == EAGAIN || errno == EINTR ? IO_WOULD_BLOCK : IO_FAILED;
+    }
+    if (n <= 0)
+        return n;
+    size_t from_head = (size_t)n < head ? (size_t)n : head;
+    c->out_off += from_head;
+    c->stream_left -= (size_t)n - from_head;
+    c->body_bytes += (size_t)n - from_head;
+    c->bytes_sent += (size_t)n;
+    return n;
+}
+
+/* Writes until the response is out, the socket is full, or this
+ * connection's budget for the wakeup is spent: one fast reader of a huge
+ * body must not keep the loop from everyone else. */
 static void on_conn_writable(struct wt_loop *loop, int fd, int events, void *data)
 {
     (void)loop;
     (void)fd;
     (void)events;
     struct conn *c = data;
-    for (int i = 0; i < WRITES_PER_WAKEUP; i++) {
-        if (c->out_off == c->out_len) {
-            refill(c);
-            if (c->out_len == 0) {
-                response_sent(c);
-                return;
-            }
+    size_t budget = WT_SERVE_WRITE_BUDGET;
+    int progressed = 0;
+    while (budget > 0) {
+        while (c->stream == EP_CHUNKED && !c->stream_finished && !c->tls_write_blocked &&
+               c->out_len - c->out_off < COALESCE_MAX)
+            add_chunk(c);
+        if (c->out_off == c->out_len && !(c->stream == EP_BYTES && c->stream_left)) {
+            response_sent(c);
+            return;
         }
         int want;
-        ssize_t n = conn_write(c, c->out + c->out_off, c->out_len - c->out_off, &want);
+        ssize_t n = write_step(c, budget, &want);
         if (n == IO_WOULD_BLOCK) {
             wt_loop_watch(c->srv->loop, c->fd, want, on_conn_writable, c);
             return;
@@ -629,18 +798,32 @@ static void on_conn_writable(struct wt_loop *loop, int fd, int events, void *dat
             drop(c, "the client went away while we were sending");
             return;
         }
-        c->out_off += (size_t)n;
-        c->bytes_sent += (size_t)n;
-        if (i == 0)
+        budget -= (size_t)n < budget ? (size_t)n : budget;
+        if (!progressed) {
+            progressed = 1;
             arm_idle(c);   /* progress: the client is reading */
+        }
     }
     wt_loop_watch(c->srv->loop, c->fd, WT_LOOP_WRITE, on_conn_writable, c);
 }
 
+/* Writes at once rather than after a round through poll: a small response
+ * usually fits the socket buffer, and then the answer costs one syscall. */
 static void start_writing(struct conn *c)
 {
+    struct wt_server *s = c->srv;
+    c->idle_since = 0;
     arm_idle(c);   /* the response must make progress, or the client is dropped */
-    wt_loop_watch(c->srv->loop, c->fd, WT_LOOP_WRITE, on_conn_writable, c);
+    if (s->writing) {
+        /* Pipelined requests answered from inside a write: the next
+         * one waits for the loop, so the stack stays flat and the other
+         * clients get their turn. */
+        wt_loop_watch(s->loop, c->fd, WT_LOOP_WRITE, on_conn_writable, c);
+        return;
+    }
+    s->writing = 1;
+    on_conn_writable(s->loop, c->fd, WT_LOOP_WRITE, c);   /* may free c */
+    s->writing = 0;
 }
 
 static void bad_request(struct conn *c, int status, const char *why)
@@ -649,7 +832,7 @@ static void bad_request(struct conn *c, int status, const char *why)
     c->responding = 1;
     c->out_len = c->out_off = 0;
     c->stream = EP_FIXED;
-    char body[160];
+    char body[200];
     int n = snprintf(body, sizeof body, "%s\n", why);
     c->head_request = 0;
     respond_fixed(c, status, "text/plain", body, (size_t)n, NULL);
@@ -658,167 +841,27 @@ static void bad_request(struct conn *c, int status, const char *why)
     ev.u.serve_drop.conn = c->id;
     ev.u.serve_drop.reason = why;
     emit(c->srv, &ev);
+    wt_loop_unwatch(c->srv->loop, c->fd);
     start_writing(c);
-}
-
-/* ---- request parsing ---------------------------------------------------- */
-
-static struct conn *conn_of(llhttp_t *p)
-{
-    return p->data;
-}
-
-/* Counts head bytes as llhttp hands them over, so a head over the cap is
- * refused however it arrives (one read or many). */
-static int head_over_cap(struct conn *c, size_t len)
-{
-    c->head_seen += len;
-    if (c->head_seen <= WT_SERVE_MAX_HEAD)
-        return 0;
-    c->head_too_large = 1;
-    return 1;
-}
-
-static int on_method(llhttp_t *p, const char *at, size_t len)
-{
-    struct conn *c = conn_of(p);
-    if (head_over_cap(c, len))
-        return -1;
-    size_t used = strlen(c->method);
-    if (used + len < sizeof c->method) {
-        memcpy(c->method + used, at, len);
-        c->method[used + len] = '\0';
-    }
-    return 0;
-}
-
-static int on_url(llhttp_t *p, const char *at, size_t len)
-{
-    struct conn *c = conn_of(p);
-    if (head_over_cap(c, len))
-        return -1;
-    if (c->target_len + len >= TARGET_MAX) {
-        c->target_too_long = 1;   /* answered 414 through the error path */
-        return -1;
-    }
-    memcpy(c->target + c->target_len, at, len);
-    c->target_len += len;
-    c->target[c->target_len] = '\0';
-    return 0;
-}
-
-/* Request headers are kept for /headers as "name\0value\0" pairs. A pair
- * that does not fit is dropped whole and nothing after it is kept, so the
- * pairs stay paired (headers_kept counts them). */
-static void headers_append(struct conn *c, const char *at, size_t len)
-{
-    if (c->headers_full)
-        return;
-    if (len >= HEADERS_KEPT - c->headers_len) {
-        c->headers_full = 1;
-        return;
-    }
-    memcpy(c->headers + c->headers_len, at, len);
-    c->headers_len += len;
-}
-
-static void headers_end_string(struct conn *c)
-{
-    if (c->headers_full)
-        return;
-    if (c->headers_len + 1 >= HEADERS_KEPT) {
-        c->headers_full = 1;
-        return;
-    }
-    c->headers[c->headers_len++] = '\0';
-}
-
-static int on_header_field(llhttp_t *p, const char *at, size_t len)
-{
-    struct conn *c = conn_of(p);
-    if (head_over_cap(c, len))
-        return -1;
-    if (!c->in_field) {
-        c->in_field = 1;
-        c->pair_start = c->headers_len;
-    }
-    headers_append(c, at, len);
-    return 0;
-}
-
-static int on_header_field_complete(llhttp_t *p)
-{
-    struct conn *c = conn_of(p);
-    c->header_is_host = !c->headers_full && c->headers_len - c->pair_start == 4 &&
-                        strncasecmp(c->headers + c->pair_start, "host", 4) == 0;
-    headers_end_string(c);
-    c->in_field = 0;
-    return 0;
-}
-
-static int on_header_value(llhttp_t *p, const char *at, size_t len)
-{
-    struct conn *c = conn_of(p);
-    if (head_over_cap(c, len))
-        return -1;
-    headers_append(c, at, len);
-    return 0;
-}
-
-static int on_header_value_complete(llhttp_t *p)
-{
-    struct conn *c = conn_of(p);
-    headers_end_string(c);
-    c->n_headers++;
-    if (c->headers_full)
-        c->headers_len = c->pair_start;   /* drop the half-kept pair */
-    else
-        c->headers_kept++;
-    if (c->header_is_host)
-        c->has_host = 1;
-    return 0;
-}
-
-static int on_headers_complete(llhttp_t *p)
-{
-    struct conn *c = conn_of(p);
-    c->head_done = 1;
-    c->close_after = !llhttp_should_keep_alive(p) || p->method == HTTP_CONNECT;
-    c->http_10 = p->http_major == 1 && p->http_minor == 0;
-    c->keep_alive_10 = c->http_10 && !c->close_after;
-    if (p->http_major == 1 && p->http_minor >= 1 && !c->has_host)
-        c->missing_host = 1;   /* RFC 9112 §3.2: answered 400 */
-    return 0;
-}
-
-static int on_body(llhttp_t *p, const char *at, size_t len)
-{
-    (void)at;
-    conn_of(p)->body_in += len;   /* read and ignored: no endpoint takes a body */
-    return 0;
-}
-
-static int on_message_complete(llhttp_t *p)
-{
-    conn_of(p)->message_done = 1;
-    return HPE_PAUSED;
 }
 
 static void request_parsed(struct conn *c)
 {
     c->requests++;
     c->responding = 1;
+    c->idle_since = 0;
+    c->close_after = !c->req->keep_alive;
     c->request_at = wt_loop_now(c->srv->loop);
     wt_loop_timer_cancel(c->srv->loop, c->idle_timer);
     c->idle_timer = 0;
     struct wt_event ev = { .kind = WT_EV_SERVE_REQUEST };
     ev.u.serve_request.conn = c->id;
     ev.u.serve_request.number = c->requests;
-    ev.u.serve_request.method = c->method;
-    ev.u.serve_request.target = c->target;
-    ev.u.serve_request.target_len = c->target_len;
-    ev.u.serve_request.bytes = c->head_bytes;
-    ev.u.serve_request.n_headers = c->n_headers;
+    ev.u.serve_request.method = c->req->method;
+    ev.u.serve_request.target = c->req->target;
+    ev.u.serve_request.target_len = c->req->target_len;
+    ev.u.serve_request.bytes = c->req->head_bytes;
+    ev.u.serve_request.n_headers = c->req->n_headers;
     ev.u.serve_request.keep_alive = !c->close_after;
     emit(c->srv, &ev);
     wt_loop_unwatch(c->srv->loop, c->fd);
@@ -828,38 +871,17 @@ static void request_parsed(struct conn *c)
 
 static void process_input(struct conn *c)
 {
-    while (!c->responding && c->in_off < c->in_len) {
-        const char *start = c->in + c->in_off;
-        size_t len = c->in_len - c->in_off;
-        llhttp_errno_t err = llhttp_execute(&c->parser, start, len);
-        size_t used = len;
-        if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
-            const char *pos = llhttp_get_error_pos(&c->parser);
-            used = pos ? (size_t)(pos - start) : len;
-            /* We never switch protocols (no 101): an Upgrade request is an
-             * ordinary one, and the connection goes on speaking HTTP/1.1. */
-            if (err == HPE_PAUSED_UPGRADE)
-                llhttp_resume_after_upgrade(&c->parser);
-            else
-                llhttp_resume(&c->parser);
-        } else if (err != HPE_OK) {
-            const char *why = llhttp_get_error_reason(&c->parser);
-            if (c->head_too_large) {
-                bad_request(c, 431, "request head larger than 16 KiB");
-                return;
-            }
-            int status = c->target_too_long ? 414 : 400;
-            char msg[160];
-            snprintf(msg, sizeof msg, "malformed request: %s", why ? why : "parse error");
-            bad_request(c, status, status == 414 ? "request target too long" : msg);
+    if (!c->responding && c->in_off < c->in_len) {
+        c->idle_since = 0;
+        c->in_off += wt_request_feed(c->req, c->in + c->in_off, c->in_len - c->in_off);
+        enum wt_request_state st = wt_request_state(c->req);
+        if (st == WT_REQUEST_FAILED) {
+            bad_request(c, wt_request_status(c->req), wt_request_error(c->req));
             return;
         }
-        c->msg_bytes += used;
-        c->in_off += used;
-        if (c->message_done) {
-            c->head_bytes = c->msg_bytes - (size_t)c->body_in;
+        if (st == WT_REQUEST_DONE) {
             request_parsed(c);
-            break;
+            return;   /* the connection may be gone; response_sent comes back here */
         }
     }
     if (c->in_off == c->in_len) {
@@ -869,9 +891,6 @@ static void process_input(struct conn *c)
         c->in_len -= c->in_off;
         c->in_off = 0;
     }
-    if (!c->responding && !c->head_done &&
-        (c->msg_bytes > WT_SERVE_MAX_HEAD || c->in_len == sizeof c->in))
-        bad_request(c, 431, "request head larger than 16 KiB");
 }
 
 static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *data)
@@ -882,6 +901,17 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
     struct conn *c = data;
     if (c->responding)
         return;
+    if (c->in_off == 0 && c->in_len == sizeof c->in) {
+        /* Cannot happen while the reader uses every byte it is given; a
+         * full buffer must never read as an EOF (recv of 0 bytes). */
+        bad_request(c, 431, "request head larger than 16 KiB");
+        return;
+    }
+    if (c->in_off > 0) {
+        memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+        c->in_len -= c->in_off;
+        c->in_off = 0;
+    }
     int want;
     ssize_t n = conn_read(c, c->in + c->in_len, sizeof c->in - c->in_len, &want);
     if (n == IO_WOULD_BLOCK) {
@@ -893,7 +923,7 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
         return;
     }
     if (n == 0) {
-        if (c->msg_bytes || c->in_len)
+        if (c->req->msg_bytes || c->in_len)
             drop(c, "the client closed in the middle of a request");
         else
             /* The client closed first. Through TLS that was its close_notify:
@@ -919,6 +949,7 @@ static void tls_step(struct wt_loop *loop, int fd, int events, void *data)
     int rc = wt_tls_peer_handshake(c->tls, &want);
     if (rc == 1) {
         c->tls_ready = 1;
+        c->idle_since = wt_loop_now(c->srv->loop);
         struct wt_event ev = { .kind = WT_EV_SERVE_TLS };
         ev.u.serve_tls.conn = c->id;
         ev.u.serve_tls.version = wt_tls_peer_version(c->tls);
@@ -926,6 +957,7 @@ static void tls_step(struct wt_loop *loop, int fd, int events, void *data)
         emit(c->srv, &ev);
         wt_loop_watch(c->srv->loop, c->fd, WT_LOOP_READ, on_conn_readable, c);
     } else if (rc == 0) {
+        c->idle_since = 0;   /* the handshake has begun: not idle */
         wt_loop_watch(c->srv->loop, c->fd, want, tls_step, c);
     } else {
         drop(c, "TLS handshake with the client failed");
@@ -955,6 +987,138 @@ static void pause_accepting(struct wt_server *s)
                                        resume_accepting, s);
 }
 
+/* ---- room for a new client -------------------------------------------------- */
+
+static int same_address(const struct wt_endpoint *a, const struct wt_endpoint *b)
+{
+    return a->family == b->family && strcmp(a->addr, b->addr) == 0;
+}
+
+/* The connection to close to make room: first one whose teardown we are
+ * only watching, then the one idle longest (a keep-alive connection between
+ * requests, or one that never sent anything). NULL: everyone is busy.
+ * client: only connections from that address. */
+static struct conn *pick_victim(struct wt_server *s, const struct wt_endpoint *client)
+{
+    struct conn *oldest = NULL;
+    for (struct conn *c = s->conns; c; c = c->next) {
+        if (client && !same_address(&c->client, client))
+            continue;
+        if (c->teardown)
+            return c;
+        if (c->idle_since && (!oldest || c->idle_since < oldest->idle_since))
+            oldest = c;
+    }
+    return oldest;
+}
+
+static void evict(struct conn *c, const char *why)
+{
+    if (c->teardown) {
+        conn_free(c);   /* its close is already under way: stop watching it */
+        return;
+    }
+    drop(c, why);
+}
+
+static void on_refused_done(struct wt_loop *loop, void *data);
+
+static void refused_free(struct refused *r)
+{
+    struct wt_server *s = r->srv;
+    struct refused **pp = &s->refused;
+    while (*pp && *pp != r)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = r->next;
+    s->n_refused--;
+    wt_loop_timer_cancel(s->loop, r->timer);
+    wt_loop_unwatch(s->loop, r->fd);
+    close(r->fd);
+    free(r);
+}
+
+static void on_refused_readable(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    (void)events;
+    char sink[4096];
+    ssize_t n;
+    while ((n = recv(fd, sink, sizeof sink, 0)) > 0)
+        ;
+    if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        refused_free(data);   /* the client read our answer and closed */
+}
+
+static void on_refused_done(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct refused *r = data;
+    r->timer = 0;
+    refused_free(r);
+}
+
+/* Full, and nobody can be let go: the client still hears why (503 and
+ * Connection: close) instead of a reset; through TLS nothing can be said
+ * before a handshake, so it gets a plain close. */
+static void refuse(struct wt_server *s, int fd, const struct wt_endpoint *client,
+                   const char *reason, size_t from_client)
+{
+    static const char answer[] =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+        "Content-Length: 42\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+        "the server is full: try again in a moment\n";
+    int status = 0;
+    if (!s->tls && send(fd, answer, sizeof answer - 1, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+        status = 503;
+    shutdown(fd, SHUT_WR);
+    struct wt_event ev = { .kind = WT_EV_SERVE_REFUSE };
+    ev.u.serve_refuse.client = *client;
+    ev.u.serve_refuse.status = status;
+    ev.u.serve_refuse.reason = reason;
+    ev.u.serve_refuse.open_connections = s->n_conns;
+    ev.u.serve_refuse.from_client = from_client;
+    emit(s, &ev);
+    struct refused *r = s->n_refused < WT_SERVE_MAX_REFUSING ? calloc(1, sizeof *r) : NULL;
+    if (!r) {
+        close(fd);
+        return;
+    }
+    r->srv = s;
+    r->fd = fd;
+    r->next = s->refused;
+    s->refused = r;
+    s->n_refused++;
+    r->timer = wt_loop_timer_at(s->loop, wt_loop_now(s->loop) + REFUSE_LINGER_MS * 1000,
+                                on_refused_done, r);
+    wt_loop_watch(s->loop, fd, WT_LOOP_READ, on_refused_readable, r);
+}
+
+/* Makes room for a client from addr. Returns 0 when it may be accepted,
+ * else the reason it may not. */
+static const char *make_room(struct wt_server *s, const struct wt_endpoint *addr,
+                             size_t *from_client)
+{
+    size_t mine = 0;
+    for (struct conn *c = s->conns; c; c = c->next)
+        mine += same_address(&c->client, addr);
+    *from_client = mine;
+    if (mine >= s->max_per_client) {
+        struct conn *v = pick_victim(s, addr);
+        if (!v)
+            return "too many busy connections from its address";
+        evict(v, "idle connection closed to make room for a new one from the same address");
+        *from_client = mine - 1;
+    }
+    if (s->n_conns >= s->max_conns) {
+        struct conn *v = pick_victim(s, NULL);
+        if (!v)
+            return "every connection is busy";
+        evict(v, "idle connection closed to make room (the server is full)");
+    }
+    return NULL;
+}
+
 static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
 {
     (void)events;
@@ -970,28 +1134,34 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
                 pause_accepting(s);
             return;   /* EAGAIN, or a client that left before accept */
         }
-        if (s->n_conns >= WT_SERVE_MAX_CONNECTIONS) {
-            close(cfd);
+        struct wt_endpoint client;
+        wt_endpoint_from_sockaddr((struct sockaddr *)&ss, &client);
+        size_t from_client;
+        const char *full = make_room(s, &client, &from_client);
+        if (full) {
+            refuse(s, cfd, &client, full, from_client);
             continue;
         }
         struct conn *c = calloc(1, sizeof *c);
-        if (!c) {
-            close(cfd);
+        if (c)
+            c->req = wt_request_new();
+        if (!c || !c->req) {
+            free(c);
+            refuse(s, cfd, &client, "out of memory", from_client);
             continue;
         }
         c->srv = s;
         c->fd = cfd;
         c->id = ++s->next_id;
         c->tls_ready = s->tls == NULL;
-        wt_endpoint_from_sockaddr((struct sockaddr *)&ss, &c->client);
+        c->client = client;
+        c->idle_since = wt_loop_now(loop);
         struct sockaddr_storage ls;
         socklen_t llen = sizeof ls;
         if (getsockname(cfd, (struct sockaddr *)&ls, &llen) == 0)
             wt_endpoint_from_sockaddr((struct sockaddr *)&ls, &c->local);
         int one = 1;
         setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        llhttp_init(&c->parser, HTTP_REQUEST, &s->settings);
-        c->parser.data = c;
         c->next = s->conns;
         if (s->conns)
             s->conns->prev = c;
@@ -1079,17 +1249,27 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
     s->sink = *sink;
     s->started_us = wt_loop_now(loop);
     for (size_t i = 0; i < sizeof s->pattern; i++)
-        s->pattern[i] = "webtrace serve bytes\n"[i % 21];
-    llhttp_settings_init(&s->settings);
-    s->settings.on_method = on_method;
-    s->settings.on_url = on_url;
-    s->settings.on_header_field = on_header_field;
-    s->settings.on_header_value = on_header_value;
-    s->settings.on_header_field_complete = on_header_field_complete;
-    s->settings.on_header_value_complete = on_header_value_complete;
-    s->settings.on_headers_complete = on_headers_complete;
-    s->settings.on_body = on_body;
-    s->settings.on_message_complete = on_message_complete;
+        s->pattern[i] = PATTERN[i % PATTERN_LEN];
+    s->narration = narration_kind_of(STDERR_FILENO);
+    narration_measure(s);
+    s->max_conns = config->max_connections ? config->max_connections : WT_SERVE_MAX_CONNECTIONS;
+    s->max_per_client = config->max_per_client ? config->max_per_client : WT_SERVE_MAX_PER_CLIENT;
+    /* Every connection is a descriptor: take the whole allowance the
+     * system grants, and hold fewer connections if it is still short. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+            getrlimit(RLIMIT_NOFILE, &rl);
+        }
+        rlim_t spare = rl.rlim_cur > FD_RESERVE + WT_SERVE_MAX_REFUSING
+                           ? rl.rlim_cur - FD_RESERVE - WT_SERVE_MAX_REFUSING : 1;
+        if (rl.rlim_cur != RLIM_INFINITY && spare < s->max_conns)
+            s->max_conns = (size_t)spare;
+    }
+    if (s->max_per_client > s->max_conns)
+        s->max_per_client = s->max_conns;
 
     const char *addr = config->bind_addr ? config->bind_addr : "127.0.0.1";
     struct sockaddr_storage ss;
@@ -1144,6 +1324,17 @@ void wt_server_free(struct wt_server *s)
     wt_loop_timer_cancel(s->loop, s->accept_timer);
     while (s->conns)
         conn_free(s->conns);
+    while (s->refused)
+        refused_free(s->refused);
+    narration_report(s);
+    wt_loop_timer_cancel(s->loop, s->narration_timer);
+    if (s->narration_lost && s->narration != NARRATION_FILE) {
+        /* Still nobody reading at shutdown: what is left to say (here and
+         * by the caller) is dropped rather than waited for forever. */
+        int flags = fcntl(STDERR_FILENO, F_GETFL);
+        if (flags >= 0)
+            fcntl(STDERR_FILENO, F_SETFL, flags | O_NONBLOCK);
+    }
     for (size_t i = 0; i < s->n_listen; i++) {
         wt_loop_unwatch(s->loop, s->listen_fd[i]);
         close(s->listen_fd[i]);
