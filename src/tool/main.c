@@ -12,6 +12,7 @@
 #include "webtrace/demo.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
+#include "webtrace/i18n.h"
 #include "webtrace/loop.h"
 #include "webtrace/render.h"
 #include "webtrace/serve.h"
@@ -379,6 +380,7 @@ int main(int argc, char **argv)
     /* One write per narration line instead of one per fprintf. */
     static char stderr_buf[8192];
     setvbuf(stderr, stderr_buf, _IOLBF, sizeof stderr_buf);
+    wt_i18n_init(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "serve") == 0)
         return run_serve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "demo") == 0)
