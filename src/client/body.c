@@ -1,4 +1,6 @@
 #include "webtrace/body.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,13 +41,13 @@ static int open_temp(struct wt_body_sink *s, char *err, size_t errlen)
     size_t n = strlen(s->path) + sizeof ".webtrace-XXXXXX";
     s->tmp_path = malloc(n);
     if (!s->tmp_path) {
-        snprintf(err, errlen, "out of memory");
+        wt_errf(err, errlen, "out of memory");
         return -1;
     }
     snprintf(s->tmp_path, n, "%s.webtrace-XXXXXX", s->path);
     s->fd = mkostemp(s->tmp_path, O_CLOEXEC);
     if (s->fd < 0) {
-        snprintf(err, errlen, "cannot create a file next to %s: %s", s->path, strerror(errno));
+        wt_errf(err, errlen, "cannot create a file next to %s: %s", s->path, strerror(errno));
         free(s->tmp_path);
         s->tmp_path = NULL;
         return -1;
@@ -73,7 +75,7 @@ int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
         if (is_special(s->path)) {
             s->fd = open(s->path, O_WRONLY | O_CLOEXEC);
             if (s->fd < 0) {
-                snprintf(err, errlen, "cannot open %s: %s", s->path, strerror(errno));
+                wt_errf(err, errlen, "cannot open %s: %s", s->path, strerror(errno));
                 return -1;
             }
         } else if (open_temp(s, err, errlen) < 0) {
@@ -91,7 +93,7 @@ int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
                 poll(&p, 1, 1000);
                 continue;
             }
-            snprintf(err, errlen, "cannot write the body to %s: %s",
+            wt_errf(err, errlen, "cannot write the body to %s: %s",
                      wt_body_sink_describe(s), strerror(errno));
             return -1;
         }
@@ -110,13 +112,13 @@ int wt_body_sink_commit(struct wt_body_sink *s, char *err, size_t errlen)
         return -1;
     if (close(s->fd) < 0) {
         s->fd = -1;
-        snprintf(err, errlen, "cannot write the body to %s: %s", s->path, strerror(errno));
+        wt_errf(err, errlen, "cannot write the body to %s: %s", s->path, strerror(errno));
         return -1;
     }
     s->fd = -1;
     if (s->tmp_path) {
         if (rename(s->tmp_path, s->path) < 0) {
-            snprintf(err, errlen, "cannot rename the download to %s: %s", s->path,
+            wt_errf(err, errlen, "cannot rename the download to %s: %s", s->path,
                      strerror(errno));
             return -1;
         }
@@ -149,9 +151,9 @@ const char *wt_body_sink_describe(const struct wt_body_sink *s)
     case WT_BODY_FILE:
         return s->path;
     case WT_BODY_DISCARD_TTY:
-        return "discarded (stdout is a terminal: -o FILE or -o - keeps it)";
+        return N_("discarded (stdout is a terminal: -o FILE or -o - keeps it)");
     case WT_BODY_DISCARD:
         break;
     }
-    return "discarded";
+    return N_("discarded");
 }

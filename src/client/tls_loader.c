@@ -2,6 +2,8 @@
  * webtrace-tls.so, loaded on first use from next to the executable (a
  * build tree) or from the install directory. */
 #include "webtrace/tls_module.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -50,7 +52,7 @@ static int load(char *err, size_t errlen)
         }
     }
     if (!api) {
-        snprintf(err, errlen, "TLS support (" WT_TLS_MODULE_FILE ") cannot be loaded: %s", why);
+        wt_errf(err, errlen, "TLS support (%s) cannot be loaded: %s", WT_TLS_MODULE_FILE, why);
         return -1;
     }
     return 0;

@@ -15,6 +15,8 @@
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
 #include "webtrace/url.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 #include "wt_config.h"
 
 #define READ_BUF_SIZE (256 * 1024)  /* one read() of the response */
@@ -149,7 +151,7 @@ static void on_max_time(struct wt_loop *loop, void *data)
     if (t->phase == WT_PHASE_CLOSE)
         return;  /* the transfer is complete; the teardown has its own bound */
     char msg[160];
-    snprintf(msg, sizeof msg, "operation timed out after %ld ms (--max-time) while in the %s step",
+    wt_errf(msg, sizeof msg, "operation timed out after %ld ms (--max-time) while in the %s step",
              t->opt->max_time_ms, wt_phase_name(t->phase));
     const char *step = t->phase == WT_PHASE_DNS ? "dns"
                      : t->phase == WT_PHASE_CONNECT ? "tcp"
@@ -165,7 +167,7 @@ static void on_connect_timeout(struct wt_loop *loop, void *data)
     if (t->phase > WT_PHASE_TLS)
         return;
     char msg[160];
-    snprintf(msg, sizeof msg, "no connection within %ld ms (--connect-timeout) while in the %s step",
+    wt_errf(msg, sizeof msg, "no connection within %ld ms (--connect-timeout) while in the %s step",
              t->opt->connect_timeout_ms, wt_phase_name(t->phase));
     trace_fail(t, t->phase == WT_PHASE_DNS ? "dns" : t->phase == WT_PHASE_TLS ? "tls" : "tcp",
                WT_EXIT_TIMEOUT, msg);
@@ -203,7 +205,7 @@ static void start_dns(struct wt_trace *t)
         emit(t, &ev);
         if (want != AF_UNSPEC && want != fam) {
             char msg[WT_HOST_MAX_LEN + 64];
-            snprintf(msg, sizeof msg, "%s is an IPv%d address but -%d asks for IPv%d",
+            wt_errf(msg, sizeof msg, "%s is an IPv%d address but -%d asks for IPv%d",
                      t->url.host, fam == AF_INET ? 4 : 6, t->opt->ip_family,
                      t->opt->ip_family);
             trace_fail(t, "dns", WT_EXIT_RESOLVE, msg);
@@ -321,7 +323,7 @@ static void start_connect(struct wt_trace *t)
     t->connector = wt_tcp_connect_start(t->loop, t->addresses, t->n_addresses, t->url.port,
                                         deadline, &t->stamped, on_connected, t);
     if (!t->connector)
-        trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, "out of memory");
+        trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
 }
 
 /* ---- HTTP: request --------------------------------------------------- */
@@ -343,7 +345,7 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
         }
         if (n < 0) {
             char msg[400];
-            snprintf(msg, sizeof msg, "sending the request failed: %s", conn_error(t, errno));
+            wt_errf(msg, sizeof msg, "sending the request failed: %s", conn_error(t, errno));
             trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
             return;
         }
@@ -357,7 +359,7 @@ static void start_send(struct wt_trace *t)
     wt_loop_timer_cancel(t->loop, t->connect_timer);
     t->connect_timer = 0;
     if (wt_http_request_build(&t->url, "GET", "webtrace/" WT_VERSION, &t->request) < 0) {
-        trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, "out of memory");
+        trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
@@ -487,8 +489,8 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
             if (wt_http_reader_framing(t->reader) == WT_FRAMING_UNTIL_CLOSE &&
                 wt_http_reader_bytes_fed(t->reader) > 0) {
                 trace_fail(t, "tls", WT_EXIT_RECV_ERROR,
-                           "the server closed the connection without a TLS close_notify: "
-                           "the response may be truncated");
+                           N_("the server closed the connection without a TLS close_notify: "
+                              "the response may be truncated"));
                 return;
             }
             n = 0;  /* a length-framed body: the reader knows what is missing */
@@ -496,7 +498,7 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
         }
         if (n < 0) {
             char msg[480];
-            snprintf(msg, sizeof msg, "receiving the response failed after %llu bytes: %s",
+            wt_errf(msg, sizeof msg, "receiving the response failed after %llu bytes: %s",
                      (unsigned long long)wt_http_reader_bytes_fed(t->reader),
                      conn_error(t, errno));
             trace_fail(t, "http", WT_EXIT_RECV_ERROR, msg);

@@ -19,6 +19,8 @@
 #include "webtrace/netaddr.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 #include "wt_config.h"
 
 #define IN_BUF_SIZE (WT_SERVE_MAX_HEAD + 4096)
@@ -188,12 +190,12 @@ static void on_idle(struct wt_loop *loop, void *data)
     if (c->delay_timer)
         return;   /* /delay/MS: waiting on purpose */
     if (c->responding) {
-        drop(c, "the client stopped reading the response (no progress within the idle "
-                "timeout)");
+        drop(c, N_("the client stopped reading the response (no progress within the idle "
+                "timeout)"));
         return;
     }
     if (c->msg_bytes || c->in_len > c->in_off || !c->tls_ready)
-        drop(c, "timed out waiting for the request (slow or idle client)");
+        drop(c, N_("timed out waiting for the request (slow or idle client)"));
     else
         finish(c, 0, 0);   /* idle keep-alive connection: we close first */
 }
@@ -626,7 +628,7 @@ static void on_conn_writable(struct wt_loop *loop, int fd, int events, void *dat
             return;
         }
         if (n < 0) {
-            drop(c, "the client went away while we were sending");
+            drop(c, N_("the client went away while we were sending"));
             return;
         }
         c->out_off += (size_t)n;
@@ -850,7 +852,7 @@ static void process_input(struct conn *c)
             }
             int status = c->target_too_long ? 414 : 400;
             char msg[160];
-            snprintf(msg, sizeof msg, "malformed request: %s", why ? why : "parse error");
+            wt_errf(msg, sizeof msg, "malformed request: %s", why ? why : "parse error");
             bad_request(c, status, status == 414 ? "request target too long" : msg);
             return;
         }
@@ -889,12 +891,12 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
         return;
     }
     if (n < 0) {
-        drop(c, "the connection failed (reset by the client?)");
+        drop(c, N_("the connection failed (reset by the client?)"));
         return;
     }
     if (n == 0) {
         if (c->msg_bytes || c->in_len)
-            drop(c, "the client closed in the middle of a request");
+            drop(c, N_("the client closed in the middle of a request"));
         else
             /* The client closed first. Through TLS that was its close_notify:
              * its TCP FIN follows, and the teardown waits for it. */
@@ -928,7 +930,7 @@ static void tls_step(struct wt_loop *loop, int fd, int events, void *data)
     } else if (rc == 0) {
         wt_loop_watch(c->srv->loop, c->fd, want, tls_step, c);
     } else {
-        drop(c, "TLS handshake with the client failed");
+        drop(c, N_("TLS handshake with the client failed"));
     }
 }
 
@@ -1008,7 +1010,7 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
         if (s->tls) {
             c->tls = wt_tls_peer_new(s->tls, cfd);
             if (!c->tls) {
-                drop(c, "out of memory for TLS");
+                drop(c, N_("out of memory for TLS"));
                 continue;
             }
             wt_loop_watch(loop, cfd, WT_LOOP_READ, tls_step, c);
@@ -1023,12 +1025,12 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
 static const char *scope_words(const char *addr)
 {
     if (strcmp(addr, "0.0.0.0") == 0)
-        return "every IPv4 interface: other machines can reach it";
+        return N_("every IPv4 interface: other machines can reach it");
     if (strcmp(addr, "::") == 0)
-        return "every interface, IPv6 and (dual-stack) IPv4: other machines can reach it";
+        return N_("every interface, IPv6 and (dual-stack) IPv4: other machines can reach it");
     if (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0)
-        return "loopback only: only this machine can reach it";
-    return "this address only: machines that can route to it can reach it";
+        return N_("loopback only: only this machine can reach it");
+    return N_("this address only: machines that can route to it can reach it");
 }
 
 /* v6only: the [::1] half of a loopback pair; "::" alone is dual-stack, as
@@ -1042,7 +1044,7 @@ static int listen_on(struct wt_server *s, const struct sockaddr *sa, socklen_t l
         (sa->sa_family == AF_INET6 &&
          setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0) ||
         bind(fd, sa, len) < 0 || listen(fd, WT_SERVE_BACKLOG) < 0) {
-        snprintf(err, errlen, "cannot listen on %s port %u: %s", addr, port, strerror(errno));
+        wt_errf(err, errlen, "cannot listen on %s port %u: %s", addr, port, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -1071,7 +1073,7 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
 {
     struct wt_server *s = calloc(1, sizeof *s);
     if (!s) {
-        snprintf(err, errlen, "out of memory");
+        wt_errf(err, errlen, "out of memory");
         return NULL;
     }
     s->loop = loop;
@@ -1095,7 +1097,7 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
     struct sockaddr_storage ss;
     socklen_t len;
     if (wt_sockaddr_from_text(addr, config->port, &ss, &len) < 0) {
-        snprintf(err, errlen, "--bind needs a numeric IP address, not '%.64s'", addr);
+        wt_errf(err, errlen, "--bind needs a numeric IP address, not '%.64s'", addr);
         free(s);
         return NULL;
     }

@@ -22,7 +22,7 @@ _Static_assert(WT_MAX_URLS == 1024, "update the URL limit in wt_cli_usage");
 #define MAX_MS 2147483647L
 #define QUOTE_MAX 40
 
-const char wt_cli_usage[] =
+const char *const wt_cli_usage = N_(
     "Usage: webtrace [options] <url|host> [<url|host> ...]\n"
     "       webtrace [options] -i FILE|-\n"
     "       webtrace serve [options]    the server side (webtrace serve --help)\n"
@@ -87,7 +87,7 @@ const char wt_cli_usage[] =
     "   56  failure receiving network data\n"
     "   60  peer certificate cannot be authenticated\n"
     "   77  problem with the CA certificate (path or access rights)\n"
-    "  100  too large (a size limit was exceeded)\n";
+    "  100  too large (a size limit was exceeded)\n");
 
 enum {
     OPT_NO_COLOR = 256,
@@ -415,8 +415,10 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case OPT_CACERT:
         case OPT_CAPATH:
             if (optarg[0] == '\0') {
-                wt_errf(err, errlen, "%s needs a %s name", opt == OPT_CACERT ? "--cacert" : "--capath",
-                        opt == OPT_CACERT ? "file" : "directory");
+                if (opt == OPT_CACERT)
+                    wt_errf(err, errlen, "--cacert needs a file name");
+                else
+                    wt_errf(err, errlen, "--capath needs a directory name");
                 return WT_EXIT_USAGE;
             }
             if (opt == OPT_CACERT)
@@ -490,7 +492,7 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
 
 /* ---- webtrace serve / webtrace demo -------------------------------------- */
 
-const char wt_cli_serve_usage[] =
+const char *const wt_cli_serve_usage = N_(
     "Usage: webtrace serve [--bind ADDR] [--port N] [--tls [--cert FILE --key FILE]]\n"
     "\n"
     "A small HTTP/1.1 server that narrates the server side: socket, bind,\n"
@@ -511,9 +513,9 @@ const char wt_cli_serve_usage[] =
     "      --lang zh|en           the narration's language (default: from LANG)\n"
     "\n"
     "Endpoints: /  /bytes/N  /chunked/N  /status/CODE  /delay/MS  /redirect/N\n"
-    "           /headers (your request headers as JSON)\n";
+    "           /headers (your request headers as JSON)\n");
 
-const char wt_cli_demo_usage[] =
+const char *const wt_cli_demo_usage = N_(
     "Usage: webtrace demo [--no-explain] [--stay] [-v] [-s] [--json] [--no-color]\n"
     "                     [--lang zh|en]\n"
     "\n"
@@ -523,7 +525,7 @@ const char wt_cli_demo_usage[] =
     "them: real DNS packets, real TCP, real TLS. No network needed.\n"
     "\n"
     "  --stay   keep the three servers running afterwards, to try dig or curl\n"
-    "           against them (Ctrl-C stops them)\n";
+    "           against them (Ctrl-C stops them)\n");
 
 enum {
     SOPT_BIND = 512,
