@@ -50,6 +50,13 @@ const char *wt_ngettext(const char *singular, const char *plural, unsigned long 
  * one is remembered here, keyed by the English text, for the narration. */
 void wt_i18n_remember(const char *english, const char *translated);
 
+/* An English sentence built where there is no catalogue (the TLS module,
+ * see tls_words.h) from one of formats, whose conversions are all %s: the
+ * first format it matches is translated with the same arguments (each one
+ * translated too when it is a sentence the catalogue knows) and remembered
+ * as wt_errf would. Nothing happens in English or without a match. */
+void wt_i18n_adopt(const char *english, const char *const *formats, size_t n_formats);
+
 /* The narration's words for an English error sentence: the remembered
  * translation, else the catalogue's (a fixed sentence), else english. */
 const char *wt_i18n_error_text(const char *english);

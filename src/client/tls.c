@@ -1,4 +1,5 @@
 #include "webtrace/tls.h"
+#include "webtrace/tls_words.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -212,18 +213,18 @@ static void drive_handshake(struct wt_tls *t)
     if (!t->insecure && verify != X509_V_OK) {
         describe_chain(t);
         emit_verify(t, verify);
-        snprintf(t->error, sizeof t->error, "certificate verification failed: %s",
+        snprintf(t->error, sizeof t->error, WT_TLS_SAY_VERIFY_FAILED,
                  X509_verify_cert_error_string(verify));
         finish(t, 60);
         return;
     }
-    if (err == SSL_ERROR_SYSCALL && !why[0])
-        snprintf(t->error, sizeof t->error,
-                 "TLS handshake failed: the server closed the connection during the handshake%s%s",
-                 errno ? ": " : "", errno ? strerror(errno) : "");
+    if (err == SSL_ERROR_SYSCALL && !why[0] && errno)
+        snprintf(t->error, sizeof t->error, WT_TLS_SAY_PEER_CLOSED_WHY, strerror(errno));
+    else if (err == SSL_ERROR_SYSCALL && !why[0])
+        snprintf(t->error, sizeof t->error, "%s", WT_TLS_SAY_PEER_CLOSED);
     else
-        snprintf(t->error, sizeof t->error, "TLS handshake failed: %s",
-                 why[0] ? why : "unknown error");
+        snprintf(t->error, sizeof t->error, WT_TLS_SAY_HANDSHAKE_FAILED,
+                 why[0] ? why : WT_TLS_SAY_UNKNOWN_ERROR);
     finish(t, 35);
 }
 
@@ -256,7 +257,7 @@ static int load_trust(SSL_CTX *ctx, const struct wt_tls_options *o, char *err, s
         BIO_free(bio);
         if (!ok) {
             ERR_clear_error();
-            snprintf(err, errlen, "cannot use the given CA certificate");
+            snprintf(err, errlen, "%s", WT_TLS_SAY_BAD_CA);
             return -1;
         }
         return 0;
@@ -265,8 +266,8 @@ static int load_trust(SSL_CTX *ctx, const struct wt_tls_options *o, char *err, s
         if (SSL_CTX_load_verify_locations(ctx, o->cafile, o->capath) != 1) {
             char why[200];
             queue_text(why, sizeof why);
-            snprintf(err, errlen, "cannot load CA certificates from %s: %s",
-                     o->cafile ? o->cafile : o->capath, why[0] ? why : "no certificates found");
+            snprintf(err, errlen, WT_TLS_SAY_CA_LOAD, o->cafile ? o->cafile : o->capath,
+                     why[0] ? why : WT_TLS_SAY_NO_CERTIFICATES);
             return -1;
         }
         return 0;
@@ -288,7 +289,7 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
     struct wt_tls *t = calloc(1, sizeof *t);
     if (!t) {
         *exit_code = 27;
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "%s", WT_TLS_SAY_OUT_OF_MEMORY);
         return NULL;
     }
     t->loop = loop;
@@ -342,7 +343,7 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
 setup_failed:;
     char why[200];
     queue_text(why, sizeof why);
-    snprintf(err, errlen, "cannot set up TLS: %s", why[0] ? why : "out of memory");
+    snprintf(err, errlen, WT_TLS_SAY_SETUP, why[0] ? why : WT_TLS_SAY_OUT_OF_MEMORY);
     wt_tls_free(t);
     return NULL;
 }
@@ -383,9 +384,9 @@ static ssize_t io_result(struct wt_tls *t, int rc, int *want)
     int saved = errno;
     queue_text(why, sizeof why);
     if (why[0])
-        snprintf(t->error, sizeof t->error, "TLS error: %s", why);
+        snprintf(t->error, sizeof t->error, WT_TLS_SAY_ERROR, why);
     else
-        snprintf(t->error, sizeof t->error, "%s", saved ? strerror(saved) : "TLS I/O error");
+        snprintf(t->error, sizeof t->error, "%s", saved ? strerror(saved) : WT_TLS_SAY_IO_ERROR);
     return WT_TLS_FAILED;
 }
 

@@ -14,6 +14,7 @@
 #include "webtrace/http.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
+#include "webtrace/tls_words.h"
 #include "webtrace/url.h"
 #include "webtrace/escape.h"
 #include "webtrace/i18n.h"
@@ -251,11 +252,20 @@ static void on_connected(void *ctx, int fd, int exit_code, const char *message)
 
 /* ---- TLS ------------------------------------------------------------- */
 
+/* The module says its sentences in English (tls_words.h): the narration's
+ * words for them are found here, on this side of the module boundary. */
+static const char *tls_said(const char *message)
+{
+    static const char *const sentences[] = WT_TLS_SENTENCES;
+    wt_i18n_adopt(message, sentences, sizeof sentences / sizeof sentences[0]);
+    return message;
+}
+
 static void on_tls_done(void *ctx, int exit_code, const char *message)
 {
     struct wt_trace *t = ctx;
     if (exit_code) {
-        trace_fail(t, "tls", exit_code, message);
+        trace_fail(t, "tls", exit_code, tls_said(message));
         return;
     }
     trace_enter(t, WT_PHASE_SEND);
@@ -274,7 +284,7 @@ static void start_tls(struct wt_trace *t)
     t->tls = wt_tls_start(t->loop, t->fd, t->url.host, t->url.host_kind != WT_HOST_NAME, &o,
                           &t->stamped, on_tls_done, t, &code, err, sizeof err);
     if (!t->tls)
-        trace_fail(t, "tls", code, err);
+        trace_fail(t, "tls", code, tls_said(err));
 }
 
 /* ---- the connection's bytes, plain or through TLS ----------------------- */
@@ -307,7 +317,7 @@ static ssize_t conn_recv(struct wt_trace *t, char *buf, size_t len, int *want)
 
 static const char *conn_error(struct wt_trace *t, int saved_errno)
 {
-    return t->tls ? wt_tls_error(t->tls) : strerror(saved_errno);
+    return t->tls ? tls_said(wt_tls_error(t->tls)) : strerror(saved_errno);
 }
 
 static void start_connect(struct wt_trace *t)

@@ -186,6 +186,98 @@ void wt_i18n_remember(const char *english, const char *translated)
     translate_quoted(remembered[slot].translated, REMEMBERED_MAX, slot);
 }
 
+#define ADOPT_MAX_ARGS 4
+
+/* Splits english along fmt's literal text: args[i] (start, length) is what
+ * stood for the i-th %s. Literal text between two %s ends an argument at
+ * its first occurrence. Returns the number of arguments, or -1. */
+static int match_format(const char *english, const char *fmt, const char *args[],
+                        size_t arg_len[])
+{
+    int n = 0;
+    const char *e = english, *f = fmt;
+    for (;;) {
+        const char *conv = strstr(f, "%s");
+        size_t lit = conv ? (size_t)(conv - f) : strlen(f);
+        if (n > 0) {
+            /* the literal after the previous %s: first occurrence, or the
+             * tail of english when it is the format's last piece */
+            const char *at;
+            if (conv) {
+                char piece[REMEMBERED_MAX];
+                if (lit == 0 || lit >= sizeof piece)
+                    return -1;
+                memcpy(piece, f, lit);
+                piece[lit] = '\0';
+                at = strstr(e, piece);
+            } else {
+                size_t rest = strlen(e);
+                at = rest >= lit && strcmp(e + rest - lit, f) == 0 ? e + rest - lit : NULL;
+            }
+            if (!at)
+                return -1;
+            arg_len[n - 1] = (size_t)(at - e);
+            e = at;
+        } else if (strncmp(e, f, lit) != 0) {
+            return -1;
+        }
+        e += lit;
+        if (!conv)
+            return *e == '\0' ? n : -1;
+        if (n == ADOPT_MAX_ARGS)
+            return -1;
+        args[n++] = e;
+        f = conv + 2;
+    }
+}
+
+void wt_i18n_adopt(const char *english, const char *const *formats, size_t n_formats)
+{
+    if (current == WT_LANG_EN || !english)
+        return;
+    for (size_t i = 0; i < n_formats; i++) {
+        const char *args[ADOPT_MAX_ARGS];
+        size_t arg_len[ADOPT_MAX_ARGS];
+        int n = match_format(english, formats[i], args, arg_len);
+        if (n < 0)
+            continue;
+        const char *tr = wt_gettext(formats[i]);
+        if (tr == formats[i])
+            return;
+        /* The translation's %s and %N$s, filled with the (translated) args. */
+        char out[REMEMBERED_MAX];
+        size_t used = 0;
+        int next = 0;
+        for (const char *p = tr; *p && used + 1 < sizeof out; p++) {
+            int which = -1;
+            if (p[0] == '%' && p[1] == 's') {
+                which = next++;
+                p++;
+            } else if (p[0] == '%' && p[1] >= '1' && p[1] <= '9' && p[2] == '$' && p[3] == 's') {
+                which = p[1] - '1';
+                p += 3;
+            } else if (p[0] == '%' && p[1] == '%') {
+                p++;
+            }
+            if (which < 0) {
+                out[used++] = *p;
+                continue;
+            }
+            if (which >= n)
+                return;   /* the catalogue's format check rules this out */
+            char arg[REMEMBERED_MAX];
+            snprintf(arg, sizeof arg, "%.*s", (int)arg_len[which], args[which]);
+            used += (size_t)snprintf(out + used, sizeof out - used, "%s",
+                                     wt_i18n_error_text(arg));
+            if (used >= sizeof out)
+                used = sizeof out - 1;
+        }
+        out[used] = '\0';
+        wt_i18n_remember(english, out);
+        return;
+    }
+}
+
 const char *wt_i18n_error_text(const char *english)
 {
     if (current == WT_LANG_EN || !english)

@@ -249,6 +249,16 @@ class MachineOutputsIgnoreTheLanguage(unittest.TestCase):
         self.assertEqual(res["zh"][1], f"could not connect to 127.0.0.1 port {port}: "
                                        "Connection refused".encode())
 
+    def test_tls_module_error_in_chinese_english_for_machines(self):
+        # the TLS module has no catalogue: its English sentence is matched
+        # and translated for the narration only
+        url = self.web.url("/").replace("http://", "https://")
+        res = self.both(["--cacert", "/nonexistent", "-w", "%{errormsg}", url])
+        self.assertEqual(res["zh"][0], 77)
+        self.assertEqual(res["en"][1], res["zh"][1])
+        self.assertTrue(res["zh"][1].startswith(b"cannot load CA certificates from /nonexistent: "))
+        self.assertRegex(res["zh"][2], r"(?m)^webtrace: tls: 无法从 /nonexistent 加载 CA 证书：\S")
+
     def test_har(self):
         docs = {}
         with tempfile.TemporaryDirectory() as tmp:
