@@ -108,7 +108,7 @@ int wt_i18n_activate(enum wt_lang lang)
         return 0;
     if (!messages_locale) {
         static const char *const candidates[] = { "zh_CN.UTF-8", "C.UTF-8" };
-        for (size_t i = 0; !messages_locale && i < 2; i++)
+        for (size_t i = 0; !messages_locale && i < sizeof candidates / sizeof candidates[0]; i++)
             messages_locale = newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, candidates[i],
                                         (locale_t)0);
         if (!messages_locale)

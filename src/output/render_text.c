@@ -198,14 +198,15 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
 }
 
 /* Certificate text is raw UTF-8 from the peer: escaped into buf (which
- * holds WT_ESCAPE_TERM_MAX(SHOWN_VALUE_MAX) + 4) and cut as put_escaped cuts. */
+ * holds CERT_TEXT_MAX) and cut as put_escaped cuts. */
+#define CERT_TEXT_MAX (WT_ESCAPE_TERM_MAX(SHOWN_VALUE_MAX) + 64)
 static const char *cert_text(const char *text, char *buf, size_t buflen)
 {
     size_t len = strlen(text);
     size_t shown = len > SHOWN_VALUE_MAX ? SHOWN_VALUE_MAX : len;
     size_t w = wt_escape_term(text, shown, buf, buflen);
     if (shown < len)
-        snprintf(buf + w, buflen - w, "…");
+        snprintf(buf + w, buflen - w, _("… (%zu bytes)"), len);
     return buf;
 }
 
@@ -234,7 +235,7 @@ static void render_tls(struct text_state *s, const struct wt_event *ev)
                 ev->u.tls_done.resumed ? _(" · resumed session") : "");
         break;
     case WT_EV_TLS_CERT: {
-        char subject[WT_ESCAPE_TERM_MAX(SHOWN_VALUE_MAX) + 4], issuer[sizeof subject];
+        char subject[CERT_TEXT_MAX], issuer[CERT_TEXT_MAX];
         tag(s, C_TLS, "tls ");
         /* TRANSLATORS: %1$zu the certificate's place in the chain, %2$s its
          * subject, %3$s its issuer, %4$s and %5$s the dates it is valid */
