@@ -69,7 +69,7 @@ int wt_cli_parse_seconds(const char *text, long *out_ms);
 int wt_cli_parse_dns_server(const char *text, struct wt_dns_server *out);
 
 /* The --help text (also lists the exit codes). */
-extern const char wt_cli_usage[];
+extern const char *const wt_cli_usage;   /* English: print _(it) */
 
 /* webtrace serve [options] */
 struct wt_serve_options {
@@ -88,7 +88,7 @@ struct wt_serve_options {
 
 int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char *err,
                        size_t errlen);
-extern const char wt_cli_serve_usage[];
+extern const char *const wt_cli_serve_usage;   /* English: print _(it) */
 
 /* webtrace demo [options]: only output options. */
 struct wt_demo_options {
@@ -101,6 +101,6 @@ struct wt_demo_options {
 
 int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *err,
                       size_t errlen);
-extern const char wt_cli_demo_usage[];
+extern const char *const wt_cli_demo_usage;   /* English: print _(it) */
 
 #endif

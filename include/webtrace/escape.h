@@ -26,7 +26,9 @@ size_t wt_escape_json(const char *in, size_t inlen, char *out, size_t outlen);
 const char *wt_quote_input(char *buf, size_t buflen, const char *text, size_t len);
 
 /* snprintf into err when err is not NULL: the one-sentence error that
- * parsers hand back. */
+ * parsers hand back. fmt is the English msgid (a literal: xgettext extracts
+ * wt_errf's third argument); err gets the English sentence, and under
+ * --lang zh the translated one is remembered for the narration (i18n.h). */
 void wt_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -39,6 +39,9 @@ void wt_json_write_vars(struct wt_json *j, const char *key, const struct wt_fact
 /* "dns_query", "tcp_established", ... */
 const char *wt_event_name(enum wt_event_kind kind);
 
+/* The "What to try next" hints that end `webtrace demo`, on out. */
+void wt_render_demo_next(FILE *out);
+
 /* Formats a duration for people: "0.31 ms", "12.4 ms", "1.52 s". */
 void wt_format_duration(int64_t us, char *buf, size_t buflen);
 

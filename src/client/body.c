@@ -1,4 +1,6 @@
 #include "webtrace/body.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -48,7 +50,7 @@ static int write_stdout(const char *data, size_t len, char *err, size_t errlen)
                 poll(&p, 1, 1000);
                 continue;
             }
-            snprintf(err, errlen, "cannot write the body to stdout: %s", strerror(errno));
+            wt_errf(err, errlen, "cannot write the body to stdout: %s", strerror(errno));
             return WT_EXIT_WRITE_ERROR;
         }
         data += n;
@@ -69,7 +71,7 @@ int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
          * write error; an empty one is not. */
         if (len == 0)
             return 0;
-        snprintf(err, errlen, "cannot write the body: stdout is closed");
+        wt_errf(err, errlen, "cannot write the body: stdout is closed");
         return WT_EXIT_WRITE_ERROR;
     case WT_BODY_STDOUT:
         return write_stdout(data, len, err, errlen);
@@ -119,9 +121,9 @@ const char *wt_body_sink_describe(const struct wt_body_sink *s)
     case WT_BODY_FILE:
         return s->path;
     case WT_BODY_DISCARD_TTY:
-        return "discarded (stdout is a terminal: -o FILE or -o - keeps it)";
+        return N_("discarded (stdout is a terminal: -o FILE or -o - keeps it)");
     case WT_BODY_DISCARD:
         break;
     }
-    return "discarded";
+    return N_("discarded");
 }

@@ -13,6 +13,8 @@
 
 #include "webtrace/dnsmsg.h"
 #include "webtrace/netaddr.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 
 #define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
 #define MAX_PENDING_QUERIES 32   /* queries remembered for round-trip times */
@@ -453,10 +455,10 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
         why = ares_strerror(status);
     }
     if (lk->queries_sent && servers[0])
-        snprintf(r->message, sizeof r->message, "could not resolve %s: %s; asked %s",
+        wt_errf(r->message, sizeof r->message, "could not resolve %s: %s; asked %s",
                  lk->name, why, servers);
     else
-        snprintf(r->message, sizeof r->message, "could not resolve %s: %s", lk->name, why);
+        wt_errf(r->message, sizeof r->message, "could not resolve %s: %s", lk->name, why);
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
@@ -550,7 +552,7 @@ struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
 {
     struct wt_dns_lookup *lk = calloc(1, sizeof *lk);
     if (!lk) {
-        snprintf(err, errlen, "out of memory");
+        wt_errf(err, errlen, "out of memory");
         return NULL;
     }
     for (size_t i = 0; i < MAX_SOCKETS; i++)
@@ -575,7 +577,7 @@ struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
                   ARES_OPT_LOOKUPS;
     int rc = ares_init_options(&lk->channel, &opts, optmask);
     if (rc != ARES_SUCCESS) {
-        snprintf(err, errlen, "cannot set up the resolver: %s", ares_strerror(rc));
+        wt_errf(err, errlen, "cannot set up the resolver: %s", ares_strerror(rc));
         free(lk);
         return NULL;
     }
@@ -596,7 +598,7 @@ struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
         }
         rc = ares_set_servers_ports(lk->channel, nodes);
         if (rc != ARES_SUCCESS) {
-            snprintf(err, errlen, "cannot use the DNS server: %s", ares_strerror(rc));
+            wt_errf(err, errlen, "cannot use the DNS server: %s", ares_strerror(rc));
             ares_destroy(lk->channel);
             free(lk);
             return NULL;

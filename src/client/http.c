@@ -1,4 +1,6 @@
 #include "webtrace/http.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 
 #include <llhttp.h>
 #include <stdio.h>
@@ -96,7 +98,7 @@ static void fail(struct wt_http_reader *r, int exit_code, const char *fmt, const
 {
     r->mode = MODE_FAILED;
     r->exit_code = exit_code;
-    snprintf(r->error, sizeof r->error, fmt, detail);
+    wt_errf(r->error, sizeof r->error, fmt, detail);
 }
 
 static void deliver_status(struct wt_http_reader *r)
@@ -302,7 +304,7 @@ static long scan_header_section(struct wt_http_reader *r)
                 return 0;
             }
             if (h[i + 1] != '\n') {
-                fail(r, 8, "malformed response: a bare CR in the header section%s", "");
+                fail(r, 8, N_("malformed response: a bare CR in the header section%s"), "");
                 return -1;
             }
             continue;
@@ -315,14 +317,14 @@ static long scan_header_section(struct wt_http_reader *r)
         if (content == 0 && r->n_lines == 0) {
             /* An empty line where the status line belongs would end our
              * vetting before llhttp saw the head: refuse it. */
-            fail(r, 8, "malformed response: an empty line before the status line%s", "");
+            fail(r, 8, N_("malformed response: an empty line before the status line%s"), "");
             return -1;
         }
         if (content == 0)
             return (long)(i + 1);
         if (r->n_lines > 0 && (h[r->line_start] == ' ' || h[r->line_start] == '\t')) {
             if (r->n_lines == 1) {
-                fail(r, 8, "malformed response: whitespace before the first header line%s", "");
+                fail(r, 8, N_("malformed response: whitespace before the first header line%s"), "");
                 return -1;
             }
             /* obs-fold: the previous line break becomes spaces */
@@ -335,7 +337,7 @@ static long scan_header_section(struct wt_http_reader *r)
         } else {
             r->n_lines++;
             if (r->n_lines > WT_HTTP_MAX_HEADERS + 1) {
-                fail(r, 100, "response has more than " "1000" " header lines%s", "");
+                fail(r, 100, N_("response has more than " "1000" " header lines%s"), "");
                 return -1;
             }
         }
@@ -350,11 +352,11 @@ static void fail_llhttp(struct wt_http_reader *r, llhttp_errno_t err)
     if (err == HPE_USER && r->abort_code) {
         r->mode = MODE_FAILED;
         r->exit_code = r->abort_code;
-        snprintf(r->error, sizeof r->error, "writing the body failed");
+        wt_errf(r->error, sizeof r->error, "writing the body failed");
         return;
     }
     const char *reason = llhttp_get_error_reason(&r->parser);
-    fail(r, 8, "malformed response: %s", reason ? reason : llhttp_errno_name(err));
+    fail(r, 8, N_("malformed response: %s"), reason ? reason : llhttp_errno_name(err));
 }
 
 /* Runs llhttp over data. Returns bytes consumed, or -1 after fail(). */
@@ -395,10 +397,10 @@ enum wt_http_read wt_http_reader_feed(struct wt_http_reader *r, const char *data
             if (end == 0) {
                 if (r->hdr_len == budget) {
                     if (r->n_interim)
-                        fail(r, 100, "response headers, interim (1xx) responses included, "
-                                     "are larger than %s", "100 KiB");
+                        fail(r, 100, N_("response headers, interim (1xx) responses included, "
+                                        "are larger than %s"), "100 KiB");
                     else
-                        fail(r, 100, "response header section is larger than %s", "100 KiB");
+                        fail(r, 100, N_("response header section is larger than %s"), "100 KiB");
                     return WT_HTTP_FAILED;
                 }
                 continue;
@@ -420,14 +422,14 @@ enum wt_http_read wt_http_reader_feed(struct wt_http_reader *r, const char *data
                 return WT_HTTP_COMPLETE;
             }
             if (r->message_complete && ++r->n_interim > WT_HTTP_MAX_INTERIM) {
-                fail(r, 100, "the server sent more than %s interim (1xx) responses",
+                fail(r, 100, N_("the server sent more than %s interim (1xx) responses"),
                      WT_HTTP_STR(WT_HTTP_MAX_INTERIM));
                 return WT_HTTP_FAILED;
             }
             if (!r->message_complete) {
                 if (!r->headers_seen) {
                     /* The vetted section must be a whole head to llhttp. */
-                    fail(r, 8, "malformed response: the header section did not parse%s", "");
+                    fail(r, 8, N_("malformed response: the header section did not parse%s"), "");
                     return WT_HTTP_FAILED;
                 }
                 r->mode = MODE_BODY;
@@ -460,9 +462,9 @@ enum wt_http_read wt_http_reader_eof(struct wt_http_reader *r)
         return WT_HTTP_FAILED;
     case MODE_HEADERS:
         if (r->bytes_fed == 0)
-            fail(r, 52, "the server closed the connection without sending anything%s", "");
+            fail(r, 52, N_("the server closed the connection without sending anything%s"), "");
         else
-            fail(r, 8, "the connection closed in the middle of the response headers%s", "");
+            fail(r, 8, N_("the connection closed in the middle of the response headers%s"), "");
         return WT_HTTP_FAILED;
     case MODE_BODY:
         break;
@@ -475,13 +477,13 @@ enum wt_http_read wt_http_reader_eof(struct wt_http_reader *r)
     if (err == HPE_INVALID_EOF_STATE || err == HPE_OK || err == HPE_PAUSED) {
         char detail[96];
         if (r->framing == WT_FRAMING_CONTENT_LENGTH)
-            snprintf(detail, sizeof detail, "%llu body bytes of %llu",
+            wt_errf(detail, sizeof detail, "%llu body bytes of %llu",
                      (unsigned long long)r->body_bytes,
                      (unsigned long long)(r->body_bytes + r->parser.content_length));
         else
-            snprintf(detail, sizeof detail, "%llu body bytes, in the middle of a chunk",
+            wt_errf(detail, sizeof detail, "%llu body bytes, in the middle of a chunk",
                      (unsigned long long)r->body_bytes);
-        fail(r, 18, "the connection closed after %s (partial body)", detail);
+        fail(r, 18, N_("the connection closed after %s (partial body)"), detail);
         return WT_HTTP_FAILED;
     }
     fail_llhttp(r, err);

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "webtrace/netaddr.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 
 int wt_tcp_info_read(int fd, struct wt_tcp_info *out)
 {
@@ -235,11 +237,11 @@ static void try_next(struct wt_loop *loop, void *data)
     }
     if (c->next >= c->n_addrs) {
         if (c->timed_out || (c->last_err == ETIMEDOUT && c->deadline_us && now >= c->deadline_us)) {
-            snprintf(c->message, sizeof c->message,
+            wt_errf(c->message, sizeof c->message,
                      "connection to port %u timed out (connect timeout reached)", c->port);
             finish_connect(c, -1, 28);
         } else {
-            snprintf(c->message, sizeof c->message, "could not connect to %s port %u: %s",
+            wt_errf(c->message, sizeof c->message, "could not connect to %s port %u: %s",
                      c->current.addr, c->port, strerror(c->last_err));
             finish_connect(c, -1, 7);
         }

@@ -1,4 +1,5 @@
 #include "webtrace/tls.h"
+#include "webtrace/tls_words.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -214,7 +215,7 @@ static void drive_handshake(struct wt_tls *t)
     long verify = SSL_get_verify_result(t->ssl);
     char why[256];
     if (queue_text(why, sizeof why) || verify == X509_V_ERR_OUT_OF_MEM) {
-        snprintf(t->error, sizeof t->error, "TLS handshake failed: out of memory (%s)",
+        snprintf(t->error, sizeof t->error, WT_TLS_SAY_HANDSHAKE_OOM,
                  why[0] ? why : "certificate verification");
         finish(t, 27);
         return;
@@ -222,18 +223,18 @@ static void drive_handshake(struct wt_tls *t)
     if (!t->insecure && verify != X509_V_OK) {
         describe_chain(t);
         emit_verify(t, verify);
-        snprintf(t->error, sizeof t->error, "certificate verification failed: %s",
+        snprintf(t->error, sizeof t->error, WT_TLS_SAY_VERIFY_FAILED,
                  X509_verify_cert_error_string(verify));
         finish(t, 60);
         return;
     }
-    if (err == SSL_ERROR_SYSCALL && !why[0])
-        snprintf(t->error, sizeof t->error,
-                 "TLS handshake failed: the server closed the connection during the handshake%s%s",
-                 errno ? ": " : "", errno ? strerror(errno) : "");
+    if (err == SSL_ERROR_SYSCALL && !why[0] && errno)
+        snprintf(t->error, sizeof t->error, WT_TLS_SAY_PEER_CLOSED_WHY, strerror(errno));
+    else if (err == SSL_ERROR_SYSCALL && !why[0])
+        snprintf(t->error, sizeof t->error, "%s", WT_TLS_SAY_PEER_CLOSED);
     else
-        snprintf(t->error, sizeof t->error, "TLS handshake failed: %s",
-                 why[0] ? why : "unknown error");
+        snprintf(t->error, sizeof t->error, WT_TLS_SAY_HANDSHAKE_FAILED,
+                 why[0] ? why : WT_TLS_SAY_UNKNOWN_ERROR);
     finish(t, 35);
 }
 
@@ -266,7 +267,7 @@ static int load_trust(SSL_CTX *ctx, const struct wt_tls_options *o, char *err, s
         BIO_free(bio);
         if (!ok) {
             ERR_clear_error();
-            snprintf(err, errlen, "cannot use the given CA certificate");
+            snprintf(err, errlen, "%s", WT_TLS_SAY_BAD_CA);
             return -1;
         }
         return 0;
@@ -275,8 +276,8 @@ static int load_trust(SSL_CTX *ctx, const struct wt_tls_options *o, char *err, s
         if (SSL_CTX_load_verify_locations(ctx, o->cafile, o->capath) != 1) {
             char why[200];
             queue_text(why, sizeof why);
-            snprintf(err, errlen, "cannot load CA certificates from %s: %s",
-                     o->cafile ? o->cafile : o->capath, why[0] ? why : "no certificates found");
+            snprintf(err, errlen, WT_TLS_SAY_CA_LOAD, o->cafile ? o->cafile : o->capath,
+                     why[0] ? why : WT_TLS_SAY_NO_CERTIFICATES);
             return -1;
         }
         return 0;
@@ -305,7 +306,7 @@ int wt_tls_library_init(int *exit_code, char *err, size_t errlen)
     if (OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL) != 1) {
         char why[200];
         *exit_code = queue_text(why, sizeof why) ? 27 : 35;
-        snprintf(err, errlen, "cannot initialise OpenSSL: %s", why[0] ? why : "unknown error");
+        snprintf(err, errlen, WT_TLS_SAY_INIT, why[0] ? why : WT_TLS_SAY_UNKNOWN_ERROR);
         return -1;
     }
     return 0;
@@ -317,7 +318,7 @@ struct wt_tls_config *wt_tls_config_new(const struct wt_tls_options *options, in
     struct wt_tls_config *c = calloc(1, sizeof *c);
     if (!c) {
         *exit_code = 27;
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "%s", WT_TLS_SAY_OUT_OF_MEMORY);
         return NULL;
     }
     c->options = *options;
@@ -326,7 +327,7 @@ struct wt_tls_config *wt_tls_config_new(const struct wt_tls_options *options, in
         char why[200];
         /* Nothing queued: an allocation inside OpenSSL that said nothing. */
         *exit_code = queue_text(why, sizeof why) || !why[0] ? 27 : 35;
-        snprintf(err, errlen, "cannot set up TLS: %s", why[0] ? why : "out of memory");
+        snprintf(err, errlen, WT_TLS_SAY_SETUP, why[0] ? why : WT_TLS_SAY_OUT_OF_MEMORY);
         free(c);
         return NULL;
     }
@@ -371,7 +372,7 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
     struct wt_tls *t = calloc(1, sizeof *t);
     if (!t) {
         *exit_code = 27;
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "%s", WT_TLS_SAY_OUT_OF_MEMORY);
         return NULL;
     }
     t->loop = loop;
@@ -414,7 +415,7 @@ setup_failed:;
     /* Nothing queued: an allocation inside OpenSSL that said nothing. */
     if (queue_text(why, sizeof why) || !why[0])
         *exit_code = 27;
-    snprintf(err, errlen, "cannot set up TLS: %s", why[0] ? why : "out of memory");
+    snprintf(err, errlen, WT_TLS_SAY_SETUP, why[0] ? why : WT_TLS_SAY_OUT_OF_MEMORY);
     wt_tls_free(t);
     return NULL;
 }
@@ -454,9 +455,9 @@ static ssize_t io_result(struct wt_tls *t, int rc, int *want)
     int saved = errno;
     queue_text(why, sizeof why);
     if (why[0])
-        snprintf(t->error, sizeof t->error, "TLS error: %s", why);
+        snprintf(t->error, sizeof t->error, WT_TLS_SAY_ERROR, why);
     else
-        snprintf(t->error, sizeof t->error, "%s", saved ? strerror(saved) : "TLS I/O error");
+        snprintf(t->error, sizeof t->error, "%s", saved ? strerror(saved) : WT_TLS_SAY_IO_ERROR);
     return WT_TLS_FAILED;
 }
 

@@ -3,6 +3,8 @@
  * next to the executable only when that is the build tree that made it
  * (a copied binary must never run whatever .so lies beside it). */
 #include "webtrace/tls_module.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -75,7 +77,7 @@ static int load(char *err, size_t errlen)
         }
     }
     if (!api) {
-        snprintf(err, errlen, "TLS support (" WT_TLS_MODULE_FILE ") cannot be loaded: %s", why);
+        wt_errf(err, errlen, "TLS support (%s) cannot be loaded: %s", WT_TLS_MODULE_FILE, why);
         return -1;
     }
     return 0;

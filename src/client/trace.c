@@ -14,7 +14,10 @@
 #include "webtrace/http.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
+#include "webtrace/tls_words.h"
 #include "webtrace/url.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 #include "wt_config.h"
 
 #define READ_BUF_SIZE (256 * 1024)  /* one read() of the response */
@@ -179,7 +182,7 @@ static void on_max_time(struct wt_loop *loop, void *data)
     if (t->phase == WT_PHASE_CLOSE)
         return;  /* the transfer is complete; the teardown has its own bound */
     char msg[160];
-    snprintf(msg, sizeof msg, "operation timed out after %ld ms (--max-time) while in the %s step",
+    wt_errf(msg, sizeof msg, "operation timed out after %ld ms (--max-time) while in the %s step",
              t->opt->max_time_ms, wt_phase_name(t->phase));
     trace_fail(t, step_of(t->phase), WT_EXIT_TIMEOUT, msg);
 }
@@ -192,7 +195,7 @@ static void on_connect_timeout(struct wt_loop *loop, void *data)
     if (t->phase > WT_PHASE_TLS)
         return;
     char msg[160];
-    snprintf(msg, sizeof msg, "no connection within %ld ms (--connect-timeout) while in the %s step",
+    wt_errf(msg, sizeof msg, "no connection within %ld ms (--connect-timeout) while in the %s step",
              t->opt->connect_timeout_ms, wt_phase_name(t->phase));
     trace_fail(t, t->phase == WT_PHASE_DNS ? "dns" : t->phase == WT_PHASE_TLS ? "tls" : "tcp",
                WT_EXIT_TIMEOUT, msg);
@@ -230,7 +233,7 @@ static void start_dns(struct wt_trace *t)
         emit(t, &ev);
         if (want != AF_UNSPEC && want != fam) {
             char msg[WT_HOST_MAX_LEN + 64];
-            snprintf(msg, sizeof msg, "%s is an IPv%d address but -%d asks for IPv%d",
+            wt_errf(msg, sizeof msg, "%s is an IPv%d address but -%d asks for IPv%d",
                      t->url.host, fam == AF_INET ? 4 : 6, t->opt->ip_family,
                      t->opt->ip_family);
             trace_fail(t, "dns", WT_EXIT_RESOLVE, msg);
@@ -276,11 +279,20 @@ static void on_connected(void *ctx, int fd, int exit_code, const char *message)
 
 /* ---- TLS ------------------------------------------------------------- */
 
+/* The module says its sentences in English (tls_words.h): the narration's
+ * words for them are found here, on this side of the module boundary. */
+static const char *tls_said(const char *message)
+{
+    static const char *const sentences[] = WT_TLS_SENTENCES;
+    wt_i18n_adopt(message, sentences, sizeof sentences / sizeof sentences[0]);
+    return message;
+}
+
 static void on_tls_done(void *ctx, int exit_code, const char *message)
 {
     struct wt_trace *t = ctx;
     if (exit_code) {
-        trace_fail(t, "tls", exit_code, message);
+        trace_fail(t, "tls", exit_code, tls_said(message));
         return;
     }
     trace_enter(t, WT_PHASE_SEND);
@@ -304,7 +316,7 @@ static void start_tls(struct wt_trace *t)
                                                        err, sizeof err);
     t->tls_setup_inline_us = rep.inline_us;
     if (!config) {
-        trace_fail(t, "tls", code, err);
+        trace_fail(t, "tls", code, tls_said(err));
         return;
     }
     struct wt_tls_setup_figures fig = {
@@ -321,7 +333,7 @@ static void start_tls(struct wt_trace *t)
                           &fig,
                           &t->stamped, on_tls_done, t, &code, err, sizeof err);
     if (!t->tls)
-        trace_fail(t, "tls", code, err);
+        trace_fail(t, "tls", code, tls_said(err));
 }
 
 /* ---- the connection's bytes, plain or through TLS ----------------------- */
@@ -354,7 +366,7 @@ static ssize_t conn_recv(struct wt_trace *t, char *buf, size_t len, int *want)
 
 static const char *conn_error(struct wt_trace *t, int saved_errno)
 {
-    return t->tls ? wt_tls_error(t->tls) : strerror(saved_errno);
+    return t->tls ? tls_said(wt_tls_error(t->tls)) : strerror(saved_errno);
 }
 
 static void start_connect(struct wt_trace *t)
@@ -370,7 +382,7 @@ static void start_connect(struct wt_trace *t)
     t->connector = wt_tcp_connect_start(t->loop, t->addresses, t->n_addresses, t->url.port,
                                         deadline, &t->stamped, on_connected, t);
     if (!t->connector)
-        trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, "out of memory");
+        trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
 }
 
 /* ---- HTTP: request --------------------------------------------------- */
@@ -392,7 +404,7 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
         }
         if (n < 0) {
             char msg[400];
-            snprintf(msg, sizeof msg, "sending the request failed: %s", conn_error(t, errno));
+            wt_errf(msg, sizeof msg, "sending the request failed: %s", conn_error(t, errno));
             trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
             return;
         }
@@ -406,7 +418,7 @@ static void start_send(struct wt_trace *t)
     wt_loop_timer_cancel(t->loop, t->connect_timer);
     t->connect_timer = 0;
     if (wt_http_request_build(&t->url, "GET", "webtrace/" WT_VERSION, &t->request) < 0) {
-        trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, "out of memory");
+        trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
@@ -538,8 +550,8 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
             if (wt_http_reader_framing(t->reader) == WT_FRAMING_UNTIL_CLOSE &&
                 wt_http_reader_bytes_fed(t->reader) > 0) {
                 trace_fail(t, "tls", WT_EXIT_RECV_ERROR,
-                           "the server closed the connection without a TLS close_notify: "
-                           "the response may be truncated");
+                           N_("the server closed the connection without a TLS close_notify: "
+                              "the response may be truncated"));
                 return;
             }
             n = 0;  /* a length-framed body: the reader knows what is missing */
@@ -547,7 +559,7 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
         }
         if (n < 0) {
             char msg[480];
-            snprintf(msg, sizeof msg, "receiving the response failed after %llu bytes: %s",
+            wt_errf(msg, sizeof msg, "receiving the response failed after %llu bytes: %s",
                      (unsigned long long)wt_http_reader_bytes_fed(t->reader),
                      conn_error(t, errno));
             trace_fail(t, "http", WT_EXIT_RECV_ERROR, msg);

@@ -1,4 +1,5 @@
 #include "webtrace/url.h"
+#include "webtrace/i18n.h"
 #include "webtrace/escape.h"
 
 #include <arpa/inet.h>
@@ -186,10 +187,12 @@ static int parse_ipv6(const char *text, size_t len, struct wt_url *out,
     memcpy(literal, text, len);
     literal[len] = '\0';
     if (inet_pton(AF_INET6, literal, &addr) != 1) {
-        const char *hint = memchr(literal, '%', len)
-                           ? " (zone ids are not supported)" : "";
-        wt_errf(err, errlen, "'%s' is not a valid IPv6 address%s",
-                wt_quote_input(q, sizeof q, text, len), hint);
+        if (memchr(literal, '%', len))
+            wt_errf(err, errlen, "'%s' is not a valid IPv6 address (zone ids are not supported)",
+                    wt_quote_input(q, sizeof q, text, len));
+        else
+            wt_errf(err, errlen, "'%s' is not a valid IPv6 address",
+                    wt_quote_input(q, sizeof q, text, len));
         return -1;
     }
     /* Kept as typed (lower-cased): inet_ntop would print [::1:5353] as the
@@ -264,10 +267,13 @@ static int parse_name(const char *text, size_t len, struct wt_url *out,
                 return 0;
             }
         }
-        wt_errf(err, errlen, "%s'%s' is not a valid IPv4 address (expected four decimal "
-                "numbers 0-255, like 192.0.2.1)",
-                digits_and_dots(text, len) ? "" : "host name ends in a number but ",
-                wt_quote_input(q, sizeof q, text, len));
+        if (digits_and_dots(text, len))
+            wt_errf(err, errlen, "'%s' is not a valid IPv4 address (expected four decimal "
+                    "numbers 0-255, like 192.0.2.1)", wt_quote_input(q, sizeof q, text, len));
+        else
+            wt_errf(err, errlen, "host name ends in a number but '%s' is not a valid IPv4 "
+                    "address (expected four decimal numbers 0-255, like 192.0.2.1)",
+                    wt_quote_input(q, sizeof q, text, len));
         return -1;
     }
     if (len > WT_HOST_MAX_LEN) {
@@ -466,9 +472,9 @@ enum wt_port_class wt_port_classify(uint16_t port)
 const char *wt_port_class_name(enum wt_port_class cls)
 {
     switch (cls) {
-    case WT_PORT_WELL_KNOWN: return "well-known";
-    case WT_PORT_REGISTERED: return "registered";
-    case WT_PORT_DYNAMIC: return "ephemeral";
+    case WT_PORT_WELL_KNOWN: return N_("well-known");
+    case WT_PORT_REGISTERED: return N_("registered");
+    case WT_PORT_DYNAMIC: return N_("ephemeral");
     }
     return "unknown";
 }

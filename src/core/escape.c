@@ -3,9 +3,13 @@
  * UTF-8 sequence or one ASCII byte), so a cut never leaves half an escape. */
 #include "webtrace/escape.h"
 
+#include "webtrace/i18n.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#define WT_ERRF_TRANSLATED_MAX 1024
 
 static const char hex_upper[] = "0123456789ABCDEF";
 static const char hex_lower[] = "0123456789abcdef";
@@ -235,8 +239,18 @@ void wt_errf(char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || errlen == 0)
         return;
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
+    va_copy(again, ap);
     vsnprintf(err, errlen, fmt, ap);
+    /* Built twice, here where the arguments still exist: English for the
+     * error record and the machine outputs, translated for the narration. */
+    const char *translated_fmt = wt_gettext(fmt);
+    if (translated_fmt != fmt) {
+        char translated[WT_ERRF_TRANSLATED_MAX];
+        vsnprintf(translated, sizeof translated, translated_fmt, again);
+        wt_i18n_remember(err, translated);
+    }
+    va_end(again);
     va_end(ap);
 }

@@ -1,4 +1,5 @@
 #include "webtrace/outfile.h"
+#include "webtrace/escape.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,9 +107,26 @@ void wt_outfile_init(struct wt_outfile *f)
     f->temp_slot = -1;
 }
 
-static void say(char *err, size_t errlen, const char *what, const char *path, int errnum)
+/* One whole sentence per failure, so each translates as a unit. */
+enum say_what { SAY_OPEN, SAY_WRITE, SAY_CREATE, SAY_RENAME };
+
+static void say(char *err, size_t errlen, enum say_what what, const char *path, int errnum)
 {
-    snprintf(err, errlen, "%s %s: %s", what, path, strerror(errnum));
+    const char *why = strerror(errnum);
+    switch (what) {
+    case SAY_OPEN:
+        wt_errf(err, errlen, "cannot open %s: %s", path, why);
+        break;
+    case SAY_WRITE:
+        wt_errf(err, errlen, "cannot write %s: %s", path, why);
+        break;
+    case SAY_CREATE:
+        wt_errf(err, errlen, "cannot create %s: %s", path, why);
+        break;
+    case SAY_RENAME:
+        wt_errf(err, errlen, "cannot rename the temporary file to %s: %s", path, why);
+        break;
+    }
 }
 
 /* Opens the target itself: curl's fopen(path, "wb"), which truncates a
@@ -204,12 +222,12 @@ int wt_outfile_open(struct wt_outfile *f, const char *path, char *err, size_t er
         real = realpath(path, NULL);   /* NULL when dangling: written through it */
     f->target = real ? real : strdup(path);
     if (!f->target) {
-        snprintf(err, errlen, "out of memory opening %s", path);
+        wt_errf(err, errlen, "out of memory opening %s", path);
         return WT_OUTFILE_NO_MEMORY;
     }
     int exists = stat(f->target, &st) == 0;
     if (!exists && errno != ENOENT) {
-        say(err, errlen, "cannot open", path, errno);
+        say(err, errlen, SAY_OPEN, path, errno);
         wt_outfile_abort(f);
         return -1;
     }
@@ -233,10 +251,10 @@ int wt_outfile_open(struct wt_outfile *f, const char *path, char *err, size_t er
         int saved = errno;
         wt_outfile_abort(f);
         if (saved == ENOMEM) {
-            snprintf(err, errlen, "out of memory opening %s", path);
+            wt_errf(err, errlen, "out of memory opening %s", path);
             return WT_OUTFILE_NO_MEMORY;
         }
-        say(err, errlen, exists ? "cannot write" : "cannot create", path, saved);
+        say(err, errlen, exists ? SAY_WRITE : SAY_CREATE, path, saved);
         return -1;
     }
     return 0;
@@ -250,7 +268,7 @@ int wt_outfile_write(struct wt_outfile *f, const char *data, size_t len, char *e
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            say(err, errlen, "cannot write", f->target, errno);
+            say(err, errlen, SAY_WRITE, f->target, errno);
             return -1;
         }
         data += n;
@@ -265,13 +283,13 @@ int wt_outfile_commit(struct wt_outfile *f, char *err, size_t errlen)
         int rc = close(f->fd);
         f->fd = -1;
         if (rc < 0) {
-            say(err, errlen, "cannot write", f->target, errno);
+            say(err, errlen, SAY_WRITE, f->target, errno);
             wt_outfile_abort(f);
             return -1;
         }
     }
     if (f->tmp_path && rename(f->tmp_path, f->target) < 0) {
-        say(err, errlen, "cannot rename the temporary file to", f->target, errno);
+        say(err, errlen, SAY_RENAME, f->target, errno);
         wt_outfile_abort(f);
         return -1;
     }

@@ -11,6 +11,7 @@
 
 #include "webtrace/exitcode.h"
 #include "webtrace/facts.h"
+#include "webtrace/i18n.h"
 #include "webtrace/json.h"
 #include "webtrace/outfile.h"
 #include "wt_config.h"
@@ -290,7 +291,7 @@ static int write_file(struct har_state *s)
     else
         wt_outfile_abort(&f);
     if (rc < 0 && s->cfg.silent < 2)
-        fprintf(s->cfg.out, "webtrace: output: %s\n", err);
+        fprintf(s->cfg.out, "webtrace: output: %s\n", wt_i18n_error_text(err));
     return rc < 0 ? code : 0;
 }
 
@@ -303,7 +304,7 @@ static int har_end(void *state)
     if (s->failed) {
         /* An entry could not be kept: a log without it would be wrong. */
         if (s->cfg.silent < 2)
-            fprintf(s->cfg.out, "webtrace: output: out of memory building the HAR log for %s\n",
+            fprintf(s->cfg.out, _("webtrace: output: out of memory building the HAR log for %s\n"),
                     s->cfg.har_path);
         rc = WT_EXIT_OUT_OF_MEMORY;
     } else {

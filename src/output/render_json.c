@@ -9,6 +9,7 @@
 
 #include "webtrace/dnsmsg.h"
 #include "webtrace/facts.h"
+#include "webtrace/i18n.h"
 #include "webtrace/json.h"
 #include "webtrace/url.h"
 
@@ -433,8 +434,7 @@ static int json_end(void *state)
         if (fflush(s->cfg.data_out) != 0 || ferror(s->cfg.data_out)) {
             rc = -1;
             if (s->cfg.silent < 2)
-                fprintf(s->cfg.out, "webtrace: output: cannot write the NDJSON events to "
-                                    "stdout\n");
+                fputs(_("webtrace: output: cannot write the NDJSON events to stdout\n"), s->cfg.out);
         }
         wt_facts_clear(&s->facts);
     }

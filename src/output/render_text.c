@@ -10,11 +10,15 @@
 
 #include "webtrace/dnsmsg.h"
 #include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 #include "webtrace/netaddr.h"
+#include "webtrace/textwidth.h"
 #include "webtrace/url.h"
 
 #define SHOWN_VALUE_MAX 2048   /* header bytes shown per value before "…" */
 #define FRAMING_LINE_MAX 1024
+#define DNS_SERVERS_SHOWN 8    /* resolvers named in the "looking up" line */
+#define TAG_COLUMN "[dns ] "   /* every tag is this wide: the indent of ↳ and the summary */
 
 struct text_state {
     struct wt_render_config cfg;
@@ -50,6 +54,12 @@ static void tag(struct text_state *s, enum color c, const char *name)
         fprintf(s->cfg.out, "[%s] ", name);
 }
 
+/* Spaces as wide as a tag, so continuation lines start under the text. */
+static void indent(FILE *out)
+{
+    wt_put_padded(out, "", wt_text_width(TAG_COLUMN, strlen(TAG_COLUMN)));
+}
+
 /* Network bytes to terminal-safe text, cut at SHOWN_VALUE_MAX input bytes. */
 static void put_escaped(FILE *out, const char *p, size_t len)
 {
@@ -58,21 +68,22 @@ static void put_escaped(FILE *out, const char *p, size_t len)
     wt_escape_term(p, shown, buf, sizeof buf);
     fputs(buf, out);
     if (shown < len)
-        fprintf(out, "… (%zu bytes)", len);
+        fprintf(out, _("… (%zu bytes)"), len);
 }
 
 static const char *host_kind_words(int kind)
 {
-    return kind == WT_HOST_IPV4 ? "IPv4 literal" : kind == WT_HOST_IPV6 ? "IPv6 literal" : "name";
+    return kind == WT_HOST_IPV4 ? _("IPv4 literal")
+         : kind == WT_HOST_IPV6 ? _("IPv6 literal") : _("name");
 }
 
 static const char *framing_words(enum wt_body_framing f)
 {
     switch (f) {
-    case WT_FRAMING_NONE: return "no body";
+    case WT_FRAMING_NONE: return _("no body");
     case WT_FRAMING_CONTENT_LENGTH: return "Content-Length";
     case WT_FRAMING_CHUNKED: return "chunked";
-    case WT_FRAMING_UNTIL_CLOSE: return "until close";
+    case WT_FRAMING_UNTIL_CLOSE: return _("until close");
     }
     return "?";
 }
@@ -102,29 +113,38 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
     switch (ev->kind) {
     case WT_EV_DNS_START: {
         const char *asks = ev->u.dns_start.family == AF_INET ? "A"
-                         : ev->u.dns_start.family == AF_INET6 ? "AAAA" : "A and AAAA";
-        tag(s, C_DNS, "dns ");
-        fprintf(o, "looking up %s: hosts file first, then resolver ", ev->u.dns_start.name);
+                         : ev->u.dns_start.family == AF_INET6 ? "AAAA" : _("A and AAAA");
+        char servers[DNS_SERVERS_SHOWN * (sizeof a + 2) + 8] = "";
+        size_t used = 0;
         for (size_t i = 0; i < ev->u.dns_start.n_servers; i++) {
+            if (i == DNS_SERVERS_SHOWN) {
+                snprintf(servers + used, sizeof servers - used, ", …");
+                break;
+            }
             wt_endpoint_format(&ev->u.dns_start.servers[i], a, sizeof a);
-            fprintf(o, "%s%s", i ? ", " : "", a);
+            int w = snprintf(servers + used, sizeof servers - used, "%s%s", i ? ", " : "", a);
+            if (w > 0 && (size_t)w < sizeof servers - used)
+                used += (size_t)w;
         }
-        if (!ev->u.dns_start.n_servers)
-            fputs("(none configured)", o);
-        fprintf(o, " (%s) · UDP · asking %s\n",
+        tag(s, C_DNS, "dns ");
+        /* TRANSLATORS: %1$s the name, %2$s the resolver addresses, %3$s where
+         * they came from (--dns-server or /etc/resolv.conf), %4$s record types */
+        fprintf(o, _("looking up %1$s: hosts file first, then resolver %2$s (%3$s) · UDP · asking %4$s\n"),
+                ev->u.dns_start.name,
+                ev->u.dns_start.n_servers ? servers : _("(none configured)"),
                 ev->u.dns_start.servers_from_cli ? "--dns-server" : "/etc/resolv.conf", asks);
         break;
     }
     case WT_EV_DNS_LITERAL:
         tag(s, C_DNS, "dns ");
-        fprintf(o, "%s is an IPv%d literal: no DNS lookup\n", ev->u.dns_literal.literal,
+        fprintf(o, _("%s is an IPv%d literal: no DNS lookup\n"), ev->u.dns_literal.literal,
                 ev->u.dns_literal.family == AF_INET6 ? 6 : 4);
         break;
     case WT_EV_DNS_QUERY:
         wt_endpoint_format(&ev->u.dns_query.server, a, sizeof a);
         wt_endpoint_format(&ev->u.dns_query.local, b, sizeof b);
         tag(s, C_DNS, "dns ");
-        fprintf(o, "→ query %s %s · id 0x%04x · %zu bytes · %s to %s from %s\n",
+        fprintf(o, _("→ query %s %s · id 0x%04x · %zu bytes · %s to %s from %s\n"),
                 wt_dns_type_name(ev->u.dns_query.qtype, tbuf, sizeof tbuf),
                 ev->u.dns_query.qname, ev->u.dns_query.id, ev->u.dns_query.bytes,
                 ev->u.dns_query.tcp ? "TCP" : "UDP", a, b);
@@ -133,14 +153,15 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         char rc[16];
         wt_format_duration(ev->u.dns_reply.rtt_us, d, sizeof d);
         tag(s, C_DNS, "dns ");
-        fprintf(o, "← reply id 0x%04x · %s · %u answer%s · %zu bytes · %s",
+        fprintf(o, P_("← reply id 0x%04x · %s · %u answer · %zu bytes · %s",
+                      "← reply id 0x%04x · %s · %u answers · %zu bytes · %s",
+                      ev->u.dns_reply.ancount),
                 ev->u.dns_reply.id, wt_dns_rcode_name(ev->u.dns_reply.rcode, rc, sizeof rc),
-                ev->u.dns_reply.ancount, ev->u.dns_reply.ancount == 1 ? "" : "s",
-                ev->u.dns_reply.bytes, d);
+                ev->u.dns_reply.ancount, ev->u.dns_reply.bytes, d);
         if (ev->u.dns_reply.authoritative)
-            fputs(" · authoritative", o);
+            fputs(_(" · authoritative"), o);
         if (ev->u.dns_reply.truncated)
-            fputs(" · truncated (TC)", o);
+            fputs(_(" · truncated (TC)"), o);
         fputc('\n', o);
         break;
     }
@@ -154,16 +175,19 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
     case WT_EV_DNS_TCP_RETRY:
         wt_endpoint_format(&ev->u.dns_tcp_retry.server, a, sizeof a);
         tag(s, C_DNS, "dns ");
-        fprintf(o, "the reply was truncated: asking again over TCP (%s)\n", a);
+        fprintf(o, _("the reply was truncated: asking again over TCP (%s)\n"), a);
         break;
     case WT_EV_DNS_DONE:
         wt_format_duration(ev->u.dns_done.elapsed_us, d, sizeof d);
         tag(s, C_DNS, "dns ");
         if (ev->u.dns_done.source == WT_DNS_FROM_HOSTS)
-            fprintf(o, "%s found in the hosts file: no DNS traffic → ", ev->u.dns_done.name);
+            fprintf(o, _("%s found in the hosts file: no DNS traffic → "), ev->u.dns_done.name);
         else
-            fprintf(o, "resolved %s → %zu address%s in %s: ", ev->u.dns_done.name,
-                    ev->u.dns_done.n_addresses, ev->u.dns_done.n_addresses == 1 ? "" : "es", d);
+            /* TRANSLATORS: %1$s the name, %2$zu how many addresses, %3$s the time */
+            fprintf(o, P_("resolved %1$s → %2$zu address in %3$s: ",
+                          "resolved %1$s → %2$zu addresses in %3$s: ",
+                          ev->u.dns_done.n_addresses),
+                    ev->u.dns_done.name, ev->u.dns_done.n_addresses, d);
         for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
             fprintf(o, "%s%s", i ? ", " : "", ev->u.dns_done.addresses[i].addr);
         fputc('\n', o);
@@ -173,10 +197,17 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
     }
 }
 
-/* Certificate text is raw UTF-8 from the peer: escape before printing. */
-static void put_cert_text(FILE *o, const char *text)
+/* Certificate text is raw UTF-8 from the peer: escaped into buf (which
+ * holds CERT_TEXT_MAX) and cut as put_escaped cuts. */
+#define CERT_TEXT_MAX (WT_ESCAPE_TERM_MAX(SHOWN_VALUE_MAX) + 64)
+static const char *cert_text(const char *text, char *buf, size_t buflen)
 {
-    put_escaped(o, text, strlen(text));
+    size_t len = strlen(text);
+    size_t shown = len > SHOWN_VALUE_MAX ? SHOWN_VALUE_MAX : len;
+    size_t w = wt_escape_term(text, shown, buf, buflen);
+    if (shown < len)
+        snprintf(buf + w, buflen - w, _("… (%zu bytes)"), len);
+    return buf;
 }
 
 /* What preparing the ClientHello took, and how much of it the network's
@@ -186,8 +217,9 @@ static void render_tls_setup(struct text_state *s, const struct wt_tls_setup_fig
     FILE *o = s->cfg.out;
     tag(s, C_TLS, "tls ");
     if (f->reused) {
-        fputs("set-up: this run's TLS context again (module, OpenSSL and trust store "
-              "already loaded)\n", o);
+        fputs(_("set-up: this run's TLS context again (module, OpenSSL and trust store "
+                "already loaded)"), o);
+        fputc('\n', o);
         return;
     }
     char total[32], dns[32], tcp[32], now[32];
@@ -195,16 +227,23 @@ static void render_tls_setup(struct text_state *s, const struct wt_tls_setup_fig
     wt_format_duration(f->during_dns_us, dns, sizeof dns);
     wt_format_duration(f->during_connect_us, tcp, sizeof tcp);
     wt_format_duration(f->inline_us, now, sizeof now);
-    fprintf(o, "set-up %s (TLS module, OpenSSL, context, trust store)", total);
     if (f->during_dns_us > 0 && f->during_connect_us > 0)
-        fprintf(o, " · %s done while waiting for DNS, %s while waiting for TCP · %s held up the "
-                   "handshake\n", dns, tcp, now);
+        fprintf(o, _("set-up %1$s (TLS module, OpenSSL, context, trust store) · %2$s done while "
+                     "waiting for DNS, %3$s while waiting for TCP · %4$s held up the handshake"),
+                total, dns, tcp, now);
     else if (f->during_dns_us > 0)
-        fprintf(o, " · %s done while waiting for DNS · %s held up the handshake\n", dns, now);
+        fprintf(o, _("set-up %1$s (TLS module, OpenSSL, context, trust store) · %2$s done while "
+                     "waiting for DNS · %3$s held up the handshake"),
+                total, dns, now);
     else if (f->during_connect_us > 0)
-        fprintf(o, " · %s done while waiting for TCP · %s held up the handshake\n", tcp, now);
+        fprintf(o, _("set-up %1$s (TLS module, OpenSSL, context, trust store) · %2$s done while "
+                     "waiting for TCP · %3$s held up the handshake"),
+                total, tcp, now);
     else
-        fputs(" · done before the ClientHello: no wait to hide it in\n", o);
+        fprintf(o, _("set-up %s (TLS module, OpenSSL, context, trust store) · done before the "
+                     "ClientHello: no wait to hide it in"),
+                total);
+    fputc('\n', o);
 }
 
 static void render_tls(struct text_state *s, const struct wt_event *ev)
@@ -219,65 +258,74 @@ static void render_tls(struct text_state *s, const struct wt_event *ev)
         if (ev->u.tls_hello.sni)
             fprintf(o, "SNI %s", ev->u.tls_hello.sni);
         else
-            fputs("no SNI (IP address)", o);
+            fputs(_("no SNI (IP address)"), o);
         fprintf(o, " · ALPN %s · %s\n", ev->u.tls_hello.alpn, ev->u.tls_hello.versions);
         break;
     case WT_EV_TLS_DONE:
         wt_format_duration(ev->u.tls_done.elapsed_us, d, sizeof d);
         tag(s, C_TLS, "tls ");
-        fprintf(o, "← handshake done in %s · %s · %s", d, ev->u.tls_done.version,
+        fprintf(o, _("← handshake done in %s · %s · %s"), d, ev->u.tls_done.version,
                 ev->u.tls_done.cipher);
         if (ev->u.tls_done.group)
-            fprintf(o, " · group %s", ev->u.tls_done.group);
-        fprintf(o, " · ALPN %s%s\n", ev->u.tls_done.alpn ? ev->u.tls_done.alpn : "none",
-                ev->u.tls_done.resumed ? " · resumed session" : "");
+            fprintf(o, _(" · group %s"), ev->u.tls_done.group);
+        fprintf(o, " · ALPN %s%s\n", ev->u.tls_done.alpn ? ev->u.tls_done.alpn : _("none"),
+                ev->u.tls_done.resumed ? _(" · resumed session") : "");
         break;
-    case WT_EV_TLS_CERT:
+    case WT_EV_TLS_CERT: {
+        char subject[CERT_TEXT_MAX], issuer[CERT_TEXT_MAX];
         tag(s, C_TLS, "tls ");
-        fprintf(o, "  cert %zu: subject ", ev->u.tls_cert.index);
-        put_cert_text(o, ev->u.tls_cert.subject);
-        fputs(" · issuer ", o);
-        put_cert_text(o, ev->u.tls_cert.issuer);
-        fprintf(o, " · valid %s → %s · ", ev->u.tls_cert.not_before, ev->u.tls_cert.not_after);
+        /* TRANSLATORS: %1$zu the certificate's place in the chain, %2$s its
+         * subject, %3$s its issuer, %4$s and %5$s the dates it is valid */
+        fprintf(o, _("  cert %1$zu: subject %2$s · issuer %3$s · valid %4$s → %5$s · "),
+                ev->u.tls_cert.index, cert_text(ev->u.tls_cert.subject, subject, sizeof subject),
+                cert_text(ev->u.tls_cert.issuer, issuer, sizeof issuer),
+                ev->u.tls_cert.not_before, ev->u.tls_cert.not_after);
         if (ev->u.tls_cert.days_left >= 0)
-            fprintf(o, "%ld days left\n", ev->u.tls_cert.days_left);
+            fprintf(o, _("%ld days left\n"), ev->u.tls_cert.days_left);
         else
-            fprintf(o, "expired %ld days ago\n", -ev->u.tls_cert.days_left);
+            fprintf(o, _("expired %ld days ago\n"), -ev->u.tls_cert.days_left);
         if (ev->u.tls_cert.sans) {
+            const char *sans = ev->u.tls_cert.sans[0] ? ev->u.tls_cert.sans : _("(none)");
             tag(s, C_TLS, "tls ");
-            fprintf(o, "  cert %zu SANs: ", ev->u.tls_cert.index);
-            put_cert_text(o, ev->u.tls_cert.sans[0] ? ev->u.tls_cert.sans : "(none)");
-            if (ev->u.tls_cert.matched) {
-                fputs(" · matched ", o);
-                put_cert_text(o, ev->u.tls_cert.matched);
-            }
-            fputc('\n', o);
+            if (ev->u.tls_cert.matched)
+                fprintf(o, _("  cert %1$zu SANs: %2$s · matched %3$s\n"), ev->u.tls_cert.index,
+                        cert_text(sans, subject, sizeof subject),
+                        cert_text(ev->u.tls_cert.matched, issuer, sizeof issuer));
+            else
+                fprintf(o, _("  cert %zu SANs: %s\n"), ev->u.tls_cert.index,
+                        cert_text(sans, subject, sizeof subject));
         }
         break;
+    }
     case WT_EV_TLS_VERIFY:
         if (ev->u.tls_verify.skipped) {
             if (s->cfg.color)
                 fputs(ansi[C_WARN], o);
             tag(s, C_TLS, "tls ");
             if (ev->u.tls_verify.ok)
-                fputs("verification SKIPPED (-k): it would have passed", o);
+                fputs(_("verification SKIPPED (-k): it would have passed"), o);
             else
-                fprintf(o, "verification SKIPPED (-k): it would have failed: %s",
+                fprintf(o, _("verification SKIPPED (-k): it would have failed: %s"),
                         ev->u.tls_verify.reason);
             fputs(s->cfg.color ? "\033[0m\n" : "\n", o);
         } else if (ev->u.tls_verify.ok) {
             tag(s, C_TLS, "tls ");
-            fputs("verification ok: the chain leads to a trusted CA and the name matches\n", o);
+            fputs(_("verification ok: the chain leads to a trusted CA and the name matches\n"), o);
         } else {
             tag(s, C_TLS, "tls ");
-            fprintf(o, "verification failed: %s\n", ev->u.tls_verify.reason);
+            fprintf(o, _("verification failed: %s\n"), ev->u.tls_verify.reason);
         }
         break;
     case WT_EV_TLS_CLOSE:
         tag(s, C_TLS, "tls ");
-        fprintf(o, "close: close_notify %s · the server's close_notify %s\n",
-                ev->u.tls_close.sent ? "sent" : "not sent",
-                ev->u.tls_close.peer_sent ? "received" : "not received");
+        if (ev->u.tls_close.sent && ev->u.tls_close.peer_sent)
+            fputs(_("close: close_notify sent · the server's close_notify received\n"), o);
+        else if (ev->u.tls_close.sent)
+            fputs(_("close: close_notify sent · the server's close_notify not received\n"), o);
+        else if (ev->u.tls_close.peer_sent)
+            fputs(_("close: close_notify not sent · the server's close_notify received\n"), o);
+        else
+            fputs(_("close: close_notify not sent · the server's close_notify not received\n"), o);
         break;
     default:
         break;
@@ -292,37 +340,37 @@ static void render_serve(struct text_state *s, const struct wt_event *ev)
     case WT_EV_SERVE_LISTEN:
         wt_endpoint_format(&ev->u.serve_listen.local, a, sizeof a);
         tag(s, C_TCP, "srv ");
-        fprintf(o, "socket → bind %s → listen (backlog %d) · %s · %s\n", a,
+        fprintf(o, _("socket → bind %s → listen (backlog %d) · %s · %s\n"), a,
                 ev->u.serve_listen.backlog, ev->u.serve_listen.tls ? "https" : "http",
-                ev->u.serve_listen.scope);
+                _(ev->u.serve_listen.scope));
         break;
     case WT_EV_SERVE_ACCEPT:
         wt_endpoint_format(&ev->u.serve_accept.client, a, sizeof a);
         wt_endpoint_format(&ev->u.serve_accept.local, b, sizeof b);
         tag(s, C_TCP, "srv ");
-        fprintf(o, "#%" PRIu64 " accept: client %s (its ephemeral port) → %s · %zu open\n",
+        fprintf(o, _("#%" PRIu64 " accept: client %s (its ephemeral port) → %s · %zu open\n"),
                 ev->u.serve_accept.conn, a, b, ev->u.serve_accept.open_connections);
         break;
     case WT_EV_SERVE_TLS:
         tag(s, C_TLS, "srv ");
-        fprintf(o, "#%" PRIu64 " TLS handshake done · %s · %s\n", ev->u.serve_tls.conn,
+        fprintf(o, _("#%" PRIu64 " TLS handshake done · %s · %s\n"), ev->u.serve_tls.conn,
                 ev->u.serve_tls.version, ev->u.serve_tls.cipher);
         break;
     case WT_EV_SERVE_REQUEST:
         tag(s, C_HTTP, "srv ");
-        fprintf(o, "#%" PRIu64 " ← request %u: ", ev->u.serve_request.conn,
+        fprintf(o, _("#%" PRIu64 " ← request %u: "), ev->u.serve_request.conn,
                 ev->u.serve_request.number);
         put_escaped(o, ev->u.serve_request.method, strlen(ev->u.serve_request.method));
         fputc(' ', o);
         put_escaped(o, ev->u.serve_request.target, ev->u.serve_request.target_len);
-        fprintf(o, " · %zu headers · %zu bytes · %s\n", ev->u.serve_request.n_headers,
+        fprintf(o, _(" · %zu headers · %zu bytes · %s\n"), ev->u.serve_request.n_headers,
                 ev->u.serve_request.bytes,
-                ev->u.serve_request.keep_alive ? "keep-alive" : "close after");
+                ev->u.serve_request.keep_alive ? "keep-alive" : _("close after"));
         break;
     case WT_EV_SERVE_RESPONSE:
         wt_format_duration(ev->u.serve_response.elapsed_us, d, sizeof d);
         tag(s, C_HTTP, "srv ");
-        fprintf(o, "#%" PRIu64 " → %d · %" PRIu64 " body bytes · %" PRIu64 " bytes sent in %s%s\n",
+        fprintf(o, _("#%" PRIu64 " → %d · %" PRIu64 " body bytes · %" PRIu64 " bytes sent in %s%s\n"),
                 ev->u.serve_response.conn, ev->u.serve_response.status,
                 ev->u.serve_response.body_bytes, ev->u.serve_response.bytes, d,
                 ev->u.serve_response.closing ? " · Connection: close" : "");
@@ -331,25 +379,26 @@ static void render_serve(struct text_state *s, const struct wt_event *ev)
         wt_endpoint_format(&ev->u.serve_refuse.client, a, sizeof a);
         tag(s, C_WARN, "srv ");
         if (ev->u.serve_refuse.status)
-            fprintf(o, "refused client %s: %s · answered %d, Connection: close · %zu open, %zu "
-                       "from its address\n",
-                    a, ev->u.serve_refuse.reason, ev->u.serve_refuse.status,
+            fprintf(o, _("refused client %s: %s · answered %d, Connection: close · %zu open, %zu "
+                         "from its address\n"),
+                    a, wt_i18n_error_text(ev->u.serve_refuse.reason), ev->u.serve_refuse.status,
                     ev->u.serve_refuse.open_connections, ev->u.serve_refuse.from_client);
         else
-            fprintf(o, "refused client %s: %s · closed (no answer possible before TLS) · %zu "
-                       "open, %zu from its address\n",
-                    a, ev->u.serve_refuse.reason, ev->u.serve_refuse.open_connections,
-                    ev->u.serve_refuse.from_client);
+            fprintf(o, _("refused client %s: %s · closed (no answer possible before TLS) · %zu "
+                         "open, %zu from its address\n"),
+                    a, wt_i18n_error_text(ev->u.serve_refuse.reason),
+                    ev->u.serve_refuse.open_connections, ev->u.serve_refuse.from_client);
         break;
     case WT_EV_SERVE_NARRATION_LOST:
         tag(s, C_WARN, "srv ");
-        fprintf(o, "%" PRIu64 " narration lines dropped while stderr was not being read (%" PRIu64
-                   " in all); serving went on\n",
+        fprintf(o, _("%" PRIu64 " narration lines dropped while stderr was not being read (%" PRIu64
+                     " in all); serving went on\n"),
                 ev->u.serve_narration_lost.lines, ev->u.serve_narration_lost.total);
         break;
     case WT_EV_SERVE_DROP:
         tag(s, C_WARN, "srv ");
-        fprintf(o, "#%" PRIu64 " %s\n", ev->u.serve_drop.conn, ev->u.serve_drop.reason);
+        fprintf(o, "#%" PRIu64 " %s\n", ev->u.serve_drop.conn,
+                wt_i18n_error_text(ev->u.serve_drop.reason));
         break;
     default:
         break;
@@ -361,26 +410,40 @@ static void render_teardown(struct text_state *s, const struct wt_event *ev)
     FILE *o = s->cfg.out;
     char d[32];
     tag(s, C_TCP, "tcp ");
-    const char *peer = ev->u.tcp_teardown.we_are_server ? "the client" : "the server";
+    int server = ev->u.tcp_teardown.we_are_server;
     if (ev->u.tcp_teardown.conn)
         fprintf(o, "#%" PRIu64 " ", ev->u.tcp_teardown.conn);
+    /* The peer is named inside each sentence (not glued in as a word):
+     * Chinese puts it elsewhere than English does. */
     if (ev->u.tcp_teardown.reset)
-        fprintf(o, "teardown: %s reset the connection (RST, no FIN exchange)", peer);
+        fputs(server ? _("teardown: the client reset the connection (RST, no FIN exchange)")
+                     : _("teardown: the server reset the connection (RST, no FIN exchange)"), o);
     else if (ev->u.tcp_teardown.we_closed_first)
-        fprintf(o, "teardown: we close first (our FIN, before %s's)", peer);
+        fputs(server ? _("teardown: we close first (our FIN, before the client's)")
+                     : _("teardown: we close first (our FIN, before the server's)"), o);
     else
-        fprintf(o, "teardown: %s closed first (its FIN)", peer);
-    fputs(" · states ", o);
-    for (size_t i = 0; i < ev->u.tcp_teardown.n_states; i++)
-        fprintf(o, "%s%s", i ? " → " : "", wt_tcp_state_name(ev->u.tcp_teardown.states[i]));
-    if (!ev->u.tcp_teardown.n_states)
-        fputs("unknown", o);
+        fputs(server ? _("teardown: the client closed first (its FIN)")
+                     : _("teardown: the server closed first (its FIN)"), o);
+    char states[WT_TEARDOWN_MAX_STATES * 16] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < ev->u.tcp_teardown.n_states; i++) {
+        int w = snprintf(states + used, sizeof states - used, "%s%s", i ? " → " : "",
+                         wt_tcp_state_name(ev->u.tcp_teardown.states[i]));
+        if (w > 0 && (size_t)w < sizeof states - used)
+            used += (size_t)w;
+    }
+    fprintf(o, _(" · states %s"), ev->u.tcp_teardown.n_states ? states : _("unknown"));
     if (ev->u.tcp_teardown.we_closed_first && !ev->u.tcp_teardown.peer_closed)
-        fprintf(o, " · %s had not sent its FIN when we stopped watching", peer);
+        fputs(server ? _(" · the client had not sent its FIN when we stopped watching")
+                     : _(" · the server had not sent its FIN when we stopped watching"), o);
     if (ev->u.tcp_teardown.time_wait_ms >= 0) {
         wt_format_duration(ev->u.tcp_teardown.time_wait_ms * 1000, d, sizeof d);
-        fprintf(o, " · TIME_WAIT held by %s for another %s",
-                ev->u.tcp_teardown.time_wait_is_ours ? "us" : peer, d);
+        if (ev->u.tcp_teardown.time_wait_is_ours)
+            fprintf(o, _(" · TIME_WAIT held by us for another %s"), d);
+        else if (server)
+            fprintf(o, _(" · TIME_WAIT held by the client for another %s"), d);
+        else
+            fprintf(o, _(" · TIME_WAIT held by the server for another %s"), d);
     }
     wt_format_duration(ev->u.tcp_teardown.elapsed_us, d, sizeof d);
     fprintf(o, " · %s\n", d);
@@ -414,7 +477,7 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
     switch (ev->kind) {
     case WT_EV_HTTP_REQUEST: {
         tag(s, C_HTTP, "http");
-        fprintf(o, "→ %s %s HTTP/1.1 · Host: %s · %zu headers · %zu bytes\n",
+        fprintf(o, _("→ %s %s HTTP/1.1 · Host: %s · %zu headers · %zu bytes\n"),
                 ev->u.http_request.method, ev->u.http_request.target,
                 ev->u.http_request.host_header, ev->u.http_request.n_headers,
                 ev->u.http_request.bytes);
@@ -440,8 +503,8 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
                 ev->u.http_status.version_minor, ev->u.http_status.status);
         put_escaped(o, ev->u.http_status.reason, ev->u.http_status.reason_len);
         if (ev->u.http_status.status / 100 == 1)
-            fputs(" (interim response)", o);
-        fprintf(o, " · after %s (server processing)\n", d);
+            fputs(_(" (interim response)"), o);
+        fprintf(o, _(" · after %s (server processing)\n"), d);
         break;
     case WT_EV_HTTP_HEADER:
         if (s->cfg.verbose) {
@@ -451,14 +514,14 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
             fputs(": ", o);
             put_escaped(o, ev->u.http_header.value, ev->u.http_header.value_len);
             if (ev->u.http_header.folded)
-                fputs("   (obs-fold unfolded to spaces)", o);
+                fputs(_("   (obs-fold unfolded to spaces)"), o);
             fputc('\n', o);
         }
         append_framing(s, ev);
         break;
     case WT_EV_HTTP_HEADERS_DONE:
         tag(s, C_HTTP, "http");
-        fprintf(o, "  %s%s%zu headers, %zu bytes · body: %s\n", s->framing,
+        fprintf(o, _("  %s%s%zu headers, %zu bytes · body: %s\n"), s->framing,
                 s->framing_len ? " · " : "", ev->u.http_headers_done.n_headers,
                 ev->u.http_headers_done.header_bytes,
                 framing_words(ev->u.http_headers_done.framing));
@@ -467,8 +530,8 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         wt_format_duration(ev->u.http_body_done.elapsed_us, d, sizeof d);
         const char *sink = ev->u.http_body_done.sink;
         tag(s, C_HTTP, "http");
-        fprintf(o, "← body %" PRIu64 " bytes (%s) in %s → %s\n", ev->u.http_body_done.bytes,
-                framing_words(ev->u.http_body_done.framing), d, sink);
+        fprintf(o, _("← body %" PRIu64 " bytes (%s) in %s → %s\n"), ev->u.http_body_done.bytes,
+                framing_words(ev->u.http_body_done.framing), d, _(sink));
         break;
     }
     default:
@@ -481,64 +544,64 @@ static const char *explanation(const struct wt_event *ev)
 {
     switch (ev->kind) {
     case WT_EV_URL:
-        return "A URL names how to talk (scheme), to whom (host), at which door (port) and "
-               "what to ask for (target). A bare name means http on port 80.";
+        return N_("A URL names how to talk (scheme), to whom (host), at which door (port) and "
+               "what to ask for (target). A bare name means http on port 80.");
     case WT_EV_DNS_START:
-        return "DNS turns the name into IP addresses: the resolver is asked over UDP (port "
-               "53 unless told otherwise); A records hold IPv4 addresses, AAAA records IPv6.";
+        return N_("DNS turns the name into IP addresses: the resolver is asked over UDP (port "
+               "53 unless told otherwise); A records hold IPv4 addresses, AAAA records IPv6.");
     case WT_EV_DNS_LITERAL:
-        return "The host is already an address, so there is nothing to look up.";
+        return N_("The host is already an address, so there is nothing to look up.");
     case WT_EV_DNS_QUERY:
-        return "This packet left the machine just now; the id ties the reply to the question.";
+        return N_("This packet left the machine just now; the id ties the reply to the question.");
     case WT_EV_DNS_REPLY:
-        return "NOERROR means the name exists; the answers may be aliases (CNAME) before the "
-               "addresses. The time is one round trip to the DNS server.";
+        return N_("NOERROR means the name exists; the answers may be aliases (CNAME) before the "
+               "addresses. The time is one round trip to the DNS server.");
     case WT_EV_DNS_RECORD:
         return ev->u.dns_record.type == WT_DNS_TYPE_CNAME
-                   ? "A CNAME is an alias: the lookup continues with the name it points to. "
-                     "The TTL says how many seconds the answer may be cached."
+                   ? N_("A CNAME is an alias: the lookup continues with the name it points to. "
+                     "The TTL says how many seconds the answer may be cached.")
                    : NULL;
     case WT_EV_DNS_DONE:
-        return "The client now knows where to connect; it tries the addresses in this order.";
+        return N_("The client now knows where to connect; it tries the addresses in this order.");
     case WT_EV_TCP_ATTEMPT:
-        return "TCP connects to address:port; our side gets a temporary (ephemeral) port "
-               "chosen by the kernel.";
+        return N_("TCP connects to address:port; our side gets a temporary (ephemeral) port "
+               "chosen by the kernel.");
     case WT_EV_TCP_ESTABLISHED:
-        return "The three-way handshake: our SYN, the server's SYN+ACK, our ACK. Both sides "
-               "are now ESTABLISHED; rtt is the round-trip time the kernel measured.";
+        return N_("The three-way handshake: our SYN, the server's SYN+ACK, our ACK. Both sides "
+               "are now ESTABLISHED; rtt is the round-trip time the kernel measured.");
     case WT_EV_TLS_HELLO:
-        return "TLS begins with the ClientHello: SNI tells the server which site we want, "
-               "ALPN which protocol we will speak inside.";
+        return N_("TLS begins with the ClientHello: SNI tells the server which site we want, "
+               "ALPN which protocol we will speak inside.");
     case WT_EV_TLS_DONE:
-        return "Keys are agreed (the key exchange group) and a cipher chosen: from here on "
-               "everything on this connection is encrypted.";
+        return N_("Keys are agreed (the key exchange group) and a cipher chosen: from here on "
+               "everything on this connection is encrypted.");
     case WT_EV_TLS_CERT:
         return ev->u.tls_cert.index == 0
-                   ? "The server proves who it is with a certificate chain, each one signed "
-                     "by the next, up to a certificate authority we trust."
+                   ? N_("The server proves who it is with a certificate chain, each one signed "
+                     "by the next, up to a certificate authority we trust.")
                    : NULL;
     case WT_EV_TLS_VERIFY:
-        return "Verification checks the signatures, the dates, and that the certificate names "
-               "this host.";
+        return N_("Verification checks the signatures, the dates, and that the certificate names "
+               "this host.");
     case WT_EV_HTTP_REQUEST:
-        return "The request is text: a method, a path and headers, ending with an empty line "
-               "(on https the text travels encrypted).";
+        return N_("The request is text: a method, a path and headers, ending with an empty line "
+               "(on https the text travels encrypted).");
     case WT_EV_HTTP_STATUS:
-        return "The wait until the first byte is the server's work plus one round trip.";
+        return N_("The wait until the first byte is the server's work plus one round trip.");
     case WT_EV_HTTP_BODY_DONE:
-        return "The body ends where Content-Length says, at the last chunk, or when the "
-               "server closes.";
+        return N_("The body ends where Content-Length says, at the last chunk, or when the "
+               "server closes.");
     case WT_EV_TCP_TEARDOWN:
-        return "Closing takes a FIN from each side. Whoever closes first keeps TIME_WAIT (60 s "
-               "on Linux) so late packets of this connection cannot confuse a new one.";
+        return N_("Closing takes a FIN from each side. Whoever closes first keeps TIME_WAIT (60 s "
+               "on Linux) so late packets of this connection cannot confuse a new one.");
     case WT_EV_SERVE_LISTEN:
-        return "A server binds an address and port, then listens: the kernel queues incoming "
-               "connections (up to the backlog) until the server accepts them.";
+        return N_("A server binds an address and port, then listens: the kernel queues incoming "
+               "connections (up to the backlog) until the server accepts them.");
     case WT_EV_SERVE_ACCEPT:
-        return "accept() gives the server a new socket for this client, known by the "
-               "client's address and port.";
+        return N_("accept() gives the server a new socket for this client, known by the "
+               "client's address and port.");
     case WT_EV_SUMMARY:
-        return "dns + connect + tls + wait + transfer: where the time of this fetch went.";
+        return N_("dns + connect + tls + wait + transfer: where the time of this fetch went.");
     default:
         return NULL;
     }
@@ -547,9 +610,11 @@ static const char *explanation(const struct wt_event *ev)
 static void explain(struct text_state *s, const struct wt_event *ev)
 {
     const char *text = explanation(ev);
-    if (text)
-        fprintf(s->cfg.out, "%s       ↳ %s%s\n", s->cfg.color ? ansi[C_DIM] : "", text,
-                s->cfg.color ? "\033[0m" : "");
+    if (!text)
+        return;
+    fputs(s->cfg.color ? ansi[C_DIM] : "", s->cfg.out);
+    indent(s->cfg.out);
+    fprintf(s->cfg.out, "↳ %s%s\n", _(text), s->cfg.color ? "\033[0m" : "");
 }
 
 static void text_event_line(void *state, const struct wt_event *ev);
@@ -571,9 +636,10 @@ static void text_event_line(void *state, const struct wt_event *ev)
             return;
         if (s->cfg.color)
             fprintf(o, "%swebtrace: %s: %s\033[0m\n", ansi[C_ERROR], ev->u.error.step,
-                    ev->u.error.message);
+                    wt_i18n_error_text(ev->u.error.message));
         else
-            fprintf(o, "webtrace: %s: %s\n", ev->u.error.step, ev->u.error.message);
+            fprintf(o, "webtrace: %s: %s\n", ev->u.error.step,
+                    wt_i18n_error_text(ev->u.error.message));
         fflush(o);
         return;
     }
@@ -585,43 +651,46 @@ static void text_event_line(void *state, const struct wt_event *ev)
         if (ev->url_index > 0)
             fputc('\n', o);
         tag(s, C_URL, "url ");
-        fprintf(o, "%s → host %s (%s) · port %u (%s) · target %s\n", ev->u.url.normalized,
+        fprintf(o, _("%s → host %s (%s) · port %u (%s) · target %s\n"), ev->u.url.normalized,
                 ev->u.url.host, host_kind_words(ev->u.url.host_kind), ev->u.url.port,
-                wt_port_class_name(ev->u.url.port_class), ev->u.url.target);
+                _(wt_port_class_name(ev->u.url.port_class)), ev->u.url.target);
         break;
     case WT_EV_TCP_ATTEMPT:
         tag(s, C_TCP, "tcp ");
-        fprintf(o, "connecting to %s port %u (%s)", ev->u.tcp_attempt.remote.addr,
+        fprintf(o, _("connecting to %s port %u (%s)"), ev->u.tcp_attempt.remote.addr,
                 ev->u.tcp_attempt.remote.port,
-                wt_port_class_name(wt_port_classify(ev->u.tcp_attempt.remote.port)));
+                _(wt_port_class_name(wt_port_classify(ev->u.tcp_attempt.remote.port))));
         if (ev->u.tcp_attempt.of > 1)
-            fprintf(o, " · address %zu of %zu", ev->u.tcp_attempt.attempt, ev->u.tcp_attempt.of);
+            fprintf(o, _(" · address %zu of %zu"), ev->u.tcp_attempt.attempt, ev->u.tcp_attempt.of);
         fputc('\n', o);
         break;
     case WT_EV_TCP_FAILED:
         wt_endpoint_format(&ev->u.tcp_failed.remote, a, sizeof a);
         wt_format_duration(ev->u.tcp_failed.elapsed_us, d, sizeof d);
         tag(s, C_TCP, "tcp ");
-        fprintf(o, "connect to %s failed after %s", a, d);
         if (ev->u.tcp_failed.local.port) {
             wt_endpoint_format(&ev->u.tcp_failed.local, b, sizeof b);
-            fprintf(o, " (from %s)", b);
+            /* TRANSLATORS: %1$s the server, %2$s the time, %3$s our address, %4$s the reason */
+            fprintf(o, _("connect to %1$s failed after %2$s (from %3$s): %4$s\n"), a, d, b,
+                    strerror(ev->u.tcp_failed.err));
+        } else {
+            fprintf(o, _("connect to %1$s failed after %2$s: %3$s\n"), a, d,
+                    strerror(ev->u.tcp_failed.err));
         }
-        fprintf(o, ": %s\n", strerror(ev->u.tcp_failed.err));
         break;
     case WT_EV_TCP_ESTABLISHED:
         wt_endpoint_format(&ev->u.tcp_established.remote, a, sizeof a);
         wt_endpoint_format(&ev->u.tcp_established.local, b, sizeof b);
         wt_format_duration(ev->u.tcp_established.elapsed_us, d, sizeof d);
         tag(s, C_TCP, "tcp ");
-        fprintf(o, "connected %s from %s (ephemeral, chosen by the kernel) · SYN → SYN+ACK → ACK · %s in %s",
+        fprintf(o, _("connected %s from %s (ephemeral, chosen by the kernel) · SYN → SYN+ACK → ACK · %s in %s"),
                 a, b,
                 ev->u.tcp_established.have_info
                     ? wt_tcp_state_name(ev->u.tcp_established.state) : "ESTABLISHED",
                 d);
         if (ev->u.tcp_established.have_info) {
             wt_format_duration(ev->u.tcp_established.rtt_us, d, sizeof d);
-            fprintf(o, " · rtt %s · mss %u", d, ev->u.tcp_established.snd_mss);
+            fprintf(o, _(" · rtt %s · mss %u"), d, ev->u.tcp_established.snd_mss);
         }
         fputc('\n', o);
         break;
@@ -636,15 +705,22 @@ static void text_event_line(void *state, const struct wt_event *ev)
         wt_format_duration(ev->u.summary.wait_us, wait, sizeof wait);
         wt_format_duration(ev->u.summary.transfer_us, xfer, sizeof xfer);
         wt_format_duration(ev->u.summary.total_us, total, sizeof total);
-        char setup[48] = "";
+        fputs(s->cfg.color ? ansi[C_DIM] : "", o);
+        indent(o);
         if (ev->u.summary.tls_setup_us > 0) {
-            char d[32];
-            wt_format_duration(ev->u.summary.tls_setup_us, d, sizeof d);
-            snprintf(setup, sizeof setup, " (+%s set-up)", d);
+            char setup[32];
+            wt_format_duration(ev->u.summary.tls_setup_us, setup, sizeof setup);
+            /* TRANSLATORS: the timing summary when the fetch waited for part of
+             * the TLS set-up; keep the seven %s in this order */
+            fprintf(o, _("dns %s │ connect %s │ tls %s (+%s set-up) │ wait %s │ transfer %s │ "
+                         "total %s"),
+                    dns, con, tls, setup, wait, xfer, total);
+        } else {
+            /* TRANSLATORS: the timing summary; keep the six %s in this order */
+            fprintf(o, _("dns %s │ connect %s │ tls %s │ wait %s │ transfer %s │ total %s"), dns,
+                    con, tls, wait, xfer, total);
         }
-        fprintf(o, "%s       dns %s │ connect %s │ tls %s%s │ wait %s │ transfer %s │ total %s%s\n",
-                s->cfg.color ? ansi[C_DIM] : "", dns, con, tls, setup, wait, xfer, total,
-                s->cfg.color ? "\033[0m" : "");
+        fputs(s->cfg.color ? "\033[0m\n" : "\n", o);
         fflush(o);
         break;
     }
@@ -658,6 +734,35 @@ static void text_event_line(void *state, const struct wt_event *ev)
         else
             render_http(s, ev);
         break;
+    }
+}
+
+/* The closing hints of `webtrace demo`: commands stay as typed, what they
+ * do is translated, and the two columns line up by display width. */
+static const struct {
+    const char *command;
+    const char *what;
+} demo_next_steps[] = {
+    { "webtrace www.baidu.com", N_("the same steps across the internet") },
+    { "webtrace --explain https://example.com", N_("with a line of explanation per step") },
+    { "webtrace --json -s example.com | head", N_("every step as a JSON event") },
+    { "webtrace -w '%{time_connect} %{time_total}\\n' -o /dev/null example.com", NULL },
+    { "webtrace serve", N_("the server side, on port 8080") },
+};
+
+#define DEMO_NEXT_COLUMN 40   /* where the descriptions start */
+
+void wt_render_demo_next(FILE *out)
+{
+    fputs(_("\nWhat to try next:\n"), out);
+    for (size_t i = 0; i < sizeof demo_next_steps / sizeof demo_next_steps[0]; i++) {
+        fputs("  ", out);
+        if (!demo_next_steps[i].what) {
+            fprintf(out, "%s\n", demo_next_steps[i].command);
+            continue;
+        }
+        wt_put_padded(out, demo_next_steps[i].command, DEMO_NEXT_COLUMN);
+        fprintf(out, "%s\n", _(demo_next_steps[i].what));
     }
 }
 

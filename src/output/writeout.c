@@ -10,6 +10,7 @@
 
 #include "webtrace/escape.h"
 #include "webtrace/facts.h"
+#include "webtrace/i18n.h"
 #include "webtrace/json.h"
 
 struct writeout_state {
@@ -158,7 +159,7 @@ static void write_format(struct writeout_state *s)
                         break;
                 } else {
                     /* As curl: a warning per unknown name, and go on. */
-                    fprintf(s->cfg.out, "webtrace: warning: unknown --write-out variable '%.*s'\n",
+                    fprintf(s->cfg.out, _("webtrace: warning: unknown --write-out variable '%.*s'\n"),
                             (int)(len > 64 ? 64 : len), name);
                 }
                 continue;
@@ -195,7 +196,7 @@ static int writeout_end(void *state)
     struct writeout_state *s = state;
     int rc = s && s->failed ? -1 : 0;
     if (rc && s->cfg.silent < 2)
-        fprintf(s->cfg.out, "webtrace: output: cannot write the --write-out output\n");
+        fputs(_("webtrace: output: cannot write the --write-out output\n"), s->cfg.out);
     if (s)
         wt_facts_clear(&s->facts);
     free(s);

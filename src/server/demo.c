@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "webtrace/dnsserver.h"
+#include "webtrace/escape.h"
 #include "webtrace/serve.h"
 
 struct wt_demo {
@@ -17,7 +18,7 @@ struct wt_demo *wt_demo_start(struct wt_loop *loop, const struct wt_event_sink *
 {
     struct wt_demo *d = calloc(1, sizeof *d);
     if (!d) {
-        snprintf(err, errlen, "out of memory");
+        wt_errf(err, errlen, "out of memory");
         return NULL;
     }
     d->dns = wt_dnsserver_start(loop, &wt_demo_zone, "127.0.0.1", 0, err, errlen);

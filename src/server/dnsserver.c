@@ -15,6 +15,8 @@
 
 #include "webtrace/dnsmsg.h"
 #include "webtrace/netaddr.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 
 enum {
     HEADER_LEN = 12,
@@ -462,16 +464,16 @@ struct wt_dnsserver *wt_dnsserver_start(struct wt_loop *loop, const struct wt_dn
     struct sockaddr_storage ss;
     socklen_t len;
     if (!loop || !zone || !addr) {
-        snprintf(err, errlen, "DNS server: no loop, zone or address");
+        wt_errf(err, errlen, "DNS server: no loop, zone or address");
         return NULL;
     }
     if (wt_sockaddr_from_text(addr, port, &ss, &len) < 0) {
-        snprintf(err, errlen, "DNS server: '%.64s' is not a numeric address", addr);
+        wt_errf(err, errlen, "DNS server: '%.64s' is not a numeric address", addr);
         return NULL;
     }
     struct wt_dnsserver *s = calloc(1, sizeof *s);
     if (!s) {
-        snprintf(err, errlen, "DNS server: out of memory");
+        wt_errf(err, errlen, "DNS server: out of memory");
         return NULL;
     }
     s->loop = loop;
@@ -480,7 +482,7 @@ struct wt_dnsserver *wt_dnsserver_start(struct wt_loop *loop, const struct wt_dn
     if (!failed)
         return s;
     int saved = errno;
-    snprintf(err, errlen, "DNS server on %.64s port %u: %s: %s", addr, (unsigned)port, failed,
+    wt_errf(err, errlen, "DNS server on %.64s port %u: %s: %s", addr, (unsigned)port, failed,
              strerror(saved));
     if (s->fd >= 0)
         close(s->fd);

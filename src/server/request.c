@@ -1,6 +1,9 @@
 /* The server's request reader: llhttp callbacks fill struct wt_request. */
 #include "webtrace/request.h"
 
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,13 +231,13 @@ size_t wt_request_feed(struct wt_request *r, const char *data, size_t len)
                 llhttp_resume(&r->parser);
         } else if (err != HPE_OK) {
             if (r->target_too_long) {
-                fail(r, 414, "request target too long");
+                fail(r, 414, N_("request target too long"));
             } else if (r->head_too_large) {
-                fail(r, 431, "request head larger than 16 KiB");
+                fail(r, 431, N_("request head larger than 16 KiB"));
             } else {
                 const char *why = llhttp_get_error_reason(&r->parser);
                 char words[sizeof r->error_words];
-                snprintf(words, sizeof words, "malformed request: %s", why ? why : "parse error");
+                wt_errf(words, sizeof words, "malformed request: %s", why ? why : "parse error");
                 fail(r, 400, words);
             }
             return used;
@@ -247,7 +250,7 @@ size_t wt_request_feed(struct wt_request *r, const char *data, size_t len)
             /* The callbacks count names and values; this counts the line
              * ends and separators too, so a head of many empty-ish lines
              * ends here. */
-            fail(r, 431, "request head larger than 16 KiB");
+            fail(r, 431, N_("request head larger than 16 KiB"));
         }
     }
     return used;

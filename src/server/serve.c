@@ -27,6 +27,8 @@
 #include "webtrace/request.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
+#include "webtrace/escape.h"
+#include "webtrace/i18n.h"
 #include "wt_config.h"
 
 #define IN_BUF_SIZE (WT_SERVE_MAX_HEAD + 4096)
@@ -309,12 +311,12 @@ static void on_idle(struct wt_loop *loop, void *data)
     if (c->delay_timer)
         return;   /* /delay/MS: waiting on purpose */
     if (c->responding) {
-        drop(c, "the client stopped reading the response (no progress within the idle "
-                "timeout)");
+        drop(c, N_("the client stopped reading the response (no progress within the idle "
+                "timeout)"));
         return;
     }
     if (c->req->msg_bytes || c->in_len > c->in_off || !c->tls_ready)
-        drop(c, "timed out waiting for the request (slow or idle client)");
+        drop(c, N_("timed out waiting for the request (slow or idle client)"));
     else
         finish(c, 0, 0);   /* idle keep-alive connection: we close first */
 }
@@ -795,7 +797,7 @@ static void on_conn_writable(struct wt_loop *loop, int fd, int events, void *dat
             return;
         }
         if (n < 0) {
-            drop(c, "the client went away while we were sending");
+            drop(c, N_("the client went away while we were sending"));
             return;
         }
         budget -= (size_t)n < budget ? (size_t)n : budget;
@@ -904,7 +906,7 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
     if (c->in_off == 0 && c->in_len == sizeof c->in) {
         /* Cannot happen while the reader uses every byte it is given; a
          * full buffer must never read as an EOF (recv of 0 bytes). */
-        bad_request(c, 431, "request head larger than 16 KiB");
+        bad_request(c, 431, N_("request head larger than 16 KiB"));
         return;
     }
     if (c->in_off > 0) {
@@ -919,12 +921,12 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
         return;
     }
     if (n < 0) {
-        drop(c, "the connection failed (reset by the client?)");
+        drop(c, N_("the connection failed (reset by the client?)"));
         return;
     }
     if (n == 0) {
         if (c->req->msg_bytes || c->in_len)
-            drop(c, "the client closed in the middle of a request");
+            drop(c, N_("the client closed in the middle of a request"));
         else
             /* The client closed first. Through TLS that was its close_notify:
              * its TCP FIN follows, and the teardown waits for it. */
@@ -960,7 +962,7 @@ static void tls_step(struct wt_loop *loop, int fd, int events, void *data)
         c->idle_since = 0;   /* the handshake has begun: not idle */
         wt_loop_watch(c->srv->loop, c->fd, want, tls_step, c);
     } else {
-        drop(c, "TLS handshake with the client failed");
+        drop(c, N_("TLS handshake with the client failed"));
     }
 }
 
@@ -1106,15 +1108,15 @@ static const char *make_room(struct wt_server *s, const struct wt_endpoint *addr
     if (mine >= s->max_per_client) {
         struct conn *v = pick_victim(s, addr);
         if (!v)
-            return "too many busy connections from its address";
-        evict(v, "idle connection closed to make room for a new one from the same address");
+            return N_("too many busy connections from its address");
+        evict(v, N_("idle connection closed to make room for a new one from the same address"));
         *from_client = mine - 1;
     }
     if (s->n_conns >= s->max_conns) {
         struct conn *v = pick_victim(s, NULL);
         if (!v)
-            return "every connection is busy";
-        evict(v, "idle connection closed to make room (the server is full)");
+            return N_("every connection is busy");
+        evict(v, N_("idle connection closed to make room (the server is full)"));
     }
     return NULL;
 }
@@ -1147,7 +1149,7 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
             c->req = wt_request_new();
         if (!c || !c->req) {
             free(c);
-            refuse(s, cfd, &client, "out of memory", from_client);
+            refuse(s, cfd, &client, N_("out of memory"), from_client);
             continue;
         }
         c->srv = s;
@@ -1178,7 +1180,7 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
         if (s->tls) {
             c->tls = wt_tls_peer_new(s->tls, cfd);
             if (!c->tls) {
-                drop(c, "out of memory for TLS");
+                drop(c, N_("out of memory for TLS"));
                 continue;
             }
             wt_loop_watch(loop, cfd, WT_LOOP_READ, tls_step, c);
@@ -1193,12 +1195,12 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
 static const char *scope_words(const char *addr)
 {
     if (strcmp(addr, "0.0.0.0") == 0)
-        return "every IPv4 interface: other machines can reach it";
+        return N_("every IPv4 interface: other machines can reach it");
     if (strcmp(addr, "::") == 0)
-        return "every interface, IPv6 and (dual-stack) IPv4: other machines can reach it";
+        return N_("every interface, IPv6 and (dual-stack) IPv4: other machines can reach it");
     if (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0)
-        return "loopback only: only this machine can reach it";
-    return "this address only: machines that can route to it can reach it";
+        return N_("loopback only: only this machine can reach it");
+    return N_("this address only: machines that can route to it can reach it");
 }
 
 /* v6only: the [::1] half of a loopback pair; "::" alone is dual-stack, as
@@ -1212,7 +1214,7 @@ static int listen_on(struct wt_server *s, const struct sockaddr *sa, socklen_t l
         (sa->sa_family == AF_INET6 &&
          setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0) ||
         bind(fd, sa, len) < 0 || listen(fd, WT_SERVE_BACKLOG) < 0) {
-        snprintf(err, errlen, "cannot listen on %s port %u: %s", addr, port, strerror(errno));
+        wt_errf(err, errlen, "cannot listen on %s port %u: %s", addr, port, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -1241,7 +1243,7 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
 {
     struct wt_server *s = calloc(1, sizeof *s);
     if (!s) {
-        snprintf(err, errlen, "out of memory");
+        wt_errf(err, errlen, "out of memory");
         return NULL;
     }
     s->loop = loop;
@@ -1275,7 +1277,7 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
     struct sockaddr_storage ss;
     socklen_t len;
     if (wt_sockaddr_from_text(addr, config->port, &ss, &len) < 0) {
-        snprintf(err, errlen, "--bind needs a numeric IP address, not '%.64s'", addr);
+        wt_errf(err, errlen, "--bind needs a numeric IP address, not '%.64s'", addr);
         free(s);
         return NULL;
     }

@@ -2,6 +2,7 @@
  * with a given or freshly made certificate, and one session per accepted
  * connection that the server drives with its own readiness. */
 #include "webtrace/tls.h"
+#include "webtrace/tls_words.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -103,7 +104,7 @@ struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_f
     struct wt_tls_server *s = calloc(1, sizeof *s);
     OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL);
     if (!s || !(s->ctx = SSL_CTX_new(TLS_server_method()))) {
-        snprintf(err, errlen, "cannot set up TLS");
+        snprintf(err, errlen, "%s", WT_TLS_SAY_SERVER_SETUP);
         free(s);
         return NULL;
     }
@@ -117,7 +118,7 @@ struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_f
             char why[200];
             ERR_error_string_n(ERR_get_error(), why, sizeof why);
             ERR_clear_error();
-            snprintf(err, errlen, "cannot use the certificate/key %s: %s", cert_file, why);
+            snprintf(err, errlen, WT_TLS_SAY_SERVER_CERT, cert_file, why);
             wt_tls_server_free(s);
             return NULL;
         }
@@ -127,7 +128,7 @@ struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_f
     }
     if (make_certificate(s->ctx, &s->cert_pem) < 0) {
         ERR_clear_error();
-        snprintf(err, errlen, "cannot generate a certificate");
+        snprintf(err, errlen, "%s", WT_TLS_SAY_SERVER_GENERATE);
         wt_tls_server_free(s);
         return NULL;
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "webtrace/exitcode.h"
+#include "webtrace/i18n.h"
 
 /* The help text spells these numbers out; change it with them. */
 _Static_assert(WT_DEFAULT_DNS_TIMEOUT_MS == 5000, "update --dns-timeout in wt_cli_usage");
@@ -21,7 +22,7 @@ _Static_assert(WT_MAX_URLS == 1024, "update the URL limit in wt_cli_usage");
 #define MAX_MS 2147483647L
 #define QUOTE_MAX 40
 
-const char wt_cli_usage[] =
+const char *const wt_cli_usage = N_(
     "Usage: webtrace [options] <url|host> [<url|host> ...]\n"
     "       webtrace [options] -i FILE|-\n"
     "       webtrace serve [options]    the server side (webtrace serve --help)\n"
@@ -40,6 +41,8 @@ const char wt_cli_usage[] =
     "  -v, --verbose              also show every header sent and received\n"
     "      --explain              say under each step what it means\n"
     "      --no-color             no colours in the narration (so does NO_COLOR=1)\n"
+    "      --lang zh|en           the narration's language (default: from LC_ALL,\n"
+    "                             LC_MESSAGES or LANG; zh_CN.UTF-8 means zh)\n"
     "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
     "  -i, --input FILE           read URLs from FILE, one per line (\"-\" for stdin)\n"
     "  -4, --ipv4                 resolve and connect over IPv4 only\n"
@@ -84,7 +87,7 @@ const char wt_cli_usage[] =
     "   56  failure receiving network data\n"
     "   60  peer certificate cannot be authenticated\n"
     "   77  problem with the CA certificate (path or access rights)\n"
-    "  100  too large (a size limit was exceeded)\n";
+    "  100  too large (a size limit was exceeded)\n");
 
 enum {
     OPT_NO_COLOR = 256,
@@ -96,6 +99,7 @@ enum {
     OPT_JSON,
     OPT_HAR,
     OPT_EXPLAIN,
+    OPT_LANG,
 };
 
 static const char short_options[] = ":hVsvo:i:46m:kw:";
@@ -121,6 +125,7 @@ static const struct option long_options[] = {
     { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "write-out", required_argument, NULL, 'w' },
     { "har", required_argument, NULL, OPT_HAR },
+    { "lang", required_argument, NULL, OPT_LANG },
     { NULL, 0, NULL, 0 },
 };
 
@@ -296,6 +301,20 @@ static int parse_seconds_option(int opt, const char *value, long *out_ms,
     return 0;
 }
 
+/* --lang was already acted on at start-up (wt_i18n_init, so that even this
+ * parser's errors are in the chosen language); here it is only checked. */
+static int check_lang(const char *value, char *err, size_t errlen)
+{
+    enum wt_lang lang;
+    char q[QUOTE_MAX];
+    if (wt_i18n_parse_lang(value, &lang) != 0) {
+        wt_errf(err, errlen, "--lang: '%s' is not a language (zh or en)",
+                wt_quote_input(q, sizeof q, value, strlen(value)));
+        return -1;
+    }
+    return 0;
+}
+
 static void set_defaults(struct wt_options *out)
 {
     memset(out, 0, sizeof *out);
@@ -396,8 +415,10 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case OPT_CACERT:
         case OPT_CAPATH:
             if (optarg[0] == '\0') {
-                wt_errf(err, errlen, "%s needs a %s name", opt == OPT_CACERT ? "--cacert" : "--capath",
-                        opt == OPT_CACERT ? "file" : "directory");
+                if (opt == OPT_CACERT)
+                    wt_errf(err, errlen, "--cacert needs a file name");
+                else
+                    wt_errf(err, errlen, "--capath needs a directory name");
                 return WT_EXIT_USAGE;
             }
             if (opt == OPT_CACERT)
@@ -416,6 +437,10 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'w':
             out->writeout = optarg;
+            break;
+        case OPT_LANG:
+            if (check_lang(optarg, err, errlen) != 0)
+                return WT_EXIT_USAGE;
             break;
         case OPT_HAR:
             if (optarg[0] == '\0') {
@@ -467,7 +492,7 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
 
 /* ---- webtrace serve / webtrace demo -------------------------------------- */
 
-const char wt_cli_serve_usage[] =
+const char *const wt_cli_serve_usage = N_(
     "Usage: webtrace serve [--bind ADDR] [--port N] [--tls [--cert FILE --key FILE]]\n"
     "\n"
     "A small HTTP/1.1 server that narrates the server side: socket, bind,\n"
@@ -485,12 +510,14 @@ const char wt_cli_serve_usage[] =
     "      --explain              say under each step what it means\n"
     "  -s, --silent               no narration\n"
     "      --no-color             no colours\n"
+    "      --lang zh|en           the narration's language (default: from LANG)\n"
     "\n"
     "Endpoints: /  /bytes/N  /chunked/N  /status/CODE  /delay/MS  /redirect/N\n"
-    "           /headers (your request headers as JSON)\n";
+    "           /headers (your request headers as JSON)\n");
 
-const char wt_cli_demo_usage[] =
+const char *const wt_cli_demo_usage = N_(
     "Usage: webtrace demo [--no-explain] [--stay] [-v] [-s] [--json] [--no-color]\n"
+    "                     [--lang zh|en]\n"
     "\n"
     "Starts a DNS server for the zone webtrace.test and an HTTP and an HTTPS\n"
     "server, all inside this process on loopback, then traces\n"
@@ -498,7 +525,7 @@ const char wt_cli_demo_usage[] =
     "them: real DNS packets, real TCP, real TLS. No network needed.\n"
     "\n"
     "  --stay   keep the three servers running afterwards, to try dig or curl\n"
-    "           against them (Ctrl-C stops them)\n";
+    "           against them (Ctrl-C stops them)\n");
 
 enum {
     SOPT_BIND = 512,
@@ -512,6 +539,7 @@ enum {
     SOPT_NO_COLOR,
     SOPT_NO_EXPLAIN,
     SOPT_STAY,
+    SOPT_LANG,
 };
 
 static const struct option serve_options[] = {
@@ -526,13 +554,16 @@ static const struct option serve_options[] = {
     { "explain", no_argument, NULL, SOPT_EXPLAIN },
     { "silent", no_argument, NULL, 's' },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },
+    { "lang", required_argument, NULL, SOPT_LANG },
     { NULL, 0, NULL, 0 },
 };
 
 /* Shared tail of the two small parsers: what getopt said was wrong. */
 static int subcommand_error(int opt, const char *name, char **argv, char *err, size_t errlen)
 {
-    if (opt == ':')
+    if (opt == SOPT_LANG)
+        check_lang(optarg, err, errlen);
+    else if (opt == ':')
         wt_errf(err, errlen, "%s: option needs a value: %.40s", name, argv[optind - 1]);
     else
         wt_errf(err, errlen, "%s: unknown option %.40s (try %s --help)", name,
@@ -540,11 +571,15 @@ static int subcommand_error(int opt, const char *name, char **argv, char *err, s
     return WT_EXIT_USAGE;
 }
 
-/* -s, --json and --no-color mean the same to serve and demo. Returns 1
- * when opt was one of them. */
+/* -s, --json, --no-color and --lang mean the same to serve and demo.
+ * Returns 1 when opt was one of them. */
 static int output_option(int opt, int *silent, int *json, enum wt_color_mode *color)
 {
+    enum wt_lang lang;
     switch (opt) {
+    case SOPT_LANG:
+        /* A bad value falls through to the caller, which reports it. */
+        return wt_i18n_parse_lang(optarg, &lang) == 0;
     case 's':
         (*silent)++;
         return 1;
@@ -638,6 +673,7 @@ static const struct option demo_options[] = {
     { "no-explain", no_argument, NULL, SOPT_NO_EXPLAIN },
     { "stay", no_argument, NULL, SOPT_STAY },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },
+    { "lang", required_argument, NULL, SOPT_LANG },
     { NULL, 0, NULL, 0 },
 };
 

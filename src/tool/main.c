@@ -13,11 +13,13 @@
 #include "webtrace/demo.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
+#include "webtrace/i18n.h"
 #include "webtrace/loop.h"
 #include "webtrace/render.h"
 #include "webtrace/serve.h"
 #include "webtrace/tls_module.h"
 #include "webtrace/trace.h"
+#include "webtrace/escape.h"
 #include "wt_config.h"
 
 #define URL_LINE_MAX 8192
@@ -56,7 +58,7 @@ static char *read_writeout(const char *arg, char *err, size_t errlen)
     const char *path = arg + 1;
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!in) {
-        snprintf(err, errlen, "cannot read the -w format from %s: %s", path, strerror(errno));
+        wt_errf(err, errlen, "cannot read the -w format from %s: %s", path, strerror(errno));
         return NULL;
     }
     char *text = malloc(WRITEOUT_FILE_MAX + 1);
@@ -65,7 +67,7 @@ static char *read_writeout(const char *arg, char *err, size_t errlen)
     if (in != stdin)
         fclose(in);
     if (bad) {
-        snprintf(err, errlen, "cannot read the -w format from %s (or it is over 64 KiB)", path);
+        wt_errf(err, errlen, "cannot read the -w format from %s (or it is over 64 KiB)", path);
         free(text);
         return NULL;
     }
@@ -82,7 +84,7 @@ static void say_error(const struct wt_render_config *cfg, const char *step, cons
 {
     if (cfg->silent > 1)
         return;
-    fprintf(cfg->out, "webtrace: %s: %s\n", step, msg);
+    fprintf(cfg->out, "webtrace: %s: %s\n", step, wt_i18n_error_text(msg));
 }
 
 /* One TLS configuration for the whole run; nothing is loaded until an
@@ -97,7 +99,7 @@ static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
     };
     struct wt_tls_setup *setup = wt_tls_setup_new(&o);
     if (!setup && opt->silent < 2)
-        fprintf(stderr, "webtrace: tls: out of memory before the first trace could start\n");
+        fputs(_("webtrace: tls: out of memory before the first trace could start\n"), stderr);
     return setup;
 }
 
@@ -117,13 +119,13 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
     struct wt_trace *t = wt_trace_new(loop, &params);
     if (!t) {
         if (opt->silent < 2)
-            fprintf(stderr, "webtrace: url: out of memory before the trace could start\n");
+            fputs(_("webtrace: url: out of memory before the trace could start\n"), stderr);
         return WT_EXIT_OUT_OF_MEMORY;
     }
     wt_trace_start(t);
     if (wt_loop_run(loop, trace_done, t) < 0 && !wt_trace_finished(t)) {
         char msg[160];
-        snprintf(msg, sizeof msg, "the event loop cannot go on: %s", strerror(errno));
+        wt_errf(msg, sizeof msg, "the event loop cannot go on: %s", strerror(errno));
         wt_trace_abort(t, WT_EXIT_OUT_OF_MEMORY, msg);
     }
     int rc = WT_EXIT_OUT_OF_MEMORY;
@@ -142,7 +144,7 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
     FILE *in = strcmp(opt->url_file, "-") == 0 ? stdin : fopen(opt->url_file, "r");
     if (!in) {
         char msg[300];
-        snprintf(msg, sizeof msg, "cannot read %s: %s", opt->url_file, strerror(errno));
+        wt_errf(msg, sizeof msg, "cannot read %s: %s", opt->url_file, strerror(errno));
         say_error(cfg, "input", msg);
         return WT_EXIT_READ_ERROR;
     }
@@ -152,7 +154,7 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
     while (fgets(line, sizeof line, in)) {
         size_t len = strlen(line);
         if (len && line[len - 1] != '\n' && !feof(in)) {
-            say_error(cfg, "input", "a line of the URL list is longer than 8 KiB");
+            say_error(cfg, "input", N_("a line of the URL list is longer than 8 KiB"));
             last_failure = WT_EXIT_READ_ERROR;
             int c;
             while ((c = fgetc(in)) != EOF && c != '\n')
@@ -172,11 +174,11 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
             last_failure = rc;
     }
     if (ferror(in)) {
-        say_error(cfg, "input", "reading the URL list failed");
+        say_error(cfg, "input", N_("reading the URL list failed"));
         last_failure = WT_EXIT_READ_ERROR;
     } else if (*index == first_index && !last_failure) {
         /* As with no URL on the command line: nothing to do is an error. */
-        say_error(cfg, "input", "the URL list has no URL in it");
+        say_error(cfg, "input", N_("the URL list has no URL in it"));
         last_failure = WT_EXIT_USAGE;
     }
     if (in != stdin)
@@ -254,11 +256,11 @@ static int run_serve(int argc, char **argv)
     char err[256];
     int rc = wt_cli_parse_serve(argc, argv, &so, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "webtrace: options: %s\n", err);
+        fprintf(stderr, "webtrace: options: %s\n", wt_i18n_error_text(err));
         return rc;
     }
     if (so.action == WT_ACTION_HELP) {
-        fputs(wt_cli_serve_usage, stdout);
+        fputs(_(wt_cli_serve_usage), stdout);
         return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
     }
     struct wt_render_config cfg = {
@@ -271,7 +273,7 @@ static int run_serve(int argc, char **argv)
     if (!loop || watch_stop_signals(loop, &stop) < 0 ||
         add_renderer(&set, &wt_render_text, &cfg) < 0 ||
         (so.json && add_renderer(&set, &wt_render_json, &cfg) < 0)) {
-        fprintf(stderr, "webtrace: serve: cannot set up: %s\n", strerror(errno));
+        fprintf(stderr, _("webtrace: serve: cannot set up: %s\n"), strerror(errno));
         return WT_EXIT_OUT_OF_MEMORY;
     }
     struct wt_event_sink sink = { fan_out, &set };
@@ -286,7 +288,7 @@ static int run_serve(int argc, char **argv)
     };
     struct wt_server *server = wt_server_start(loop, &sc, &sink, err, sizeof err);
     if (!server) {
-        fprintf(stderr, "webtrace: serve: %s\n", err);
+        fprintf(stderr, "webtrace: serve: %s\n", wt_i18n_error_text(err));
         close_renderers(&set);
         wt_loop_free(loop);
         return WT_EXIT_CONNECT;
@@ -295,7 +297,7 @@ static int run_serve(int argc, char **argv)
     wt_server_free(server);
     unwatch_stop_signals(loop, &stop);
     if (!so.silent)
-        fprintf(stderr, "webtrace: serve: stopped\n");
+        fputs(_("webtrace: serve: stopped\n"), stderr);
     int wrc = close_renderers(&set);
     wt_loop_free(loop);
     wt_tls_unload();
@@ -304,25 +306,17 @@ static int run_serve(int argc, char **argv)
 
 /* ---- webtrace demo ------------------------------------------------------- */
 
-static const char demo_next[] =
-    "\nWhat to try next:\n"
-    "  webtrace www.baidu.com                  the same steps across the internet\n"
-    "  webtrace --explain https://example.com  with a line of explanation per step\n"
-    "  webtrace --json -s example.com | head   every step as a JSON event\n"
-    "  webtrace -w '%{time_connect} %{time_total}\\n' -o /dev/null example.com\n"
-    "  webtrace serve                          the server side, on port 8080\n";
-
 static int run_demo(int argc, char **argv)
 {
     struct wt_demo_options dopt;
     char err[256];
     int rc = wt_cli_parse_demo(argc, argv, &dopt, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "webtrace: options: %s\n", err);
+        fprintf(stderr, "webtrace: options: %s\n", wt_i18n_error_text(err));
         return rc;
     }
     if (dopt.action == WT_ACTION_HELP) {
-        fputs(wt_cli_demo_usage, stdout);
+        fputs(_(wt_cli_demo_usage), stdout);
         return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
     }
     if (wt_dns_global_init() < 0)
@@ -335,24 +329,24 @@ static int run_demo(int argc, char **argv)
     struct renderer_set set = { 0 };
     if (!loop || add_renderer(&set, &wt_render_text, &cfg) < 0 ||
         (dopt.json && add_renderer(&set, &wt_render_json, &cfg) < 0)) {
-        fprintf(stderr, "webtrace: out of memory\n");
+        fputs(_("webtrace: out of memory\n"), stderr);
         return WT_EXIT_OUT_OF_MEMORY;
     }
     struct wt_event_sink sink = { fan_out, &set };
     if (!dopt.silent)
-        fputs("webtrace demo: a DNS server and two web servers start inside this process, on "
-              "loopback;\nthen the client fetches a page from each, through them.\n\n", stderr);
+        fputs(_("webtrace demo: a DNS server and two web servers start inside this process, on "
+                "loopback;\nthen the client fetches a page from each, through them.\n\n"), stderr);
     struct wt_demo *demo = wt_demo_start(loop, &sink, err, sizeof err);
     if (!demo) {
-        fprintf(stderr, "webtrace: demo: %s\n", err);
+        fprintf(stderr, "webtrace: demo: %s\n", wt_i18n_error_text(err));
         close_renderers(&set);
         wt_loop_free(loop);
         return WT_EXIT_CONNECT;
     }
     if (!dopt.silent)
-        fprintf(stderr, "The DNS server for webtrace.test is on 127.0.0.1:%u (UDP): "
-                WT_DEMO_HOST " CNAME web.webtrace.test, A 127.0.0.1, AAAA ::1\n\n",
-                wt_demo_dns_port(demo));
+        fprintf(stderr, _("The DNS server for webtrace.test is on 127.0.0.1:%u (UDP): "
+                          "%s CNAME web.webtrace.test, A 127.0.0.1, AAAA ::1\n\n"),
+                wt_demo_dns_port(demo), WT_DEMO_HOST);
 
     struct wt_options opt;
     memset(&opt, 0, sizeof opt);
@@ -377,12 +371,12 @@ static int run_demo(int argc, char **argv)
             last_failure = rc;
     }
     if (!dopt.silent)
-        fputs(demo_next, stderr);
+        wt_render_demo_next(stderr);
     if (dopt.stay) {
         struct stop_flag stop = { -1, 0 };
         if (watch_stop_signals(loop, &stop) == 0) {
-            fprintf(stderr, "\nThe demo servers stay up until Ctrl-C:\n"
-                            "  dig @127.0.0.1 -p %u " WT_DEMO_HOST "\n"
+            fputs(_("\nThe demo servers stay up until Ctrl-C:\n"), stderr);
+            fprintf(stderr, "  dig @127.0.0.1 -p %u " WT_DEMO_HOST "\n"
                             "  curl http://" WT_DEMO_HOST ":%u/ --resolve " WT_DEMO_HOST
                             ":%u:127.0.0.1\n",
                     wt_demo_dns_port(demo), wt_demo_http_port(demo), wt_demo_http_port(demo));
@@ -435,6 +429,7 @@ int main(int argc, char **argv)
     /* One write per narration line instead of one per fprintf. */
     static char stderr_buf[8192];
     setvbuf(stderr, stderr_buf, _IOLBF, sizeof stderr_buf);
+    wt_i18n_init(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "serve") == 0)
         return run_serve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "demo") == 0)
@@ -444,11 +439,11 @@ int main(int argc, char **argv)
     char err[256];
     int rc = wt_cli_parse(argc, argv, &opt, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "webtrace: options: %s\n", err);
+        fprintf(stderr, "webtrace: options: %s\n", wt_i18n_error_text(err));
         return rc;
     }
     if (opt.action == WT_ACTION_HELP) {
-        fputs(wt_cli_usage, stdout);
+        fputs(_(wt_cli_usage), stdout);
         return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
     }
     if (opt.action == WT_ACTION_VERSION) {
@@ -458,14 +453,14 @@ int main(int argc, char **argv)
 
     if (opt.writeout && strcmp(opt.writeout, "@-") == 0 && opt.url_file &&
         strcmp(opt.url_file, "-") == 0) {
-        fprintf(stderr, "webtrace: options: -w @- and -i - cannot both read stdin\n");
+        fputs(_("webtrace: options: -w @- and -i - cannot both read stdin\n"), stderr);
         return WT_EXIT_USAGE;
     }
     char *writeout_text = NULL;
     if (opt.writeout && opt.writeout[0] == '@') {
         writeout_text = read_writeout(opt.writeout, err, sizeof err);
         if (!writeout_text) {
-            fprintf(stderr, "webtrace: options: %s\n", err);
+            fprintf(stderr, "webtrace: options: %s\n", wt_i18n_error_text(err));
             return WT_EXIT_READ_ERROR;
         }
     }
@@ -482,12 +477,12 @@ int main(int argc, char **argv)
     /* A URL list may hold many: -o FILE is for exactly one URL. */
     size_t total_urls = opt.n_urls + (opt.url_file ? 2 : 0);
     if (opt.output && strcmp(opt.output, "-") != 0 && total_urls > 1) {
-        fprintf(stderr, "webtrace: options: -o FILE takes exactly one URL\n");
+        fputs(_("webtrace: options: -o FILE takes exactly one URL\n"), stderr);
         free(writeout_text);
         return WT_EXIT_USAGE;
     }
     if (opt.json && opt.output && strcmp(opt.output, "-") == 0) {
-        fprintf(stderr, "webtrace: options: --json owns stdout: write the body with -o FILE\n");
+        fputs(_("webtrace: options: --json owns stdout: write the body with -o FILE\n"), stderr);
         free(writeout_text);
         return WT_EXIT_USAGE;
     }
@@ -503,7 +498,7 @@ int main(int argc, char **argv)
         mode = WT_BODY_STDOUT_CLOSED;
 
     if (wt_dns_global_init() < 0) {
-        fprintf(stderr, "webtrace: dns: cannot initialise the resolver library\n");
+        fputs(_("webtrace: dns: cannot initialise the resolver library\n"), stderr);
         free(writeout_text);
         return WT_EXIT_OUT_OF_MEMORY;
     }
@@ -517,7 +512,7 @@ int main(int argc, char **argv)
     if (ok && opt.har)
         ok = add_renderer(&set, &wt_render_har, &cfg) == 0;
     if (!ok) {
-        fprintf(stderr, "webtrace: output: out of memory setting up the output\n");
+        fputs(_("webtrace: output: out of memory setting up the output\n"), stderr);
         close_renderers(&set);
         free(writeout_text);
         return WT_EXIT_OUT_OF_MEMORY;

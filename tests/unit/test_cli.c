@@ -252,6 +252,38 @@ static void test_cli_unknown_option_is_reported(void **state)
     check_errors(cases, N(cases));
 }
 
+/* --lang takes zh or en in all three parsers; the choice itself was made
+ * at start-up (test_i18n), the parsers only refuse other values. */
+static void test_cli_lang_is_checked_everywhere(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256] = "";
+    assert_int_equal(parse_list(ARGS("--lang", "zh", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(parse_list(ARGS("--lang=en", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.n_urls, 1);
+    static const struct error_case cases[] = {
+        { { "--lang", "fr", "u" }, "--lang: 'fr' is not a language (zh or en)" },
+        { { "--lang=", "u" }, "--lang: '' is not a language" },
+        { { "u", "--lang" }, "option --lang needs a value" },
+    };
+    check_errors(cases, N(cases));
+
+    struct wt_serve_options so;
+    struct wt_demo_options d;
+    char *serve_ok[] = { "serve", "--lang", "zh", NULL };
+    char *demo_ok[] = { "demo", "--lang=en", "--stay", NULL };
+    char *serve_bad[] = { "serve", "--lang", "cn", NULL };
+    char *demo_bad[] = { "demo", "--lang=zh_CN", NULL };
+    assert_int_equal(wt_cli_parse_serve(3, serve_ok, &so, err, sizeof err), 0);
+    assert_int_equal(wt_cli_parse_demo(3, demo_ok, &d, err, sizeof err), 0);
+    assert_int_equal(d.stay, 1);
+    assert_int_equal(wt_cli_parse_serve(3, serve_bad, &so, err, sizeof err), WT_EXIT_USAGE);
+    assert_string_equal(err, "--lang: 'cn' is not a language (zh or en)");
+    assert_int_equal(wt_cli_parse_demo(2, demo_bad, &d, err, sizeof err), WT_EXIT_USAGE);
+    assert_string_equal(err, "--lang: 'zh_CN' is not a language (zh or en)");
+}
+
 static void test_cli_missing_value_is_reported(void **state)
 {
     (void)state;
@@ -494,7 +526,7 @@ static void test_cli_usage_lists_every_option(void **state)
         "-h, --help", "-V, --version", "-s, --silent", "-v, --verbose", "--no-color",
         "-o, --output FILE", "-i, --input FILE", "-4, --ipv4", "-6, --ipv6",
         "--connect-timeout SECONDS", "-m, --max-time SECONDS", "--dns-timeout SECONDS",
-        "--dns-server ADDR[:PORT]",
+        "--dns-server ADDR[:PORT]", "--lang zh|en",
     };
     assert_non_null(strstr(wt_cli_usage, "webtrace [options] <url|host> [<url|host> ...]"));
     assert_non_null(strstr(wt_cli_usage, "-i FILE|-"));
@@ -589,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_cli_ipv4_with_ipv6_is_an_error),
         cmocka_unit_test(test_cli_unknown_option_is_reported),
         cmocka_unit_test(test_cli_missing_value_is_reported),
+        cmocka_unit_test(test_cli_lang_is_checked_everywhere),
         cmocka_unit_test(test_cli_timeouts_are_parsed),
         cmocka_unit_test(test_cli_bad_seconds_name_the_option),
         cmocka_unit_test(test_cli_dns_servers_are_repeatable_up_to_the_limit),

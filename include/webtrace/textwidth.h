@@ -1,0 +1,20 @@
+/* textwidth: how many terminal columns UTF-8 text takes, so narration can
+ * align Chinese and English alike. Independent of the process locale. */
+#ifndef WEBTRACE_TEXTWIDTH_H
+#define WEBTRACE_TEXTWIDTH_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Columns of one code point: 2 for East Asian Wide and Fullwidth, 0 for
+ * combining marks and zero-width characters, 1 otherwise. */
+int wt_codepoint_width(unsigned cp);
+
+/* Columns of the first len bytes of s. A byte that does not start a valid
+ * UTF-8 sequence counts as one column. */
+size_t wt_text_width(const char *s, size_t len);
+
+/* Writes text, then spaces up to width columns (none when it is wider). */
+void wt_put_padded(FILE *out, const char *text, size_t width);
+
+#endif
