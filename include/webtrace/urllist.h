@@ -11,7 +11,8 @@
 enum wt_urllist_item {
     WT_URLLIST_END,              /* end of file, or a read error (see ferror) */
     WT_URLLIST_URL,              /* *url points to the next URL */
-    WT_URLLIST_TOO_LONG          /* a line over WT_URL_LINE_MAX, skipped */
+    WT_URLLIST_TOO_LONG,         /* a line over WT_URL_LINE_MAX - 2 bytes, skipped */
+    WT_URLLIST_NUL_BYTE          /* a line with a NUL byte (UTF-16?), skipped */
 };
 
 struct wt_urllist {

@@ -134,6 +134,11 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
             last_failure = WT_EXIT_READ_ERROR;
             continue;
         }
+        if (item == WT_URLLIST_NUL_BYTE) {
+            say_error(cfg, "input", "a line of the URL list has a NUL byte (is the file UTF-16?)");
+            last_failure = WT_EXIT_READ_ERROR;
+            continue;
+        }
         int rc = run_one(loop, opt, p, (*index)++, mode, sink);
         if (rc)
             last_failure = rc;

@@ -16,17 +16,28 @@ static int is_blank(char c)
 enum wt_urllist_item wt_urllist_next(struct wt_urllist *list, const char **url)
 {
     char *line = list->line;
-    while (fgets(line, sizeof list->line, list->in)) {
-        size_t len = strlen(line);
-        if (len && line[len - 1] != '\n' && !feof(list->in)) {
-            /* Skip the rest of the line: its tail must not be read as a URL. */
-            int c;
-            while ((c = fgetc(list->in)) != EOF && c != '\n')
-                ;
-            return WT_URLLIST_TOO_LONG;
+    for (;;) {
+        /* Byte by byte, not fgets: fgets cannot tell a NUL byte from the
+         * end of what it read, so a NUL passed for a cut-off long line. */
+        size_t len = 0;
+        int c, any = 0, too_long = 0, nul = 0;
+        while ((c = getc(list->in)) != EOF && c != '\n') {
+            any = 1;
+            nul |= c == '\0';
+            if (len < WT_URL_LINE_MAX - 2)
+                line[len++] = (char)c;
+            else
+                too_long = 1;
         }
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' || is_blank(line[len - 1])))
-            line[--len] = '\0';
+        if (c == EOF && !any)
+            return WT_URLLIST_END;
+        if (too_long)
+            return WT_URLLIST_TOO_LONG;
+        if (nul)
+            return WT_URLLIST_NUL_BYTE;
+        while (len && (line[len - 1] == '\r' || is_blank(line[len - 1])))
+            len--;
+        line[len] = '\0';
         char *p = line;
         while (is_blank(*p))
             p++;
@@ -35,5 +46,4 @@ enum wt_urllist_item wt_urllist_next(struct wt_urllist *list, const char **url)
         *url = p;
         return WT_URLLIST_URL;
     }
-    return WT_URLLIST_END;
 }

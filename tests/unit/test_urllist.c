@@ -1,6 +1,6 @@
 /* The -i FILE reader: which lines become URLs (trimmed), which are
- * skipped (blank, #comment), and over-long lines refused without their
- * tail turning into a URL. */
+ * skipped (blank, #comment), and over-long lines or lines with a NUL byte
+ * refused without touching the next line. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -29,6 +29,8 @@ static size_t read_items(const char *text, size_t len, char items[][64])
         assert_true(n < MAX_ITEMS);
         if (item == WT_URLLIST_URL)
             snprintf(items[n++], 64, "URL:%.59s", url);
+        else if (item == WT_URLLIST_NUL_BYTE)
+            snprintf(items[n++], 64, "NUL_BYTE");
         else
             snprintf(items[n++], 64, "TOO_LONG");
     }
@@ -84,6 +86,21 @@ static void test_urllist_too_long_line_is_skipped_whole(void **state)
     free(text);
 }
 
+/* A NUL byte (a UTF-16 file, say) refuses its own line only: it once
+ * passed for a cut-off long line, and the skip then swallowed the next. */
+static void test_urllist_nul_byte_refuses_only_its_line(void **state)
+{
+    (void)state;
+    static const char text[] = "a.test\0x\nhttp://b/\n\0\nhttp://c/";
+    char items[MAX_ITEMS][64];
+    size_t n = read_items(text, sizeof text - 1, items);
+    assert_int_equal(n, 4);
+    assert_string_equal(items[0], "NUL_BYTE");
+    assert_string_equal(items[1], "URL:http://b/");
+    assert_string_equal(items[2], "NUL_BYTE");
+    assert_string_equal(items[3], "URL:http://c/");
+}
+
 /* The longest line that fits: WT_URL_LINE_MAX - 2 bytes and its newline. */
 static void test_urllist_longest_line_fits(void **state)
 {
@@ -110,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_urllist_lines),
         cmocka_unit_test(test_urllist_too_long_line_is_skipped_whole),
         cmocka_unit_test(test_urllist_longest_line_fits),
+        cmocka_unit_test(test_urllist_nul_byte_refuses_only_its_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
