@@ -60,7 +60,8 @@ static size_t message(uint8_t *m, uint16_t id, uint16_t flags, uint16_t qtype, u
     m[n++] = (uint8_t)qtype;
     m[n++] = 0;
     m[n++] = 1;
-    memcpy(m + n, answers, answers_len);
+    if (answers_len)
+        memcpy(m + n, answers, answers_len);
     return n + answers_len;
 }
 
