@@ -27,11 +27,13 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
 # tests/fuzz/coverage.txt reaches its line coverage.
 FUZZ_RUNS=20000
 run_fuzz() {
-  if [ ! -f build-fuzz/build.ninja ]; then
-    CC=clang meson setup build-fuzz -Dfuzz=enabled -Dfuzz_profile=true -Dbuildtype=debug \
-      -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || return 1
-  elif ! grep -q fprofile-instr-generate build-fuzz/build.ninja; then
-    meson configure build-fuzz -Dfuzz_profile=true >/dev/null || return 1
+  # --reconfigure also brings a build-fuzz set up before fuzz_profile existed
+  # up to date (meson configure would not know the option yet).
+  local reconfigure=
+  [ -f build-fuzz/build.ninja ] && reconfigure=--reconfigure
+  if [ -z "$reconfigure" ] || ! grep -q fprofile-instr-generate build-fuzz/build.ninja; then
+    CC=clang meson setup $reconfigure build-fuzz -Dfuzz=enabled -Dfuzz_profile=true \
+      -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || return 1
   fi
   local targets=() f t
   for f in tests/fuzz/fuzz_*.c; do
