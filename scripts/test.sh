@@ -43,12 +43,13 @@ run_fuzz() {
   ninja -C build-fuzz "${targets[@]/#/tests/fuzz/fuzz_}" >/dev/null || return 1
   mkdir -p build-fuzz/fuzz-coverage
   for t in "${targets[@]}"; do
-    local work=build-fuzz/fuzz-work/$t log=build-fuzz/fuzz_$t.log
+    local work=build-fuzz/fuzz-work/$t log=build-fuzz/fuzz_$t.log seeds_dir=()
     rm -rf "$work" "build-fuzz/fuzz-coverage/$t.profraw"
     mkdir -p "$work"
+    [ -d "tests/fuzz/corpus/$t" ] && seeds_dir=("tests/fuzz/corpus/$t")
     if LLVM_PROFILE_FILE=build-fuzz/fuzz-coverage/$t.profraw \
         build-fuzz/tests/fuzz/fuzz_$t -seed=1 -runs=$FUZZ_RUNS -rss_limit_mb=1024 \
-        -artifact_prefix=build-fuzz/fuzz_$t- "$work" "tests/fuzz/corpus/$t" > "$log" 2>&1; then
+        -artifact_prefix=build-fuzz/fuzz_$t- "$work" "${seeds_dir[@]}" > "$log" 2>&1; then
       local seeds runs
       seeds=$(ls "tests/fuzz/corpus/$t" 2>/dev/null | wc -l)
       runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 executions in \2 s/p' "$log")
