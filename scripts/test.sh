@@ -42,13 +42,19 @@ run_fuzz() {
   done
   ninja -C build-fuzz "${targets[@]/#/tests/fuzz/fuzz_}" >/dev/null || return 1
   mkdir -p build-fuzz/fuzz-coverage
+  # Addresses leak into libFuzzer's table of compared values, and so into
+  # its mutations: without ASLR a run repeats exactly.
+  local no_aslr=()
+  setarch "$(uname -m)" -R true 2>/dev/null && no_aslr=(setarch "$(uname -m)" -R)
   for t in "${targets[@]}"; do
     local work=build-fuzz/fuzz-work/$t log=build-fuzz/fuzz_$t.log seeds_dir=()
     rm -rf "$work" "build-fuzz/fuzz-coverage/$t.profraw"
     mkdir -p "$work"
     [ -d "tests/fuzz/corpus/$t" ] && seeds_dir=("tests/fuzz/corpus/$t")
+    # UBSan only reports by default: here undefined behaviour fails the run.
     if LLVM_PROFILE_FILE=build-fuzz/fuzz-coverage/$t.profraw \
-        build-fuzz/tests/fuzz/fuzz_$t -seed=1 -runs=$FUZZ_RUNS -rss_limit_mb=1024 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        "${no_aslr[@]}" build-fuzz/tests/fuzz/fuzz_$t -seed=1 -runs=$FUZZ_RUNS -reload=0 -rss_limit_mb=1024 \
         -artifact_prefix=build-fuzz/fuzz_$t- "$work" "${seeds_dir[@]}" > "$log" 2>&1; then
       local seeds runs
       seeds=$(ls "tests/fuzz/corpus/$t" 2>/dev/null | wc -l)

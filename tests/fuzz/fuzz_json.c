@@ -290,7 +290,23 @@ static int64_t take_int(struct input *in)
     unsigned n = take_byte(in) % 9;
     for (unsigned i = 0; i < n; i++)
         v = v << 8 | take_byte(in);
-    return (take_byte(in) & 1) ? -(int64_t)v : (int64_t)v;
+    return (int64_t)((take_byte(in) & 1) ? ~v + 1 : v);
+}
+
+/* Times and sizes as mechanics report them: -1 (not reached) or up to
+ * 2^40 (12 days in microseconds, 1 TiB), so sums and rates over them stay
+ * meaningful; the writer itself gets the full int64 range in mode 0. */
+#define REALISTIC_MAX (INT64_C(1) << 40)
+
+static int64_t take_time(struct input *in)
+{
+    int64_t v = take_int(in);
+    return v < 0 ? -1 : v % REALISTIC_MAX;
+}
+
+static uint64_t take_size(struct input *in)
+{
+    return (uint64_t)take_int(in) % REALISTIC_MAX;
 }
 
 /* A slice of the input: up to max bytes, the length from the input. */
@@ -398,7 +414,7 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
     ev->kind = (enum wt_event_kind)(take_byte(in) % (WT_EV_ERROR + 1));
     ev->phase = (enum wt_phase)(take_byte(in) % (WT_PHASE_SERVE + 1));
     ev->url_index = (size_t)take_byte(in);
-    ev->t_us = take_int(in);
+    ev->t_us = take_time(in);
     size_t len;
     switch (ev->kind) {
     case WT_EV_PHASE:
@@ -437,7 +453,7 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.dns_query.id = (uint16_t)take_int(in);
         ev->u.dns_query.qtype = (uint16_t)take_int(in);
         ev->u.dns_query.qname = take_cstr(in, 100, 0);
-        ev->u.dns_query.bytes = (size_t)take_int(in);
+        ev->u.dns_query.bytes = (size_t)take_size(in);
         break;
     case WT_EV_DNS_REPLY:
         take_endpoint(in, &ev->u.dns_reply.server);
@@ -450,7 +466,7 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.dns_reply.authoritative = take_byte(in) & 1;
         ev->u.dns_reply.ancount = (unsigned)take_byte(in);
         ev->u.dns_reply.bytes = (size_t)take_byte(in);
-        ev->u.dns_reply.rtt_us = take_int(in);
+        ev->u.dns_reply.rtt_us = take_time(in);
         break;
     case WT_EV_DNS_RECORD:
         ev->u.dns_record.name = take_cstr(in, 100, 0);
@@ -468,7 +484,7 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
             take_endpoint(in, &eps[i]);
         ev->u.dns_done.addresses = eps;
-        ev->u.dns_done.elapsed_us = take_int(in);
+        ev->u.dns_done.elapsed_us = take_time(in);
         break;
     case WT_EV_TCP_ATTEMPT:
         take_endpoint(in, &ev->u.tcp_attempt.remote);
@@ -479,12 +495,12 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         take_endpoint(in, &ev->u.tcp_failed.remote);
         take_endpoint(in, &ev->u.tcp_failed.local);
         ev->u.tcp_failed.err = (int)take_byte(in);
-        ev->u.tcp_failed.elapsed_us = take_int(in);
+        ev->u.tcp_failed.elapsed_us = take_time(in);
         break;
     case WT_EV_TCP_ESTABLISHED:
         take_endpoint(in, &ev->u.tcp_established.local);
         take_endpoint(in, &ev->u.tcp_established.remote);
-        ev->u.tcp_established.elapsed_us = take_int(in);
+        ev->u.tcp_established.elapsed_us = take_time(in);
         ev->u.tcp_established.state = (int)take_byte(in) % 14;
         ev->u.tcp_established.rtt_us = (uint32_t)take_int(in);
         ev->u.tcp_established.snd_mss = (uint32_t)take_int(in);
@@ -496,7 +512,7 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.tls_hello.versions = "TLS 1.2-1.3";
         break;
     case WT_EV_TLS_DONE:
-        ev->u.tls_done.elapsed_us = take_int(in);
+        ev->u.tls_done.elapsed_us = take_time(in);
         ev->u.tls_done.version = take_cstr(in, 40, 0);
         ev->u.tls_done.cipher = take_cstr(in, 120, 0);
         ev->u.tls_done.group = take_cstr(in, 20, 1);
@@ -528,7 +544,7 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.http_request.target = take_cstr(in, 200, 0);
         ev->u.http_request.host_header = take_cstr(in, 100, 0);
         ev->u.http_request.n_headers = (size_t)take_byte(in);
-        ev->u.http_request.bytes = (size_t)take_int(in);
+        ev->u.http_request.bytes = (size_t)take_size(in);
         ev->u.http_request.raw = take_cstr(in, 255, 0);
         break;
     case WT_EV_HTTP_STATUS:
@@ -537,7 +553,7 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.http_status.status = (int)take_int(in) % 1000;
         ev->u.http_status.reason = take_bytes(in, 255, &len);
         ev->u.http_status.reason_len = len;
-        ev->u.http_status.wait_us = take_int(in);
+        ev->u.http_status.wait_us = take_time(in);
         break;
     case WT_EV_HTTP_HEADER:
         ev->u.http_header.name = take_bytes(in, 100, &len);
@@ -548,15 +564,15 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         break;
     case WT_EV_HTTP_HEADERS_DONE:
         ev->u.http_headers_done.n_headers = (size_t)take_byte(in);
-        ev->u.http_headers_done.header_bytes = (size_t)take_int(in);
+        ev->u.http_headers_done.header_bytes = (size_t)take_size(in);
         ev->u.http_headers_done.framing = (enum wt_body_framing)(take_byte(in) % 4);
-        ev->u.http_headers_done.content_length = take_int(in);
+        ev->u.http_headers_done.content_length = take_time(in);
         ev->u.http_headers_done.keep_alive = take_byte(in) & 1;
         break;
     case WT_EV_HTTP_BODY_DONE:
-        ev->u.http_body_done.bytes = (uint64_t)take_int(in);
+        ev->u.http_body_done.bytes = (uint64_t)take_size(in);
         ev->u.http_body_done.framing = (enum wt_body_framing)(take_byte(in) % 4);
-        ev->u.http_body_done.elapsed_us = take_int(in);
+        ev->u.http_body_done.elapsed_us = take_time(in);
         ev->u.http_body_done.sink = take_cstr(in, 100, 0);
         break;
     case WT_EV_TCP_TEARDOWN:
@@ -568,9 +584,9 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         for (size_t i = 0; i < ev->u.tcp_teardown.n_states; i++)
             ev->u.tcp_teardown.states[i] = (enum wt_tcp_state)(take_byte(in) % 14);
         ev->u.tcp_teardown.peer_closed = take_byte(in) & 1;
-        ev->u.tcp_teardown.time_wait_ms = take_int(in);
+        ev->u.tcp_teardown.time_wait_ms = take_time(in);
         ev->u.tcp_teardown.time_wait_is_ours = take_byte(in) & 1;
-        ev->u.tcp_teardown.elapsed_us = take_int(in);
+        ev->u.tcp_teardown.elapsed_us = take_time(in);
         break;
     case WT_EV_SERVE_LISTEN:
         take_endpoint(in, &ev->u.serve_listen.local);
@@ -595,16 +611,16 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.serve_request.method = take_cstr(in, 20, 0);
         ev->u.serve_request.target = take_bytes(in, 255, &len);
         ev->u.serve_request.target_len = len;
-        ev->u.serve_request.bytes = (size_t)take_int(in);
+        ev->u.serve_request.bytes = (size_t)take_size(in);
         ev->u.serve_request.n_headers = (size_t)take_byte(in);
         ev->u.serve_request.keep_alive = take_byte(in) & 1;
         break;
     case WT_EV_SERVE_RESPONSE:
         ev->u.serve_response.conn = (uint64_t)take_int(in);
         ev->u.serve_response.status = (int)take_int(in) % 1000;
-        ev->u.serve_response.body_bytes = (uint64_t)take_int(in);
-        ev->u.serve_response.bytes = (uint64_t)take_int(in);
-        ev->u.serve_response.elapsed_us = take_int(in);
+        ev->u.serve_response.body_bytes = (uint64_t)take_size(in);
+        ev->u.serve_response.bytes = (uint64_t)take_size(in);
+        ev->u.serve_response.elapsed_us = take_time(in);
         ev->u.serve_response.closing = take_byte(in) & 1;
         break;
     case WT_EV_SERVE_DROP:
@@ -612,13 +628,13 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.serve_drop.reason = take_cstr(in, 100, 0);
         break;
     case WT_EV_SUMMARY:
-        ev->u.summary.dns_us = take_int(in);
-        ev->u.summary.connect_us = take_int(in);
-        ev->u.summary.tls_us = take_int(in);
-        ev->u.summary.wait_us = take_int(in);
-        ev->u.summary.transfer_us = take_int(in);
-        ev->u.summary.total_us = take_int(in);
-        ev->u.summary.teardown_us = take_int(in);
+        ev->u.summary.dns_us = take_time(in);
+        ev->u.summary.connect_us = take_time(in);
+        ev->u.summary.tls_us = take_time(in);
+        ev->u.summary.wait_us = take_time(in);
+        ev->u.summary.transfer_us = take_time(in);
+        ev->u.summary.total_us = take_time(in);
+        ev->u.summary.teardown_us = take_time(in);
         break;
     case WT_EV_ERROR:
         ev->u.error.step = take_cstr(in, 20, 0);
