@@ -11,7 +11,7 @@ packages=(
   dnsmasq-base nginx-light openssl python3 curl bind9-dnsutils
   python3-jsonschema strace
   gettext
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev llvm-14
 )
 
 as_root() {

@@ -22,7 +22,8 @@ size_t wt_escape_json(const char *in, size_t inlen, char *out, size_t outlen);
 
 /* User input (argv, a URL) quoted in an error sentence: printable ASCII
  * kept, any other byte shown as '?', cut with "..." to fit buflen so the
- * sentence stays on one line. Returns buf. */
+ * sentence stays on one line (below 4 bytes, cut without the dots; buflen 0
+ * writes nothing). Returns buf. */
 const char *wt_quote_input(char *buf, size_t buflen, const char *text, size_t len);
 
 /* snprintf into err when err is not NULL: the one-sentence error that

@@ -12,30 +12,19 @@
 #include <unistd.h>
 
 #include "webtrace/dnsmsg.h"
+#include "webtrace/dnswire.h"
 #include "webtrace/netaddr.h"
 #include "webtrace/escape.h"
 #include "webtrace/i18n.h"
 
 #define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
-#define MAX_PENDING_QUERIES 32   /* queries remembered for round-trip times */
-#define MAX_SEEN_CNAMES 16       /* CNAME records already narrated */
-#define STREAM_BUF_MAX 65538     /* 2-byte length + largest DNS message */
 
 struct dns_socket {
     int fd;
-    int tcp;
-    struct wt_endpoint server;
-    struct wt_endpoint local;
+    struct wt_dns_path path;
     int connected;
     /* TCP carries 2-byte length-prefixed messages; reassemble to decode. */
-    uint8_t *in;
-    size_t in_len;
-};
-
-struct pending_query {
-    uint16_t id;
-    uint16_t qtype;
-    int64_t sent_us;
+    struct wt_dns_stream in;
 };
 
 struct wt_dns_lookup {
@@ -50,9 +39,7 @@ struct wt_dns_lookup {
     uint64_t budget_timer;
     uint64_t deliver_timer;
     int finished;                /* the c-ares callback ran */
-    int queries_sent;
-    int replies_seen;
-    int rcode_seen[16];          /* count of replies per rcode */
+    struct wt_dns_wire wire;     /* what the packets said */
     int recv_refused;            /* ICMP port unreachable on a UDP socket */
     int timed_out;               /* our budget ran out */
     int unreachable;             /* every server refused: stop waiting */
@@ -61,10 +48,6 @@ struct wt_dns_lookup {
     struct wt_endpoint refused[WT_MAX_DNS_SERVERS];  /* servers that refused */
     size_t n_refused;
     struct dns_socket sockets[MAX_SOCKETS];
-    struct pending_query pending[MAX_PENDING_QUERIES];
-    size_t n_pending;
-    struct { char name[WT_DNS_NAME_MAX]; char target[WT_DNS_NAME_MAX]; } seen_cnames[MAX_SEEN_CNAMES];
-    size_t n_seen_cnames;
     struct wt_dns_result result;
 };
 
@@ -94,124 +77,15 @@ static void emit(struct wt_dns_lookup *lk, struct wt_event *ev)
 
 /* ---- what went over the wire ---------------------------------------- */
 
-static void note_query(struct wt_dns_lookup *lk, struct dns_socket *s,
-                       const uint8_t *msg, size_t len)
-{
-    struct wt_dns_msg m;
-    if (wt_dns_msg_decode(msg, len, &m) < 0 || m.is_response)
-        return;
-    lk->queries_sent++;
-    if (lk->n_pending < MAX_PENDING_QUERIES)
-        lk->pending[lk->n_pending++] =
-            (struct pending_query){ m.id, m.qtype, wt_loop_now(lk->loop) };
-    struct wt_event ev = { .kind = WT_EV_DNS_QUERY };
-    ev.u.dns_query.server = s->server;
-    ev.u.dns_query.local = s->local;
-    ev.u.dns_query.tcp = s->tcp;
-    ev.u.dns_query.id = m.id;
-    ev.u.dns_query.qtype = m.qtype;
-    ev.u.dns_query.qname = m.qname;
-    ev.u.dns_query.bytes = len;
-    emit(lk, &ev);
-}
+struct stream_reader {
+    struct wt_dns_lookup *lk;
+    struct dns_socket *s;
+};
 
-static int cname_already_seen(struct wt_dns_lookup *lk, const struct wt_dns_record *r)
+static void on_stream_reply(void *ctx, const uint8_t *msg, size_t len)
 {
-    for (size_t i = 0; i < lk->n_seen_cnames; i++)
-        if (!strcmp(lk->seen_cnames[i].name, r->name) &&
-            !strcmp(lk->seen_cnames[i].target, r->data))
-            return 1;
-    if (lk->n_seen_cnames < MAX_SEEN_CNAMES) {
-        memcpy(lk->seen_cnames[lk->n_seen_cnames].name, r->name, sizeof r->name);
-        memcpy(lk->seen_cnames[lk->n_seen_cnames].target, r->data, sizeof r->data);
-        lk->n_seen_cnames++;
-    }
-    return 0;
-}
-
-static void note_reply(struct wt_dns_lookup *lk, struct dns_socket *s,
-                       const uint8_t *msg, size_t len)
-{
-    struct wt_dns_msg m;
-    if (wt_dns_msg_decode(msg, len, &m) < 0 || !m.is_response)
-        return;
-    lk->replies_seen++;
-    lk->rcode_seen[m.rcode & 15]++;
-    int64_t rtt = -1;
-    for (size_t i = 0; i < lk->n_pending; i++) {
-        if (lk->pending[i].id == m.id && lk->pending[i].qtype == m.qtype) {
-            rtt = wt_loop_now(lk->loop) - lk->pending[i].sent_us;
-            lk->pending[i] = lk->pending[--lk->n_pending];
-            break;
-        }
-    }
-    struct wt_event ev = { .kind = WT_EV_DNS_REPLY };
-    ev.u.dns_reply.server = s->server;
-    ev.u.dns_reply.tcp = s->tcp;
-    ev.u.dns_reply.id = m.id;
-    ev.u.dns_reply.qtype = m.qtype;
-    ev.u.dns_reply.qname = m.qname;
-    ev.u.dns_reply.rcode = m.rcode;
-    ev.u.dns_reply.truncated = m.tc;
-    ev.u.dns_reply.authoritative = m.aa;
-    ev.u.dns_reply.ancount = m.ancount;
-    ev.u.dns_reply.bytes = len;
-    ev.u.dns_reply.rtt_us = rtt;
-    emit(lk, &ev);
-
-    if (m.tc && !s->tcp) {
-        struct wt_event tev = { .kind = WT_EV_DNS_TCP_RETRY };
-        tev.u.dns_tcp_retry.server = s->server;
-        emit(lk, &tev);
-    }
-    for (size_t i = 0; i < m.n_answers; i++) {
-        const struct wt_dns_record *r = &m.answers[i];
-        if (r->type != WT_DNS_TYPE_CNAME && r->type != WT_DNS_TYPE_A &&
-            r->type != WT_DNS_TYPE_AAAA)
-            continue;
-        /* Both the A and the AAAA reply carry the same CNAME chain: show
-         * each link once per lookup. */
-        if (r->type == WT_DNS_TYPE_CNAME && cname_already_seen(lk, r))
-            continue;
-        struct wt_event rev = { .kind = WT_EV_DNS_RECORD };
-        rev.u.dns_record.name = r->name;
-        rev.u.dns_record.type = r->type;
-        rev.u.dns_record.ttl = r->ttl;
-        rev.u.dns_record.data = r->data;
-        emit(lk, &rev);
-    }
-}
-
-/* Appends stream bytes and hands each complete length-prefixed message to
- * note. Drops the buffer on overflow (the stream is then unreadable to us,
- * c-ares still has it). */
-static void stream_feed(struct wt_dns_lookup *lk, struct dns_socket *s,
-                        const uint8_t *data, size_t len,
-                        void (*note)(struct wt_dns_lookup *, struct dns_socket *,
-                                     const uint8_t *, size_t))
-{
-    if (!s->in) {
-        s->in = malloc(STREAM_BUF_MAX);
-        if (!s->in)
-            return;
-        s->in_len = 0;
-    }
-    if (len > STREAM_BUF_MAX - s->in_len) {
-        s->in_len = 0;
-        return;
-    }
-    memcpy(s->in + s->in_len, data, len);
-    s->in_len += len;
-    for (;;) {
-        if (s->in_len < 2)
-            return;
-        size_t msg_len = ((size_t)s->in[0] << 8) | s->in[1];
-        if (s->in_len < 2 + msg_len)
-            return;
-        note(lk, s, s->in + 2, msg_len);
-        memmove(s->in, s->in + 2 + msg_len, s->in_len - 2 - msg_len);
-        s->in_len -= 2 + msg_len;
-    }
+    struct stream_reader *sr = ctx;
+    wt_dns_wire_reply(&sr->lk->wire, &sr->s->path, msg, len, wt_loop_now(sr->lk->loop));
 }
 
 /* ---- c-ares socket functions ----------------------------------------- */
@@ -232,11 +106,12 @@ static void note_refused(struct wt_dns_lookup *lk, struct dns_socket *s)
 {
     lk->recv_refused++;
     for (size_t i = 0; i < lk->n_refused; i++)
-        if (!strcmp(lk->refused[i].addr, s->server.addr) && lk->refused[i].port == s->server.port)
+        if (!strcmp(lk->refused[i].addr, s->path.server.addr) &&
+            lk->refused[i].port == s->path.server.port)
             return;
     if (lk->n_refused < WT_MAX_DNS_SERVERS)
-        lk->refused[lk->n_refused++] = s->server;
-    if (lk->n_refused >= lk->n_servers && !lk->replies_seen && !lk->unreachable_timer &&
+        lk->refused[lk->n_refused++] = s->path.server;
+    if (lk->n_refused >= lk->n_servers && !lk->wire.replies_seen && !lk->unreachable_timer &&
         !lk->finished)
         lk->unreachable_timer = wt_loop_timer_at(lk->loop, wt_loop_now(lk->loop),
                                                  on_unreachable, lk);
@@ -253,7 +128,7 @@ static ares_socket_t sock_open(int domain, int type, int protocol, void *ud)
         return ARES_SOCKET_BAD;
     struct dns_socket *slot = find_socket(lk, -1);
     if (slot)
-        *slot = (struct dns_socket){ .fd = fd, .tcp = (type == SOCK_STREAM) };
+        *slot = (struct dns_socket){ .fd = fd, .path.tcp = (type == SOCK_STREAM) };
     return fd;
 }
 
@@ -262,7 +137,7 @@ static int sock_close(ares_socket_t fd, void *ud)
     struct wt_dns_lookup *lk = ud;
     struct dns_socket *s = find_socket(lk, fd);
     if (s) {
-        free(s->in);
+        wt_dns_stream_clear(&s->in);
         *s = (struct dns_socket){ .fd = -1 };
     }
     return close(fd);
@@ -276,11 +151,11 @@ static int sock_connect(ares_socket_t fd, const struct sockaddr *sa,
     int saved = errno;
     struct dns_socket *s = find_socket(lk, fd);
     if (s) {
-        wt_endpoint_from_sockaddr(sa, &s->server);
+        wt_endpoint_from_sockaddr(sa, &s->path.server);
         struct sockaddr_storage local;
         socklen_t llen = sizeof local;
         if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0)
-            wt_endpoint_from_sockaddr((struct sockaddr *)&local, &s->local);
+            wt_endpoint_from_sockaddr((struct sockaddr *)&local, &s->path.local);
         s->connected = 1;
     }
     errno = saved;
@@ -296,10 +171,12 @@ static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int f
     int saved = errno;
     struct dns_socket *s = find_socket(lk, fd);
     if (s && n > 0) {
-        if (s->tcp)
-            stream_feed(lk, s, buf, (size_t)n, note_reply);
-        else
-            note_reply(lk, s, buf, (size_t)n);
+        if (s->path.tcp) {
+            struct stream_reader sr = { lk, s };
+            wt_dns_stream_feed(&s->in, buf, (size_t)n, on_stream_reply, &sr);
+        } else {
+            wt_dns_wire_reply(&lk->wire, &s->path, buf, (size_t)n, wt_loop_now(lk->loop));
+        }
     } else if (s && n < 0 && saved == ECONNREFUSED) {
         note_refused(lk, s);
     }
@@ -326,13 +203,14 @@ static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int io
             memcpy(msg + copied, iov[i].iov_base, take);
             copied += take;
         }
-        if (s->tcp) {
+        if (s->path.tcp) {
             /* Queries are tiny: c-ares writes each with its length prefix
              * in one go. */
             if (copied >= 2)
-                note_query(lk, s, msg + 2, copied - 2);
+                wt_dns_wire_query(&lk->wire, &s->path, msg + 2, copied - 2,
+                                  wt_loop_now(lk->loop));
         } else {
-            note_query(lk, s, msg, copied);
+            wt_dns_wire_query(&lk->wire, &s->path, msg, copied, wt_loop_now(lk->loop));
         }
     } else if (s && n < 0 && saved == ECONNREFUSED) {
         note_refused(lk, s);
@@ -435,26 +313,26 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
         why = "server unreachable (ICMP port unreachable: nothing listens on that port)";
     } else if (lk->timed_out || status == ARES_ETIMEOUT) {
         r->exit_code = 28;
-        why = lk->replies_seen ? "no usable reply before the DNS time budget ran out"
+        why = lk->wire.replies_seen ? "no usable reply before the DNS time budget ran out"
                                : "no reply before the DNS time budget ran out";
-    } else if (lk->rcode_seen[3]) {
+    } else if (lk->wire.rcode_seen[3]) {
         why = "NXDOMAIN (the name does not exist)";
-    } else if (lk->rcode_seen[5]) {
+    } else if (lk->wire.rcode_seen[5]) {
         why = "REFUSED (the server will not answer this query)";
-    } else if (lk->rcode_seen[2]) {
+    } else if (lk->wire.rcode_seen[2]) {
         why = "SERVFAIL (the server failed to resolve it)";
-    } else if (lk->rcode_seen[4]) {
+    } else if (lk->wire.rcode_seen[4]) {
         why = "NOTIMP (the server does not support the query)";
-    } else if (lk->rcode_seen[1]) {
+    } else if (lk->wire.rcode_seen[1]) {
         why = "FORMERR (the server could not parse the query)";
-    } else if (status == ARES_ENODATA || (status == ARES_ENOTFOUND && lk->replies_seen)) {
+    } else if (status == ARES_ENODATA || (status == ARES_ENOTFOUND && lk->wire.replies_seen)) {
         why = "NOERROR but no address records for it";
-    } else if (status == ARES_ENOTFOUND && !lk->queries_sent) {
+    } else if (status == ARES_ENOTFOUND && !lk->wire.queries_sent) {
         why = "not in the hosts file and no DNS server answered";
     } else {
         why = ares_strerror(status);
     }
-    if (lk->queries_sent && servers[0])
+    if (lk->wire.queries_sent && servers[0])
         wt_errf(r->message, sizeof r->message, "could not resolve %s: %s; asked %s",
                  lk->name, why, servers);
     else
@@ -469,7 +347,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     lk->finished = 1;
     r->elapsed_us = wt_loop_now(lk->loop) - lk->started_us;
     if (status == ARES_SUCCESS && ai) {
-        r->source = lk->queries_sent ? WT_DNS_FROM_SERVER : WT_DNS_FROM_HOSTS;
+        r->source = lk->wire.queries_sent ? WT_DNS_FROM_SERVER : WT_DNS_FROM_HOSTS;
         for (struct ares_addrinfo_node *n = ai->nodes;
              n && r->n_addresses < WT_DNS_MAX_ADDRESSES; n = n->ai_next) {
             if (n->ai_family != AF_INET && n->ai_family != AF_INET6)
@@ -561,6 +439,7 @@ struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
     lk->sink = *sink;
     lk->done = done;
     lk->ctx = ctx;
+    wt_dns_wire_init(&lk->wire, sink);
     snprintf(lk->name, sizeof lk->name, "%s", name);
 
     long budget = config->timeout_ms > 0 ? config->timeout_ms : WT_DEFAULT_DNS_TIMEOUT_MS;
@@ -633,7 +512,7 @@ void wt_dns_lookup_free(struct wt_dns_lookup *lk)
     lk->done = NULL;
     ares_destroy(lk->channel);
     for (size_t i = 0; i < MAX_SOCKETS; i++)
-        free(lk->sockets[i].in);
+        wt_dns_stream_clear(&lk->sockets[i].in);
     wt_loop_timer_cancel(lk->loop, lk->deliver_timer);
     free(lk);
 }

@@ -218,9 +218,12 @@ size_t wt_escape_json(const char *in, size_t inlen, char *out, size_t outlen)
 
 const char *wt_quote_input(char *buf, size_t buflen, const char *text, size_t len)
 {
+    if (buflen == 0)
+        return buf;
     size_t max = buflen - 1;
     size_t n = 0;
-    int cut = len > max;
+    /* Below 4 bytes there is no room for the dots: cut without them. */
+    int cut = len > max && max >= 3;
     if (cut)
         max -= 3;
     for (; n < len && n < max; n++) {

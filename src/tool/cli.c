@@ -561,13 +561,24 @@ static const struct option serve_options[] = {
 /* Shared tail of the two small parsers: what getopt said was wrong. */
 static int subcommand_error(int opt, const char *name, char **argv, char *err, size_t errlen)
 {
+    char q[QUOTE_MAX];
+    const char *arg = argv[optind - 1];
+    wt_quote_input(q, sizeof q, arg, strlen(arg));
     if (opt == SOPT_LANG)
         check_lang(optarg, err, errlen);
     else if (opt == ':')
-        wt_errf(err, errlen, "%s: option needs a value: %.40s", name, argv[optind - 1]);
+        wt_errf(err, errlen, "%s: option needs a value: %s", name, q);
     else
-        wt_errf(err, errlen, "%s: unknown option %.40s (try %s --help)", name,
-                argv[optind - 1], name);
+        wt_errf(err, errlen, "%s: unknown option %s (try %s --help)", name, q, name);
+    return WT_EXIT_USAGE;
+}
+
+/* "serve: unexpected argument 'x'" for the first argument left over. */
+static int unexpected_argument(const char *name, const char *arg, char *err, size_t errlen)
+{
+    char q[QUOTE_MAX];
+    wt_errf(err, errlen, "%s: unexpected argument '%s'", name,
+            wt_quote_input(q, sizeof q, arg, strlen(arg)));
     return WT_EXIT_USAGE;
 }
 
@@ -597,6 +608,7 @@ static int output_option(int opt, int *silent, int *json, enum wt_color_mode *co
 int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char *err,
                        size_t errlen)
 {
+    char q[QUOTE_MAX];
     memset(out, 0, sizeof *out);
     out->port = 8080;
     wt_errf(err, errlen, "%s", "");
@@ -620,7 +632,8 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
             errno = 0;
             unsigned long v = strtoul(optarg, &end, 10);
             if (errno || *end || end == optarg || v > 65535 || optarg[0] == '-') {
-                wt_errf(err, errlen, "--port: '%.20s' is not a port number (0-65535)", optarg);
+                wt_errf(err, errlen, "--port: '%s' is not a port number (0-65535)",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
                 return WT_EXIT_USAGE;
             }
             out->port = (uint16_t)v;
@@ -638,8 +651,8 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
         case SOPT_IDLE:
             if (wt_cli_parse_seconds(optarg, &out->idle_timeout_ms) < 0 ||
                 out->idle_timeout_ms == 0) {
-                wt_errf(err, errlen, "--idle-timeout: '%.20s' is not a positive number of "
-                        "seconds", optarg);
+                wt_errf(err, errlen, "--idle-timeout: '%s' is not a positive number of "
+                        "seconds", wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
                 return WT_EXIT_USAGE;
             }
             break;
@@ -650,10 +663,8 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
             return subcommand_error(opt, "serve", argv, err, errlen);
         }
     }
-    if (optind < argc) {
-        wt_errf(err, errlen, "serve: unexpected argument '%.40s'", argv[optind]);
-        return WT_EXIT_USAGE;
-    }
+    if (optind < argc)
+        return unexpected_argument("serve", argv[optind], err, errlen);
     if ((out->cert || out->key) && !out->tls) {
         wt_errf(err, errlen, "serve: --cert and --key go with --tls");
         return WT_EXIT_USAGE;
@@ -708,9 +719,7 @@ int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *
             return subcommand_error(opt, "demo", argv, err, errlen);
         }
     }
-    if (optind < argc) {
-        wt_errf(err, errlen, "demo: unexpected argument '%.40s'", argv[optind]);
-        return WT_EXIT_USAGE;
-    }
+    if (optind < argc)
+        return unexpected_argument("demo", argv[optind], err, errlen);
     return 0;
 }

@@ -20,9 +20,8 @@
 #include "webtrace/tls_module.h"
 #include "webtrace/trace.h"
 #include "webtrace/escape.h"
+#include "webtrace/urllist.h"
 #include "wt_config.h"
-
-#define URL_LINE_MAX 8192
 
 #define MAX_RENDERERS 4
 #define WRITEOUT_FILE_MAX (64 * 1024)
@@ -150,25 +149,21 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
     }
     int last_failure = 0;
     size_t first_index = *index;
-    char line[URL_LINE_MAX];
-    while (fgets(line, sizeof line, in)) {
-        size_t len = strlen(line);
-        if (len && line[len - 1] != '\n' && !feof(in)) {
+    struct wt_urllist list;
+    wt_urllist_init(&list, in);
+    const char *p;
+    enum wt_urllist_item item;
+    while ((item = wt_urllist_next(&list, &p)) != WT_URLLIST_END) {
+        if (item == WT_URLLIST_TOO_LONG) {
             say_error(cfg, "input", N_("a line of the URL list is longer than 8 KiB"));
             last_failure = WT_EXIT_READ_ERROR;
-            int c;
-            while ((c = fgetc(in)) != EOF && c != '\n')
-                ;
             continue;
         }
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-                       line[len - 1] == ' ' || line[len - 1] == '\t'))
-            line[--len] = '\0';
-        char *p = line;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p || *p == '#')
+        if (item == WT_URLLIST_NUL_BYTE) {
+            say_error(cfg, "input", N_("a line of the URL list has a NUL byte (is the file UTF-16?)"));
+            last_failure = WT_EXIT_READ_ERROR;
             continue;
+        }
         int rc = run_one(loop, opt, p, (*index)++, mode, sink, tls_setup);
         if (rc)
             last_failure = rc;

@@ -1,6 +1,8 @@
-/* libFuzzer: any bytes through both escapers, at a size the input picks.
- * Terminal output has no control bytes; JSON output is valid UTF-8 with no
- * raw control bytes; both stay within their bounds. */
+/* libFuzzer: any bytes through both escapers and the input quoter, at a
+ * size the input picks. Terminal output has no control bytes; JSON output
+ * is valid UTF-8 with no raw control bytes; quoted input is printable
+ * ASCII; all stay within their bounds, and a zero-sized buffer is left
+ * alone. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,26 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             abort();
     /* JSON escapes C0 itself; DEL and C1 as \u00XX, so none raw either */
     check_utf8((const unsigned char *)out, n, 0);
+
+    out[0] = 'x';
+    if (wt_escape_term((const char *)data, size, out, 0) != 0 ||
+        wt_escape_json((const char *)data, size, out, 0) != 0 || out[0] != 'x')
+        abort();
+
+    /* an error sentence quoting the input, in a buffer of lim bytes */
+    wt_quote_input(out, lim, (const char *)data, size);
+    n = strlen(out);
+    if (n >= lim || (size < lim && n != size) || (size >= lim && lim >= 4 &&
+                                                  strcmp(out + n - 3, "...") != 0))
+        abort();
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] >= 0x7f)
+            abort();
+    char sentence[64];
+    wt_errf(sentence, sizeof sentence, "bad input '%s'", out);
+    wt_errf(NULL, 0, "%s", out);
+    if (strncmp(sentence, "bad input '", 11) != 0)
+        abort();
     free(out);
     return 0;
 }

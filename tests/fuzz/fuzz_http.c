@@ -1,18 +1,49 @@
 /* libFuzzer: any bytes as an HTTP response, fed in pieces whose sizes come
- * from the first input byte, then EOF. The reader must end in exactly one
+ * from the first input byte, then EOF. The second byte holds flags: bit 0
+ * the request was HEAD, bit 1 writing the body fails (exit 23), bit 2 also
+ * build a request (bit 3 picks its URL). The reader must end in exactly one
  * of its documented states. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "webtrace/http.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
+struct body {
+    uint64_t bytes;
+    int fail_write;
+};
+
 static int on_body(void *ctx, const char *d, size_t n)
 {
     (void)d;
-    *(uint64_t *)ctx += n;
-    return 0;
+    struct body *b = ctx;
+    b->bytes += n;
+    return b->fail_write ? 23 : 0;
+}
+
+/* The request for a fixed URL: one request line, the three headers, the
+ * empty line. */
+static void build_request(int ipv6)
+{
+    struct wt_url url;
+    char err[256];
+    if (wt_url_parse(ipv6 ? "http://[::1]:8080/a?b=c" : "example.test", &url, err,
+                     sizeof err) != WT_URL_OK)
+        abort();
+    struct wt_http_request req;
+    const char *start = ipv6 ? "HEAD /a?b=c HTTP/1.1\r\nHost: [::1]:8080\r\n"
+                             : "GET / HTTP/1.1\r\nHost: example.test\r\n";
+    if (wt_http_request_build(&url, ipv6 ? "HEAD" : "GET", "webtrace-fuzz", &req) == 0) {
+        if (req.len != strlen(req.text) || req.n_headers != 3 ||
+            strncmp(req.text, start, strlen(start)) != 0 ||
+            strcmp(req.text + req.len - 4, "\r\n\r\n") != 0)
+            abort();
+        wt_http_request_clear(&req);
+    }
+    wt_url_clear(&url);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -21,9 +52,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         return 0;
     size_t step = (size_t)data[0] + 1;
     int head = data[1] & 1;
+    struct body body = { 0, (data[1] & 2) != 0 };
+    if (data[1] & 4)
+        build_request((data[1] & 8) != 0);
     data += 2;
     size -= 2;
-    uint64_t body = 0;
     struct wt_http_callbacks cb = { NULL, NULL, NULL, on_body };
     struct wt_http_reader *r = wt_http_reader_new(&cb, &body, head);
     if (!r)
@@ -39,7 +72,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         abort();
     if (st == WT_HTTP_FAILED && wt_http_reader_exit_code(r) == 0)
         abort();
-    if (body != wt_http_reader_body_bytes(r))
+    if (body.bytes != wt_http_reader_body_bytes(r))
         abort();
     wt_http_reader_free(r);
     return 0;

@@ -1,5 +1,6 @@
 /* libFuzzer: any bytes as a URL. Must never crash; a parsed URL must have a
- * host and a target that are safe to print. */
+ * host and a target that are safe to print, a port of its scheme's kind
+ * when none was given, and a port class with a name. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +23,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         for (const char *p = url.normalized; *p; p++)
             if ((unsigned char)*p < 0x21 || (unsigned char)*p >= 0x7f)
                 abort();   /* control bytes must have been rejected */
+        if (!url.port_explicit && url.port != wt_scheme_default_port(url.scheme))
+            abort();
+        if (strncmp(url.normalized, wt_scheme_name(url.scheme), 4) != 0 ||
+            !wt_port_class_name(wt_port_classify(url.port))[0])
+            abort();
         wt_url_clear(&url);
     }
+    wt_url_clear(NULL);
     free(text);
     return 0;
 }

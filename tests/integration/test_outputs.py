@@ -1212,6 +1212,14 @@ class InputConflicts(unittest.TestCase, h.WebtraceCase):
         self.assertEqual(code, 2, h.describe(code, out, err))
         self.assertOneErrorLine(err, "input", "no URL")
 
+    def test_url_list_line_with_nul_byte_is_refused_alone(self):
+        with tempfile.NamedTemporaryFile("wb", suffix=".txt") as f:
+            f.write(b"h\0t\0t\0p\0\n# the next line is read again\n")
+            f.flush()
+            code, out, err = h.run_webtrace(["-i", f.name])
+        self.assertEqual(code, 26, h.describe(code, out, err))
+        self.assertOneErrorLine(err, "input", "NUL byte")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

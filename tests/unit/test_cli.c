@@ -608,6 +608,43 @@ static void test_cli_output_and_tls_options(void **state)
     check_errors(cases, sizeof cases / sizeof cases[0]);
 }
 
+/* serve and demo quote what the user typed as the main parser does:
+ * control bytes in an argument never reach the terminal raw. */
+static void test_cli_subcommand_errors_are_printable(void **state)
+{
+    (void)state;
+    static const struct {
+        int demo;
+        const char *args[3];
+        const char *err_contains;
+    } cases[] = {
+        { 0, { "\x1b[31mx" }, "unexpected argument '?[31mx'" },
+        { 0, { "--port", "8\x1b" }, "--port: '8?'" },
+        { 0, { "--idle-timeout", "\x07" }, "--idle-timeout: '?'" },
+        { 0, { "--bogus\x1b" }, "unknown option --bogus?" },
+        { 0, { "--port" }, "needs a value: --port" },
+        { 1, { "\x9b" "2J" }, "unexpected argument '?2J'" },
+        { 1, { "--no\x1b" }, "unknown option --no?" },
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        char err[256] = "";
+        struct args a = make_args(cases[i].args);
+        a.argv[0] = cases[i].demo ? "demo" : "serve";
+        int rc;
+        if (cases[i].demo) {
+            struct wt_demo_options o;
+            rc = wt_cli_parse_demo(a.argc, a.argv, &o, err, sizeof err);
+        } else {
+            struct wt_serve_options o;
+            rc = wt_cli_parse_serve(a.argc, a.argv, &o, err, sizeof err);
+        }
+        assert_int_equal(rc, WT_EXIT_USAGE);
+        check_printable_sentence(err);
+        if (!strstr(err, cases[i].err_contains))
+            fail_msg("case %zu: err \"%s\" lacks \"%s\"", i, err, cases[i].err_contains);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -635,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_cli_output_and_tls_options),
         cmocka_unit_test(test_cli_usage_fits_80_columns),
         cmocka_unit_test(test_cli_err_is_truncated_to_errlen),
+        cmocka_unit_test(test_cli_subcommand_errors_are_printable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -635,6 +635,37 @@ static void test_escape_term_escapes_bidi_controls_json_keeps_them(void **state)
     assert_string_equal(out, in);
 }
 
+/* Quoting user input for an error sentence: printable ASCII kept, other
+ * bytes as '?', cut with "..." to fit. */
+static void test_quote_input_keeps_printable_and_cuts_with_dots(void **state)
+{
+    (void)state;
+    char buf[16];
+    assert_string_equal(wt_quote_input(buf, sizeof buf, "a\x1b[1m\xff", 6), "a?[1m?");
+    assert_string_equal(wt_quote_input(buf, 8, "abcdefghij", 10), "abcd...");
+    assert_string_equal(wt_quote_input(buf, 8, "abcdefg", 7), "abcdefg");
+}
+
+/* A buffer too small for the dots is cut without them, and nothing is
+ * written past it: the cut used to compute its room as buflen - 4, which
+ * wrapped around below 4 bytes. */
+static void test_quote_input_tiny_buffers_stay_in_bounds(void **state)
+{
+    (void)state;
+    for (size_t buflen = 0; buflen < 5; buflen++) {
+        char buf[16];
+        memset(buf, 'Z', sizeof buf);
+        wt_quote_input(buf, buflen, "abcdefgh", 8);
+        for (size_t i = buflen; i < sizeof buf; i++)
+            assert_int_equal(buf[i], 'Z');
+        if (buflen > 0)
+            assert_int_equal(strlen(buf), buflen - 1);
+    }
+    char buf[4];
+    assert_string_equal(wt_quote_input(buf, 2, "xyz", 3), "x");
+    assert_string_equal(wt_quote_input(buf, 4, "xyzw", 4), "...");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -649,6 +680,8 @@ int main(void)
         cmocka_unit_test(test_escape_term_surrogate),
         cmocka_unit_test(test_escape_term_keeps_valid_multibyte),
         cmocka_unit_test(test_escape_json_quotes_and_backslashes),
+        cmocka_unit_test(test_quote_input_keeps_printable_and_cuts_with_dots),
+        cmocka_unit_test(test_quote_input_tiny_buffers_stay_in_bounds),
         cmocka_unit_test(test_escape_json_short_control_escapes),
         cmocka_unit_test(test_escape_json_other_controls_as_u00xx),
         cmocka_unit_test(test_escape_json_del_and_c1),

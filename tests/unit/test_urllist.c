@@ -1,0 +1,133 @@
+/* The -i FILE reader: which lines become URLs (trimmed), which are
+ * skipped (blank, #comment), and over-long lines or lines with a NUL byte
+ * refused without touching the next line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "webtrace/urllist.h"
+
+#define MAX_ITEMS 16
+
+/* The items read from text (len bytes), as "URL:<url>" or "TOO_LONG". */
+static size_t read_items(const char *text, size_t len, char items[][64])
+{
+    FILE *in = fmemopen((void *)text, len, "r");
+    assert_non_null(in);
+    struct wt_urllist list;
+    wt_urllist_init(&list, in);
+    size_t n = 0;
+    const char *url;
+    enum wt_urllist_item item;
+    while ((item = wt_urllist_next(&list, &url)) != WT_URLLIST_END) {
+        assert_true(n < MAX_ITEMS);
+        if (item == WT_URLLIST_URL)
+            snprintf(items[n++], 64, "URL:%.59s", url);
+        else if (item == WT_URLLIST_NUL_BYTE)
+            snprintf(items[n++], 64, "NUL_BYTE");
+        else
+            snprintf(items[n++], 64, "TOO_LONG");
+    }
+    fclose(in);
+    return n;
+}
+
+struct list_case {
+    const char *text;
+    const char *want[4];
+};
+
+static void test_urllist_lines(void **state)
+{
+    (void)state;
+    static const struct list_case cases[] = {
+        { "http://a/\nhttp://b/\n", { "URL:http://a/", "URL:http://b/" } },
+        { "http://a/", { "URL:http://a/" } },                  /* no final newline */
+        { "  http://a/ \t\r\n", { "URL:http://a/" } },         /* blanks and CRLF trimmed */
+        { "\n\n \t\n# a comment\n  # indented comment\nb.test\n", { "URL:b.test" } },
+        { "a.test # not a comment\n", { "URL:a.test # not a comment" } },
+        { "\r\n", { NULL } },
+        { "", { NULL } },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char items[MAX_ITEMS][64];
+        size_t n = read_items(cases[c].text, strlen(cases[c].text), items);
+        size_t want = 0;
+        while (want < 4 && cases[c].want[want])
+            want++;
+        assert_int_equal(n, want);
+        for (size_t i = 0; i < n; i++)
+            assert_string_equal(items[i], cases[c].want[i]);
+    }
+}
+
+/* A line that does not fit is refused once, and its tail is not read as
+ * the next URL; the line after it is. */
+static void test_urllist_too_long_line_is_skipped_whole(void **state)
+{
+    (void)state;
+    size_t long_len = WT_URL_LINE_MAX + 100;
+    char *text = malloc(long_len + 64);
+    assert_non_null(text);
+    memset(text, 'x', long_len);
+    size_t len = long_len;
+    len += (size_t)sprintf(text + len, "\nhttp://after/\n");
+    char items[MAX_ITEMS][64];
+    size_t n = read_items(text, len, items);
+    assert_int_equal(n, 2);
+    assert_string_equal(items[0], "TOO_LONG");
+    assert_string_equal(items[1], "URL:http://after/");
+    free(text);
+}
+
+/* A NUL byte (a UTF-16 file, say) refuses its own line only: it once
+ * passed for a cut-off long line, and the skip then swallowed the next. */
+static void test_urllist_nul_byte_refuses_only_its_line(void **state)
+{
+    (void)state;
+    static const char text[] = "a.test\0x\nhttp://b/\n\0\nhttp://c/";
+    char items[MAX_ITEMS][64];
+    size_t n = read_items(text, sizeof text - 1, items);
+    assert_int_equal(n, 4);
+    assert_string_equal(items[0], "NUL_BYTE");
+    assert_string_equal(items[1], "URL:http://b/");
+    assert_string_equal(items[2], "NUL_BYTE");
+    assert_string_equal(items[3], "URL:http://c/");
+}
+
+/* The longest line that fits: WT_URL_LINE_MAX - 2 bytes and its newline. */
+static void test_urllist_longest_line_fits(void **state)
+{
+    (void)state;
+    char *text = malloc(WT_URL_LINE_MAX + 1);
+    assert_non_null(text);
+    memset(text, 'y', WT_URL_LINE_MAX - 2);
+    text[WT_URL_LINE_MAX - 2] = '\n';
+    FILE *in = fmemopen(text, WT_URL_LINE_MAX - 1, "r");
+    assert_non_null(in);
+    struct wt_urllist list;
+    wt_urllist_init(&list, in);
+    const char *url = NULL;
+    assert_int_equal(wt_urllist_next(&list, &url), WT_URLLIST_URL);
+    assert_int_equal(strlen(url), WT_URL_LINE_MAX - 2);
+    assert_int_equal(wt_urllist_next(&list, &url), WT_URLLIST_END);
+    fclose(in);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_urllist_lines),
+        cmocka_unit_test(test_urllist_too_long_line_is_skipped_whole),
+        cmocka_unit_test(test_urllist_longest_line_fits),
+        cmocka_unit_test(test_urllist_nul_byte_refuses_only_its_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
