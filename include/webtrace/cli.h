@@ -35,6 +35,7 @@ struct wt_options {
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
     long max_time_ms;             /* -m/--max-time SECONDS; 0 = none */
     long dns_timeout_ms;          /* --dns-timeout SECONDS; default 5000 */
+    long happy_eyeballs_ms;       /* --happy-eyeballs-timeout-ms MS: the attempt delay */
     size_t n_dns_servers;         /* --dns-server ADDR[:PORT], repeatable */
     struct wt_dns_server dns_servers[WT_MAX_DNS_SERVERS];
     int json;                     /* --json: NDJSON events on stdout */
@@ -49,6 +50,8 @@ struct wt_options {
 };
 
 #define WT_DEFAULT_DNS_TIMEOUT_MS 5000
+/* curl's and RFC 8305's recommended connection attempt delay. */
+#define WT_DEFAULT_HAPPY_EYEBALLS_MS 200
 /* curl's default: a peer that accepts and never finishes a TLS handshake
  * must not hang us forever. */
 #define WT_DEFAULT_CONNECT_TIMEOUT_MS 300000

@@ -105,6 +105,22 @@ enum wt_tcp_state {
 
 #define WT_TEARDOWN_MAX_STATES 6
 
+/* Why a connection attempt started (Happy Eyeballs, RFC 8305). */
+enum wt_tcp_trigger {
+    WT_TCP_FIRST,           /* the first address */
+    WT_TCP_AFTER_DELAY,     /* the attempts before it had no answer within the delay */
+    WT_TCP_AFTER_FAILURE    /* the attempt before it failed */
+};
+
+/* How a connection attempt that did not win ended. */
+enum wt_tcp_outcome {
+    WT_TCP_REFUSED,         /* RST: nothing listens on that port */
+    WT_TCP_UNREACHABLE,     /* no route, ICMP unreachable, no usable source address */
+    WT_TCP_TIMED_OUT,       /* no answer before the connect deadline */
+    WT_TCP_ABANDONED,       /* closed because another attempt won */
+    WT_TCP_ERROR            /* anything else: see err */
+};
+
 struct wt_event {
     enum wt_event_kind kind;
     enum wt_phase phase;
@@ -177,18 +193,27 @@ struct wt_event {
         } dns_done;
         struct {
             struct wt_endpoint remote;
-            size_t attempt;          /* 1-based */
+            struct wt_endpoint local;   /* port 0 when none was bound */
+            size_t attempt;          /* 1-based, in the order started */
             size_t of;
+            enum wt_tcp_trigger trigger;
+            int64_t delay_us;        /* the connection attempt delay in force */
+            size_t running;          /* earlier attempts still racing */
         } tcp_attempt;
         struct {
             struct wt_endpoint remote;
             struct wt_endpoint local;   /* port 0 when none was bound */
-            int err;                 /* errno, or ETIMEDOUT for our deadline */
+            int err;                 /* errno, ETIMEDOUT for our deadline, 0 when abandoned */
+            enum wt_tcp_outcome outcome;
+            size_t attempt;
+            size_t winner;           /* the attempt that won, when abandoned; else 0 */
             int64_t elapsed_us;
         } tcp_failed;
         struct {
             struct wt_endpoint local;
             struct wt_endpoint remote;
+            size_t attempt;          /* the attempt that won */
+            size_t of;
             int64_t elapsed_us;
             int state;               /* enum wt_tcp_state from TCP_INFO */
             uint32_t rtt_us, rttvar_us, snd_mss, rcv_mss, snd_cwnd;

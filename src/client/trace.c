@@ -178,6 +178,7 @@ static void on_max_time(struct wt_loop *loop, void *data)
     t->max_time_timer = 0;
     if (t->phase == WT_PHASE_CLOSE)
         return;  /* the transfer is complete; the teardown has its own bound */
+    wt_tcp_connector_expire(t->connector);  /* the race's attempts are told first */
     char msg[160];
     snprintf(msg, sizeof msg, "operation timed out after %ld ms (--max-time) while in the %s step",
              t->opt->max_time_ms, wt_phase_name(t->phase));
@@ -191,6 +192,7 @@ static void on_connect_timeout(struct wt_loop *loop, void *data)
     t->connect_timer = 0;
     if (t->phase > WT_PHASE_TLS)
         return;
+    wt_tcp_connector_expire(t->connector);
     char msg[160];
     snprintf(msg, sizeof msg, "no connection within %ld ms (--connect-timeout) while in the %s step",
              t->opt->connect_timeout_ms, wt_phase_name(t->phase));
@@ -368,7 +370,8 @@ static void start_connect(struct wt_trace *t)
             deadline = m;
     }
     t->connector = wt_tcp_connect_start(t->loop, t->addresses, t->n_addresses, t->url.port,
-                                        deadline, &t->stamped, on_connected, t);
+                                        deadline, (int64_t)t->opt->happy_eyeballs_ms * 1000,
+                                        &t->stamped, on_connected, t);
     if (!t->connector)
         trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, "out of memory");
 }

@@ -65,6 +65,28 @@ static const char *family_name(int family)
     return family == AF_INET6 ? "ipv6" : family == AF_INET ? "ipv4" : "any";
 }
 
+static const char *trigger_name(enum wt_tcp_trigger t)
+{
+    switch (t) {
+    case WT_TCP_FIRST: return "first";
+    case WT_TCP_AFTER_DELAY: return "delay";
+    case WT_TCP_AFTER_FAILURE: return "failure";
+    }
+    return "first";
+}
+
+static const char *outcome_name(enum wt_tcp_outcome o)
+{
+    switch (o) {
+    case WT_TCP_REFUSED: return "refused";
+    case WT_TCP_UNREACHABLE: return "unreachable";
+    case WT_TCP_TIMED_OUT: return "timed_out";
+    case WT_TCP_ABANDONED: return "abandoned";
+    case WT_TCP_ERROR: return "error";
+    }
+    return "error";
+}
+
 static const char *framing_name(enum wt_body_framing f)
 {
     switch (f) {
@@ -189,8 +211,15 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         break;
     case WT_EV_TCP_ATTEMPT:
         endpoint(j, "remote", &ev->u.tcp_attempt.remote);
+        if (ev->u.tcp_attempt.local.port)
+            endpoint(j, "local", &ev->u.tcp_attempt.local);
+        else
+            wt_json_null(j, "local");
         wt_json_int(j, "attempt", (int64_t)ev->u.tcp_attempt.attempt);
         wt_json_int(j, "of", (int64_t)ev->u.tcp_attempt.of);
+        wt_json_cstring(j, "trigger", trigger_name(ev->u.tcp_attempt.trigger));
+        wt_json_int(j, "delay_us", ev->u.tcp_attempt.delay_us);
+        wt_json_int(j, "racing", (int64_t)ev->u.tcp_attempt.running);
         break;
     case WT_EV_TCP_FAILED:
         endpoint(j, "remote", &ev->u.tcp_failed.remote);
@@ -198,13 +227,24 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             endpoint(j, "local", &ev->u.tcp_failed.local);
         else
             wt_json_null(j, "local");
+        wt_json_int(j, "attempt", (int64_t)ev->u.tcp_failed.attempt);
+        wt_json_cstring(j, "outcome", outcome_name(ev->u.tcp_failed.outcome));
+        if (ev->u.tcp_failed.winner)
+            wt_json_int(j, "winner", (int64_t)ev->u.tcp_failed.winner);
+        else
+            wt_json_null(j, "winner");
         wt_json_int(j, "errno", ev->u.tcp_failed.err);
-        wt_json_cstring(j, "reason", strerror(ev->u.tcp_failed.err));
+        if (ev->u.tcp_failed.outcome == WT_TCP_ABANDONED)
+            wt_json_cstring(j, "reason", "another attempt won");
+        else
+            wt_json_cstring(j, "reason", strerror(ev->u.tcp_failed.err));
         wt_json_int(j, "elapsed_us", ev->u.tcp_failed.elapsed_us);
         break;
     case WT_EV_TCP_ESTABLISHED:
         endpoint(j, "local", &ev->u.tcp_established.local);
         endpoint(j, "remote", &ev->u.tcp_established.remote);
+        wt_json_int(j, "attempt", (int64_t)ev->u.tcp_established.attempt);
+        wt_json_int(j, "of", (int64_t)ev->u.tcp_established.of);
         wt_json_int(j, "elapsed_us", ev->u.tcp_established.elapsed_us);
         if (ev->u.tcp_established.have_info) {
             wt_json_object_begin(j, "tcp_info");

@@ -336,6 +336,66 @@ static void render_serve(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* One line per connection attempt as it starts: both ends, and why it
+ * started now (Happy Eyeballs: the earlier ones were slow or failed). */
+static void render_attempt(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char b[80], d[32];
+    tag(s, C_TCP, "tcp ");
+    fprintf(o, "connecting to %s port %u (%s)", ev->u.tcp_attempt.remote.addr,
+            ev->u.tcp_attempt.remote.port,
+            wt_port_class_name(wt_port_classify(ev->u.tcp_attempt.remote.port)));
+    if (ev->u.tcp_attempt.local.port) {
+        wt_endpoint_format(&ev->u.tcp_attempt.local, b, sizeof b);
+        fprintf(o, " from %s", b);
+    }
+    if (ev->u.tcp_attempt.of > 1)
+        fprintf(o, " · address %zu of %zu", ev->u.tcp_attempt.attempt, ev->u.tcp_attempt.of);
+    wt_format_duration(ev->u.tcp_attempt.delay_us, d, sizeof d);
+    if (ev->u.tcp_attempt.trigger == WT_TCP_AFTER_DELAY)
+        fprintf(o, " · started after %s without an answer (--happy-eyeballs-timeout-ms); "
+                "%zu earlier attempt(s) keep racing", d, ev->u.tcp_attempt.running);
+    else if (ev->u.tcp_attempt.trigger == WT_TCP_AFTER_FAILURE)
+        fprintf(o, " · started at once: the attempt before it failed");
+    fputc('\n', o);
+}
+
+/* How an attempt that did not win ended. */
+static void render_attempt_end(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char a[80], b[80], d[32];
+    wt_endpoint_format(&ev->u.tcp_failed.remote, a, sizeof a);
+    wt_format_duration(ev->u.tcp_failed.elapsed_us, d, sizeof d);
+    tag(s, C_TCP, "tcp ");
+    switch (ev->u.tcp_failed.outcome) {
+    case WT_TCP_ABANDONED:
+        fprintf(o, "attempt %zu to %s abandoned after %s: attempt %zu won the race",
+                ev->u.tcp_failed.attempt, a, d, ev->u.tcp_failed.winner);
+        break;
+    case WT_TCP_TIMED_OUT:
+        fprintf(o, "attempt %zu to %s timed out after %s: no answer", ev->u.tcp_failed.attempt,
+                a, d);
+        break;
+    case WT_TCP_REFUSED:
+    case WT_TCP_UNREACHABLE:
+    case WT_TCP_ERROR:
+        fprintf(o, "connect to %s failed after %s", a, d);
+        if (ev->u.tcp_failed.local.port) {
+            wt_endpoint_format(&ev->u.tcp_failed.local, b, sizeof b);
+            fprintf(o, " (from %s)", b);
+        }
+        fprintf(o, ": %s\n", strerror(ev->u.tcp_failed.err));
+        return;
+    }
+    if (ev->u.tcp_failed.local.port) {
+        wt_endpoint_format(&ev->u.tcp_failed.local, b, sizeof b);
+        fprintf(o, " (from %s)", b);
+    }
+    fputc('\n', o);
+}
+
 static void render_teardown(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -481,6 +541,10 @@ static const char *explanation(const struct wt_event *ev)
     case WT_EV_DNS_DONE:
         return "The client now knows where to connect; it tries the addresses in this order.";
     case WT_EV_TCP_ATTEMPT:
+        if (ev->u.tcp_attempt.trigger == WT_TCP_AFTER_DELAY)
+            return "Happy Eyeballs (RFC 8305): rather than wait for a slow address, the next "
+                   "one is tried in parallel; the first handshake to finish wins and the "
+                   "others are closed.";
         return "TCP connects to address:port; our side gets a temporary (ephemeral) port "
                "chosen by the kernel.";
     case WT_EV_TCP_ESTABLISHED:
@@ -570,24 +634,10 @@ static void text_event_line(void *state, const struct wt_event *ev)
                 wt_port_class_name(ev->u.url.port_class), ev->u.url.target);
         break;
     case WT_EV_TCP_ATTEMPT:
-        tag(s, C_TCP, "tcp ");
-        fprintf(o, "connecting to %s port %u (%s)", ev->u.tcp_attempt.remote.addr,
-                ev->u.tcp_attempt.remote.port,
-                wt_port_class_name(wt_port_classify(ev->u.tcp_attempt.remote.port)));
-        if (ev->u.tcp_attempt.of > 1)
-            fprintf(o, " · address %zu of %zu", ev->u.tcp_attempt.attempt, ev->u.tcp_attempt.of);
-        fputc('\n', o);
+        render_attempt(s, ev);
         break;
     case WT_EV_TCP_FAILED:
-        wt_endpoint_format(&ev->u.tcp_failed.remote, a, sizeof a);
-        wt_format_duration(ev->u.tcp_failed.elapsed_us, d, sizeof d);
-        tag(s, C_TCP, "tcp ");
-        fprintf(o, "connect to %s failed after %s", a, d);
-        if (ev->u.tcp_failed.local.port) {
-            wt_endpoint_format(&ev->u.tcp_failed.local, b, sizeof b);
-            fprintf(o, " (from %s)", b);
-        }
-        fprintf(o, ": %s\n", strerror(ev->u.tcp_failed.err));
+        render_attempt_end(s, ev);
         break;
     case WT_EV_TCP_ESTABLISHED:
         wt_endpoint_format(&ev->u.tcp_established.remote, a, sizeof a);
@@ -603,6 +653,8 @@ static void text_event_line(void *state, const struct wt_event *ev)
             wt_format_duration(ev->u.tcp_established.rtt_us, d, sizeof d);
             fprintf(o, " · rtt %s · mss %u", d, ev->u.tcp_established.snd_mss);
         }
+        if (ev->u.tcp_established.of > 1)
+            fprintf(o, " · attempt %zu won", ev->u.tcp_established.attempt);
         fputc('\n', o);
         break;
     case WT_EV_TCP_TEARDOWN:

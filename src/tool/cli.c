@@ -14,6 +14,7 @@
 
 /* The help text spells these numbers out; change it with them. */
 _Static_assert(WT_DEFAULT_DNS_TIMEOUT_MS == 5000, "update --dns-timeout in wt_cli_usage");
+_Static_assert(WT_DEFAULT_HAPPY_EYEBALLS_MS == 200, "update --happy-eyeballs-timeout-ms in wt_cli_usage");
 _Static_assert(WT_MAX_DNS_SERVERS == 8, "update --dns-server in wt_cli_usage");
 _Static_assert(WT_MAX_URLS == 1024, "update the URL limit in wt_cli_usage");
 
@@ -48,6 +49,11 @@ const char wt_cli_usage[] =
     "                             give up on a connection (DNS, TCP, TLS) not set\n"
     "                             up in SECONDS (default 300, as curl)\n"
     "  -m, --max-time SECONDS     give up on a whole transfer after SECONDS\n"
+    "      --happy-eyeballs-timeout-ms MS\n"
+    "                             with several addresses, start the next\n"
+    "                             connection attempt after MS without an answer\n"
+    "                             (default 200, as curl); the attempts race and\n"
+    "                             the first to connect wins\n"
     "      --dns-timeout SECONDS  give up on a DNS lookup after SECONDS (default 5)\n"
     "      --dns-server ADDR[:PORT]\n"
     "                             ask this DNS server, not resolv.conf's (up to 8\n"
@@ -96,6 +102,7 @@ enum {
     OPT_JSON,
     OPT_HAR,
     OPT_EXPLAIN,
+    OPT_HAPPY_EYEBALLS,
 };
 
 static const char short_options[] = ":hVsvo:i:46m:kw:";
@@ -112,6 +119,7 @@ static const struct option long_options[] = {
     { "ipv6", no_argument, NULL, '6' },
     { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
     { "max-time", required_argument, NULL, 'm' },
+    { "happy-eyeballs-timeout-ms", required_argument, NULL, OPT_HAPPY_EYEBALLS },
     { "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
     { "dns-server", required_argument, NULL, OPT_DNS_SERVER },
     { "cacert", required_argument, NULL, OPT_CACERT },
@@ -303,6 +311,7 @@ static void set_defaults(struct wt_options *out)
     out->color = WT_COLOR_AUTO;
     out->dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     out->connect_timeout_ms = WT_DEFAULT_CONNECT_TIMEOUT_MS;
+    out->happy_eyeballs_ms = WT_DEFAULT_HAPPY_EYEBALLS_MS;
 }
 
 int wt_cli_parse(int argc, char **argv, struct wt_options *out,
@@ -371,6 +380,19 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             if (parse_seconds_option(opt, optarg, &out->max_time_ms, err, errlen) != 0)
                 return WT_EXIT_USAGE;
             break;
+        case OPT_HAPPY_EYEBALLS: {
+            char *end;
+            errno = 0;
+            long ms = strtol(optarg, &end, 10);
+            if (!isdigit((unsigned char)optarg[0]) || *end || errno || ms > MAX_MS) {
+                wt_errf(err, errlen, "--happy-eyeballs-timeout-ms: '%s' is not a number of "
+                        "milliseconds (like 200)",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            out->happy_eyeballs_ms = ms;
+            break;
+        }
         case OPT_DNS_TIMEOUT:
             if (parse_seconds_option(opt, optarg, &out->dns_timeout_ms, err, errlen) != 0)
                 return WT_EXIT_USAGE;
