@@ -28,6 +28,8 @@ enum wt_event_kind {
     WT_EV_URL,              /* the parsed URL */
     WT_EV_DNS_START,        /* resolver and what is asked */
     WT_EV_DNS_LITERAL,      /* IP literal: no lookup */
+    WT_EV_CONNECT_TO,       /* --connect-to: another host or port is connected to */
+    WT_EV_DNS_PINNED,       /* --resolve: addresses given, no lookup */
     WT_EV_DNS_QUERY,        /* a DNS query left the machine */
     WT_EV_DNS_REPLY,        /* a DNS reply arrived */
     WT_EV_DNS_RECORD,       /* one answer record (CNAME, A, AAAA) of a reply */
@@ -153,6 +155,21 @@ struct wt_event {
             const char *literal;
             int family;
         } dns_literal;
+        struct {
+            const char *host;        /* the URL's */
+            uint16_t port;
+            const char *to_host;     /* connected to instead */
+            uint16_t to_port;
+            const char *rule;        /* the --connect-to value as typed */
+        } connect_to;
+        struct {
+            const char *name;
+            uint16_t port;
+            size_t n_addresses;
+            const struct wt_endpoint *addresses;  /* port 0; after -4/-6 */
+            size_t n_dropped;        /* addresses of the family -4/-6 excludes */
+            const char *rule;        /* the --resolve value as typed */
+        } dns_pinned;
         struct {
             struct wt_endpoint server;
             struct wt_endpoint local;

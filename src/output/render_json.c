@@ -24,6 +24,8 @@ static const char *const event_names[] = {
     [WT_EV_URL] = "url",
     [WT_EV_DNS_START] = "dns_start",
     [WT_EV_DNS_LITERAL] = "dns_literal",
+    [WT_EV_CONNECT_TO] = "connect_to",
+    [WT_EV_DNS_PINNED] = "dns_pinned",
     [WT_EV_DNS_QUERY] = "dns_query",
     [WT_EV_DNS_REPLY] = "dns_reply",
     [WT_EV_DNS_RECORD] = "dns_record",
@@ -164,6 +166,23 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_array_end(j);
         wt_json_cstring(j, "servers_from", ev->u.dns_start.servers_from_cli ? "cli" : "resolv.conf");
         wt_json_cstring(j, "family", family_name(ev->u.dns_start.family));
+        break;
+    case WT_EV_CONNECT_TO:
+        wt_json_cstring(j, "host", ev->u.connect_to.host);
+        wt_json_int(j, "port", ev->u.connect_to.port);
+        wt_json_cstring(j, "connect_host", ev->u.connect_to.to_host);
+        wt_json_int(j, "connect_port", ev->u.connect_to.to_port);
+        wt_json_cstring(j, "rule", ev->u.connect_to.rule);
+        break;
+    case WT_EV_DNS_PINNED:
+        wt_json_cstring(j, "name", ev->u.dns_pinned.name);
+        wt_json_int(j, "port", ev->u.dns_pinned.port);
+        wt_json_array_begin(j, "addresses");
+        for (size_t i = 0; i < ev->u.dns_pinned.n_addresses; i++)
+            wt_json_cstring(j, NULL, ev->u.dns_pinned.addresses[i].addr);
+        wt_json_array_end(j);
+        wt_json_int(j, "dropped", (int64_t)ev->u.dns_pinned.n_dropped);
+        wt_json_cstring(j, "rule", ev->u.dns_pinned.rule);
         break;
     case WT_EV_DNS_LITERAL:
         wt_json_cstring(j, "address", ev->u.dns_literal.literal);

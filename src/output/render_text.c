@@ -115,6 +115,26 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
                 ev->u.dns_start.servers_from_cli ? "--dns-server" : "/etc/resolv.conf", asks);
         break;
     }
+    case WT_EV_CONNECT_TO:
+        tag(s, C_DNS, "dns ");
+        fprintf(o, "--connect-to %s: connecting to %s port %u instead of %s port %u; SNI, Host "
+                "and the certificate check keep %s\n", ev->u.connect_to.rule,
+                ev->u.connect_to.to_host, ev->u.connect_to.to_port, ev->u.connect_to.host,
+                ev->u.connect_to.port, ev->u.connect_to.host);
+        break;
+    case WT_EV_DNS_PINNED:
+        tag(s, C_DNS, "dns ");
+        fprintf(o, "no DNS: --resolve says %s port %u is ", ev->u.dns_pinned.name,
+                ev->u.dns_pinned.port);
+        for (size_t i = 0; i < ev->u.dns_pinned.n_addresses; i++)
+            fprintf(o, "%s%s", i ? ", " : "", ev->u.dns_pinned.addresses[i].addr);
+        if (!ev->u.dns_pinned.n_addresses)
+            fputs("nothing usable", o);
+        if (ev->u.dns_pinned.n_dropped)
+            fprintf(o, " (%zu address(es) of the other family left out by -4/-6)",
+                    ev->u.dns_pinned.n_dropped);
+        fputc('\n', o);
+        break;
     case WT_EV_DNS_LITERAL:
         tag(s, C_DNS, "dns ");
         fprintf(o, "%s is an IPv%d literal: no DNS lookup\n", ev->u.dns_literal.literal,
@@ -528,6 +548,12 @@ static const char *explanation(const struct wt_event *ev)
                "53 unless told otherwise); A records hold IPv4 addresses, AAAA records IPv6.";
     case WT_EV_DNS_LITERAL:
         return "The host is already an address, so there is nothing to look up.";
+    case WT_EV_CONNECT_TO:
+        return "Only where the TCP connection goes changes: the request still names the "
+               "URL's host, and TLS still asks for and checks that name.";
+    case WT_EV_DNS_PINNED:
+        return "The addresses were given on the command line (--resolve), so no DNS "
+               "question is asked, as if the resolver had answered at once.";
     case WT_EV_DNS_QUERY:
         return "This packet left the machine just now; the id ties the reply to the question.";
     case WT_EV_DNS_REPLY:

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "webtrace/exitcode.h"
 
@@ -58,6 +59,15 @@ const char wt_cli_usage[] =
     "      --dns-server ADDR[:PORT]\n"
     "                             ask this DNS server, not resolv.conf's (up to 8\n"
     "                             times); IPv6 with a port is written [ADDR]:PORT\n"
+    "      --resolve [+]HOST:PORT:ADDR[,ADDR...]\n"
+    "                             connect to ADDR for HOST:PORT without asking\n"
+    "                             DNS (as curl; HOST * is any host, IPv6 may be\n"
+    "                             in brackets); SNI, Host and the certificate\n"
+    "                             check keep the URL's name\n"
+    "      --connect-to HOST:PORT:CONNECT-HOST:CONNECT-PORT\n"
+    "                             for HOST:PORT connect to CONNECT-HOST:\n"
+    "                             CONNECT-PORT instead (as curl; an empty part\n"
+    "                             matches or keeps anything)\n"
     "      --json                 NDJSON events on stdout, one per line (the body\n"
     "                             then goes only to -o FILE)\n"
     "  -w, --write-out FORMAT     print FORMAT after each URL, curl's variables\n"
@@ -103,6 +113,8 @@ enum {
     OPT_HAR,
     OPT_EXPLAIN,
     OPT_HAPPY_EYEBALLS,
+    OPT_RESOLVE,
+    OPT_CONNECT_TO,
 };
 
 static const char short_options[] = ":hVsvo:i:46m:kw:";
@@ -122,6 +134,8 @@ static const struct option long_options[] = {
     { "happy-eyeballs-timeout-ms", required_argument, NULL, OPT_HAPPY_EYEBALLS },
     { "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
     { "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+    { "resolve", required_argument, NULL, OPT_RESOLVE },
+    { "connect-to", required_argument, NULL, OPT_CONNECT_TO },
     { "cacert", required_argument, NULL, OPT_CACERT },
     { "capath", required_argument, NULL, OPT_CAPATH },
     { "insecure", no_argument, NULL, 'k' },
@@ -263,6 +277,176 @@ int wt_cli_parse_dns_server(const char *text, struct wt_dns_server *out)
     for (size_t i = 0; i <= addr_len; i++)
         out->addr[i] = (char)tolower((unsigned char)addr_text[i]);
     out->port = port;
+    return 0;
+}
+
+/* Reads one host field up to the next ':' (a bracketed IPv6 address may
+ * hold colons). Returns the text after the ':' or NULL. */
+static const char *take_host(const char *p, char *out, size_t outlen, int *bracketed)
+{
+    size_t len;
+    const char *end;
+    *bracketed = 0;
+    if (*p == '[') {
+        const char *close = strchr(p, ']');
+        if (!close || close[1] != ':')
+            return NULL;
+        p++;
+        len = (size_t)(close - p);
+        end = close + 1;
+        *bracketed = 1;
+    } else {
+        end = strchr(p, ':');
+        if (!end)
+            return NULL;
+        len = (size_t)(end - p);
+    }
+    if (len >= outlen)
+        return NULL;
+    memcpy(out, p, len);
+    out[len] = '\0';
+    return end + 1;
+}
+
+static int is_ipv6_text(const char *text)
+{
+    struct in6_addr a6;
+    return inet_pton(AF_INET6, text, &a6) == 1;
+}
+
+int wt_cli_parse_resolve(const char *text, struct wt_resolve_entry *out, char *err,
+                         size_t errlen)
+{
+    char q[QUOTE_MAX];
+    int bracketed;
+    memset(out, 0, sizeof *out);
+    out->text = text;
+    int removal = text[0] == '-';
+    /* '+' asks curl to let the entry expire from its DNS cache; one run
+     * of webtrace has no cache to expire from. */
+    if (text[0] == '+' || removal)
+        text++;
+    const char *rest = take_host(text, out->host, sizeof out->host, &bracketed);
+    if (!rest || !out->host[0] || (bracketed && !is_ipv6_text(out->host))) {
+        wt_errf(err, errlen, "--resolve: '%s' does not start with HOST:PORT: (like "
+                "example.test:443:127.0.0.1)", wt_quote_input(q, sizeof q, out->text,
+                                                             strlen(out->text)));
+        return -1;
+    }
+    char port_text[8];
+    const char *colon = strchr(rest, ':');
+    size_t port_len = colon ? (size_t)(colon - rest) : strlen(rest);
+    if (port_len >= sizeof port_text || (!colon && !removal)) {
+        wt_errf(err, errlen, "--resolve: '%s' needs HOST:PORT:ADDR (like "
+                "example.test:443:127.0.0.1)", wt_quote_input(q, sizeof q, out->text,
+                                                             strlen(out->text)));
+        return -1;
+    }
+    memcpy(port_text, rest, port_len);
+    port_text[port_len] = '\0';
+    if (parse_port(port_text, &out->port) != 0) {
+        wt_errf(err, errlen, "--resolve: '%s' is not a port (1 to 65535)",
+                wt_quote_input(q, sizeof q, port_text, strlen(port_text)));
+        return -1;
+    }
+    if (removal)
+        return colon ? (wt_errf(err, errlen, "--resolve: a removal is -HOST:PORT, with no "
+                                "address"), -1) : 1;
+    const char *p = colon + 1;
+    do {
+        char addr[WT_CLI_ADDR_MAX + 2];
+        size_t len = strcspn(p, ",");
+        const char *a = p;
+        if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {
+            a = p + 1;
+            len -= 2;
+        }
+        unsigned char bin[sizeof(struct in6_addr)];
+        int ok = len > 0 && len < WT_CLI_ADDR_MAX;
+        if (ok) {
+            memcpy(addr, a, len);
+            addr[len] = '\0';
+            ok = inet_pton(AF_INET, addr, bin) == 1 || inet_pton(AF_INET6, addr, bin) == 1;
+        }
+        if (!ok) {
+            wt_errf(err, errlen, "--resolve: '%s' is not an IP address",
+                    wt_quote_input(q, sizeof q, p, strcspn(p, ",")));
+            return -1;
+        }
+        if (out->n_addrs == WT_RESOLVE_MAX_ADDRS) {
+            wt_errf(err, errlen, "--resolve: at most %d addresses in one entry",
+                    WT_RESOLVE_MAX_ADDRS);
+            return -1;
+        }
+        memcpy(out->addrs[out->n_addrs++], addr, len + 1);
+        p += strcspn(p, ",");
+    } while (*p++ == ',');
+    return 0;
+}
+
+int wt_cli_parse_connect_to(const char *text, struct wt_connect_to *out, char *err,
+                            size_t errlen)
+{
+    char q[QUOTE_MAX], port_text[8];
+    int bracketed;
+    memset(out, 0, sizeof *out);
+    out->text = text;
+    out->port = out->to_port = -1;
+    const char *p = take_host(text, out->host, sizeof out->host, &bracketed);
+    if (p && bracketed && !is_ipv6_text(out->host))
+        p = NULL;
+    const char *colon = p ? strchr(p, ':') : NULL;
+    if (colon) {
+        size_t len = (size_t)(colon - p);
+        uint16_t port;
+        if (len >= sizeof port_text)
+            colon = NULL;
+        else if (len > 0) {
+            memcpy(port_text, p, len);
+            port_text[len] = '\0';
+            if (parse_port(port_text, &port) != 0)
+                colon = NULL;
+            else
+                out->port = port;
+        }
+    }
+    if (colon) {
+        p = colon + 1;
+        if (*p == '[') {
+            const char *close = strchr(p, ']');
+            if (!close || close[1] != ':' || (size_t)(close - p - 1) >= sizeof out->to_host)
+                colon = NULL;
+            else {
+                memcpy(out->to_host, p + 1, (size_t)(close - p - 1));
+                out->to_host[close - p - 1] = '\0';
+                if (!is_ipv6_text(out->to_host))
+                    colon = NULL;
+                p = close + 2;
+            }
+        } else {
+            const char *c2 = strchr(p, ':');
+            if (!c2 || (size_t)(c2 - p) >= sizeof out->to_host)
+                colon = NULL;
+            else {
+                memcpy(out->to_host, p, (size_t)(c2 - p));
+                out->to_host[c2 - p] = '\0';
+                p = c2 + 1;
+            }
+        }
+    }
+    if (colon && *p) {
+        uint16_t port;
+        if (parse_port(p, &port) != 0)
+            colon = NULL;
+        else
+            out->to_port = port;
+    }
+    if (!colon) {
+        wt_errf(err, errlen, "--connect-to: '%s' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT "
+                "(like example.test:443:127.0.0.1:8443; IPv6 in brackets; empty parts "
+                "match or keep anything)", wt_quote_input(q, sizeof q, text, strlen(text)));
+        return -1;
+    }
     return 0;
 }
 
@@ -414,6 +598,39 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
                 return WT_EXIT_USAGE;
             }
             out->n_dns_servers++;
+            break;
+        case OPT_RESOLVE: {
+            struct wt_resolve_entry entry;
+            int r = wt_cli_parse_resolve(optarg, &entry, err, errlen);
+            if (r < 0)
+                return WT_EXIT_USAGE;
+            if (r == 1) {
+                /* -HOST:PORT drops what earlier options said for it */
+                size_t kept = 0;
+                for (size_t i = 0; i < out->n_resolve; i++)
+                    if (out->resolve[i].port != entry.port ||
+                        strcasecmp(out->resolve[i].host, entry.host) != 0)
+                        out->resolve[kept++] = out->resolve[i];
+                out->n_resolve = kept;
+                break;
+            }
+            if (out->n_resolve == WT_MAX_RESOLVE) {
+                wt_errf(err, errlen, "too many --resolve options (at most %d)", WT_MAX_RESOLVE);
+                return WT_EXIT_USAGE;
+            }
+            out->resolve[out->n_resolve++] = entry;
+            break;
+        }
+        case OPT_CONNECT_TO:
+            if (out->n_connect_to == WT_MAX_CONNECT_TO) {
+                wt_errf(err, errlen, "too many --connect-to options (at most %d)",
+                        WT_MAX_CONNECT_TO);
+                return WT_EXIT_USAGE;
+            }
+            if (wt_cli_parse_connect_to(optarg, &out->connect_to[out->n_connect_to], err,
+                                        errlen) != 0)
+                return WT_EXIT_USAGE;
+            out->n_connect_to++;
             break;
         case OPT_CACERT:
         case OPT_CAPATH:
