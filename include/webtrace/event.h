@@ -137,7 +137,8 @@ struct wt_event {
         struct {
             const char *input;       /* as typed */
             const char *normalized;
-            const char *host;
+            const char *host;        /* an international name in its xn-- form */
+            const char *host_unicode;  /* that name as typed (UTF-8), NULL for ASCII */
             int host_kind;           /* enum wt_host_kind */
             uint16_t port;
             int port_class;          /* enum wt_port_class */

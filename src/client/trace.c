@@ -825,6 +825,7 @@ void wt_trace_start(struct wt_trace *t)
     ev.u.url.input = t->p.input;
     ev.u.url.normalized = t->url.normalized;
     ev.u.url.host = t->url.host;
+    ev.u.url.host_unicode = t->url.host_unicode[0] ? t->url.host_unicode : NULL;
     ev.u.url.host_kind = t->url.host_kind;
     ev.u.url.port = t->url.port;
     ev.u.url.port_class = wt_port_classify(t->url.port);

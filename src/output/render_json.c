@@ -152,6 +152,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "url", ev->u.url.normalized);
         wt_json_cstring(j, "scheme", wt_scheme_name(ev->u.url.scheme));
         wt_json_cstring(j, "host", ev->u.url.host);
+        if (ev->u.url.host_unicode)
+            wt_json_cstring(j, "host_unicode", ev->u.url.host_unicode);
+        else
+            wt_json_null(j, "host_unicode");
         wt_json_cstring(j, "host_kind", ev->u.url.host_kind == WT_HOST_NAME ? "name"
                                         : ev->u.url.host_kind == WT_HOST_IPV4 ? "ipv4" : "ipv6");
         wt_json_int(j, "port", ev->u.url.port);

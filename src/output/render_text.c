@@ -655,6 +655,16 @@ static void text_event_line(void *state, const struct wt_event *ev)
         if (ev->url_index > 0)
             fputc('\n', o);
         tag(s, C_URL, "url ");
+        if (ev->u.url.host_unicode) {
+            char shown[WT_HOST_UNICODE_MAX * 4];
+            wt_escape_term(ev->u.url.host_unicode, strlen(ev->u.url.host_unicode), shown,
+                               sizeof shown);
+            fprintf(o, "%s → host %s → %s (international name, IDNA 2008: DNS, TLS and Host "
+                    "use the xn-- form) · port %u (%s) · target %s\n", ev->u.url.normalized,
+                    shown, ev->u.url.host, ev->u.url.port,
+                    wt_port_class_name(ev->u.url.port_class), ev->u.url.target);
+            break;
+        }
         fprintf(o, "%s → host %s (%s) · port %u (%s) · target %s\n", ev->u.url.normalized,
                 ev->u.url.host, host_kind_words(ev->u.url.host_kind), ev->u.url.port,
                 wt_port_class_name(ev->u.url.port_class), ev->u.url.target);
