@@ -30,6 +30,7 @@ enum wt_event_kind {
     WT_EV_DNS_LITERAL,      /* IP literal: no lookup */
     WT_EV_CONNECT_TO,       /* --connect-to: another host or port is connected to */
     WT_EV_DNS_PINNED,       /* --resolve: addresses given, no lookup */
+    WT_EV_DNS_NO_ANSWER,    /* a server did not answer in time: asked again (elsewhere) */
     WT_EV_DNS_QUERY,        /* a DNS query left the machine */
     WT_EV_DNS_REPLY,        /* a DNS reply arrived */
     WT_EV_DNS_RECORD,       /* one answer record (CNAME, A, AAAA) of a reply */
@@ -180,6 +181,14 @@ struct wt_event {
             const char *qname;       /* decoded from the packet (escaped form) */
             size_t bytes;
         } dns_query;
+        struct {
+            struct wt_endpoint server;   /* the one that did not answer */
+            struct wt_endpoint next;     /* asked now (may be the same) */
+            uint16_t id;
+            uint16_t qtype;
+            const char *qname;
+            int64_t waited_us;
+        } dns_no_answer;
         struct {
             struct wt_endpoint server;
             int tcp;

@@ -13,6 +13,7 @@
 
 #include "webtrace/dnsmsg.h"
 #include "webtrace/netaddr.h"
+#include "webtrace/url.h"
 
 #define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
 #define MAX_PENDING_QUERIES 32   /* queries remembered for round-trip times */
@@ -34,6 +35,7 @@ struct pending_query {
     uint16_t id;
     uint16_t qtype;
     int64_t sent_us;
+    struct wt_endpoint server;   /* where this copy of the query went */
 };
 
 struct wt_dns_lookup {
@@ -99,9 +101,26 @@ static void note_query(struct wt_dns_lookup *lk, struct dns_socket *s,
     if (wt_dns_msg_decode(msg, len, &m) < 0 || m.is_response)
         return;
     lk->queries_sent++;
+    /* The same query again: c-ares gave up waiting for the server it
+     * last sent it to. Name that server before the resolver moves on. */
+    for (size_t i = 0; i < lk->n_pending; i++) {
+        struct pending_query *p = &lk->pending[i];
+        if (p->id != m.id || p->qtype != m.qtype)
+            continue;
+        struct wt_event nev = { .kind = WT_EV_DNS_NO_ANSWER };
+        nev.u.dns_no_answer.server = p->server;
+        nev.u.dns_no_answer.next = s->server;
+        nev.u.dns_no_answer.id = m.id;
+        nev.u.dns_no_answer.qtype = m.qtype;
+        nev.u.dns_no_answer.qname = m.qname;
+        nev.u.dns_no_answer.waited_us = wt_loop_now(lk->loop) - p->sent_us;
+        emit(lk, &nev);
+        *p = lk->pending[--lk->n_pending];
+        break;
+    }
     if (lk->n_pending < MAX_PENDING_QUERIES)
         lk->pending[lk->n_pending++] =
-            (struct pending_query){ m.id, m.qtype, wt_loop_now(lk->loop) };
+            (struct pending_query){ m.id, m.qtype, wt_loop_now(lk->loop), s->server };
     struct wt_event ev = { .kind = WT_EV_DNS_QUERY };
     ev.u.dns_query.server = s->server;
     ev.u.dns_query.local = s->local;
@@ -135,9 +154,13 @@ static void note_reply(struct wt_dns_lookup *lk, struct dns_socket *s,
         return;
     lk->replies_seen++;
     lk->rcode_seen[m.rcode & 15]++;
+    /* Each reply's time is its own round trip: from the copy of the query
+     * sent to the server that answered. */
     int64_t rtt = -1;
     for (size_t i = 0; i < lk->n_pending; i++) {
-        if (lk->pending[i].id == m.id && lk->pending[i].qtype == m.qtype) {
+        if (lk->pending[i].id == m.id && lk->pending[i].qtype == m.qtype &&
+            !strcmp(lk->pending[i].server.addr, s->server.addr) &&
+            lk->pending[i].server.port == s->server.port) {
             rtt = wt_loop_now(lk->loop) - lk->pending[i].sent_us;
             lk->pending[i] = lk->pending[--lk->n_pending];
             break;
@@ -428,6 +451,7 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
     char servers[160];
     server_list(lk, servers, sizeof servers);
     const char *why;
+    char bad_name[96];
     r->exit_code = 6;
     if (lk->unreachable) {
         why = "server unreachable (ICMP port unreachable: nothing listens on that port)";
@@ -445,6 +469,10 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
         why = "NOTIMP (the server does not support the query)";
     } else if (lk->rcode_seen[1]) {
         why = "FORMERR (the server could not parse the query)";
+    } else if (status == ARES_EBADNAME && strlen(lk->name) > WT_DNS_HOST_MAX_LEN) {
+        snprintf(bad_name, sizeof bad_name, "the name is %zu bytes, DNS allows at most %d "
+                 "(c-ares: %s)", strlen(lk->name), WT_DNS_HOST_MAX_LEN, ares_strerror(status));
+        why = bad_name;
     } else if (status == ARES_ENODATA || (status == ARES_ENOTFOUND && lk->replies_seen)) {
         why = "NOERROR but no address records for it";
     } else if (status == ARES_ENOTFOUND && !lk->queries_sent) {

@@ -26,6 +26,7 @@ static const char *const event_names[] = {
     [WT_EV_DNS_LITERAL] = "dns_literal",
     [WT_EV_CONNECT_TO] = "connect_to",
     [WT_EV_DNS_PINNED] = "dns_pinned",
+    [WT_EV_DNS_NO_ANSWER] = "dns_no_answer",
     [WT_EV_DNS_QUERY] = "dns_query",
     [WT_EV_DNS_REPLY] = "dns_reply",
     [WT_EV_DNS_RECORD] = "dns_record",
@@ -191,6 +192,15 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
     case WT_EV_DNS_LITERAL:
         wt_json_cstring(j, "address", ev->u.dns_literal.literal);
         wt_json_cstring(j, "family", family_name(ev->u.dns_literal.family));
+        break;
+    case WT_EV_DNS_NO_ANSWER:
+        endpoint(j, "server", &ev->u.dns_no_answer.server);
+        endpoint(j, "next", &ev->u.dns_no_answer.next);
+        wt_json_int(j, "id", ev->u.dns_no_answer.id);
+        wt_json_cstring(j, "qtype", wt_dns_type_name(ev->u.dns_no_answer.qtype, tbuf,
+                                                      sizeof tbuf));
+        wt_json_cstring(j, "qname", ev->u.dns_no_answer.qname);
+        wt_json_int(j, "waited_us", ev->u.dns_no_answer.waited_us);
         break;
     case WT_EV_DNS_QUERY:
         endpoint(j, "server", &ev->u.dns_query.server);

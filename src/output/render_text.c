@@ -140,6 +140,20 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         fprintf(o, "%s is an IPv%d literal: no DNS lookup\n", ev->u.dns_literal.literal,
                 ev->u.dns_literal.family == AF_INET6 ? 6 : 4);
         break;
+    case WT_EV_DNS_NO_ANSWER:
+        wt_endpoint_format(&ev->u.dns_no_answer.server, a, sizeof a);
+        wt_endpoint_format(&ev->u.dns_no_answer.next, b, sizeof b);
+        wt_format_duration(ev->u.dns_no_answer.waited_us, d, sizeof d);
+        tag(s, C_DNS, "dns ");
+        if (strcmp(a, b) != 0)
+            fprintf(o, "✗ no answer from %s to query %s %s (id 0x%04x) after %s: asking %s "
+                    "instead\n", a, wt_dns_type_name(ev->u.dns_no_answer.qtype, tbuf, sizeof tbuf),
+                    ev->u.dns_no_answer.qname, ev->u.dns_no_answer.id, d, b);
+        else
+            fprintf(o, "✗ no answer from %s to query %s %s (id 0x%04x) after %s: asking "
+                    "again\n", a, wt_dns_type_name(ev->u.dns_no_answer.qtype, tbuf, sizeof tbuf),
+                    ev->u.dns_no_answer.qname, ev->u.dns_no_answer.id, d);
+        break;
     case WT_EV_DNS_QUERY:
         wt_endpoint_format(&ev->u.dns_query.server, a, sizeof a);
         wt_endpoint_format(&ev->u.dns_query.local, b, sizeof b);
@@ -554,6 +568,9 @@ static const char *explanation(const struct wt_event *ev)
     case WT_EV_DNS_PINNED:
         return "The addresses were given on the command line (--resolve), so no DNS "
                "question is asked, as if the resolver had answered at once.";
+    case WT_EV_DNS_NO_ANSWER:
+        return "A DNS server that does not answer is not waited for forever: after its "
+               "timeout the resolver sends the same question to the next server.";
     case WT_EV_DNS_QUERY:
         return "This packet left the machine just now; the id ties the reply to the question.";
     case WT_EV_DNS_REPLY:

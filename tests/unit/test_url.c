@@ -494,7 +494,9 @@ static void make_name(char *buf, size_t len)
         buf[len - 1] = 'n';
 }
 
-static void test_url_name_longer_than_253_is_rejected(void **state)
+/* A name of 254 or 255 bytes is the resolver's to judge (curl asks, then
+ * exits 6); only longer ones are refused here. */
+static void test_url_name_longer_than_255_is_rejected(void **state)
 {
     (void)state;
     char name[300];
@@ -513,12 +515,23 @@ static void test_url_name_longer_than_253_is_rejected(void **state)
     wt_url_clear(&url);
 
     make_name(name, 254);
+    assert_int_equal(wt_url_parse(name, &url, err, sizeof err), WT_URL_OK);
+    assert_string_equal(url.host, name);
+    wt_url_clear(&url);
+
+    make_name(name, 255);
+    snprintf(input, sizeof input, "http://%s./x", name);
+    assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_OK);
+    assert_string_equal(url.host, name);
+    wt_url_clear(&url);
+
+    make_name(name, 256);
     assert_int_equal(wt_url_parse(name, &url, err, sizeof err), WT_URL_BAD);
-    assert_string_equal(err, "host name is longer than 253 bytes (254)");
+    assert_string_equal(err, "host name is longer than 255 bytes (256)");
 
     make_name(name, 299);
     assert_int_equal(wt_url_parse(name, &url, err, sizeof err), WT_URL_BAD);
-    assert_non_null(strstr(err, "longer than 253 bytes"));
+    assert_non_null(strstr(err, "longer than 255 bytes"));
 }
 
 static void test_url_input_longer_than_max_is_rejected(void **state)
@@ -757,7 +770,7 @@ int main(void)
         cmocka_unit_test(test_url_unknown_scheme_is_unsupported),
         cmocka_unit_test(test_url_rejects_malformed_scheme),
         cmocka_unit_test(test_url_label_longer_than_63_is_rejected),
-        cmocka_unit_test(test_url_name_longer_than_253_is_rejected),
+        cmocka_unit_test(test_url_name_longer_than_255_is_rejected),
         cmocka_unit_test(test_url_input_longer_than_max_is_rejected),
         cmocka_unit_test(test_url_error_quotes_are_short_and_printable),
         cmocka_unit_test(test_url_err_is_truncated_to_errlen),
