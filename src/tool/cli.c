@@ -33,6 +33,7 @@ const char wt_cli_usage[] =
     "TLS, HTTP request and response, connection teardown. The body goes to\n"
     "stdout (when it is not a terminal) or to -o FILE.\n"
     "A bare host means http://host/; host:port and [IPv6]:port work too.\n"
+    "International host names are converted to their xn-- form (IDNA 2008).\n"
     "\n"
     "Options:\n"
     "  -h, --help                 show this help and exit\n"
