@@ -235,6 +235,8 @@ static const char *apply_connect_to(struct wt_trace *t, uint16_t *port)
             continue;
         const char *host = r->to_host[0] ? r->to_host : t->url.host;
         *port = r->to_port >= 0 ? (uint16_t)r->to_port : t->url.port;
+        if (!strcasecmp(host, t->url.host) && *port == t->url.port)
+            return t->url.host;  /* the rule matched and changes nothing */
         struct wt_event ev = { .kind = WT_EV_CONNECT_TO };
         ev.u.connect_to.host = t->url.host;
         ev.u.connect_to.port = t->url.port;

@@ -159,6 +159,15 @@ class ResolveAndConnectTo(h.WebtraceCase, unittest.TestCase):
         self.assertUrlNameKept(evs, NAME)
         self.assertNoDnsAsked()
 
+    def test_first_matching_connect_to_wins_even_when_it_changes_nothing(self):
+        url = f"https://{NAME}:{self.port}/"
+        code, out, err, evs = self.run_json("--connect-to", ":::",
+                                            "--connect-to", "::127.0.0.9:1",
+                                            "--resolve", f"{NAME}:{self.port}:127.0.0.1", url)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(of_kind(evs, "connect_to"), [], "a rule that changes nothing is silent")
+        self.assertEqual(of_kind(evs, "tcp_established")[0]["remote"]["port"], self.port)
+
     def test_connect_to_is_narrated(self):
         code, out, err = h.run_webtrace(["-o", "/dev/null", "--cacert", self.pki.ca_file,
                                          "--connect-to", f":443:[::1]:{self.port}",
