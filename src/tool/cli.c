@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "webtrace/exitcode.h"
+#include "webtrace/idn.h"
 
 /* The help text spells these numbers out; change it with them. */
 _Static_assert(WT_DEFAULT_DNS_TIMEOUT_MS == 5000, "update --dns-timeout in wt_cli_usage");
@@ -315,6 +316,22 @@ static int is_ipv6_text(const char *text)
     return inet_pton(AF_INET6, text, &a6) == 1;
 }
 
+/* An international host name is matched in its xn-- form, the form the
+ * URL's host takes: convert it in place. */
+static int host_to_ascii(const char *option, char *host, size_t hostlen, char *err,
+                         size_t errlen)
+{
+    if (!wt_idn_needed(host, strlen(host)))
+        return 0;
+    char ace[WT_CLI_HOST_MAX], why[200];
+    if (wt_idn_to_ascii(host, strlen(host), ace, sizeof ace, why, sizeof why) != 0) {
+        wt_errf(err, errlen, "%s: %s", option, why);
+        return -1;
+    }
+    snprintf(host, hostlen, "%s", ace);
+    return 0;
+}
+
 int wt_cli_parse_resolve(const char *text, struct wt_resolve_entry *out, char *err,
                          size_t errlen)
 {
@@ -334,6 +351,8 @@ int wt_cli_parse_resolve(const char *text, struct wt_resolve_entry *out, char *e
                                                              strlen(out->text)));
         return -1;
     }
+    if (host_to_ascii("--resolve", out->host, sizeof out->host, err, errlen) != 0)
+        return -1;
     char port_text[8];
     const char *colon = strchr(rest, ':');
     size_t port_len = colon ? (size_t)(colon - rest) : strlen(rest);
@@ -442,6 +461,10 @@ int wt_cli_parse_connect_to(const char *text, struct wt_connect_to *out, char *e
         else
             out->to_port = port;
     }
+    if (colon && (host_to_ascii("--connect-to", out->host, sizeof out->host, err, errlen) != 0 ||
+                  host_to_ascii("--connect-to", out->to_host, sizeof out->to_host, err,
+                                errlen) != 0))
+        return -1;
     if (!colon) {
         wt_errf(err, errlen, "--connect-to: '%s' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT "
                 "(like example.test:443:127.0.0.1:8443; IPv6 in brackets; empty parts "

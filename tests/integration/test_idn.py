@@ -100,6 +100,15 @@ class Idn(h.WebtraceCase, unittest.TestCase):
         leaf = [c for c in of_kind(evs, "tls_cert") if c["index"] == 0][0]
         self.assertEqual(leaf["matched"], A_NAME)
 
+    def test_resolve_takes_the_name_in_either_form(self):
+        for pinned in (U_NAME, A_NAME):
+            code, out, err = self.trace(f"http://{U_NAME}:{self.web.port}/", "--resolve",
+                                        f"{pinned}:{self.web.port}:127.0.0.1")
+            self.assertEqual(code, 0, h.describe(code, out, err))
+            evs = events(out)
+            self.assertEqual(of_kind(evs, "dns_query"), [])
+            self.assertEqual(of_kind(evs, "dns_pinned")[0]["name"], A_NAME)
+
     def test_invalid_names_exit_3_with_the_reason(self):
         for host, reason in (("☃-⌘.com", "disallowed character"),
                              ("-例子.测试", "hyphen"),

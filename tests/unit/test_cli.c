@@ -601,6 +601,9 @@ static const struct {
     { ":80:127.0.0.1", -1, NULL, 0, { NULL }, "HOST:PORT:" },
     { "example.test", -1, NULL, 0, { NULL }, "HOST:PORT:" },
     { "[::1:443:127.0.0.1", -1, NULL, 0, { NULL }, "HOST:PORT:" },
+    /* an international name is matched in the xn-- form the URL's host takes */
+    { "例子.测试:80:127.0.0.1", 0, "xn--fsqu00a.xn--0zwm56d", 80, { "127.0.0.1" }, NULL },
+    { "☃-⌘.com:80:127.0.0.1", -1, NULL, 0, { NULL }, "disallowed character" },
 };
 
 static void test_cli_resolve_entries(void **state)
@@ -653,6 +656,9 @@ static const struct {
     { "example.test:443:127.0.0.1:99999", -1, NULL, 0, NULL, 0 },
     { "example.test:443:[::1:80", -1, NULL, 0, NULL, 0 },
     { "example.test:443:[nothost]:80", -1, NULL, 0, NULL, 0 },
+    { "例子.测试:443:bücher.example:8443", 0, "xn--fsqu00a.xn--0zwm56d", 443,
+      "xn--bcher-kva.example", 8443 },
+    { "☃-⌘.com:443::", -1, NULL, 0, NULL, 0 },
     { "", -1, NULL, 0, NULL, 0 },
 };
 
