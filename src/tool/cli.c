@@ -321,6 +321,14 @@ static int is_ipv6_text(const char *text)
 static int host_to_ascii(const char *option, char *host, size_t hostlen, char *err,
                          size_t errlen)
 {
+    /* It is narrated and asked of DNS as typed: no controls or spaces. */
+    for (const char *p = host; *p; p++) {
+        if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+            wt_errf(err, errlen, "%s: the host name contains a control character or a space",
+                    option);
+            return -1;
+        }
+    }
     if (!wt_idn_needed(host, strlen(host)))
         return 0;
     char ace[WT_CLI_HOST_MAX], why[200];

@@ -604,6 +604,7 @@ static const struct {
     /* an international name is matched in the xn-- form the URL's host takes */
     { "例子.测试:80:127.0.0.1", 0, "xn--fsqu00a.xn--0zwm56d", 80, { "127.0.0.1" }, NULL },
     { "☃-⌘.com:80:127.0.0.1", -1, NULL, 0, { NULL }, "disallowed character" },
+    { "a\x1b[2J.test:80:127.0.0.1", -1, NULL, 0, { NULL }, "control character" },
 };
 
 static void test_cli_resolve_entries(void **state)
@@ -659,6 +660,7 @@ static const struct {
     { "例子.测试:443:bücher.example:8443", 0, "xn--fsqu00a.xn--0zwm56d", 443,
       "xn--bcher-kva.example", 8443 },
     { "☃-⌘.com:443::", -1, NULL, 0, NULL, 0 },
+    { "::a b.test:80", -1, NULL, 0, NULL, 0 },
     { "", -1, NULL, 0, NULL, 0 },
 };
 
