@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   meson ninja-build pkg-config gcc
-  libc-ares-dev libssl-dev libcmocka-dev node-llhttp
+  libc-ares-dev libssl-dev libcmocka-dev node-llhttp libidn2-dev
   dnsmasq-base nginx-light openssl python3 curl bind9-dnsutils
   python3-jsonschema strace
   gettext

@@ -9,6 +9,11 @@
 
 #define WT_MAX_DNS_SERVERS 8
 #define WT_MAX_URLS 1024
+#define WT_MAX_RESOLVE 32             /* --resolve entries */
+#define WT_RESOLVE_MAX_ADDRS 16       /* addresses in one --resolve entry */
+#define WT_MAX_CONNECT_TO 32          /* --connect-to rules */
+#define WT_CLI_HOST_MAX 256           /* a host name as typed, with its NUL */
+#define WT_CLI_ADDR_MAX 46            /* INET6_ADDRSTRLEN */
 
 enum wt_color_mode { WT_COLOR_AUTO, WT_COLOR_NEVER };
 
@@ -23,6 +28,26 @@ struct wt_dns_server {
     uint16_t port;    /* 53 unless given */
 };
 
+/* --resolve [+]HOST:PORT:ADDR[,ADDR...]: HOST:PORT is ADDR, no DNS. */
+struct wt_resolve_entry {
+    char host[WT_CLI_HOST_MAX];   /* as typed, without brackets; "*" is any host */
+    uint16_t port;
+    size_t n_addrs;
+    char addrs[WT_RESOLVE_MAX_ADDRS][WT_CLI_ADDR_MAX];   /* numeric, no brackets */
+    const char *text;             /* the option's value, as typed (points into argv) */
+};
+
+/* --connect-to HOST:PORT:CONNECT-HOST:CONNECT-PORT: for the URL's HOST:PORT
+ * connect to CONNECT-HOST:CONNECT-PORT instead. Empty parts: any host/port
+ * to match, or the URL's own to connect to. */
+struct wt_connect_to {
+    char host[WT_CLI_HOST_MAX];   /* "" matches any host */
+    int port;                     /* -1 matches any port */
+    char to_host[WT_CLI_HOST_MAX];  /* "" keeps the URL's host; no brackets */
+    int to_port;                  /* -1 keeps the URL's port */
+    const char *text;             /* as typed */
+};
+
 struct wt_options {
     enum wt_cli_action action;
     int silent;                   /* -s: no narration (errors still shown); -s -s: no errors either */
@@ -35,8 +60,13 @@ struct wt_options {
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
     long max_time_ms;             /* -m/--max-time SECONDS; 0 = none */
     long dns_timeout_ms;          /* --dns-timeout SECONDS; default 5000 */
+    long happy_eyeballs_ms;       /* --happy-eyeballs-timeout-ms MS: the attempt delay */
     size_t n_dns_servers;         /* --dns-server ADDR[:PORT], repeatable */
     struct wt_dns_server dns_servers[WT_MAX_DNS_SERVERS];
+    size_t n_resolve;             /* --resolve, repeatable; a later entry wins */
+    struct wt_resolve_entry resolve[WT_MAX_RESOLVE];
+    size_t n_connect_to;          /* --connect-to, repeatable; the first match wins */
+    struct wt_connect_to connect_to[WT_MAX_CONNECT_TO];
     int json;                     /* --json: NDJSON events on stdout */
     const char *writeout;         /* -w FORMAT, @FILE or @- (read by main) */
     const char *har;              /* --har FILE */
@@ -49,6 +79,8 @@ struct wt_options {
 };
 
 #define WT_DEFAULT_DNS_TIMEOUT_MS 5000
+/* curl's and RFC 8305's recommended connection attempt delay. */
+#define WT_DEFAULT_HAPPY_EYEBALLS_MS 200
 /* curl's default: a peer that accepts and never finishes a TLS handshake
  * must not hang us forever. */
 #define WT_DEFAULT_CONNECT_TIMEOUT_MS 300000
@@ -67,6 +99,17 @@ int wt_cli_parse_seconds(const char *text, long *out_ms);
 
 /* Parses "127.0.0.1", "127.0.0.1:5353", "::1", "[::1]:5353". */
 int wt_cli_parse_dns_server(const char *text, struct wt_dns_server *out);
+
+/* Parses a --resolve value (curl's syntax: "example.test:443:127.0.0.1,[::1]",
+ * "*:80:127.0.0.1", "+host:port:addr"). Returns 0, or -1 with one sentence
+ * in err. "-HOST:PORT" (curl's removal) is reported as 1 with host and
+ * port filled. */
+int wt_cli_parse_resolve(const char *text, struct wt_resolve_entry *out, char *err,
+                         size_t errlen);
+/* Parses a --connect-to value ("example.test:443:127.0.0.1:8443",
+ * "::[::1]:", ":80::8080"). Returns 0, or -1 with one sentence in err. */
+int wt_cli_parse_connect_to(const char *text, struct wt_connect_to *out, char *err,
+                            size_t errlen);
 
 /* The --help text (also lists the exit codes). */
 extern const char *const wt_cli_usage;   /* English: print _(it) */

@@ -27,7 +27,12 @@ struct wt_dns_wire {
     int queries_sent;
     int replies_seen;
     int rcode_seen[16];                /* count of replies per rcode */
-    struct { uint16_t id; uint16_t qtype; int64_t sent_us; } pending[WT_DNS_WIRE_MAX_PENDING];
+    struct {
+        uint16_t id;
+        uint16_t qtype;
+        int64_t sent_us;
+        struct wt_endpoint server;     /* where this copy of the query went */
+    } pending[WT_DNS_WIRE_MAX_PENDING];
     size_t n_pending;
     struct { char name[WT_DNS_NAME_MAX]; char target[WT_DNS_NAME_MAX]; }
         seen_cnames[WT_DNS_WIRE_MAX_CNAMES];
@@ -37,12 +42,13 @@ struct wt_dns_wire {
 void wt_dns_wire_init(struct wt_dns_wire *w, const struct wt_event_sink *sink);
 /* A message that left through path at now_us: a query is counted,
  * remembered for its reply's round-trip time and emitted; anything else
- * is ignored. */
+ * is ignored. The same query sent again means the resolver gave up on the
+ * server it last went to: that server is named first (WT_EV_DNS_NO_ANSWER). */
 void wt_dns_wire_query(struct wt_dns_wire *w, const struct wt_dns_path *path,
                        const uint8_t *msg, size_t len, int64_t now_us);
 /* A message that arrived through path at now_us: a response is counted
- * (per rcode) and emitted with its CNAME, A and AAAA records; anything
- * else is ignored. */
+ * (per rcode) and emitted with its CNAME, A and AAAA records, its time the
+ * round trip to the server that answered; anything else is ignored. */
 void wt_dns_wire_reply(struct wt_dns_wire *w, const struct wt_dns_path *path,
                        const uint8_t *msg, size_t len, int64_t now_us);
 

@@ -28,6 +28,9 @@ enum wt_event_kind {
     WT_EV_URL,              /* the parsed URL */
     WT_EV_DNS_START,        /* resolver and what is asked */
     WT_EV_DNS_LITERAL,      /* IP literal: no lookup */
+    WT_EV_CONNECT_TO,       /* --connect-to: another host or port is connected to */
+    WT_EV_DNS_PINNED,       /* --resolve: addresses given, no lookup */
+    WT_EV_DNS_NO_ANSWER,    /* a server did not answer in time: asked again (elsewhere) */
     WT_EV_DNS_QUERY,        /* a DNS query left the machine */
     WT_EV_DNS_REPLY,        /* a DNS reply arrived */
     WT_EV_DNS_RECORD,       /* one answer record (CNAME, A, AAAA) of a reply */
@@ -107,6 +110,22 @@ enum wt_tcp_state {
 
 #define WT_TEARDOWN_MAX_STATES 6
 
+/* Why a connection attempt started (Happy Eyeballs, RFC 8305). */
+enum wt_tcp_trigger {
+    WT_TCP_FIRST,           /* the first address */
+    WT_TCP_AFTER_DELAY,     /* the attempts before it had no answer within the delay */
+    WT_TCP_AFTER_FAILURE    /* the attempt before it failed */
+};
+
+/* How a connection attempt that did not win ended. */
+enum wt_tcp_outcome {
+    WT_TCP_REFUSED,         /* RST: nothing listens on that port */
+    WT_TCP_UNREACHABLE,     /* no route, ICMP unreachable, no usable source address */
+    WT_TCP_TIMED_OUT,       /* no answer before the connect deadline */
+    WT_TCP_ABANDONED,       /* closed because another attempt won */
+    WT_TCP_ERROR            /* anything else: see err */
+};
+
 struct wt_event {
     enum wt_event_kind kind;
     enum wt_phase phase;
@@ -121,7 +140,8 @@ struct wt_event {
         struct {
             const char *input;       /* as typed */
             const char *normalized;
-            const char *host;
+            const char *host;        /* an international name in its xn-- form */
+            const char *host_unicode;  /* that name as typed (UTF-8), NULL for ASCII */
             int host_kind;           /* enum wt_host_kind */
             uint16_t port;
             int port_class;          /* enum wt_port_class */
@@ -140,6 +160,21 @@ struct wt_event {
             int family;
         } dns_literal;
         struct {
+            const char *host;        /* the URL's */
+            uint16_t port;
+            const char *to_host;     /* connected to instead */
+            uint16_t to_port;
+            const char *rule;        /* the --connect-to value as typed */
+        } connect_to;
+        struct {
+            const char *name;
+            uint16_t port;
+            size_t n_addresses;
+            const struct wt_endpoint *addresses;  /* port 0; after -4/-6 */
+            size_t n_dropped;        /* addresses of the family -4/-6 excludes */
+            const char *rule;        /* the --resolve value as typed */
+        } dns_pinned;
+        struct {
             struct wt_endpoint server;
             struct wt_endpoint local;
             int tcp;                 /* transport: 0 UDP, 1 TCP */
@@ -148,6 +183,14 @@ struct wt_event {
             const char *qname;       /* decoded from the packet (escaped form) */
             size_t bytes;
         } dns_query;
+        struct {
+            struct wt_endpoint server;   /* the one that did not answer */
+            struct wt_endpoint next;     /* asked now (may be the same) */
+            uint16_t id;
+            uint16_t qtype;
+            const char *qname;
+            int64_t waited_us;
+        } dns_no_answer;
         struct {
             struct wt_endpoint server;
             int tcp;
@@ -179,18 +222,27 @@ struct wt_event {
         } dns_done;
         struct {
             struct wt_endpoint remote;
-            size_t attempt;          /* 1-based */
+            struct wt_endpoint local;   /* port 0 when none was bound */
+            size_t attempt;          /* 1-based, in the order started */
             size_t of;
+            enum wt_tcp_trigger trigger;
+            int64_t delay_us;        /* the connection attempt delay in force */
+            size_t running;          /* earlier attempts still racing */
         } tcp_attempt;
         struct {
             struct wt_endpoint remote;
             struct wt_endpoint local;   /* port 0 when none was bound */
-            int err;                 /* errno, or ETIMEDOUT for our deadline */
+            int err;                 /* errno, ETIMEDOUT for our deadline, 0 when abandoned */
+            enum wt_tcp_outcome outcome;
+            size_t attempt;
+            size_t winner;           /* the attempt that won, when abandoned; else 0 */
             int64_t elapsed_us;
         } tcp_failed;
         struct {
             struct wt_endpoint local;
             struct wt_endpoint remote;
+            size_t attempt;          /* the attempt that won */
+            size_t of;
             int64_t elapsed_us;
             int state;               /* enum wt_tcp_state from TCP_INFO */
             uint32_t rtt_us, rttvar_us, snd_mss, rcv_mss, snd_cwnd;

@@ -35,6 +35,7 @@ struct wt_facts {
     int used_dns;
 
     int connected;
+    int attempted;               /* a connect attempt failed: remote is its peer */
     struct wt_endpoint local, remote;
     uint32_t tcp_rtt_us, tcp_mss;
     int num_connects;

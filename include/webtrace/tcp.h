@@ -1,5 +1,5 @@
-/* tcp: the transport step. Non-blocking connects tried address by address
- * under a deadline, TCP_INFO snapshots, and the teardown observed as the
+/* tcp: the transport step. Non-blocking connects raced across addresses
+ * (Happy Eyeballs v2, RFC 8305) under a deadline, TCP_INFO snapshots, and the teardown observed as the
  * kernel reports it (TCP_INFO while we hold the socket, sock_diag for what
  * lives on after close, such as TIME_WAIT). Emits events; never prints. */
 #ifndef WEBTRACE_TCP_H
@@ -10,9 +10,6 @@
 #include "webtrace/event.h"
 #include "webtrace/loop.h"
 
-/* With more addresses left to try, one attempt may use at most this long
- * (or half the remaining budget, if that is less) before the next. */
-#define WT_TCP_ATTEMPT_MS 3000
 /* How long the teardown waits for the peer's FIN before giving up watching. */
 #define WT_TCP_TEARDOWN_MS 1000
 
@@ -37,13 +34,25 @@ typedef void (*wt_tcp_connected_proc)(void *ctx, int fd, int exit_code, const ch
 
 struct wt_tcp_connector;
 
-/* Tries addrs in order on port until one connects or deadline_us (loop
- * clock, 0 = none) passes. done is always called later from the loop. */
+/* Races connects to addrs on port (Happy Eyeballs v2): the addresses are
+ * interleaved by family, the first address's family first; each next
+ * attempt starts when the earlier ones have had attempt_delay_us without an
+ * answer, or at once when one fails; the first to connect wins and the
+ * others are closed. Ends with 28 when deadline_us (loop clock, 0 = none)
+ * passes. Every attempt is told as it starts and as it ends. done is always
+ * called later from the loop. */
 struct wt_tcp_connector *wt_tcp_connect_start(struct wt_loop *loop,
                                               const struct wt_endpoint *addrs, size_t n,
                                               uint16_t port, int64_t deadline_us,
+                                              int64_t attempt_delay_us,
                                               const struct wt_event_sink *sink,
                                               wt_tcp_connected_proc done, void *ctx);
+/* Reorders addrs as they are raced: families alternate, starting with the
+ * family of addrs[0] (RFC 8305 §4); within a family the order is kept. */
+void wt_tcp_interleave(struct wt_endpoint *addrs, size_t n);
+/* A deadline outside the connector has passed: every attempt still racing
+ * is told as timed out and closed. done is not called. */
+void wt_tcp_connector_expire(struct wt_tcp_connector *c);
 /* Cancels (done is not called) and closes any socket still in progress. */
 void wt_tcp_connector_free(struct wt_tcp_connector *c);
 

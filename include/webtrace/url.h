@@ -1,6 +1,8 @@
 /* url: parse and normalise what the user typed (URL, bare host, host:port)
- * into scheme, host, port and request target. Pure: no DNS, no sockets; it
- * rejects bad input before any network activity. */
+ * into scheme, host, port and request target. International host names
+ * become their xn-- form (idn), non-ASCII bytes of the target are
+ * percent-encoded, as curl does. Pure: no DNS, no sockets; it rejects bad
+ * input before any network activity. */
 #ifndef WEBTRACE_URL_H
 #define WEBTRACE_URL_H
 
@@ -8,8 +10,13 @@
 #include <stdint.h>
 
 #define WT_URL_MAX_LEN 8192   /* whole input, bytes */
-#define WT_HOST_MAX_LEN 253   /* RFC 1035 name length, without the final dot */
+/* The longest host accepted, without the final dot. RFC 1035 allows 253
+ * bytes; as curl, a name of 254 or 255 goes to the resolver, which decides
+ * (and fails with 6, not 3). */
+#define WT_HOST_MAX_LEN 255
+#define WT_DNS_HOST_MAX_LEN 253   /* RFC 1035 name length, without the final dot */
 #define WT_LABEL_MAX_LEN 63   /* RFC 1035 label length */
+#define WT_HOST_UNICODE_MAX 1024  /* an international name as typed (UTF-8), with its NUL */
 
 enum wt_scheme { WT_SCHEME_HTTP, WT_SCHEME_HTTPS };
 
@@ -28,7 +35,9 @@ enum wt_port_class {
 struct wt_url {
     enum wt_scheme scheme;
     enum wt_host_kind host_kind;
-    char host[WT_HOST_MAX_LEN + 2];  /* lower-cased name or literal, no brackets */
+    char host[WT_HOST_MAX_LEN + 2];  /* lower-cased name or literal, no brackets;
+                                        an international name in its xn-- form */
+    char host_unicode[WT_HOST_UNICODE_MAX];  /* that name as typed (UTF-8), else "" */
     uint16_t port;
     int port_explicit;               /* port given in the input */
     char *target;                    /* origin-form request target: "/path?query", heap */

@@ -16,6 +16,7 @@
 #include "webtrace/netaddr.h"
 #include "webtrace/escape.h"
 #include "webtrace/i18n.h"
+#include "webtrace/url.h"
 
 #define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
 
@@ -308,6 +309,7 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
     char servers[160];
     server_list(lk, servers, sizeof servers);
     const char *why;
+    char bad_name[96];
     r->exit_code = 6;
     if (lk->unreachable) {
         why = "server unreachable (ICMP port unreachable: nothing listens on that port)";
@@ -325,6 +327,10 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
         why = "NOTIMP (the server does not support the query)";
     } else if (lk->wire.rcode_seen[1]) {
         why = "FORMERR (the server could not parse the query)";
+    } else if (status == ARES_EBADNAME && strlen(lk->name) > WT_DNS_HOST_MAX_LEN) {
+        snprintf(bad_name, sizeof bad_name, "the name is %zu bytes, DNS allows at most %d "
+                 "(c-ares: %s)", strlen(lk->name), WT_DNS_HOST_MAX_LEN, ares_strerror(status));
+        why = bad_name;
     } else if (status == ARES_ENODATA || (status == ARES_ENOTFOUND && lk->wire.replies_seen)) {
         why = "NOERROR but no address records for it";
     } else if (status == ARES_ENOTFOUND && !lk->wire.queries_sent) {

@@ -22,10 +22,27 @@ void wt_dns_wire_query(struct wt_dns_wire *w, const struct wt_dns_path *path,
     if (wt_dns_msg_decode(msg, len, &m) < 0 || m.is_response)
         return;
     w->queries_sent++;
+    /* The same query again: c-ares gave up waiting for the server it last
+     * sent it to. Name that server before the resolver moves on. */
+    for (size_t i = 0; i < w->n_pending; i++) {
+        if (w->pending[i].id != m.id || w->pending[i].qtype != m.qtype)
+            continue;
+        struct wt_event nev = { .kind = WT_EV_DNS_NO_ANSWER };
+        nev.u.dns_no_answer.server = w->pending[i].server;
+        nev.u.dns_no_answer.next = path->server;
+        nev.u.dns_no_answer.id = m.id;
+        nev.u.dns_no_answer.qtype = m.qtype;
+        nev.u.dns_no_answer.qname = m.qname;
+        nev.u.dns_no_answer.waited_us = now_us - w->pending[i].sent_us;
+        emit(w, &nev);
+        w->pending[i] = w->pending[--w->n_pending];
+        break;
+    }
     if (w->n_pending < WT_DNS_WIRE_MAX_PENDING) {
         w->pending[w->n_pending].id = m.id;
         w->pending[w->n_pending].qtype = m.qtype;
         w->pending[w->n_pending].sent_us = now_us;
+        w->pending[w->n_pending].server = path->server;
         w->n_pending++;
     }
     struct wt_event ev = { .kind = WT_EV_DNS_QUERY };
@@ -61,9 +78,13 @@ void wt_dns_wire_reply(struct wt_dns_wire *w, const struct wt_dns_path *path,
         return;
     w->replies_seen++;
     w->rcode_seen[m.rcode & 15]++;
+    /* Each reply's time is its own round trip: from the copy of the query
+     * sent to the server that answered. */
     int64_t rtt = -1;
     for (size_t i = 0; i < w->n_pending; i++) {
-        if (w->pending[i].id == m.id && w->pending[i].qtype == m.qtype) {
+        if (w->pending[i].id == m.id && w->pending[i].qtype == m.qtype &&
+            !strcmp(w->pending[i].server.addr, path->server.addr) &&
+            w->pending[i].server.port == path->server.port) {
             rtt = now_us - w->pending[i].sent_us;
             w->pending[i] = w->pending[--w->n_pending];
             break;

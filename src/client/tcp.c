@@ -122,25 +122,37 @@ int wt_tcp_diag_lookup(const struct wt_endpoint *local, const struct wt_endpoint
     return 0;
 }
 
-/* ---- connecting -------------------------------------------------------- */
+/* ---- connecting: Happy Eyeballs v2 (RFC 8305) --------------------------- */
+
+struct wt_tcp_connector;
+
+struct attempt {
+    struct wt_tcp_connector *c;
+    int fd;                      /* -1 once it ended */
+    size_t number;               /* 1-based, in the order started */
+    struct wt_endpoint remote, local;
+    int64_t started_us;
+};
 
 struct wt_tcp_connector {
     struct wt_loop *loop;
     struct wt_event_sink sink;
     wt_tcp_connected_proc done;
     void *ctx;
-    struct wt_endpoint *addrs;
+    struct wt_endpoint *addrs;   /* interleaved by family, the order tried */
     size_t n_addrs;
     size_t next;                 /* index of the next address to try */
     uint16_t port;
     int64_t deadline_us;
-    int fd;                      /* attempt in progress, or -1 */
-    struct wt_endpoint current;
-    int64_t attempt_started_us;
-    uint64_t attempt_timer;
-    uint64_t step_timer;
+    int64_t delay_us;            /* the connection attempt delay */
+    struct attempt *attempts;    /* one per address, [0, next) started */
+    size_t n_running;
+    uint64_t start_timer;
+    uint64_t delay_timer;
+    uint64_t deadline_timer;
     int last_err;
-    int timed_out;
+    struct wt_endpoint last_remote;
+    int finished;
     char message[256];
 };
 
@@ -150,57 +162,218 @@ static void emit_ev(const struct wt_event_sink *sink, struct wt_event *ev, enum 
     sink->emit(sink->ctx, ev);
 }
 
-static void try_next(struct wt_loop *loop, void *data);
+void wt_tcp_interleave(struct wt_endpoint *addrs, size_t n)
+{
+    if (n < 3)
+        return;
+    struct wt_endpoint *sorted = malloc(n * sizeof *sorted);
+    if (!sorted)
+        return;  /* the DNS order is still a valid order to try */
+    int first = addrs[0].family;
+    size_t i_first = 0, i_other = 0, k = 0;
+    int want_first = 1;
+    while (k < n) {
+        /* Next address of the family whose turn it is, or of the other one
+         * once this family has run out. */
+        size_t *cursor = want_first ? &i_first : &i_other;
+        int match_first = want_first;
+        while (*cursor < n && (addrs[*cursor].family == first) != match_first)
+            (*cursor)++;
+        if (*cursor == n) {
+            cursor = want_first ? &i_other : &i_first;
+            match_first = !want_first;
+            while (*cursor < n && (addrs[*cursor].family == first) != match_first)
+                (*cursor)++;
+        }
+        sorted[k++] = addrs[(*cursor)++];
+        want_first = !want_first;
+    }
+    memcpy(addrs, sorted, n * sizeof *sorted);
+    free(sorted);
+}
+
+static enum wt_tcp_outcome outcome_of(int err)
+{
+    switch (err) {
+    case ECONNREFUSED:
+        return WT_TCP_REFUSED;
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+    case ENETDOWN:
+    case EHOSTDOWN:
+    case EADDRNOTAVAIL:
+    case EAFNOSUPPORT:
+        return WT_TCP_UNREACHABLE;
+    case ETIMEDOUT:
+        return WT_TCP_TIMED_OUT;
+    default:
+        return WT_TCP_ERROR;
+    }
+}
+
+/* Closes one attempt and says how it ended; winner is the attempt that won
+ * when this one is abandoned, else 0. */
+static void attempt_end(struct attempt *a, int err, enum wt_tcp_outcome outcome, size_t winner)
+{
+    struct wt_tcp_connector *c = a->c;
+    struct wt_event ev = { .kind = WT_EV_TCP_FAILED };
+    ev.u.tcp_failed.remote = a->remote;
+    ev.u.tcp_failed.local = a->local;
+    ev.u.tcp_failed.err = err;
+    ev.u.tcp_failed.outcome = outcome;
+    ev.u.tcp_failed.attempt = a->number;
+    ev.u.tcp_failed.winner = winner;
+    ev.u.tcp_failed.elapsed_us = wt_loop_now(c->loop) - a->started_us;
+    if (a->fd >= 0) {
+        wt_loop_unwatch(c->loop, a->fd);
+        close(a->fd);
+        a->fd = -1;
+        c->n_running--;
+    }
+    if (outcome != WT_TCP_ABANDONED) {
+        c->last_err = err;
+        c->last_remote = a->remote;
+    }
+    emit_ev(&c->sink, &ev, WT_PHASE_CONNECT);
+}
 
 static void finish_connect(struct wt_tcp_connector *c, int fd, int exit_code)
 {
-    wt_loop_timer_cancel(c->loop, c->attempt_timer);
-    c->attempt_timer = 0;
+    c->finished = 1;
+    wt_loop_timer_cancel(c->loop, c->delay_timer);
+    wt_loop_timer_cancel(c->loop, c->deadline_timer);
+    wt_loop_timer_cancel(c->loop, c->start_timer);
+    c->delay_timer = c->deadline_timer = c->start_timer = 0;
     c->done(c->ctx, fd, exit_code, c->message);
 }
 
-static void attempt_failed(struct wt_tcp_connector *c, int err)
+static void on_writable(struct wt_loop *loop, int fd, int events, void *data);
+static void on_delay(struct wt_loop *loop, void *data);
+
+/* Starts one connect(). Returns 1 when it is in flight, 0 when it failed at
+ * once (the failure is already told). */
+static int attempt_begin(struct wt_tcp_connector *c, enum wt_tcp_trigger trigger)
 {
-    struct wt_event ev = { .kind = WT_EV_TCP_FAILED };
-    ev.u.tcp_failed.remote = c->current;
-    ev.u.tcp_failed.remote.port = c->port;
-    ev.u.tcp_failed.err = err;
-    if (c->fd >= 0) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof ss;
-        if (getsockname(c->fd, (struct sockaddr *)&ss, &len) == 0)
-            wt_endpoint_from_sockaddr((struct sockaddr *)&ss, &ev.u.tcp_failed.local);
+    size_t idx = c->next++;
+    struct attempt *a = &c->attempts[idx];
+    a->c = c;
+    a->fd = -1;
+    a->number = idx + 1;
+    a->remote = c->addrs[idx];
+    a->remote.port = c->port;
+    a->started_us = wt_loop_now(c->loop);
+
+    int err = 0;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (wt_sockaddr_from_text(a->remote.addr, c->port, &ss, &len) < 0) {
+        err = EAFNOSUPPORT;
+    } else {
+        a->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        if (a->fd < 0) {
+            err = errno;
+        } else {
+            c->n_running++;
+            if (connect(a->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+                err = errno;
+            /* The kernel picked our address and port at connect(): the
+             * narration can name both ends of every attempt. */
+            struct sockaddr_storage ls;
+            socklen_t llen = sizeof ls;
+            if (getsockname(a->fd, (struct sockaddr *)&ls, &llen) == 0)
+                wt_endpoint_from_sockaddr((struct sockaddr *)&ls, &a->local);
+            if (!a->local.port)
+                memset(&a->local, 0, sizeof a->local);
+        }
     }
-    ev.u.tcp_failed.elapsed_us = wt_loop_now(c->loop) - c->attempt_started_us;
+    struct wt_event ev = { .kind = WT_EV_TCP_ATTEMPT };
+    ev.u.tcp_attempt.remote = a->remote;
+    ev.u.tcp_attempt.local = a->local;
+    ev.u.tcp_attempt.attempt = a->number;
+    ev.u.tcp_attempt.of = c->n_addrs;
+    ev.u.tcp_attempt.trigger = trigger;
+    ev.u.tcp_attempt.delay_us = c->delay_us;
+    ev.u.tcp_attempt.running = c->n_running - (a->fd >= 0);
     emit_ev(&c->sink, &ev, WT_PHASE_CONNECT);
-    c->last_err = err;
-    if (c->fd >= 0) {
-        wt_loop_unwatch(c->loop, c->fd);
-        close(c->fd);
-        c->fd = -1;
+    if (err) {
+        attempt_end(a, err, outcome_of(err), 0);
+        return 0;
     }
-    wt_loop_timer_cancel(c->loop, c->attempt_timer);
-    c->attempt_timer = 0;
-    c->step_timer = wt_loop_timer_at(c->loop, wt_loop_now(c->loop), try_next, c);
+    /* Even an immediate success is reported through the loop, so the
+     * sequence of events is the same for every connect. */
+    wt_loop_watch(c->loop, a->fd, WT_LOOP_WRITE, on_writable, a);
+    return 1;
+}
+
+static void fail_all_done(struct wt_tcp_connector *c)
+{
+    wt_errf(c->message, sizeof c->message, "could not connect to %s port %u: %s",
+             c->last_remote.addr, c->port, strerror(c->last_err));
+    finish_connect(c, -1, 7);
+}
+
+/* Starts the next address: at once after a failure, else when the attempt
+ * delay has passed without an answer (RFC 8305 §5). */
+static void launch(struct wt_tcp_connector *c, enum wt_tcp_trigger trigger)
+{
+    wt_loop_timer_cancel(c->loop, c->delay_timer);
+    c->delay_timer = 0;
+    while (c->next < c->n_addrs) {
+        if (attempt_begin(c, trigger))
+            break;
+        trigger = WT_TCP_AFTER_FAILURE;
+    }
+    if (c->next < c->n_addrs && c->n_running > 0)
+        c->delay_timer = wt_loop_timer_at(c->loop, wt_loop_now(c->loop) + c->delay_us,
+                                          on_delay, c);
+    if (c->n_running == 0 && c->next >= c->n_addrs)
+        fail_all_done(c);
+}
+
+static void on_delay(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_tcp_connector *c = data;
+    c->delay_timer = 0;
+    launch(c, WT_TCP_AFTER_DELAY);
+}
+
+static void on_start(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_tcp_connector *c = data;
+    c->start_timer = 0;
+    if (c->n_addrs == 0) {
+        wt_errf(c->message, sizeof c->message, "no address to connect to on port %u", c->port);
+        finish_connect(c, -1, 7);
+        return;
+    }
+    launch(c, WT_TCP_FIRST);
 }
 
 static void on_writable(struct wt_loop *loop, int fd, int events, void *data)
 {
     (void)events;
-    struct wt_tcp_connector *c = data;
+    struct attempt *a = data;
+    struct wt_tcp_connector *c = a->c;
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         err = errno;
     if (err) {
-        attempt_failed(c, err);
+        attempt_end(a, err, outcome_of(err), 0);
+        launch(c, WT_TCP_AFTER_FAILURE);
         return;
     }
     wt_loop_unwatch(loop, fd);
+    a->fd = -1;
+    c->n_running--;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct wt_event ev = { .kind = WT_EV_TCP_ESTABLISHED };
-    ev.u.tcp_established.elapsed_us = wt_loop_now(loop) - c->attempt_started_us;
+    ev.u.tcp_established.elapsed_us = wt_loop_now(loop) - a->started_us;
+    ev.u.tcp_established.attempt = a->number;
+    ev.u.tcp_established.of = c->n_addrs;
     wt_tcp_endpoints(fd, &ev.u.tcp_established.local, &ev.u.tcp_established.remote);
     struct wt_tcp_info info;
     if (wt_tcp_info_read(fd, &info) == 0) {
@@ -213,86 +386,38 @@ static void on_writable(struct wt_loop *loop, int fd, int events, void *data)
         ev.u.tcp_established.snd_cwnd = info.snd_cwnd;
     }
     emit_ev(&c->sink, &ev, WT_PHASE_CONNECT);
-    c->fd = -1;
+    /* The winner is kept; every attempt still racing is closed. */
+    for (size_t i = 0; i < c->next; i++)
+        if (c->attempts[i].fd >= 0)
+            attempt_end(&c->attempts[i], 0, WT_TCP_ABANDONED, a->number);
     c->message[0] = '\0';
     finish_connect(c, fd, 0);
 }
 
-static void on_attempt_timeout(struct wt_loop *loop, void *data)
+void wt_tcp_connector_expire(struct wt_tcp_connector *c)
+{
+    if (!c || c->finished)
+        return;
+    for (size_t i = 0; i < c->next; i++)
+        if (c->attempts[i].fd >= 0)
+            attempt_end(&c->attempts[i], ETIMEDOUT, WT_TCP_TIMED_OUT, 0);
+}
+
+static void on_deadline(struct wt_loop *loop, void *data)
 {
     (void)loop;
     struct wt_tcp_connector *c = data;
-    c->attempt_timer = 0;
-    attempt_failed(c, ETIMEDOUT);
-}
-
-static void try_next(struct wt_loop *loop, void *data)
-{
-    struct wt_tcp_connector *c = data;
-    c->step_timer = 0;
-    int64_t now = wt_loop_now(loop);
-    if (c->deadline_us && now >= c->deadline_us) {
-        c->timed_out = 1;
-        c->next = c->n_addrs;
-    }
-    if (c->next >= c->n_addrs) {
-        if (c->timed_out || (c->last_err == ETIMEDOUT && c->deadline_us && now >= c->deadline_us)) {
-            wt_errf(c->message, sizeof c->message,
-                     "connection to port %u timed out (connect timeout reached)", c->port);
-            finish_connect(c, -1, 28);
-        } else {
-            wt_errf(c->message, sizeof c->message, "could not connect to %s port %u: %s",
-                     c->current.addr, c->port, strerror(c->last_err));
-            finish_connect(c, -1, 7);
-        }
-        return;
-    }
-    size_t idx = c->next++;
-    c->current = c->addrs[idx];
-    c->attempt_started_us = now;
-    struct wt_event ev = { .kind = WT_EV_TCP_ATTEMPT };
-    ev.u.tcp_attempt.remote = c->current;
-    ev.u.tcp_attempt.remote.port = c->port;
-    ev.u.tcp_attempt.attempt = idx + 1;
-    ev.u.tcp_attempt.of = c->n_addrs;
-    emit_ev(&c->sink, &ev, WT_PHASE_CONNECT);
-
-    struct sockaddr_storage ss;
-    socklen_t len;
-    if (wt_sockaddr_from_text(c->current.addr, c->port, &ss, &len) < 0) {
-        attempt_failed(c, EAFNOSUPPORT);
-        return;
-    }
-    c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (c->fd < 0) {
-        attempt_failed(c, errno);
-        return;
-    }
-    if (connect(c->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
-        attempt_failed(c, errno);
-        return;
-    }
-    /* Even an immediate success is reported through the loop, so the
-     * sequence of events is the same for every connect. */
-    wt_loop_watch(loop, c->fd, WT_LOOP_WRITE, on_writable, c);
-    int64_t limit = c->deadline_us;
-    if (c->next < c->n_addrs) {
-        int64_t cap = now + (int64_t)WT_TCP_ATTEMPT_MS * 1000;
-        if (c->deadline_us) {
-            int64_t half = now + (c->deadline_us - now) / 2;
-            if (half < cap)
-                cap = half;
-        }
-        if (!limit || cap < limit)
-            limit = cap;
-    }
-    if (limit)
-        c->attempt_timer = wt_loop_timer_at(loop, limit, on_attempt_timeout, c);
+    c->deadline_timer = 0;
+    wt_tcp_connector_expire(c);
+    wt_errf(c->message, sizeof c->message,
+            "connection to port %u timed out (connect timeout reached)", c->port);
+    finish_connect(c, -1, 28);
 }
 
 struct wt_tcp_connector *wt_tcp_connect_start(struct wt_loop *loop,
                                               const struct wt_endpoint *addrs, size_t n,
                                               uint16_t port, int64_t deadline_us,
+                                              int64_t attempt_delay_us,
                                               const struct wt_event_sink *sink,
                                               wt_tcp_connected_proc done, void *ctx)
 {
@@ -300,11 +425,17 @@ struct wt_tcp_connector *wt_tcp_connect_start(struct wt_loop *loop,
     if (!c)
         return NULL;
     c->addrs = calloc(n ? n : 1, sizeof *c->addrs);
-    if (!c->addrs) {
+    c->attempts = calloc(n ? n : 1, sizeof *c->attempts);
+    if (!c->addrs || !c->attempts) {
+        free(c->addrs);
+        free(c->attempts);
         free(c);
         return NULL;
     }
     memcpy(c->addrs, addrs, n * sizeof *addrs);
+    wt_tcp_interleave(c->addrs, n);
+    for (size_t i = 0; i < n; i++)
+        c->attempts[i].fd = -1;
     c->n_addrs = n;
     c->loop = loop;
     c->sink = *sink;
@@ -312,10 +443,12 @@ struct wt_tcp_connector *wt_tcp_connect_start(struct wt_loop *loop,
     c->ctx = ctx;
     c->port = port;
     c->deadline_us = deadline_us;
-    c->fd = -1;
+    c->delay_us = attempt_delay_us > 0 ? attempt_delay_us : 0;
     c->last_err = EHOSTUNREACH;
-    c->step_timer = wt_loop_timer_at(loop, wt_loop_now(loop), try_next, c);
-    if (!c->step_timer) {
+    c->start_timer = wt_loop_timer_at(loop, wt_loop_now(loop), on_start, c);
+    if (deadline_us)
+        c->deadline_timer = wt_loop_timer_at(loop, deadline_us, on_deadline, c);
+    if (!c->start_timer || (deadline_us && !c->deadline_timer)) {
         wt_tcp_connector_free(c);
         return NULL;
     }
@@ -326,12 +459,16 @@ void wt_tcp_connector_free(struct wt_tcp_connector *c)
 {
     if (!c)
         return;
-    wt_loop_timer_cancel(c->loop, c->attempt_timer);
-    wt_loop_timer_cancel(c->loop, c->step_timer);
-    if (c->fd >= 0) {
-        wt_loop_unwatch(c->loop, c->fd);
-        close(c->fd);
+    wt_loop_timer_cancel(c->loop, c->start_timer);
+    wt_loop_timer_cancel(c->loop, c->delay_timer);
+    wt_loop_timer_cancel(c->loop, c->deadline_timer);
+    for (size_t i = 0; i < c->next; i++) {
+        if (c->attempts[i].fd >= 0) {
+            wt_loop_unwatch(c->loop, c->attempts[i].fd);
+            close(c->attempts[i].fd);
+        }
     }
+    free(c->attempts);
     free(c->addrs);
     free(c);
 }

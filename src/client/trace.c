@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ struct wt_trace {
     struct wt_endpoint addresses[WT_DNS_MAX_ADDRESSES];
     size_t n_addresses;
     struct wt_tcp_connector *connector;
+    uint16_t connect_port;           /* the URL's, unless --connect-to says otherwise */
     struct wt_tls *tls;              /* https only */
     int fd;
     struct wt_endpoint local, remote;
@@ -181,6 +183,7 @@ static void on_max_time(struct wt_loop *loop, void *data)
     t->max_time_timer = 0;
     if (t->phase == WT_PHASE_CLOSE)
         return;  /* the transfer is complete; the teardown has its own bound */
+    wt_tcp_connector_expire(t->connector);  /* the race's attempts are told first */
     char msg[160];
     wt_errf(msg, sizeof msg, "operation timed out after %ld ms (--max-time) while in the %s step",
              t->opt->max_time_ms, wt_phase_name(t->phase));
@@ -194,6 +197,7 @@ static void on_connect_timeout(struct wt_loop *loop, void *data)
     t->connect_timer = 0;
     if (t->phase > WT_PHASE_TLS)
         return;
+    wt_tcp_connector_expire(t->connector);
     char msg[160];
     wt_errf(msg, sizeof msg, "no connection within %ld ms (--connect-timeout) while in the %s step",
              t->opt->connect_timeout_ms, wt_phase_name(t->phase));
@@ -222,29 +226,114 @@ static int ip_family(const struct wt_options *opt)
     return opt->ip_family == 4 ? AF_INET : opt->ip_family == 6 ? AF_INET6 : AF_UNSPEC;
 }
 
+/* --connect-to: the first rule matching the URL's host and port names what
+ * is connected to instead; the URL's name stays for SNI, Host and the
+ * certificate check. */
+static const char *apply_connect_to(struct wt_trace *t, uint16_t *port)
+{
+    for (size_t i = 0; i < t->opt->n_connect_to; i++) {
+        const struct wt_connect_to *r = &t->opt->connect_to[i];
+        if ((r->host[0] && strcasecmp(r->host, t->url.host) != 0) ||
+            (r->port >= 0 && r->port != t->url.port))
+            continue;
+        const char *host = r->to_host[0] ? r->to_host : t->url.host;
+        *port = r->to_port >= 0 ? (uint16_t)r->to_port : t->url.port;
+        if (!strcasecmp(host, t->url.host) && *port == t->url.port)
+            return t->url.host;  /* the rule matched and changes nothing */
+        struct wt_event ev = { .kind = WT_EV_CONNECT_TO };
+        ev.u.connect_to.host = t->url.host;
+        ev.u.connect_to.port = t->url.port;
+        ev.u.connect_to.to_host = host;
+        ev.u.connect_to.to_port = *port;
+        ev.u.connect_to.rule = r->text;
+        emit(t, &ev);
+        return host;
+    }
+    *port = t->url.port;
+    return t->url.host;
+}
+
+/* --resolve: the last entry for this host and port, else the last for any
+ * host (*) on this port, as curl's DNS cache has it. */
+static const struct wt_resolve_entry *find_pinned(const struct wt_options *opt,
+                                                  const char *host, uint16_t port)
+{
+    const struct wt_resolve_entry *any = NULL;
+    for (size_t i = opt->n_resolve; i-- > 0;) {
+        const struct wt_resolve_entry *e = &opt->resolve[i];
+        if (e->port != port)
+            continue;
+        if (strcasecmp(e->host, host) == 0)
+            return e;
+        if (!any && !strcmp(e->host, "*"))
+            any = e;
+    }
+    return any;
+}
+
+static int literal_family(const char *host)
+{
+    unsigned char bin[16];
+    return inet_pton(AF_INET, host, bin) == 1 ? AF_INET
+           : inet_pton(AF_INET6, host, bin) == 1 ? AF_INET6 : 0;
+}
+
 static void start_dns(struct wt_trace *t)
 {
     int want = ip_family(t->opt);
-    if (t->url.host_kind != WT_HOST_NAME) {
-        int fam = t->url.host_kind == WT_HOST_IPV4 ? AF_INET : AF_INET6;
+    const char *host = apply_connect_to(t, &t->connect_port);
+    int fam = literal_family(host);
+    if (fam) {
         struct wt_event ev = { .kind = WT_EV_DNS_LITERAL };
-        ev.u.dns_literal.literal = t->url.host;
+        ev.u.dns_literal.literal = host;
         ev.u.dns_literal.family = fam;
         emit(t, &ev);
         if (want != AF_UNSPEC && want != fam) {
             char msg[WT_HOST_MAX_LEN + 64];
             wt_errf(msg, sizeof msg, "%s is an IPv%d address but -%d asks for IPv%d",
-                     t->url.host, fam == AF_INET ? 4 : 6, t->opt->ip_family,
+                     host, fam == AF_INET ? 4 : 6, t->opt->ip_family,
                      t->opt->ip_family);
             trace_fail(t, "dns", WT_EXIT_RESOLVE, msg);
             return;
         }
         memset(&t->addresses[0], 0, sizeof t->addresses[0]);
-        /* A literal parsed by wt_url_parse always fits an address buffer. */
-        memcpy(t->addresses[0].addr, t->url.host,
-               strnlen(t->url.host, sizeof t->addresses[0].addr - 1));
+        /* A parsed literal always fits an address buffer. */
+        memcpy(t->addresses[0].addr, host, strnlen(host, sizeof t->addresses[0].addr - 1));
         t->addresses[0].family = fam;
         t->n_addresses = 1;
+        trace_enter(t, WT_PHASE_CONNECT);
+        return;
+    }
+    const struct wt_resolve_entry *pin = find_pinned(t->opt, host, t->connect_port);
+    if (pin) {
+        size_t dropped = 0;
+        t->n_addresses = 0;
+        for (size_t i = 0; i < pin->n_addrs && t->n_addresses < WT_DNS_MAX_ADDRESSES; i++) {
+            int f = literal_family(pin->addrs[i]);
+            if (want != AF_UNSPEC && f != want) {
+                dropped++;
+                continue;
+            }
+            struct wt_endpoint *ep = &t->addresses[t->n_addresses++];
+            memset(ep, 0, sizeof *ep);
+            snprintf(ep->addr, sizeof ep->addr, "%s", pin->addrs[i]);
+            ep->family = f;
+        }
+        struct wt_event ev = { .kind = WT_EV_DNS_PINNED };
+        ev.u.dns_pinned.name = host;
+        ev.u.dns_pinned.port = t->connect_port;
+        ev.u.dns_pinned.n_addresses = t->n_addresses;
+        ev.u.dns_pinned.addresses = t->addresses;
+        ev.u.dns_pinned.n_dropped = dropped;
+        ev.u.dns_pinned.rule = pin->text;
+        emit(t, &ev);
+        if (t->n_addresses == 0) {
+            char msg[WT_HOST_MAX_LEN + 96];
+            wt_errf(msg, sizeof msg, "--resolve gives %s:%u no IPv%d address (-%d)", host,
+                     t->connect_port, t->opt->ip_family, t->opt->ip_family);
+            trace_fail(t, "dns", WT_EXIT_RESOLVE, msg);
+            return;
+        }
         trace_enter(t, WT_PHASE_CONNECT);
         return;
     }
@@ -255,7 +344,7 @@ static void start_dns(struct wt_trace *t)
         .family = want,
     };
     char err[256];
-    t->dns = wt_dns_lookup_start(t->loop, &cfg, t->url.host, &t->stamped, on_dns_done, t,
+    t->dns = wt_dns_lookup_start(t->loop, &cfg, host, &t->stamped, on_dns_done, t,
                                  err, sizeof err);
     if (!t->dns)
         trace_fail(t, "dns", WT_EXIT_RESOLVE, err);
@@ -379,8 +468,9 @@ static void start_connect(struct wt_trace *t)
         if (!deadline || m < deadline)
             deadline = m;
     }
-    t->connector = wt_tcp_connect_start(t->loop, t->addresses, t->n_addresses, t->url.port,
-                                        deadline, &t->stamped, on_connected, t);
+    t->connector = wt_tcp_connect_start(t->loop, t->addresses, t->n_addresses, t->connect_port,
+                                        deadline, (int64_t)t->opt->happy_eyeballs_ms * 1000,
+                                        &t->stamped, on_connected, t);
     if (!t->connector)
         trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
 }
@@ -749,6 +839,7 @@ void wt_trace_start(struct wt_trace *t)
     ev.u.url.input = t->p.input;
     ev.u.url.normalized = t->url.normalized;
     ev.u.url.host = t->url.host;
+    ev.u.url.host_unicode = t->url.host_unicode[0] ? t->url.host_unicode : NULL;
     ev.u.url.host_kind = t->url.host_kind;
     ev.u.url.port = t->url.port;
     ev.u.url.port_class = wt_port_classify(t->url.port);

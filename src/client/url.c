@@ -1,6 +1,7 @@
 #include "webtrace/url.h"
 #include "webtrace/i18n.h"
 #include "webtrace/escape.h"
+#include "webtrace/idn.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -56,8 +57,9 @@ static const char *control_name(unsigned char c, char *buf, size_t buflen)
     }
 }
 
-/* We do no IDN and send the input on the wire almost verbatim, so anything
- * outside printable ASCII is refused before any parsing. */
+/* Controls and spaces are refused before any parsing; bytes above ASCII are
+ * an international host name (converted) or part of the target
+ * (percent-encoded). */
 static int check_bytes(const char *input, size_t len, char *err, size_t errlen)
 {
     for (size_t i = 0; i < len; i++) {
@@ -70,12 +72,6 @@ static int check_bytes(const char *input, size_t len, char *err, size_t errlen)
         }
         if (c == ' ') {
             wt_errf(err, errlen, "URL contains a space at byte %zu", i + 1);
-            return -1;
-        }
-        if (c >= 0x80) {
-            wt_errf(err, errlen,
-                    "URL contains a non-ASCII byte (0x%02x) at byte %zu (webtrace does "
-                    "no IDN: write names in xn-- form, percent-encode paths)", c, i + 1);
             return -1;
         }
     }
@@ -304,6 +300,27 @@ static int parse_name(const char *text, size_t len, struct wt_url *out,
     return 0;
 }
 
+/* An international name: its xn-- form must then be a valid name too. */
+static int parse_idn(const char *text, size_t len, struct wt_url *out, char *err,
+                     size_t errlen)
+{
+    if (len > 0 && text[len - 1] == '.')
+        len--;
+    if (len >= sizeof out->host_unicode) {
+        wt_errf(err, errlen, "host name is longer than %d bytes (%zu)",
+                WT_HOST_UNICODE_MAX - 1, len);
+        return -1;
+    }
+    char ace[WT_HOST_MAX_LEN + 2];
+    if (wt_idn_to_ascii(text, len, ace, sizeof ace, err, errlen) != 0)
+        return -1;
+    if (parse_name(ace, strlen(ace), out, err, errlen) != 0)
+        return -1;
+    memcpy(out->host_unicode, text, len);
+    out->host_unicode[len] = '\0';
+    return 0;
+}
+
 static int parse_authority(const char *auth, size_t len, struct wt_url *out,
                            char *err, size_t errlen)
 {
@@ -362,8 +379,12 @@ static int parse_authority(const char *auth, size_t len, struct wt_url *out,
             port_text = colon + 1;
             port_len = len - host_len - 1;
         }
-        if (parse_name(auth, host_len, out, err, errlen) != 0)
+        if (wt_idn_needed(auth, host_len)) {
+            if (parse_idn(auth, host_len, out, err, errlen) != 0)
+                return -1;
+        } else if (parse_name(auth, host_len, out, err, errlen) != 0) {
             return -1;
+        }
     }
     if (port_text) {
         if (parse_port(port_text, port_len, &out->port, err, errlen) != 0)
@@ -381,11 +402,28 @@ static int build_strings(const char *rest, struct wt_url *out)
     size_t rest_len = strcspn(rest, "#");
     const char *slash = rest[0] == '/' ? "" : "/";
     size_t target_len = strlen(slash) + rest_len;
+    /* Bytes above ASCII go on the wire percent-encoded, as curl sends them. */
+    for (size_t i = 0; i < rest_len; i++)
+        if ((unsigned char)rest[i] >= 0x80)
+            target_len += 2;
 
     out->target = malloc(target_len + 1);
     if (!out->target)
         return -1;
-    snprintf(out->target, target_len + 1, "%s%.*s", slash, (int)rest_len, rest);
+    static const char hex[] = "0123456789ABCDEF";
+    char *w = out->target;
+    w += snprintf(w, target_len + 1, "%s", slash);
+    for (size_t i = 0; i < rest_len; i++) {
+        unsigned char c = (unsigned char)rest[i];
+        if (c >= 0x80) {
+            *w++ = '%';
+            *w++ = hex[c >> 4];
+            *w++ = hex[c & 15];
+        } else {
+            *w++ = (char)c;
+        }
+    }
+    *w = '\0';
 
     const char *scheme = wt_scheme_name(out->scheme);
     int v6 = out->host_kind == WT_HOST_IPV6;

@@ -148,6 +148,14 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
     case WT_EV_DNS_DONE:
         f->dns_from_hosts = ev->u.dns_done.source == WT_DNS_FROM_HOSTS;
         break;
+    case WT_EV_TCP_FAILED:
+        /* Until one connects, the last attempt to end names the peer: a
+         * failed connect still says where it went (curl leaves it empty). */
+        if (!f->connected && ev->u.tcp_failed.outcome != WT_TCP_ABANDONED) {
+            f->attempted = 1;
+            f->remote = ev->u.tcp_failed.remote;
+        }
+        break;
     case WT_EV_TCP_ESTABLISHED:
         f->connected = 1;
         f->num_connects++;
@@ -325,11 +333,11 @@ static void v_num_connects(const struct wt_facts *f, struct wt_var_value *v) { s
 static void v_num_redirects(const struct wt_facts *f, struct wt_var_value *v) { (void)f; set_int(v, 0); }
 static void v_remote_ip(const struct wt_facts *f, struct wt_var_value *v)
 {
-    set_str(v, f->connected ? f->remote.addr : "");
+    set_str(v, f->connected || f->attempted ? f->remote.addr : "");
 }
 static void v_remote_port(const struct wt_facts *f, struct wt_var_value *v)
 {
-    set_int(v, f->connected ? f->remote.port : 0);
+    set_int(v, f->connected || f->attempted ? f->remote.port : 0);
 }
 static void v_size_download(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_download); }
 static void v_size_header(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_header); }

@@ -25,6 +25,9 @@ static const char *const event_names[] = {
     [WT_EV_URL] = "url",
     [WT_EV_DNS_START] = "dns_start",
     [WT_EV_DNS_LITERAL] = "dns_literal",
+    [WT_EV_CONNECT_TO] = "connect_to",
+    [WT_EV_DNS_PINNED] = "dns_pinned",
+    [WT_EV_DNS_NO_ANSWER] = "dns_no_answer",
     [WT_EV_DNS_QUERY] = "dns_query",
     [WT_EV_DNS_REPLY] = "dns_reply",
     [WT_EV_DNS_RECORD] = "dns_record",
@@ -66,6 +69,28 @@ const char *wt_event_name(enum wt_event_kind kind)
 static const char *family_name(int family)
 {
     return family == AF_INET6 ? "ipv6" : family == AF_INET ? "ipv4" : "any";
+}
+
+static const char *trigger_name(enum wt_tcp_trigger t)
+{
+    switch (t) {
+    case WT_TCP_FIRST: return "first";
+    case WT_TCP_AFTER_DELAY: return "delay";
+    case WT_TCP_AFTER_FAILURE: return "failure";
+    }
+    return "first";
+}
+
+static const char *outcome_name(enum wt_tcp_outcome o)
+{
+    switch (o) {
+    case WT_TCP_REFUSED: return "refused";
+    case WT_TCP_UNREACHABLE: return "unreachable";
+    case WT_TCP_TIMED_OUT: return "timed_out";
+    case WT_TCP_ABANDONED: return "abandoned";
+    case WT_TCP_ERROR: return "error";
+    }
+    return "error";
 }
 
 static const char *framing_name(enum wt_body_framing f)
@@ -131,6 +156,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "url", ev->u.url.normalized);
         wt_json_cstring(j, "scheme", wt_scheme_name(ev->u.url.scheme));
         wt_json_cstring(j, "host", ev->u.url.host);
+        if (ev->u.url.host_unicode)
+            wt_json_cstring(j, "host_unicode", ev->u.url.host_unicode);
+        else
+            wt_json_null(j, "host_unicode");
         wt_json_cstring(j, "host_kind", ev->u.url.host_kind == WT_HOST_NAME ? "name"
                                         : ev->u.url.host_kind == WT_HOST_IPV4 ? "ipv4" : "ipv6");
         wt_json_int(j, "port", ev->u.url.port);
@@ -146,9 +175,35 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "servers_from", ev->u.dns_start.servers_from_cli ? "cli" : "resolv.conf");
         wt_json_cstring(j, "family", family_name(ev->u.dns_start.family));
         break;
+    case WT_EV_CONNECT_TO:
+        wt_json_cstring(j, "host", ev->u.connect_to.host);
+        wt_json_int(j, "port", ev->u.connect_to.port);
+        wt_json_cstring(j, "connect_host", ev->u.connect_to.to_host);
+        wt_json_int(j, "connect_port", ev->u.connect_to.to_port);
+        wt_json_cstring(j, "rule", ev->u.connect_to.rule);
+        break;
+    case WT_EV_DNS_PINNED:
+        wt_json_cstring(j, "name", ev->u.dns_pinned.name);
+        wt_json_int(j, "port", ev->u.dns_pinned.port);
+        wt_json_array_begin(j, "addresses");
+        for (size_t i = 0; i < ev->u.dns_pinned.n_addresses; i++)
+            wt_json_cstring(j, NULL, ev->u.dns_pinned.addresses[i].addr);
+        wt_json_array_end(j);
+        wt_json_int(j, "dropped", (int64_t)ev->u.dns_pinned.n_dropped);
+        wt_json_cstring(j, "rule", ev->u.dns_pinned.rule);
+        break;
     case WT_EV_DNS_LITERAL:
         wt_json_cstring(j, "address", ev->u.dns_literal.literal);
         wt_json_cstring(j, "family", family_name(ev->u.dns_literal.family));
+        break;
+    case WT_EV_DNS_NO_ANSWER:
+        endpoint(j, "server", &ev->u.dns_no_answer.server);
+        endpoint(j, "next", &ev->u.dns_no_answer.next);
+        wt_json_int(j, "id", ev->u.dns_no_answer.id);
+        wt_json_cstring(j, "qtype", wt_dns_type_name(ev->u.dns_no_answer.qtype, tbuf,
+                                                      sizeof tbuf));
+        wt_json_cstring(j, "qname", ev->u.dns_no_answer.qname);
+        wt_json_int(j, "waited_us", ev->u.dns_no_answer.waited_us);
         break;
     case WT_EV_DNS_QUERY:
         endpoint(j, "server", &ev->u.dns_query.server);
@@ -192,8 +247,15 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         break;
     case WT_EV_TCP_ATTEMPT:
         endpoint(j, "remote", &ev->u.tcp_attempt.remote);
+        if (ev->u.tcp_attempt.local.port)
+            endpoint(j, "local", &ev->u.tcp_attempt.local);
+        else
+            wt_json_null(j, "local");
         wt_json_int(j, "attempt", (int64_t)ev->u.tcp_attempt.attempt);
         wt_json_int(j, "of", (int64_t)ev->u.tcp_attempt.of);
+        wt_json_cstring(j, "trigger", trigger_name(ev->u.tcp_attempt.trigger));
+        wt_json_int(j, "delay_us", ev->u.tcp_attempt.delay_us);
+        wt_json_int(j, "racing", (int64_t)ev->u.tcp_attempt.running);
         break;
     case WT_EV_TCP_FAILED:
         endpoint(j, "remote", &ev->u.tcp_failed.remote);
@@ -201,13 +263,24 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             endpoint(j, "local", &ev->u.tcp_failed.local);
         else
             wt_json_null(j, "local");
+        wt_json_int(j, "attempt", (int64_t)ev->u.tcp_failed.attempt);
+        wt_json_cstring(j, "outcome", outcome_name(ev->u.tcp_failed.outcome));
+        if (ev->u.tcp_failed.winner)
+            wt_json_int(j, "winner", (int64_t)ev->u.tcp_failed.winner);
+        else
+            wt_json_null(j, "winner");
         wt_json_int(j, "errno", ev->u.tcp_failed.err);
-        wt_json_cstring(j, "reason", strerror(ev->u.tcp_failed.err));
+        if (ev->u.tcp_failed.outcome == WT_TCP_ABANDONED)
+            wt_json_cstring(j, "reason", "another attempt won");
+        else
+            wt_json_cstring(j, "reason", strerror(ev->u.tcp_failed.err));
         wt_json_int(j, "elapsed_us", ev->u.tcp_failed.elapsed_us);
         break;
     case WT_EV_TCP_ESTABLISHED:
         endpoint(j, "local", &ev->u.tcp_established.local);
         endpoint(j, "remote", &ev->u.tcp_established.remote);
+        wt_json_int(j, "attempt", (int64_t)ev->u.tcp_established.attempt);
+        wt_json_int(j, "of", (int64_t)ev->u.tcp_established.of);
         wt_json_int(j, "elapsed_us", ev->u.tcp_established.elapsed_us);
         if (ev->u.tcp_established.have_info) {
             wt_json_object_begin(j, "tcp_info");

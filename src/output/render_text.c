@@ -135,10 +135,55 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
                 ev->u.dns_start.servers_from_cli ? "--dns-server" : "/etc/resolv.conf", asks);
         break;
     }
+    case WT_EV_CONNECT_TO:
+        tag(s, C_DNS, "dns ");
+        /* TRANSLATORS: %1$s the rule as given, %2$s:%3$u where TCP goes,
+         * %4$s:%5$u the URL's host and port, %6$s the name TLS and Host keep */
+        fprintf(o, _("--connect-to %1$s: connecting to %2$s port %3$u instead of %4$s port %5$u; "
+                     "SNI, Host and the certificate check keep %6$s\n"),
+                ev->u.connect_to.rule, ev->u.connect_to.to_host, ev->u.connect_to.to_port,
+                ev->u.connect_to.host, ev->u.connect_to.port, ev->u.connect_to.host);
+        break;
+    case WT_EV_DNS_PINNED: {
+        char list[1024] = "";   /* addresses, ", " between; cut when full */
+        size_t used = 0;
+        for (size_t i = 0; i < ev->u.dns_pinned.n_addresses; i++) {
+            int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                             ev->u.dns_pinned.addresses[i].addr);
+            if (w > 0 && (size_t)w < sizeof list - used)
+                used += (size_t)w;
+        }
+        tag(s, C_DNS, "dns ");
+        /* TRANSLATORS: %1$s the host, %2$u the port, %3$s its addresses */
+        fprintf(o, _("no DNS: --resolve says %1$s port %2$u is %3$s"), ev->u.dns_pinned.name,
+                ev->u.dns_pinned.port,
+                ev->u.dns_pinned.n_addresses ? list : _("nothing usable"));
+        if (ev->u.dns_pinned.n_dropped)
+            fprintf(o, _(" (%zu address(es) of the other family left out by -4/-6)"),
+                    ev->u.dns_pinned.n_dropped);
+        fputc('\n', o);
+        break;
+    }
     case WT_EV_DNS_LITERAL:
         tag(s, C_DNS, "dns ");
         fprintf(o, _("%s is an IPv%d literal: no DNS lookup\n"), ev->u.dns_literal.literal,
                 ev->u.dns_literal.family == AF_INET6 ? 6 : 4);
+        break;
+    case WT_EV_DNS_NO_ANSWER:
+        wt_endpoint_format(&ev->u.dns_no_answer.server, a, sizeof a);
+        wt_endpoint_format(&ev->u.dns_no_answer.next, b, sizeof b);
+        wt_format_duration(ev->u.dns_no_answer.waited_us, d, sizeof d);
+        tag(s, C_DNS, "dns ");
+        if (strcmp(a, b) != 0)
+            /* TRANSLATORS: %1$s the silent server, %2$s %3$s the query's type and
+             * name, %4$04x its id, %5$s the time waited, %6$s the next server */
+            fprintf(o, _("✗ no answer from %1$s to query %2$s %3$s (id 0x%4$04x) after %5$s: "
+                         "asking %6$s instead\n"), a, wt_dns_type_name(ev->u.dns_no_answer.qtype, tbuf, sizeof tbuf),
+                    ev->u.dns_no_answer.qname, ev->u.dns_no_answer.id, d, b);
+        else
+            fprintf(o, _("✗ no answer from %1$s to query %2$s %3$s (id 0x%4$04x) after %5$s: "
+                         "asking again\n"), a, wt_dns_type_name(ev->u.dns_no_answer.qtype, tbuf, sizeof tbuf),
+                    ev->u.dns_no_answer.qname, ev->u.dns_no_answer.id, d);
         break;
     case WT_EV_DNS_QUERY:
         wt_endpoint_format(&ev->u.dns_query.server, a, sizeof a);
@@ -405,6 +450,77 @@ static void render_serve(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* One line per connection attempt as it starts: both ends, and why it
+ * started now (Happy Eyeballs: the earlier ones were slow or failed). */
+static void render_attempt(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char b[80], d[32];
+    tag(s, C_TCP, "tcp ");
+    const char *port_class =
+        _(wt_port_class_name(wt_port_classify(ev->u.tcp_attempt.remote.port)));
+    if (ev->u.tcp_attempt.local.port) {
+        wt_endpoint_format(&ev->u.tcp_attempt.local, b, sizeof b);
+        /* TRANSLATORS: %1$s the server's address, %2$u its port, %3$s the
+         * port's class, %4$s our address and port */
+        fprintf(o, _("connecting to %1$s port %2$u (%3$s) from %4$s"),
+                ev->u.tcp_attempt.remote.addr, ev->u.tcp_attempt.remote.port, port_class, b);
+    } else {
+        fprintf(o, _("connecting to %s port %u (%s)"), ev->u.tcp_attempt.remote.addr,
+                ev->u.tcp_attempt.remote.port, port_class);
+    }
+    if (ev->u.tcp_attempt.of > 1)
+        fprintf(o, _(" · address %zu of %zu"), ev->u.tcp_attempt.attempt, ev->u.tcp_attempt.of);
+    wt_format_duration(ev->u.tcp_attempt.delay_us, d, sizeof d);
+    if (ev->u.tcp_attempt.trigger == WT_TCP_AFTER_DELAY)
+        fprintf(o, _(" · started after %s without an answer (--happy-eyeballs-timeout-ms); "
+                     "%zu earlier attempt(s) keep racing"),
+                d, ev->u.tcp_attempt.running);
+    else if (ev->u.tcp_attempt.trigger == WT_TCP_AFTER_FAILURE)
+        fputs(_(" · started at once: the attempt before it failed"), o);
+    fputc('\n', o);
+}
+
+/* How an attempt that did not win ended. */
+static void render_attempt_end(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char a[80], b[80], d[32];
+    wt_endpoint_format(&ev->u.tcp_failed.remote, a, sizeof a);
+    wt_format_duration(ev->u.tcp_failed.elapsed_us, d, sizeof d);
+    tag(s, C_TCP, "tcp ");
+    switch (ev->u.tcp_failed.outcome) {
+    case WT_TCP_ABANDONED:
+        /* TRANSLATORS: %1$zu this attempt, %2$s the server, %3$s the time,
+         * %4$zu the attempt that connected */
+        fprintf(o, _("attempt %1$zu to %2$s abandoned after %3$s: attempt %4$zu won the race"),
+                ev->u.tcp_failed.attempt, a, d, ev->u.tcp_failed.winner);
+        break;
+    case WT_TCP_TIMED_OUT:
+        fprintf(o, _("attempt %1$zu to %2$s timed out after %3$s: no answer"),
+                ev->u.tcp_failed.attempt, a, d);
+        break;
+    case WT_TCP_REFUSED:
+    case WT_TCP_UNREACHABLE:
+    case WT_TCP_ERROR:
+        if (ev->u.tcp_failed.local.port) {
+            wt_endpoint_format(&ev->u.tcp_failed.local, b, sizeof b);
+            /* TRANSLATORS: %1$s the server, %2$s the time, %3$s our address, %4$s the reason */
+            fprintf(o, _("connect to %1$s failed after %2$s (from %3$s): %4$s\n"), a, d, b,
+                    strerror(ev->u.tcp_failed.err));
+        } else {
+            fprintf(o, _("connect to %1$s failed after %2$s: %3$s\n"), a, d,
+                    strerror(ev->u.tcp_failed.err));
+        }
+        return;
+    }
+    if (ev->u.tcp_failed.local.port) {
+        wt_endpoint_format(&ev->u.tcp_failed.local, b, sizeof b);
+        fprintf(o, _(" (from %s)"), b);
+    }
+    fputc('\n', o);
+}
+
 static void render_teardown(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -551,6 +667,15 @@ static const char *explanation(const struct wt_event *ev)
                "53 unless told otherwise); A records hold IPv4 addresses, AAAA records IPv6.");
     case WT_EV_DNS_LITERAL:
         return N_("The host is already an address, so there is nothing to look up.");
+    case WT_EV_CONNECT_TO:
+        return N_("Only where the TCP connection goes changes: the request still names the "
+                  "URL's host, and TLS still asks for and checks that name.");
+    case WT_EV_DNS_PINNED:
+        return N_("The addresses were given on the command line (--resolve), so no DNS "
+                  "question is asked, as if the resolver had answered at once.");
+    case WT_EV_DNS_NO_ANSWER:
+        return N_("A DNS server that does not answer is not waited for forever: after its "
+                  "timeout the resolver sends the same question to the next server.");
     case WT_EV_DNS_QUERY:
         return N_("This packet left the machine just now; the id ties the reply to the question.");
     case WT_EV_DNS_REPLY:
@@ -564,6 +689,10 @@ static const char *explanation(const struct wt_event *ev)
     case WT_EV_DNS_DONE:
         return N_("The client now knows where to connect; it tries the addresses in this order.");
     case WT_EV_TCP_ATTEMPT:
+        if (ev->u.tcp_attempt.trigger == WT_TCP_AFTER_DELAY)
+            return N_("Happy Eyeballs (RFC 8305): rather than wait for a slow address, the next "
+                      "one is tried in parallel; the first handshake to finish wins and the "
+                      "others are closed.");
         return N_("TCP connects to address:port; our side gets a temporary (ephemeral) port "
                "chosen by the kernel.");
     case WT_EV_TCP_ESTABLISHED:
@@ -651,32 +780,25 @@ static void text_event_line(void *state, const struct wt_event *ev)
         if (ev->url_index > 0)
             fputc('\n', o);
         tag(s, C_URL, "url ");
+        if (ev->u.url.host_unicode) {
+            char shown[WT_HOST_UNICODE_MAX * 4];
+            wt_escape_term(ev->u.url.host_unicode, strlen(ev->u.url.host_unicode), shown,
+                               sizeof shown);
+            fprintf(o, _("%s → host %s → %s (international name, IDNA 2008: DNS, TLS and Host "
+                         "use the xn-- form) · port %u (%s) · target %s\n"), ev->u.url.normalized,
+                    shown, ev->u.url.host, ev->u.url.port,
+                    _(wt_port_class_name(ev->u.url.port_class)), ev->u.url.target);
+            break;
+        }
         fprintf(o, _("%s → host %s (%s) · port %u (%s) · target %s\n"), ev->u.url.normalized,
                 ev->u.url.host, host_kind_words(ev->u.url.host_kind), ev->u.url.port,
                 _(wt_port_class_name(ev->u.url.port_class)), ev->u.url.target);
         break;
     case WT_EV_TCP_ATTEMPT:
-        tag(s, C_TCP, "tcp ");
-        fprintf(o, _("connecting to %s port %u (%s)"), ev->u.tcp_attempt.remote.addr,
-                ev->u.tcp_attempt.remote.port,
-                _(wt_port_class_name(wt_port_classify(ev->u.tcp_attempt.remote.port))));
-        if (ev->u.tcp_attempt.of > 1)
-            fprintf(o, _(" · address %zu of %zu"), ev->u.tcp_attempt.attempt, ev->u.tcp_attempt.of);
-        fputc('\n', o);
+        render_attempt(s, ev);
         break;
     case WT_EV_TCP_FAILED:
-        wt_endpoint_format(&ev->u.tcp_failed.remote, a, sizeof a);
-        wt_format_duration(ev->u.tcp_failed.elapsed_us, d, sizeof d);
-        tag(s, C_TCP, "tcp ");
-        if (ev->u.tcp_failed.local.port) {
-            wt_endpoint_format(&ev->u.tcp_failed.local, b, sizeof b);
-            /* TRANSLATORS: %1$s the server, %2$s the time, %3$s our address, %4$s the reason */
-            fprintf(o, _("connect to %1$s failed after %2$s (from %3$s): %4$s\n"), a, d, b,
-                    strerror(ev->u.tcp_failed.err));
-        } else {
-            fprintf(o, _("connect to %1$s failed after %2$s: %3$s\n"), a, d,
-                    strerror(ev->u.tcp_failed.err));
-        }
+        render_attempt_end(s, ev);
         break;
     case WT_EV_TCP_ESTABLISHED:
         wt_endpoint_format(&ev->u.tcp_established.remote, a, sizeof a);
@@ -692,6 +814,8 @@ static void text_event_line(void *state, const struct wt_event *ev)
             wt_format_duration(ev->u.tcp_established.rtt_us, d, sizeof d);
             fprintf(o, _(" · rtt %s · mss %u"), d, ev->u.tcp_established.snd_mss);
         }
+        if (ev->u.tcp_established.of > 1)
+            fprintf(o, _(" · attempt %zu won"), ev->u.tcp_established.attempt);
         fputc('\n', o);
         break;
     case WT_EV_TCP_TEARDOWN:

@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "webtrace/exitcode.h"
 #include "webtrace/i18n.h"
+#include "webtrace/idn.h"
 
 /* The help text spells these numbers out; change it with them. */
 _Static_assert(WT_DEFAULT_DNS_TIMEOUT_MS == 5000, "update --dns-timeout in wt_cli_usage");
+_Static_assert(WT_DEFAULT_HAPPY_EYEBALLS_MS == 200, "update --happy-eyeballs-timeout-ms in wt_cli_usage");
 _Static_assert(WT_MAX_DNS_SERVERS == 8, "update --dns-server in wt_cli_usage");
 _Static_assert(WT_MAX_URLS == 1024, "update the URL limit in wt_cli_usage");
 
@@ -32,6 +35,7 @@ const char *const wt_cli_usage = N_(
     "TLS, HTTP request and response, connection teardown. The body goes to\n"
     "stdout (when it is not a terminal) or to -o FILE.\n"
     "A bare host means http://host/; host:port and [IPv6]:port work too.\n"
+    "International host names are converted to their xn-- form (IDNA 2008).\n"
     "\n"
     "Options:\n"
     "  -h, --help                 show this help and exit\n"
@@ -51,10 +55,24 @@ const char *const wt_cli_usage = N_(
     "                             give up on a connection (DNS, TCP, TLS) not set\n"
     "                             up in SECONDS (default 300, as curl)\n"
     "  -m, --max-time SECONDS     give up on a whole transfer after SECONDS\n"
+    "      --happy-eyeballs-timeout-ms MS\n"
+    "                             with several addresses, start the next\n"
+    "                             connection attempt after MS without an answer\n"
+    "                             (default 200, as curl); the attempts race and\n"
+    "                             the first to connect wins\n"
     "      --dns-timeout SECONDS  give up on a DNS lookup after SECONDS (default 5)\n"
     "      --dns-server ADDR[:PORT]\n"
     "                             ask this DNS server, not resolv.conf's (up to 8\n"
     "                             times); IPv6 with a port is written [ADDR]:PORT\n"
+    "      --resolve [+]HOST:PORT:ADDR[,ADDR...]\n"
+    "                             connect to ADDR for HOST:PORT without asking\n"
+    "                             DNS (as curl; HOST * is any host, IPv6 may be\n"
+    "                             in brackets); SNI, Host and the certificate\n"
+    "                             check keep the URL's name\n"
+    "      --connect-to HOST:PORT:CONNECT-HOST:CONNECT-PORT\n"
+    "                             for HOST:PORT connect to CONNECT-HOST:\n"
+    "                             CONNECT-PORT instead (as curl; an empty part\n"
+    "                             matches or keeps anything)\n"
     "      --json                 NDJSON events on stdout, one per line (the body\n"
     "                             then goes only to -o FILE)\n"
     "  -w, --write-out FORMAT     print FORMAT after each URL, curl's variables\n"
@@ -100,6 +118,9 @@ enum {
     OPT_HAR,
     OPT_EXPLAIN,
     OPT_LANG,
+    OPT_HAPPY_EYEBALLS,
+    OPT_RESOLVE,
+    OPT_CONNECT_TO,
 };
 
 static const char short_options[] = ":hVsvo:i:46m:kw:";
@@ -116,8 +137,11 @@ static const struct option long_options[] = {
     { "ipv6", no_argument, NULL, '6' },
     { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
     { "max-time", required_argument, NULL, 'm' },
+    { "happy-eyeballs-timeout-ms", required_argument, NULL, OPT_HAPPY_EYEBALLS },
     { "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
     { "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+    { "resolve", required_argument, NULL, OPT_RESOLVE },
+    { "connect-to", required_argument, NULL, OPT_CONNECT_TO },
     { "cacert", required_argument, NULL, OPT_CACERT },
     { "capath", required_argument, NULL, OPT_CAPATH },
     { "insecure", no_argument, NULL, 'k' },
@@ -263,6 +287,206 @@ int wt_cli_parse_dns_server(const char *text, struct wt_dns_server *out)
     return 0;
 }
 
+/* Reads one host field up to the next ':' (a bracketed IPv6 address may
+ * hold colons). Returns the text after the ':' or NULL. */
+static const char *take_host(const char *p, char *out, size_t outlen, int *bracketed)
+{
+    size_t len;
+    const char *end;
+    *bracketed = 0;
+    if (*p == '[') {
+        const char *close = strchr(p, ']');
+        if (!close || close[1] != ':')
+            return NULL;
+        p++;
+        len = (size_t)(close - p);
+        end = close + 1;
+        *bracketed = 1;
+    } else {
+        end = strchr(p, ':');
+        if (!end)
+            return NULL;
+        len = (size_t)(end - p);
+    }
+    if (len >= outlen)
+        return NULL;
+    memcpy(out, p, len);
+    out[len] = '\0';
+    return end + 1;
+}
+
+static int is_ipv6_text(const char *text)
+{
+    struct in6_addr a6;
+    return inet_pton(AF_INET6, text, &a6) == 1;
+}
+
+/* An international host name is matched in its xn-- form, the form the
+ * URL's host takes: convert it in place. */
+static int host_to_ascii(const char *option, char *host, size_t hostlen, char *err,
+                         size_t errlen)
+{
+    /* It is narrated and asked of DNS as typed: no controls or spaces. */
+    for (const char *p = host; *p; p++) {
+        if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+            wt_errf(err, errlen, "%s: the host name contains a control character or a space",
+                    option);
+            return -1;
+        }
+    }
+    if (!wt_idn_needed(host, strlen(host)))
+        return 0;
+    char ace[WT_CLI_HOST_MAX], why[200];
+    if (wt_idn_to_ascii(host, strlen(host), ace, sizeof ace, why, sizeof why) != 0) {
+        wt_errf(err, errlen, "%s: %s", option, why);
+        return -1;
+    }
+    snprintf(host, hostlen, "%s", ace);
+    return 0;
+}
+
+int wt_cli_parse_resolve(const char *text, struct wt_resolve_entry *out, char *err,
+                         size_t errlen)
+{
+    char q[QUOTE_MAX];
+    int bracketed;
+    memset(out, 0, sizeof *out);
+    out->text = text;
+    int removal = text[0] == '-';
+    /* '+' asks curl to let the entry expire from its DNS cache; one run
+     * of webtrace has no cache to expire from. */
+    if (text[0] == '+' || removal)
+        text++;
+    const char *rest = take_host(text, out->host, sizeof out->host, &bracketed);
+    if (!rest || !out->host[0] || (bracketed && !is_ipv6_text(out->host))) {
+        wt_errf(err, errlen, "--resolve: '%s' does not start with HOST:PORT: (like "
+                "example.test:443:127.0.0.1)", wt_quote_input(q, sizeof q, out->text,
+                                                             strlen(out->text)));
+        return -1;
+    }
+    if (host_to_ascii("--resolve", out->host, sizeof out->host, err, errlen) != 0)
+        return -1;
+    char port_text[8];
+    const char *colon = strchr(rest, ':');
+    size_t port_len = colon ? (size_t)(colon - rest) : strlen(rest);
+    if (port_len >= sizeof port_text || (!colon && !removal)) {
+        wt_errf(err, errlen, "--resolve: '%s' needs HOST:PORT:ADDR (like "
+                "example.test:443:127.0.0.1)", wt_quote_input(q, sizeof q, out->text,
+                                                             strlen(out->text)));
+        return -1;
+    }
+    memcpy(port_text, rest, port_len);
+    port_text[port_len] = '\0';
+    if (parse_port(port_text, &out->port) != 0) {
+        wt_errf(err, errlen, "--resolve: '%s' is not a port (1 to 65535)",
+                wt_quote_input(q, sizeof q, port_text, strlen(port_text)));
+        return -1;
+    }
+    if (removal)
+        return colon ? (wt_errf(err, errlen, "--resolve: a removal is -HOST:PORT, with no "
+                                "address"), -1) : 1;
+    const char *p = colon + 1;
+    do {
+        char addr[WT_CLI_ADDR_MAX + 2];
+        size_t len = strcspn(p, ",");
+        const char *a = p;
+        if (len >= 2 && p[0] == '[' && p[len - 1] == ']') {
+            a = p + 1;
+            len -= 2;
+        }
+        unsigned char bin[sizeof(struct in6_addr)];
+        int ok = len > 0 && len < WT_CLI_ADDR_MAX;
+        if (ok) {
+            memcpy(addr, a, len);
+            addr[len] = '\0';
+            ok = inet_pton(AF_INET, addr, bin) == 1 || inet_pton(AF_INET6, addr, bin) == 1;
+        }
+        if (!ok) {
+            wt_errf(err, errlen, "--resolve: '%s' is not an IP address",
+                    wt_quote_input(q, sizeof q, p, strcspn(p, ",")));
+            return -1;
+        }
+        if (out->n_addrs == WT_RESOLVE_MAX_ADDRS) {
+            wt_errf(err, errlen, "--resolve: at most %d addresses in one entry",
+                    WT_RESOLVE_MAX_ADDRS);
+            return -1;
+        }
+        memcpy(out->addrs[out->n_addrs++], addr, len + 1);
+        p += strcspn(p, ",");
+    } while (*p++ == ',');
+    return 0;
+}
+
+int wt_cli_parse_connect_to(const char *text, struct wt_connect_to *out, char *err,
+                            size_t errlen)
+{
+    char q[QUOTE_MAX], port_text[8];
+    int bracketed;
+    memset(out, 0, sizeof *out);
+    out->text = text;
+    out->port = out->to_port = -1;
+    const char *p = take_host(text, out->host, sizeof out->host, &bracketed);
+    if (p && bracketed && !is_ipv6_text(out->host))
+        p = NULL;
+    const char *colon = p ? strchr(p, ':') : NULL;
+    if (colon) {
+        size_t len = (size_t)(colon - p);
+        uint16_t port;
+        if (len >= sizeof port_text)
+            colon = NULL;
+        else if (len > 0) {
+            memcpy(port_text, p, len);
+            port_text[len] = '\0';
+            if (parse_port(port_text, &port) != 0)
+                colon = NULL;
+            else
+                out->port = port;
+        }
+    }
+    if (colon) {
+        p = colon + 1;
+        if (*p == '[') {
+            const char *close = strchr(p, ']');
+            if (!close || close[1] != ':' || (size_t)(close - p - 1) >= sizeof out->to_host)
+                colon = NULL;
+            else {
+                memcpy(out->to_host, p + 1, (size_t)(close - p - 1));
+                out->to_host[close - p - 1] = '\0';
+                if (!is_ipv6_text(out->to_host))
+                    colon = NULL;
+                p = close + 2;
+            }
+        } else {
+            const char *c2 = strchr(p, ':');
+            if (!c2 || (size_t)(c2 - p) >= sizeof out->to_host)
+                colon = NULL;
+            else {
+                memcpy(out->to_host, p, (size_t)(c2 - p));
+                out->to_host[c2 - p] = '\0';
+                p = c2 + 1;
+            }
+        }
+    }
+    if (colon && *p) {
+        uint16_t port;
+        if (parse_port(p, &port) != 0)
+            colon = NULL;
+        else
+            out->to_port = port;
+    }
+    if (colon && (host_to_ascii("--connect-to", out->host, sizeof out->host, err, errlen) != 0 ||
+                  host_to_ascii("--connect-to", out->to_host, sizeof out->to_host, err,
+                                errlen) != 0))
+        return -1;
+    if (!colon) {
+        wt_errf(err, errlen, "--connect-to: '%s' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT "
+                "(like example.test:443:127.0.0.1:8443; IPv6 in brackets; empty parts "
+                "match or keep anything)", wt_quote_input(q, sizeof q, text, strlen(text)));
+        return -1;
+    }
+    return 0;
+}
+
 /* glibc returns '?' with optopt 0 for both unknown and ambiguous long
  * options; only the table tells them apart. */
 static void report_bad_long_option(const char *arg, char *err, size_t errlen)
@@ -322,6 +546,7 @@ static void set_defaults(struct wt_options *out)
     out->color = WT_COLOR_AUTO;
     out->dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     out->connect_timeout_ms = WT_DEFAULT_CONNECT_TIMEOUT_MS;
+    out->happy_eyeballs_ms = WT_DEFAULT_HAPPY_EYEBALLS_MS;
 }
 
 int wt_cli_parse(int argc, char **argv, struct wt_options *out,
@@ -390,6 +615,19 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             if (parse_seconds_option(opt, optarg, &out->max_time_ms, err, errlen) != 0)
                 return WT_EXIT_USAGE;
             break;
+        case OPT_HAPPY_EYEBALLS: {
+            char *end;
+            errno = 0;
+            long ms = strtol(optarg, &end, 10);
+            if (!isdigit((unsigned char)optarg[0]) || *end || errno || ms > MAX_MS) {
+                wt_errf(err, errlen, "--happy-eyeballs-timeout-ms: '%s' is not a number of "
+                        "milliseconds (like 200)",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            out->happy_eyeballs_ms = ms;
+            break;
+        }
         case OPT_DNS_TIMEOUT:
             if (parse_seconds_option(opt, optarg, &out->dns_timeout_ms, err, errlen) != 0)
                 return WT_EXIT_USAGE;
@@ -411,6 +649,39 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
                 return WT_EXIT_USAGE;
             }
             out->n_dns_servers++;
+            break;
+        case OPT_RESOLVE: {
+            struct wt_resolve_entry entry;
+            int r = wt_cli_parse_resolve(optarg, &entry, err, errlen);
+            if (r < 0)
+                return WT_EXIT_USAGE;
+            if (r == 1) {
+                /* -HOST:PORT drops what earlier options said for it */
+                size_t kept = 0;
+                for (size_t i = 0; i < out->n_resolve; i++)
+                    if (out->resolve[i].port != entry.port ||
+                        strcasecmp(out->resolve[i].host, entry.host) != 0)
+                        out->resolve[kept++] = out->resolve[i];
+                out->n_resolve = kept;
+                break;
+            }
+            if (out->n_resolve == WT_MAX_RESOLVE) {
+                wt_errf(err, errlen, "too many --resolve options (at most %d)", WT_MAX_RESOLVE);
+                return WT_EXIT_USAGE;
+            }
+            out->resolve[out->n_resolve++] = entry;
+            break;
+        }
+        case OPT_CONNECT_TO:
+            if (out->n_connect_to == WT_MAX_CONNECT_TO) {
+                wt_errf(err, errlen, "too many --connect-to options (at most %d)",
+                        WT_MAX_CONNECT_TO);
+                return WT_EXIT_USAGE;
+            }
+            if (wt_cli_parse_connect_to(optarg, &out->connect_to[out->n_connect_to], err,
+                                        errlen) != 0)
+                return WT_EXIT_USAGE;
+            out->n_connect_to++;
             break;
         case OPT_CACERT:
         case OPT_CAPATH:

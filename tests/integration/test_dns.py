@@ -5,6 +5,7 @@ the machine.
     WEBTRACE=/abs/path/webtrace python3 tests/integration/test_dns.py
 """
 
+import json
 import os
 import re
 import sys
@@ -181,6 +182,59 @@ class DnsServerFailures(h.WebtraceCase, unittest.TestCase):
         self.assertOneErrorLine(err, "dns", r"refused|unreachable")
         # ICMP port unreachable is immediate: no need to wait for the timeout
         self.assertLess(elapsed, 2.5, f"closed port took {elapsed:.1f} s")
+
+
+class DnsSilentFirstServer(h.WebtraceCase, unittest.TestCase):
+    """A dead first --dns-server and a working second one: the dead one is
+    named when the resolver moves on, and each reply's time is its own
+    round trip, not the time since the first copy of the query."""
+
+    @classmethod
+    def setUpClass(cls):
+        h.webtrace_path()
+        cls.silent = h.SilentUdp().start()
+        try:
+            cls.dns = h.Dnsmasq().start()
+        except BaseException:
+            cls.silent.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dns.stop()
+        cls.silent.stop()
+
+    def test_silent_server_is_named_and_rtt_is_the_reply_own(self):
+        code, out, err = h.run_webtrace(["--json", "--dns-server", self.silent.server_arg,
+                                         "--dns-server", self.dns.server_arg,
+                                         "--dns-timeout", "2", "-4",
+                                         "http://real.example.test:9/"], timeout=20)
+        self.assertEqual(code, 7, h.describe(code, out, err))   # resolved; nothing on port 9
+        evs = [json.loads(l) for l in out.decode().splitlines() if l.startswith("{")]
+        silent = [e for e in evs if e["event"] == "dns_no_answer"]
+        self.assertEqual(len(silent), 1, err)
+        self.assertEqual((silent[0]["server"]["port"], silent[0]["next"]["port"], silent[0]["qtype"]),
+                         (self.silent.port, self.dns.port, "A"))
+        asked = [e for e in evs if e["event"] == "dns_query"]
+        self.assertEqual([q["server"]["port"] for q in asked], [self.silent.port, self.dns.port])
+        reply = [e for e in evs if e["event"] == "dns_reply"][0]
+        self.assertEqual(reply["server"]["port"], self.dns.port)
+        # The reply's round trip is measured from the query sent to dnsmasq
+        # (event times, not the wall clock): never from the first copy, the
+        # one the dead server got a whole timeout earlier.
+        self.assertLess(reply["rtt_us"], reply["t_us"] - asked[0]["t_us"])
+        self.assertLess(reply["rtt_us"], silent[0]["waited_us"])
+        self.assertNarration(err, rf"^\[dns \] ✗ no answer from 127\.0\.0\.1:{self.silent.port} "
+                                  rf"to query A real\.example\.test \(id {ID}\) after .*: asking "
+                                  rf"127\.0\.0\.1:{self.dns.port} instead$")
+
+    def test_name_of_254_bytes_goes_to_the_resolver(self):
+        name = ".".join(["n" * 50] * 5)[:254]   # 254 bytes: one over what DNS allows
+        self.assertEqual(len(name), 254)
+        code, out, err = h.run_webtrace(["--dns-server", self.dns.server_arg,
+                                         "--dns-timeout", "2", f"http://{name}/"], timeout=20)
+        self.assertEqual(code, 6, h.describe(code, out, err))   # curl: 6, not 3
+        self.assertOneErrorLine(err, "dns", "254 bytes", "at most 253")
 
 
 if __name__ == "__main__":

@@ -827,13 +827,20 @@ class WriteOut(OutputCase):
 
     def test_failed_fetch_matches_curl(self):
         closed = f"http://127.0.0.1:{h.closed_port()}/"
-        names = [n for n in CURL_SAME if n not in ("http_code", "response_code", "errormsg")]
+        # Where a failed connect went is kept on purpose (curl leaves
+        # remote_ip and remote_port empty): checked below, not against curl.
+        where = ("remote_ip", "remote_port")
+        names = [n for n in CURL_SAME
+                 if n not in ("http_code", "response_code", "errormsg") + where]
         names += ["local_port", "size_request"]
-        (code, out, err), (_, cout, _) = self.both(kv_format(names), closed)
+        (code, out, err), (_, cout, _) = self.both(kv_format(names + list(where)), closed)
         self.assertEqual(code, 7, h.describe(code, out, err))
         mine, theirs = parse_kv(out), parse_kv(cout)
         for name in names:
             self.assertEqual(mine[name], theirs[name], f"%{{{name}}}: webtrace vs curl")
+        self.assertEqual((mine["remote_ip"], mine["remote_port"]),
+                         ("127.0.0.1", closed.rsplit(":", 1)[1].rstrip("/")),
+                         "the refused attempt is named")
 
     def test_http_code_has_three_digits_like_curl(self):
         """Known bug: curl writes %{http_code} and %{response_code} as three

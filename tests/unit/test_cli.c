@@ -645,6 +645,147 @@ static void test_cli_subcommand_errors_are_printable(void **state)
     }
 }
 
+/* --resolve values, curl's syntax: what each entry holds, or why not. */
+static const struct {
+    const char *text;
+    int rc;                      /* 0 entry, 1 removal, -1 error */
+    const char *host;
+    uint16_t port;
+    const char *addrs[3];
+    const char *err_contains;
+} resolve_cases[] = {
+    { "example.test:443:127.0.0.1", 0, "example.test", 443, { "127.0.0.1" }, NULL },
+    { "example.test:80:127.0.0.1,::1", 0, "example.test", 80, { "127.0.0.1", "::1" }, NULL },
+    { "example.test:80:[::1],127.0.0.2", 0, "example.test", 80, { "::1", "127.0.0.2" }, NULL },
+    { "+example.test:80:127.0.0.1", 0, "example.test", 80, { "127.0.0.1" }, NULL },
+    { "*:8080:10.0.0.1", 0, "*", 8080, { "10.0.0.1" }, NULL },
+    { "[::1]:443:127.0.0.1", 0, "::1", 443, { "127.0.0.1" }, NULL },
+    { "-example.test:80", 1, "example.test", 80, { NULL }, NULL },
+    { "example.test:80", -1, NULL, 0, { NULL }, "HOST:PORT:ADDR" },
+    { "example.test:80:", -1, NULL, 0, { NULL }, "not an IP address" },
+    { "example.test:http:127.0.0.1", -1, NULL, 0, { NULL }, "not a port" },
+    { "example.test:0:127.0.0.1", -1, NULL, 0, { NULL }, "not a port" },
+    { "example.test:80:localhost", -1, NULL, 0, { NULL }, "'localhost' is not an IP address" },
+    { "example.test:80:127.0.0.1,", -1, NULL, 0, { NULL }, "not an IP address" },
+    { ":80:127.0.0.1", -1, NULL, 0, { NULL }, "HOST:PORT:" },
+    { "example.test", -1, NULL, 0, { NULL }, "HOST:PORT:" },
+    { "[::1:443:127.0.0.1", -1, NULL, 0, { NULL }, "HOST:PORT:" },
+    /* an international name is matched in the xn-- form the URL's host takes */
+    { "例子.测试:80:127.0.0.1", 0, "xn--fsqu00a.xn--0zwm56d", 80, { "127.0.0.1" }, NULL },
+    { "☃-⌘.com:80:127.0.0.1", -1, NULL, 0, { NULL }, "disallowed character" },
+    { "a\x1b[2J.test:80:127.0.0.1", -1, NULL, 0, { NULL }, "control character" },
+};
+
+static void test_cli_resolve_entries(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N(resolve_cases); i++) {
+        struct wt_resolve_entry e;
+        char err[256] = "";
+        int rc = wt_cli_parse_resolve(resolve_cases[i].text, &e, err, sizeof err);
+        if (rc != resolve_cases[i].rc)
+            fail_msg("%s: rc %d, want %d (%s)", resolve_cases[i].text, rc, resolve_cases[i].rc,
+                     err);
+        if (rc < 0) {
+            check_printable_sentence(err);
+            if (!strstr(err, resolve_cases[i].err_contains))
+                fail_msg("%s: err \"%s\" lacks \"%s\"", resolve_cases[i].text, err,
+                         resolve_cases[i].err_contains);
+            continue;
+        }
+        assert_string_equal(e.host, resolve_cases[i].host);
+        assert_int_equal(e.port, resolve_cases[i].port);
+        size_t n = 0;
+        while (n < 3 && resolve_cases[i].addrs[n])
+            n++;
+        assert_int_equal(e.n_addrs, n);
+        for (size_t k = 0; k < n; k++)
+            assert_string_equal(e.addrs[k], resolve_cases[i].addrs[k]);
+        assert_ptr_equal(e.text, resolve_cases[i].text);
+    }
+}
+
+/* --connect-to values: empty parts match (or keep) anything. */
+static const struct {
+    const char *text;
+    int rc;
+    const char *host;
+    int port;
+    const char *to_host;
+    int to_port;
+} connect_to_cases[] = {
+    { "example.test:443:127.0.0.1:8443", 0, "example.test", 443, "127.0.0.1", 8443 },
+    { "example.test:443:backend.test:", 0, "example.test", 443, "backend.test", -1 },
+    { ":80::8080", 0, "", 80, "", 8080 },
+    { "::[::1]:", 0, "", -1, "::1", -1 },
+    { ":::", 0, "", -1, "", -1 },
+    { "[::1]:80:[fe80::1]:81", 0, "::1", 80, "fe80::1", 81 },
+    { "example.test:443:127.0.0.1", -1, NULL, 0, NULL, 0 },
+    { "example.test:443", -1, NULL, 0, NULL, 0 },
+    { "example.test:x:127.0.0.1:80", -1, NULL, 0, NULL, 0 },
+    { "example.test:443:127.0.0.1:99999", -1, NULL, 0, NULL, 0 },
+    { "example.test:443:[::1:80", -1, NULL, 0, NULL, 0 },
+    { "example.test:443:[nothost]:80", -1, NULL, 0, NULL, 0 },
+    { "例子.测试:443:bücher.example:8443", 0, "xn--fsqu00a.xn--0zwm56d", 443,
+      "xn--bcher-kva.example", 8443 },
+    { "☃-⌘.com:443::", -1, NULL, 0, NULL, 0 },
+    { "::a b.test:80", -1, NULL, 0, NULL, 0 },
+    { "", -1, NULL, 0, NULL, 0 },
+};
+
+static void test_cli_connect_to_rules(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N(connect_to_cases); i++) {
+        struct wt_connect_to r;
+        char err[256] = "";
+        int rc = wt_cli_parse_connect_to(connect_to_cases[i].text, &r, err, sizeof err);
+        if (rc != connect_to_cases[i].rc)
+            fail_msg("'%s': rc %d, want %d (%s)", connect_to_cases[i].text, rc,
+                     connect_to_cases[i].rc, err);
+        if (rc < 0) {
+            check_printable_sentence(err);
+            assert_non_null(strstr(err, "--connect-to"));
+            continue;
+        }
+        assert_string_equal(r.host, connect_to_cases[i].host);
+        assert_int_equal(r.port, connect_to_cases[i].port);
+        assert_string_equal(r.to_host, connect_to_cases[i].to_host);
+        assert_int_equal(r.to_port, connect_to_cases[i].to_port);
+    }
+}
+
+static void test_cli_resolve_and_connect_to_options(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256] = "";
+    int rc = parse_list(ARGS("--resolve", "a.test:80:127.0.0.1", "--resolve", "b.test:80:::1",
+                             "--resolve", "-a.test:80", "--connect-to", "::127.0.0.2:",
+                             "--happy-eyeballs-timeout-ms", "50", "http://a.test/"),
+                        &o, err, sizeof err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(o.n_resolve, 1);
+    assert_string_equal(o.resolve[0].host, "b.test");
+    assert_string_equal(o.resolve[0].addrs[0], "::1");
+    assert_int_equal(o.n_connect_to, 1);
+    assert_string_equal(o.connect_to[0].to_host, "127.0.0.2");
+    assert_int_equal(o.happy_eyeballs_ms, 50);
+
+    rc = parse_list(ARGS("http://a.test/"), &o, err, sizeof err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(o.happy_eyeballs_ms, WT_DEFAULT_HAPPY_EYEBALLS_MS);
+    assert_int_equal(o.n_resolve, 0);
+
+    static const struct error_case bad[] = {
+        { { "--resolve", "a.test:80", "http://a.test/" }, "--resolve" },
+        { { "--connect-to", "a.test:80:b.test", "http://a.test/" }, "--connect-to" },
+        { { "--happy-eyeballs-timeout-ms", "-1", "http://a.test/" }, "milliseconds" },
+        { { "--happy-eyeballs-timeout-ms", "0.5", "http://a.test/" }, "milliseconds" },
+    };
+    check_errors(bad, N(bad));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -673,6 +814,9 @@ int main(void)
         cmocka_unit_test(test_cli_usage_fits_80_columns),
         cmocka_unit_test(test_cli_err_is_truncated_to_errlen),
         cmocka_unit_test(test_cli_subcommand_errors_are_printable),
+        cmocka_unit_test(test_cli_resolve_entries),
+        cmocka_unit_test(test_cli_connect_to_rules),
+        cmocka_unit_test(test_cli_resolve_and_connect_to_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

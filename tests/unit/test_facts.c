@@ -197,6 +197,37 @@ static void test_facts_cname_chain_and_endpoints(void **state)
     wt_facts_clear(&f);
 }
 
+/* When no attempt connected, the last one to fail names the peer (curl
+ * leaves remote_ip empty); an attempt abandoned after another won does not
+ * overwrite the winner. */
+static void test_facts_failed_attempt_keeps_its_address(void **state)
+{
+    (void)state;
+    struct wt_facts f;
+    wt_facts_init(&f);
+    feed_phase(&f, WT_PHASE_URL, 0);
+    assert_string_equal(var(&f, "remote_ip").s, "");
+    struct wt_event fail = { .kind = WT_EV_TCP_FAILED };
+    strcpy(fail.u.tcp_failed.remote.addr, "2001:db8::1");
+    fail.u.tcp_failed.remote.port = 443;
+    fail.u.tcp_failed.remote.family = AF_INET6;
+    fail.u.tcp_failed.outcome = WT_TCP_TIMED_OUT;
+    wt_facts_feed(&f, &fail);
+    assert_string_equal(var(&f, "remote_ip").s, "2001:db8::1");
+    assert_int_equal(var(&f, "remote_port").i, 443);
+
+    struct wt_event est = { .kind = WT_EV_TCP_ESTABLISHED };
+    strcpy(est.u.tcp_established.remote.addr, "127.0.0.1");
+    est.u.tcp_established.remote.port = 443;
+    est.u.tcp_established.remote.family = AF_INET;
+    wt_facts_feed(&f, &est);
+    struct wt_event lost = fail;
+    lost.u.tcp_failed.outcome = WT_TCP_ABANDONED;
+    wt_facts_feed(&f, &lost);
+    assert_string_equal(var(&f, "remote_ip").s, "127.0.0.1");
+    wt_facts_clear(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_facts_plain_http_has_no_appconnect),
         cmocka_unit_test(test_facts_headers_status_and_errors),
         cmocka_unit_test(test_facts_cname_chain_and_endpoints),
+        cmocka_unit_test(test_facts_failed_attempt_keeps_its_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

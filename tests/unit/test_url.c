@@ -279,9 +279,6 @@ static void test_url_rejects_control_bytes(void **state)
         { "http://h/a b", WT_URL_BAD, "space" },
         { " h", WT_URL_BAD, "space" },
         { "h ", WT_URL_BAD, "space" },
-        { "http://b\xc3\xbc" "cher.example/", WT_URL_BAD, "non-ASCII byte (0xc3)" },
-        { "http://h/\xff", WT_URL_BAD, "non-ASCII" },
-        { "http://h/\x80", WT_URL_BAD, "0x80" },
     };
     check_bad(cases, N(cases));
 }
@@ -293,6 +290,9 @@ static void test_url_rejects_every_control_byte_everywhere(void **state)
     for (size_t t = 0; t < N(templates); t++) {
         for (int b = 1; b < 256; b++) {
             if (b >= 0x21 && b < 0x7f)
+                continue;
+            /* bytes above ASCII in the target are percent-encoded (below) */
+            if (b >= 0x80 && t == 2)
                 continue;
             char input[32];
             snprintf(input, sizeof input, "%s", templates[t]);
@@ -494,7 +494,9 @@ static void make_name(char *buf, size_t len)
         buf[len - 1] = 'n';
 }
 
-static void test_url_name_longer_than_253_is_rejected(void **state)
+/* A name of 254 or 255 bytes is the resolver's to judge (curl asks, then
+ * exits 6); only longer ones are refused here. */
+static void test_url_name_longer_than_255_is_rejected(void **state)
 {
     (void)state;
     char name[300];
@@ -513,12 +515,23 @@ static void test_url_name_longer_than_253_is_rejected(void **state)
     wt_url_clear(&url);
 
     make_name(name, 254);
+    assert_int_equal(wt_url_parse(name, &url, err, sizeof err), WT_URL_OK);
+    assert_string_equal(url.host, name);
+    wt_url_clear(&url);
+
+    make_name(name, 255);
+    snprintf(input, sizeof input, "http://%s./x", name);
+    assert_int_equal(wt_url_parse(input, &url, err, sizeof err), WT_URL_OK);
+    assert_string_equal(url.host, name);
+    wt_url_clear(&url);
+
+    make_name(name, 256);
     assert_int_equal(wt_url_parse(name, &url, err, sizeof err), WT_URL_BAD);
-    assert_string_equal(err, "host name is longer than 253 bytes (254)");
+    assert_string_equal(err, "host name is longer than 255 bytes (256)");
 
     make_name(name, 299);
     assert_int_equal(wt_url_parse(name, &url, err, sizeof err), WT_URL_BAD);
-    assert_non_null(strstr(err, "longer than 253 bytes"));
+    assert_non_null(strstr(err, "longer than 255 bytes"));
 }
 
 static void test_url_input_longer_than_max_is_rejected(void **state)
@@ -657,6 +670,78 @@ static void test_url_scheme_helpers(void **state)
     assert_int_equal(wt_scheme_default_port(WT_SCHEME_HTTPS), 443);
 }
 
+/* International names: IDNA 2008 with UTS #46 non-transitional mapping. */
+static const struct {
+    const char *input;
+    const char *host;          /* the xn-- form */
+    const char *unicode;       /* as typed, without a final dot */
+} idn_good[] = {
+    { "http://例子.测试/", "xn--fsqu00a.xn--0zwm56d", "例子.测试" },
+    { "例子.测试:8080", "xn--fsqu00a.xn--0zwm56d", "例子.测试" },
+    { "https://例子.测试./", "xn--fsqu00a.xn--0zwm56d", "例子.测试" },
+    { "http://bücher.example/", "xn--bcher-kva.example", "bücher.example" },
+    { "http://BÜCHER.example/", "xn--bcher-kva.example", "BÜCHER.example" },
+    { "http://faß.de/", "xn--fa-hia.de", "faß.de" },              /* non-transitional: ß kept */
+    { "http://ＥＸＡＭＰＬＥ.テスト/", "example.xn--zckzah", "ＥＸＡＭＰＬＥ.テスト" },
+};
+
+static void test_url_idn_names_become_a_labels(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N(idn_good); i++) {
+        struct wt_url url;
+        char err[256] = "";
+        enum wt_url_status st = wt_url_parse(idn_good[i].input, &url, err, sizeof err);
+        if (st != WT_URL_OK)
+            fail_msg("'%s': status %d (%s)", idn_good[i].input, st, err);
+        assert_string_equal(url.host, idn_good[i].host);
+        assert_string_equal(url.host_unicode, idn_good[i].unicode);
+        assert_int_equal(url.host_kind, WT_HOST_NAME);
+        assert_non_null(strstr(url.normalized, idn_good[i].host));
+        wt_url_clear(&url);
+    }
+    struct wt_url url;
+    char err[256];
+    assert_int_equal(wt_url_parse("http://example.test/", &url, err, sizeof err), WT_URL_OK);
+    assert_string_equal(url.host_unicode, "");
+    wt_url_clear(&url);
+}
+
+/* Invalid international names: exit 3 with libidn2's reason. */
+static void test_url_idn_invalid_names_give_the_reason(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        { "http://☃-⌘.com/", WT_URL_BAD, "disallowed character" },
+        { "http://-例子.测试/", WT_URL_BAD, "hyphen" },
+        { "http://ab--c.例子/", WT_URL_BAD, "two hyphens" },
+        { "http://\xcc\x88" "a.test/", WT_URL_BAD, "leading combining" },
+        { "http://a\xd7\x90.test/", WT_URL_BAD, "bi-directional" },
+        { "http://a\xe2\x80\x8d" "b.test/", WT_URL_BAD, "context-j" },
+        { "http://\xff.test/", WT_URL_BAD, "encoding error" },
+        { "http://b\xc3\xbc" "cher..example/", WT_URL_BAD, "empty label" },
+        { "http://[\xc3\xbc]/", WT_URL_BAD, "not a valid IPv6" },
+    };
+    check_bad(cases, N(cases));
+}
+
+/* Bytes above ASCII in the path and query go out percent-encoded, as curl
+ * sends them; the fragment is still dropped. */
+static void test_url_non_ascii_target_is_percent_encoded(void **state)
+{
+    (void)state;
+    struct wt_url url;
+    char err[256];
+    assert_int_equal(wt_url_parse("http://h/路?q=é#frag", &url, err, sizeof err), WT_URL_OK);
+    assert_string_equal(url.target, "/%E8%B7%AF?q=%C3%A9");
+    assert_string_equal(url.normalized, "http://h/%E8%B7%AF?q=%C3%A9");
+    wt_url_clear(&url);
+    assert_int_equal(wt_url_parse("http://h/\xff\x80", &url, err, sizeof err), WT_URL_OK);
+    assert_string_equal(url.target, "/%FF%80");
+    wt_url_clear(&url);
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -673,6 +758,9 @@ int main(void)
         cmocka_unit_test(test_url_ipv6_literal),
         cmocka_unit_test(test_url_rejects_control_bytes),
         cmocka_unit_test(test_url_rejects_every_control_byte_everywhere),
+        cmocka_unit_test(test_url_idn_names_become_a_labels),
+        cmocka_unit_test(test_url_idn_invalid_names_give_the_reason),
+        cmocka_unit_test(test_url_non_ascii_target_is_percent_encoded),
         cmocka_unit_test(test_url_rejects_userinfo),
         cmocka_unit_test(test_url_rejects_empty_host),
         cmocka_unit_test(test_url_rejects_bad_host_names),
@@ -682,7 +770,7 @@ int main(void)
         cmocka_unit_test(test_url_unknown_scheme_is_unsupported),
         cmocka_unit_test(test_url_rejects_malformed_scheme),
         cmocka_unit_test(test_url_label_longer_than_63_is_rejected),
-        cmocka_unit_test(test_url_name_longer_than_253_is_rejected),
+        cmocka_unit_test(test_url_name_longer_than_255_is_rejected),
         cmocka_unit_test(test_url_input_longer_than_max_is_rejected),
         cmocka_unit_test(test_url_error_quotes_are_short_and_printable),
         cmocka_unit_test(test_url_err_is_truncated_to_errlen),
