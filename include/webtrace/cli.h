@@ -44,11 +44,15 @@ struct wt_options {
     const char *capath;           /* --capath DIR */
     const char *ca_pem;           /* not an option: the demo trusts its own certificate */
     int insecure;                 /* -k/--insecure */
+    int follow_location;          /* -L/--location */
+    long max_redirs;              /* --max-redirs N; -1 no limit */
+    int location_trusted;         /* --location-trusted: credentials follow to any origin */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };
 
 #define WT_DEFAULT_DNS_TIMEOUT_MS 5000
+#define WT_DEFAULT_MAX_REDIRS 50  /* curl's */
 /* curl's default: a peer that accepts and never finishes a TLS handshake
  * must not hang us forever. */
 #define WT_DEFAULT_CONNECT_TIMEOUT_MS 300000

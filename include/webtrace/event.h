@@ -47,6 +47,7 @@ enum wt_event_kind {
     WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
+    WT_EV_REDIRECT,         /* a 3xx with a Location: followed (a new hop) or not */
     WT_EV_SERVE_LISTEN,     /* server: socket bound and listening */
     WT_EV_SERVE_ACCEPT,     /* server: a client connected */
     WT_EV_SERVE_TLS,        /* server: TLS handshake with a client done */
@@ -54,7 +55,8 @@ enum wt_event_kind {
     WT_EV_SERVE_RESPONSE,   /* server: the response fully sent */
     WT_EV_SERVE_DROP,       /* server: a connection ended without a teardown (error, timeout) */
     WT_EV_SUMMARY,          /* timings of the whole trace */
-    WT_EV_ERROR             /* the trace failed: step, exit code, words */
+    WT_EV_ERROR,            /* the trace failed: step, exit code, words */
+    WT_EV_TRANSFER_DONE     /* a URL's whole journey ended: every hop, one exit code */
 };
 
 #define WT_ADDR_STRLEN 46  /* INET6_ADDRSTRLEN */
@@ -109,7 +111,8 @@ struct wt_event {
     enum wt_event_kind kind;
     enum wt_phase phase;
     size_t url_index;     /* which input URL (0-based) */
-    int64_t t_us;         /* microseconds since this trace started */
+    unsigned hop;         /* which request of the URL's transfer: 0 first, 1 after a redirect... */
+    int64_t t_us;         /* microseconds since this URL's transfer started */
     union {
         struct {
             enum wt_phase entered;
@@ -275,6 +278,22 @@ struct wt_event {
             int time_wait_is_ours;   /* TIME_WAIT on our side (else the server's) */
             int64_t elapsed_us;
         } tcp_teardown;
+        struct {
+            int status;              /* 301, 302, 303, 307, 308... */
+            const char *location;    /* the header's raw bytes */
+            size_t location_len;
+            const char *url;         /* resolved against the request's URL; NULL if it cannot be */
+            int followed;            /* -L: the next hop requests url */
+            int limit_reached;       /* -L, but --max-redirs were followed already */
+            const char *method;      /* the request that got this answer */
+            const char *next_method; /* what the next hop sends (the status's rule) */
+            int crosses_origin;      /* another scheme, host or port */
+        } redirect;
+        struct {
+            unsigned hops;           /* requests made: 1 + the redirects followed */
+            int exit_code;
+            int64_t total_us;        /* the transfer's start to its last hop's end */
+        } transfer_done;
         struct {
             struct wt_endpoint local;
             int backlog;

@@ -73,11 +73,27 @@ struct wt_facts {
     int exitcode;
     char *errormsg;
     char *error_step;
+
+    /* The transfer's hops. curl adds each hop's name lookup, connect,
+     * appconnect, pretransfer and starttransfer times (each from that hop's
+     * start) into one figure; the sums of the hops before this one are kept
+     * here, indexed by enum wt_facts_mark. */
+    unsigned hop;                   /* the current hop: 0 first */
+    int64_t hop_start_us;           /* t_us the current hop began */
+    int64_t redirect_us;            /* t_us the last hop began: curl's time_redirect */
+    int64_t earlier_hops_us[5];
+    char *redirect_url;             /* where an unfollowed 3xx points */
+};
+
+enum wt_facts_mark {
+    WT_MARK_NAMELOOKUP, WT_MARK_CONNECT, WT_MARK_APPCONNECT, WT_MARK_PRETRANSFER,
+    WT_MARK_STARTTRANSFER
 };
 
 void wt_facts_init(struct wt_facts *f);
 void wt_facts_clear(struct wt_facts *f);
-/* Updates f from one event. A phase event for WT_PHASE_URL starts a new trace. */
+/* Updates f from one event. A phase event for WT_PHASE_URL starts a new
+ * transfer (hop 0) or the next hop of the same one. */
 void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev);
 /* The value of a response header (first match, case-insensitive), or NULL. */
 const struct wt_header *wt_facts_header(const struct wt_facts *f, const char *name);

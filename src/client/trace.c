@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,9 @@ struct wt_trace {
     char *readbuf;
     int peer_closed;
     int final_status;
+    char *location;                  /* first Location of the final response */
+    size_t location_len;
+    int skip_body;                   /* a redirect to follow: its body goes nowhere */
 
     uint64_t max_time_timer;
     uint64_t connect_timer;
@@ -73,7 +77,8 @@ static void stamp_and_forward(void *ctx, const struct wt_event *ev)
     struct wt_trace *t = ctx;
     struct wt_event e = *ev;
     e.url_index = t->p.url_index;
-    e.t_us = wt_loop_now(t->loop) - t->t0;
+    e.hop = t->p.hop;
+    e.t_us = wt_loop_now(t->loop) - t->p.transfer_t0;
     t->p.sink->emit(t->p.sink->ctx, &e);
 }
 
@@ -363,7 +368,7 @@ static void start_connect(struct wt_trace *t)
     if (t->opt->connect_timeout_ms)
         deadline = t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000;
     if (t->opt->max_time_ms) {
-        int64_t m = t->t0 + (int64_t)t->opt->max_time_ms * 1000;
+        int64_t m = t->p.transfer_t0 + (int64_t)t->opt->max_time_ms * 1000;
         if (!deadline || m < deadline)
             deadline = m;
     }
@@ -405,7 +410,7 @@ static void start_send(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->connect_timer);
     t->connect_timer = 0;
-    if (wt_http_request_build(&t->url, "GET", "webtrace/" WT_VERSION, &t->request) < 0) {
+    if (wt_http_request_build(&t->url, t->p.method, "webtrace/" WT_VERSION, &t->request) < 0) {
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, "out of memory");
         return;
     }
@@ -431,6 +436,9 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
                       size_t reason_len)
 {
     struct wt_trace *t = ctx;
+    free(t->location);   /* an interim response's headers are not the final one's */
+    t->location = NULL;
+    t->location_len = 0;
     struct wt_event ev = { .kind = WT_EV_HTTP_STATUS };
     ev.u.http_status.version_major = major;
     ev.u.http_status.version_minor = minor;
@@ -445,6 +453,15 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
                       size_t value_len, int folded)
 {
     struct wt_trace *t = ctx;
+    if (!t->location && name_len == 8 && strncasecmp(name, "Location", 8) == 0) {
+        /* as curl: the first Location counts */
+        t->location = malloc(value_len + 1);
+        if (t->location) {
+            memcpy(t->location, value, value_len);
+            t->location[value_len] = '\0';
+            t->location_len = value_len;
+        }
+    }
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADER };
     ev.u.http_header.name = name;
     ev.u.http_header.name_len = name_len;
@@ -460,6 +477,7 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
 {
     struct wt_trace *t = ctx;
     t->final_status = status;
+    t->skip_body = t->p.follow_redirects && t->location && wt_trace_is_redirect(status);
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADERS_DONE };
     ev.u.http_headers_done.n_headers = n_headers;
     ev.u.http_headers_done.header_bytes = header_bytes;
@@ -472,6 +490,8 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
 static int on_body(void *ctx, const char *data, size_t len)
 {
     struct wt_trace *t = ctx;
+    if (t->skip_body)
+        return 0;
     int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
     if (rc)
         t->body_failed = 1;
@@ -494,7 +514,7 @@ static void response_failed(struct wt_trace *t)
 static void response_complete(struct wt_trace *t)
 {
     char err[256];
-    int code = wt_body_sink_commit(t->body, err, sizeof err);
+    int code = t->skip_body ? 0 : wt_body_sink_commit(t->body, err, sizeof err);
     if (code) {
         trace_fail(t, "output", code, err);
         return;
@@ -595,7 +615,8 @@ static int64_t teardown_budget(const struct wt_trace *t)
 {
     int64_t budget = (int64_t)WT_TCP_TEARDOWN_MS * 1000;
     if (t->opt->max_time_ms) {
-        int64_t left = t->t0 + (int64_t)t->opt->max_time_ms * 1000 - wt_loop_now(t->loop);
+        int64_t left = t->p.transfer_t0 + (int64_t)t->opt->max_time_ms * 1000 -
+                       wt_loop_now(t->loop);
         if (left < budget)
             budget = left > 1000 ? left : 1000;
     }
@@ -628,7 +649,8 @@ static void start_close(struct wt_trace *t)
     ev.u.http_body_done.bytes = wt_http_reader_body_bytes(t->reader);
     ev.u.http_body_done.framing = wt_http_reader_framing(t->reader);
     ev.u.http_body_done.elapsed_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
-    ev.u.http_body_done.sink = wt_body_sink_describe(t->body);
+    ev.u.http_body_done.sink = t->skip_body ? "skipped (a redirect, followed)"
+                                            : wt_body_sink_describe(t->body);
     emit(t, &ev);
 
     wt_loop_unwatch(t->loop, t->fd);
@@ -685,10 +707,14 @@ static void trace_enter(struct wt_trace *t, enum wt_phase next)
         release_mechanics(t);
         emit_summary(t, t->phase_at[WT_PHASE_CLOSE]);
         t->finished = 1;
+        if (t->p.on_finished)
+            t->p.on_finished(t->p.ctx);
         break;
     case WT_PHASE_FAILED:
         emit_summary(t, now);
         t->finished = 1;
+        if (t->p.on_finished)
+            t->p.on_finished(t->p.ctx);
         break;
     case WT_PHASE_SERVE:
         break;   /* servers have no trace */
@@ -704,6 +730,8 @@ struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params
     t->p = *params;
     t->opt = params->options;
     t->stamped = (struct wt_event_sink){ stamp_and_forward, t };
+    if (!t->p.method)
+        t->p.method = "GET";
     t->fd = -1;
     for (size_t i = 0; i < N_PHASES; i++)
         t->phase_at[i] = -1;
@@ -720,6 +748,8 @@ struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params
 void wt_trace_start(struct wt_trace *t)
 {
     t->t0 = wt_loop_now(t->loop);
+    if (!t->p.transfer_t0)
+        t->p.transfer_t0 = t->t0;
     t->phase_at[WT_PHASE_URL] = t->t0;
     t->phase = WT_PHASE_URL;
     emit_phase(t);
@@ -745,8 +775,8 @@ void wt_trace_start(struct wt_trace *t)
     emit(t, &ev);
 
     if (t->opt->max_time_ms)
-        t->max_time_timer = wt_loop_timer_at(t->loop, t->t0 + (int64_t)t->opt->max_time_ms * 1000,
-                                             on_max_time, t);
+        t->max_time_timer = wt_loop_timer_at(
+            t->loop, t->p.transfer_t0 + (int64_t)t->opt->max_time_ms * 1000, on_max_time, t);
     if (t->opt->connect_timeout_ms)
         t->connect_timer = wt_loop_timer_at(
             t->loop, t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000, on_connect_timeout, t);
@@ -785,6 +815,29 @@ void wt_trace_free(struct wt_trace *t)
     wt_body_sink_free(t->body);
     if (t->have_url)
         wt_url_clear(&t->url);
+    free(t->location);
     free(t->readbuf);
     free(t);
+}
+
+int wt_trace_is_redirect(int status)
+{
+    /* 304 is a cache's answer, not a pointer elsewhere; 305/306 are retired. */
+    return status >= 300 && status <= 399 && status != 304 && status != 305 && status != 306;
+}
+
+int wt_trace_status(const struct wt_trace *t)
+{
+    return t->final_status;
+}
+
+const char *wt_trace_location(const struct wt_trace *t, size_t *len)
+{
+    *len = t->location_len;
+    return t->location;
+}
+
+const char *wt_trace_url(const struct wt_trace *t)
+{
+    return t->have_url ? t->url.normalized : NULL;
 }

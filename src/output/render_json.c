@@ -43,6 +43,7 @@ static const char *const event_names[] = {
     [WT_EV_HTTP_HEADERS_DONE] = "http_headers_done",
     [WT_EV_HTTP_BODY_DONE] = "http_body_done",
     [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
+    [WT_EV_REDIRECT] = "redirect",
     [WT_EV_SERVE_LISTEN] = "serve_listen",
     [WT_EV_SERVE_ACCEPT] = "serve_accept",
     [WT_EV_SERVE_TLS] = "serve_tls",
@@ -51,6 +52,7 @@ static const char *const event_names[] = {
     [WT_EV_SERVE_DROP] = "serve_drop",
     [WT_EV_SUMMARY] = "summary",
     [WT_EV_ERROR] = "error",
+    [WT_EV_TRANSFER_DONE] = "transfer_done",
 };
 
 const char *wt_event_name(enum wt_event_kind kind)
@@ -371,6 +373,25 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         duration(j, "teardown_us", ev->u.summary.teardown_us);
         wt_json_write_vars(j, "vars", &s->facts);
         break;
+    case WT_EV_REDIRECT:
+        wt_json_int(j, "status", ev->u.redirect.status);
+        wt_json_string(j, "location", ev->u.redirect.location, ev->u.redirect.location_len);
+        if (ev->u.redirect.url)
+            wt_json_cstring(j, "url", ev->u.redirect.url);
+        else
+            wt_json_null(j, "url");
+        wt_json_bool(j, "followed", ev->u.redirect.followed);
+        wt_json_bool(j, "limit_reached", ev->u.redirect.limit_reached);
+        wt_json_cstring(j, "method", ev->u.redirect.method);
+        wt_json_cstring(j, "next_method", ev->u.redirect.next_method);
+        wt_json_bool(j, "crosses_origin", ev->u.redirect.crosses_origin);
+        break;
+    case WT_EV_TRANSFER_DONE:
+        wt_json_int(j, "hops", ev->u.transfer_done.hops);
+        wt_json_int(j, "exit_code", ev->u.transfer_done.exit_code);
+        wt_json_int(j, "total_us", ev->u.transfer_done.total_us);
+        wt_json_write_vars(j, "vars", &s->facts);
+        break;
     case WT_EV_ERROR:
         wt_json_cstring(j, "step", ev->u.error.step);
         wt_json_int(j, "exit_code", ev->u.error.exit_code);
@@ -399,6 +420,7 @@ static void json_event(void *state, const struct wt_event *ev)
     wt_json_int(&j, "schema", WT_JSON_SCHEMA_VERSION);
     wt_json_cstring(&j, "event", wt_event_name(ev->kind));
     wt_json_int(&j, "url_index", (int64_t)ev->url_index);
+    wt_json_int(&j, "hop", ev->hop);
     wt_json_cstring(&j, "phase", wt_phase_name(ev->phase));
     wt_json_int(&j, "t_us", ev->t_us);
     fields(s, &j, ev);

@@ -366,6 +366,40 @@ static void render_teardown(struct text_state *s, const struct wt_event *ev)
     fprintf(o, " · %s\n", d);
 }
 
+/* A 3xx with a Location. Followed, it opens the next hop: the [hop ] line
+ * numbers the requests from 1 (the total is not known until the end). */
+static void render_redirect(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    const char *url = ev->u.redirect.url;
+    if (!ev->u.redirect.followed) {
+        tag(s, C_HTTP, "http");
+        fprintf(o, "%d points to ", ev->u.redirect.status);
+        if (url)
+            put_escaped(o, url, strlen(url));
+        else
+            put_escaped(o, ev->u.redirect.location, ev->u.redirect.location_len);
+        if (ev->u.redirect.limit_reached)
+            fputs(" · not followed: the --max-redirs limit is reached\n", o);
+        else
+            fputs(" · -L follows it\n", o);
+        return;
+    }
+    fputc('\n', o);
+    tag(s, C_URL, "hop ");
+    fprintf(o, "%u: %d → ", ev->hop + 2, ev->u.redirect.status);
+    put_escaped(o, url, strlen(url));
+    if (strcmp(ev->u.redirect.method, ev->u.redirect.next_method) != 0)
+        fprintf(o, " · %s becomes %s (the %d rule)", ev->u.redirect.method,
+                ev->u.redirect.next_method, ev->u.redirect.status);
+    else
+        fprintf(o, " · %s again", ev->u.redirect.next_method);
+    if (ev->u.redirect.crosses_origin)
+        fputs(" · another origin: no credentials go along\n", o);
+    else
+        fputs(" · same origin\n", o);
+}
+
 static void append_framing(struct text_state *s, const struct wt_event *ev)
 {
     static const char *const shown[] = {
@@ -607,6 +641,17 @@ static void text_event_line(void *state, const struct wt_event *ev)
         break;
     case WT_EV_TCP_TEARDOWN:
         render_teardown(s, ev);
+        break;
+    case WT_EV_REDIRECT:
+        render_redirect(s, ev);
+        break;
+    case WT_EV_TRANSFER_DONE:
+        if (ev->u.transfer_done.hops > 1) {
+            wt_format_duration(ev->u.transfer_done.total_us, d, sizeof d);
+            fprintf(o, "%s       %u requests, %u redirects followed · %s from the first request to the last byte%s\n",
+                    s->cfg.color ? ansi[C_DIM] : "", ev->u.transfer_done.hops,
+                    ev->u.transfer_done.hops - 1, d, s->cfg.color ? "\033[0m" : "");
+        }
         break;
     case WT_EV_SUMMARY: {
         char dns[32], con[32], tls[32], wait[32], xfer[32], total[32];

@@ -1,5 +1,5 @@
 /* -w/--write-out: curl's format language over the variable table, written
- * when each URL's trace ends. */
+ * once per URL when its transfer ends (after the last hop), as curl does. */
 #include "webtrace/render.h"
 
 #include <ctype.h>
@@ -186,7 +186,7 @@ static void writeout_event(void *state, const struct wt_event *ev)
 {
     struct writeout_state *s = state;
     wt_facts_feed(&s->facts, ev);
-    if (ev->kind == WT_EV_SUMMARY)
+    if (ev->kind == WT_EV_TRANSFER_DONE)
         write_format(s);
 }
 

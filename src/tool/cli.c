@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,12 @@ const char wt_cli_usage[] =
     "      --capath DIR           trust the CA certificates in DIR (hashed names)\n"
     "  -k, --insecure             finish TLS handshakes even when the certificate\n"
     "                             does not verify (the result is still shown)\n"
+    "  -L, --location             follow redirects (3xx with a Location): each hop\n"
+    "                             is narrated in full after a [hop ] line\n"
+    "      --max-redirs N         give up after N redirects with exit 47 (default\n"
+    "                             50, as curl; -1 for no limit)\n"
+    "      --location-trusted     like -L, and let credentials follow a redirect to\n"
+    "                             another host, port or scheme\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use -i for more.\n"
@@ -79,6 +86,7 @@ const char wt_cli_usage[] =
     "   26  read error\n"
     "   28  operation timed out\n"
     "   35  TLS connect error\n"
+    "   47  too many redirects\n"
     "   52  server returned nothing (no headers, no data)\n"
     "   55  failed sending network data\n"
     "   56  failure receiving network data\n"
@@ -96,9 +104,11 @@ enum {
     OPT_JSON,
     OPT_HAR,
     OPT_EXPLAIN,
+    OPT_MAX_REDIRS,
+    OPT_LOCATION_TRUSTED,
 };
 
-static const char short_options[] = ":hVsvo:i:46m:kw:";
+static const char short_options[] = ":hVsvo:i:46m:kw:L";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -121,6 +131,9 @@ static const struct option long_options[] = {
     { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "write-out", required_argument, NULL, 'w' },
     { "har", required_argument, NULL, OPT_HAR },
+    { "location", no_argument, NULL, 'L' },
+    { "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
+    { "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -303,6 +316,7 @@ static void set_defaults(struct wt_options *out)
     out->color = WT_COLOR_AUTO;
     out->dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     out->connect_timeout_ms = WT_DEFAULT_CONNECT_TIMEOUT_MS;
+    out->max_redirs = WT_DEFAULT_MAX_REDIRS;
 }
 
 int wt_cli_parse(int argc, char **argv, struct wt_options *out,
@@ -424,6 +438,27 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             }
             out->har = optarg;
             break;
+        case 'L':
+            out->follow_location = 1;
+            break;
+        case OPT_LOCATION_TRUSTED:
+            /* as curl: it implies -L */
+            out->follow_location = 1;
+            out->location_trusted = 1;
+            break;
+        case OPT_MAX_REDIRS: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (optarg[0] == '\0' || *end != '\0' || errno || n < -1 || n > INT_MAX) {
+                wt_errf(err, errlen, "--max-redirs: '%s' is not a number of redirects "
+                        "(-1 for no limit)",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            out->max_redirs = n;
+            break;
+        }
         case ':':
             wt_errf(err, errlen, "option %s needs a value",
                     option_label(optopt, label, sizeof label));

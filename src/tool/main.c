@@ -17,7 +17,7 @@
 #include "webtrace/render.h"
 #include "webtrace/serve.h"
 #include "webtrace/tls_module.h"
-#include "webtrace/trace.h"
+#include "webtrace/transfer.h"
 #include "wt_config.h"
 
 #define URL_LINE_MAX 8192
@@ -73,9 +73,9 @@ static char *read_writeout(const char *arg, char *err, size_t errlen)
     return text;
 }
 
-static int trace_done(void *ctx)
+static int transfer_done(void *ctx)
 {
-    return wt_trace_finished(ctx);
+    return wt_transfer_finished(ctx);
 }
 
 static void say_error(const struct wt_render_config *cfg, const char *step, const char *msg)
@@ -105,7 +105,7 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
                    size_t index, enum wt_body_mode body_mode, const struct wt_event_sink *sink,
                    struct wt_tls_setup *tls_setup)
 {
-    struct wt_trace_params params = {
+    struct wt_transfer_params params = {
         .options = opt,
         .input = input,
         .url_index = index,
@@ -114,22 +114,22 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
         .sink = sink,
         .tls_setup = tls_setup,
     };
-    struct wt_trace *t = wt_trace_new(loop, &params);
-    if (!t) {
+    struct wt_transfer *x = wt_transfer_new(loop, &params);
+    if (!x) {
         if (opt->silent < 2)
             fprintf(stderr, "webtrace: url: out of memory before the trace could start\n");
         return WT_EXIT_OUT_OF_MEMORY;
     }
-    wt_trace_start(t);
-    if (wt_loop_run(loop, trace_done, t) < 0 && !wt_trace_finished(t)) {
+    wt_transfer_start(x);
+    if (wt_loop_run(loop, transfer_done, x) < 0 && !wt_transfer_finished(x)) {
         char msg[160];
         snprintf(msg, sizeof msg, "the event loop cannot go on: %s", strerror(errno));
-        wt_trace_abort(t, WT_EXIT_OUT_OF_MEMORY, msg);
+        wt_transfer_abort(x, WT_EXIT_OUT_OF_MEMORY, msg);
     }
     int rc = WT_EXIT_OUT_OF_MEMORY;
-    if (wt_trace_finished(t))
-        rc = wt_trace_exit_code(t);
-    wt_trace_free(t);
+    if (wt_transfer_finished(x))
+        rc = wt_transfer_exit_code(x);
+    wt_transfer_free(x);
     return rc;
 }
 
@@ -361,6 +361,7 @@ static int run_demo(int argc, char **argv)
     opt.explain = dopt.explain;
     opt.dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     opt.max_time_ms = 30000;   /* a backstop: loopback answers in milliseconds */
+    opt.max_redirs = WT_DEFAULT_MAX_REDIRS;
     opt.n_dns_servers = 1;
     snprintf(opt.dns_servers[0].addr, sizeof opt.dns_servers[0].addr, "127.0.0.1");
     opt.dns_servers[0].port = wt_demo_dns_port(demo);
