@@ -47,6 +47,7 @@ struct wt_options {
     int follow_location;          /* -L/--location */
     long max_redirs;              /* --max-redirs N; -1 no limit */
     int location_trusted;         /* --location-trusted: credentials follow to any origin */
+    int no_keepalive;             /* --no-keepalive: a new connection for every request */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };

@@ -48,6 +48,12 @@ enum wt_event_kind {
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
     WT_EV_REDIRECT,         /* a 3xx with a Location: followed (a new hop) or not */
+    WT_EV_PHASE_SKIPPED,    /* a phase entered and left at once: a reused connection needs none */
+    WT_EV_CONN_REUSE,       /* an idle connection to the origin serves this request */
+    WT_EV_CONN_STALE,       /* the idle one was closed by its server meanwhile: a new one */
+    WT_EV_CONN_KEPT,        /* the connection stays open for a later request */
+    WT_EV_CONN_CLOSE,       /* a kept connection is closed at the end of the run */
+    WT_EV_CONN_RETRY,       /* a reused connection died before any answer: sent again, once */
     WT_EV_SERVE_LISTEN,     /* server: socket bound and listening */
     WT_EV_SERVE_ACCEPT,     /* server: a client connected */
     WT_EV_SERVE_TLS,        /* server: TLS handshake with a client done */
@@ -196,6 +202,7 @@ struct wt_event {
             int state;               /* enum wt_tcp_state from TCP_INFO */
             uint32_t rtt_us, rttvar_us, snd_mss, rcv_mss, snd_cwnd;
             int have_info;
+            unsigned conn;           /* the run's connection number (#1...), 0 unknown */
         } tcp_established;
         struct {
             const char *sni;         /* NULL for IP literals */
@@ -289,6 +296,20 @@ struct wt_event {
             const char *next_method; /* what the next hop sends (the status's rule) */
             int crosses_origin;      /* another scheme, host or port */
         } redirect;
+        struct {
+            enum wt_phase skipped;
+            unsigned conn;           /* the reused connection that made it unneeded */
+        } phase_skipped;
+        struct {
+            unsigned id;             /* #1, #2 ... */
+            int scheme;              /* enum wt_scheme */
+            const char *host;
+            uint16_t port;
+            unsigned requests;       /* requests it carried before (reuse, stale) or in all */
+            int64_t idle_us;         /* how long it sat unused; -1 for kept */
+            int peer_closed;         /* stale: the server closed it (else sent bytes unasked) */
+            const char *message;     /* retry: what happened to it */
+        } conn;
         struct {
             unsigned hops;           /* requests made: 1 + the redirects followed */
             int exit_code;

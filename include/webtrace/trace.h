@@ -13,6 +13,7 @@
 #include "webtrace/cli.h"
 #include "webtrace/event.h"
 #include "webtrace/loop.h"
+#include "webtrace/pool.h"
 #include "webtrace/tls_setup.h"
 
 struct wt_trace;
@@ -35,6 +36,13 @@ struct wt_trace_params {
      * state machine: the callee must not free the trace there. */
     void (*on_finished)(void *ctx);
     void *ctx;
+    /* The run's connections (NULL: every request on its own connection).
+     * An idle one to the origin is reused unless fresh_connection. */
+    struct wt_pool *pool;
+    int fresh_connection;
+    /* Asked once the response is complete on a connection that may stay
+     * open: 1 keeps it in the pool for a later request (ctx as above). */
+    int (*keep_connection)(void *ctx);
 };
 
 struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params *params);
@@ -54,6 +62,10 @@ int wt_trace_status(const struct wt_trace *t);          /* final status, 0 if no
 const char *wt_trace_location(const struct wt_trace *t, size_t *len);
 /* The URL as parsed and normalised, or NULL when it did not parse. */
 const char *wt_trace_url(const struct wt_trace *t);
+/* The request went out on a reused connection that the server closed
+ * before any of the response arrived: sending it again on a new
+ * connection, once, is safe (curl does it). No error was narrated. */
+int wt_trace_wants_retry(const struct wt_trace *t);
 /* A status that points elsewhere with its Location (3xx but 304). */
 int wt_trace_is_redirect(int status);
 

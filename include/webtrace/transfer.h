@@ -10,6 +10,7 @@
 #include "webtrace/cli.h"
 #include "webtrace/event.h"
 #include "webtrace/loop.h"
+#include "webtrace/pool.h"
 #include "webtrace/tls_setup.h"
 #include "webtrace/url.h"
 
@@ -23,6 +24,10 @@ struct wt_transfer_params {
     const char *output_path;         /* for WT_BODY_FILE */
     const struct wt_event_sink *sink; /* the renderers */
     struct wt_tls_setup *tls_setup;  /* the run's TLS configuration (https) */
+    struct wt_pool *pool;            /* the run's connections; NULL: none kept */
+    /* No URL comes after this one: its last connection is closed at once
+     * (and its teardown narrated with it) rather than kept. */
+    int last_in_run;
 };
 
 struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transfer_params *params);

@@ -57,6 +57,10 @@ struct wt_trace {
     char *location;                  /* first Location of the final response */
     size_t location_len;
     int skip_body;                   /* a redirect to follow: its body goes nowhere */
+    struct wt_conn *conn;            /* the connection's record while the trace holds it */
+    int reused;                      /* conn came idle from the pool: no DNS, TCP or TLS */
+    int kept;                        /* conn went back to the pool: no teardown here */
+    int wants_retry;
 
     uint64_t max_time_timer;
     uint64_t connect_timer;
@@ -78,6 +82,8 @@ static void stamp_and_forward(void *ctx, const struct wt_event *ev)
     struct wt_event e = *ev;
     e.url_index = t->p.url_index;
     e.hop = t->p.hop;
+    if (e.kind == WT_EV_TCP_ESTABLISHED && t->conn)
+        e.u.tcp_established.conn = t->conn->id;
     e.t_us = wt_loop_now(t->loop) - t->p.transfer_t0;
     t->p.sink->emit(t->p.sink->ctx, &e);
 }
@@ -105,6 +111,8 @@ static void release_mechanics(struct wt_trace *t)
     t->tls = NULL;
     wt_tcp_teardown_free(t->teardown);
     t->teardown = NULL;
+    wt_conn_free(t->conn);   /* its fd and TLS are the trace's own until kept */
+    t->conn = NULL;
     if (t->fd >= 0) {
         wt_loop_unwatch(t->loop, t->fd);
         close(t->fd);
@@ -133,7 +141,12 @@ static void emit_summary(struct wt_trace *t, int64_t end_us)
     ev.u.summary.wait_us = span(t, WT_PHASE_WAIT, WT_PHASE_RECEIVE);
     ev.u.summary.transfer_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.summary.total_us = end_us - t->t0;
-    ev.u.summary.teardown_us = span(t, WT_PHASE_CLOSE, WT_PHASE_DONE);
+    ev.u.summary.teardown_us = t->kept ? -1 : span(t, WT_PHASE_CLOSE, WT_PHASE_DONE);
+    if (t->reused) {
+        /* entered and left at once: nothing happened in them */
+        ev.u.summary.dns_us = ev.u.summary.connect_us = ev.u.summary.tls_us = -1;
+        ev.u.summary.tls_setup_us = -1;
+    }
     emit(t, &ev);
 }
 
@@ -146,6 +159,25 @@ static void trace_fail(struct wt_trace *t, const char *step, int exit_code, cons
     snprintf(t->error_message, sizeof t->error_message, "%s", message);
     message = t->error_message;
     enum wt_phase failed_in = t->phase;
+    /* (an EOF enters RECEIVE before the reader sees it) */
+    if (t->reused && failed_in >= WT_PHASE_SEND && failed_in <= WT_PHASE_RECEIVE &&
+        wt_http_reader_bytes_fed(t->reader) == 0 && !t->body_failed) {
+        /* The server closed the idle connection as we used it: the
+         * transfer sends the request again on a new one (no error yet). */
+        struct wt_event rev = { .kind = WT_EV_CONN_RETRY };
+        rev.u.conn.id = t->conn ? t->conn->id : 0;
+        rev.u.conn.scheme = t->url.scheme;
+        rev.u.conn.host = t->url.host;
+        rev.u.conn.port = t->url.port;
+        rev.u.conn.idle_us = -1;
+        rev.u.conn.message = message;
+        emit(t, &rev);
+        release_mechanics(t);
+        t->exit_code = exit_code;
+        t->wants_retry = 1;
+        trace_enter(t, WT_PHASE_FAILED);
+        return;
+    }
     release_mechanics(t);
     t->exit_code = exit_code;
     t->phase = failed_in;
@@ -203,6 +235,57 @@ static void on_connect_timeout(struct wt_loop *loop, void *data)
                WT_EXIT_TIMEOUT, msg);
 }
 
+/* ---- a reused connection -------------------------------------------- */
+
+/* A phase a reused connection makes unneeded is still entered (and
+ * stamped) by trace_enter, then left at once with an event saying why. */
+static void skip_phase(struct wt_trace *t)
+{
+    struct wt_event ev = { .kind = WT_EV_PHASE_SKIPPED };
+    ev.u.phase_skipped.skipped = t->phase;
+    ev.u.phase_skipped.conn = t->conn ? t->conn->id : 0;
+    emit(t, &ev);
+}
+
+/* Takes an idle connection to the origin from the pool, if there is one
+ * still open. */
+static void try_reuse(struct wt_trace *t)
+{
+    if (!t->p.pool || t->opt->no_keepalive || t->p.fresh_connection)
+        return;
+    struct wt_pool_stale stale;
+    struct wt_conn *c = wt_pool_take(t->p.pool, t->url.scheme, t->url.host, t->url.port, &stale);
+    if (stale.id) {
+        struct wt_event ev = { .kind = WT_EV_CONN_STALE };
+        ev.u.conn.id = stale.id;
+        ev.u.conn.scheme = t->url.scheme;
+        ev.u.conn.host = t->url.host;
+        ev.u.conn.port = t->url.port;
+        ev.u.conn.idle_us = stale.idle_us;
+        ev.u.conn.peer_closed = stale.peer_closed;
+        emit(t, &ev);
+    }
+    if (!c)
+        return;
+    struct wt_event ev = { .kind = WT_EV_CONN_REUSE };
+    ev.u.conn.id = c->id;
+    ev.u.conn.scheme = c->scheme;
+    ev.u.conn.host = c->host;
+    ev.u.conn.port = c->port;
+    ev.u.conn.requests = c->requests;
+    ev.u.conn.idle_us = wt_loop_now(t->loop) - c->idle_since;
+    t->conn = c;
+    t->reused = 1;
+    t->fd = c->fd;
+    t->tls = c->tls;
+    t->local = c->local;
+    t->remote = c->remote;
+    c->fd = -1;
+    c->tls = NULL;
+    c->owner = &t->stamped;
+    emit(t, &ev);
+}
+
 /* ---- DNS ------------------------------------------------------------- */
 
 static void on_dns_done(void *ctx, const struct wt_dns_result *res)
@@ -226,6 +309,11 @@ static int ip_family(const struct wt_options *opt)
 
 static void start_dns(struct wt_trace *t)
 {
+    if (t->reused) {
+        skip_phase(t);
+        trace_enter(t, WT_PHASE_CONNECT);
+        return;
+    }
     int want = ip_family(t->opt);
     if (t->url.host_kind != WT_HOST_NAME) {
         int fam = t->url.host_kind == WT_HOST_IPV4 ? AF_INET : AF_INET6;
@@ -302,6 +390,11 @@ static void start_tls(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->tls_setup_timer);
     t->tls_setup_timer = 0;
+    if (t->reused) {
+        skip_phase(t);
+        trace_enter(t, WT_PHASE_SEND);
+        return;
+    }
     char err[320];
     int code = WT_EXIT_TLS_CONNECT;
     struct wt_tls_setup_report rep;
@@ -322,9 +415,10 @@ static void start_tls(struct wt_trace *t)
     if (t->phase_at[WT_PHASE_DNS] >= 0 && t->phase_at[WT_PHASE_CONNECT] >= 0)
         fig.during_dns_us = wt_tls_setup_overlap(&rep, t->phase_at[WT_PHASE_DNS],
                                                  t->phase_at[WT_PHASE_CONNECT]);
+    /* Through the connection's relay: the session may outlive this trace. */
     t->tls = wt_tls_start(t->loop, t->fd, t->url.host, t->url.host_kind != WT_HOST_NAME, config,
-                          &fig,
-                          &t->stamped, on_tls_done, t, &code, err, sizeof err);
+                          &fig, t->conn ? &t->conn->relay : &t->stamped, on_tls_done, t,
+                          &code, err, sizeof err);
     if (!t->tls)
         trace_fail(t, "tls", code, err);
 }
@@ -364,6 +458,17 @@ static const char *conn_error(struct wt_trace *t, int saved_errno)
 
 static void start_connect(struct wt_trace *t)
 {
+    if (t->reused) {
+        skip_phase(t);
+        trace_enter(t, t->url.scheme == WT_SCHEME_HTTPS ? WT_PHASE_TLS : WT_PHASE_SEND);
+        return;
+    }
+    if (t->p.pool) {
+        /* numbered now, as curl does, so the handshake's line can say which */
+        t->conn = wt_pool_conn_new(t->p.pool, t->url.scheme, t->url.host, t->url.port);
+        if (t->conn)
+            t->conn->owner = &t->stamped;
+    }
     int64_t deadline = 0;
     if (t->opt->connect_timeout_ms)
         deadline = t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000;
@@ -414,6 +519,8 @@ static void start_send(struct wt_trace *t)
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, "out of memory");
         return;
     }
+    if (t->conn)
+        t->conn->requests++;
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
 }
 
@@ -641,6 +748,42 @@ static void on_tls_closed(void *ctx)
     start_tcp_teardown(ctx, 1);
 }
 
+/* The connection can carry another request: the server allows it, all of
+ * this response was read (nothing left inside the TLS session either), and
+ * the transfer says more may come. */
+static int may_keep(struct wt_trace *t)
+{
+    return t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed &&
+           wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
+           t->p.keep_connection && t->p.keep_connection(t->p.ctx);
+}
+
+static void keep_connection(struct wt_trace *t)
+{
+    struct wt_conn *c = t->conn;
+    struct wt_event ev = { .kind = WT_EV_CONN_KEPT };
+    ev.u.conn.id = c->id;
+    ev.u.conn.scheme = c->scheme;
+    ev.u.conn.host = c->host;
+    ev.u.conn.port = c->port;
+    ev.u.conn.requests = c->requests;
+    ev.u.conn.idle_us = -1;
+    emit(t, &ev);
+    c->fd = t->fd;
+    c->tls = t->tls;
+    c->local = t->local;
+    c->remote = t->remote;
+    c->last_url_index = t->p.url_index;
+    c->last_hop = t->p.hop;
+    c->last_t0 = t->p.transfer_t0;
+    t->fd = -1;
+    t->tls = NULL;
+    t->conn = NULL;
+    t->kept = 1;
+    wt_pool_put(t->p.pool, c);
+    trace_enter(t, WT_PHASE_DONE);
+}
+
 static void start_close(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->resume_timer);
@@ -654,6 +797,10 @@ static void start_close(struct wt_trace *t)
     emit(t, &ev);
 
     wt_loop_unwatch(t->loop, t->fd);
+    if (may_keep(t)) {
+        keep_connection(t);
+        return;
+    }
     if (t->tls && !t->peer_closed) {
         wt_tls_close_start(t->tls, teardown_budget(t), on_tls_closed, t);
         return;
@@ -780,6 +927,7 @@ void wt_trace_start(struct wt_trace *t)
     if (t->opt->connect_timeout_ms)
         t->connect_timer = wt_loop_timer_at(
             t->loop, t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000, on_connect_timeout, t);
+    try_reuse(t);
     trace_enter(t, WT_PHASE_DNS);
     /* The DNS query (or, for an address, the SYN) is out: the TLS set-up
      * needs no network, so it runs while the loop would otherwise wait, once
@@ -824,6 +972,11 @@ int wt_trace_is_redirect(int status)
 {
     /* 304 is a cache's answer, not a pointer elsewhere; 305/306 are retired. */
     return status >= 300 && status <= 399 && status != 304 && status != 305 && status != 306;
+}
+
+int wt_trace_wants_retry(const struct wt_trace *t)
+{
+    return t->wants_retry;
 }
 
 int wt_trace_status(const struct wt_trace *t)

@@ -17,6 +17,7 @@ struct wt_transfer {
     struct wt_trace *trace;          /* the current hop's */
     char *hop_url;                   /* what the current hop (after the first) requests */
     uint64_t next_timer;             /* looks at a finished hop outside its state machine */
+    int retried;                     /* the current hop was sent again on a new connection */
     int finished;
     int exit_code;
     char message[320];
@@ -113,7 +114,22 @@ static void fail(struct wt_transfer *x, int exit_code, const char *message)
 
 static void on_hop_finished(void *ctx);
 
-static int start_hop(struct wt_transfer *x, const char *input)
+/* -L will follow the trace's response: another request comes. */
+static int will_follow(const struct wt_transfer *x)
+{
+    size_t len;
+    long max = x->opt->max_redirs;
+    return x->opt->follow_location && wt_trace_is_redirect(wt_trace_status(x->trace)) &&
+           wt_trace_location(x->trace, &len) && (max < 0 || (long)x->hop < max);
+}
+
+static int keep_connection(void *ctx)
+{
+    struct wt_transfer *x = ctx;
+    return !x->p.last_in_run || will_follow(x);
+}
+
+static int start_hop(struct wt_transfer *x, const char *input, int fresh_connection)
 {
     struct wt_trace_params tp = {
         .options = x->opt,
@@ -129,6 +145,9 @@ static int start_hop(struct wt_transfer *x, const char *input)
         .follow_redirects = x->opt->follow_location,
         .on_finished = on_hop_finished,
         .ctx = x,
+        .pool = x->p.pool,
+        .fresh_connection = fresh_connection,
+        .keep_connection = keep_connection,
     };
     x->trace = wt_trace_new(x->loop, &tp);
     if (!x->trace)
@@ -164,6 +183,15 @@ static void after_hop(struct wt_loop *loop, void *data)
     size_t loc_len;
     const char *loc = wt_trace_location(x->trace, &loc_len);
     const char *url = wt_trace_url(x->trace);
+    if (code && wt_trace_wants_retry(x->trace) && !x->retried) {
+        /* the same hop again, on a new connection; the trace said why */
+        x->retried = 1;
+        wt_trace_free(x->trace);
+        x->trace = NULL;
+        if (start_hop(x, x->hop ? x->hop_url : x->p.input, 1) < 0)
+            fail(x, WT_EXIT_OUT_OF_MEMORY, "out of memory before the request could be sent again");
+        return;
+    }
     if (code || !loc || !url || !wt_trace_is_redirect(status)) {
         finish(x, code);
         return;
@@ -211,8 +239,9 @@ static void after_hop(struct wt_loop *loop, void *data)
     free(x->hop_url);
     x->hop_url = next;
     x->hop++;
+    x->retried = 0;
     x->method = next_method;
-    if (start_hop(x, x->hop_url) < 0)
+    if (start_hop(x, x->hop_url, 0) < 0)
         fail(x, WT_EXIT_OUT_OF_MEMORY, "out of memory before the next hop could start");
 }
 
@@ -241,7 +270,7 @@ struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transf
 void wt_transfer_start(struct wt_transfer *x)
 {
     x->t0 = wt_loop_now(x->loop);
-    if (start_hop(x, x->p.input) < 0)
+    if (start_hop(x, x->p.input, 0) < 0)
         fail(x, WT_EXIT_OUT_OF_MEMORY, "out of memory before the trace could start");
 }
 

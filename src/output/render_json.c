@@ -44,6 +44,12 @@ static const char *const event_names[] = {
     [WT_EV_HTTP_BODY_DONE] = "http_body_done",
     [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
     [WT_EV_REDIRECT] = "redirect",
+    [WT_EV_PHASE_SKIPPED] = "phase_skipped",
+    [WT_EV_CONN_REUSE] = "conn_reuse",
+    [WT_EV_CONN_STALE] = "conn_stale",
+    [WT_EV_CONN_KEPT] = "conn_kept",
+    [WT_EV_CONN_CLOSE] = "conn_close",
+    [WT_EV_CONN_RETRY] = "conn_retry",
     [WT_EV_SERVE_LISTEN] = "serve_listen",
     [WT_EV_SERVE_ACCEPT] = "serve_accept",
     [WT_EV_SERVE_TLS] = "serve_tls",
@@ -220,6 +226,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         } else {
             wt_json_null(j, "tcp_info");
         }
+        if (ev->u.tcp_established.conn)
+            wt_json_int(j, "conn", ev->u.tcp_established.conn);
+        else
+            wt_json_null(j, "conn");
         break;
     case WT_EV_TLS_HELLO:
         wt_json_cstring(j, "sni", ev->u.tls_hello.sni);
@@ -385,6 +395,31 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "method", ev->u.redirect.method);
         wt_json_cstring(j, "next_method", ev->u.redirect.next_method);
         wt_json_bool(j, "crosses_origin", ev->u.redirect.crosses_origin);
+        break;
+    case WT_EV_PHASE_SKIPPED:
+        wt_json_cstring(j, "skipped", wt_phase_name(ev->u.phase_skipped.skipped));
+        wt_json_int(j, "conn", ev->u.phase_skipped.conn);
+        wt_json_cstring(j, "reason", "reused");
+        break;
+    case WT_EV_CONN_REUSE:
+    case WT_EV_CONN_STALE:
+    case WT_EV_CONN_KEPT:
+    case WT_EV_CONN_CLOSE:
+    case WT_EV_CONN_RETRY:
+        wt_json_int(j, "conn", ev->u.conn.id);
+        wt_json_cstring(j, "scheme", wt_scheme_name(ev->u.conn.scheme));
+        wt_json_cstring(j, "host", ev->u.conn.host);
+        wt_json_int(j, "port", ev->u.conn.port);
+        if (ev->kind == WT_EV_CONN_REUSE || ev->kind == WT_EV_CONN_KEPT ||
+            ev->kind == WT_EV_CONN_CLOSE)
+            wt_json_int(j, "requests", ev->u.conn.requests);
+        if (ev->kind == WT_EV_CONN_REUSE || ev->kind == WT_EV_CONN_STALE ||
+            ev->kind == WT_EV_CONN_CLOSE)
+            wt_json_int(j, "idle_us", ev->u.conn.idle_us);
+        if (ev->kind == WT_EV_CONN_STALE)
+            wt_json_bool(j, "peer_closed", ev->u.conn.peer_closed);
+        if (ev->kind == WT_EV_CONN_RETRY)
+            wt_json_cstring(j, "message", ev->u.conn.message);
         break;
     case WT_EV_TRANSFER_DONE:
         wt_json_int(j, "hops", ev->u.transfer_done.hops);

@@ -400,6 +400,51 @@ static void render_redirect(struct text_state *s, const struct wt_event *ev)
         fputs(" · same origin\n", o);
 }
 
+/* The connection pool's lessons: why no handshake happened this time, how
+ * long the connection sat idle, when it is really closed. */
+static void render_conn(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char d[32], origin[WT_HOST_MAX_LEN + 40];
+    int v6 = strchr(ev->u.conn.host, ':') != NULL;
+    snprintf(origin, sizeof origin, "%s://%s%s%s:%u", wt_scheme_name(ev->u.conn.scheme),
+             v6 ? "[" : "", ev->u.conn.host, v6 ? "]" : "", ev->u.conn.port);
+    wt_format_duration(ev->u.conn.idle_us, d, sizeof d);
+    tag(s, C_TCP, "conn");
+    switch (ev->kind) {
+    case WT_EV_CONN_REUSE:
+        if (ev->u.conn.scheme == WT_SCHEME_HTTPS)
+            fprintf(o, "reusing connection #%u to %s: no DNS, no TCP handshake, no TLS handshake; idle %s · request %u on it\n",
+                    ev->u.conn.id, origin, d, ev->u.conn.requests + 1);
+        else
+            fprintf(o, "reusing connection #%u to %s: no DNS, no TCP handshake; idle %s · request %u on it\n",
+                    ev->u.conn.id, origin, d, ev->u.conn.requests + 1);
+        break;
+    case WT_EV_CONN_STALE:
+        if (ev->u.conn.peer_closed)
+            fprintf(o, "connection #%u to %s was closed by the server while idle (for %s): a new one\n",
+                    ev->u.conn.id, origin, d);
+        else
+            fprintf(o, "connection #%u to %s got bytes it did not ask for while idle (for %s): closed, a new one\n",
+                    ev->u.conn.id, origin, d);
+        break;
+    case WT_EV_CONN_KEPT:
+        fprintf(o, "keeping connection #%u open (keep-alive): the next request to %s reuses it\n",
+                ev->u.conn.id, origin);
+        break;
+    case WT_EV_CONN_CLOSE:
+        fprintf(o, "closing connection #%u to %s at the end of the run · %u requests on it · idle %s\n",
+                ev->u.conn.id, origin, ev->u.conn.requests, d);
+        break;
+    case WT_EV_CONN_RETRY:
+        fprintf(o, "connection #%u to %s ended before any of the response arrived (%s): sending the request again on a new connection, once, as curl does\n",
+                ev->u.conn.id, origin, ev->u.conn.message);
+        break;
+    default:
+        break;
+    }
+}
+
 static void append_framing(struct text_state *s, const struct wt_event *ev)
 {
     static const char *const shown[] = {
@@ -637,6 +682,8 @@ static void text_event_line(void *state, const struct wt_event *ev)
             wt_format_duration(ev->u.tcp_established.rtt_us, d, sizeof d);
             fprintf(o, " · rtt %s · mss %u", d, ev->u.tcp_established.snd_mss);
         }
+        if (ev->u.tcp_established.conn)
+            fprintf(o, " · connection #%u", ev->u.tcp_established.conn);
         fputc('\n', o);
         break;
     case WT_EV_TCP_TEARDOWN:
@@ -645,6 +692,15 @@ static void text_event_line(void *state, const struct wt_event *ev)
     case WT_EV_REDIRECT:
         render_redirect(s, ev);
         break;
+    case WT_EV_CONN_REUSE:
+    case WT_EV_CONN_STALE:
+    case WT_EV_CONN_KEPT:
+    case WT_EV_CONN_CLOSE:
+    case WT_EV_CONN_RETRY:
+        render_conn(s, ev);
+        break;
+    case WT_EV_PHASE_SKIPPED:
+        break;   /* the reuse line said it: no DNS, no handshake */
     case WT_EV_TRANSFER_DONE:
         if (ev->u.transfer_done.hops > 1) {
             wt_format_duration(ev->u.transfer_done.total_us, d, sizeof d);

@@ -69,6 +69,9 @@ const char wt_cli_usage[] =
     "                             50, as curl; -1 for no limit)\n"
     "      --location-trusted     like -L, and let credentials follow a redirect to\n"
     "                             another host, port or scheme\n"
+    "      --no-keepalive         a new connection for every request: none is kept\n"
+    "                             open for reuse (webtrace sends no TCP keepalive\n"
+    "                             probes either, curl's meaning of the option)\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use -i for more.\n"
@@ -106,6 +109,7 @@ enum {
     OPT_EXPLAIN,
     OPT_MAX_REDIRS,
     OPT_LOCATION_TRUSTED,
+    OPT_NO_KEEPALIVE,
 };
 
 static const char short_options[] = ":hVsvo:i:46m:kw:L";
@@ -134,6 +138,7 @@ static const struct option long_options[] = {
     { "location", no_argument, NULL, 'L' },
     { "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
     { "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
+    { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -445,6 +450,9 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             /* as curl: it implies -L */
             out->follow_location = 1;
             out->location_trusted = 1;
+            break;
+        case OPT_NO_KEEPALIVE:
+            out->no_keepalive = 1;
             break;
         case OPT_MAX_REDIRS: {
             char *end;

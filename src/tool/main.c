@@ -101,9 +101,15 @@ static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
     return setup;
 }
 
+/* The run's shared state: one TLS configuration, one connection pool. */
+struct run {
+    struct wt_tls_setup *tls_setup;
+    struct wt_pool *pool;
+};
+
 static int run_one(struct wt_loop *loop, const struct wt_options *opt, const char *input,
                    size_t index, enum wt_body_mode body_mode, const struct wt_event_sink *sink,
-                   struct wt_tls_setup *tls_setup)
+                   const struct run *run, int last_in_run)
 {
     struct wt_transfer_params params = {
         .options = opt,
@@ -112,7 +118,9 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
         .body_mode = body_mode,
         .output_path = opt->output,
         .sink = sink,
-        .tls_setup = tls_setup,
+        .tls_setup = run->tls_setup,
+        .pool = run->pool,
+        .last_in_run = last_in_run,
     };
     struct wt_transfer *x = wt_transfer_new(loop, &params);
     if (!x) {
@@ -137,7 +145,7 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
  * each. Returns the exit code of the last failure, or 0. */
 static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_body_mode mode,
                     const struct wt_event_sink *sink, const struct wt_render_config *cfg,
-                    size_t *index, struct wt_tls_setup *tls_setup)
+                    size_t *index, const struct run *run)
 {
     FILE *in = strcmp(opt->url_file, "-") == 0 ? stdin : fopen(opt->url_file, "r");
     if (!in) {
@@ -167,7 +175,7 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
             p++;
         if (!*p || *p == '#')
             continue;
-        int rc = run_one(loop, opt, p, (*index)++, mode, sink, tls_setup);
+        int rc = run_one(loop, opt, p, (*index)++, mode, sink, run, 0);
         if (rc)
             last_failure = rc;
     }
@@ -182,6 +190,30 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
     if (in != stdin)
         fclose(in);
     return last_failure;
+}
+
+static struct wt_pool *new_pool(struct wt_loop *loop, const struct wt_event_sink *sink,
+                                const struct wt_options *opt)
+{
+    struct wt_pool *pool = wt_pool_new(loop, sink);
+    if (!pool && opt->silent < 2)
+        fprintf(stderr, "webtrace: tcp: out of memory before the first trace could start\n");
+    return pool;
+}
+
+static int pool_closed(void *ctx)
+{
+    return wt_pool_closed(ctx);
+}
+
+/* The connections kept for reuse are closed, their teardowns narrated. */
+static void close_pool(struct wt_loop *loop, struct wt_pool *pool)
+{
+    if (!pool)
+        return;
+    wt_pool_close_all(pool);
+    wt_loop_run(loop, pool_closed, pool);
+    wt_pool_free(pool);
 }
 
 static int close_renderers(struct renderer_set *set)
@@ -370,13 +402,16 @@ static int run_demo(int argc, char **argv)
     char urls[2][128];
     snprintf(urls[0], sizeof urls[0], "http://" WT_DEMO_HOST ":%u/", wt_demo_http_port(demo));
     snprintf(urls[1], sizeof urls[1], "https://" WT_DEMO_HOST ":%u/", wt_demo_https_port(demo));
-    struct wt_tls_setup *tls_setup = new_tls_setup(&opt);
-    int last_failure = tls_setup ? 0 : WT_EXIT_OUT_OF_MEMORY;
-    for (size_t i = 0; i < 2 && tls_setup; i++) {
-        rc = run_one(loop, &opt, urls[i], i, WT_BODY_DISCARD, &sink, tls_setup);
+    struct run run = { new_tls_setup(&opt), NULL };
+    if (run.tls_setup)
+        run.pool = new_pool(loop, &sink, &opt);
+    int last_failure = run.tls_setup && run.pool ? 0 : WT_EXIT_OUT_OF_MEMORY;
+    for (size_t i = 0; i < 2 && !last_failure; i++) {
+        rc = run_one(loop, &opt, urls[i], i, WT_BODY_DISCARD, &sink, &run, i == 1);
         if (rc)
             last_failure = rc;
     }
+    close_pool(loop, run.pool);
     if (!dopt.silent)
         fputs(demo_next, stderr);
     if (dopt.stay) {
@@ -393,7 +428,7 @@ static int run_demo(int argc, char **argv)
     }
     wt_demo_free(demo);
     int wrc = close_renderers(&set);
-    wt_tls_setup_free(tls_setup);
+    wt_tls_setup_free(run.tls_setup);
     wt_loop_free(loop);
     wt_dns_global_cleanup();
     wt_tls_unload();
@@ -525,24 +560,29 @@ int main(int argc, char **argv)
     }
     struct wt_event_sink sink = { fan_out, &set };
 
-    struct wt_tls_setup *tls_setup = new_tls_setup(&opt);
-    int last_failure = tls_setup ? 0 : WT_EXIT_OUT_OF_MEMORY;
+    struct run run = { new_tls_setup(&opt), NULL };
+    if (run.tls_setup)
+        run.pool = new_pool(loop, &sink, &opt);
+    int ready = run.tls_setup && run.pool;
+    int last_failure = ready ? 0 : WT_EXIT_OUT_OF_MEMORY;
     size_t index = 0;
-    for (size_t i = 0; i < opt.n_urls && tls_setup; i++) {
-        rc = run_one(loop, &opt, opt.urls[i], index++, mode, &sink, tls_setup);
+    for (size_t i = 0; i < opt.n_urls && ready; i++) {
+        int last = i + 1 == opt.n_urls && !opt.url_file;
+        rc = run_one(loop, &opt, opt.urls[i], index++, mode, &sink, &run, last);
         if (rc)
             last_failure = rc;
     }
-    if (opt.url_file && tls_setup) {
-        rc = run_list(loop, &opt, mode, &sink, &cfg, &index, tls_setup);
+    if (opt.url_file && ready) {
+        rc = run_list(loop, &opt, mode, &sink, &cfg, &index, &run);
         if (rc)
             last_failure = rc;
     }
+    close_pool(loop, run.pool);
     rc = close_renderers(&set);   /* each renderer says what it could not write */
     if (rc && !last_failure)
         last_failure = rc;
     free(writeout_text);
-    wt_tls_setup_free(tls_setup);
+    wt_tls_setup_free(run.tls_setup);
     wt_loop_free(loop);
     wt_dns_global_cleanup();
     wt_tls_unload();

@@ -342,10 +342,20 @@ class OutputCase(h.WebtraceCase, unittest.TestCase):
     def traces(self, events):
         """Client events grouped per URL: [(url_index, [events])], checking
         that the URLs come one after the other, in order."""
-        blocks = []
+        blocks, done = [], set()
+        self.end_of_run = []
         for ev in events:
             if ev["event"].startswith("serve_"):
                 continue   # the in-process server of `webtrace demo`
+            if ev["url_index"] in done:
+                # a connection kept for reuse, closed at the end of the run:
+                # narrated under the URL that used it last
+                self.assertIn(ev["event"], ("conn_close", "tcp_teardown", "tls_close"), ev)
+                self.assertEqual(ev["phase"], "close", ev)
+                self.end_of_run.append(ev)
+                continue
+            if ev["event"] == "transfer_done":
+                done.add(ev["url_index"])
             if not blocks or blocks[-1][0] != ev["url_index"]:
                 self.assertNotIn(ev["url_index"], [b[0] for b in blocks],
                                  "the events of one URL are interleaved with another's")
@@ -555,7 +565,8 @@ class JsonEvents(OutputCase):
         network wait or held up the TLS phase, and a second https URL of the
         run reuses the context instead of building it again."""
         url = tls_url(host=h.Dnsmasq.CNAME_NAME)
-        events, _ = self.run_json(*dns_args(), *ca_args(), url, url)
+        # --no-keepalive: the second URL makes its own connection and handshake
+        events, _ = self.run_json(*dns_args(), *ca_args(), "--no-keepalive", url, url)
         (_, first), (_, second) = self.traces(events)
         s1, s2 = self.check_trace(first), self.check_trace(second)
         setup1 = next(e for e in first if e["event"] == "tls_hello")["setup"]
@@ -652,7 +663,11 @@ class JsonEvents(OutputCase):
             self.check_trace(evs)
         self.assertEqual(blocks[0][1][0]["input"], web_url(host=h.Dnsmasq.CNAME_NAME))
         self.assertEqual(blocks[1][1][0]["input"], tls_url())
-        self.assertEqual(events[-1]["event"], "transfer_done")
+        # URL 0's connection was kept for a later request that went
+        # elsewhere: it is closed after the last URL, under URL 0's index.
+        self.assertEqual([(e["event"], e["url_index"]) for e in self.end_of_run[:2]],
+                         [("conn_close", 0), ("tcp_teardown", 0)])
+        self.assertEqual(events[-1], self.end_of_run[-1])
 
     def test_exit_code_is_the_last_failure(self):
         closed = f"http://127.0.0.1:{h.closed_port()}/"

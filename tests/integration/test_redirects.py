@@ -38,7 +38,8 @@ class ChainNginx(h.Nginx):
     """One foreground nginx with an http server (port) and an https server
     (tls_port, the PKI's `good` certificate: www/real.example.test), whose
     `return` rules make the redirect chain above, plus /loop (302 to
-    itself). The access log has one line per request:
+    itself) and /idle1 (the index, on a connection nginx closes after 1 s
+    idle). The access log has one line per request:
     server_port connection connection_requests method host uri status."""
 
     name = "nginx-chain"
@@ -93,6 +94,7 @@ http {{
         location = /start {{ return 301 /step2; }}
         location = /step2 {{ return 302 https://real.example.test:{q}/step3; }}
         location = /loop {{ return 302 /loop; }}
+        location = /idle1 {{ keepalive_timeout 1; try_files /index.html =404; }}
         location / {{ return 404; }}
     }}
     server {{
@@ -225,6 +227,36 @@ class Chain(h.WebtraceCase, unittest.TestCase):
         self.assertRegex(err, r"5 requests, 4 redirects followed")
         self.assertEqual(h.error_lines(err), [])
 
+        # Reuse, as nginx saw it: the two http requests on one connection,
+        # the three https ones on another ($connection, $connection_requests).
+        rows = [r for r in web.access_log() if r[3] != "HEAD"]
+        self.assertEqual(rows[0][1], rows[1][1], rows)
+        self.assertEqual(len({r[1] for r in rows[2:]}), 1, rows)
+        self.assertEqual([r[2] for r in rows], [1, 2, 1, 2, 3], rows)
+        hop2 = err.split("[hop ] 2:")[1].split("[hop ] 3:")[0]
+        self.assertRegex(hop2, r"(?m)^\[conn\] reusing connection #1 to http://www\.example\.test:"
+                               r"\d+: no DNS, no TCP handshake; idle \S+ ms · request 2 on it$")
+        self.assertNotRegex(hop2, r"\[(dns |tcp )\]")
+        hop5 = err.split("[hop ] 5:")[1]
+        self.assertRegex(hop5, r"reusing connection #2 to https://real\.example\.test:\d+: "
+                               r"no DNS, no TCP handshake, no TLS handshake")
+        # The http connection, kept for a later request that never came,
+        # is closed at the end of the run, its teardown narrated then.
+        self.assertRegex(err, r"(?m)^\[conn\] closing connection #1 to http://www\.example\.test:"
+                              r"\d+ at the end of the run · 2 requests on it")
+        self.assertRegex(err.split("at the end of the run")[1], r"\[tcp \] #1 teardown: ")
+
+    def test_no_keepalive_makes_a_connection_per_request(self):
+        web = P["web"]
+        code, out, err = h.run_webtrace(base_args() + ["-L", "--no-keepalive", "-o", "/dev/null",
+                                                       web.start_url()], timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        rows = [r for r in web.access_log() if r[3] != "HEAD"]
+        self.assertEqual(len({r[1] for r in rows}), 5, rows)
+        self.assertEqual([r[2] for r in rows], [1] * 5)
+        self.assertNoNarration(err, r"^\[conn\]")
+        self.assertEqual(len(re.findall(r"(?m)^\[tcp \] teardown: ", err)), 5, err)
+
     def test_writeout_matches_curl(self):
         web = P["web"]
         fmt = ("%{http_code} %{num_redirects} %{url_effective} [%{redirect_url}] "
@@ -307,6 +339,13 @@ class Chain(h.WebtraceCase, unittest.TestCase):
         self.assertEqual(code, 0, h.describe(code, out, err))
         validator = to.events_validator()
         events = [json.loads(line) for line in out.decode().splitlines()]
+        names = [e["event"] for e in events]
+        # after transfer_done: connection #1 (http), kept, closed at the end of the run
+        end = events[names.index("transfer_done") + 1:]
+        events = events[:names.index("transfer_done") + 1]
+        self.assertEqual(end[0]["event"], "conn_close")
+        self.assertEqual((end[0]["conn"], end[0]["requests"], end[0]["hop"]), (1, 2, 1))
+        self.assertIn("tcp_teardown", [e["event"] for e in end])
         for ev in events:
             errors = list(validator.iter_errors(ev))
             self.assertEqual(errors, [], ev)
@@ -330,6 +369,12 @@ class Chain(h.WebtraceCase, unittest.TestCase):
         self.assertEqual(done["vars"]["url"], web.start_url())
         self.assertEqual([e["vars"]["http_code"] for e in events if e["event"] == "summary"],
                          [301, 302, 307, 308, 200], "one summary per hop")
+        self.assertEqual(done["vars"]["num_connects"], 2, "two connections, each reused")
+        reuse = [(e["hop"], e["conn"], e["requests"]) for e in events if e["event"] == "conn_reuse"]
+        self.assertEqual(reuse, [(1, 1, 1), (3, 2, 1), (4, 2, 2)])
+        skipped = [(e["hop"], e["skipped"]) for e in events if e["event"] == "phase_skipped"]
+        self.assertEqual(skipped, [(1, "dns"), (1, "connect"), (3, "dns"), (3, "connect"),
+                                   (3, "tls"), (4, "dns"), (4, "connect"), (4, "tls")])
 
     def test_har_has_one_entry_per_hop(self):
         web = P["web"]

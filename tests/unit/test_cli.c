@@ -397,6 +397,9 @@ static void test_cli_redirect_options(void **state)
     assert_int_equal(parse_list(ARGS("--location-trusted", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.follow_location, 1);   /* as curl: it implies -L */
     assert_int_equal(o.location_trusted, 1);
+    assert_int_equal(o.no_keepalive, 0);
+    assert_int_equal(parse_list(ARGS("--no-keepalive", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.no_keepalive, 1);
     static const char *const bad[] = { "-2", "", "3x", "99999999999999999999", "1.5" };
     for (size_t i = 0; i < N(bad); i++) {
         assert_int_equal(parse_list(ARGS("--max-redirs", bad[i], "x"), &o, err, sizeof err),
@@ -522,6 +525,7 @@ static void test_cli_usage_lists_every_option(void **state)
         "-o, --output FILE", "-i, --input FILE", "-4, --ipv4", "-6, --ipv6",
         "--connect-timeout SECONDS", "-m, --max-time SECONDS", "--dns-timeout SECONDS",
         "--dns-server ADDR[:PORT]", "-L, --location", "--max-redirs N", "--location-trusted",
+        "--no-keepalive",
     };
     assert_non_null(strstr(wt_cli_usage, "webtrace [options] <url|host> [<url|host> ...]"));
     assert_non_null(strstr(wt_cli_usage, "-i FILE|-"));

@@ -1,0 +1,192 @@
+"""Connection reuse across the URLs of one run, against a real nginx (its
+access log, with $connection and $connection_requests, says which requests
+shared a connection) and a scripted HTTP/1.1 server that closes a kept
+connection as the next request arrives (the race a keep-alive timeout
+makes), all on loopback.
+
+    WEBTRACE=/abs/path/webtrace python3 tests/integration/test_reuse.py
+"""
+
+import os
+import re
+import socket
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+import test_redirects as tr  # noqa: E402  (ChainNginx)
+import tls_peers as tp  # noqa: E402
+
+RUN_TIMEOUT_S = 20   # backstop per run
+P = {}
+BODY = b"scripted body\n"
+
+
+class ScriptedKeepAlive:
+    """HTTP/1.1 on 127.0.0.1, one thread per connection. On the first
+    connection it answers the first request (keep-alive) and then, when the
+    second request arrives, closes without sending a byte: a server whose
+    keep-alive timeout fired just as the client reused the connection. Any
+    later connection is answered normally. /slow waits SLOW_S before it
+    answers (and closes). log: (connection number, request number, path)."""
+
+    SLOW_S = 1.5
+
+    def __init__(self):
+        self.sock = None
+        self.log = []
+        self.lock = threading.Lock()
+        self.conns = 0
+        self.threads = []
+        self.stopping = False
+
+    def start(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((h.LOOPBACK4, 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        t = threading.Thread(target=self._accept_loop, daemon=True)
+        t.start()
+        self.threads.append(t)
+        return self
+
+    def url(self, path):
+        return f"http://{h.LOOPBACK4}:{self.port}{path}"
+
+    def stop(self):
+        self.stopping = True
+        for t in self.threads:
+            t.join(5)
+        if self.sock:
+            self.sock.close()
+            self.sock = None
+
+    def _accept_loop(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self.lock:
+                self.conns += 1
+                number = self.conns
+            t = threading.Thread(target=self._serve, args=(conn, number), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def _serve(self, conn, number):
+        conn.settimeout(5)
+        with conn:
+            buf = b""
+            for request in range(1, 100):
+                while b"\r\n\r\n" not in buf:
+                    try:
+                        chunk = conn.recv(4096)
+                    except OSError:
+                        return
+                    if not chunk:
+                        return
+                    buf += chunk
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                path = head.split(b" ")[1].decode()
+                with self.lock:
+                    self.log.append((number, request, path))
+                if number == 1 and request == 2:
+                    return   # closed as the reused request arrived
+                close = path == "/slow"
+                if close:
+                    time.sleep(self.SLOW_S)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (
+                    len(BODY), b"Connection: close\r\n" if close else b"", BODY))
+                if close:
+                    return
+
+
+def setUpModule():
+    h.webtrace_path()
+    try:
+        P["dns"] = h.Dnsmasq().start()
+        P["pki"] = tp.TestPki().start()
+        P["web"] = tr.ChainNginx(P["pki"]).start()
+    except BaseException:
+        h.stop_all_peers()
+        raise
+
+
+def tearDownModule():
+    for name in ("web", "pki", "dns"):
+        peer = P.pop(name, None)
+        if peer:
+            peer.stop()
+
+
+class Reuse(h.WebtraceCase, unittest.TestCase):
+
+    def setUp(self):
+        P["web"].clear_log()
+        self.scripted = ScriptedKeepAlive().start()
+
+    def tearDown(self):
+        self.scripted.stop()
+
+    def nginx_rows(self):
+        return [r for r in P["web"].access_log() if r[3] != "HEAD"]
+
+    def test_urls_of_a_run_share_a_connection(self):
+        web = P["web"]
+        urls = [web.url("/"), web.url("/"), web.url("/")]
+        code, out, err = h.run_webtrace(urls, timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(out, h.Nginx.index_bytes() * 3)
+        rows = self.nginx_rows()
+        self.assertEqual(len({r[1] for r in rows}), 1, f"one connection in nginx's log: {rows}")
+        self.assertEqual([r[2] for r in rows], [1, 2, 3])
+        self.assertEqual(len(re.findall(r"(?m)^\[tcp \] connected ", err)), 1, err)
+        self.assertRegex(err, r"(?m)^\[tcp \] connected .* · connection #1$")
+        self.assertEqual(re.findall(r"(?m)^\[conn\] reusing connection #1 to http://127\.0\.0\.1:"
+                                    r"\d+: no DNS, no TCP handshake; idle \S+ m?s · request (\d) on it$",
+                                    err), ["2", "3"], err)
+        self.assertEqual(len(re.findall(r"(?m)^\[conn\] keeping connection #1 open", err)), 2)
+        # the last URL closes it at once: its teardown is narrated with it
+        self.assertEqual(len(re.findall(r"(?m)^\[tcp \] teardown: ", err)), 1, err)
+
+    def test_retry_once_when_the_server_closes_a_reused_connection(self):
+        s = self.scripted
+        code, out, err = h.run_webtrace(
+            ["-w", "%{http_code} %{num_connects}\\n", "-o", "-", s.url("/a"), s.url("/b")],
+            timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(s.log, [(1, 1, "/a"), (1, 2, "/b"), (2, 1, "/b")],
+                         "the server saw /b twice: on the reused connection, then on a new one")
+        self.assertEqual(out, BODY + b"200 1\n" + BODY + b"200 1\n")
+        self.assertRegex(err, r"(?m)^\[conn\] connection #1 to http://127\.0\.0\.1:\d+ ended before "
+                              r"any of the response arrived \(.*\): sending the request again on a "
+                              r"new connection, once, as curl does$")
+        self.assertRegex(err.split("sending the request again")[1],
+                         r"\[tcp \] connected .* · connection #2")
+        self.assertEqual(h.error_lines(err), [])
+
+    def test_idle_connection_closed_by_nginx_is_not_reused(self):
+        # nginx's keepalive_timeout 1 on /idle1 closes the kept connection
+        # while the scripted /slow answer takes 1.5 s.
+        web = P["web"]
+        urls = [web.url("/idle1"), self.scripted.url("/slow"), web.url("/idle1")]
+        code, out, err = h.run_webtrace(urls, timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        rows = self.nginx_rows()
+        self.assertEqual(len({r[1] for r in rows}), 2, f"two connections in nginx's log: {rows}")
+        self.assertEqual([r[2] for r in rows], [1, 1])
+        self.assertRegex(err, r"(?m)^\[conn\] connection #1 to http://127\.0\.0\.1:\d+ was closed by "
+                              r"the server while idle \(for \S+ s\): a new one$")
+        self.assertEqual(h.error_lines(err), [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
