@@ -229,8 +229,11 @@ static void render_tls(struct text_state *s, const struct wt_event *ev)
                 ev->u.tls_done.cipher);
         if (ev->u.tls_done.group)
             fprintf(o, " · group %s", ev->u.tls_done.group);
-        fprintf(o, " · ALPN %s%s\n", ev->u.tls_done.alpn ? ev->u.tls_done.alpn : "none",
-                ev->u.tls_done.resumed ? " · resumed session" : "");
+        fprintf(o, " · ALPN %s\n", ev->u.tls_done.alpn ? ev->u.tls_done.alpn : "none");
+        if (ev->u.tls_done.resumed) {
+            tag(s, C_TLS, "tls ");
+            fputs("resumed: no certificate sent · the session from an earlier connection to this origin stands for the proof checked then\n", o);
+        }
         break;
     case WT_EV_TLS_CERT:
         tag(s, C_TLS, "tls ");

@@ -40,7 +40,9 @@ class ChainNginx(h.Nginx):
     `return` rules make the redirect chain above, plus /loop (302 to
     itself) and /idle1 (the index, on a connection nginx closes after 1 s
     idle). The access log has one line per request:
-    server_port connection connection_requests method host uri status."""
+    server_port connection connection_requests method host uri status
+    ssl_session_reused ("r" for a resumed TLS session, "." for a full
+    handshake, "" logged as "-" for http)."""
 
     name = "nginx-chain"
 
@@ -75,7 +77,7 @@ error_log {d}/error.log info;
 events {{ worker_connections 256; }}
 http {{
     log_format chain '$server_port $connection $connection_requests $request_method '
-                     '$host $request_uri $status';
+                     '$host $request_uri $status $ssl_session_reused';
     access_log {log} chain;
     client_body_temp_path {d}/client_body;
     proxy_temp_path {d}/proxy;
@@ -120,15 +122,17 @@ http {{
         return f"https://{h.Dnsmasq.REAL_NAME}:{self.tls_port}/dir/final?from=chain"
 
     def access_log(self):
-        """[(port, connection, connection_requests, method, host, uri, status)]"""
+        """[(port, connection, connection_requests, method, host, uri, status,
+        ssl_session_reused)]"""
         path = os.path.join(self.dir, "access.log")
         if not os.path.exists(path):
             return []
         rows = []
         with open(path) as f:
             for line in f:
-                port, conn, n, method, host, uri, status = line.split()
-                rows.append((int(port), int(conn), int(n), method, host, uri, int(status)))
+                port, conn, n, method, host, uri, status, resumed = line.split()
+                rows.append((int(port), int(conn), int(n), method, host, uri, int(status),
+                             resumed))
         return rows
 
     def clear_log(self):

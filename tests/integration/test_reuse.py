@@ -7,6 +7,7 @@ makes), all on loopback.
     WEBTRACE=/abs/path/webtrace python3 tests/integration/test_reuse.py
 """
 
+import json
 import os
 import re
 import socket
@@ -186,6 +187,33 @@ class Reuse(h.WebtraceCase, unittest.TestCase):
         self.assertRegex(err, r"(?m)^\[conn\] connection #1 to http://127\.0\.0\.1:\d+ was closed by "
                               r"the server while idle \(for \S+ s\): a new one$")
         self.assertEqual(h.error_lines(err), [])
+
+
+    def test_new_connection_resumes_the_tls_session(self):
+        # --no-keepalive: the second URL needs a new connection to an origin
+        # already met, and resumes its TLS session (nginx logs "r").
+        web = P["web"]
+        url = web.final_url()
+        code, out, err = h.run_webtrace(["--dns-server", P["dns"].server_arg, "--cacert",
+                                         P["pki"].ca_file, "--no-keepalive", url, url],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        rows = self.nginx_rows()
+        self.assertEqual([r[7] for r in rows], [".", "r"], rows)
+        self.assertEqual(len({r[1] for r in rows}), 2, rows)
+        first, second = err.split("\n[url ]")
+        self.assertRegex(first, r"\[tls \]\s+cert 0")
+        self.assertNotRegex(first, r"resumed")
+        self.assertRegex(second, r"(?m)^\[tls \] resumed: no certificate sent")
+        self.assertNotRegex(second, r"\[tls \]\s+cert 0|verification ok")
+        self.assertRegex(second, r"\[tls \] → ClientHello")
+
+        code, out, err = h.run_webtrace(["--dns-server", P["dns"].server_arg, "--cacert",
+                                         P["pki"].ca_file, "--no-keepalive", "--json", "-s",
+                                         url, url], timeout=RUN_TIMEOUT_S)
+        done = [json.loads(l) for l in out.decode().splitlines()]
+        done = [e for e in done if e["event"] == "tls_done"]
+        self.assertEqual([e["resumed"] for e in done], [False, True])
 
 
 if __name__ == "__main__":
