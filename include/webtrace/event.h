@@ -75,7 +75,8 @@ struct wt_endpoint {
 
 enum wt_dns_source {
     WT_DNS_FROM_SERVER,   /* answered over the network */
-    WT_DNS_FROM_HOSTS     /* answered from the hosts file, no traffic */
+    WT_DNS_FROM_HOSTS,    /* answered from the hosts file, no traffic */
+    WT_DNS_FROM_CACHE     /* an earlier lookup of this run, within its TTL */
 };
 
 enum wt_body_framing {
@@ -183,6 +184,7 @@ struct wt_event {
             size_t n_addresses;
             const struct wt_endpoint *addresses;  /* port 0 */
             int64_t elapsed_us;
+            int64_t ttl_left_us;     /* from the cache: how long the entry stays; else -1 */
         } dns_done;
         struct {
             struct wt_endpoint remote;

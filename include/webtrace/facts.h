@@ -32,6 +32,7 @@ struct wt_facts {
     char dns_server[WT_ADDR_STRLEN + 8];
     char cname_chain[WT_FACTS_CHAIN_MAX];   /* "a -> b -> c" */
     int dns_from_hosts;
+    int dns_from_cache;             /* an earlier lookup of the run answered */
     int used_dns;
 
     int connected;

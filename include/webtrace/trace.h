@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include "webtrace/body.h"
 #include "webtrace/cli.h"
+#include "webtrace/dnscache.h"
 #include "webtrace/event.h"
 #include "webtrace/loop.h"
 #include "webtrace/pool.h"
@@ -43,6 +44,8 @@ struct wt_trace_params {
     /* Asked once the response is complete on a connection that may stay
      * open: 1 keeps it in the pool for a later request (ctx as above). */
     int (*keep_connection)(void *ctx);
+    /* The run's DNS answers (NULL: every name looked up each time). */
+    struct wt_dns_cache *dns_cache;
 };
 
 struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params *params);

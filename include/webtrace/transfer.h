@@ -25,6 +25,7 @@ struct wt_transfer_params {
     const struct wt_event_sink *sink; /* the renderers */
     struct wt_tls_setup *tls_setup;  /* the run's TLS configuration (https) */
     struct wt_pool *pool;            /* the run's connections; NULL: none kept */
+    struct wt_dns_cache *dns_cache;  /* the run's DNS answers; NULL: none kept */
     /* No URL comes after this one: its last connection is closed at once
      * (and its teardown narrated with it) rather than kept. */
     int last_in_run;

@@ -61,6 +61,7 @@ struct wt_trace {
     int reused;                      /* conn came idle from the pool: no DNS, TCP or TLS */
     int kept;                        /* conn went back to the pool: no teardown here */
     int wants_retry;
+    uint32_t dns_min_ttl;            /* the smallest TTL of the lookup's records */
 
     uint64_t max_time_timer;
     uint64_t connect_timer;
@@ -84,6 +85,9 @@ static void stamp_and_forward(void *ctx, const struct wt_event *ev)
     e.hop = t->p.hop;
     if (e.kind == WT_EV_TCP_ESTABLISHED && t->conn)
         e.u.tcp_established.conn = t->conn->id;
+    /* the answer chain lives as long as its shortest-lived record */
+    if (e.kind == WT_EV_DNS_RECORD && e.u.dns_record.ttl < t->dns_min_ttl)
+        t->dns_min_ttl = e.u.dns_record.ttl;
     e.t_us = wt_loop_now(t->loop) - t->p.transfer_t0;
     t->p.sink->emit(t->p.sink->ctx, &e);
 }
@@ -288,6 +292,8 @@ static void try_reuse(struct wt_trace *t)
 
 /* ---- DNS ------------------------------------------------------------- */
 
+static int ip_family(const struct wt_options *opt);
+
 static void on_dns_done(void *ctx, const struct wt_dns_result *res)
 {
     struct wt_trace *t = ctx;
@@ -297,6 +303,9 @@ static void on_dns_done(void *ctx, const struct wt_dns_result *res)
     }
     t->n_addresses = res->n_addresses;
     memcpy(t->addresses, res->addresses, res->n_addresses * sizeof res->addresses[0]);
+    if (t->p.dns_cache && res->source == WT_DNS_FROM_SERVER && t->dns_min_ttl != UINT32_MAX)
+        wt_dns_cache_put(t->p.dns_cache, t->url.host, ip_family(t->opt), t->addresses,
+                         t->n_addresses, t->dns_min_ttl, wt_loop_now(t->loop));
     wt_dns_lookup_free(t->dns);
     t->dns = NULL;
     trace_enter(t, WT_PHASE_CONNECT);
@@ -338,6 +347,22 @@ static void start_dns(struct wt_trace *t)
         trace_enter(t, WT_PHASE_CONNECT);
         return;
     }
+    size_t n_cached;
+    int64_t left_us;
+    if (t->p.dns_cache && wt_dns_cache_get(t->p.dns_cache, t->url.host, want, wt_loop_now(t->loop),
+                                           t->addresses, &n_cached, &left_us)) {
+        t->n_addresses = n_cached;
+        struct wt_event ev = { .kind = WT_EV_DNS_DONE };
+        ev.u.dns_done.name = t->url.host;
+        ev.u.dns_done.source = WT_DNS_FROM_CACHE;
+        ev.u.dns_done.n_addresses = n_cached;
+        ev.u.dns_done.addresses = t->addresses;
+        ev.u.dns_done.ttl_left_us = left_us;
+        emit(t, &ev);
+        trace_enter(t, WT_PHASE_CONNECT);
+        return;
+    }
+    t->dns_min_ttl = UINT32_MAX;
     struct wt_dns_config cfg = {
         .servers = t->opt->dns_servers,
         .n_servers = t->opt->n_dns_servers,

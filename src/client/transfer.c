@@ -148,6 +148,7 @@ static int start_hop(struct wt_transfer *x, const char *input, int fresh_connect
         .pool = x->p.pool,
         .fresh_connection = fresh_connection,
         .keep_connection = keep_connection,
+        .dns_cache = x->p.dns_cache,
     };
     x->trace = wt_trace_new(x->loop, &tp);
     if (!x->trace)

@@ -199,6 +199,9 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
         break;
     case WT_EV_DNS_DONE:
         f->dns_from_hosts = ev->u.dns_done.source == WT_DNS_FROM_HOSTS;
+        f->dns_from_cache = ev->u.dns_done.source == WT_DNS_FROM_CACHE;
+        if (f->dns_from_cache)
+            f->used_dns = 1;   /* a name, resolved without traffic */
         break;
     case WT_EV_TCP_ESTABLISHED:
         f->connected = 1;
@@ -438,12 +441,13 @@ static void v_wt_cname_chain(const struct wt_facts *f, struct wt_var_value *v)
 }
 static void v_wt_dns_server(const struct wt_facts *f, struct wt_var_value *v)
 {
-    set_str(v, f->used_dns && !f->dns_from_hosts && f->dns_server[0] ? f->dns_server : NULL);
+    set_str(v, f->used_dns && !f->dns_from_hosts && !f->dns_from_cache && f->dns_server[0]
+                   ? f->dns_server : NULL);
 }
 static void v_wt_dns_source(const struct wt_facts *f, struct wt_var_value *v)
 {
     set_str(v, !f->used_dns ? (f->phase_us[WT_PHASE_CONNECT] >= 0 ? "literal" : NULL)
-               : f->dns_from_hosts ? "hosts" : "dns");
+               : f->dns_from_hosts ? "hosts" : f->dns_from_cache ? "cache" : "dns");
 }
 static void v_wt_error_step(const struct wt_facts *f, struct wt_var_value *v) { set_str(v, f->error_step); }
 static void v_wt_tcp_mss(const struct wt_facts *f, struct wt_var_value *v)

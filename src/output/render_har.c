@@ -83,9 +83,12 @@ static void webtrace_extras(struct wt_json *j, const struct wt_facts *f)
     wt_json_cstring(j, "error_step", f->error_step);
     wt_json_cstring(j, "error", f->errormsg);
     wt_json_object_begin(j, "dns");
-    wt_json_cstring(j, "source", f->used_dns ? (f->dns_from_hosts ? "hosts" : "dns")
+    wt_json_cstring(j, "source", f->used_dns ? (f->dns_from_hosts   ? "hosts"
+                                                : f->dns_from_cache ? "cache"
+                                                                    : "dns")
                                  : f->phase_us[WT_PHASE_CONNECT] >= 0 ? "literal" : NULL);
-    wt_json_cstring(j, "server", f->used_dns && !f->dns_from_hosts && f->dns_server[0]
+    wt_json_cstring(j, "server", f->used_dns && !f->dns_from_hosts && !f->dns_from_cache &&
+                                         f->dns_server[0]
                                      ? f->dns_server : NULL);
     wt_json_cstring(j, "cname_chain", f->cname_chain[0] ? f->cname_chain : NULL);
     wt_json_object_end(j);

@@ -188,12 +188,18 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         break;
     case WT_EV_DNS_DONE:
         wt_json_cstring(j, "name", ev->u.dns_done.name);
-        wt_json_cstring(j, "source", ev->u.dns_done.source == WT_DNS_FROM_HOSTS ? "hosts" : "dns");
+        wt_json_cstring(j, "source", ev->u.dns_done.source == WT_DNS_FROM_HOSTS   ? "hosts"
+                                     : ev->u.dns_done.source == WT_DNS_FROM_CACHE ? "cache"
+                                                                                  : "dns");
         wt_json_array_begin(j, "addresses");
         for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
             wt_json_cstring(j, NULL, ev->u.dns_done.addresses[i].addr);
         wt_json_array_end(j);
         wt_json_int(j, "elapsed_us", ev->u.dns_done.elapsed_us);
+        if (ev->u.dns_done.source == WT_DNS_FROM_CACHE)
+            wt_json_int(j, "ttl_left_us", ev->u.dns_done.ttl_left_us);
+        else
+            wt_json_null(j, "ttl_left_us");
         break;
     case WT_EV_TCP_ATTEMPT:
         endpoint(j, "remote", &ev->u.tcp_attempt.remote);

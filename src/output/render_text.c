@@ -159,9 +159,12 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
     case WT_EV_DNS_DONE:
         wt_format_duration(ev->u.dns_done.elapsed_us, d, sizeof d);
         tag(s, C_DNS, "dns ");
-        if (ev->u.dns_done.source == WT_DNS_FROM_HOSTS)
+        if (ev->u.dns_done.source == WT_DNS_FROM_HOSTS) {
             fprintf(o, "%s found in the hosts file: no DNS traffic → ", ev->u.dns_done.name);
-        else
+        } else if (ev->u.dns_done.source == WT_DNS_FROM_CACHE) {
+            fprintf(o, "%s from this run's DNS cache, %lld s of ttl left: no DNS traffic → ",
+                    ev->u.dns_done.name, (long long)(ev->u.dns_done.ttl_left_us / 1000000));
+        } else
             fprintf(o, "resolved %s → %zu address%s in %s: ", ev->u.dns_done.name,
                     ev->u.dns_done.n_addresses, ev->u.dns_done.n_addresses == 1 ? "" : "es", d);
         for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)

@@ -12,6 +12,7 @@
 #include "webtrace/cli.h"
 #include "webtrace/demo.h"
 #include "webtrace/dns.h"
+#include "webtrace/dnscache.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/loop.h"
 #include "webtrace/render.h"
@@ -105,6 +106,7 @@ static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
 struct run {
     struct wt_tls_setup *tls_setup;
     struct wt_pool *pool;
+    struct wt_dns_cache *dns_cache;  /* NULL (out of memory): every name looked up */
 };
 
 static int run_one(struct wt_loop *loop, const struct wt_options *opt, const char *input,
@@ -120,6 +122,7 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
         .sink = sink,
         .tls_setup = run->tls_setup,
         .pool = run->pool,
+        .dns_cache = run->dns_cache,
         .last_in_run = last_in_run,
     };
     struct wt_transfer *x = wt_transfer_new(loop, &params);
@@ -402,7 +405,7 @@ static int run_demo(int argc, char **argv)
     char urls[2][128];
     snprintf(urls[0], sizeof urls[0], "http://" WT_DEMO_HOST ":%u/", wt_demo_http_port(demo));
     snprintf(urls[1], sizeof urls[1], "https://" WT_DEMO_HOST ":%u/", wt_demo_https_port(demo));
-    struct run run = { new_tls_setup(&opt), NULL };
+    struct run run = { new_tls_setup(&opt), NULL, wt_dns_cache_new() };
     if (run.tls_setup)
         run.pool = new_pool(loop, &sink, &opt);
     int last_failure = run.tls_setup && run.pool ? 0 : WT_EXIT_OUT_OF_MEMORY;
@@ -412,6 +415,7 @@ static int run_demo(int argc, char **argv)
             last_failure = rc;
     }
     close_pool(loop, run.pool);
+    wt_dns_cache_free(run.dns_cache);
     if (!dopt.silent)
         fputs(demo_next, stderr);
     if (dopt.stay) {
@@ -560,7 +564,7 @@ int main(int argc, char **argv)
     }
     struct wt_event_sink sink = { fan_out, &set };
 
-    struct run run = { new_tls_setup(&opt), NULL };
+    struct run run = { new_tls_setup(&opt), NULL, wt_dns_cache_new() };
     if (run.tls_setup)
         run.pool = new_pool(loop, &sink, &opt);
     int ready = run.tls_setup && run.pool;
@@ -578,6 +582,7 @@ int main(int argc, char **argv)
             last_failure = rc;
     }
     close_pool(loop, run.pool);
+    wt_dns_cache_free(run.dns_cache);
     rc = close_renderers(&set);   /* each renderer says what it could not write */
     if (rc && !last_failure)
         last_failure = rc;

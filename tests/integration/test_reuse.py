@@ -216,5 +216,39 @@ class Reuse(h.WebtraceCase, unittest.TestCase):
         self.assertEqual([e["resumed"] for e in done], [False, True])
 
 
+    def test_dns_cache_answers_a_name_met_before(self):
+        # --no-keepalive: the second URL needs a new connection, but not a
+        # new lookup. dnsmasq's own log shows one query per type.
+        web = P["web"]
+        url = f"http://{h.Dnsmasq.CNAME_NAME}:{web.port}/"
+        log = os.path.join(P["dns"].dir, "dnsmasq.log")
+        with open(log, errors="replace") as f:
+            before = f.read().count(f"query[A] {h.Dnsmasq.CNAME_NAME}")
+        code, out, err = h.run_webtrace(["--dns-server", P["dns"].server_arg, "--no-keepalive",
+                                         "-w", "%{wt_dns_source} %{time_namelookup}\n",
+                                         "-o", "-", url, url],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        lines = out.decode(errors="replace").splitlines()
+        self.assertEqual([l.split()[0] for l in lines if l.startswith(("dns ", "cache "))],
+                         ["dns", "cache"])
+        first, second = err.split("\n[url ]")
+        self.assertRegex(first, r"\[dns \] ← ")
+        # The chain's shortest TTL is www's CNAME, 60 s.
+        m = re.search(r"(?m)^\[dns \] www\.example\.test from this run's DNS cache, (\d+) s of "
+                      r"ttl left: no DNS traffic → .*127\.0\.0\.1", second)
+        self.assertTrue(m, second)
+        self.assertLessEqual(int(m.group(1)), 60)
+        self.assertNotRegex(second, r"\[dns \] (→|←)")
+        deadline = time.monotonic() + 5
+        while True:
+            with open(log, errors="replace") as f:
+                n = f.read().count(f"query[A] {h.Dnsmasq.CNAME_NAME}") - before
+            if n >= 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(n, 1, "dnsmasq was asked once")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
