@@ -15,6 +15,7 @@ struct wt_render_config {
     int explain;            /* --explain: what each step means, under it */
     const char *writeout;   /* -w format, already read from @file */
     const char *har_path;   /* --har FILE */
+    int url_table;          /* text: a table of the URLs at the end, when there were several */
 };
 
 struct wt_renderer {

@@ -168,7 +168,9 @@ static void start_tcp_teardown(struct closing *cl)
     c->tls = NULL;
     int fd = c->fd;
     c->fd = -1;
-    cl->teardown = wt_tcp_teardown_start(cl->pool->loop, fd, 0, 0, c->id,
+    /* (the conn_close event before it names the connection: the number
+     * argument here would make tcp.c narrate a server's teardown) */
+    cl->teardown = wt_tcp_teardown_start(cl->pool->loop, fd, 0, 0, 0,
                                          (int64_t)WT_TCP_TEARDOWN_MS * 1000, &cl->sink,
                                          on_tcp_closed, cl);
     if (!cl->teardown)

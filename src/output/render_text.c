@@ -16,10 +16,30 @@
 #define SHOWN_VALUE_MAX 2048   /* header bytes shown per value before "…" */
 #define FRAMING_LINE_MAX 1024
 
+#define TABLE_ROWS_MAX 1000   /* URLs in the end-of-run table; the rest are counted */
+#define TABLE_URL_MAX 120     /* input bytes of a URL shown in its row */
+
+/* One URL of the run, for the table at its end: its last hop's status,
+ * body size and connection, the transfer's exit code and time. */
+struct url_row {
+    char url[WT_ESCAPE_TERM_MAX(TABLE_URL_MAX) + 8];
+    int status;
+    int exit_code;
+    uint64_t size;
+    int64_t total_us;
+    unsigned hops;
+    unsigned conn;             /* 0: none */
+    int reused;
+    int done;
+};
+
 struct text_state {
     struct wt_render_config cfg;
     char framing[FRAMING_LINE_MAX];   /* framing headers of the current response */
     size_t framing_len;
+    struct url_row *rows;
+    size_t n_rows;                    /* rows allocated (url_index + 1 of the highest) */
+    size_t rows_left_out;             /* URLs past TABLE_ROWS_MAX */
 };
 
 enum color { C_NONE, C_URL, C_DNS, C_TCP, C_TLS, C_HTTP, C_ERROR, C_DIM, C_WARN };
@@ -85,11 +105,104 @@ static void *text_begin(const struct wt_render_config *config)
     return s;
 }
 
+/* ---- the end-of-run table ----------------------------------------------- */
+
+static void record_row(struct text_state *s, const struct wt_event *ev)
+{
+    if (ev->kind >= WT_EV_SERVE_LISTEN && ev->kind <= WT_EV_SERVE_DROP)
+        return;
+    if (ev->url_index >= TABLE_ROWS_MAX) {
+        if (ev->kind == WT_EV_TRANSFER_DONE)
+            s->rows_left_out++;
+        return;
+    }
+    if (ev->url_index >= s->n_rows) {
+        size_t n = ev->url_index + 1;
+        struct url_row *rows = realloc(s->rows, n * sizeof *rows);
+        if (!rows)
+            return;   /* no table row for it; the narration said it all */
+        memset(rows + s->n_rows, 0, (n - s->n_rows) * sizeof *rows);
+        s->rows = rows;
+        s->n_rows = n;
+    }
+    struct url_row *r = &s->rows[ev->url_index];
+    switch (ev->kind) {
+    case WT_EV_PHASE:
+        if (ev->u.phase.entered == WT_PHASE_URL && ev->hop == 0 && !r->url[0]) {
+            size_t len = strlen(ev->u.phase.input);
+            wt_escape_term(ev->u.phase.input, len > TABLE_URL_MAX ? TABLE_URL_MAX : len, r->url,
+                           sizeof r->url);
+            if (len > TABLE_URL_MAX)
+                strcat(r->url, "…");
+        }
+        break;
+    case WT_EV_HTTP_STATUS:
+        r->status = ev->u.http_status.status;
+        break;
+    case WT_EV_HTTP_BODY_DONE:
+        r->size = ev->u.http_body_done.bytes;
+        break;
+    case WT_EV_TCP_ESTABLISHED:
+        r->conn = ev->u.tcp_established.conn;
+        r->reused = 0;
+        break;
+    case WT_EV_CONN_REUSE:
+        r->conn = ev->u.conn.id;
+        r->reused = 1;
+        break;
+    case WT_EV_TRANSFER_DONE:
+        r->exit_code = ev->u.transfer_done.exit_code;
+        r->total_us = ev->u.transfer_done.total_us;
+        r->hops = ev->u.transfer_done.hops;
+        r->done = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+static void print_table(struct text_state *s)
+{
+    FILE *o = s->cfg.out;
+    size_t n = 0, failed = 0;
+    for (size_t i = 0; i < s->n_rows; i++) {
+        n += s->rows[i].done;
+        failed += s->rows[i].done && s->rows[i].exit_code;
+    }
+    fputc('\n', o);
+    tag(s, C_URL, "run ");
+    fprintf(o, "%zu URLs: %zu succeeded, %zu failed\n", n + s->rows_left_out, n - failed,
+            failed);
+    fprintf(o, "       %5s  %6s  %4s  %10s  %10s  %-11s  %s\n", "index", "status", "exit", "bytes",
+            "time", "connection", "as given");
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const struct url_row *r = &s->rows[i];
+        if (!r->done)
+            continue;
+        char status[8] = "–", conn[24] = "–", d[32];
+        if (r->status)
+            snprintf(status, sizeof status, "%d", r->status);
+        if (r->conn)
+            snprintf(conn, sizeof conn, "#%u %s", r->conn, r->reused ? "reused" : "new");
+        wt_format_duration(r->total_us, d, sizeof d);
+        /* "–" is three bytes for one column: widen its field to match */
+        fprintf(o, "       %5zu  %*s  %4d  %10llu  %10s  %-*s  %s\n", i,
+                r->status ? 6 : 8, status, r->exit_code, (unsigned long long)r->size, d,
+                r->conn ? 11 : 13, conn, r->url);
+    }
+    if (s->rows_left_out)
+        fprintf(o, "       … and %zu more URLs\n", s->rows_left_out);
+}
+
 static int text_end(void *state)
 {
     struct text_state *s = state;
-    if (s)
+    if (s) {
+        if (s->cfg.url_table && !s->cfg.silent && s->n_rows + s->rows_left_out > 1)
+            print_table(s);
         fflush(s->cfg.out);
+        free(s->rows);
+    }
     free(s);
     return 0;
 }
@@ -622,6 +735,8 @@ static void text_event_line(void *state, const struct wt_event *ev);
 static void text_event(void *state, const struct wt_event *ev)
 {
     struct text_state *s = state;
+    if (s->cfg.url_table)
+        record_row(s, ev);
     text_event_line(state, ev);
     if (s->cfg.explain && !s->cfg.silent)
         explain(s, ev);

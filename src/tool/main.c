@@ -518,6 +518,7 @@ int main(int argc, char **argv)
         .silent = opt.silent,
         .writeout = writeout_text ? writeout_text : opt.writeout,
         .har_path = opt.har,
+        .url_table = 1,
     };
     /* A URL list may hold many: -o FILE is for exactly one URL. */
     size_t total_urls = opt.n_urls + (opt.url_file ? 2 : 0);

@@ -248,7 +248,8 @@ class Chain(h.WebtraceCase, unittest.TestCase):
         # is closed at the end of the run, its teardown narrated then.
         self.assertRegex(err, r"(?m)^\[conn\] closing connection #1 to http://www\.example\.test:"
                               r"\d+ at the end of the run · 2 requests on it")
-        self.assertRegex(err.split("at the end of the run")[1], r"\[tcp \] #1 teardown: ")
+        self.assertRegex(err.split("at the end of the run")[1],
+                         r"^ · 2 requests on it · idle \S+ m?s\n\[tcp \] teardown: we close first")
 
     def test_no_keepalive_makes_a_connection_per_request(self):
         web = P["web"]

@@ -157,6 +157,31 @@ class Reuse(h.WebtraceCase, unittest.TestCase):
         self.assertEqual(len(re.findall(r"(?m)^\[conn\] keeping connection #1 open", err)), 2)
         # the last URL closes it at once: its teardown is narrated with it
         self.assertEqual(len(re.findall(r"(?m)^\[tcp \] teardown: ", err)), 1, err)
+        # the table at the end: one row per URL, its connection new or reused
+        table = err.split("\n[run ] ")[1].splitlines()
+        self.assertEqual(table[0], "3 URLs: 3 succeeded, 0 failed")
+        self.assertRegex(table[1], r"^\s+index\s+status\s+exit\s+bytes\s+time\s+connection\s+as given$")
+        rows = [re.split(r"\s{2,}", l.strip()) for l in table[2:]]
+        self.assertEqual([(r[0], r[1], r[2], r[3], r[5], r[6]) for r in rows], [
+            ("0", "200", "0", "1024", "#1 new", urls[0]),
+            ("1", "200", "0", "1024", "#1 reused", urls[1]),
+            ("2", "200", "0", "1024", "#1 reused", urls[2])])
+
+    def test_table_names_failures_and_is_left_out_for_one_url(self):
+        web = P["web"]
+        closed = f"http://127.0.0.1:{h.closed_port()}/"
+        code, out, err = h.run_webtrace([web.url("/"), closed, "http://bad host/"],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 3, h.describe(code, out, err))
+        table = err.split("\n[run ] ")[1].splitlines()
+        self.assertEqual(table[0], "3 URLs: 1 succeeded, 2 failed")
+        rows = [re.split(r"\s{2,}", l.strip()) for l in table[2:]]
+        self.assertEqual([(r[0], r[1], r[2], r[5]) for r in rows],
+                         [("0", "200", "0", "#1 new"), ("1", "–", "7", "–"), ("2", "–", "3", "–")])
+        code, out, err = h.run_webtrace([web.url("/")], timeout=RUN_TIMEOUT_S)
+        self.assertNotIn("[run ]", err)
+        code, out, err = h.run_webtrace(["-s", web.url("/"), web.url("/")], timeout=RUN_TIMEOUT_S)
+        self.assertEqual(err, "")
 
     def test_retry_once_when_the_server_closes_a_reused_connection(self):
         s = self.scripted
