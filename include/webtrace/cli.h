@@ -30,6 +30,7 @@ struct wt_options {
     int explain;                  /* --explain: one line of "what this means" per step */
     enum wt_color_mode color;     /* --no-color (NO_COLOR is applied by main) */
     const char *output;           /* -o FILE, "-" for stdout, NULL: auto */
+    int remote_name;              /* -O: the file is named after the URL (main names it) */
     const char *url_file;         /* -i FILE or "-": URLs one per line */
     int ip_family;                /* 0, 4 (-4) or 6 (-6) */
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */

@@ -59,6 +59,12 @@ void wt_url_clear(struct wt_url *url);
  * or the result would exceed WT_URL_MAX_LEN. */
 char *wt_url_resolve(const char *base, const char *ref, size_t ref_len);
 
+/* -O's file name: the last segment of the URL's path as typed (the query
+ * and fragment cut off, nothing decoded), as curl takes it. Writes it into
+ * out and returns its length, or 0 when there is none ("/", "/dir/", "..")
+ * or it does not fit outlen. Pure. */
+size_t wt_url_remote_name(const struct wt_url *url, char *out, size_t outlen);
+
 /* "https" / "http" */
 const char *wt_scheme_name(enum wt_scheme scheme);
 uint16_t wt_scheme_default_port(enum wt_scheme scheme);

@@ -710,3 +710,20 @@ char *wt_url_resolve(const char *base, const char *ref, size_t ref_len)
     }
     return out.p;
 }
+
+size_t wt_url_remote_name(const struct wt_url *url, char *out, size_t outlen)
+{
+    size_t path_len = strcspn(url->target, "?#");
+    size_t start = path_len;
+    while (start > 0 && url->target[start - 1] != '/')
+        start--;
+    size_t len = path_len - start;
+    const char *name = url->target + start;
+    /* a dot segment names a directory, never a file */
+    if (len == 0 || len + 1 > outlen || (len == 1 && name[0] == '.') ||
+        (len == 2 && name[0] == '.' && name[1] == '.'))
+        return 0;
+    memcpy(out, name, len);
+    out[len] = '\0';
+    return len;
+}

@@ -42,6 +42,8 @@ const char wt_cli_usage[] =
     "      --explain              say under each step what it means\n"
     "      --no-color             no colours in the narration (so does NO_COLOR=1)\n"
     "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
+    "  -O, --remote-name          write the body to a file in the current directory\n"
+    "                             named as the URL's last path segment (as curl)\n"
     "  -i, --input FILE           read URLs from FILE, one per line (\"-\" for stdin)\n"
     "  -4, --ipv4                 resolve and connect over IPv4 only\n"
     "  -6, --ipv6                 resolve and connect over IPv6 only\n"
@@ -112,7 +114,7 @@ enum {
     OPT_NO_KEEPALIVE,
 };
 
-static const char short_options[] = ":hVsvo:i:46m:kw:L";
+static const char short_options[] = ":hVsvo:i:46m:kw:LO";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -136,6 +138,7 @@ static const struct option long_options[] = {
     { "write-out", required_argument, NULL, 'w' },
     { "har", required_argument, NULL, OPT_HAR },
     { "location", no_argument, NULL, 'L' },
+    { "remote-name", no_argument, NULL, 'O' },
     { "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
     { "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
     { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
@@ -446,6 +449,9 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case 'L':
             out->follow_location = 1;
             break;
+        case 'O':
+            out->remote_name = 1;
+            break;
         case OPT_LOCATION_TRUSTED:
             /* as curl: it implies -L */
             out->follow_location = 1;
@@ -497,6 +503,10 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         out->urls[out->n_urls++] = argv[i];
     }
 
+    if (out->remote_name && out->output) {
+        wt_errf(err, errlen, "-o and -O both name where the body goes: pick one");
+        return WT_EXIT_USAGE;
+    }
     if (ipv4 && ipv6) {
         wt_errf(err, errlen, "-4 and -6 exclude each other (pick one address family)");
         return WT_EXIT_USAGE;

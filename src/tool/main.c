@@ -19,6 +19,7 @@
 #include "webtrace/serve.h"
 #include "webtrace/tls_module.h"
 #include "webtrace/transfer.h"
+#include "webtrace/url.h"
 #include "wt_config.h"
 
 #define URL_LINE_MAX 8192
@@ -522,6 +523,29 @@ int main(int argc, char **argv)
     };
     /* A URL list may hold many: -o FILE is for exactly one URL. */
     size_t total_urls = opt.n_urls + (opt.url_file ? 2 : 0);
+    if (opt.remote_name && total_urls > 1) {
+        fprintf(stderr, "webtrace: options: -O takes exactly one URL\n");
+        free(writeout_text);
+        return WT_EXIT_USAGE;
+    }
+    char remote_name[WT_URL_MAX_LEN + 1];
+    if (opt.remote_name) {
+        struct wt_url url;
+        if (wt_url_parse(opt.urls[0], &url, err, sizeof err) == WT_URL_OK) {
+            size_t len = wt_url_remote_name(&url, remote_name, sizeof remote_name);
+            wt_url_clear(&url);
+            if (!len) {
+                /* curl's exit code for it: nothing could be written */
+                if (opt.silent < 2)
+                    fprintf(stderr, "webtrace: output: -O: the URL has no file name to save "
+                                    "to (its path ends in '/'): use -o FILE\n");
+                free(writeout_text);
+                return WT_EXIT_WRITE_ERROR;
+            }
+            opt.output = remote_name;
+        }
+        /* else the transfer reports the bad URL, with its exit code */
+    }
     if (opt.output && strcmp(opt.output, "-") != 0 && total_urls > 1) {
         fprintf(stderr, "webtrace: options: -o FILE takes exactly one URL\n");
         free(writeout_text);

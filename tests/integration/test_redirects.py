@@ -337,6 +337,33 @@ class Chain(h.WebtraceCase, unittest.TestCase):
         self.assertEqual(code, 0, h.describe(code, out, err))
         self.assertEqual(self.logged(), CHAIN)
 
+    def test_remote_name_is_the_first_urls_as_curl(self):
+        web = P["web"]
+        with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as dc:
+            code, out, err = h.run_webtrace(base_args() + ["-sLO", web.start_url()],
+                                            timeout=RUN_TIMEOUT_S, cwd=d)
+            self.assertEqual(code, 0, h.describe(code, out, err))
+            self.assertEqual(out, b"")
+            self.assertEqual(os.listdir(d), ["start"], "named after the URL given, not the last hop")
+            with open(os.path.join(d, "start"), "rb") as f:
+                self.assertEqual(f.read(), h.Nginx.index_bytes())
+            curl = shutil.which("curl")
+            if curl:
+                subprocess.run([curl, "-sLO", *curl_args(), web.start_url()], cwd=dc,
+                               timeout=RUN_TIMEOUT_S, check=True)
+                self.assertEqual(os.listdir(dc), ["start"])
+
+            # no file name in the URL: nothing written, exit 23 as curl
+            code, out, err = h.run_webtrace(base_args() + ["-O", web.url("/")],
+                                            timeout=RUN_TIMEOUT_S, cwd=d)
+            self.assertEqual(code, 23, h.describe(code, out, err))
+            self.assertOneErrorLine(err, "output", r"-O: the URL has no file name")
+            self.assertEqual(os.listdir(d), ["start"])
+        result = h.run_webtrace(["-O", web.url("/a"), web.url("/b")], timeout=RUN_TIMEOUT_S)
+        self.assertExit(result, 2)
+        result = h.run_webtrace(["-O", "-o", "x", web.url("/a")], timeout=RUN_TIMEOUT_S)
+        self.assertExit(result, 2)
+
     def test_ndjson_events_carry_the_hop(self):
         web = P["web"]
         code, out, err = h.run_webtrace(base_args() + ["--json", "-L", web.start_url()],

@@ -400,6 +400,10 @@ static void test_cli_redirect_options(void **state)
     assert_int_equal(o.no_keepalive, 0);
     assert_int_equal(parse_list(ARGS("--no-keepalive", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.no_keepalive, 1);
+    assert_int_equal(parse_list(ARGS("-LO", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.remote_name, 1);
+    assert_int_equal(parse_list(ARGS("-O", "-o", "f", "x"), &o, err, sizeof err),
+                     WT_EXIT_USAGE);
     static const char *const bad[] = { "-2", "", "3x", "99999999999999999999", "1.5" };
     for (size_t i = 0; i < N(bad); i++) {
         assert_int_equal(parse_list(ARGS("--max-redirs", bad[i], "x"), &o, err, sizeof err),
@@ -525,7 +529,7 @@ static void test_cli_usage_lists_every_option(void **state)
         "-o, --output FILE", "-i, --input FILE", "-4, --ipv4", "-6, --ipv6",
         "--connect-timeout SECONDS", "-m, --max-time SECONDS", "--dns-timeout SECONDS",
         "--dns-server ADDR[:PORT]", "-L, --location", "--max-redirs N", "--location-trusted",
-        "--no-keepalive",
+        "--no-keepalive", "-O, --remote-name",
     };
     assert_non_null(strstr(wt_cli_usage, "webtrace [options] <url|host> [<url|host> ...]"));
     assert_non_null(strstr(wt_cli_usage, "-i FILE|-"));

@@ -736,6 +736,41 @@ static void test_url_resolve_table(void **state)
     }
 }
 
+static void test_url_remote_name_is_the_last_path_segment(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url, *name;   /* name "" : none */
+    } cases[] = {
+        { "http://example.test/dir/file.html", "file.html" },
+        { "http://example.test/file?x=1&y=/z", "file" },
+        { "http://example.test/a%20b#frag", "a%20b" },   /* nothing decoded, as curl */
+        { "http://example.test:8080/start", "start" },
+        { "http://example.test/", "" },
+        { "http://example.test", "" },
+        { "example.test", "" },
+        { "http://example.test/dir/", "" },
+        { "http://example.test/dir/..", "" },
+        { "http://example.test/.", "" },
+        { "http://example.test/...", "..." },
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        struct wt_url u;
+        char err[128], name[64];
+        assert_int_equal(wt_url_parse(cases[i].url, &u, err, sizeof err), WT_URL_OK);
+        size_t len = wt_url_remote_name(&u, name, sizeof name);
+        if (len != strlen(cases[i].name) || (len && strcmp(name, cases[i].name) != 0))
+            fail_msg("%s: got %zu \"%s\", want \"%s\"", cases[i].url, len, len ? name : "",
+                     cases[i].name);
+        wt_url_clear(&u);
+    }
+    struct wt_url u;
+    char err[128], tiny[4];
+    assert_int_equal(wt_url_parse("http://example.test/longname", &u, err, sizeof err), WT_URL_OK);
+    assert_int_equal(wt_url_remote_name(&u, tiny, sizeof tiny), 0);   /* does not fit */
+    wt_url_clear(&u);
+}
+
 static void test_url_resolve_result_parses(void **state)
 {
     (void)state;
@@ -797,6 +832,7 @@ int main(void)
         cmocka_unit_test(test_url_scheme_helpers),
         cmocka_unit_test(test_url_resolve_table),
         cmocka_unit_test(test_url_resolve_result_parses),
+        cmocka_unit_test(test_url_remote_name_is_the_last_path_segment),
         cmocka_unit_test(test_url_resolve_refuses_oversize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
