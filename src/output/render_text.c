@@ -552,8 +552,12 @@ static void render_conn(struct text_state *s, const struct wt_event *ev)
                 ev->u.conn.id, origin);
         break;
     case WT_EV_CONN_CLOSE:
-        fprintf(o, "closing connection #%u to %s at the end of the run · %u requests on it · idle %s\n",
-                ev->u.conn.id, origin, ev->u.conn.requests, d);
+        if (ev->u.conn.requests == 1)
+            fprintf(o, "closing connection #%u to %s at the end of the run · 1 request on it · idle %s\n",
+                    ev->u.conn.id, origin, d);
+        else
+            fprintf(o, "closing connection #%u to %s at the end of the run · %u requests on it · idle %s\n",
+                    ev->u.conn.id, origin, ev->u.conn.requests, d);
         break;
     case WT_EV_CONN_RETRY:
         fprintf(o, "connection #%u to %s ended before any of the response arrived (%s): sending the request again on a new connection, once, as curl does\n",
@@ -717,6 +721,17 @@ static const char *explanation(const struct wt_event *ev)
                "client's address and port.";
     case WT_EV_SUMMARY:
         return "dns + connect + tls + wait + transfer: where the time of this fetch went.";
+    case WT_EV_REDIRECT:
+        return ev->u.redirect.followed
+                   ? "A 3xx answer says the page is elsewhere: the client asks again at the "
+                     "Location, a whole new request, maybe to another server."
+                   : NULL;
+    case WT_EV_CONN_REUSE:
+        return "HTTP/1.1 keeps a connection open after a response unless told otherwise: the "
+               "next request to the same server skips DNS and the handshakes.";
+    case WT_EV_CONN_KEPT:
+        return "Closing now would cost the next request a new handshake; an idle connection "
+               "costs the server a little memory, so it closes it after a while.";
     default:
         return NULL;
     }
@@ -825,9 +840,13 @@ static void text_event_line(void *state, const struct wt_event *ev)
     case WT_EV_TRANSFER_DONE:
         if (ev->u.transfer_done.hops > 1) {
             wt_format_duration(ev->u.transfer_done.total_us, d, sizeof d);
-            fprintf(o, "%s       %u requests, %u redirects followed · %s from the first request to the last byte%s\n",
-                    s->cfg.color ? ansi[C_DIM] : "", ev->u.transfer_done.hops,
-                    ev->u.transfer_done.hops - 1, d, s->cfg.color ? "\033[0m" : "");
+            if (ev->u.transfer_done.hops == 2)
+                fprintf(o, "%s       2 requests, 1 redirect followed · %s from the first request to the last byte%s\n",
+                        s->cfg.color ? ansi[C_DIM] : "", d, s->cfg.color ? "\033[0m" : "");
+            else
+                fprintf(o, "%s       %u requests, %u redirects followed · %s from the first request to the last byte%s\n",
+                        s->cfg.color ? ansi[C_DIM] : "", ev->u.transfer_done.hops,
+                        ev->u.transfer_done.hops - 1, d, s->cfg.color ? "\033[0m" : "");
         }
         break;
     case WT_EV_SUMMARY: {
