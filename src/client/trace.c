@@ -817,7 +817,7 @@ static void start_close(struct wt_trace *t)
     ev.u.http_body_done.bytes = wt_http_reader_body_bytes(t->reader);
     ev.u.http_body_done.framing = wt_http_reader_framing(t->reader);
     ev.u.http_body_done.elapsed_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
-    ev.u.http_body_done.sink = t->skip_body ? "skipped (a redirect, followed)"
+    ev.u.http_body_done.sink = t->skip_body ? "skipped (a redirect's body, with -L)"
                                             : wt_body_sink_describe(t->body);
     emit(t, &ev);
 

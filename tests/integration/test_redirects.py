@@ -227,7 +227,7 @@ class Chain(h.WebtraceCase, unittest.TestCase):
         self.assertRegex(hop3, r"\[dns \].*real\.example\.test")
         self.assertRegex(hop3, r"\[tcp \] connected ")
         self.assertRegex(hop3, r"\[tls \] ← handshake done")
-        self.assertRegex(hop3, r"→ skipped \(a redirect, followed\)")
+        self.assertRegex(hop3, r"→ skipped \(a redirect's body, with -L\)")
         self.assertRegex(err, r"5 requests, 4 redirects followed")
         self.assertEqual(h.error_lines(err), [])
 
