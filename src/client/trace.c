@@ -61,6 +61,7 @@ struct wt_trace {
     int reused;                      /* conn came idle from the pool: no DNS, TCP or TLS */
     int kept;                        /* conn went back to the pool: no teardown here */
     int wants_retry;
+    int aborted;                     /* ended from outside: no retry, whatever the phase */
     uint32_t dns_min_ttl;            /* the smallest TTL of the lookup's records */
 
     uint64_t max_time_timer;
@@ -164,8 +165,9 @@ static void trace_fail(struct wt_trace *t, const char *step, int exit_code, cons
     message = t->error_message;
     enum wt_phase failed_in = t->phase;
     /* (an EOF enters RECEIVE before the reader sees it) */
-    if (t->reused && failed_in >= WT_PHASE_SEND && failed_in <= WT_PHASE_RECEIVE &&
-        wt_http_reader_bytes_fed(t->reader) == 0 && !t->body_failed) {
+    if (t->reused && !t->aborted && failed_in >= WT_PHASE_SEND &&
+        failed_in <= WT_PHASE_RECEIVE && wt_http_reader_bytes_fed(t->reader) == 0 &&
+        !t->body_failed) {
         /* The server closed the idle connection as we used it: the
          * transfer sends the request again on a new one (no error yet). */
         struct wt_event rev = { .kind = WT_EV_CONN_RETRY };
@@ -258,7 +260,8 @@ static void try_reuse(struct wt_trace *t)
     if (!t->p.pool || t->opt->no_keepalive || t->p.fresh_connection)
         return;
     struct wt_pool_stale stale;
-    struct wt_conn *c = wt_pool_take(t->p.pool, t->url.scheme, t->url.host, t->url.port, &stale);
+    struct wt_conn *c = wt_pool_take(t->p.pool, t->url.scheme, t->url.host, t->url.port,
+                                     &stale);
     if (stale.id) {
         struct wt_event ev = { .kind = WT_EV_CONN_STALE };
         ev.u.conn.id = stale.id;
@@ -969,6 +972,7 @@ int wt_trace_finished(const struct wt_trace *t)
 
 void wt_trace_abort(struct wt_trace *t, int exit_code, const char *message)
 {
+    t->aborted = 1;
     /* The teardown is after the transfer: the close narration owns it. */
     trace_fail(t, t->phase == WT_PHASE_CLOSE ? "tcp" : step_of(t->phase), exit_code, message);
 }
