@@ -96,6 +96,22 @@ void wt_facts_clear(struct wt_facts *f);
 /* Updates f from one event. A phase event for WT_PHASE_URL starts a new
  * transfer (hop 0) or the next hop of the same one. */
 void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev);
+/* The facts of the URLs under way, one per url_index: with -Z the events
+ * of several URLs interleave. A URL's facts begin at its first phase event
+ * (hop 0) and end when released after its transfer_done. */
+struct wt_facts_set {
+    struct wt_facts **items;
+    size_t n, cap;
+    struct wt_facts none;           /* for events of no URL under way */
+};
+
+void wt_facts_set_init(struct wt_facts_set *set);
+void wt_facts_set_clear(struct wt_facts_set *set);
+/* Feeds ev to its URL's facts and returns them (the empty `none` for an
+ * event outside any URL under way, or when memory ran out). */
+struct wt_facts *wt_facts_set_feed(struct wt_facts_set *set, const struct wt_event *ev);
+void wt_facts_set_release(struct wt_facts_set *set, size_t url_index);
+
 /* The value of a response header (first match, case-insensitive), or NULL. */
 const struct wt_header *wt_facts_header(const struct wt_facts *f, const char *name);
 

@@ -296,6 +296,69 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
     }
 }
 
+/* ---- several URLs at once ------------------------------------------------ */
+
+void wt_facts_set_init(struct wt_facts_set *set)
+{
+    memset(set, 0, sizeof *set);
+    wt_facts_init(&set->none);
+}
+
+void wt_facts_set_clear(struct wt_facts_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        wt_facts_clear(set->items[i]);
+        free(set->items[i]);
+    }
+    free(set->items);
+    wt_facts_set_init(set);
+}
+
+static struct wt_facts *slot_of(struct wt_facts_set *set, size_t url_index)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (set->items[i]->url_index == url_index)
+            return set->items[i];
+    return NULL;
+}
+
+struct wt_facts *wt_facts_set_feed(struct wt_facts_set *set, const struct wt_event *ev)
+{
+    struct wt_facts *f = slot_of(set, ev->url_index);
+    if (!f && ev->kind == WT_EV_PHASE && ev->u.phase.entered == WT_PHASE_URL && ev->hop == 0) {
+        if (set->n == set->cap) {
+            size_t cap = set->cap ? set->cap * 2 : 4;
+            struct wt_facts **items = realloc(set->items, cap * sizeof *items);
+            if (!items)
+                return &set->none;
+            set->items = items;
+            set->cap = cap;
+        }
+        f = malloc(sizeof *f);
+        if (!f)
+            return &set->none;
+        wt_facts_init(f);
+        f->url_index = ev->url_index;
+        set->items[set->n++] = f;
+    }
+    if (!f)
+        return &set->none;
+    wt_facts_feed(f, ev);
+    return f;
+}
+
+void wt_facts_set_release(struct wt_facts_set *set, size_t url_index)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->items[i]->url_index != url_index)
+            continue;
+        wt_facts_clear(set->items[i]);
+        free(set->items[i]);
+        set->items[i] = set->items[--set->n];
+        return;
+    }
+}
+
 const struct wt_header *wt_facts_header(const struct wt_facts *f, const char *name)
 {
     size_t len = strlen(name);

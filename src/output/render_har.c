@@ -17,7 +17,7 @@
 
 struct har_state {
     struct wt_render_config cfg;
-    struct wt_facts facts;
+    struct wt_facts_set facts;
     char **entries;          /* each entry rendered as JSON text */
     size_t n_entries, cap_entries;
     int failed;
@@ -218,7 +218,7 @@ static void entry(struct wt_json *j, const struct wt_facts *f)
     wt_json_object_end(j);
 }
 
-static void add_entry(struct har_state *s)
+static void add_entry(struct har_state *s, const struct wt_facts *f)
 {
     char *text = NULL;
     size_t len = 0;
@@ -229,7 +229,7 @@ static void add_entry(struct har_state *s)
     }
     struct wt_json j;
     wt_json_init(&j, mem);
-    entry(&j, &s->facts);
+    entry(&j, f);
     if (fclose(mem) != 0 || !text) {
         free(text);
         s->failed = 1;
@@ -255,16 +255,18 @@ static void *har_begin(const struct wt_render_config *config)
     if (!s)
         return NULL;
     s->cfg = *config;
-    wt_facts_init(&s->facts);
+    wt_facts_set_init(&s->facts);
     return s;
 }
 
 static void har_event(void *state, const struct wt_event *ev)
 {
     struct har_state *s = state;
-    wt_facts_feed(&s->facts, ev);
+    const struct wt_facts *f = wt_facts_set_feed(&s->facts, ev);
     if (ev->kind == WT_EV_SUMMARY)
-        add_entry(s);
+        add_entry(s, f);
+    if (ev->kind == WT_EV_TRANSFER_DONE)
+        wt_facts_set_release(&s->facts, ev->url_index);
 }
 
 static int write_file(struct har_state *s)
@@ -315,7 +317,7 @@ static int har_end(void *state)
     for (size_t i = 0; i < s->n_entries; i++)
         free(s->entries[i]);
     free(s->entries);
-    wt_facts_clear(&s->facts);
+    wt_facts_set_clear(&s->facts);
     free(s);
     return rc;
 }

@@ -16,7 +16,8 @@
 
 struct json_state {
     struct wt_render_config cfg;
-    struct wt_facts facts;
+    struct wt_facts_set facts;
+    const struct wt_facts *cur;     /* the facts of the event's URL */
 };
 
 static const char *const event_names[] = {
@@ -387,7 +388,7 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         duration(j, "transfer_us", ev->u.summary.transfer_us);
         duration(j, "total_us", ev->u.summary.total_us);
         duration(j, "teardown_us", ev->u.summary.teardown_us);
-        wt_json_write_vars(j, "vars", &s->facts);
+        wt_json_write_vars(j, "vars", s->cur);
         break;
     case WT_EV_REDIRECT:
         wt_json_int(j, "status", ev->u.redirect.status);
@@ -431,7 +432,7 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_int(j, "hops", ev->u.transfer_done.hops);
         wt_json_int(j, "exit_code", ev->u.transfer_done.exit_code);
         wt_json_int(j, "total_us", ev->u.transfer_done.total_us);
-        wt_json_write_vars(j, "vars", &s->facts);
+        wt_json_write_vars(j, "vars", s->cur);
         break;
     case WT_EV_ERROR:
         wt_json_cstring(j, "step", ev->u.error.step);
@@ -447,14 +448,14 @@ static void *json_begin(const struct wt_render_config *config)
     if (!s)
         return NULL;
     s->cfg = *config;
-    wt_facts_init(&s->facts);
+    wt_facts_set_init(&s->facts);
     return s;
 }
 
 static void json_event(void *state, const struct wt_event *ev)
 {
     struct json_state *s = state;
-    wt_facts_feed(&s->facts, ev);
+    s->cur = wt_facts_set_feed(&s->facts, ev);
     struct wt_json j;
     wt_json_init(&j, s->cfg.data_out);
     wt_json_object_begin(&j, NULL);
@@ -470,6 +471,8 @@ static void json_event(void *state, const struct wt_event *ev)
     /* One line per event as it happens: a pipeline sees each at once. */
     if (ev->kind != WT_EV_HTTP_HEADER)
         fflush(s->cfg.data_out);
+    if (ev->kind == WT_EV_TRANSFER_DONE)
+        wt_facts_set_release(&s->facts, ev->url_index);
 }
 
 static int json_end(void *state)
@@ -483,7 +486,7 @@ static int json_end(void *state)
                 fprintf(s->cfg.out, "webtrace: output: cannot write the NDJSON events to "
                                     "stdout\n");
         }
-        wt_facts_clear(&s->facts);
+        wt_facts_set_clear(&s->facts);
     }
     free(s);
     return rc;
