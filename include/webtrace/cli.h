@@ -49,12 +49,16 @@ struct wt_options {
     long max_redirs;              /* --max-redirs N; -1 no limit */
     int location_trusted;         /* --location-trusted: credentials follow to any origin */
     int no_keepalive;             /* --no-keepalive: a new connection for every request */
+    int parallel;                 /* -Z/--parallel: the command line's URLs at once */
+    long parallel_max;            /* --parallel-max N: at most N at once */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };
 
 #define WT_DEFAULT_DNS_TIMEOUT_MS 5000
 #define WT_DEFAULT_MAX_REDIRS 50  /* curl's */
+#define WT_DEFAULT_PARALLEL_MAX 50  /* curl's */
+#define WT_PARALLEL_MAX_LIMIT 300   /* curl's cap on --parallel-max */
 /* curl's default: a peer that accepts and never finishes a TLS handshake
  * must not hang us forever. */
 #define WT_DEFAULT_CONNECT_TIMEOUT_MS 300000

@@ -16,6 +16,7 @@ struct wt_render_config {
     const char *writeout;   /* -w format, already read from @file */
     const char *har_path;   /* --har FILE */
     int url_table;          /* text: a table of the URLs at the end, when there were several */
+    int url_prefix;         /* text: URLs run at once (-Z): each line starts with "[index] " */
 };
 
 struct wt_renderer {

@@ -33,10 +33,19 @@ struct url_row {
     int done;
 };
 
+/* The framing headers of a response being read, gathered into one line
+ * from its header events; one per URL, since with -Z those interleave. */
+struct framing {
+    size_t url_index;
+    size_t len;
+    char line[FRAMING_LINE_MAX];
+};
+
 struct text_state {
     struct wt_render_config cfg;
-    char framing[FRAMING_LINE_MAX];   /* framing headers of the current response */
-    size_t framing_len;
+    size_t url_index;                 /* of the event being rendered (url_prefix) */
+    struct framing **framing;         /* of the responses whose headers are being read */
+    size_t n_framing, cap_framing;
     struct url_row *rows;
     size_t n_rows;                    /* rows allocated (url_index + 1 of the highest) */
     size_t rows_left_out;             /* URLs past TABLE_ROWS_MAX */
@@ -62,8 +71,16 @@ void wt_format_duration(int64_t us, char *buf, size_t buflen)
         snprintf(buf, buflen, "%.2f s", (double)us / 1e6);
 }
 
+/* With -Z every line says which URL it belongs to. */
+static void line_start(struct text_state *s)
+{
+    if (s->cfg.url_prefix)
+        fprintf(s->cfg.out, "[%zu] ", s->url_index);
+}
+
 static void tag(struct text_state *s, enum color c, const char *name)
 {
+    line_start(s);
     if (s->cfg.color)
         fprintf(s->cfg.out, "%s[%s]\033[0m ", ansi[c], name);
     else
@@ -164,6 +181,7 @@ static void record_row(struct text_state *s, const struct wt_event *ev)
 static void print_table(struct text_state *s)
 {
     FILE *o = s->cfg.out;
+    s->cfg.url_prefix = 0;   /* the table is the run's, not one URL's */
     size_t n = 0, failed = 0;
     for (size_t i = 0; i < s->n_rows; i++) {
         n += s->rows[i].done;
@@ -202,6 +220,9 @@ static int text_end(void *state)
             print_table(s);
         fflush(s->cfg.out);
         free(s->rows);
+        for (size_t i = 0; i < s->n_framing; i++)
+            free(s->framing[i]);
+        free(s->framing);
     }
     free(s);
     return 0;
@@ -504,7 +525,8 @@ static void render_redirect(struct text_state *s, const struct wt_event *ev)
             fputs(" · -L follows it\n", o);
         return;
     }
-    fputc('\n', o);
+    if (!s->cfg.url_prefix)
+        fputc('\n', o);
     tag(s, C_URL, "hop ");
     fprintf(o, "%u: %d → ", ev->hop + 2, ev->u.redirect.status);
     put_escaped(o, url, strlen(url));
@@ -568,6 +590,49 @@ static void render_conn(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* The URL's framing line; create: a new, empty one (a status line began). */
+static struct framing *framing_of(struct text_state *s, size_t url_index, int create)
+{
+    for (size_t i = 0; i < s->n_framing; i++) {
+        if (s->framing[i]->url_index != url_index)
+            continue;
+        if (create) {
+            s->framing[i]->len = 0;
+            s->framing[i]->line[0] = '\0';
+        }
+        return s->framing[i];
+    }
+    if (!create)
+        return NULL;
+    if (s->n_framing == s->cap_framing) {
+        size_t cap = s->cap_framing ? s->cap_framing * 2 : 4;
+        struct framing **p = realloc(s->framing, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        s->framing = p;
+        s->cap_framing = cap;
+    }
+    struct framing *f = malloc(sizeof *f);
+    if (!f)
+        return NULL;
+    f->url_index = url_index;
+    f->len = 0;
+    f->line[0] = '\0';
+    s->framing[s->n_framing++] = f;
+    return f;
+}
+
+static void framing_done(struct text_state *s, size_t url_index)
+{
+    for (size_t i = 0; i < s->n_framing; i++) {
+        if (s->framing[i]->url_index == url_index) {
+            free(s->framing[i]);
+            s->framing[i] = s->framing[--s->n_framing];
+            return;
+        }
+    }
+}
+
 static void append_framing(struct text_state *s, const struct wt_event *ev)
 {
     static const char *const shown[] = {
@@ -581,10 +646,13 @@ static void append_framing(struct text_state *s, const struct wt_event *ev)
         char val[WT_ESCAPE_TERM_MAX(256)];
         size_t vlen = ev->u.http_header.value_len > 256 ? 256 : ev->u.http_header.value_len;
         wt_escape_term(ev->u.http_header.value, vlen, val, sizeof val);
-        int w = snprintf(s->framing + s->framing_len, sizeof s->framing - s->framing_len,
-                         "%s%s: %s", s->framing_len ? " · " : "", shown[i], val);
-        if (w > 0 && (size_t)w < sizeof s->framing - s->framing_len)
-            s->framing_len += (size_t)w;
+        struct framing *f = framing_of(s, ev->url_index, 0);
+        if (!f)
+            return;
+        int w = snprintf(f->line + f->len, sizeof f->line - f->len, "%s%s: %s",
+                         f->len ? " · " : "", shown[i], val);
+        if (w > 0 && (size_t)w < sizeof f->line - f->len)
+            f->len += (size_t)w;
         return;
     }
 }
@@ -614,8 +682,7 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         break;
     }
     case WT_EV_HTTP_STATUS:
-        s->framing_len = 0;
-        s->framing[0] = '\0';
+        framing_of(s, ev->url_index, 1);
         wt_format_duration(ev->u.http_status.wait_us, d, sizeof d);
         tag(s, C_HTTP, "http");
         fprintf(o, "← HTTP/%d.%d %d ", ev->u.http_status.version_major,
@@ -640,10 +707,14 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         break;
     case WT_EV_HTTP_HEADERS_DONE:
         tag(s, C_HTTP, "http");
-        fprintf(o, "  %s%s%zu headers, %zu bytes · body: %s\n", s->framing,
-                s->framing_len ? " · " : "", ev->u.http_headers_done.n_headers,
-                ev->u.http_headers_done.header_bytes,
-                framing_words(ev->u.http_headers_done.framing));
+        {
+            const struct framing *f = framing_of(s, ev->url_index, 0);
+            fprintf(o, "  %s%s%zu headers, %zu bytes · body: %s\n", f ? f->line : "",
+                    f && f->len ? " · " : "", ev->u.http_headers_done.n_headers,
+                    ev->u.http_headers_done.header_bytes,
+                    framing_words(ev->u.http_headers_done.framing));
+            framing_done(s, ev->url_index);
+        }
         break;
     case WT_EV_HTTP_BODY_DONE: {
         wt_format_duration(ev->u.http_body_done.elapsed_us, d, sizeof d);
@@ -741,8 +812,11 @@ static void explain(struct text_state *s, const struct wt_event *ev)
 {
     const char *text = explanation(ev);
     if (text)
+    {
+        line_start(s);
         fprintf(s->cfg.out, "%s       ↳ %s%s\n", s->cfg.color ? ansi[C_DIM] : "", text,
                 s->cfg.color ? "\033[0m" : "");
+    }
 }
 
 static void text_event_line(void *state, const struct wt_event *ev);
@@ -750,6 +824,7 @@ static void text_event_line(void *state, const struct wt_event *ev);
 static void text_event(void *state, const struct wt_event *ev)
 {
     struct text_state *s = state;
+    s->url_index = ev->url_index;
     if (s->cfg.url_table)
         record_row(s, ev);
     text_event_line(state, ev);
@@ -764,6 +839,7 @@ static void text_event_line(void *state, const struct wt_event *ev)
     if (ev->kind == WT_EV_ERROR) {
         if (s->cfg.silent > 1)
             return;
+        line_start(s);
         if (s->cfg.color)
             fprintf(o, "%swebtrace: %s: %s\033[0m\n", ansi[C_ERROR], ev->u.error.step,
                     ev->u.error.message);
@@ -777,7 +853,7 @@ static void text_event_line(void *state, const struct wt_event *ev)
     char a[80], b[80], d[32];
     switch (ev->kind) {
     case WT_EV_URL:
-        if (ev->url_index > 0)
+        if (ev->url_index > 0 && !s->cfg.url_prefix)
             fputc('\n', o);
         tag(s, C_URL, "url ");
         fprintf(o, "%s → host %s (%s) · port %u (%s) · target %s\n", ev->u.url.normalized,
@@ -840,6 +916,7 @@ static void text_event_line(void *state, const struct wt_event *ev)
     case WT_EV_TRANSFER_DONE:
         if (ev->u.transfer_done.hops > 1) {
             wt_format_duration(ev->u.transfer_done.total_us, d, sizeof d);
+            line_start(s);
             if (ev->u.transfer_done.hops == 2)
                 fprintf(o, "%s       2 requests, 1 redirect followed · %s from the first request to the last byte%s\n",
                         s->cfg.color ? ansi[C_DIM] : "", d, s->cfg.color ? "\033[0m" : "");
@@ -863,6 +940,7 @@ static void text_event_line(void *state, const struct wt_event *ev)
             wt_format_duration(ev->u.summary.tls_setup_us, d, sizeof d);
             snprintf(setup, sizeof setup, " (+%s set-up)", d);
         }
+        line_start(s);
         fprintf(o, "%s       dns %s │ connect %s │ tls %s%s │ wait %s │ transfer %s │ total %s%s\n",
                 s->cfg.color ? ansi[C_DIM] : "", dns, con, tls, setup, wait, xfer, total,
                 s->cfg.color ? "\033[0m" : "");

@@ -71,6 +71,9 @@ const char wt_cli_usage[] =
     "                             50, as curl; -1 for no limit)\n"
     "      --location-trusted     like -L, and let credentials follow a redirect to\n"
     "                             another host, port or scheme\n"
+    "  -Z, --parallel             fetch the URLs of the command line at once, on one\n"
+    "                             loop; each narration line starts with [index]\n"
+    "      --parallel-max N       at most N at once (default 50, at most 300)\n"
     "      --no-keepalive         a new connection for every request: none is kept\n"
     "                             open for reuse (webtrace sends no TCP keepalive\n"
     "                             probes either, curl's meaning of the option)\n"
@@ -112,9 +115,10 @@ enum {
     OPT_MAX_REDIRS,
     OPT_LOCATION_TRUSTED,
     OPT_NO_KEEPALIVE,
+    OPT_PARALLEL_MAX,
 };
 
-static const char short_options[] = ":hVsvo:i:46m:kw:LO";
+static const char short_options[] = ":hVsvo:i:46m:kw:LOZ";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -142,6 +146,8 @@ static const struct option long_options[] = {
     { "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
     { "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
     { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
+    { "parallel", no_argument, NULL, 'Z' },
+    { "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
     { NULL, 0, NULL, 0 },
 };
 
@@ -325,6 +331,7 @@ static void set_defaults(struct wt_options *out)
     out->dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     out->connect_timeout_ms = WT_DEFAULT_CONNECT_TIMEOUT_MS;
     out->max_redirs = WT_DEFAULT_MAX_REDIRS;
+    out->parallel_max = WT_DEFAULT_PARALLEL_MAX;
 }
 
 int wt_cli_parse(int argc, char **argv, struct wt_options *out,
@@ -460,6 +467,24 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case OPT_NO_KEEPALIVE:
             out->no_keepalive = 1;
             break;
+        case 'Z':
+            out->parallel = 1;
+            break;
+        case OPT_PARALLEL_MAX: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (optarg[0] == '\0' || *end != '\0' || errno) {
+                wt_errf(err, errlen, "--parallel-max: '%s' is not a number",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            /* as curl: above the cap means the cap, below 1 the default */
+            out->parallel_max = n > WT_PARALLEL_MAX_LIMIT ? WT_PARALLEL_MAX_LIMIT
+                                : n < 1                   ? WT_DEFAULT_PARALLEL_MAX
+                                                          : n;
+            break;
+        }
         case OPT_MAX_REDIRS: {
             char *end;
             errno = 0;

@@ -145,6 +145,94 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
     return rc;
 }
 
+/* -Z: the command line's URLs at once, at most parallel_max of them, all
+ * on the one loop. The loop's stop test is where finished transfers are
+ * collected and the next ones started. */
+struct parallel_run {
+    struct wt_loop *loop;
+    const struct wt_options *opt;
+    enum wt_body_mode mode;
+    const struct wt_event_sink *sink;
+    const struct run *run;
+    struct wt_transfer **active;     /* parallel_max slots */
+    size_t n_active, next;
+    int last_failure;                /* as curl: the last one to fail */
+};
+
+static int parallel_step(void *ctx)
+{
+    struct parallel_run *p = ctx;
+    for (size_t i = 0; i < (size_t)p->opt->parallel_max; i++) {
+        struct wt_transfer *x = p->active[i];
+        if (!x || !wt_transfer_finished(x))
+            continue;
+        int rc = wt_transfer_exit_code(x);
+        if (rc)
+            p->last_failure = rc;
+        wt_transfer_free(x);
+        p->active[i] = NULL;
+        p->n_active--;
+    }
+    for (size_t i = 0; i < (size_t)p->opt->parallel_max && p->next < p->opt->n_urls; i++) {
+        if (p->active[i])
+            continue;
+        struct wt_transfer_params params = {
+            .options = p->opt,
+            .input = p->opt->urls[p->next],
+            .url_index = p->next,
+            .body_mode = p->mode,
+            .output_path = p->opt->output,
+            .sink = p->sink,
+            .tls_setup = p->run->tls_setup,
+            .pool = p->run->pool,
+            .dns_cache = p->run->dns_cache,
+            .last_in_run = 0,   /* kept ones are closed at the end of the run */
+        };
+        p->next++;
+        struct wt_transfer *x = wt_transfer_new(p->loop, &params);
+        if (!x) {
+            if (p->opt->silent < 2)
+                fprintf(stderr, "webtrace: url: out of memory before the trace could start\n");
+            p->last_failure = WT_EXIT_OUT_OF_MEMORY;
+            continue;
+        }
+        p->active[i] = x;
+        p->n_active++;
+        wt_transfer_start(x);
+    }
+    return p->n_active == 0 && p->next == p->opt->n_urls;
+}
+
+static int run_parallel(struct wt_loop *loop, const struct wt_options *opt,
+                        enum wt_body_mode mode, const struct wt_event_sink *sink,
+                        const struct run *run)
+{
+    struct parallel_run p = {
+        .loop = loop, .opt = opt, .mode = mode, .sink = sink, .run = run,
+        .active = calloc((size_t)opt->parallel_max, sizeof *p.active),
+    };
+    if (!p.active) {
+        if (opt->silent < 2)
+            fprintf(stderr, "webtrace: url: out of memory before the first trace could start\n");
+        return WT_EXIT_OUT_OF_MEMORY;
+    }
+    if (wt_loop_run(loop, parallel_step, &p) < 0) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "the event loop cannot go on: %s", strerror(errno));
+        for (size_t i = 0; i < (size_t)opt->parallel_max; i++)
+            if (p.active[i] && !wt_transfer_finished(p.active[i]))
+                wt_transfer_abort(p.active[i], WT_EXIT_OUT_OF_MEMORY, msg);
+        p.next = opt->n_urls;   /* start no more */
+        parallel_step(&p);       /* collects them */
+        if (!p.last_failure)
+            p.last_failure = WT_EXIT_OUT_OF_MEMORY;
+    }
+    for (size_t i = 0; i < (size_t)opt->parallel_max; i++)
+        wt_transfer_free(p.active[i]);
+    free(p.active);
+    return p.last_failure;
+}
+
 /* Reads URLs one per line (blank lines and #comments skipped) and traces
  * each. Returns the exit code of the last failure, or 0. */
 static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_body_mode mode,
@@ -520,6 +608,7 @@ int main(int argc, char **argv)
         .writeout = writeout_text ? writeout_text : opt.writeout,
         .har_path = opt.har,
         .url_table = 1,
+        .url_prefix = opt.parallel && opt.n_urls > 1,
     };
     /* A URL list may hold many: -o FILE is for exactly one URL. */
     size_t total_urls = opt.n_urls + (opt.url_file ? 2 : 0);
@@ -595,7 +684,11 @@ int main(int argc, char **argv)
     int ready = run.tls_setup && run.pool;
     int last_failure = ready ? 0 : WT_EXIT_OUT_OF_MEMORY;
     size_t index = 0;
-    for (size_t i = 0; i < opt.n_urls && ready; i++) {
+    if (opt.parallel && opt.n_urls > 1 && ready) {
+        last_failure = run_parallel(loop, &opt, mode, &sink, &run);
+        index = opt.n_urls;
+    }
+    for (size_t i = index; i < opt.n_urls && ready; i++) {
         int last = i + 1 == opt.n_urls && !opt.url_file;
         rc = run_one(loop, &opt, opt.urls[i], index++, mode, &sink, &run, last);
         if (rc)

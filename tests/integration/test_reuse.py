@@ -1,8 +1,8 @@
-"""Connection reuse across the URLs of one run, against a real nginx (its
-access log, with $connection and $connection_requests, says which requests
-shared a connection) and a scripted HTTP/1.1 server that closes a kept
-connection as the next request arrives (the race a keep-alive timeout
-makes), all on loopback.
+"""Connection reuse across the URLs of one run, and -Z (URLs at once),
+against a real nginx (its access log, with $connection and
+$connection_requests, says which requests shared a connection) and a
+scripted HTTP/1.1 server that closes a kept connection as the next request
+arrives (the race a keep-alive timeout makes), all on loopback.
 
     WEBTRACE=/abs/path/webtrace python3 tests/integration/test_reuse.py
 """
@@ -273,6 +273,99 @@ class Reuse(h.WebtraceCase, unittest.TestCase):
                 break
             time.sleep(0.05)
         self.assertEqual(n, 1, "dnsmasq was asked once")
+
+
+
+MANY = 1000          # URLs of the -Z run
+PARALLEL_MAX = 50
+FD_LIMIT = 128       # RLIMIT_NOFILE for it: a leak of one fd per URL would hit it
+
+
+class Parallel(h.WebtraceCase, unittest.TestCase):
+    """-Z: URLs at once on the one loop."""
+
+    def setUp(self):
+        P["web"].clear_log()
+
+    def run_limited(self, args):
+        """webtrace with RLIMIT_NOFILE at FD_LIMIT: 1000 URLs fit only if each
+        connection's fd is closed again."""
+        import resource
+        import subprocess
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
+
+        proc = subprocess.run([h.webtrace_path()] + args, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=120, preexec_fn=limit,
+                              env=h.webtrace_env())
+        return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace")
+
+    def nginx_rows(self):
+        return [r for r in P["web"].access_log() if r[3] != "HEAD"]
+
+    def test_1000_urls_at_once_leave_no_fd_behind(self):
+        web = P["web"]
+        urls = [web.url(f"/?n={i}") for i in range(MANY)]
+        code, out, err = self.run_limited(["-sZ", "--parallel-max", str(PARALLEL_MAX)] + urls)
+        self.assertEqual(code, 0, h.describe(code, out[:200], err[-2000:]))
+        self.assertEqual(out, h.Nginx.index_bytes() * MANY)
+        rows = self.nginx_rows()
+        self.assertEqual(sorted(r[5] for r in rows), sorted(f"/?n={i}" for i in range(MANY)))
+        conns = {r[1] for r in rows}
+        self.assertLessEqual(len(conns), PARALLEL_MAX, "at most --parallel-max connections")
+        self.assertLess(len(conns), MANY // 10, "connections are reused")
+
+    def test_narration_lines_name_their_url(self):
+        web = P["web"]
+        urls = [web.url("/"), f"http://127.0.0.1:{h.closed_port()}/", web.url("/"),
+                web.start_url()]
+        code, out, err = h.run_webtrace(["-Z", "-L", "--dns-server", P["dns"].server_arg,
+                                         "--cacert", P["pki"].ca_file] + urls,
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 7, h.describe(code, out, err))
+        narration, table = err.split("\n[run ] ")
+        for line in narration.splitlines():
+            self.assertRegex(line, r"^\[[0-3]\] ", "every line names its URL")
+        errors = [l for l in narration.splitlines() if "webtrace:" in l]
+        self.assertEqual(len(errors), 1, narration)
+        self.assertRegex(errors[0], r"^\[1\] webtrace: tcp: could not connect")
+        self.assertRegex(narration, r"(?m)^\[3\] \[hop \] 5: 308 ")
+        self.assertTrue(table.startswith("4 URLs: 3 succeeded, 1 failed"), table)
+        self.assertEqual(out, h.Nginx.index_bytes() * 3)
+
+    def test_ndjson_and_writeout_per_url(self):
+        web = P["web"]
+        urls = [web.url(f"/?n={i}") for i in range(20)] + [web.start_url()]
+        code, out, err = h.run_webtrace(["-Z", "-L", "--json", "-s", "--dns-server",
+                                         P["dns"].server_arg, "--cacert", P["pki"].ca_file]
+                                        + urls, timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        validator = tr.to.events_validator()
+        per_url = {}
+        for line in out.decode().splitlines():
+            ev = json.loads(line)
+            self.assertEqual(list(validator.iter_errors(ev)), [], ev)
+            per_url.setdefault(ev["url_index"], []).append(ev)
+        self.assertEqual(sorted(per_url), list(range(21)))
+        for i, evs in per_url.items():
+            t = [e["t_us"] for e in evs]
+            self.assertEqual(t, sorted(t), f"URL {i}: t_us goes backwards")
+            done = [e for e in evs if e["event"] == "transfer_done"]
+            self.assertEqual(len(done), 1)
+            v = done[0]["vars"]
+            self.assertEqual(v["url"], urls[i], "each URL's variables are its own")
+            self.assertEqual(v["http_code"], 200)
+            self.assertEqual(v["num_redirects"], 4 if i == 20 else 0)
+
+        fmt = "%{url} %{http_code} %{num_redirects}\\n"
+        code, out, err = h.run_webtrace(["-Z", "-L", "-s", "--dns-server", P["dns"].server_arg,
+                                         "--cacert", P["pki"].ca_file, "-w", fmt] + urls,
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        lines = out.replace(h.Nginx.index_bytes(), b"").decode().splitlines()
+        self.assertEqual(sorted(lines),
+                         sorted([f"{u} 200 0" for u in urls[:20]] + [f"{urls[20]} 200 4"]))
 
 
 if __name__ == "__main__":

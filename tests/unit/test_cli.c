@@ -400,6 +400,18 @@ static void test_cli_redirect_options(void **state)
     assert_int_equal(o.no_keepalive, 0);
     assert_int_equal(parse_list(ARGS("--no-keepalive", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.no_keepalive, 1);
+    assert_int_equal(o.parallel, 0);
+    assert_int_equal(o.parallel_max, 50);
+    assert_int_equal(parse_list(ARGS("-Z", "--parallel-max", "7", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.parallel, 1);
+    assert_int_equal(o.parallel_max, 7);
+    /* as curl: above 300 is 300, below 1 the default */
+    assert_int_equal(parse_list(ARGS("--parallel-max", "1000", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.parallel_max, 300);
+    assert_int_equal(parse_list(ARGS("--parallel-max", "0", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.parallel_max, 50);
+    assert_int_equal(parse_list(ARGS("--parallel-max", "x1", "x"), &o, err, sizeof err),
+                     WT_EXIT_USAGE);
     assert_int_equal(parse_list(ARGS("-LO", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.remote_name, 1);
     assert_int_equal(parse_list(ARGS("-O", "-o", "f", "x"), &o, err, sizeof err),
@@ -529,7 +541,7 @@ static void test_cli_usage_lists_every_option(void **state)
         "-o, --output FILE", "-i, --input FILE", "-4, --ipv4", "-6, --ipv6",
         "--connect-timeout SECONDS", "-m, --max-time SECONDS", "--dns-timeout SECONDS",
         "--dns-server ADDR[:PORT]", "-L, --location", "--max-redirs N", "--location-trusted",
-        "--no-keepalive", "-O, --remote-name",
+        "--no-keepalive", "-O, --remote-name", "-Z, --parallel", "--parallel-max N",
     };
     assert_non_null(strstr(wt_cli_usage, "webtrace [options] <url|host> [<url|host> ...]"));
     assert_non_null(strstr(wt_cli_usage, "-i FILE|-"));
