@@ -47,7 +47,8 @@ struct text_state {
     struct framing **framing;         /* of the responses whose headers are being read */
     size_t n_framing, cap_framing;
     struct url_row *rows;
-    size_t n_rows;                    /* rows allocated (url_index + 1 of the highest) */
+    size_t n_rows;                    /* rows in use (url_index + 1 of the highest) */
+    size_t cap_rows;
     size_t rows_left_out;             /* URLs past TABLE_ROWS_MAX */
 };
 
@@ -135,11 +136,17 @@ static void record_row(struct text_state *s, const struct wt_event *ev)
     }
     if (ev->url_index >= s->n_rows) {
         size_t n = ev->url_index + 1;
-        struct url_row *rows = realloc(s->rows, n * sizeof *rows);
-        if (!rows)
-            return;   /* no table row for it; the narration said it all */
-        memset(rows + s->n_rows, 0, (n - s->n_rows) * sizeof *rows);
-        s->rows = rows;
+        if (n > s->cap_rows) {
+            size_t cap = s->cap_rows ? s->cap_rows * 2 : 8;
+            while (cap < n)
+                cap *= 2;
+            struct url_row *rows = realloc(s->rows, cap * sizeof *rows);
+            if (!rows)
+                return;   /* no table row for it; the narration said it all */
+            s->rows = rows;
+            s->cap_rows = cap;
+        }
+        memset(s->rows + s->n_rows, 0, (n - s->n_rows) * sizeof *s->rows);
         s->n_rows = n;
     }
     struct url_row *r = &s->rows[ev->url_index];
@@ -825,7 +832,7 @@ static void text_event(void *state, const struct wt_event *ev)
 {
     struct text_state *s = state;
     s->url_index = ev->url_index;
-    if (s->cfg.url_table)
+    if (s->cfg.url_table && !s->cfg.silent)   /* -s prints no table */
         record_row(s, ev);
     text_event_line(state, ev);
     if (s->cfg.explain && !s->cfg.silent)
