@@ -52,7 +52,8 @@ SMALL_RUN_TIMEOUT_S = 20.0
 BIG_RUN_TIMEOUT_S = 300.0  # one 1 GiB fetch; a slow client is reported, not killed early
 MANY_URLS = 1000           # case 8: URLs in one run
 MANY_HTTPS_URLS = 100      # case 9
-MANY_RUNS = 11             # pairs for cases 8 and 9 (each run is many fetches)
+MANY_RUNS = 11             # pairs for cases 8, 9 and 11 (each run is many fetches)
+PARALLEL_MAX = 50          # case 11: -Z --parallel-max
 
 
 def many(base, n):
@@ -590,6 +591,12 @@ def targets(results, big_label):
     v = pair("9", "wall")
     add(f"{MANY_HTTPS_URLS} https URLs, one origin: wall time vs curl (per pair)", f"{v:.3f}×",
         "≤ 0.8×", v <= 0.8)
+    v = pair("11", "wall")
+    add(f"{MANY_URLS} http URLs, -Z --parallel-max {PARALLEL_MAX}: wall time vs curl (per pair)",
+        f"{v:.3f}×", "≤ 0.7×", v <= 0.7)
+    v = pair("11", "rss")
+    add(f"{MANY_URLS} http URLs, -Z: peak RSS vs curl (per pair)", f"{v:.3f}×", "≤ 1.0×",
+        v <= 1.0)
     v = pair("10", "wall")
     add("3-hop redirect chain, -L: wall time vs curl (per pair)", f"{v:.3f}×", "≤ 0.5×",
         v <= 0.5)
@@ -826,6 +833,14 @@ def main():
                  a=([wt, "-s", "--cacert", pki.ca_cert, *many(https, MANY_HTTPS_URLS)], None),
                  b=([curl, "-s", "--cacert", pki.ca_cert, *many(https, MANY_HTTPS_URLS)],
                     None)),
+            dict(id="11", title=f"{MANY_URLS} small http URLs to one origin, -Z "
+                 f"--parallel-max {PARALLEL_MAX}", size=None, runs=many_runs,
+                 a_name=f"webtrace -s -Z --parallel-max {PARALLEL_MAX} URL…",
+                 b_name=f"curl -s -Z --parallel-max {PARALLEL_MAX} URL…",
+                 a=([wt, "-s", "-Z", "--parallel-max", str(PARALLEL_MAX),
+                     *many(http, MANY_URLS)], None),
+                 b=([curl, "-s", "-Z", "--parallel-max", str(PARALLEL_MAX),
+                     *many(http, MANY_URLS)], None)),
             dict(id="10", title="3-hop redirect chain (301, 302, 307) to /small, -L",
                  size=None, runs=short_runs,
                  a_name="webtrace -L", b_name="curl -L",
