@@ -87,22 +87,28 @@ struct wt_conn *wt_pool_take(struct wt_pool *p, enum wt_scheme scheme, const cha
                              uint16_t port, struct wt_pool_stale *stale)
 {
     memset(stale, 0, sizeof *stale);
-    for (struct wt_conn **pp = &p->idle; *pp; pp = &(*pp)->next) {
+    struct wt_conn **pp = &p->idle;
+    while (*pp) {
         struct wt_conn *c = *pp;
-        if (c->scheme != scheme || c->port != port || strcmp(c->host, host) != 0)
+        if (c->scheme != scheme || c->port != port || strcmp(c->host, host) != 0) {
+            pp = &c->next;
             continue;
+        }
         *pp = c->next;
         c->next = NULL;
         p->n_idle--;
         int peer_closed = 0;
         if (still_open(c, &peer_closed))
             return c;
-        stale->id = c->id;
-        stale->idle_us = wt_loop_now(p->loop) - c->idle_since;
-        stale->peer_closed = peer_closed;
+        /* the first one found closed is the one narrated; with -Z there
+         * may be more idle ones to the origin, still open */
+        if (!stale->id) {
+            stale->id = c->id;
+            stale->idle_us = wt_loop_now(p->loop) - c->idle_since;
+            stale->peer_closed = peer_closed;
+        }
         c->owner = NULL;   /* nothing of this close is narrated but the stale note */
         wt_conn_free(c);
-        return NULL;       /* only one is ever idle per origin in a run one URL at a time */
     }
     return NULL;
 }
