@@ -518,34 +518,39 @@ static void render_teardown(struct text_state *s, const struct wt_event *ev)
 static void render_redirect(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
-    const char *url = ev->u.redirect.url;
+    /* where it points, terminal-safe, cut as put_escaped cuts */
+    const char *from = ev->u.redirect.url ? ev->u.redirect.url : ev->u.redirect.location;
+    size_t len = ev->u.redirect.url ? strlen(from) : ev->u.redirect.location_len;
+    char url[WT_ESCAPE_TERM_MAX(SHOWN_VALUE_MAX)];
+    wt_escape_term(from, len > SHOWN_VALUE_MAX ? SHOWN_VALUE_MAX : len, url, sizeof url);
+    int status = ev->u.redirect.status;
     if (!ev->u.redirect.followed) {
         tag(s, C_HTTP, "http");
-        fprintf(o, "%d points to ", ev->u.redirect.status);
-        if (url)
-            put_escaped(o, url, strlen(url));
-        else
-            put_escaped(o, ev->u.redirect.location, ev->u.redirect.location_len);
         if (ev->u.redirect.limit_reached)
-            fputs(" · not followed: the --max-redirs limit is reached\n", o);
+            fprintf(o, "%d points to %s · not followed: the --max-redirs limit is reached\n",
+                    status, url);
         else
-            fputs(" · -L follows it\n", o);
+            fprintf(o, "%d points to %s · -L follows it\n", status, url);
         return;
     }
     if (!s->cfg.url_prefix)
         fputc('\n', o);
     tag(s, C_URL, "hop ");
-    fprintf(o, "%u: %d → ", ev->hop + 2, ev->u.redirect.status);
-    put_escaped(o, url, strlen(url));
-    if (strcmp(ev->u.redirect.method, ev->u.redirect.next_method) != 0)
-        fprintf(o, " · %s becomes %s (the %d rule)", ev->u.redirect.method,
-                ev->u.redirect.next_method, ev->u.redirect.status);
-    else
-        fprintf(o, " · %s again", ev->u.redirect.next_method);
-    if (ev->u.redirect.crosses_origin)
-        fputs(" · another origin: no credentials go along\n", o);
-    else
-        fputs(" · same origin\n", o);
+    unsigned n = ev->hop + 2;
+    const char *method = ev->u.redirect.method, *next = ev->u.redirect.next_method;
+    if (strcmp(method, next) != 0) {
+        if (ev->u.redirect.crosses_origin)
+            fprintf(o, "%u: %d → %s · %s becomes %s (the %d rule) · another origin: no credentials go along\n",
+                    n, status, url, method, next, status);
+        else
+            fprintf(o, "%u: %d → %s · %s becomes %s (the %d rule) · same origin\n",
+                    n, status, url, method, next, status);
+    } else if (ev->u.redirect.crosses_origin) {
+        fprintf(o, "%u: %d → %s · %s again · another origin: no credentials go along\n",
+                n, status, url, next);
+    } else {
+        fprintf(o, "%u: %d → %s · %s again · same origin\n", n, status, url, next);
+    }
 }
 
 /* The connection pool's lessons: why no handshake happened this time, how
