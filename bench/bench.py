@@ -50,6 +50,15 @@ PEER_STOP_S = 5.0
 TOOL_TIMEOUT_S = 30.0     # one openssl / cc / version call
 SMALL_RUN_TIMEOUT_S = 20.0
 BIG_RUN_TIMEOUT_S = 300.0  # one 1 GiB fetch; a slow client is reported, not killed early
+MANY_URLS = 1000           # case 8: URLs in one run
+MANY_HTTPS_URLS = 100      # case 9
+MANY_RUNS = 11             # pairs for cases 8, 9 and 11 (each run is many fetches)
+PARALLEL_MAX = 50          # case 11: -Z --parallel-max
+
+
+def many(base, n):
+    """n distinct URLs of /small (a query string apiece) on one origin."""
+    return [f"{base}/small?n={i}" for i in range(n)]
 
 
 class BenchError(RuntimeError):
@@ -219,6 +228,10 @@ http {{
         ssl_protocols TLSv1.2 TLSv1.3;
         root {self.html};
         location / {{ }}
+        # case 10: a 3-hop redirect chain (relative Locations) ending at /small
+        location = /hop1 {{ return 301 /hop2; }}
+        location = /hop2 {{ return 302 /hop3; }}
+        location = /hop3 {{ return 307 /small; }}
     }}
 }}
 """
@@ -685,6 +698,21 @@ def targets(results, big_label):
             f"{rb:.1f} MiB (small: {rs:.1f})", "≤ small + 2 MiB", rb <= rs + 2.0)
     v = ratio("7", "wall")
     add("narration on vs -s: wall time", f"{(v - 1) * 100:+.1f} %", "≤ +5 %", v <= 1.05)
+    v = pair("8", "wall")
+    add(f"{MANY_URLS} http URLs, one run: wall time vs curl (per pair)", f"{v:.3f}×", "≤ 0.8×",
+        v <= 0.8)
+    v = pair("9", "wall")
+    add(f"{MANY_HTTPS_URLS} https URLs, one origin: wall time vs curl (per pair)", f"{v:.3f}×",
+        "≤ 0.8×", v <= 0.8)
+    v = pair("11", "wall")
+    add(f"{MANY_URLS} http URLs, -Z --parallel-max {PARALLEL_MAX}: wall time vs curl (per pair)",
+        f"{v:.3f}×", "≤ 0.7×", v <= 0.7)
+    v = pair("11", "rss")
+    add(f"{MANY_URLS} http URLs, -Z: peak RSS vs curl (per pair)", f"{v:.3f}×", "≤ 1.0×",
+        v <= 1.0)
+    v = pair("10", "wall")
+    add("3-hop redirect chain, -L: wall time vs curl (per pair)", f"{v:.3f}×", "≤ 0.5×",
+        v <= 0.5)
     w = by["6"]["metrics"]["wall"]
     d = (w["a"]["median"] - w["b"]["median"]) * 1e3
     rows.append(("DNS step via dnsmasq (webtrace, name vs IP literal)",
@@ -919,6 +947,7 @@ def main():
     short_runs = args.runs or (3 if args.quick else 51)
     server_pairs = args.server_pairs or (1 if args.quick else 11)
     server_seconds = args.server_seconds or (0.3 if args.quick else 1.0)
+    many_runs = args.runs or (3 if args.quick else MANY_RUNS)
     long_runs = args.big_runs or (3 if args.quick else 7)
     big_size = 8 * MiB if args.quick else GiB
     big_label = "8 MiB" if args.quick else "1 GiB"
@@ -1000,6 +1029,32 @@ def main():
                  a_name="webtrace (narration)", b_name="webtrace -s",
                  a=([wt, "-o", "/dev/null", f"{http}/small"], None),
                  b=([wt, *S, f"{http}/small"], None)),
+            # Many URLs in one run, one after the other: both tools reuse the
+            # connection (bodies to stdout, which the helper sends to /dev/null).
+            dict(id="8", title=f"{MANY_URLS} small http URLs to one origin, one run "
+                 "(no -Z)", size=None, runs=many_runs,
+                 a_name="webtrace -s URL…", b_name="curl -s URL…",
+                 a=([wt, "-s", *many(http, MANY_URLS)], None),
+                 b=([curl, "-s", *many(http, MANY_URLS)], None)),
+            dict(id="9", title=f"{MANY_HTTPS_URLS} small https URLs to one origin, one run, "
+                 "--cacert", size=None, runs=many_runs,
+                 a_name="webtrace -s --cacert CA URL…", b_name="curl -s --cacert CA URL…",
+                 a=([wt, "-s", "--cacert", pki.ca_cert, *many(https, MANY_HTTPS_URLS)], None),
+                 b=([curl, "-s", "--cacert", pki.ca_cert, *many(https, MANY_HTTPS_URLS)],
+                    None)),
+            dict(id="11", title=f"{MANY_URLS} small http URLs to one origin, -Z "
+                 f"--parallel-max {PARALLEL_MAX}", size=None, runs=many_runs,
+                 a_name=f"webtrace -s -Z --parallel-max {PARALLEL_MAX} URL…",
+                 b_name=f"curl -s -Z --parallel-max {PARALLEL_MAX} URL…",
+                 a=([wt, "-s", "-Z", "--parallel-max", str(PARALLEL_MAX),
+                     *many(http, MANY_URLS)], None),
+                 b=([curl, "-s", "-Z", "--parallel-max", str(PARALLEL_MAX),
+                     *many(http, MANY_URLS)], None)),
+            dict(id="10", title="3-hop redirect chain (301, 302, 307) to /small, -L",
+                 size=None, runs=short_runs,
+                 a_name="webtrace -L", b_name="curl -L",
+                 a=([wt, *S, "-L", f"{http}/hop1"], None),
+                 b=([curl, *S, "-L", f"{http}/hop1"], None)),
         ]
         if args.serve is not None:
             serve(args.serve, cases, client_env(workdir), sysenv)

@@ -55,6 +55,7 @@ struct wt_options {
     int explain;                  /* --explain: one line of "what this means" per step */
     enum wt_color_mode color;     /* --no-color (NO_COLOR is applied by main) */
     const char *output;           /* -o FILE, "-" for stdout, NULL: auto */
+    int remote_name;              /* -O: the file is named after the URL (main names it) */
     const char *url_file;         /* -i FILE or "-": URLs one per line */
     int ip_family;                /* 0, 4 (-4) or 6 (-6) */
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
@@ -74,6 +75,12 @@ struct wt_options {
     const char *capath;           /* --capath DIR */
     const char *ca_pem;           /* not an option: the demo trusts its own certificate */
     int insecure;                 /* -k/--insecure */
+    int follow_location;          /* -L/--location */
+    long max_redirs;              /* --max-redirs N; -1 no limit */
+    int location_trusted;         /* --location-trusted: credentials follow to any origin */
+    int no_keepalive;             /* --no-keepalive: a new connection for every request */
+    int parallel;                 /* -Z/--parallel: the command line's URLs at once */
+    long parallel_max;            /* --parallel-max N: at most N at once */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };
@@ -81,6 +88,9 @@ struct wt_options {
 #define WT_DEFAULT_DNS_TIMEOUT_MS 5000
 /* curl's and RFC 8305's recommended connection attempt delay. */
 #define WT_DEFAULT_HAPPY_EYEBALLS_MS 200
+#define WT_DEFAULT_MAX_REDIRS 50  /* curl's */
+#define WT_DEFAULT_PARALLEL_MAX 50  /* curl's */
+#define WT_PARALLEL_MAX_LIMIT 300   /* curl's cap on --parallel-max */
 /* curl's default: a peer that accepts and never finishes a TLS handshake
  * must not hang us forever. */
 #define WT_DEFAULT_CONNECT_TIMEOUT_MS 300000

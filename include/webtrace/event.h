@@ -50,6 +50,13 @@ enum wt_event_kind {
     WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
+    WT_EV_REDIRECT,         /* a 3xx with a Location: followed (a new hop) or not */
+    WT_EV_PHASE_SKIPPED,    /* a phase entered and left at once: a reused connection needs none */
+    WT_EV_CONN_REUSE,       /* an idle connection to the origin serves this request */
+    WT_EV_CONN_STALE,       /* the idle one was closed by its server meanwhile: a new one */
+    WT_EV_CONN_KEPT,        /* the connection stays open for a later request */
+    WT_EV_CONN_CLOSE,       /* a kept connection is closed at the end of the run */
+    WT_EV_CONN_RETRY,       /* a reused connection died before any answer: sent again, once */
     WT_EV_SERVE_LISTEN,     /* server: socket bound and listening */
     WT_EV_SERVE_ACCEPT,     /* server: a client connected */
     WT_EV_SERVE_TLS,        /* server: TLS handshake with a client done */
@@ -59,7 +66,8 @@ enum wt_event_kind {
     WT_EV_SERVE_NARRATION_LOST, /* server: narration lines dropped while stderr was full */
     WT_EV_SERVE_DROP,       /* server: a connection ended without a teardown (error, timeout) */
     WT_EV_SUMMARY,          /* timings of the whole trace */
-    WT_EV_ERROR             /* the trace failed: step, exit code, words */
+    WT_EV_ERROR,            /* the trace failed: step, exit code, words */
+    WT_EV_TRANSFER_DONE     /* a URL's whole journey ended: every hop, one exit code */
 };
 
 #define WT_ADDR_STRLEN 46  /* INET6_ADDRSTRLEN */
@@ -72,7 +80,8 @@ struct wt_endpoint {
 
 enum wt_dns_source {
     WT_DNS_FROM_SERVER,   /* answered over the network */
-    WT_DNS_FROM_HOSTS     /* answered from the hosts file, no traffic */
+    WT_DNS_FROM_HOSTS,    /* answered from the hosts file, no traffic */
+    WT_DNS_FROM_CACHE     /* an earlier lookup of this run, within its TTL */
 };
 
 enum wt_body_framing {
@@ -130,7 +139,8 @@ struct wt_event {
     enum wt_event_kind kind;
     enum wt_phase phase;
     size_t url_index;     /* which input URL (0-based) */
-    int64_t t_us;         /* microseconds since this trace started */
+    unsigned hop;         /* which request of the URL's transfer: 0 first, 1 after a redirect... */
+    int64_t t_us;         /* microseconds since this URL's transfer started */
     union {
         struct {
             enum wt_phase entered;
@@ -219,6 +229,7 @@ struct wt_event {
             size_t n_addresses;
             const struct wt_endpoint *addresses;  /* port 0 */
             int64_t elapsed_us;
+            int64_t ttl_left_us;     /* from the cache: how long the entry stays; else -1 */
         } dns_done;
         struct {
             struct wt_endpoint remote;
@@ -247,6 +258,7 @@ struct wt_event {
             int state;               /* enum wt_tcp_state from TCP_INFO */
             uint32_t rtt_us, rttvar_us, snd_mss, rcv_mss, snd_cwnd;
             int have_info;
+            unsigned conn;           /* the run's connection number (#1...), 0 unknown */
         } tcp_established;
         struct {
             const char *sni;         /* NULL for IP literals */
@@ -329,6 +341,36 @@ struct wt_event {
             int time_wait_is_ours;   /* TIME_WAIT on our side (else the server's) */
             int64_t elapsed_us;
         } tcp_teardown;
+        struct {
+            int status;              /* 301, 302, 303, 307, 308... */
+            const char *location;    /* the header's raw bytes */
+            size_t location_len;
+            const char *url;         /* resolved against the request's URL; NULL if it cannot be */
+            int followed;            /* -L: the next hop requests url */
+            int limit_reached;       /* -L, but --max-redirs were followed already */
+            const char *method;      /* the request that got this answer */
+            const char *next_method; /* what the next hop sends (the status's rule) */
+            int crosses_origin;      /* another scheme, host or port */
+        } redirect;
+        struct {
+            enum wt_phase skipped;
+            unsigned conn;           /* the reused connection that made it unneeded */
+        } phase_skipped;
+        struct {
+            unsigned id;             /* #1, #2 ... */
+            int scheme;              /* enum wt_scheme */
+            const char *host;
+            uint16_t port;
+            unsigned requests;       /* requests it carried before (reuse, stale) or in all */
+            int64_t idle_us;         /* how long it sat unused; -1 for kept */
+            int peer_closed;         /* stale: the server closed it (else sent bytes unasked) */
+            const char *message;     /* retry: what happened to it */
+        } conn;
+        struct {
+            unsigned hops;           /* requests made: 1 + the redirects followed */
+            int exit_code;
+            int64_t total_us;        /* the transfer's start to its last hop's end */
+        } transfer_done;
         struct {
             struct wt_endpoint local;
             int backlog;

@@ -32,6 +32,7 @@ struct wt_facts {
     char dns_server[WT_ADDR_STRLEN + 8];
     char cname_chain[WT_FACTS_CHAIN_MAX];   /* "a -> b -> c" */
     int dns_from_hosts;
+    int dns_from_cache;             /* an earlier lookup of the run answered */
     int used_dns;
 
     int connected;
@@ -74,12 +75,44 @@ struct wt_facts {
     int exitcode;
     char *errormsg;
     char *error_step;
+
+    /* The transfer's hops. curl adds each hop's name lookup, connect,
+     * appconnect, pretransfer and starttransfer times (each from that hop's
+     * start) into one figure; the sums of the hops before this one are kept
+     * here, indexed by enum wt_facts_mark. */
+    unsigned hop;                   /* the current hop: 0 first */
+    int64_t hop_start_us;           /* t_us the current hop began */
+    int64_t redirect_us;            /* t_us the last hop began: curl's time_redirect */
+    int64_t earlier_hops_us[5];
+    char *redirect_url;             /* where an unfollowed 3xx points */
+};
+
+enum wt_facts_mark {
+    WT_MARK_NAMELOOKUP, WT_MARK_CONNECT, WT_MARK_APPCONNECT, WT_MARK_PRETRANSFER,
+    WT_MARK_STARTTRANSFER
 };
 
 void wt_facts_init(struct wt_facts *f);
 void wt_facts_clear(struct wt_facts *f);
-/* Updates f from one event. A phase event for WT_PHASE_URL starts a new trace. */
+/* Updates f from one event. A phase event for WT_PHASE_URL starts a new
+ * transfer (hop 0) or the next hop of the same one. */
 void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev);
+/* The facts of the URLs under way, one per url_index: with -Z the events
+ * of several URLs interleave. A URL's facts begin at its first phase event
+ * (hop 0) and end when released after its transfer_done. */
+struct wt_facts_set {
+    struct wt_facts **items;
+    size_t n, cap;
+    struct wt_facts none;           /* for events of no URL under way */
+};
+
+void wt_facts_set_init(struct wt_facts_set *set);
+void wt_facts_set_clear(struct wt_facts_set *set);
+/* Feeds ev to its URL's facts and returns them (the empty `none` for an
+ * event outside any URL under way, or when memory ran out). */
+struct wt_facts *wt_facts_set_feed(struct wt_facts_set *set, const struct wt_event *ev);
+void wt_facts_set_release(struct wt_facts_set *set, size_t url_index);
+
 /* The value of a response header (first match, case-insensitive), or NULL. */
 const struct wt_header *wt_facts_header(const struct wt_facts *f, const char *name);
 

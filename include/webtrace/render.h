@@ -15,6 +15,8 @@ struct wt_render_config {
     int explain;            /* --explain: what each step means, under it */
     const char *writeout;   /* -w format, already read from @file */
     const char *har_path;   /* --har FILE */
+    int url_table;          /* text: a table of the URLs at the end, when there were several */
+    int url_prefix;         /* text: URLs run at once (-Z): each line starts with "[index] " */
 };
 
 struct wt_renderer {

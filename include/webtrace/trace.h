@@ -1,16 +1,20 @@
-/* trace: the per-URL state machine, URL -> DNS -> CONNECT -> SEND -> WAIT
- * -> RECEIVE -> CLOSE -> DONE/FAILED. It owns the mechanics of one fetch,
- * stamps every phase, turns failures into one error record and exit code,
- * and forwards every event, stamped, to the renderers. No global state:
- * many traces can share one loop. */
+/* trace: the state machine of one exchange, URL -> DNS -> CONNECT -> SEND
+ * -> WAIT -> RECEIVE -> CLOSE -> DONE/FAILED. It owns the mechanics of one
+ * request and its response, stamps every phase, turns failures into one
+ * error record and exit code, and forwards every event, stamped with its
+ * URL index and hop, to the renderers. It knows nothing of redirects: the
+ * transfer above it reads the status and Location and decides. No global
+ * state: many traces can share one loop. */
 #ifndef WEBTRACE_TRACE_H
 #define WEBTRACE_TRACE_H
 
 #include <stddef.h>
 #include "webtrace/body.h"
 #include "webtrace/cli.h"
+#include "webtrace/dnscache.h"
 #include "webtrace/event.h"
 #include "webtrace/loop.h"
+#include "webtrace/pool.h"
 #include "webtrace/tls_setup.h"
 
 struct wt_trace;
@@ -23,6 +27,25 @@ struct wt_trace_params {
     const char *output_path;         /* for WT_BODY_FILE */
     const struct wt_event_sink *sink; /* the renderers */
     struct wt_tls_setup *tls_setup;  /* the run's TLS configuration (https) */
+    unsigned hop;                    /* 0 for the first request of a transfer */
+    int64_t transfer_t0;             /* loop time the transfer started: t_us and -m count from it */
+    const char *method;              /* "GET" */
+    /* A 3xx with a Location will be followed: its body goes nowhere (as
+     * curl), only the final response's does. */
+    int follow_redirects;
+    /* Called once the trace has finished (DONE or FAILED), from inside the
+     * state machine: the callee must not free the trace there. */
+    void (*on_finished)(void *ctx);
+    void *ctx;
+    /* The run's connections (NULL: every request on its own connection).
+     * An idle one to the origin is reused unless fresh_connection. */
+    struct wt_pool *pool;
+    int fresh_connection;
+    /* Asked once the response is complete on a connection that may stay
+     * open: 1 keeps it in the pool for a later request (ctx as above). */
+    int (*keep_connection)(void *ctx);
+    /* The run's DNS answers (NULL: every name looked up each time). */
+    struct wt_dns_cache *dns_cache;
 };
 
 struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params *params);
@@ -35,5 +58,18 @@ void wt_trace_abort(struct wt_trace *t, int exit_code, const char *message);
 /* 0 on success, else curl's exit code for the failure. */
 int wt_trace_exit_code(const struct wt_trace *t);
 void wt_trace_free(struct wt_trace *t);
+
+/* What the transfer reads once the trace has finished. */
+int wt_trace_status(const struct wt_trace *t);          /* final status, 0 if none */
+/* The first Location header of the final response (raw bytes), or NULL. */
+const char *wt_trace_location(const struct wt_trace *t, size_t *len);
+/* The URL as parsed and normalised, or NULL when it did not parse. */
+const char *wt_trace_url(const struct wt_trace *t);
+/* The request went out on a reused connection that the server closed
+ * before any of the response arrived: sending it again on a new
+ * connection, once, is safe (curl does it). No error was narrated. */
+int wt_trace_wants_retry(const struct wt_trace *t);
+/* A status that points elsewhere with its Location (3xx but 304). */
+int wt_trace_is_redirect(int status);
 
 #endif

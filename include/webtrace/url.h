@@ -58,6 +58,22 @@ enum wt_url_status wt_url_parse(const char *input, struct wt_url *out,
                                 char *err, size_t errlen);
 void wt_url_clear(struct wt_url *url);
 
+/* Resolves a reference (a Location header's value, raw bytes, ref_len of
+ * them) against an absolute base URL as RFC 3986 section 5.2 says (strict
+ * parser: a reference with a scheme is absolute): relative paths merged,
+ * dot segments removed, a query or fragment of the reference kept. As curl
+ * does, spaces and bytes above 0x7e in the reference are percent-encoded
+ * first, so a server's raw UTF-8 path still makes a request line. Pure.
+ * Returns a heap string (the caller frees it), or NULL when out of memory
+ * or the result would exceed WT_URL_MAX_LEN. */
+char *wt_url_resolve(const char *base, const char *ref, size_t ref_len);
+
+/* -O's file name: the last segment of the URL's path as typed (the query
+ * and fragment cut off, nothing decoded), as curl takes it. Writes it into
+ * out and returns its length, or 0 when there is none ("/", "/dir/", "..")
+ * or it does not fit outlen. Pure. */
+size_t wt_url_remote_name(const struct wt_url *url, char *out, size_t outlen);
+
 /* "https" / "http" */
 const char *wt_scheme_name(enum wt_scheme scheme);
 uint16_t wt_scheme_default_port(enum wt_scheme scheme);

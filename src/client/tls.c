@@ -10,12 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define FIELD_MAX 512   /* subject/issuer text kept per certificate */
 #define SANS_MAX 1024
+#define SESSION_KEY_MAX 272   /* "host:port", a host name being at most 253 bytes */
+#define MAX_SESSIONS 64       /* origins whose session a run remembers; the oldest goes */
+
+struct wt_tls_config;
 
 struct wt_tls {
+    struct wt_tls_config *config;
+    char session_key[SESSION_KEY_MAX];  /* the origin its session is remembered under */
     struct wt_loop *loop;
     struct wt_event_sink sink;
     wt_tls_done_proc done;
@@ -197,8 +204,12 @@ static void drive_handshake(struct wt_tls *t)
         ev.u.tls_done.alpn = alpn_len ? alpn_text : NULL;
         ev.u.tls_done.resumed = SSL_session_reused(t->ssl);
         emit(t, &ev);
-        describe_chain(t);
-        emit_verify(t, SSL_get_verify_result(t->ssl));
+        /* A resumed session sends no certificate: the server proved who it
+         * is when the session was made, on an earlier connection. */
+        if (!ev.u.tls_done.resumed) {
+            describe_chain(t);
+            emit_verify(t, SSL_get_verify_result(t->ssl));
+        }
         t->error[0] = '\0';
         finish(t, 0);
         return;
@@ -296,7 +307,51 @@ struct wt_tls_config {
     SSL_CTX *ssl_ctx;
     struct wt_tls_options options;
     int trust_loaded;
+    /* The last session of each origin met in this run, for resumption on
+     * the next new connection there (TLS 1.3 tickets, TLS 1.2 sessions). */
+    struct {
+        char key[SESSION_KEY_MAX];
+        SSL_SESSION *session;
+    } sessions[MAX_SESSIONS];
+    size_t n_sessions;
 };
+
+/* OpenSSL hands over each session it can resume later: with TLS 1.3 the
+ * server's tickets arrive after the handshake, while the response is read.
+ * Returns 1: the reference is ours. */
+static int on_new_session(SSL *ssl, SSL_SESSION *session)
+{
+    struct wt_tls *t = SSL_get_app_data(ssl);
+    if (!t || !t->session_key[0] ||
+        (!t->insecure && SSL_get_verify_result(ssl) != X509_V_OK))
+        return 0;
+    struct wt_tls_config *c = t->config;
+    size_t i = 0;
+    while (i < c->n_sessions && strcmp(c->sessions[i].key, t->session_key) != 0)
+        i++;
+    if (i == c->n_sessions) {
+        if (c->n_sessions == MAX_SESSIONS) {
+            SSL_SESSION_free(c->sessions[0].session);
+            memmove(&c->sessions[0], &c->sessions[1], (MAX_SESSIONS - 1) * sizeof c->sessions[0]);
+            i = MAX_SESSIONS - 1;
+        } else {
+            c->n_sessions++;
+        }
+        snprintf(c->sessions[i].key, sizeof c->sessions[i].key, "%s", t->session_key);
+    } else {
+        SSL_SESSION_free(c->sessions[i].session);
+    }
+    c->sessions[i].session = session;
+    return 1;
+}
+
+static SSL_SESSION *remembered_session(const struct wt_tls_config *c, const char *key)
+{
+    for (size_t i = 0; i < c->n_sessions; i++)
+        if (strcmp(c->sessions[i].key, key) == 0)
+            return c->sessions[i].session;
+    return NULL;
+}
 
 int wt_tls_library_init(int *exit_code, char *err, size_t errlen)
 {
@@ -332,6 +387,11 @@ struct wt_tls_config *wt_tls_config_new(const struct wt_tls_options *options, in
         return NULL;
     }
     SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION);
+    /* Sessions are kept per origin by on_new_session, not in OpenSSL's
+     * cache (which a client does not look up by itself). */
+    SSL_CTX_set_session_cache_mode(c->ssl_ctx,
+                                   SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(c->ssl_ctx, on_new_session);
     /* Verify always; only enforce it without -k, so -k can still say what
      * verification found. */
     SSL_CTX_set_verify(c->ssl_ctx, options->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
@@ -354,6 +414,8 @@ void wt_tls_config_free(struct wt_tls_config *c)
 {
     if (!c)
         return;
+    for (size_t i = 0; i < c->n_sessions; i++)
+        SSL_SESSION_free(c->sessions[i].session);
     SSL_CTX_free(c->ssl_ctx);   /* sessions hold their own reference */
     free(c);
 }
@@ -381,9 +443,23 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
     t->ctx = ctx;
     t->fd = fd;
     t->insecure = config->options.insecure;
+    t->config = config;
     t->ssl = SSL_new(config->ssl_ctx);
     if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1)
         goto setup_failed;
+    SSL_set_app_data(t->ssl, t);
+    /* The origin is the name and the port connected to. */
+    struct sockaddr_storage peer;
+    socklen_t peer_len = sizeof peer;
+    if (getpeername(fd, (struct sockaddr *)&peer, &peer_len) == 0) {
+        unsigned port = ntohs(peer.ss_family == AF_INET6
+                                  ? ((struct sockaddr_in6 *)&peer)->sin6_port
+                                  : ((struct sockaddr_in *)&peer)->sin_port);
+        snprintf(t->session_key, sizeof t->session_key, "%s:%u", host, port);
+        SSL_SESSION *known = remembered_session(config, t->session_key);
+        if (known && SSL_set_session(t->ssl, known) != 1)
+            goto setup_failed;
+    }
     /* Read whole records at once: one read() per record instead of two
      * (header, then body) on large bodies. */
     SSL_set_read_ahead(t->ssl, 1);

@@ -58,6 +58,16 @@ struct wt_trace {
     char *readbuf;
     int peer_closed;
     int final_status;
+    char *location;                  /* first Location of the final response */
+    size_t location_len;
+    int skip_body;                   /* a redirect to follow: its body goes nowhere */
+    struct wt_conn *conn;            /* the connection's record while the trace holds it */
+    int reused;                      /* conn came idle from the pool: no DNS, TCP or TLS */
+    int kept;                        /* conn went back to the pool: no teardown here */
+    int wants_retry;
+    int aborted;                     /* ended from outside: no retry, whatever the phase */
+    uint32_t dns_min_ttl;            /* the smallest TTL of the lookup's records */
+    const char *lookup_host;         /* the name asked for (the URL's, or --connect-to's) */
 
     uint64_t max_time_timer;
     uint64_t connect_timer;
@@ -78,7 +88,13 @@ static void stamp_and_forward(void *ctx, const struct wt_event *ev)
     struct wt_trace *t = ctx;
     struct wt_event e = *ev;
     e.url_index = t->p.url_index;
-    e.t_us = wt_loop_now(t->loop) - t->t0;
+    e.hop = t->p.hop;
+    if (e.kind == WT_EV_TCP_ESTABLISHED && t->conn)
+        e.u.tcp_established.conn = t->conn->id;
+    /* the answer chain lives as long as its shortest-lived record */
+    if (e.kind == WT_EV_DNS_RECORD && e.u.dns_record.ttl < t->dns_min_ttl)
+        t->dns_min_ttl = e.u.dns_record.ttl;
+    e.t_us = wt_loop_now(t->loop) - t->p.transfer_t0;
     t->p.sink->emit(t->p.sink->ctx, &e);
 }
 
@@ -105,6 +121,8 @@ static void release_mechanics(struct wt_trace *t)
     t->tls = NULL;
     wt_tcp_teardown_free(t->teardown);
     t->teardown = NULL;
+    wt_conn_free(t->conn);   /* its fd and TLS are the trace's own until kept */
+    t->conn = NULL;
     if (t->fd >= 0) {
         wt_loop_unwatch(t->loop, t->fd);
         close(t->fd);
@@ -133,7 +151,12 @@ static void emit_summary(struct wt_trace *t, int64_t end_us)
     ev.u.summary.wait_us = span(t, WT_PHASE_WAIT, WT_PHASE_RECEIVE);
     ev.u.summary.transfer_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.summary.total_us = end_us - t->t0;
-    ev.u.summary.teardown_us = span(t, WT_PHASE_CLOSE, WT_PHASE_DONE);
+    ev.u.summary.teardown_us = t->kept ? -1 : span(t, WT_PHASE_CLOSE, WT_PHASE_DONE);
+    if (t->reused) {
+        /* entered and left at once: nothing happened in them */
+        ev.u.summary.dns_us = ev.u.summary.connect_us = ev.u.summary.tls_us = -1;
+        ev.u.summary.tls_setup_us = -1;
+    }
     emit(t, &ev);
 }
 
@@ -146,6 +169,26 @@ static void trace_fail(struct wt_trace *t, const char *step, int exit_code, cons
     snprintf(t->error_message, sizeof t->error_message, "%s", message);
     message = t->error_message;
     enum wt_phase failed_in = t->phase;
+    /* (an EOF enters RECEIVE before the reader sees it) */
+    if (t->reused && !t->aborted && failed_in >= WT_PHASE_SEND &&
+        failed_in <= WT_PHASE_RECEIVE && wt_http_reader_bytes_fed(t->reader) == 0 &&
+        !t->body_failed) {
+        /* The server closed the idle connection as we used it: the
+         * transfer sends the request again on a new one (no error yet). */
+        struct wt_event rev = { .kind = WT_EV_CONN_RETRY };
+        rev.u.conn.id = t->conn ? t->conn->id : 0;
+        rev.u.conn.scheme = t->url.scheme;
+        rev.u.conn.host = t->url.host;
+        rev.u.conn.port = t->url.port;
+        rev.u.conn.idle_us = -1;
+        rev.u.conn.message = message;
+        emit(t, &rev);
+        release_mechanics(t);
+        t->exit_code = exit_code;
+        t->wants_retry = 1;
+        trace_enter(t, WT_PHASE_FAILED);
+        return;
+    }
     release_mechanics(t);
     t->exit_code = exit_code;
     t->phase = failed_in;
@@ -205,7 +248,61 @@ static void on_connect_timeout(struct wt_loop *loop, void *data)
                WT_EXIT_TIMEOUT, msg);
 }
 
+/* ---- a reused connection -------------------------------------------- */
+
+/* A phase a reused connection makes unneeded is still entered (and
+ * stamped) by trace_enter, then left at once with an event saying why. */
+static void skip_phase(struct wt_trace *t)
+{
+    struct wt_event ev = { .kind = WT_EV_PHASE_SKIPPED };
+    ev.u.phase_skipped.skipped = t->phase;
+    ev.u.phase_skipped.conn = t->conn ? t->conn->id : 0;
+    emit(t, &ev);
+}
+
+/* Takes an idle connection to the origin from the pool, if there is one
+ * still open. */
+static void try_reuse(struct wt_trace *t)
+{
+    if (!t->p.pool || t->opt->no_keepalive || t->p.fresh_connection)
+        return;
+    struct wt_pool_stale stale;
+    struct wt_conn *c = wt_pool_take(t->p.pool, t->url.scheme, t->url.host, t->url.port,
+                                     &stale);
+    if (stale.id) {
+        struct wt_event ev = { .kind = WT_EV_CONN_STALE };
+        ev.u.conn.id = stale.id;
+        ev.u.conn.scheme = t->url.scheme;
+        ev.u.conn.host = t->url.host;
+        ev.u.conn.port = t->url.port;
+        ev.u.conn.idle_us = stale.idle_us;
+        ev.u.conn.peer_closed = stale.peer_closed;
+        emit(t, &ev);
+    }
+    if (!c)
+        return;
+    struct wt_event ev = { .kind = WT_EV_CONN_REUSE };
+    ev.u.conn.id = c->id;
+    ev.u.conn.scheme = c->scheme;
+    ev.u.conn.host = c->host;
+    ev.u.conn.port = c->port;
+    ev.u.conn.requests = c->requests;
+    ev.u.conn.idle_us = wt_loop_now(t->loop) - c->idle_since;
+    t->conn = c;
+    t->reused = 1;
+    t->fd = c->fd;
+    t->tls = c->tls;
+    t->local = c->local;
+    t->remote = c->remote;
+    c->fd = -1;
+    c->tls = NULL;
+    c->owner = &t->stamped;
+    emit(t, &ev);
+}
+
 /* ---- DNS ------------------------------------------------------------- */
+
+static int ip_family(const struct wt_options *opt);
 
 static void on_dns_done(void *ctx, const struct wt_dns_result *res)
 {
@@ -216,6 +313,9 @@ static void on_dns_done(void *ctx, const struct wt_dns_result *res)
     }
     t->n_addresses = res->n_addresses;
     memcpy(t->addresses, res->addresses, res->n_addresses * sizeof res->addresses[0]);
+    if (t->p.dns_cache && res->source == WT_DNS_FROM_SERVER && t->dns_min_ttl != UINT32_MAX)
+        wt_dns_cache_put(t->p.dns_cache, t->lookup_host, ip_family(t->opt), t->addresses,
+                         t->n_addresses, t->dns_min_ttl, wt_loop_now(t->loop));
     wt_dns_lookup_free(t->dns);
     t->dns = NULL;
     trace_enter(t, WT_PHASE_CONNECT);
@@ -280,6 +380,11 @@ static int literal_family(const char *host)
 
 static void start_dns(struct wt_trace *t)
 {
+    if (t->reused) {
+        skip_phase(t);
+        trace_enter(t, WT_PHASE_CONNECT);
+        return;
+    }
     int want = ip_family(t->opt);
     const char *host = apply_connect_to(t, &t->connect_port);
     int fam = literal_family(host);
@@ -337,6 +442,23 @@ static void start_dns(struct wt_trace *t)
         trace_enter(t, WT_PHASE_CONNECT);
         return;
     }
+    size_t n_cached;
+    int64_t left_us;
+    if (t->p.dns_cache && wt_dns_cache_get(t->p.dns_cache, host, want, wt_loop_now(t->loop),
+                                           t->addresses, &n_cached, &left_us)) {
+        t->n_addresses = n_cached;
+        struct wt_event ev = { .kind = WT_EV_DNS_DONE };
+        ev.u.dns_done.name = host;
+        ev.u.dns_done.source = WT_DNS_FROM_CACHE;
+        ev.u.dns_done.n_addresses = n_cached;
+        ev.u.dns_done.addresses = t->addresses;
+        ev.u.dns_done.ttl_left_us = left_us;
+        emit(t, &ev);
+        trace_enter(t, WT_PHASE_CONNECT);
+        return;
+    }
+    t->dns_min_ttl = UINT32_MAX;
+    t->lookup_host = host;
     struct wt_dns_config cfg = {
         .servers = t->opt->dns_servers,
         .n_servers = t->opt->n_dns_servers,
@@ -398,6 +520,11 @@ static void start_tls(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->tls_setup_timer);
     t->tls_setup_timer = 0;
+    if (t->reused) {
+        skip_phase(t);
+        trace_enter(t, WT_PHASE_SEND);
+        return;
+    }
     char err[320];
     int code = WT_EXIT_TLS_CONNECT;
     struct wt_tls_setup_report rep;
@@ -418,9 +545,10 @@ static void start_tls(struct wt_trace *t)
     if (t->phase_at[WT_PHASE_DNS] >= 0 && t->phase_at[WT_PHASE_CONNECT] >= 0)
         fig.during_dns_us = wt_tls_setup_overlap(&rep, t->phase_at[WT_PHASE_DNS],
                                                  t->phase_at[WT_PHASE_CONNECT]);
+    /* Through the connection's relay: the session may outlive this trace. */
     t->tls = wt_tls_start(t->loop, t->fd, t->url.host, t->url.host_kind != WT_HOST_NAME, config,
-                          &fig,
-                          &t->stamped, on_tls_done, t, &code, err, sizeof err);
+                          &fig, t->conn ? &t->conn->relay : &t->stamped, on_tls_done, t,
+                          &code, err, sizeof err);
     if (!t->tls)
         trace_fail(t, "tls", code, tls_said(err));
 }
@@ -460,11 +588,22 @@ static const char *conn_error(struct wt_trace *t, int saved_errno)
 
 static void start_connect(struct wt_trace *t)
 {
+    if (t->reused) {
+        skip_phase(t);
+        trace_enter(t, t->url.scheme == WT_SCHEME_HTTPS ? WT_PHASE_TLS : WT_PHASE_SEND);
+        return;
+    }
+    if (t->p.pool) {
+        /* numbered now, as curl does, so the handshake's line can say which */
+        t->conn = wt_pool_conn_new(t->p.pool, t->url.scheme, t->url.host, t->url.port);
+        if (t->conn)
+            t->conn->owner = &t->stamped;
+    }
     int64_t deadline = 0;
     if (t->opt->connect_timeout_ms)
         deadline = t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000;
     if (t->opt->max_time_ms) {
-        int64_t m = t->t0 + (int64_t)t->opt->max_time_ms * 1000;
+        int64_t m = t->p.transfer_t0 + (int64_t)t->opt->max_time_ms * 1000;
         if (!deadline || m < deadline)
             deadline = m;
     }
@@ -507,10 +646,12 @@ static void start_send(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->connect_timer);
     t->connect_timer = 0;
-    if (wt_http_request_build(&t->url, "GET", "webtrace/" WT_VERSION, &t->request) < 0) {
+    if (wt_http_request_build(&t->url, t->p.method, "webtrace/" WT_VERSION, &t->request) < 0) {
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
+    if (t->conn)
+        t->conn->requests++;
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
 }
 
@@ -533,6 +674,9 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
                       size_t reason_len)
 {
     struct wt_trace *t = ctx;
+    free(t->location);   /* an interim response's headers are not the final one's */
+    t->location = NULL;
+    t->location_len = 0;
     struct wt_event ev = { .kind = WT_EV_HTTP_STATUS };
     ev.u.http_status.version_major = major;
     ev.u.http_status.version_minor = minor;
@@ -547,6 +691,15 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
                       size_t value_len, int folded)
 {
     struct wt_trace *t = ctx;
+    if (!t->location && name_len == 8 && strncasecmp(name, "Location", 8) == 0) {
+        /* as curl: the first Location counts */
+        t->location = malloc(value_len + 1);
+        if (t->location) {
+            memcpy(t->location, value, value_len);
+            t->location[value_len] = '\0';
+            t->location_len = value_len;
+        }
+    }
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADER };
     ev.u.http_header.name = name;
     ev.u.http_header.name_len = name_len;
@@ -562,6 +715,7 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
 {
     struct wt_trace *t = ctx;
     t->final_status = status;
+    t->skip_body = t->p.follow_redirects && t->location && wt_trace_is_redirect(status);
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADERS_DONE };
     ev.u.http_headers_done.n_headers = n_headers;
     ev.u.http_headers_done.header_bytes = header_bytes;
@@ -574,6 +728,8 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
 static int on_body(void *ctx, const char *data, size_t len)
 {
     struct wt_trace *t = ctx;
+    if (t->skip_body)
+        return 0;
     int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
     if (rc)
         t->body_failed = 1;
@@ -596,7 +752,7 @@ static void response_failed(struct wt_trace *t)
 static void response_complete(struct wt_trace *t)
 {
     char err[256];
-    int code = wt_body_sink_commit(t->body, err, sizeof err);
+    int code = t->skip_body ? 0 : wt_body_sink_commit(t->body, err, sizeof err);
     if (code) {
         trace_fail(t, "output", code, err);
         return;
@@ -697,7 +853,8 @@ static int64_t teardown_budget(const struct wt_trace *t)
 {
     int64_t budget = (int64_t)WT_TCP_TEARDOWN_MS * 1000;
     if (t->opt->max_time_ms) {
-        int64_t left = t->t0 + (int64_t)t->opt->max_time_ms * 1000 - wt_loop_now(t->loop);
+        int64_t left = t->p.transfer_t0 + (int64_t)t->opt->max_time_ms * 1000 -
+                       wt_loop_now(t->loop);
         if (left < budget)
             budget = left > 1000 ? left : 1000;
     }
@@ -722,6 +879,42 @@ static void on_tls_closed(void *ctx)
     start_tcp_teardown(ctx, 1);
 }
 
+/* The connection can carry another request: the server allows it, all of
+ * this response was read (nothing left inside the TLS session either), and
+ * the transfer says more may come. */
+static int may_keep(struct wt_trace *t)
+{
+    return t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed &&
+           wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
+           t->p.keep_connection && t->p.keep_connection(t->p.ctx);
+}
+
+static void keep_connection(struct wt_trace *t)
+{
+    struct wt_conn *c = t->conn;
+    struct wt_event ev = { .kind = WT_EV_CONN_KEPT };
+    ev.u.conn.id = c->id;
+    ev.u.conn.scheme = c->scheme;
+    ev.u.conn.host = c->host;
+    ev.u.conn.port = c->port;
+    ev.u.conn.requests = c->requests;
+    ev.u.conn.idle_us = -1;
+    emit(t, &ev);
+    c->fd = t->fd;
+    c->tls = t->tls;
+    c->local = t->local;
+    c->remote = t->remote;
+    c->last_url_index = t->p.url_index;
+    c->last_hop = t->p.hop;
+    c->last_t0 = t->p.transfer_t0;
+    t->fd = -1;
+    t->tls = NULL;
+    t->conn = NULL;
+    t->kept = 1;
+    wt_pool_put(t->p.pool, c);
+    trace_enter(t, WT_PHASE_DONE);
+}
+
 static void start_close(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->resume_timer);
@@ -730,10 +923,15 @@ static void start_close(struct wt_trace *t)
     ev.u.http_body_done.bytes = wt_http_reader_body_bytes(t->reader);
     ev.u.http_body_done.framing = wt_http_reader_framing(t->reader);
     ev.u.http_body_done.elapsed_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
-    ev.u.http_body_done.sink = wt_body_sink_describe(t->body);
+    ev.u.http_body_done.sink = t->skip_body ? N_("skipped (a redirect's body, with -L)")
+                                            : wt_body_sink_describe(t->body);
     emit(t, &ev);
 
     wt_loop_unwatch(t->loop, t->fd);
+    if (may_keep(t)) {
+        keep_connection(t);
+        return;
+    }
     if (t->tls && !t->peer_closed) {
         wt_tls_close_start(t->tls, teardown_budget(t), on_tls_closed, t);
         return;
@@ -787,10 +985,14 @@ static void trace_enter(struct wt_trace *t, enum wt_phase next)
         release_mechanics(t);
         emit_summary(t, t->phase_at[WT_PHASE_CLOSE]);
         t->finished = 1;
+        if (t->p.on_finished)
+            t->p.on_finished(t->p.ctx);
         break;
     case WT_PHASE_FAILED:
         emit_summary(t, now);
         t->finished = 1;
+        if (t->p.on_finished)
+            t->p.on_finished(t->p.ctx);
         break;
     case WT_PHASE_SERVE:
         break;   /* servers have no trace */
@@ -806,6 +1008,8 @@ struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params
     t->p = *params;
     t->opt = params->options;
     t->stamped = (struct wt_event_sink){ stamp_and_forward, t };
+    if (!t->p.method)
+        t->p.method = "GET";
     t->fd = -1;
     for (size_t i = 0; i < N_PHASES; i++)
         t->phase_at[i] = -1;
@@ -822,6 +1026,8 @@ struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params
 void wt_trace_start(struct wt_trace *t)
 {
     t->t0 = wt_loop_now(t->loop);
+    if (!t->p.transfer_t0)
+        t->p.transfer_t0 = t->t0;
     t->phase_at[WT_PHASE_URL] = t->t0;
     t->phase = WT_PHASE_URL;
     emit_phase(t);
@@ -848,11 +1054,12 @@ void wt_trace_start(struct wt_trace *t)
     emit(t, &ev);
 
     if (t->opt->max_time_ms)
-        t->max_time_timer = wt_loop_timer_at(t->loop, t->t0 + (int64_t)t->opt->max_time_ms * 1000,
-                                             on_max_time, t);
+        t->max_time_timer = wt_loop_timer_at(
+            t->loop, t->p.transfer_t0 + (int64_t)t->opt->max_time_ms * 1000, on_max_time, t);
     if (t->opt->connect_timeout_ms)
         t->connect_timer = wt_loop_timer_at(
             t->loop, t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000, on_connect_timeout, t);
+    try_reuse(t);
     trace_enter(t, WT_PHASE_DNS);
     /* The DNS query (or, for an address, the SYN) is out: the TLS set-up
      * needs no network, so it runs while the loop would otherwise wait, once
@@ -869,6 +1076,7 @@ int wt_trace_finished(const struct wt_trace *t)
 
 void wt_trace_abort(struct wt_trace *t, int exit_code, const char *message)
 {
+    t->aborted = 1;
     /* The teardown is after the transfer: the close narration owns it. */
     trace_fail(t, t->phase == WT_PHASE_CLOSE ? "tcp" : step_of(t->phase), exit_code, message);
 }
@@ -888,6 +1096,34 @@ void wt_trace_free(struct wt_trace *t)
     wt_body_sink_free(t->body);
     if (t->have_url)
         wt_url_clear(&t->url);
+    free(t->location);
     free(t->readbuf);
     free(t);
+}
+
+int wt_trace_is_redirect(int status)
+{
+    /* 304 is a cache's answer, not a pointer elsewhere; 305/306 are retired. */
+    return status >= 300 && status <= 399 && status != 304 && status != 305 && status != 306;
+}
+
+int wt_trace_wants_retry(const struct wt_trace *t)
+{
+    return t->wants_retry;
+}
+
+int wt_trace_status(const struct wt_trace *t)
+{
+    return t->final_status;
+}
+
+const char *wt_trace_location(const struct wt_trace *t, size_t *len)
+{
+    *len = t->location_len;
+    return t->location;
+}
+
+const char *wt_trace_url(const struct wt_trace *t)
+{
+    return t->have_url ? t->url.normalized : NULL;
 }

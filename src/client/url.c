@@ -516,3 +516,258 @@ const char *wt_port_class_name(enum wt_port_class cls)
     }
     return "unknown";
 }
+
+/* ---- references (RFC 3986 section 5) ------------------------------------ */
+
+/* One URI split as RFC 3986 appendix B does; each part points into the
+ * text it came from, with a length and whether it was there at all (an
+ * empty query "?" differs from none). */
+struct uri_parts {
+    const char *scheme, *authority, *path, *query, *fragment;
+    size_t scheme_len, authority_len, path_len, query_len, fragment_len;
+    int has_scheme, has_authority, has_query, has_fragment;
+};
+
+static void split_uri(const char *s, size_t len, struct uri_parts *u)
+{
+    memset(u, 0, sizeof *u);
+    const char *end = s + len;
+    const char *p = s;
+    while (p < end && *p != ':' && *p != '/' && *p != '?' && *p != '#')
+        p++;
+    if (p < end && *p == ':' && p > s) {
+        u->has_scheme = 1;
+        u->scheme = s;
+        u->scheme_len = (size_t)(p - s);
+        s = p + 1;
+    }
+    if (end - s >= 2 && s[0] == '/' && s[1] == '/') {
+        u->has_authority = 1;
+        u->authority = s + 2;
+        p = u->authority;
+        while (p < end && *p != '/' && *p != '?' && *p != '#')
+            p++;
+        u->authority_len = (size_t)(p - u->authority);
+        s = p;
+    }
+    u->path = s;
+    p = s;
+    while (p < end && *p != '?' && *p != '#')
+        p++;
+    u->path_len = (size_t)(p - s);
+    s = p;
+    if (s < end && *s == '?') {
+        u->has_query = 1;
+        u->query = ++s;
+        while (s < end && *s != '#')
+            s++;
+        u->query_len = (size_t)(s - u->query);
+    }
+    if (s < end && *s == '#') {
+        u->has_fragment = 1;
+        u->fragment = s + 1;
+        u->fragment_len = (size_t)(end - u->fragment);
+    }
+}
+
+/* RFC 3986 section 5.2.4, in place: out holds len bytes of path, and the
+ * result is never longer than the input. */
+static size_t remove_dot_segments(char *out, const char *in, size_t len)
+{
+    size_t o = 0;
+    const char *end = in + len;
+    while (in < end) {
+        size_t left = (size_t)(end - in);
+        if (left >= 3 && memcmp(in, "../", 3) == 0) {
+            in += 3;
+        } else if (left >= 2 && memcmp(in, "./", 2) == 0) {
+            in += 2;
+        } else if (left >= 3 && memcmp(in, "/./", 3) == 0) {
+            in += 2;
+        } else if (left == 2 && memcmp(in, "/.", 2) == 0) {
+            in += 1;
+            *(char *)in = '/';   /* "/." at the end becomes "/" */
+        } else if (left >= 4 && memcmp(in, "/../", 4) == 0) {
+            in += 3;
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+        } else if (left == 3 && memcmp(in, "/..", 3) == 0) {
+            in += 2;
+            *(char *)in = '/';
+            while (o > 0 && out[o - 1] != '/')
+                o--;
+            if (o > 0)
+                o--;
+        } else if ((left == 1 && in[0] == '.') || (left == 2 && memcmp(in, "..", 2) == 0)) {
+            in = end;
+        } else {
+            /* move the first segment, with its leading "/", to the output */
+            const char *seg = in + 1;
+            while (seg < end && *seg != '/')
+                seg++;
+            size_t n = (size_t)(seg - in);
+            memmove(out + o, in, n);
+            o += n;
+            in = seg;
+        }
+    }
+    return o;
+}
+
+struct strbuf {
+    char *p;
+    size_t len, cap;
+};
+
+static int sb_add(struct strbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        return -1;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+/* Spaces and bytes outside printable ASCII become %XX (curl does the same
+ * to a Location before following it); control bytes are left for
+ * wt_url_parse to refuse with a sentence. */
+static char *encode_reference(const char *ref, size_t len)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)ref[i];
+        need += (c == ' ' || c > 0x7e) ? 3 : 1;
+    }
+    char *out = malloc(need + 1);
+    if (!out)
+        return NULL;
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)ref[i];
+        if (c == ' ' || c > 0x7e) {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *wt_url_resolve(const char *base, const char *ref, size_t ref_len)
+{
+    if (ref_len > WT_URL_MAX_LEN || strlen(base) > WT_URL_MAX_LEN)
+        return NULL;
+    char *enc = encode_reference(ref, ref_len);
+    if (!enc)
+        return NULL;
+    struct uri_parts b, r;
+    split_uri(base, strlen(base), &b);
+    split_uri(enc, strlen(enc), &r);
+
+    /* Room for every part of both, plus separators: the merged path is at
+     * most the base path and the reference path together. */
+    size_t cap = strlen(base) + strlen(enc) + 16;
+    char *path = malloc(cap);
+    struct strbuf out = { malloc(cap), 0, cap };
+    if (!path || !out.p) {
+        free(path);
+        free(out.p);
+        free(enc);
+        return NULL;
+    }
+    out.p[0] = '\0';
+    const struct uri_parts *auth_from, *query_from;
+    size_t path_len;
+    const char *scheme = b.scheme;
+    size_t scheme_len = b.scheme_len;
+    if (r.has_scheme) {
+        scheme = r.scheme;
+        scheme_len = r.scheme_len;
+        auth_from = &r;
+        query_from = &r;
+        memcpy(path, r.path, r.path_len);
+        path_len = remove_dot_segments(path, path, r.path_len);
+    } else if (r.has_authority) {
+        auth_from = &r;
+        query_from = &r;
+        memcpy(path, r.path, r.path_len);
+        path_len = remove_dot_segments(path, path, r.path_len);
+    } else {
+        auth_from = &b;
+        if (r.path_len == 0) {
+            memcpy(path, b.path, b.path_len);
+            path_len = b.path_len;
+            query_from = r.has_query ? &r : &b;
+        } else {
+            query_from = &r;
+            char *merged = malloc(cap);
+            if (!merged) {
+                free(path);
+                free(out.p);
+                free(enc);
+                return NULL;
+            }
+            size_t m = 0;
+            if (r.path[0] == '/') {
+                memcpy(merged, r.path, r.path_len);
+                m = r.path_len;
+            } else {
+                /* section 5.2.3: an authority with an empty path merges as "/" */
+                if (b.has_authority && b.path_len == 0) {
+                    merged[m++] = '/';
+                } else {
+                    size_t keep = b.path_len;
+                    while (keep > 0 && b.path[keep - 1] != '/')
+                        keep--;
+                    memcpy(merged, b.path, keep);
+                    m = keep;
+                }
+                memcpy(merged + m, r.path, r.path_len);
+                m += r.path_len;
+            }
+            path_len = remove_dot_segments(path, merged, m);
+            free(merged);
+        }
+    }
+    int bad = sb_add(&out, scheme, scheme_len) || sb_add(&out, ":", 1);
+    if (!bad && auth_from->has_authority)
+        bad = sb_add(&out, "//", 2) ||
+              sb_add(&out, auth_from->authority, auth_from->authority_len);
+    if (!bad)
+        bad = sb_add(&out, path, path_len);
+    if (!bad && query_from->has_query)
+        bad = sb_add(&out, "?", 1) || sb_add(&out, query_from->query, query_from->query_len);
+    if (!bad && r.has_fragment)
+        bad = sb_add(&out, "#", 1) || sb_add(&out, r.fragment, r.fragment_len);
+    free(path);
+    free(enc);
+    if (bad || out.len > WT_URL_MAX_LEN) {
+        free(out.p);
+        return NULL;
+    }
+    return out.p;
+}
+
+size_t wt_url_remote_name(const struct wt_url *url, char *out, size_t outlen)
+{
+    size_t path_len = strcspn(url->target, "?#");
+    size_t start = path_len;
+    while (start > 0 && url->target[start - 1] != '/')
+        start--;
+    size_t len = path_len - start;
+    const char *name = url->target + start;
+    /* a dot segment names a directory, never a file */
+    if (len == 0 || len + 1 > outlen || (len == 1 && name[0] == '.') ||
+        (len == 2 && name[0] == '.' && name[1] == '.'))
+        return 0;
+    memcpy(out, name, len);
+    out[len] = '\0';
+    return len;
+}

@@ -42,6 +42,7 @@ void wt_facts_init(struct wt_facts *f)
     f->dns_us = f->connect_us = f->tls_us = f->wait_us = f->transfer_us = f->teardown_us = -1;
     f->tls_setup_us = -1;
     f->end_us = -1;
+    f->redirect_us = -1;
 }
 
 void wt_facts_clear(struct wt_facts *f)
@@ -54,6 +55,7 @@ void wt_facts_clear(struct wt_facts *f)
     free(f->errormsg);
     free(f->error_step);
     free(f->ssl_verify_reason);
+    free(f->redirect_url);
     for (size_t i = 0; i < f->n_certs && i < sizeof f->certs / sizeof f->certs[0]; i++) {
         free(f->certs[i].subject);
         free(f->certs[i].issuer);
@@ -115,11 +117,61 @@ static void append_chain(struct wt_facts *f, const char *from, const char *to)
         snprintf(f->cname_chain + used, sizeof f->cname_chain - used, " -> %s", to);
 }
 
+/* t_us of a timing mark in the current hop, -1 when not reached. */
+static int64_t mark_at(const struct wt_facts *f, enum wt_facts_mark m)
+{
+    switch (m) {
+    case WT_MARK_NAMELOOKUP:
+        return f->phase_us[WT_PHASE_CONNECT];
+    case WT_MARK_CONNECT:
+        return f->tls ? f->phase_us[WT_PHASE_TLS] : f->phase_us[WT_PHASE_SEND];
+    case WT_MARK_APPCONNECT:
+        return f->tls ? f->phase_us[WT_PHASE_SEND] : -1;
+    case WT_MARK_PRETRANSFER:
+        return f->phase_us[WT_PHASE_SEND];
+    case WT_MARK_STARTTRANSFER:
+        return f->phase_us[WT_PHASE_RECEIVE];
+    }
+    return -1;
+}
+
+/* The mark's time as curl's -w shows it: this hop's part plus the hops
+ * before; 0 when never reached. */
+static int64_t mark_total(const struct wt_facts *f, enum wt_facts_mark m)
+{
+    int64_t at = mark_at(f, m);
+    return f->earlier_hops_us[m] + (at >= 0 ? at - f->hop_start_us : 0);
+}
+
+/* A redirect was followed: what the transfer has learnt so far stays, the
+ * previous hop's details make room for the next one's. */
+static void next_hop(struct wt_facts *f, const struct wt_event *ev)
+{
+    int64_t sums[5];
+    for (int m = 0; m < 5; m++)
+        sums[m] = mark_total(f, (enum wt_facts_mark)m);
+    char *input = f->input;
+    f->input = NULL;
+    int num_connects = f->num_connects;
+    size_t url_index = f->url_index;
+    wt_facts_clear(f);
+    f->input = input;
+    f->num_connects = num_connects;
+    f->url_index = url_index;
+    memcpy(f->earlier_hops_us, sums, sizeof sums);
+    f->hop = ev->hop;
+    f->hop_start_us = ev->t_us;
+    f->redirect_us = ev->t_us;
+    f->wall_start_us = ev->u.phase.wall_us;
+}
+
 void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
 {
     switch (ev->kind) {
     case WT_EV_PHASE:
-        if (ev->u.phase.entered == WT_PHASE_URL) {
+        if (ev->u.phase.entered == WT_PHASE_URL && ev->hop > 0) {
+            next_hop(f, ev);
+        } else if (ev->u.phase.entered == WT_PHASE_URL) {
             wt_facts_clear(f);
             f->url_index = ev->url_index;
             f->input = dup_str(ev->u.phase.input);
@@ -147,6 +199,9 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
         break;
     case WT_EV_DNS_DONE:
         f->dns_from_hosts = ev->u.dns_done.source == WT_DNS_FROM_HOSTS;
+        f->dns_from_cache = ev->u.dns_done.source == WT_DNS_FROM_CACHE;
+        if (f->dns_from_cache)
+            f->used_dns = 1;   /* a name, resolved without traffic */
         break;
     case WT_EV_TCP_FAILED:
         /* Until one connects, the last attempt to end names the peer: a
@@ -233,6 +288,10 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
         f->transfer_us = ev->u.summary.transfer_us;
         f->teardown_us = ev->u.summary.teardown_us;
         break;
+    case WT_EV_REDIRECT:
+        free(f->redirect_url);
+        f->redirect_url = dup_str(ev->u.redirect.url);
+        break;
     case WT_EV_ERROR:
         f->exitcode = ev->u.error.exit_code;
         free(f->errormsg);
@@ -242,6 +301,69 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
         break;
     default:
         break;
+    }
+}
+
+/* ---- several URLs at once ------------------------------------------------ */
+
+void wt_facts_set_init(struct wt_facts_set *set)
+{
+    memset(set, 0, sizeof *set);
+    wt_facts_init(&set->none);
+}
+
+void wt_facts_set_clear(struct wt_facts_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        wt_facts_clear(set->items[i]);
+        free(set->items[i]);
+    }
+    free(set->items);
+    wt_facts_set_init(set);
+}
+
+static struct wt_facts *slot_of(struct wt_facts_set *set, size_t url_index)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (set->items[i]->url_index == url_index)
+            return set->items[i];
+    return NULL;
+}
+
+struct wt_facts *wt_facts_set_feed(struct wt_facts_set *set, const struct wt_event *ev)
+{
+    struct wt_facts *f = slot_of(set, ev->url_index);
+    if (!f && ev->kind == WT_EV_PHASE && ev->u.phase.entered == WT_PHASE_URL && ev->hop == 0) {
+        if (set->n == set->cap) {
+            size_t cap = set->cap ? set->cap * 2 : 4;
+            struct wt_facts **items = realloc(set->items, cap * sizeof *items);
+            if (!items)
+                return &set->none;
+            set->items = items;
+            set->cap = cap;
+        }
+        f = malloc(sizeof *f);
+        if (!f)
+            return &set->none;
+        wt_facts_init(f);
+        f->url_index = ev->url_index;
+        set->items[set->n++] = f;
+    }
+    if (!f)
+        return &set->none;
+    wt_facts_feed(f, ev);
+    return f;
+}
+
+void wt_facts_set_release(struct wt_facts_set *set, size_t url_index)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->items[i]->url_index != url_index)
+            continue;
+        wt_facts_clear(set->items[i]);
+        free(set->items[i]);
+        set->items[i] = set->items[--set->n];
+        return;
     }
 }
 
@@ -330,7 +452,12 @@ static void v_method(const struct wt_facts *f, struct wt_var_value *v)
     set_str(v, f->request_method ? f->request_method : "GET");
 }
 static void v_num_connects(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, f->num_connects); }
-static void v_num_redirects(const struct wt_facts *f, struct wt_var_value *v) { (void)f; set_int(v, 0); }
+static void v_num_redirects(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, f->hop); }
+static void v_redirect_url(const struct wt_facts *f, struct wt_var_value *v)
+{
+    /* as curl: empty once the redirect was followed */
+    set_str(v, f->redirect_url);
+}
 static void v_remote_ip(const struct wt_facts *f, struct wt_var_value *v)
 {
     set_str(v, f->connected || f->attempted ? f->remote.addr : "");
@@ -351,24 +478,27 @@ static void v_speed_download(const struct wt_facts *f, struct wt_var_value *v)
 static void v_ssl_verify_result(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, f->ssl_verify_result); }
 static void v_time_appconnect(const struct wt_facts *f, struct wt_var_value *v)
 {
-    set_time(v, f->tls ? f->phase_us[WT_PHASE_SEND] : 0);
+    set_time(v, mark_total(f, WT_MARK_APPCONNECT));
 }
 static void v_time_connect(const struct wt_facts *f, struct wt_var_value *v)
 {
-    set_time(v, f->tls ? f->phase_us[WT_PHASE_TLS] : f->phase_us[WT_PHASE_SEND]);
+    set_time(v, mark_total(f, WT_MARK_CONNECT));
 }
 static void v_time_namelookup(const struct wt_facts *f, struct wt_var_value *v)
 {
-    set_time(v, f->phase_us[WT_PHASE_CONNECT]);
+    set_time(v, mark_total(f, WT_MARK_NAMELOOKUP));
 }
 static void v_time_pretransfer(const struct wt_facts *f, struct wt_var_value *v)
 {
-    set_time(v, f->phase_us[WT_PHASE_SEND]);
+    set_time(v, mark_total(f, WT_MARK_PRETRANSFER));
 }
-static void v_time_redirect(const struct wt_facts *f, struct wt_var_value *v) { (void)f; set_time(v, 0); }
+static void v_time_redirect(const struct wt_facts *f, struct wt_var_value *v)
+{
+    set_time(v, f->redirect_us);
+}
 static void v_time_starttransfer(const struct wt_facts *f, struct wt_var_value *v)
 {
-    set_time(v, f->phase_us[WT_PHASE_RECEIVE]);
+    set_time(v, mark_total(f, WT_MARK_STARTTRANSFER));
 }
 static void v_time_total(const struct wt_facts *f, struct wt_var_value *v) { set_time(v, t_total(f)); }
 static void v_url(const struct wt_facts *f, struct wt_var_value *v) { set_str(v, f->input); }
@@ -382,12 +512,13 @@ static void v_wt_cname_chain(const struct wt_facts *f, struct wt_var_value *v)
 }
 static void v_wt_dns_server(const struct wt_facts *f, struct wt_var_value *v)
 {
-    set_str(v, f->used_dns && !f->dns_from_hosts && f->dns_server[0] ? f->dns_server : NULL);
+    set_str(v, f->used_dns && !f->dns_from_hosts && !f->dns_from_cache && f->dns_server[0]
+                   ? f->dns_server : NULL);
 }
 static void v_wt_dns_source(const struct wt_facts *f, struct wt_var_value *v)
 {
     set_str(v, !f->used_dns ? (f->phase_us[WT_PHASE_CONNECT] >= 0 ? "literal" : NULL)
-               : f->dns_from_hosts ? "hosts" : "dns");
+               : f->dns_from_hosts ? "hosts" : f->dns_from_cache ? "cache" : "dns");
 }
 static void v_wt_error_step(const struct wt_facts *f, struct wt_var_value *v) { set_str(v, f->error_step); }
 static void v_wt_tcp_mss(const struct wt_facts *f, struct wt_var_value *v)
@@ -436,6 +567,7 @@ const struct wt_var wt_vars[] = {
     { "method", v_method },
     { "num_connects", v_num_connects },
     { "num_redirects", v_num_redirects },
+    { "redirect_url", v_redirect_url },
     { "remote_ip", v_remote_ip },
     { "remote_port", v_remote_port },
     { "response_code", v_http_code },

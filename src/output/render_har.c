@@ -18,7 +18,7 @@
 
 struct har_state {
     struct wt_render_config cfg;
-    struct wt_facts facts;
+    struct wt_facts_set facts;
     char **entries;          /* each entry rendered as JSON text */
     size_t n_entries, cap_entries;
     int failed;
@@ -84,9 +84,12 @@ static void webtrace_extras(struct wt_json *j, const struct wt_facts *f)
     wt_json_cstring(j, "error_step", f->error_step);
     wt_json_cstring(j, "error", f->errormsg);
     wt_json_object_begin(j, "dns");
-    wt_json_cstring(j, "source", f->used_dns ? (f->dns_from_hosts ? "hosts" : "dns")
+    wt_json_cstring(j, "source", f->used_dns ? (f->dns_from_hosts   ? "hosts"
+                                                : f->dns_from_cache ? "cache"
+                                                                    : "dns")
                                  : f->phase_us[WT_PHASE_CONNECT] >= 0 ? "literal" : NULL);
-    wt_json_cstring(j, "server", f->used_dns && !f->dns_from_hosts && f->dns_server[0]
+    wt_json_cstring(j, "server", f->used_dns && !f->dns_from_hosts && !f->dns_from_cache &&
+                                         f->dns_server[0]
                                      ? f->dns_server : NULL);
     wt_json_cstring(j, "cname_chain", f->cname_chain[0] ? f->cname_chain : NULL);
     wt_json_object_end(j);
@@ -216,7 +219,7 @@ static void entry(struct wt_json *j, const struct wt_facts *f)
     wt_json_object_end(j);
 }
 
-static void add_entry(struct har_state *s)
+static void add_entry(struct har_state *s, const struct wt_facts *f)
 {
     char *text = NULL;
     size_t len = 0;
@@ -227,7 +230,7 @@ static void add_entry(struct har_state *s)
     }
     struct wt_json j;
     wt_json_init(&j, mem);
-    entry(&j, &s->facts);
+    entry(&j, f);
     if (fclose(mem) != 0 || !text) {
         free(text);
         s->failed = 1;
@@ -253,16 +256,18 @@ static void *har_begin(const struct wt_render_config *config)
     if (!s)
         return NULL;
     s->cfg = *config;
-    wt_facts_init(&s->facts);
+    wt_facts_set_init(&s->facts);
     return s;
 }
 
 static void har_event(void *state, const struct wt_event *ev)
 {
     struct har_state *s = state;
-    wt_facts_feed(&s->facts, ev);
+    const struct wt_facts *f = wt_facts_set_feed(&s->facts, ev);
     if (ev->kind == WT_EV_SUMMARY)
-        add_entry(s);
+        add_entry(s, f);
+    if (ev->kind == WT_EV_TRANSFER_DONE)
+        wt_facts_set_release(&s->facts, ev->url_index);
 }
 
 static int write_file(struct har_state *s)
@@ -313,7 +318,7 @@ static int har_end(void *state)
     for (size_t i = 0; i < s->n_entries; i++)
         free(s->entries[i]);
     free(s->entries);
-    wt_facts_clear(&s->facts);
+    wt_facts_set_clear(&s->facts);
     free(s);
     return rc;
 }

@@ -17,7 +17,8 @@
 
 struct json_state {
     struct wt_render_config cfg;
-    struct wt_facts facts;
+    struct wt_facts_set facts;
+    const struct wt_facts *cur;     /* the facts of the event's URL */
 };
 
 static const char *const event_names[] = {
@@ -47,6 +48,13 @@ static const char *const event_names[] = {
     [WT_EV_HTTP_HEADERS_DONE] = "http_headers_done",
     [WT_EV_HTTP_BODY_DONE] = "http_body_done",
     [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
+    [WT_EV_REDIRECT] = "redirect",
+    [WT_EV_PHASE_SKIPPED] = "phase_skipped",
+    [WT_EV_CONN_REUSE] = "conn_reuse",
+    [WT_EV_CONN_STALE] = "conn_stale",
+    [WT_EV_CONN_KEPT] = "conn_kept",
+    [WT_EV_CONN_CLOSE] = "conn_close",
+    [WT_EV_CONN_RETRY] = "conn_retry",
     [WT_EV_SERVE_LISTEN] = "serve_listen",
     [WT_EV_SERVE_ACCEPT] = "serve_accept",
     [WT_EV_SERVE_TLS] = "serve_tls",
@@ -57,6 +65,7 @@ static const char *const event_names[] = {
     [WT_EV_SERVE_DROP] = "serve_drop",
     [WT_EV_SUMMARY] = "summary",
     [WT_EV_ERROR] = "error",
+    [WT_EV_TRANSFER_DONE] = "transfer_done",
 };
 
 const char *wt_event_name(enum wt_event_kind kind)
@@ -238,12 +247,18 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         break;
     case WT_EV_DNS_DONE:
         wt_json_cstring(j, "name", ev->u.dns_done.name);
-        wt_json_cstring(j, "source", ev->u.dns_done.source == WT_DNS_FROM_HOSTS ? "hosts" : "dns");
+        wt_json_cstring(j, "source", ev->u.dns_done.source == WT_DNS_FROM_HOSTS   ? "hosts"
+                                     : ev->u.dns_done.source == WT_DNS_FROM_CACHE ? "cache"
+                                                                                  : "dns");
         wt_json_array_begin(j, "addresses");
         for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
             wt_json_cstring(j, NULL, ev->u.dns_done.addresses[i].addr);
         wt_json_array_end(j);
         wt_json_int(j, "elapsed_us", ev->u.dns_done.elapsed_us);
+        if (ev->u.dns_done.source == WT_DNS_FROM_CACHE)
+            wt_json_int(j, "ttl_left_us", ev->u.dns_done.ttl_left_us);
+        else
+            wt_json_null(j, "ttl_left_us");
         break;
     case WT_EV_TCP_ATTEMPT:
         endpoint(j, "remote", &ev->u.tcp_attempt.remote);
@@ -294,6 +309,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         } else {
             wt_json_null(j, "tcp_info");
         }
+        if (ev->u.tcp_established.conn)
+            wt_json_int(j, "conn", ev->u.tcp_established.conn);
+        else
+            wt_json_null(j, "conn");
         break;
     case WT_EV_TLS_HELLO:
         wt_json_cstring(j, "sni", ev->u.tls_hello.sni);
@@ -459,7 +478,51 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         duration(j, "transfer_us", ev->u.summary.transfer_us);
         duration(j, "total_us", ev->u.summary.total_us);
         duration(j, "teardown_us", ev->u.summary.teardown_us);
-        wt_json_write_vars(j, "vars", &s->facts);
+        wt_json_write_vars(j, "vars", s->cur);
+        break;
+    case WT_EV_REDIRECT:
+        wt_json_int(j, "status", ev->u.redirect.status);
+        wt_json_string(j, "location", ev->u.redirect.location, ev->u.redirect.location_len);
+        if (ev->u.redirect.url)
+            wt_json_cstring(j, "url", ev->u.redirect.url);
+        else
+            wt_json_null(j, "url");
+        wt_json_bool(j, "followed", ev->u.redirect.followed);
+        wt_json_bool(j, "limit_reached", ev->u.redirect.limit_reached);
+        wt_json_cstring(j, "method", ev->u.redirect.method);
+        wt_json_cstring(j, "next_method", ev->u.redirect.next_method);
+        wt_json_bool(j, "crosses_origin", ev->u.redirect.crosses_origin);
+        break;
+    case WT_EV_PHASE_SKIPPED:
+        wt_json_cstring(j, "skipped", wt_phase_name(ev->u.phase_skipped.skipped));
+        wt_json_int(j, "conn", ev->u.phase_skipped.conn);
+        wt_json_cstring(j, "reason", "reused");
+        break;
+    case WT_EV_CONN_REUSE:
+    case WT_EV_CONN_STALE:
+    case WT_EV_CONN_KEPT:
+    case WT_EV_CONN_CLOSE:
+    case WT_EV_CONN_RETRY:
+        wt_json_int(j, "conn", ev->u.conn.id);
+        wt_json_cstring(j, "scheme", wt_scheme_name(ev->u.conn.scheme));
+        wt_json_cstring(j, "host", ev->u.conn.host);
+        wt_json_int(j, "port", ev->u.conn.port);
+        if (ev->kind == WT_EV_CONN_REUSE || ev->kind == WT_EV_CONN_KEPT ||
+            ev->kind == WT_EV_CONN_CLOSE)
+            wt_json_int(j, "requests", ev->u.conn.requests);
+        if (ev->kind == WT_EV_CONN_REUSE || ev->kind == WT_EV_CONN_STALE ||
+            ev->kind == WT_EV_CONN_CLOSE)
+            wt_json_int(j, "idle_us", ev->u.conn.idle_us);
+        if (ev->kind == WT_EV_CONN_STALE)
+            wt_json_bool(j, "peer_closed", ev->u.conn.peer_closed);
+        if (ev->kind == WT_EV_CONN_RETRY)
+            wt_json_cstring(j, "message", ev->u.conn.message);
+        break;
+    case WT_EV_TRANSFER_DONE:
+        wt_json_int(j, "hops", ev->u.transfer_done.hops);
+        wt_json_int(j, "exit_code", ev->u.transfer_done.exit_code);
+        wt_json_int(j, "total_us", ev->u.transfer_done.total_us);
+        wt_json_write_vars(j, "vars", s->cur);
         break;
     case WT_EV_ERROR:
         wt_json_cstring(j, "step", ev->u.error.step);
@@ -475,20 +538,21 @@ static void *json_begin(const struct wt_render_config *config)
     if (!s)
         return NULL;
     s->cfg = *config;
-    wt_facts_init(&s->facts);
+    wt_facts_set_init(&s->facts);
     return s;
 }
 
 static void json_event(void *state, const struct wt_event *ev)
 {
     struct json_state *s = state;
-    wt_facts_feed(&s->facts, ev);
+    s->cur = wt_facts_set_feed(&s->facts, ev);
     struct wt_json j;
     wt_json_init(&j, s->cfg.data_out);
     wt_json_object_begin(&j, NULL);
     wt_json_int(&j, "schema", WT_JSON_SCHEMA_VERSION);
     wt_json_cstring(&j, "event", wt_event_name(ev->kind));
     wt_json_int(&j, "url_index", (int64_t)ev->url_index);
+    wt_json_int(&j, "hop", ev->hop);
     wt_json_cstring(&j, "phase", wt_phase_name(ev->phase));
     wt_json_int(&j, "t_us", ev->t_us);
     fields(s, &j, ev);
@@ -497,6 +561,8 @@ static void json_event(void *state, const struct wt_event *ev)
     /* One line per event as it happens: a pipeline sees each at once. */
     if (ev->kind != WT_EV_HTTP_HEADER)
         fflush(s->cfg.data_out);
+    if (ev->kind == WT_EV_TRANSFER_DONE)
+        wt_facts_set_release(&s->facts, ev->url_index);
 }
 
 static int json_end(void *state)
@@ -509,7 +575,7 @@ static int json_end(void *state)
             if (s->cfg.silent < 2)
                 fputs(_("webtrace: output: cannot write the NDJSON events to stdout\n"), s->cfg.out);
         }
-        wt_facts_clear(&s->facts);
+        wt_facts_set_clear(&s->facts);
     }
     free(s);
     return rc;

@@ -20,10 +20,40 @@
 #define DNS_SERVERS_SHOWN 8    /* resolvers named in the "looking up" line */
 #define TAG_COLUMN "[dns ] "   /* every tag is this wide: the indent of ↳ and the summary */
 
+#define TABLE_ROWS_MAX 1000   /* URLs in the end-of-run table; the rest are counted */
+#define TABLE_URL_MAX 120     /* input bytes of a URL shown in its row */
+
+/* One URL of the run, for the table at its end: its last hop's status,
+ * body size and connection, the transfer's exit code and time. */
+struct url_row {
+    char url[WT_ESCAPE_TERM_MAX(TABLE_URL_MAX) + 8];
+    int status;
+    int exit_code;
+    uint64_t size;
+    int64_t total_us;
+    unsigned hops;
+    unsigned conn;             /* 0: none */
+    int reused;
+    int done;
+};
+
+/* The framing headers of a response being read, gathered into one line
+ * from its header events; one per URL, since with -Z those interleave. */
+struct framing {
+    size_t url_index;
+    size_t len;
+    char line[FRAMING_LINE_MAX];
+};
+
 struct text_state {
     struct wt_render_config cfg;
-    char framing[FRAMING_LINE_MAX];   /* framing headers of the current response */
-    size_t framing_len;
+    size_t url_index;                 /* of the event being rendered (url_prefix) */
+    struct framing **framing;         /* of the responses whose headers are being read */
+    size_t n_framing, cap_framing;
+    struct url_row *rows;
+    size_t n_rows;                    /* rows in use (url_index + 1 of the highest) */
+    size_t cap_rows;
+    size_t rows_left_out;             /* URLs past TABLE_ROWS_MAX */
 };
 
 enum color { C_NONE, C_URL, C_DNS, C_TCP, C_TLS, C_HTTP, C_ERROR, C_DIM, C_WARN };
@@ -46,8 +76,16 @@ void wt_format_duration(int64_t us, char *buf, size_t buflen)
         snprintf(buf, buflen, "%.2f s", (double)us / 1e6);
 }
 
+/* With -Z every line says which URL it belongs to. */
+static void line_start(struct text_state *s)
+{
+    if (s->cfg.url_prefix)
+        fprintf(s->cfg.out, "[%zu] ", s->url_index);
+}
+
 static void tag(struct text_state *s, enum color c, const char *name)
 {
+    line_start(s);
     if (s->cfg.color)
         fprintf(s->cfg.out, "%s[%s]\033[0m ", ansi[c], name);
     else
@@ -96,11 +134,137 @@ static void *text_begin(const struct wt_render_config *config)
     return s;
 }
 
+/* ---- the end-of-run table ----------------------------------------------- */
+
+static void record_row(struct text_state *s, const struct wt_event *ev)
+{
+    if (ev->kind >= WT_EV_SERVE_LISTEN && ev->kind <= WT_EV_SERVE_DROP)
+        return;
+    if (ev->url_index >= TABLE_ROWS_MAX) {
+        if (ev->kind == WT_EV_TRANSFER_DONE)
+            s->rows_left_out++;
+        return;
+    }
+    if (ev->url_index >= s->n_rows) {
+        size_t n = ev->url_index + 1;
+        if (n > s->cap_rows) {
+            size_t cap = s->cap_rows ? s->cap_rows * 2 : 8;
+            while (cap < n)
+                cap *= 2;
+            struct url_row *rows = realloc(s->rows, cap * sizeof *rows);
+            if (!rows)
+                return;   /* no table row for it; the narration said it all */
+            s->rows = rows;
+            s->cap_rows = cap;
+        }
+        memset(s->rows + s->n_rows, 0, (n - s->n_rows) * sizeof *s->rows);
+        s->n_rows = n;
+    }
+    struct url_row *r = &s->rows[ev->url_index];
+    switch (ev->kind) {
+    case WT_EV_PHASE:
+        if (ev->u.phase.entered == WT_PHASE_URL && ev->hop == 0 && !r->url[0]) {
+            size_t len = strlen(ev->u.phase.input);
+            wt_escape_term(ev->u.phase.input, len > TABLE_URL_MAX ? TABLE_URL_MAX : len, r->url,
+                           sizeof r->url);
+            if (len > TABLE_URL_MAX)
+                strcat(r->url, "…");
+        }
+        break;
+    case WT_EV_HTTP_STATUS:
+        r->status = ev->u.http_status.status;
+        break;
+    case WT_EV_HTTP_BODY_DONE:
+        r->size = ev->u.http_body_done.bytes;
+        break;
+    case WT_EV_TCP_ESTABLISHED:
+        r->conn = ev->u.tcp_established.conn;
+        r->reused = 0;
+        break;
+    case WT_EV_CONN_REUSE:
+        r->conn = ev->u.conn.id;
+        r->reused = 1;
+        break;
+    case WT_EV_TRANSFER_DONE:
+        r->exit_code = ev->u.transfer_done.exit_code;
+        r->total_us = ev->u.transfer_done.total_us;
+        r->hops = ev->u.transfer_done.hops;
+        r->done = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+static void print_table(struct text_state *s)
+{
+    FILE *o = s->cfg.out;
+    s->cfg.url_prefix = 0;   /* the table is the run's, not one URL's */
+    size_t n = 0, failed = 0;
+    for (size_t i = 0; i < s->n_rows; i++) {
+        n += s->rows[i].done;
+        failed += s->rows[i].done && s->rows[i].exit_code;
+    }
+    fputc('\n', o);
+    tag(s, C_URL, "run ");
+    /* TRANSLATORS: %1$zu URLs in all, %2$zu succeeded, %3$zu failed */
+    fprintf(o, _("%1$zu URLs: %2$zu succeeded, %3$zu failed\n"), n + s->rows_left_out,
+            n - failed, failed);
+    /* The header's words are translated one by one and lined up by display
+     * width: a CJK character takes two columns. */
+    static const struct { const char *word; size_t width; int right; } head[] = {
+        { N_("index"), 5, 1 }, { N_("status"), 6, 1 }, { N_("exit"), 4, 1 },
+        { N_("bytes"), 10, 1 }, { N_("time"), 10, 1 }, { N_("connection"), 11, 0 },
+        { N_("as given"), 0, 0 },
+    };
+    fputs("      ", o);
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) {
+        const char *w = _(head[i].word);
+        size_t shown = wt_text_width(w, strlen(w));
+        fputc(' ', o);
+        if (head[i].right && shown < head[i].width)
+            fprintf(o, "%*s", (int)(head[i].width - shown), "");
+        if (head[i].right || !head[i].width)
+            fputs(w, o);
+        else
+            wt_put_padded(o, w, head[i].width);
+        if (i + 1 < sizeof head / sizeof head[0])
+            fputc(' ', o);
+    }
+    fputc('\n', o);
+    for (size_t i = 0; i < s->n_rows; i++) {
+        const struct url_row *r = &s->rows[i];
+        if (!r->done)
+            continue;
+        char status[8] = "–", conn[24] = "–", d[32];
+        if (r->status)
+            snprintf(status, sizeof status, "%d", r->status);
+        if (r->conn)
+            snprintf(conn, sizeof conn, "#%u %s", r->conn, r->reused ? _("reused") : _("new"));
+        wt_format_duration(r->total_us, d, sizeof d);
+        /* "–" is three bytes for one column: widen its field to match; the
+         * connection column is padded by display width (CJK words) */
+        fprintf(o, "       %5zu  %*s  %4d  %10llu  %10s  ", i, r->status ? 6 : 8, status,
+                r->exit_code, (unsigned long long)r->size, d);
+        wt_put_padded(o, conn, 11);
+        fprintf(o, "  %s\n", r->url);
+    }
+    if (s->rows_left_out)
+        fprintf(o, _("       … and %zu more URLs\n"), s->rows_left_out);
+}
+
 static int text_end(void *state)
 {
     struct text_state *s = state;
-    if (s)
+    if (s) {
+        if (s->cfg.url_table && !s->cfg.silent && s->n_rows + s->rows_left_out > 1)
+            print_table(s);
         fflush(s->cfg.out);
+        free(s->rows);
+        for (size_t i = 0; i < s->n_framing; i++)
+            free(s->framing[i]);
+        free(s->framing);
+    }
     free(s);
     return 0;
 }
@@ -225,14 +389,18 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
     case WT_EV_DNS_DONE:
         wt_format_duration(ev->u.dns_done.elapsed_us, d, sizeof d);
         tag(s, C_DNS, "dns ");
-        if (ev->u.dns_done.source == WT_DNS_FROM_HOSTS)
+        if (ev->u.dns_done.source == WT_DNS_FROM_HOSTS) {
             fprintf(o, _("%s found in the hosts file: no DNS traffic → "), ev->u.dns_done.name);
-        else
+        } else if (ev->u.dns_done.source == WT_DNS_FROM_CACHE) {
+            fprintf(o, _("%s from this run's DNS cache, %lld s of ttl left: no DNS traffic → "),
+                    ev->u.dns_done.name, (long long)(ev->u.dns_done.ttl_left_us / 1000000));
+        } else {
             /* TRANSLATORS: %1$s the name, %2$zu how many addresses, %3$s the time */
             fprintf(o, P_("resolved %1$s → %2$zu address in %3$s: ",
                           "resolved %1$s → %2$zu addresses in %3$s: ",
                           ev->u.dns_done.n_addresses),
                     ev->u.dns_done.name, ev->u.dns_done.n_addresses, d);
+        }
         for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
             fprintf(o, "%s%s", i ? ", " : "", ev->u.dns_done.addresses[i].addr);
         fputc('\n', o);
@@ -313,8 +481,13 @@ static void render_tls(struct text_state *s, const struct wt_event *ev)
                 ev->u.tls_done.cipher);
         if (ev->u.tls_done.group)
             fprintf(o, _(" · group %s"), ev->u.tls_done.group);
-        fprintf(o, " · ALPN %s%s\n", ev->u.tls_done.alpn ? ev->u.tls_done.alpn : _("none"),
-                ev->u.tls_done.resumed ? _(" · resumed session") : "");
+        fprintf(o, " · ALPN %s\n", ev->u.tls_done.alpn ? ev->u.tls_done.alpn : _("none"));
+        if (ev->u.tls_done.resumed) {
+            tag(s, C_TLS, "tls ");
+            fputs(_("resumed: no certificate sent · the session from an earlier connection to "
+                    "this origin stands for the proof checked then"), o);
+            fputc('\n', o);
+        }
         break;
     case WT_EV_TLS_CERT: {
         char subject[CERT_TEXT_MAX], issuer[CERT_TEXT_MAX];
@@ -565,6 +738,147 @@ static void render_teardown(struct text_state *s, const struct wt_event *ev)
     fprintf(o, " · %s\n", d);
 }
 
+/* A 3xx with a Location. Followed, it opens the next hop: the [hop ] line
+ * numbers the requests from 1 (the total is not known until the end). */
+static void render_redirect(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    /* where it points, terminal-safe, cut as put_escaped cuts */
+    const char *from = ev->u.redirect.url ? ev->u.redirect.url : ev->u.redirect.location;
+    size_t len = ev->u.redirect.url ? strlen(from) : ev->u.redirect.location_len;
+    char url[WT_ESCAPE_TERM_MAX(SHOWN_VALUE_MAX)];
+    wt_escape_term(from, len > SHOWN_VALUE_MAX ? SHOWN_VALUE_MAX : len, url, sizeof url);
+    int status = ev->u.redirect.status;
+    if (!ev->u.redirect.followed) {
+        tag(s, C_HTTP, "http");
+        if (ev->u.redirect.limit_reached)
+            fprintf(o, _("%d points to %s · not followed: the --max-redirs limit is reached\n"),
+                    status, url);
+        else
+            fprintf(o, _("%d points to %s · -L follows it\n"), status, url);
+        return;
+    }
+    if (!s->cfg.url_prefix)
+        fputc('\n', o);
+    tag(s, C_URL, "hop ");
+    unsigned n = ev->hop + 2;
+    const char *method = ev->u.redirect.method, *next = ev->u.redirect.next_method;
+    if (strcmp(method, next) != 0) {
+        if (ev->u.redirect.crosses_origin)
+            fprintf(o, _("%1$u: %2$d → %3$s · %4$s becomes %5$s (the %2$d rule) · another origin: "
+                         "no credentials go along\n"),
+                    n, status, url, method, next, status);
+        else
+            fprintf(o, _("%1$u: %2$d → %3$s · %4$s becomes %5$s (the %2$d rule) · same origin\n"),
+                    n, status, url, method, next, status);
+    } else if (ev->u.redirect.crosses_origin) {
+        fprintf(o, _("%u: %d → %s · %s again · another origin: no credentials go along\n"),
+                n, status, url, next);
+    } else {
+        fprintf(o, _("%u: %d → %s · %s again · same origin\n"), n, status, url, next);
+    }
+}
+
+/* The connection pool's lessons: why no handshake happened this time, how
+ * long the connection sat idle, when it is really closed. */
+static void render_conn(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char d[32], origin[WT_HOST_MAX_LEN + 40];
+    int v6 = strchr(ev->u.conn.host, ':') != NULL;
+    snprintf(origin, sizeof origin, "%s://%s%s%s:%u", wt_scheme_name(ev->u.conn.scheme),
+             v6 ? "[" : "", ev->u.conn.host, v6 ? "]" : "", ev->u.conn.port);
+    wt_format_duration(ev->u.conn.idle_us, d, sizeof d);
+    tag(s, C_TCP, "conn");
+    switch (ev->kind) {
+    case WT_EV_CONN_REUSE:
+        if (ev->u.conn.scheme == WT_SCHEME_HTTPS)
+            fprintf(o, _("reusing connection #%u to %s: no DNS, no TCP handshake, no TLS "
+                         "handshake; idle %s · request %u on it\n"),
+                    ev->u.conn.id, origin, d, ev->u.conn.requests + 1);
+        else
+            fprintf(o, _("reusing connection #%u to %s: no DNS, no TCP handshake; idle %s · "
+                         "request %u on it\n"),
+                    ev->u.conn.id, origin, d, ev->u.conn.requests + 1);
+        break;
+    case WT_EV_CONN_STALE:
+        if (ev->u.conn.peer_closed)
+            fprintf(o, _("connection #%u to %s was closed by the server while idle (for %s): a "
+                         "new one\n"),
+                    ev->u.conn.id, origin, d);
+        else
+            fprintf(o, _("connection #%u to %s got bytes it did not ask for while idle (for %s): "
+                         "closed, a new one\n"),
+                    ev->u.conn.id, origin, d);
+        break;
+    case WT_EV_CONN_KEPT:
+        fprintf(o, _("keeping connection #%u open (keep-alive): the next request to %s reuses "
+                     "it\n"),
+                ev->u.conn.id, origin);
+        break;
+    case WT_EV_CONN_CLOSE:
+        if (ev->u.conn.requests == 1)
+            fprintf(o, _("closing connection #%u to %s at the end of the run · 1 request on it · "
+                         "idle %s\n"),
+                    ev->u.conn.id, origin, d);
+        else
+            fprintf(o, _("closing connection #%u to %s at the end of the run · %u requests on "
+                         "it · idle %s\n"),
+                    ev->u.conn.id, origin, ev->u.conn.requests, d);
+        break;
+    case WT_EV_CONN_RETRY:
+        fprintf(o, _("connection #%u to %s ended before any of the response arrived (%s): "
+                     "sending the request again on a new connection, once, as curl does\n"),
+                ev->u.conn.id, origin, ev->u.conn.message);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The URL's framing line; create: a new, empty one (a status line began). */
+static struct framing *framing_of(struct text_state *s, size_t url_index, int create)
+{
+    for (size_t i = 0; i < s->n_framing; i++) {
+        if (s->framing[i]->url_index != url_index)
+            continue;
+        if (create) {
+            s->framing[i]->len = 0;
+            s->framing[i]->line[0] = '\0';
+        }
+        return s->framing[i];
+    }
+    if (!create)
+        return NULL;
+    if (s->n_framing == s->cap_framing) {
+        size_t cap = s->cap_framing ? s->cap_framing * 2 : 4;
+        struct framing **p = realloc(s->framing, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        s->framing = p;
+        s->cap_framing = cap;
+    }
+    struct framing *f = malloc(sizeof *f);
+    if (!f)
+        return NULL;
+    f->url_index = url_index;
+    f->len = 0;
+    f->line[0] = '\0';
+    s->framing[s->n_framing++] = f;
+    return f;
+}
+
+static void framing_done(struct text_state *s, size_t url_index)
+{
+    for (size_t i = 0; i < s->n_framing; i++) {
+        if (s->framing[i]->url_index == url_index) {
+            free(s->framing[i]);
+            s->framing[i] = s->framing[--s->n_framing];
+            return;
+        }
+    }
+}
+
 static void append_framing(struct text_state *s, const struct wt_event *ev)
 {
     static const char *const shown[] = {
@@ -578,10 +892,13 @@ static void append_framing(struct text_state *s, const struct wt_event *ev)
         char val[WT_ESCAPE_TERM_MAX(256)];
         size_t vlen = ev->u.http_header.value_len > 256 ? 256 : ev->u.http_header.value_len;
         wt_escape_term(ev->u.http_header.value, vlen, val, sizeof val);
-        int w = snprintf(s->framing + s->framing_len, sizeof s->framing - s->framing_len,
-                         "%s%s: %s", s->framing_len ? " · " : "", shown[i], val);
-        if (w > 0 && (size_t)w < sizeof s->framing - s->framing_len)
-            s->framing_len += (size_t)w;
+        struct framing *f = framing_of(s, ev->url_index, 0);
+        if (!f)
+            return;
+        int w = snprintf(f->line + f->len, sizeof f->line - f->len, "%s%s: %s",
+                         f->len ? " · " : "", shown[i], val);
+        if (w > 0 && (size_t)w < sizeof f->line - f->len)
+            f->len += (size_t)w;
         return;
     }
 }
@@ -611,8 +928,7 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         break;
     }
     case WT_EV_HTTP_STATUS:
-        s->framing_len = 0;
-        s->framing[0] = '\0';
+        framing_of(s, ev->url_index, 1);
         wt_format_duration(ev->u.http_status.wait_us, d, sizeof d);
         tag(s, C_HTTP, "http");
         fprintf(o, "← HTTP/%d.%d %d ", ev->u.http_status.version_major,
@@ -637,10 +953,14 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         break;
     case WT_EV_HTTP_HEADERS_DONE:
         tag(s, C_HTTP, "http");
-        fprintf(o, _("  %s%s%zu headers, %zu bytes · body: %s\n"), s->framing,
-                s->framing_len ? " · " : "", ev->u.http_headers_done.n_headers,
-                ev->u.http_headers_done.header_bytes,
-                framing_words(ev->u.http_headers_done.framing));
+        {
+            const struct framing *f = framing_of(s, ev->url_index, 0);
+            fprintf(o, _("  %s%s%zu headers, %zu bytes · body: %s\n"), f ? f->line : "",
+                    f && f->len ? " · " : "", ev->u.http_headers_done.n_headers,
+                    ev->u.http_headers_done.header_bytes,
+                    framing_words(ev->u.http_headers_done.framing));
+            framing_done(s, ev->url_index);
+        }
         break;
     case WT_EV_HTTP_BODY_DONE: {
         wt_format_duration(ev->u.http_body_done.elapsed_us, d, sizeof d);
@@ -731,6 +1051,17 @@ static const char *explanation(const struct wt_event *ev)
                "client's address and port.");
     case WT_EV_SUMMARY:
         return N_("dns + connect + tls + wait + transfer: where the time of this fetch went.");
+    case WT_EV_REDIRECT:
+        return ev->u.redirect.followed
+                   ? N_("A 3xx answer says the page is elsewhere: the client asks again at the "
+                        "Location, a whole new request, maybe to another server.")
+                   : NULL;
+    case WT_EV_CONN_REUSE:
+        return N_("HTTP/1.1 keeps a connection open after a response unless told otherwise: the "
+                  "next request to the same server skips DNS and the handshakes.");
+    case WT_EV_CONN_KEPT:
+        return N_("Closing now would cost the next request a new handshake; an idle connection "
+                  "costs the server a little memory, so it closes it after a while.");
     default:
         return NULL;
     }
@@ -741,6 +1072,7 @@ static void explain(struct text_state *s, const struct wt_event *ev)
     const char *text = explanation(ev);
     if (!text)
         return;
+    line_start(s);
     fputs(s->cfg.color ? ansi[C_DIM] : "", s->cfg.out);
     indent(s->cfg.out);
     fprintf(s->cfg.out, "↳ %s%s\n", _(text), s->cfg.color ? "\033[0m" : "");
@@ -751,6 +1083,9 @@ static void text_event_line(void *state, const struct wt_event *ev);
 static void text_event(void *state, const struct wt_event *ev)
 {
     struct text_state *s = state;
+    s->url_index = ev->url_index;
+    if (s->cfg.url_table && !s->cfg.silent)   /* -s prints no table */
+        record_row(s, ev);
     text_event_line(state, ev);
     if (s->cfg.explain && !s->cfg.silent)
         explain(s, ev);
@@ -763,6 +1098,7 @@ static void text_event_line(void *state, const struct wt_event *ev)
     if (ev->kind == WT_EV_ERROR) {
         if (s->cfg.silent > 1)
             return;
+        line_start(s);
         if (s->cfg.color)
             fprintf(o, "%swebtrace: %s: %s\033[0m\n", ansi[C_ERROR], ev->u.error.step,
                     wt_i18n_error_text(ev->u.error.message));
@@ -777,7 +1113,7 @@ static void text_event_line(void *state, const struct wt_event *ev)
     char a[80], b[80], d[32];
     switch (ev->kind) {
     case WT_EV_URL:
-        if (ev->url_index > 0)
+        if (ev->url_index > 0 && !s->cfg.url_prefix)
             fputc('\n', o);
         tag(s, C_URL, "url ");
         if (ev->u.url.host_unicode) {
@@ -814,12 +1150,43 @@ static void text_event_line(void *state, const struct wt_event *ev)
             wt_format_duration(ev->u.tcp_established.rtt_us, d, sizeof d);
             fprintf(o, _(" · rtt %s · mss %u"), d, ev->u.tcp_established.snd_mss);
         }
+        if (ev->u.tcp_established.conn)
+            fprintf(o, _(" · connection #%u"), ev->u.tcp_established.conn);
         if (ev->u.tcp_established.of > 1)
             fprintf(o, _(" · attempt %zu won"), ev->u.tcp_established.attempt);
         fputc('\n', o);
         break;
     case WT_EV_TCP_TEARDOWN:
         render_teardown(s, ev);
+        break;
+    case WT_EV_REDIRECT:
+        render_redirect(s, ev);
+        break;
+    case WT_EV_CONN_REUSE:
+    case WT_EV_CONN_STALE:
+    case WT_EV_CONN_KEPT:
+    case WT_EV_CONN_CLOSE:
+    case WT_EV_CONN_RETRY:
+        render_conn(s, ev);
+        break;
+    case WT_EV_PHASE_SKIPPED:
+        break;   /* the reuse line said it: no DNS, no handshake */
+    case WT_EV_TRANSFER_DONE:
+        if (ev->u.transfer_done.hops > 1) {
+            wt_format_duration(ev->u.transfer_done.total_us, d, sizeof d);
+            line_start(s);
+            fputs(s->cfg.color ? ansi[C_DIM] : "", o);
+            indent(o);
+            if (ev->u.transfer_done.hops == 2)
+                fprintf(o, _("2 requests, 1 redirect followed · %s from the first request to the "
+                             "last byte"), d);
+            else
+                /* TRANSLATORS: %1$u requests, %2$u redirects, %3$s the time */
+                fprintf(o, _("%1$u requests, %2$u redirects followed · %3$s from the first "
+                             "request to the last byte"),
+                        ev->u.transfer_done.hops, ev->u.transfer_done.hops - 1, d);
+            fputs(s->cfg.color ? "\033[0m\n" : "\n", o);
+        }
         break;
     case WT_EV_SUMMARY: {
         char dns[32], con[32], tls[32], wait[32], xfer[32], total[32];
@@ -829,6 +1196,7 @@ static void text_event_line(void *state, const struct wt_event *ev)
         wt_format_duration(ev->u.summary.wait_us, wait, sizeof wait);
         wt_format_duration(ev->u.summary.transfer_us, xfer, sizeof xfer);
         wt_format_duration(ev->u.summary.total_us, total, sizeof total);
+        line_start(s);
         fputs(s->cfg.color ? ansi[C_DIM] : "", o);
         indent(o);
         if (ev->u.summary.tls_setup_us > 0) {

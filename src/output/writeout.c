@@ -1,5 +1,5 @@
 /* -w/--write-out: curl's format language over the variable table, written
- * when each URL's trace ends. */
+ * once per URL when its transfer ends (after the last hop), as curl does. */
 #include "webtrace/render.h"
 
 #include <ctype.h>
@@ -15,7 +15,7 @@
 
 struct writeout_state {
     struct wt_render_config cfg;
-    struct wt_facts facts;
+    struct wt_facts_set facts;
     int failed;        /* a write to the data stream failed */
 };
 
@@ -97,11 +97,10 @@ static void put_header(FILE *out, const struct wt_facts *f, const char *name, si
     }
 }
 
-static void write_format(struct writeout_state *s)
+static void write_format(struct writeout_state *s, const struct wt_facts *f)
 {
     const char *p = s->cfg.writeout;
     FILE *out = s->cfg.data_out;
-    const struct wt_facts *f = &s->facts;
     while (*p) {
         if (*p == '\\' && p[1]) {
             /* As curl: \n \r \t are control characters, any other pair is
@@ -179,16 +178,18 @@ static void *writeout_begin(const struct wt_render_config *config)
     if (!s)
         return NULL;
     s->cfg = *config;
-    wt_facts_init(&s->facts);
+    wt_facts_set_init(&s->facts);
     return s;
 }
 
 static void writeout_event(void *state, const struct wt_event *ev)
 {
     struct writeout_state *s = state;
-    wt_facts_feed(&s->facts, ev);
-    if (ev->kind == WT_EV_SUMMARY)
-        write_format(s);
+    const struct wt_facts *f = wt_facts_set_feed(&s->facts, ev);
+    if (ev->kind == WT_EV_TRANSFER_DONE) {
+        write_format(s, f);
+        wt_facts_set_release(&s->facts, ev->url_index);
+    }
 }
 
 static int writeout_end(void *state)
@@ -198,7 +199,7 @@ static int writeout_end(void *state)
     if (rc && s->cfg.silent < 2)
         fputs(_("webtrace: output: cannot write the --write-out output\n"), s->cfg.out);
     if (s)
-        wt_facts_clear(&s->facts);
+        wt_facts_set_clear(&s->facts);
     free(s);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ const char *const wt_cli_usage = N_(
     "      --lang zh|en           the narration's language (default: from LC_ALL,\n"
     "                             LC_MESSAGES or LANG; zh_CN.UTF-8 means zh)\n"
     "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
+    "  -O, --remote-name          write the body to a file in the current directory\n"
+    "                             named as the URL's last path segment (as curl)\n"
     "  -i, --input FILE           read URLs from FILE, one per line (\"-\" for stdin)\n"
     "  -4, --ipv4                 resolve and connect over IPv4 only\n"
     "  -6, --ipv6                 resolve and connect over IPv6 only\n"
@@ -83,6 +86,18 @@ const char *const wt_cli_usage = N_(
     "      --capath DIR           trust the CA certificates in DIR (hashed names)\n"
     "  -k, --insecure             finish TLS handshakes even when the certificate\n"
     "                             does not verify (the result is still shown)\n"
+    "  -L, --location             follow redirects (3xx with a Location): each hop\n"
+    "                             is narrated in full after a [hop ] line\n"
+    "      --max-redirs N         give up after N redirects with exit 47 (default\n"
+    "                             50, as curl; -1 for no limit)\n"
+    "      --location-trusted     like -L, and let credentials follow a redirect to\n"
+    "                             another host, port or scheme\n"
+    "  -Z, --parallel             fetch the URLs of the command line at once, on one\n"
+    "                             loop; each narration line starts with [index]\n"
+    "      --parallel-max N       at most N at once (default 50, at most 300)\n"
+    "      --no-keepalive         a new connection for every request: none is kept\n"
+    "                             open for reuse (webtrace sends no TCP keepalive\n"
+    "                             probes either, curl's meaning of the option)\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use -i for more.\n"
@@ -100,6 +115,7 @@ const char *const wt_cli_usage = N_(
     "   26  read error\n"
     "   28  operation timed out\n"
     "   35  TLS connect error\n"
+    "   47  too many redirects\n"
     "   52  server returned nothing (no headers, no data)\n"
     "   55  failed sending network data\n"
     "   56  failure receiving network data\n"
@@ -121,9 +137,13 @@ enum {
     OPT_HAPPY_EYEBALLS,
     OPT_RESOLVE,
     OPT_CONNECT_TO,
+    OPT_MAX_REDIRS,
+    OPT_LOCATION_TRUSTED,
+    OPT_NO_KEEPALIVE,
+    OPT_PARALLEL_MAX,
 };
 
-static const char short_options[] = ":hVsvo:i:46m:kw:";
+static const char short_options[] = ":hVsvo:i:46m:kw:LOZ";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -150,6 +170,13 @@ static const struct option long_options[] = {
     { "write-out", required_argument, NULL, 'w' },
     { "har", required_argument, NULL, OPT_HAR },
     { "lang", required_argument, NULL, OPT_LANG },
+    { "location", no_argument, NULL, 'L' },
+    { "remote-name", no_argument, NULL, 'O' },
+    { "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
+    { "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
+    { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
+    { "parallel", no_argument, NULL, 'Z' },
+    { "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
     { NULL, 0, NULL, 0 },
 };
 
@@ -547,6 +574,8 @@ static void set_defaults(struct wt_options *out)
     out->dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     out->connect_timeout_ms = WT_DEFAULT_CONNECT_TIMEOUT_MS;
     out->happy_eyeballs_ms = WT_DEFAULT_HAPPY_EYEBALLS_MS;
+    out->max_redirs = WT_DEFAULT_MAX_REDIRS;
+    out->parallel_max = WT_DEFAULT_PARALLEL_MAX;
 }
 
 int wt_cli_parse(int argc, char **argv, struct wt_options *out,
@@ -720,6 +749,51 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             }
             out->har = optarg;
             break;
+        case 'L':
+            out->follow_location = 1;
+            break;
+        case 'O':
+            out->remote_name = 1;
+            break;
+        case OPT_LOCATION_TRUSTED:
+            /* as curl: it implies -L */
+            out->follow_location = 1;
+            out->location_trusted = 1;
+            break;
+        case OPT_NO_KEEPALIVE:
+            out->no_keepalive = 1;
+            break;
+        case 'Z':
+            out->parallel = 1;
+            break;
+        case OPT_PARALLEL_MAX: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (optarg[0] == '\0' || *end != '\0' || errno) {
+                wt_errf(err, errlen, "--parallel-max: '%s' is not a number",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            /* as curl: above the cap means the cap, below 1 the default */
+            out->parallel_max = n > WT_PARALLEL_MAX_LIMIT ? WT_PARALLEL_MAX_LIMIT
+                                : n < 1                   ? WT_DEFAULT_PARALLEL_MAX
+                                                          : n;
+            break;
+        }
+        case OPT_MAX_REDIRS: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (optarg[0] == '\0' || *end != '\0' || errno || n < -1 || n > INT_MAX) {
+                wt_errf(err, errlen, "--max-redirs: '%s' is not a number of redirects "
+                        "(-1 for no limit)",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            out->max_redirs = n;
+            break;
+        }
         case ':':
             wt_errf(err, errlen, "option %s needs a value",
                     option_label(optopt, label, sizeof label));
@@ -750,6 +824,10 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         out->urls[out->n_urls++] = argv[i];
     }
 
+    if (out->remote_name && out->output) {
+        wt_errf(err, errlen, "-o and -O both name where the body goes: pick one");
+        return WT_EXIT_USAGE;
+    }
     if (ipv4 && ipv6) {
         wt_errf(err, errlen, "-4 and -6 exclude each other (pick one address family)");
         return WT_EXIT_USAGE;

@@ -12,14 +12,16 @@
 #include "webtrace/cli.h"
 #include "webtrace/demo.h"
 #include "webtrace/dns.h"
+#include "webtrace/dnscache.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/i18n.h"
 #include "webtrace/loop.h"
 #include "webtrace/render.h"
 #include "webtrace/serve.h"
 #include "webtrace/tls_module.h"
-#include "webtrace/trace.h"
 #include "webtrace/escape.h"
+#include "webtrace/transfer.h"
+#include "webtrace/url.h"
 #include "webtrace/urllist.h"
 #include "wt_config.h"
 
@@ -74,9 +76,9 @@ static char *read_writeout(const char *arg, char *err, size_t errlen)
     return text;
 }
 
-static int trace_done(void *ctx)
+static int transfer_done(void *ctx)
 {
-    return wt_trace_finished(ctx);
+    return wt_transfer_finished(ctx);
 }
 
 static void say_error(const struct wt_render_config *cfg, const char *step, const char *msg)
@@ -102,43 +104,141 @@ static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
     return setup;
 }
 
+/* The run's shared state: one TLS configuration, one connection pool. */
+struct run {
+    struct wt_tls_setup *tls_setup;
+    struct wt_pool *pool;
+    struct wt_dns_cache *dns_cache;  /* NULL (out of memory): every name looked up */
+};
+
 static int run_one(struct wt_loop *loop, const struct wt_options *opt, const char *input,
                    size_t index, enum wt_body_mode body_mode, const struct wt_event_sink *sink,
-                   struct wt_tls_setup *tls_setup)
+                   const struct run *run, int last_in_run)
 {
-    struct wt_trace_params params = {
+    struct wt_transfer_params params = {
         .options = opt,
         .input = input,
         .url_index = index,
         .body_mode = body_mode,
         .output_path = opt->output,
         .sink = sink,
-        .tls_setup = tls_setup,
+        .tls_setup = run->tls_setup,
+        .pool = run->pool,
+        .dns_cache = run->dns_cache,
+        .last_in_run = last_in_run,
     };
-    struct wt_trace *t = wt_trace_new(loop, &params);
-    if (!t) {
+    struct wt_transfer *x = wt_transfer_new(loop, &params);
+    if (!x) {
         if (opt->silent < 2)
             fputs(_("webtrace: url: out of memory before the trace could start\n"), stderr);
         return WT_EXIT_OUT_OF_MEMORY;
     }
-    wt_trace_start(t);
-    if (wt_loop_run(loop, trace_done, t) < 0 && !wt_trace_finished(t)) {
+    wt_transfer_start(x);
+    if (wt_loop_run(loop, transfer_done, x) < 0 && !wt_transfer_finished(x)) {
         char msg[160];
         wt_errf(msg, sizeof msg, "the event loop cannot go on: %s", strerror(errno));
-        wt_trace_abort(t, WT_EXIT_OUT_OF_MEMORY, msg);
+        wt_transfer_abort(x, WT_EXIT_OUT_OF_MEMORY, msg);
     }
     int rc = WT_EXIT_OUT_OF_MEMORY;
-    if (wt_trace_finished(t))
-        rc = wt_trace_exit_code(t);
-    wt_trace_free(t);
+    if (wt_transfer_finished(x))
+        rc = wt_transfer_exit_code(x);
+    wt_transfer_free(x);
     return rc;
+}
+
+/* -Z: the command line's URLs at once, at most parallel_max of them, all
+ * on the one loop. The loop's stop test is where finished transfers are
+ * collected and the next ones started. */
+struct parallel_run {
+    struct wt_loop *loop;
+    const struct wt_options *opt;
+    enum wt_body_mode mode;
+    const struct wt_event_sink *sink;
+    const struct run *run;
+    struct wt_transfer **active;     /* parallel_max slots */
+    size_t n_active, next;
+    int last_failure;                /* as curl: the last one to fail */
+};
+
+static int parallel_step(void *ctx)
+{
+    struct parallel_run *p = ctx;
+    for (size_t i = 0; i < (size_t)p->opt->parallel_max; i++) {
+        struct wt_transfer *x = p->active[i];
+        if (!x || !wt_transfer_finished(x))
+            continue;
+        int rc = wt_transfer_exit_code(x);
+        if (rc)
+            p->last_failure = rc;
+        wt_transfer_free(x);
+        p->active[i] = NULL;
+        p->n_active--;
+    }
+    for (size_t i = 0; i < (size_t)p->opt->parallel_max && p->next < p->opt->n_urls; i++) {
+        if (p->active[i])
+            continue;
+        struct wt_transfer_params params = {
+            .options = p->opt,
+            .input = p->opt->urls[p->next],
+            .url_index = p->next,
+            .body_mode = p->mode,
+            .output_path = p->opt->output,
+            .sink = p->sink,
+            .tls_setup = p->run->tls_setup,
+            .pool = p->run->pool,
+            .dns_cache = p->run->dns_cache,
+            .last_in_run = 0,   /* kept ones are closed at the end of the run */
+        };
+        p->next++;
+        struct wt_transfer *x = wt_transfer_new(p->loop, &params);
+        if (!x) {
+            if (p->opt->silent < 2)
+                fprintf(stderr, "webtrace: url: out of memory before the trace could start\n");
+            p->last_failure = WT_EXIT_OUT_OF_MEMORY;
+            continue;
+        }
+        p->active[i] = x;
+        p->n_active++;
+        wt_transfer_start(x);
+    }
+    return p->n_active == 0 && p->next == p->opt->n_urls;
+}
+
+static int run_parallel(struct wt_loop *loop, const struct wt_options *opt,
+                        enum wt_body_mode mode, const struct wt_event_sink *sink,
+                        const struct run *run)
+{
+    struct parallel_run p = {
+        .loop = loop, .opt = opt, .mode = mode, .sink = sink, .run = run,
+        .active = calloc((size_t)opt->parallel_max, sizeof *p.active),
+    };
+    if (!p.active) {
+        if (opt->silent < 2)
+            fprintf(stderr, "webtrace: url: out of memory before the first trace could start\n");
+        return WT_EXIT_OUT_OF_MEMORY;
+    }
+    if (wt_loop_run(loop, parallel_step, &p) < 0) {
+        char msg[160];
+        wt_errf(msg, sizeof msg, "the event loop cannot go on: %s", strerror(errno));
+        for (size_t i = 0; i < (size_t)opt->parallel_max; i++)
+            if (p.active[i] && !wt_transfer_finished(p.active[i]))
+                wt_transfer_abort(p.active[i], WT_EXIT_OUT_OF_MEMORY, msg);
+        p.next = opt->n_urls;   /* start no more */
+        parallel_step(&p);       /* collects them */
+        if (!p.last_failure)
+            p.last_failure = WT_EXIT_OUT_OF_MEMORY;
+    }
+    for (size_t i = 0; i < (size_t)opt->parallel_max; i++)
+        wt_transfer_free(p.active[i]);
+    free(p.active);
+    return p.last_failure;
 }
 
 /* Reads URLs one per line (blank lines and #comments skipped) and traces
  * each. Returns the exit code of the last failure, or 0. */
 static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_body_mode mode,
                     const struct wt_event_sink *sink, const struct wt_render_config *cfg,
-                    size_t *index, struct wt_tls_setup *tls_setup)
+                    size_t *index, const struct run *run)
 {
     FILE *in = strcmp(opt->url_file, "-") == 0 ? stdin : fopen(opt->url_file, "r");
     if (!in) {
@@ -164,7 +264,7 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
             last_failure = WT_EXIT_READ_ERROR;
             continue;
         }
-        int rc = run_one(loop, opt, p, (*index)++, mode, sink, tls_setup);
+        int rc = run_one(loop, opt, p, (*index)++, mode, sink, run, 0);
         if (rc)
             last_failure = rc;
     }
@@ -179,6 +279,30 @@ static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_
     if (in != stdin)
         fclose(in);
     return last_failure;
+}
+
+static struct wt_pool *new_pool(struct wt_loop *loop, const struct wt_event_sink *sink,
+                                const struct wt_options *opt)
+{
+    struct wt_pool *pool = wt_pool_new(loop, sink);
+    if (!pool && opt->silent < 2)
+        fprintf(stderr, "webtrace: tcp: out of memory before the first trace could start\n");
+    return pool;
+}
+
+static int pool_closed(void *ctx)
+{
+    return wt_pool_closed(ctx);
+}
+
+/* The connections kept for reuse are closed, their teardowns narrated. */
+static void close_pool(struct wt_loop *loop, struct wt_pool *pool)
+{
+    if (!pool)
+        return;
+    wt_pool_close_all(pool);
+    wt_loop_run(loop, pool_closed, pool);
+    wt_pool_free(pool);
 }
 
 static int close_renderers(struct renderer_set *set)
@@ -350,6 +474,7 @@ static int run_demo(int argc, char **argv)
     opt.explain = dopt.explain;
     opt.dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     opt.max_time_ms = 30000;   /* a backstop: loopback answers in milliseconds */
+    opt.max_redirs = WT_DEFAULT_MAX_REDIRS;
     opt.n_dns_servers = 1;
     snprintf(opt.dns_servers[0].addr, sizeof opt.dns_servers[0].addr, "127.0.0.1");
     opt.dns_servers[0].port = wt_demo_dns_port(demo);
@@ -358,13 +483,18 @@ static int run_demo(int argc, char **argv)
     char urls[2][128];
     snprintf(urls[0], sizeof urls[0], "http://" WT_DEMO_HOST ":%u/", wt_demo_http_port(demo));
     snprintf(urls[1], sizeof urls[1], "https://" WT_DEMO_HOST ":%u/", wt_demo_https_port(demo));
-    struct wt_tls_setup *tls_setup = new_tls_setup(&opt);
-    int last_failure = tls_setup ? 0 : WT_EXIT_OUT_OF_MEMORY;
-    for (size_t i = 0; i < 2 && tls_setup; i++) {
-        rc = run_one(loop, &opt, urls[i], i, WT_BODY_DISCARD, &sink, tls_setup);
+    /* No DNS cache: each of the demo's fetches shows its whole lookup. */
+    struct run run = { new_tls_setup(&opt), NULL, NULL };
+    if (run.tls_setup)
+        run.pool = new_pool(loop, &sink, &opt);
+    int last_failure = run.tls_setup && run.pool ? 0 : WT_EXIT_OUT_OF_MEMORY;
+    for (size_t i = 0; i < 2 && !last_failure; i++) {
+        rc = run_one(loop, &opt, urls[i], i, WT_BODY_DISCARD, &sink, &run, i == 1);
         if (rc)
             last_failure = rc;
     }
+    close_pool(loop, run.pool);
+    wt_dns_cache_free(run.dns_cache);
     if (!dopt.silent)
         wt_render_demo_next(stderr);
     if (dopt.stay) {
@@ -381,7 +511,7 @@ static int run_demo(int argc, char **argv)
     }
     wt_demo_free(demo);
     int wrc = close_renderers(&set);
-    wt_tls_setup_free(tls_setup);
+    wt_tls_setup_free(run.tls_setup);
     wt_loop_free(loop);
     wt_dns_global_cleanup();
     wt_tls_unload();
@@ -468,9 +598,34 @@ int main(int argc, char **argv)
         .silent = opt.silent,
         .writeout = writeout_text ? writeout_text : opt.writeout,
         .har_path = opt.har,
+        .url_table = 1,
+        .url_prefix = opt.parallel && opt.n_urls > 1,
     };
     /* A URL list may hold many: -o FILE is for exactly one URL. */
     size_t total_urls = opt.n_urls + (opt.url_file ? 2 : 0);
+    if (opt.remote_name && total_urls > 1) {
+        fprintf(stderr, "webtrace: options: -O takes exactly one URL\n");
+        free(writeout_text);
+        return WT_EXIT_USAGE;
+    }
+    char remote_name[WT_URL_MAX_LEN + 1];
+    if (opt.remote_name) {
+        struct wt_url url;
+        if (wt_url_parse(opt.urls[0], &url, err, sizeof err) == WT_URL_OK) {
+            size_t len = wt_url_remote_name(&url, remote_name, sizeof remote_name);
+            wt_url_clear(&url);
+            if (!len) {
+                /* curl's exit code for it: nothing could be written */
+                if (opt.silent < 2)
+                    fputs(_("webtrace: output: -O: the URL has no file name to save to (its "
+                            "path ends in '/'): use -o FILE\n"), stderr);
+                free(writeout_text);
+                return WT_EXIT_WRITE_ERROR;
+            }
+            opt.output = remote_name;
+        }
+        /* else the transfer reports the bad URL, with its exit code */
+    }
     if (opt.output && strcmp(opt.output, "-") != 0 && total_urls > 1) {
         fputs(_("webtrace: options: -o FILE takes exactly one URL\n"), stderr);
         free(writeout_text);
@@ -514,24 +669,34 @@ int main(int argc, char **argv)
     }
     struct wt_event_sink sink = { fan_out, &set };
 
-    struct wt_tls_setup *tls_setup = new_tls_setup(&opt);
-    int last_failure = tls_setup ? 0 : WT_EXIT_OUT_OF_MEMORY;
+    struct run run = { new_tls_setup(&opt), NULL, wt_dns_cache_new() };
+    if (run.tls_setup)
+        run.pool = new_pool(loop, &sink, &opt);
+    int ready = run.tls_setup && run.pool;
+    int last_failure = ready ? 0 : WT_EXIT_OUT_OF_MEMORY;
     size_t index = 0;
-    for (size_t i = 0; i < opt.n_urls && tls_setup; i++) {
-        rc = run_one(loop, &opt, opt.urls[i], index++, mode, &sink, tls_setup);
+    if (opt.parallel && opt.n_urls > 1 && ready) {
+        last_failure = run_parallel(loop, &opt, mode, &sink, &run);
+        index = opt.n_urls;
+    }
+    for (size_t i = index; i < opt.n_urls && ready; i++) {
+        int last = i + 1 == opt.n_urls && !opt.url_file;
+        rc = run_one(loop, &opt, opt.urls[i], index++, mode, &sink, &run, last);
         if (rc)
             last_failure = rc;
     }
-    if (opt.url_file && tls_setup) {
-        rc = run_list(loop, &opt, mode, &sink, &cfg, &index, tls_setup);
+    if (opt.url_file && ready) {
+        rc = run_list(loop, &opt, mode, &sink, &cfg, &index, &run);
         if (rc)
             last_failure = rc;
     }
+    close_pool(loop, run.pool);
+    wt_dns_cache_free(run.dns_cache);
     rc = close_renderers(&set);   /* each renderer says what it could not write */
     if (rc && !last_failure)
         last_failure = rc;
     free(writeout_text);
-    wt_tls_setup_free(tls_setup);
+    wt_tls_setup_free(run.tls_setup);
     wt_loop_free(loop);
     wt_dns_global_cleanup();
     wt_tls_unload();

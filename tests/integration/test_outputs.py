@@ -331,7 +331,7 @@ class OutputCase(h.WebtraceCase, unittest.TestCase):
                           "\n".join(f"  at {list(e.absolute_path)}: {e.message[:300]}"
                                     for e in errors[:5]) + f"\n  line: {line[:600]!r}")
             self.assertRegex(line.decode(), r'^\{"schema":1,"event":"[a-z_]+","url_index":\d+,'
-                                            r'"phase":"[a-z]+","t_us":\d+[,}]',
+                                            r'"hop":\d+,"phase":"[a-z]+","t_us":\d+[,}]',
                              "the common fields come first, in order")
             for m in SECONDS_TEXT.finditer(line):
                 self.assertRegex(m.group(2).decode(), r"^(null|\d+\.\d{6})$",
@@ -342,10 +342,20 @@ class OutputCase(h.WebtraceCase, unittest.TestCase):
     def traces(self, events):
         """Client events grouped per URL: [(url_index, [events])], checking
         that the URLs come one after the other, in order."""
-        blocks = []
+        blocks, done = [], set()
+        self.end_of_run = []
         for ev in events:
             if ev["event"].startswith("serve_"):
                 continue   # the in-process server of `webtrace demo`
+            if ev["url_index"] in done:
+                # a connection kept for reuse, closed at the end of the run:
+                # narrated under the URL that used it last
+                self.assertIn(ev["event"], ("conn_close", "tcp_teardown", "tls_close"), ev)
+                self.assertEqual(ev["phase"], "close", ev)
+                self.end_of_run.append(ev)
+                continue
+            if ev["event"] == "transfer_done":
+                done.add(ev["url_index"])
             if not blocks or blocks[-1][0] != ev["url_index"]:
                 self.assertNotIn(ev["url_index"], [b[0] for b in blocks],
                                  "the events of one URL are interleaved with another's")
@@ -356,10 +366,18 @@ class OutputCase(h.WebtraceCase, unittest.TestCase):
         return blocks
 
     def check_trace(self, evs, code=0, step=None):
-        """One URL's events make sense: phase url first, summary last, phases
-        entered in order, t_us non-decreasing, each event tagged with the
-        phase it happened in, and the error (on failure) just before the
-        failed phase and the summary. Returns the summary."""
+        """One URL's events make sense: phase url first, summary then
+        transfer_done last, phases entered in order, t_us non-decreasing,
+        each event tagged with the phase it happened in, and the error (on
+        failure) just before the failed phase and the summary. One hop: no
+        redirect here. Returns the summary."""
+        done = evs[-1]
+        self.assertEqual(done["event"], "transfer_done", [e["event"] for e in evs])
+        self.assertEqual((done["hops"], done["exit_code"]), (1, code), done)
+        self.assertEqual(done["vars"], evs[-2].get("vars"),
+                         "one hop: the transfer's variables are its hop's")
+        self.assertEqual({e["hop"] for e in evs}, {0})
+        evs = evs[:-1]
         names = [e["event"] for e in evs]
         first, last = evs[0], evs[-1]
         self.assertEqual((first["event"], first.get("entered")), ("phase", "url"),
@@ -454,7 +472,7 @@ class Validators(OutputCase):
 
     def test_schema_catches_drift(self):
         v = events_validator()
-        good = {"schema": 1, "event": "dns_tcp_retry", "url_index": 0, "phase": "dns",
+        good = {"schema": 1, "event": "dns_tcp_retry", "url_index": 0, "hop": 0, "phase": "dns",
                 "t_us": 12, "server": {"ip": "127.0.0.1", "port": 53, "family": "ipv4"}}
         self.assertTrue(v.is_valid(good), list(v.iter_errors(good)))
         bad = {
@@ -466,11 +484,13 @@ class Validators(OutputCase):
             "unknown phase": dict(good, phase="resolve"),
             "endpoint extra": dict(good, server={"ip": "x", "port": 1, "family": "ipv4", "x": 1}),
             "port out of range": dict(good, server={"ip": "x", "port": 70000, "family": "ipv4"}),
+            "no hop": {k: x for k, x in good.items() if k != "hop"},
+            "negative hop": dict(good, hop=-1),
             "input on a non-url phase": {"schema": 1, "event": "phase", "url_index": 0,
-                                         "phase": "dns", "t_us": 1, "entered": "dns",
+                                         "hop": 0, "phase": "dns", "t_us": 1, "entered": "dns",
                                          "input": "x"},
             "url phase without input": {"schema": 1, "event": "phase", "url_index": 0,
-                                        "phase": "url", "t_us": 0, "entered": "url"},
+                                        "hop": 0, "phase": "url", "t_us": 0, "entered": "url"},
         }
         for what, ev in bad.items():
             with self.subTest(what):
@@ -545,7 +565,8 @@ class JsonEvents(OutputCase):
         network wait or held up the TLS phase, and a second https URL of the
         run reuses the context instead of building it again."""
         url = tls_url(host=h.Dnsmasq.CNAME_NAME)
-        events, _ = self.run_json(*dns_args(), *ca_args(), url, url)
+        # --no-keepalive: the second URL makes its own connection and handshake
+        events, _ = self.run_json(*dns_args(), *ca_args(), "--no-keepalive", url, url)
         (_, first), (_, second) = self.traces(events)
         s1, s2 = self.check_trace(first), self.check_trace(second)
         setup1 = next(e for e in first if e["event"] == "tls_hello")["setup"]
@@ -642,7 +663,11 @@ class JsonEvents(OutputCase):
             self.check_trace(evs)
         self.assertEqual(blocks[0][1][0]["input"], web_url(host=h.Dnsmasq.CNAME_NAME))
         self.assertEqual(blocks[1][1][0]["input"], tls_url())
-        self.assertEqual(events[-1]["event"], "summary")
+        # URL 0's connection was kept for a later request that went
+        # elsewhere: it is closed after the last URL, under URL 0's index.
+        self.assertEqual([(e["event"], e["url_index"]) for e in self.end_of_run[:2]],
+                         [("conn_close", 0), ("tcp_teardown", 0)])
+        self.assertEqual(events[-1], self.end_of_run[-1])
 
     def test_exit_code_is_the_last_failure(self):
         closed = f"http://127.0.0.1:{h.closed_port()}/"
@@ -922,7 +947,7 @@ class Har(OutputCase):
         ok, failed = entries
         blocks = self.traces(events)
         evs = blocks[0][1]
-        s = evs[-1]
+        s = evs[-2]   # the hop's summary, before transfer_done
 
         # The entry and the NDJSON of the same run say the same.
         t = ok["timings"]

@@ -410,6 +410,52 @@ static void test_cli_too_many_urls_is_an_error(void **state)
     assert_non_null(strstr(err, "-i FILE"));
 }
 
+static void test_cli_redirect_options(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+    assert_int_equal(parse_list(ARGS("x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.follow_location, 0);
+    assert_int_equal(o.max_redirs, 50);   /* curl's default */
+    assert_int_equal(parse_list(ARGS("-sL", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.follow_location, 1);
+    assert_int_equal(o.location_trusted, 0);
+    assert_int_equal(parse_list(ARGS("--location", "--max-redirs", "-1", "x"), &o, err,
+                                sizeof err), 0);
+    assert_int_equal(o.max_redirs, -1);   /* no limit, as curl */
+    assert_int_equal(parse_list(ARGS("--max-redirs", "0", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.max_redirs, 0);
+    assert_int_equal(parse_list(ARGS("--location-trusted", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.follow_location, 1);   /* as curl: it implies -L */
+    assert_int_equal(o.location_trusted, 1);
+    assert_int_equal(o.no_keepalive, 0);
+    assert_int_equal(parse_list(ARGS("--no-keepalive", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.no_keepalive, 1);
+    assert_int_equal(o.parallel, 0);
+    assert_int_equal(o.parallel_max, 50);
+    assert_int_equal(parse_list(ARGS("-Z", "--parallel-max", "7", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.parallel, 1);
+    assert_int_equal(o.parallel_max, 7);
+    /* as curl: above 300 is 300, below 1 the default */
+    assert_int_equal(parse_list(ARGS("--parallel-max", "1000", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.parallel_max, 300);
+    assert_int_equal(parse_list(ARGS("--parallel-max", "0", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.parallel_max, 50);
+    assert_int_equal(parse_list(ARGS("--parallel-max", "x1", "x"), &o, err, sizeof err),
+                     WT_EXIT_USAGE);
+    assert_int_equal(parse_list(ARGS("-LO", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.remote_name, 1);
+    assert_int_equal(parse_list(ARGS("-O", "-o", "f", "x"), &o, err, sizeof err),
+                     WT_EXIT_USAGE);
+    static const char *const bad[] = { "-2", "", "3x", "99999999999999999999", "1.5" };
+    for (size_t i = 0; i < N(bad); i++) {
+        assert_int_equal(parse_list(ARGS("--max-redirs", bad[i], "x"), &o, err, sizeof err),
+                         WT_EXIT_USAGE);
+        assert_non_null(strstr(err, "--max-redirs"));
+    }
+}
+
 static void test_cli_parse_can_be_repeated(void **state)
 {
     (void)state;
@@ -526,7 +572,8 @@ static void test_cli_usage_lists_every_option(void **state)
         "-h, --help", "-V, --version", "-s, --silent", "-v, --verbose", "--no-color",
         "-o, --output FILE", "-i, --input FILE", "-4, --ipv4", "-6, --ipv6",
         "--connect-timeout SECONDS", "-m, --max-time SECONDS", "--dns-timeout SECONDS",
-        "--dns-server ADDR[:PORT]", "--lang zh|en",
+        "--dns-server ADDR[:PORT]", "--lang zh|en", "-L, --location", "--max-redirs N", "--location-trusted",
+        "--no-keepalive", "-O, --remote-name", "-Z, --parallel", "--parallel-max N",
     };
     assert_non_null(strstr(wt_cli_usage, "webtrace [options] <url|host> [<url|host> ...]"));
     assert_non_null(strstr(wt_cli_usage, "-i FILE|-"));
@@ -539,7 +586,8 @@ static void test_cli_usage_lists_every_option(void **state)
 static void test_cli_usage_exit_codes_match_exitcode_words(void **state)
 {
     (void)state;
-    static const int listed[] = { 0, 1, 2, 3, 6, 7, 8, 18, 23, 26, 28, 35, 52, 55, 56, 60, 77, 100 };
+    static const int listed[] = { 0, 1, 2, 3, 6, 7, 8, 18, 23, 26, 28, 35, 47, 52, 55, 56, 60, 77,
+                                  100 };
     const char *section = strstr(wt_cli_usage, "Exit codes");
     assert_non_null(section);
     for (size_t i = 0; i < N(listed); i++) {
@@ -805,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_cli_dns_servers_are_repeatable_up_to_the_limit),
         cmocka_unit_test(test_cli_bad_dns_server_is_reported),
         cmocka_unit_test(test_cli_too_many_urls_is_an_error),
+        cmocka_unit_test(test_cli_redirect_options),
         cmocka_unit_test(test_cli_parse_can_be_repeated),
         cmocka_unit_test(test_cli_seconds_parsing),
         cmocka_unit_test(test_cli_dns_server_parsing),

@@ -31,7 +31,7 @@ static void test_facts_webtrace_vars_cannot_clash_with_curl(void **state)
     (void)state;
     static const char *const curl_names[] = {
         "content_type", "errormsg", "exitcode", "http_code", "http_version", "local_ip",
-        "local_port", "method", "num_connects", "num_redirects", "remote_ip", "remote_port",
+        "local_port", "method", "num_connects", "num_redirects", "redirect_url", "remote_ip", "remote_port",
         "response_code", "size_download", "size_header", "size_request", "size_upload",
         "speed_download", "ssl_verify_result", "time_appconnect", "time_connect",
         "time_namelookup", "time_pretransfer", "time_redirect", "time_starttransfer",
@@ -228,6 +228,53 @@ static void test_facts_failed_attempt_keeps_its_address(void **state)
     wt_facts_clear(&f);
 }
 
+static void set_event(struct wt_facts_set *set, enum wt_event_kind kind, size_t url,
+                      unsigned hop, int64_t t, int status)
+{
+    struct wt_event ev = { .kind = kind, .url_index = url, .hop = hop, .t_us = t };
+    if (kind == WT_EV_PHASE) {
+        ev.u.phase.entered = WT_PHASE_URL;
+        ev.u.phase.input = url ? "http://b.example.test/" : "http://a.example.test/";
+    }
+    if (kind == WT_EV_HTTP_STATUS) {
+        ev.u.http_status.status = status;
+        ev.u.http_status.reason = "";
+    }
+    wt_facts_set_feed(set, &ev);
+}
+
+static void test_facts_set_keeps_interleaved_urls_apart(void **state)
+{
+    (void)state;
+    struct wt_facts_set set;
+    wt_facts_set_init(&set);
+    set_event(&set, WT_EV_PHASE, 0, 0, 0, 0);
+    set_event(&set, WT_EV_PHASE, 1, 0, 5, 0);
+    set_event(&set, WT_EV_HTTP_STATUS, 1, 0, 20, 404);
+    set_event(&set, WT_EV_HTTP_STATUS, 0, 0, 30, 301);
+    set_event(&set, WT_EV_PHASE, 0, 1, 40, 0);     /* URL 0 follows its redirect */
+    set_event(&set, WT_EV_HTTP_STATUS, 0, 1, 50, 200);
+    struct wt_event probe = { .kind = WT_EV_TRANSFER_DONE, .url_index = 0, .hop = 1 };
+    const struct wt_facts *a = wt_facts_set_feed(&set, &probe);
+    probe.url_index = 1;
+    probe.hop = 0;
+    const struct wt_facts *b = wt_facts_set_feed(&set, &probe);
+    assert_int_equal(var(a, "http_code").i, 200);
+    assert_int_equal(var(a, "num_redirects").i, 1);
+    assert_string_equal(var(a, "url").s, "http://a.example.test/");
+    assert_int_equal(var(b, "http_code").i, 404);
+    assert_int_equal(var(b, "num_redirects").i, 0);
+    assert_string_equal(var(b, "url").s, "http://b.example.test/");
+    wt_facts_set_release(&set, 0);
+    /* an event of a released URL (its connection closed at the end of the
+     * run) makes no new facts */
+    probe.kind = WT_EV_TCP_TEARDOWN;
+    probe.url_index = 0;
+    assert_ptr_equal(wt_facts_set_feed(&set, &probe), &set.none);
+    assert_int_equal(set.n, 1);
+    wt_facts_set_clear(&set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_facts_headers_status_and_errors),
         cmocka_unit_test(test_facts_cname_chain_and_endpoints),
         cmocka_unit_test(test_facts_failed_attempt_keeps_its_address),
+        cmocka_unit_test(test_facts_set_keeps_interleaved_urls_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

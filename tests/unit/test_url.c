@@ -741,6 +741,144 @@ static void test_url_non_ascii_target_is_percent_encoded(void **state)
     wt_url_clear(&url);
 }
 
+/* ---- wt_url_resolve: RFC 3986 section 5.4, then what servers send ---- */
+
+struct resolve_case {
+    const char *base;
+    const char *ref;
+    const char *want;
+};
+
+#define RFC_BASE "http://a/b/c/d;p?q"
+
+static const struct resolve_case resolve_cases[] = {
+    /* 5.4.1 normal examples */
+    { RFC_BASE, "g:h", "g:h" },
+    { RFC_BASE, "g", "http://a/b/c/g" },
+    { RFC_BASE, "./g", "http://a/b/c/g" },
+    { RFC_BASE, "g/", "http://a/b/c/g/" },
+    { RFC_BASE, "/g", "http://a/g" },
+    { RFC_BASE, "//g", "http://g" },
+    { RFC_BASE, "?y", "http://a/b/c/d;p?y" },
+    { RFC_BASE, "g?y", "http://a/b/c/g?y" },
+    { RFC_BASE, "#s", "http://a/b/c/d;p?q#s" },
+    { RFC_BASE, "g#s", "http://a/b/c/g#s" },
+    { RFC_BASE, "g?y#s", "http://a/b/c/g?y#s" },
+    { RFC_BASE, ";x", "http://a/b/c/;x" },
+    { RFC_BASE, "g;x", "http://a/b/c/g;x" },
+    { RFC_BASE, "g;x?y#s", "http://a/b/c/g;x?y#s" },
+    { RFC_BASE, "", "http://a/b/c/d;p?q" },
+    { RFC_BASE, ".", "http://a/b/c/" },
+    { RFC_BASE, "./", "http://a/b/c/" },
+    { RFC_BASE, "..", "http://a/b/" },
+    { RFC_BASE, "../", "http://a/b/" },
+    { RFC_BASE, "../g", "http://a/b/g" },
+    { RFC_BASE, "../..", "http://a/" },
+    { RFC_BASE, "../../", "http://a/" },
+    { RFC_BASE, "../../g", "http://a/g" },
+    /* 5.4.2 abnormal examples */
+    { RFC_BASE, "../../../g", "http://a/g" },
+    { RFC_BASE, "../../../../g", "http://a/g" },
+    { RFC_BASE, "/./g", "http://a/g" },
+    { RFC_BASE, "/../g", "http://a/g" },
+    { RFC_BASE, "g.", "http://a/b/c/g." },
+    { RFC_BASE, ".g", "http://a/b/c/.g" },
+    { RFC_BASE, "g..", "http://a/b/c/g.." },
+    { RFC_BASE, "..g", "http://a/b/c/..g" },
+    { RFC_BASE, "./../g", "http://a/b/g" },
+    { RFC_BASE, "./g/.", "http://a/b/c/g/" },
+    { RFC_BASE, "g/./h", "http://a/b/c/g/h" },
+    { RFC_BASE, "g/../h", "http://a/b/c/h" },
+    { RFC_BASE, "g;x=1/./y", "http://a/b/c/g;x=1/y" },
+    { RFC_BASE, "g;x=1/../y", "http://a/b/c/y" },
+    { RFC_BASE, "g?y/./x", "http://a/b/c/g?y/./x" },
+    { RFC_BASE, "g?y/../x", "http://a/b/c/g?y/../x" },
+    { RFC_BASE, "g#s/./x", "http://a/b/c/g#s/./x" },
+    { RFC_BASE, "g#s/../x", "http://a/b/c/g#s/../x" },
+    { RFC_BASE, "http:g", "http:g" },   /* strict parser */
+    /* what web servers put in Location */
+    { "http://example.test/", "https://example.test/", "https://example.test/" },
+    { "http://example.test:8080/a/b", "/c?d=1", "http://example.test:8080/c?d=1" },
+    { "https://example.test/a/b?q", "//other.test/x", "https://other.test/x" },
+    { "http://example.test/a/b", "../../../c", "http://example.test/c" },
+    { "http://example.test", "x", "http://example.test/x" },
+    { "http://example.test/a/b?q=1", "?q=2", "http://example.test/a/b?q=2" },
+    { "http://example.test/a", "/a b", "http://example.test/a%20b" },
+    { "http://example.test/", "/caf\xc3\xa9", "http://example.test/caf%C3%A9" },
+};
+
+static void test_url_resolve_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N(resolve_cases); i++) {
+        const struct resolve_case *c = &resolve_cases[i];
+        char *got = wt_url_resolve(c->base, c->ref, strlen(c->ref));
+        assert_non_null(got);
+        if (strcmp(got, c->want) != 0)
+            fail_msg("resolve(%s, %s) = %s, want %s", c->base, c->ref, got, c->want);
+        free(got);
+    }
+}
+
+static void test_url_remote_name_is_the_last_path_segment(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url, *name;   /* name "" : none */
+    } cases[] = {
+        { "http://example.test/dir/file.html", "file.html" },
+        { "http://example.test/file?x=1&y=/z", "file" },
+        { "http://example.test/a%20b#frag", "a%20b" },   /* nothing decoded, as curl */
+        { "http://example.test:8080/start", "start" },
+        { "http://example.test/", "" },
+        { "http://example.test", "" },
+        { "example.test", "" },
+        { "http://example.test/dir/", "" },
+        { "http://example.test/dir/..", "" },
+        { "http://example.test/.", "" },
+        { "http://example.test/...", "..." },
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        struct wt_url u;
+        char err[128], name[64];
+        assert_int_equal(wt_url_parse(cases[i].url, &u, err, sizeof err), WT_URL_OK);
+        size_t len = wt_url_remote_name(&u, name, sizeof name);
+        if (len != strlen(cases[i].name) || (len && strcmp(name, cases[i].name) != 0))
+            fail_msg("%s: got %zu \"%s\", want \"%s\"", cases[i].url, len, len ? name : "",
+                     cases[i].name);
+        wt_url_clear(&u);
+    }
+    struct wt_url u;
+    char err[128], tiny[4];
+    assert_int_equal(wt_url_parse("http://example.test/longname", &u, err, sizeof err), WT_URL_OK);
+    assert_int_equal(wt_url_remote_name(&u, tiny, sizeof tiny), 0);   /* does not fit */
+    wt_url_clear(&u);
+}
+
+static void test_url_resolve_result_parses(void **state)
+{
+    (void)state;
+    char *got = wt_url_resolve("http://example.test/a/b", "c#frag", 6);
+    assert_non_null(got);
+    struct wt_url u;
+    char err[128];
+    assert_int_equal(wt_url_parse(got, &u, err, sizeof err), WT_URL_OK);
+    assert_string_equal(u.target, "/a/c");
+    wt_url_clear(&u);
+    free(got);
+}
+
+static void test_url_resolve_refuses_oversize(void **state)
+{
+    (void)state;
+    size_t len = WT_URL_MAX_LEN + 1;
+    char *ref = malloc(len);
+    assert_non_null(ref);
+    memset(ref, 'a', len);
+    assert_null(wt_url_resolve("http://example.test/", ref, len));
+    assert_null(wt_url_resolve("http://example.test/", ref, len - 10));  /* with the base */
+    free(ref);
+}
 
 int main(void)
 {
@@ -779,6 +917,10 @@ int main(void)
         cmocka_unit_test(test_url_parse_can_be_repeated),
         cmocka_unit_test(test_url_port_classes),
         cmocka_unit_test(test_url_scheme_helpers),
+        cmocka_unit_test(test_url_resolve_table),
+        cmocka_unit_test(test_url_resolve_result_parses),
+        cmocka_unit_test(test_url_remote_name_is_the_last_path_segment),
+        cmocka_unit_test(test_url_resolve_refuses_oversize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,71 @@
+/* pool: the run's open connections, numbered #1, #2 ... in the order they
+ * were made, and kept idle by origin (scheme, host, port) between the
+ * requests of a run so a later hop or URL can reuse one. It closes them
+ * when the run ends, narrating each teardown then. It knows no transfer
+ * and no trace: whoever holds a connection says where its events go. */
+#ifndef WEBTRACE_POOL_H
+#define WEBTRACE_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "webtrace/event.h"
+#include "webtrace/loop.h"
+#include "webtrace/url.h"
+
+#define WT_POOL_MAX_IDLE 64   /* idle connections kept; the oldest is closed beyond */
+
+struct wt_tls;
+
+/* One connection. The TLS session sends its events to &relay, which
+ * forwards them to owner: the trace using it, or the pool while it closes,
+ * so the session outlives any one trace. */
+struct wt_conn {
+    unsigned id;                     /* #1, #2 ... */
+    enum wt_scheme scheme;
+    char host[WT_HOST_MAX_LEN + 2];
+    uint16_t port;
+    int fd;
+    struct wt_tls *tls;              /* https only */
+    struct wt_endpoint local, remote;
+    unsigned requests;               /* requests sent on it so far */
+    int64_t idle_since;              /* loop time it went back to the pool */
+    struct wt_event_sink relay;
+    const struct wt_event_sink *owner;
+    /* The last request's URL, hop and transfer start: its close at the end
+     * of the run is narrated as part of that URL. */
+    size_t last_url_index;
+    unsigned last_hop;
+    int64_t last_t0;
+    struct wt_conn *next;
+};
+
+struct wt_pool;
+
+struct wt_pool *wt_pool_new(struct wt_loop *loop, const struct wt_event_sink *sink);
+/* A new connection's record (fd -1, no TLS yet), numbered; NULL on ENOMEM. */
+struct wt_conn *wt_pool_conn_new(struct wt_pool *p, enum wt_scheme scheme, const char *host,
+                                 uint16_t port);
+/* Frees a connection the pool does not hold (its fd and TLS already gone). */
+void wt_conn_free(struct wt_conn *c);
+
+/* Why an idle connection could not be reused. */
+struct wt_pool_stale {
+    unsigned id;
+    int64_t idle_us;
+    int peer_closed;                 /* the server closed it (else it sent bytes unasked) */
+};
+
+/* An idle connection to the origin, still open, taken out of the pool;
+ * NULL when there is none. One found closed by its server while idle is
+ * closed quietly and described in *stale (stale->id 0: none was). */
+struct wt_conn *wt_pool_take(struct wt_pool *p, enum wt_scheme scheme, const char *host,
+                             uint16_t port, struct wt_pool_stale *stale);
+/* Keeps c idle for reuse (the pool owns it from now on). */
+void wt_pool_put(struct wt_pool *p, struct wt_conn *c);
+/* Starts closing every idle connection, each teardown narrated; run the
+ * loop until wt_pool_closed. */
+void wt_pool_close_all(struct wt_pool *p);
+int wt_pool_closed(const struct wt_pool *p);
+void wt_pool_free(struct wt_pool *p);
+
+#endif

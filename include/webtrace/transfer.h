@@ -1,0 +1,65 @@
+/* transfer: one URL's whole journey: its requests (hops), the redirects
+ * between them, its outputs and its exit code. It drives one trace per hop
+ * and decides from a finished trace's status and Location what comes next;
+ * it never touches a socket. */
+#ifndef WEBTRACE_TRANSFER_H
+#define WEBTRACE_TRANSFER_H
+
+#include <stddef.h>
+#include "webtrace/body.h"
+#include "webtrace/cli.h"
+#include "webtrace/event.h"
+#include "webtrace/loop.h"
+#include "webtrace/pool.h"
+#include "webtrace/tls_setup.h"
+#include "webtrace/url.h"
+
+struct wt_transfer;
+
+struct wt_transfer_params {
+    const struct wt_options *options;
+    const char *input;               /* the URL or host as typed */
+    size_t url_index;
+    enum wt_body_mode body_mode;
+    const char *output_path;         /* for WT_BODY_FILE */
+    const struct wt_event_sink *sink; /* the renderers */
+    struct wt_tls_setup *tls_setup;  /* the run's TLS configuration (https) */
+    struct wt_pool *pool;            /* the run's connections; NULL: none kept */
+    struct wt_dns_cache *dns_cache;  /* the run's DNS answers; NULL: none kept */
+    /* No URL comes after this one: its last connection is closed at once
+     * (and its teardown narrated with it) rather than kept. */
+    int last_in_run;
+};
+
+struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transfer_params *params);
+/* Begins the first hop; everything after happens on the loop. */
+void wt_transfer_start(struct wt_transfer *x);
+int wt_transfer_finished(const struct wt_transfer *x);
+/* Ends an unfinished transfer from outside, when the loop cannot go on. */
+void wt_transfer_abort(struct wt_transfer *x, int exit_code, const char *message);
+/* 0 on success, else curl's exit code for the failure. */
+int wt_transfer_exit_code(const struct wt_transfer *x);
+void wt_transfer_free(struct wt_transfer *x);
+
+/* What a redirect status does to the request, as curl does it (RFC 9110
+ * section 15.4 allows both readings for 301/302; browsers and curl turn a
+ * POST into a GET). */
+enum wt_redirect_rule {
+    WT_REDIRECT_KEEP,          /* 307, 308: same method, same body */
+    WT_REDIRECT_POST_TO_GET,   /* 301, 302: a POST becomes a GET without body */
+    WT_REDIRECT_TO_GET         /* 303: anything but HEAD becomes a GET without body */
+};
+
+enum wt_redirect_rule wt_redirect_rule_of(int status);
+/* The method the next hop sends after status answered method; *keep_body
+ * says whether the request body goes with it. Returns a static string or
+ * method itself. */
+const char *wt_redirect_method(int status, const char *method, int *keep_body);
+/* Credentials (URL userinfo, -u, Authorization, Cookie) may follow a
+ * redirect only to the same scheme, host and port, unless the user said
+ * --location-trusted: the class of curl's CVE-2018-1000007 and
+ * CVE-2022-27776. */
+int wt_redirect_keeps_credentials(const struct wt_url *from, const struct wt_url *to,
+                                  int trusted);
+
+#endif

@@ -1,0 +1,314 @@
+#include "webtrace/transfer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "webtrace/escape.h"
+#include "webtrace/exitcode.h"
+#include "webtrace/i18n.h"
+#include "webtrace/trace.h"
+
+struct wt_transfer {
+    struct wt_loop *loop;
+    struct wt_transfer_params p;
+    const struct wt_options *opt;
+    int64_t t0;                      /* the transfer's start: every t_us counts from it */
+    unsigned hop;                    /* the current request: 0 first */
+    const char *method;              /* what the current hop sends */
+    struct wt_trace *trace;          /* the current hop's */
+    char *hop_url;                   /* what the current hop (after the first) requests */
+    uint64_t next_timer;             /* looks at a finished hop outside its state machine */
+    int retried;                     /* the current hop was sent again on a new connection */
+    int finished;
+    int exit_code;
+    char message[320];
+};
+
+/* ---- the rules, as data ------------------------------------------------ */
+
+static const struct {
+    int status;
+    enum wt_redirect_rule rule;
+} redirect_rules[] = {
+    { 301, WT_REDIRECT_POST_TO_GET },
+    { 302, WT_REDIRECT_POST_TO_GET },
+    { 303, WT_REDIRECT_TO_GET },
+    { 307, WT_REDIRECT_KEEP },
+    { 308, WT_REDIRECT_KEEP },
+};
+
+enum wt_redirect_rule wt_redirect_rule_of(int status)
+{
+    for (size_t i = 0; i < sizeof redirect_rules / sizeof redirect_rules[0]; i++)
+        if (redirect_rules[i].status == status)
+            return redirect_rules[i].rule;
+    /* 300 and the unassigned 3xx: curl keeps the request as it was */
+    return WT_REDIRECT_KEEP;
+}
+
+const char *wt_redirect_method(int status, const char *method, int *keep_body)
+{
+    switch (wt_redirect_rule_of(status)) {
+    case WT_REDIRECT_POST_TO_GET:
+        if (strcmp(method, "POST") == 0) {
+            *keep_body = 0;
+            return "GET";
+        }
+        break;
+    case WT_REDIRECT_TO_GET:
+        if (strcmp(method, "HEAD") != 0) {
+            *keep_body = 0;
+            return "GET";
+        }
+        *keep_body = 0;
+        return method;
+    case WT_REDIRECT_KEEP:
+        break;
+    }
+    *keep_body = 1;
+    return method;
+}
+
+int wt_redirect_keeps_credentials(const struct wt_url *from, const struct wt_url *to,
+                                  int trusted)
+{
+    if (trusted)
+        return 1;
+    return from->scheme == to->scheme && from->port == to->port &&
+           strcmp(from->host, to->host) == 0;
+}
+
+/* ---- events of the transfer itself --------------------------------------- */
+
+static void emit(struct wt_transfer *x, struct wt_event *ev, enum wt_phase phase)
+{
+    ev->phase = phase;
+    ev->url_index = x->p.url_index;
+    ev->hop = x->hop;
+    ev->t_us = wt_loop_now(x->loop) - x->t0;
+    x->p.sink->emit(x->p.sink->ctx, ev);
+}
+
+static void finish(struct wt_transfer *x, int exit_code)
+{
+    x->finished = 1;
+    x->exit_code = exit_code;
+    struct wt_event ev = { .kind = WT_EV_TRANSFER_DONE };
+    ev.u.transfer_done.hops = x->hop + 1;
+    ev.u.transfer_done.exit_code = exit_code;
+    ev.u.transfer_done.total_us = wt_loop_now(x->loop) - x->t0;
+    emit(x, &ev, exit_code ? WT_PHASE_FAILED : WT_PHASE_DONE);
+}
+
+static void fail(struct wt_transfer *x, int exit_code, const char *message)
+{
+    snprintf(x->message, sizeof x->message, "%s", message);
+    struct wt_event ev = { .kind = WT_EV_ERROR };
+    ev.u.error.step = "http";
+    ev.u.error.exit_code = exit_code;
+    ev.u.error.message = x->message;
+    emit(x, &ev, WT_PHASE_FAILED);
+    finish(x, exit_code);
+}
+
+/* ---- hops ---------------------------------------------------------------- */
+
+static void on_hop_finished(void *ctx);
+
+/* -L will follow the trace's response: another request comes. */
+static int will_follow(const struct wt_transfer *x)
+{
+    size_t len;
+    long max = x->opt->max_redirs;
+    return x->opt->follow_location && wt_trace_is_redirect(wt_trace_status(x->trace)) &&
+           wt_trace_location(x->trace, &len) && (max < 0 || (long)x->hop < max);
+}
+
+static int keep_connection(void *ctx)
+{
+    struct wt_transfer *x = ctx;
+    return !x->p.last_in_run || will_follow(x);
+}
+
+static int start_hop(struct wt_transfer *x, const char *input, int fresh_connection)
+{
+    struct wt_trace_params tp = {
+        .options = x->opt,
+        .input = input,
+        .url_index = x->p.url_index,
+        .body_mode = x->p.body_mode,
+        .output_path = x->p.output_path,
+        .sink = x->p.sink,
+        .tls_setup = x->p.tls_setup,
+        .hop = x->hop,
+        .transfer_t0 = x->t0,
+        .method = x->method,
+        .follow_redirects = x->opt->follow_location,
+        .on_finished = on_hop_finished,
+        .ctx = x,
+        .pool = x->p.pool,
+        .fresh_connection = fresh_connection,
+        .keep_connection = keep_connection,
+        .dns_cache = x->p.dns_cache,
+    };
+    x->trace = wt_trace_new(x->loop, &tp);
+    if (!x->trace)
+        return -1;
+    wt_trace_start(x->trace);
+    return 0;
+}
+
+static int crosses_origin(const char *from_text, const char *to_text)
+{
+    struct wt_url from, to;
+    char err[8];
+    if (wt_url_parse(from_text, &from, err, sizeof err) != WT_URL_OK)
+        return 1;
+    int crosses = 1;
+    if (wt_url_parse(to_text, &to, err, sizeof err) == WT_URL_OK) {
+        crosses = !wt_redirect_keeps_credentials(&from, &to, 0);
+        wt_url_clear(&to);
+    }
+    wt_url_clear(&from);
+    return crosses;
+}
+
+/* A hop has ended: done, or another one to make. Runs from a timer, outside
+ * the trace's state machine, so the trace may be freed here. */
+static void after_hop(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_transfer *x = data;
+    x->next_timer = 0;
+    int code = wt_trace_exit_code(x->trace);
+    int status = wt_trace_status(x->trace);
+    size_t loc_len;
+    const char *loc = wt_trace_location(x->trace, &loc_len);
+    const char *url = wt_trace_url(x->trace);
+    if (code && wt_trace_wants_retry(x->trace) && !x->retried) {
+        /* the same hop again, on a new connection; the trace said why */
+        x->retried = 1;
+        wt_trace_free(x->trace);
+        x->trace = NULL;
+        if (start_hop(x, x->hop ? x->hop_url : x->p.input, 1) < 0)
+            fail(x, WT_EXIT_OUT_OF_MEMORY, N_("out of memory before the request could be sent again"));
+        return;
+    }
+    if (code || !loc || !url || !wt_trace_is_redirect(status)) {
+        finish(x, code);
+        return;
+    }
+    char *next = wt_url_resolve(url, loc, loc_len);
+    int keep_body;
+    const char *next_method = wt_redirect_method(status, x->method, &keep_body);
+    long max = x->opt->max_redirs;
+    int over = x->opt->follow_location && max >= 0 && (long)x->hop >= max;
+
+    struct wt_event ev = { .kind = WT_EV_REDIRECT };
+    ev.u.redirect.status = status;
+    ev.u.redirect.location = loc;
+    ev.u.redirect.location_len = loc_len;
+    ev.u.redirect.url = next;
+    ev.u.redirect.followed = x->opt->follow_location && !over && next;
+    ev.u.redirect.limit_reached = over;
+    ev.u.redirect.method = x->method;
+    ev.u.redirect.next_method = next_method;
+    ev.u.redirect.crosses_origin = next ? crosses_origin(url, next) : 1;
+    emit(x, &ev, WT_PHASE_DONE);
+
+    if (!x->opt->follow_location) {
+        free(next);
+        finish(x, 0);
+        return;
+    }
+    if (over) {
+        char msg[96];
+        wt_errf(msg, sizeof msg, "maximum (%ld) redirects followed (--max-redirs)", max);
+        free(next);
+        fail(x, WT_EXIT_TOO_MANY_REDIRECTS, msg);
+        return;
+    }
+    if (!next) {
+        fail(x, WT_EXIT_URL_MALFORMED,
+             "the Location cannot be followed: out of memory, or the URL it makes is too long");
+        return;
+    }
+    /* The credentials rule (wt_redirect_keeps_credentials) has nothing to
+     * act on yet: URLs with userinfo are refused and there is no -u, no
+     * Authorization and no Cookie to send. */
+    wt_trace_free(x->trace);
+    x->trace = NULL;
+    free(x->hop_url);
+    x->hop_url = next;
+    x->hop++;
+    x->retried = 0;
+    x->method = next_method;
+    if (start_hop(x, x->hop_url, 0) < 0)
+        fail(x, WT_EXIT_OUT_OF_MEMORY, N_("out of memory before the next hop could start"));
+}
+
+static void on_hop_finished(void *ctx)
+{
+    struct wt_transfer *x = ctx;
+    if (x->next_timer || x->finished)
+        return;
+    x->next_timer = wt_loop_timer_at(x->loop, wt_loop_now(x->loop), after_hop, x);
+}
+
+/* ---- the public surface --------------------------------------------------- */
+
+struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transfer_params *params)
+{
+    struct wt_transfer *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->loop = loop;
+    x->p = *params;
+    x->opt = params->options;
+    x->method = "GET";
+    return x;
+}
+
+void wt_transfer_start(struct wt_transfer *x)
+{
+    x->t0 = wt_loop_now(x->loop);
+    if (start_hop(x, x->p.input, 0) < 0)
+        fail(x, WT_EXIT_OUT_OF_MEMORY, N_("out of memory before the trace could start"));
+}
+
+int wt_transfer_finished(const struct wt_transfer *x)
+{
+    return x->finished;
+}
+
+void wt_transfer_abort(struct wt_transfer *x, int exit_code, const char *message)
+{
+    if (x->finished)
+        return;
+    wt_loop_timer_cancel(x->loop, x->next_timer);
+    x->next_timer = 0;
+    if (x->trace && !wt_trace_finished(x->trace)) {
+        wt_trace_abort(x->trace, exit_code, message);
+        wt_loop_timer_cancel(x->loop, x->next_timer);
+        x->next_timer = 0;
+        finish(x, wt_trace_exit_code(x->trace));
+        return;
+    }
+    fail(x, exit_code, message);
+}
+
+int wt_transfer_exit_code(const struct wt_transfer *x)
+{
+    return x->exit_code;
+}
+
+void wt_transfer_free(struct wt_transfer *x)
+{
+    if (!x)
+        return;
+    wt_loop_timer_cancel(x->loop, x->next_timer);
+    wt_trace_free(x->trace);
+    free(x->hop_url);
+    free(x);
+}
