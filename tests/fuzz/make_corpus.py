@@ -360,6 +360,37 @@ def cli_corpus():
         "trace_empty_cacert": (0, ["--cacert", "", "u"]),
         "trace_empty_capath": (0, ["--capath=", "u"]),
         "trace_1025_urls": (0, ["u%d" % i for i in range(1025)]),
+        "trace_resolve_forms": (0, ["--resolve", "a.test:443:127.0.0.1", "--resolve",
+                                    "+b.test:80:127.0.0.1,::1", "--resolve", "*:8080:[::1],10.0.0.1",
+                                    "--resolve", "[::1]:443:127.0.0.1", "--resolve", "-a.test:443",
+                                    "--resolve=c.test:1:127.0.0.2", "u"]),
+        "trace_resolve_bad": (0, ["--resolve", "a.test:80", "u"]),
+        "trace_resolve_bad_addr": (0, ["--resolve", "a.test:80:localhost", "u"]),
+        "trace_resolve_bad_port": (0, ["--resolve", "a.test:http:127.0.0.1", "u"]),
+        "trace_resolve_empty_addr": (0, ["--resolve", "a.test:80:127.0.0.1,", "u"]),
+        "trace_resolve_no_host": (0, ["--resolve", ":80:127.0.0.1", "u"]),
+        "trace_resolve_bracket": (0, ["--resolve", "[::1:443:127.0.0.1", "u"]),
+        "trace_resolve_removal_addr": (0, ["--resolve", "-a.test:80:127.0.0.1", "u"]),
+        "trace_resolve_idn": (0, ["--resolve", "\xe4\xbe\x8b\xe5\xad\x90.test:80:127.0.0.1", "u"]),
+        "trace_resolve_control": (0, ["--resolve", "a\x1b.test:80:127.0.0.1", "u"]),
+        "trace_resolve_many_addrs": (0, ["--resolve", "a.test:80:" + ",".join(
+            "127.0.0.%d" % i for i in range(1, 40)), "u"]),
+        "trace_resolve_too_many": (0, sum((["--resolve", "h%d.test:80:127.0.0.1" % i]
+                                           for i in range(70)), []) + ["u"]),
+        "trace_connect_to_forms": (0, ["--connect-to", "a.test:443:127.0.0.1:8443",
+                                       "--connect-to", "::127.0.0.1:", "--connect-to",
+                                       "[::1]:80:[::1]:8080", "--connect-to=b.test::c.test:",
+                                       "u"]),
+        "trace_connect_to_bad": (0, ["--connect-to", "a.test:443:127.0.0.1", "u"]),
+        "trace_connect_to_bad_port": (0, ["--connect-to", "a.test:99999:b:1", "u"]),
+        "trace_connect_to_bracket": (0, ["--connect-to", "[::1:443:b:1", "u"]),
+        "trace_connect_to_too_many": (0, sum((["--connect-to", "h%d:80:b:81" % i]
+                                              for i in range(70)), []) + ["u"]),
+        "trace_happy_eyeballs": (0, ["--happy-eyeballs-timeout-ms", "50", "u"]),
+        "trace_happy_eyeballs_bad": (0, ["--happy-eyeballs-timeout-ms", "x", "u"]),
+        "trace_happy_eyeballs_big": (0, ["--happy-eyeballs-timeout-ms", "99999999999", "u"]),
+        "trace_lang": (0, ["--lang", "zh", "--lang=en", "u"]),
+        "trace_lang_bad": (0, ["--lang", "fr", "u"]),
         "serve_all": (1, ["--bind", "::1", "--port", "0", "--tls", "--cert", "c.pem", "--key", "k.pem",
                           "--idle-timeout", "1.5", "--json", "--explain", "-s", "--no-color"]),
         "serve_help": (1, ["--help"]),
@@ -475,6 +506,18 @@ class Script:
         return self.byte(kind).byte(phase).byte(0).int(t)
 
 
+def event_kinds():
+    """enum wt_event_kind of include/webtrace/event.h: name (without WT_EV_)
+    to number, in declaration order."""
+    import re
+    with open(os.path.join(HERE, "..", "..", "include", "webtrace", "event.h")) as f:
+        text = f.read()
+    body = text[text.index("enum wt_event_kind {"):]
+    body = body[:body.index("};")]
+    names = re.findall(r"^\s*WT_EV_([A-Z0-9_]+)\s*[,=\n/]", body, re.M)
+    return {n: i for i, n in enumerate(names)}
+
+
 def json_corpus():
     # mode 0: the writer, one op per byte (0 object, 1 array, 2 string,
     # 3 cstring, 4 int, 5 bool, 6 null, 7 seconds, 8 millis, 10 close)
@@ -491,12 +534,20 @@ def json_corpus():
         deep.byte(1)
     write("json", "writer_deep", bytes(deep.b))
 
-    # an http trace as events: kinds follow enum wt_event_kind
+    # an http trace as events: kinds are enum wt_event_kind's numbers, read
+    # from the header so new kinds never shift the corpus out of step
+    kinds = event_kinds()
     (PHASE, URL, DNS_START, DNS_LITERAL, DNS_QUERY, DNS_REPLY, DNS_RECORD, DNS_TCP_RETRY, DNS_DONE,
      TCP_ATTEMPT, TCP_FAILED, TCP_ESTABLISHED, TLS_HELLO, TLS_DONE, TLS_CERT, TLS_VERIFY, TLS_CLOSE,
      HTTP_REQUEST, HTTP_STATUS, HTTP_HEADER, HTTP_HEADERS_DONE, HTTP_BODY_DONE, TCP_TEARDOWN,
      SERVE_LISTEN, SERVE_ACCEPT, SERVE_TLS, SERVE_REQUEST, SERVE_RESPONSE, SERVE_DROP, SUMMARY,
-     ERROR) = range(31)
+     ERROR) = (kinds[n] for n in (
+         "PHASE", "URL", "DNS_START", "DNS_LITERAL", "DNS_QUERY", "DNS_REPLY", "DNS_RECORD",
+         "DNS_TCP_RETRY", "DNS_DONE", "TCP_ATTEMPT", "TCP_FAILED", "TCP_ESTABLISHED", "TLS_HELLO",
+         "TLS_DONE", "TLS_CERT", "TLS_VERIFY", "TLS_CLOSE", "HTTP_REQUEST", "HTTP_STATUS",
+         "HTTP_HEADER", "HTTP_HEADERS_DONE", "HTTP_BODY_DONE", "TCP_TEARDOWN", "SERVE_LISTEN",
+         "SERVE_ACCEPT", "SERVE_TLS", "SERVE_REQUEST", "SERVE_RESPONSE", "SERVE_DROP", "SUMMARY",
+         "ERROR"))
     for mode in (1, 2):
         s = Script(mode)
         s.event(PHASE).byte(0).cstr("www.example.test").int(1764410000000000)
