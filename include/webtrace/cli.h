@@ -44,6 +44,8 @@ struct wt_options {
     const char *capath;           /* --capath DIR */
     const char *ca_pem;           /* not an option: the demo trusts its own certificate */
     int insecure;                 /* -k/--insecure */
+    int packets;                  /* --packets (or --pcap): capture this connection */
+    const char *pcap;             /* --pcap FILE */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };

@@ -47,6 +47,10 @@ enum wt_event_kind {
     WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
+    WT_EV_CAPTURE_START,    /* --packets: the capture is open (or why not) */
+    WT_EV_TCP_PACKET,       /* --packets: one step of the lesson on the wire */
+    WT_EV_TCP_DATA,         /* --packets: the data segments, summarised */
+    WT_EV_CAPTURE_END,      /* --packets: what was captured and written */
     WT_EV_SERVE_LISTEN,     /* server: socket bound and listening */
     WT_EV_SERVE_ACCEPT,     /* server: a client connected */
     WT_EV_SERVE_TLS,        /* server: TLS handshake with a client done */
@@ -106,6 +110,25 @@ enum wt_tcp_state {
 };
 
 #define WT_TEARDOWN_MAX_STATES 6
+
+/* Why a capture is not running. */
+enum wt_capture_status {
+    WT_CAPTURE_ON,
+    WT_CAPTURE_NO_PERMISSION,   /* no CAP_NET_RAW */
+    WT_CAPTURE_NO_LIBPCAP,      /* libpcap cannot be loaded */
+    WT_CAPTURE_FAILED           /* libpcap refused (its words in message) */
+};
+
+/* The data segments of one connection, per direction: [0] client to
+ * server, [1] server to client. Windows are scaled by the SYN's shift. */
+struct wt_packet_data {
+    uint64_t segments[2];       /* segments carrying payload */
+    uint64_t bytes[2];          /* payload bytes, retransmissions included */
+    uint64_t retransmissions[2];
+    uint64_t pure_acks[2];      /* segments carrying no payload (after the handshake) */
+    uint64_t window_changes[2];
+    uint64_t window_min[2], window_max[2];
+};
 
 struct wt_event {
     enum wt_event_kind kind;
@@ -277,6 +300,42 @@ struct wt_event {
             int time_wait_is_ours;   /* TIME_WAIT on our side (else the server's) */
             int64_t elapsed_us;
         } tcp_teardown;
+        struct {
+            enum wt_capture_status status;
+            const char *device;      /* libpcap's device, "any" */
+            const char *filter;      /* the BPF filter set before the SYN */
+            const char *pcap_path;   /* --pcap FILE, NULL when none */
+            const char *message;     /* why not (safe text), or NULL */
+            int64_t setup_us;        /* opening it (not counted as connect time) */
+        } capture_start;
+        struct {
+            int from_client;         /* direction: client -> server */
+            uint8_t flags;           /* WT_TCP_SYN | ... (packets.h) */
+            uint32_t seq, ack;       /* absolute, as on the wire */
+            uint32_t rel_seq, rel_ack; /* from each side's first number, as Wireshark */
+            int has_ack;
+            const char *seq_is;      /* the textbook's name: "j", "k", "u", "w", or NULL */
+            const char *ack_is;      /* "j+1", "k+1", "u+1", "w+1", or NULL */
+            uint32_t window;         /* as in the header */
+            uint32_t len;            /* payload bytes */
+            int mss, wscale;         /* -1 absent (options: SYNs only) */
+            int sack_ok;
+            int has_ts;
+            uint32_t ts_val, ts_ecr;
+            int ttl;
+            enum wt_tcp_state client_state, server_state; /* after this packet */
+            int client_moved, server_moved;   /* which of them it changed */
+            int64_t wire_us;         /* capture time, µs since the epoch */
+        } tcp_packet;
+        struct wt_packet_data tcp_data;
+        struct {
+            uint64_t packets;        /* of this connection */
+            uint64_t ignored;        /* matched the filter, not this connection */
+            uint64_t kernel_drops;   /* lost by the capture buffer */
+            int complete;            /* the teardown's last ACK (or a RST) was seen */
+            const char *pcap_path;   /* written, or NULL */
+            const char *message;     /* a --pcap write problem, or NULL */
+        } capture_end;
         struct {
             struct wt_endpoint local;
             int backlog;

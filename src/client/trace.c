@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "webtrace/capture.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
@@ -50,6 +51,8 @@ struct wt_trace {
     struct wt_http_reader *reader;
     struct wt_body_sink *body;
     struct wt_tcp_teardown *teardown;
+    struct wt_capture *capture;      /* --packets */
+    int64_t capture_setup_us;        /* opening it, before the SYN: not connect time */
     char *readbuf;
     int peer_closed;
     int final_status;
@@ -100,6 +103,8 @@ static void release_mechanics(struct wt_trace *t)
     t->tls = NULL;
     wt_tcp_teardown_free(t->teardown);
     t->teardown = NULL;
+    wt_capture_free(t->capture);
+    t->capture = NULL;
     if (t->fd >= 0) {
         wt_loop_unwatch(t->loop, t->fd);
         close(t->fd);
@@ -120,6 +125,8 @@ static void emit_summary(struct wt_trace *t, int64_t end_us)
     ev.u.summary.dns_us = t->have_url && t->url.host_kind != WT_HOST_NAME
                               ? -1 : span(t, WT_PHASE_DNS, WT_PHASE_CONNECT);
     ev.u.summary.connect_us = span(t, WT_PHASE_CONNECT, tls ? WT_PHASE_TLS : WT_PHASE_SEND);
+    if (ev.u.summary.connect_us >= t->capture_setup_us)
+        ev.u.summary.connect_us -= t->capture_setup_us;
     /* The tls phase is the handshake: set-up work it had to wait for is a
      * figure of its own. */
     int64_t handshake = tls ? span(t, WT_PHASE_TLS, WT_PHASE_SEND) : -1;
@@ -271,6 +278,7 @@ static void on_connected(void *ctx, int fd, int exit_code, const char *message)
     t->connector = NULL;
     t->fd = fd;
     wt_tcp_endpoints(fd, &t->local, &t->remote);
+    wt_capture_set_connection(t->capture, &t->local, &t->remote);
     trace_enter(t, t->url.scheme == WT_SCHEME_HTTPS ? WT_PHASE_TLS : WT_PHASE_SEND);
 }
 
@@ -366,6 +374,13 @@ static void start_connect(struct wt_trace *t)
         int64_t m = t->t0 + (int64_t)t->opt->max_time_ms * 1000;
         if (!deadline || m < deadline)
             deadline = m;
+    }
+    /* --packets: the filter is set before the first SYN can leave. */
+    if (t->opt->packets) {
+        int64_t before = wt_loop_now(t->loop);
+        t->capture = wt_capture_start(t->loop, t->addresses, t->n_addresses, t->url.port,
+                                      t->opt->pcap, &t->stamped);
+        t->capture_setup_us = wt_loop_now(t->loop) - before;
     }
     t->connector = wt_tcp_connect_start(t->loop, t->addresses, t->n_addresses, t->url.port,
                                         deadline, &t->stamped, on_connected, t);
@@ -583,11 +598,22 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
 
 /* ---- teardown -------------------------------------------------------- */
 
+static void on_capture_done(void *ctx)
+{
+    trace_enter(ctx, WT_PHASE_DONE);
+}
+
 static void on_closed(void *ctx)
 {
     struct wt_trace *t = ctx;
     wt_tcp_teardown_free(t->teardown);
     t->teardown = NULL;
+    /* The teardown's last packets (the peer's FIN, the last ACK) may still
+     * be on their way or unread: the capture says when it has them. */
+    if (t->capture) {
+        wt_capture_finish(t->capture, on_capture_done, t);
+        return;
+    }
     trace_enter(t, WT_PHASE_DONE);
 }
 

@@ -43,6 +43,10 @@ static const char *const event_names[] = {
     [WT_EV_HTTP_HEADERS_DONE] = "http_headers_done",
     [WT_EV_HTTP_BODY_DONE] = "http_body_done",
     [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
+    [WT_EV_CAPTURE_START] = "capture_start",
+    [WT_EV_TCP_PACKET] = "tcp_packet",
+    [WT_EV_TCP_DATA] = "tcp_data",
+    [WT_EV_CAPTURE_END] = "capture_end",
     [WT_EV_SERVE_LISTEN] = "serve_listen",
     [WT_EV_SERVE_ACCEPT] = "serve_accept",
     [WT_EV_SERVE_TLS] = "serve_tls",
@@ -93,6 +97,85 @@ static void duration(struct wt_json *j, const char *key, int64_t us)
         wt_json_null(j, key);
     else
         wt_json_int(j, key, us);
+}
+
+static void nullable_string(struct wt_json *j, const char *key, const char *value)
+{
+    if (value)
+        wt_json_cstring(j, key, value);
+    else
+        wt_json_null(j, key);
+}
+
+static const char *capture_status_name(enum wt_capture_status status)
+{
+    switch (status) {
+    case WT_CAPTURE_ON: return "on";
+    case WT_CAPTURE_NO_PERMISSION: return "no_permission";
+    case WT_CAPTURE_NO_LIBPCAP: return "no_libpcap";
+    case WT_CAPTURE_FAILED: return "failed";
+    }
+    return "failed";
+}
+
+static void tcp_packet(struct wt_json *j, const struct wt_event *ev)
+{
+    static const struct { unsigned bit; const char *name; } flag_bits[] = {
+        { 0x02, "SYN" }, { 0x01, "FIN" }, { 0x04, "RST" }, { 0x08, "PSH" },
+        { 0x20, "URG" }, { 0x10, "ACK" },
+    };
+    wt_json_cstring(j, "direction", ev->u.tcp_packet.from_client ? "client_to_server"
+                                                                 : "server_to_client");
+    wt_json_array_begin(j, "flags");
+    for (size_t i = 0; i < sizeof flag_bits / sizeof flag_bits[0]; i++)
+        if (ev->u.tcp_packet.flags & flag_bits[i].bit)
+            wt_json_cstring(j, NULL, flag_bits[i].name);
+    wt_json_array_end(j);
+    wt_json_int(j, "seq", ev->u.tcp_packet.seq);
+    wt_json_int(j, "rel_seq", ev->u.tcp_packet.rel_seq);
+    nullable_string(j, "seq_is", ev->u.tcp_packet.seq_is);
+    if (ev->u.tcp_packet.has_ack) {
+        wt_json_int(j, "ack", ev->u.tcp_packet.ack);
+        wt_json_int(j, "rel_ack", ev->u.tcp_packet.rel_ack);
+    } else {
+        wt_json_null(j, "ack");
+        wt_json_null(j, "rel_ack");
+    }
+    nullable_string(j, "ack_is", ev->u.tcp_packet.ack_is);
+    wt_json_int(j, "window", ev->u.tcp_packet.window);
+    wt_json_int(j, "len", ev->u.tcp_packet.len);
+    wt_json_object_begin(j, "options");
+    if (ev->u.tcp_packet.mss >= 0)
+        wt_json_int(j, "mss", ev->u.tcp_packet.mss);
+    if (ev->u.tcp_packet.wscale >= 0)
+        wt_json_int(j, "wscale", ev->u.tcp_packet.wscale);
+    if (ev->u.tcp_packet.sack_ok)
+        wt_json_bool(j, "sack_permitted", 1);
+    if (ev->u.tcp_packet.has_ts) {
+        wt_json_int(j, "ts_val", ev->u.tcp_packet.ts_val);
+        wt_json_int(j, "ts_ecr", ev->u.tcp_packet.ts_ecr);
+    }
+    wt_json_object_end(j);
+    wt_json_int(j, "ttl", ev->u.tcp_packet.ttl);
+    wt_json_cstring(j, "client_state", wt_tcp_state_name(ev->u.tcp_packet.client_state));
+    wt_json_cstring(j, "server_state", wt_tcp_state_name(ev->u.tcp_packet.server_state));
+    wt_json_bool(j, "client_moved", ev->u.tcp_packet.client_moved);
+    wt_json_bool(j, "server_moved", ev->u.tcp_packet.server_moved);
+    wt_json_int(j, "wire_us", ev->u.tcp_packet.wire_us);
+}
+
+static void direction_figures(struct wt_json *j, const char *key, const struct wt_packet_data *d,
+                              int side)
+{
+    wt_json_object_begin(j, key);
+    wt_json_int(j, "segments", (int64_t)d->segments[side]);
+    wt_json_int(j, "bytes", (int64_t)d->bytes[side]);
+    wt_json_int(j, "retransmissions", (int64_t)d->retransmissions[side]);
+    wt_json_int(j, "pure_acks", (int64_t)d->pure_acks[side]);
+    wt_json_int(j, "window_changes", (int64_t)d->window_changes[side]);
+    wt_json_int(j, "window_min", (int64_t)d->window_min[side]);
+    wt_json_int(j, "window_max", (int64_t)d->window_max[side]);
+    wt_json_object_end(j);
 }
 
 /* All the -w variables, typed, as one object. */
@@ -323,6 +406,29 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             wt_json_null(j, "time_wait_side");
         }
         wt_json_int(j, "elapsed_us", ev->u.tcp_teardown.elapsed_us);
+        break;
+    case WT_EV_CAPTURE_START:
+        wt_json_cstring(j, "status", capture_status_name(ev->u.capture_start.status));
+        wt_json_cstring(j, "device", ev->u.capture_start.device);
+        wt_json_cstring(j, "filter", ev->u.capture_start.filter);
+        nullable_string(j, "pcap_file", ev->u.capture_start.pcap_path);
+        nullable_string(j, "message", ev->u.capture_start.message);
+        wt_json_int(j, "setup_us", ev->u.capture_start.setup_us);
+        break;
+    case WT_EV_TCP_PACKET:
+        tcp_packet(j, ev);
+        break;
+    case WT_EV_TCP_DATA:
+        direction_figures(j, "client_to_server", &ev->u.tcp_data, 0);
+        direction_figures(j, "server_to_client", &ev->u.tcp_data, 1);
+        break;
+    case WT_EV_CAPTURE_END:
+        wt_json_int(j, "packets", (int64_t)ev->u.capture_end.packets);
+        wt_json_int(j, "ignored", (int64_t)ev->u.capture_end.ignored);
+        wt_json_int(j, "kernel_drops", (int64_t)ev->u.capture_end.kernel_drops);
+        wt_json_bool(j, "complete", ev->u.capture_end.complete);
+        nullable_string(j, "pcap_file", ev->u.capture_end.pcap_path);
+        nullable_string(j, "message", ev->u.capture_end.message);
         break;
     case WT_EV_SERVE_LISTEN:
         endpoint(j, "local", &ev->u.serve_listen.local);

@@ -386,6 +386,118 @@ static void render_teardown(struct text_state *s, const struct wt_event *ev)
     fprintf(o, " · %s\n", d);
 }
 
+/* SYN, SYN+ACK, FIN+ACK, PSH+ACK, RST+ACK: the flags as the lesson names them. */
+static void flag_names(unsigned flags, char *buf, size_t buflen)
+{
+    static const struct { unsigned bit; const char *name; } order[] = {
+        { 0x02, "SYN" }, { 0x01, "FIN" }, { 0x04, "RST" }, { 0x08, "PSH" },
+        { 0x20, "URG" }, { 0x10, "ACK" },
+    };
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (!(flags & order[i].bit))
+            continue;
+        int n = snprintf(buf + used, buflen - used, "%s%s", used ? "+" : "", order[i].name);
+        if (n < 0 || (size_t)n >= buflen - used)
+            return;
+        used += (size_t)n;
+    }
+    if (!used)
+        snprintf(buf, buflen, "(no flags)");
+}
+
+static void render_capture(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char d[32];
+    switch (ev->kind) {
+    case WT_EV_CAPTURE_START:
+        if (ev->u.capture_start.status != WT_CAPTURE_ON) {
+            tag(s, C_WARN, "tcp ");
+            fprintf(o, "no packets: %s\n", ev->u.capture_start.message);
+            break;
+        }
+        wt_format_duration(ev->u.capture_start.setup_us, d, sizeof d);
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, "capturing on %s with filter \"%s\", set before the SYN (opened in %s)",
+                ev->u.capture_start.device, ev->u.capture_start.filter, d);
+        if (ev->u.capture_start.pcap_path)
+            fprintf(o, " · writing %s", ev->u.capture_start.pcap_path);
+        if (ev->u.capture_start.message)
+            fprintf(o, " · not writing the pcap file: %s", ev->u.capture_start.message);
+        fputc('\n', o);
+        break;
+    case WT_EV_TCP_PACKET: {
+        char flags[40];
+        flag_names(ev->u.tcp_packet.flags, flags, sizeof flags);
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, "%s %-7s seq=%" PRIu32 " (rel %" PRIu32 ")",
+                ev->u.tcp_packet.from_client ? "client → server" : "client ← server", flags,
+                ev->u.tcp_packet.seq, ev->u.tcp_packet.rel_seq);
+        if (ev->u.tcp_packet.seq_is)
+            fprintf(o, " = %s", ev->u.tcp_packet.seq_is);
+        if (ev->u.tcp_packet.has_ack) {
+            fprintf(o, " ack=%" PRIu32 " (rel %" PRIu32 ")", ev->u.tcp_packet.ack,
+                    ev->u.tcp_packet.rel_ack);
+            if (ev->u.tcp_packet.ack_is)
+                fprintf(o, " = %s", ev->u.tcp_packet.ack_is);
+        }
+        fprintf(o, " · win %" PRIu32, ev->u.tcp_packet.window);
+        if (ev->u.tcp_packet.len)
+            fprintf(o, " · %" PRIu32 " bytes", ev->u.tcp_packet.len);
+        if (ev->u.tcp_packet.mss >= 0)
+            fprintf(o, " · MSS %d", ev->u.tcp_packet.mss);
+        if (ev->u.tcp_packet.wscale >= 0)
+            fprintf(o, " · wscale %d", ev->u.tcp_packet.wscale);
+        if (ev->u.tcp_packet.sack_ok)
+            fputs(" · SACK permitted", o);
+        if (ev->u.tcp_packet.has_ts && (ev->u.tcp_packet.flags & 0x02))
+            fprintf(o, " · TS val %" PRIu32 " ecr %" PRIu32, ev->u.tcp_packet.ts_val,
+                    ev->u.tcp_packet.ts_ecr);
+        if (ev->u.tcp_packet.client_moved || ev->u.tcp_packet.server_moved) {
+            fputs(" ⇒", o);
+            if (ev->u.tcp_packet.client_moved)
+                fprintf(o, " client %s", wt_tcp_state_name(ev->u.tcp_packet.client_state));
+            if (ev->u.tcp_packet.server_moved)
+                fprintf(o, "%s server %s", ev->u.tcp_packet.client_moved ? "," : "",
+                        wt_tcp_state_name(ev->u.tcp_packet.server_state));
+        }
+        fputc('\n', o);
+        break;
+    }
+    case WT_EV_TCP_DATA: {
+        const struct wt_packet_data *d = &ev->u.tcp_data;
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, "data: client → server %" PRIu64 " segments, %" PRIu64 " bytes · "
+                "client ← server %" PRIu64 " segments, %" PRIu64 " bytes · "
+                "%" PRIu64 " retransmissions · window changes %" PRIu64 " (client) %" PRIu64
+                " (server) · %" PRIu64 " pure ACKs\n",
+                d->segments[0], d->bytes[0], d->segments[1], d->bytes[1],
+                d->retransmissions[0] + d->retransmissions[1],
+                d->window_changes[0], d->window_changes[1], d->pure_acks[0] + d->pure_acks[1]);
+        break;
+    }
+    case WT_EV_CAPTURE_END:
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, "captured %" PRIu64 " packets of this connection", ev->u.capture_end.packets);
+        if (ev->u.capture_end.ignored)
+            fprintf(o, " (%" PRIu64 " others ignored)", ev->u.capture_end.ignored);
+        if (ev->u.capture_end.kernel_drops)
+            fprintf(o, " · %" PRIu64 " lost by the capture", ev->u.capture_end.kernel_drops);
+        if (!ev->u.capture_end.complete)
+            fputs(" · the teardown's last packet was not seen", o);
+        if (ev->u.capture_end.pcap_path)
+            fprintf(o, " · written to %s", ev->u.capture_end.pcap_path);
+        if (ev->u.capture_end.message)
+            fprintf(o, " · pcap file not written: %s", ev->u.capture_end.message);
+        fputc('\n', o);
+        break;
+    default:
+        break;
+    }
+}
+
 static void append_framing(struct text_state *s, const struct wt_event *ev)
 {
     static const char *const shown[] = {
@@ -476,6 +588,36 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* The lesson's sentence for one packet, by the textbook name of its numbers. */
+static const char *packet_explanation(const struct wt_event *ev)
+{
+    const char *seq = ev->u.tcp_packet.seq_is ? ev->u.tcp_packet.seq_is : "";
+    const char *ack = ev->u.tcp_packet.ack_is ? ev->u.tcp_packet.ack_is : "";
+    if (ev->u.tcp_packet.flags & 0x04)
+        return "RST: the connection is dropped at once, without the FIN exchange.";
+    if (strcmp(seq, "j") == 0)
+        return "SYN, seq=j: j is chosen at random for every connection (RFC 6528), so late "
+               "packets of an old connection cannot pass for this one's. Its options offer "
+               "the MSS, window scaling, SACK and timestamps.";
+    if (strcmp(seq, "k") == 0)
+        return "SYN+ACK: the server's own random number k, and ack=j+1: a SYN counts as one "
+               "byte, so the next byte expected is j+1.";
+    if (strcmp(ack, "k+1") == 0)
+        return "ACK, ack=k+1: both numbers are now agreed; the server too is ESTABLISHED.";
+    if (strcmp(seq, "u") == 0)
+        return "FIN, seq=u: this side has no more to send. The other side is now in "
+               "CLOSE_WAIT: it may still send until it closes too.";
+    if (strcmp(seq, "w") == 0)
+        return "FIN, seq=w: the other side closes its half too and waits in LAST_ACK for the "
+               "last ACK.";
+    if (strcmp(ack, "u+1") == 0)
+        return "ACK, ack=u+1: the first FIN is acknowledged; the connection is half closed.";
+    if (strcmp(ack, "w+1") == 0)
+        return "ACK, ack=w+1: the last packet. Whoever closed first waits in TIME_WAIT "
+               "(2 MSL) so a lost last ACK can be sent again; the other side is CLOSED.";
+    return NULL;
+}
+
 /* --explain: one sentence under a step, for someone meeting it first. */
 static const char *explanation(const struct wt_event *ev)
 {
@@ -528,6 +670,11 @@ static const char *explanation(const struct wt_event *ev)
     case WT_EV_HTTP_BODY_DONE:
         return "The body ends where Content-Length says, at the last chunk, or when the "
                "server closes.";
+    case WT_EV_TCP_PACKET:
+        return packet_explanation(ev);
+    case WT_EV_TCP_DATA:
+        return "Between handshake and teardown: the data segments, the ACKs for them, and the "
+               "receive window each side advertised (how much more it can take).";
     case WT_EV_TCP_TEARDOWN:
         return "Closing takes a FIN from each side. Whoever closes first keeps TIME_WAIT (60 s "
                "on Linux) so late packets of this connection cannot confuse a new one.";
@@ -655,6 +802,8 @@ static void text_event_line(void *state, const struct wt_event *ev)
             render_tls(s, ev);
         else if (ev->kind >= WT_EV_SERVE_LISTEN && ev->kind <= WT_EV_SERVE_DROP)
             render_serve(s, ev);
+        else if (ev->kind >= WT_EV_CAPTURE_START && ev->kind <= WT_EV_CAPTURE_END)
+            render_capture(s, ev);
         else
             render_http(s, ev);
         break;

@@ -62,6 +62,11 @@ const char wt_cli_usage[] =
     "      --capath DIR           trust the CA certificates in DIR (hashed names)\n"
     "  -k, --insecure             finish TLS handshakes even when the certificate\n"
     "                             does not verify (the result is still shown)\n"
+    "      --packets              capture this connection's packets and tell the\n"
+    "                             handshake and teardown with their real sequence\n"
+    "                             numbers (needs CAP_NET_RAW: sudo, or setcap)\n"
+    "      --pcap FILE            also write those packets to FILE (pcap format,\n"
+    "                             for tcpdump -r or Wireshark); implies --packets\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use -i for more.\n"
@@ -96,6 +101,8 @@ enum {
     OPT_JSON,
     OPT_HAR,
     OPT_EXPLAIN,
+    OPT_PACKETS,
+    OPT_PCAP,
 };
 
 static const char short_options[] = ":hVsvo:i:46m:kw:";
@@ -121,6 +128,8 @@ static const struct option long_options[] = {
     { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "write-out", required_argument, NULL, 'w' },
     { "har", required_argument, NULL, OPT_HAR },
+    { "packets", no_argument, NULL, OPT_PACKETS },
+    { "pcap", required_argument, NULL, OPT_PCAP },
     { NULL, 0, NULL, 0 },
 };
 
@@ -423,6 +432,17 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
                 return WT_EXIT_USAGE;
             }
             out->har = optarg;
+            break;
+        case OPT_PACKETS:
+            out->packets = 1;
+            break;
+        case OPT_PCAP:
+            if (optarg[0] == '\0') {
+                wt_errf(err, errlen, "--pcap needs a file name");
+                return WT_EXIT_USAGE;
+            }
+            out->pcap = optarg;
+            out->packets = 1;
             break;
         case ':':
             wt_errf(err, errlen, "option %s needs a value",

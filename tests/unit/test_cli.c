@@ -576,6 +576,30 @@ static void test_cli_output_and_tls_options(void **state)
     check_errors(cases, sizeof cases / sizeof cases[0]);
 }
 
+static void test_cli_packets_and_pcap(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+    assert_int_equal(parse_list(ARGS("u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.packets, 0);
+    assert_null(o.pcap);
+    assert_int_equal(parse_list(ARGS("--packets", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.packets, 1);
+    assert_null(o.pcap);
+    /* --pcap FILE captures too: the file holds what the narration tells. */
+    assert_int_equal(parse_list(ARGS("--pcap", "out.pcap", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.packets, 1);
+    assert_string_equal(o.pcap, "out.pcap");
+    assert_int_equal(o.n_urls, 1);
+    static const struct error_case cases[] = {
+        { { "--pcap", "", "u" }, "--pcap needs a file name" },
+        { { "u", "--pcap" }, "needs a value" },
+        { { "--packets=yes", "u" }, "does not take a value" },
+    };
+    check_errors(cases, N(cases));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_cli_output_and_tls_options),
         cmocka_unit_test(test_cli_usage_fits_80_columns),
         cmocka_unit_test(test_cli_err_is_truncated_to_errlen),
+        cmocka_unit_test(test_cli_packets_and_pcap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
