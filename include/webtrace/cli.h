@@ -85,6 +85,7 @@ struct wt_serve_options {
     int silent;                   /* -s */
     int json;                     /* --json */
     int explain;                  /* --explain */
+    int verbose;                  /* -v: every socket call (so does --explain) */
     enum wt_color_mode color;     /* --no-color */
 };
 

@@ -51,6 +51,8 @@ enum wt_event_kind {
     WT_EV_TCP_PACKET,       /* --packets: one step of the lesson on the wire */
     WT_EV_TCP_DATA,         /* --packets: the data segments, summarised */
     WT_EV_CAPTURE_END,      /* --packets: what was captured and written */
+    WT_EV_SOCKET_CALL,      /* one socket call, its real arguments and result */
+    WT_EV_SERVE_SYN,        /* server: the client's SYN as the kernel saved it */
     WT_EV_SERVE_LISTEN,     /* server: socket bound and listening */
     WT_EV_SERVE_ACCEPT,     /* server: a client connected */
     WT_EV_SERVE_TLS,        /* server: TLS handshake with a client done */
@@ -110,6 +112,20 @@ enum wt_tcp_state {
 };
 
 #define WT_TEARDOWN_MAX_STATES 6
+
+/* The socket calls of the lesson's tiny server and client. */
+enum wt_socket_call {
+    WT_CALL_SOCKET,
+    WT_CALL_BIND,
+    WT_CALL_LISTEN,
+    WT_CALL_ACCEPT,
+    WT_CALL_CONNECT,
+    WT_CALL_RECV,
+    WT_CALL_SEND,
+    WT_CALL_SENDMSG,        /* send() of several buffers at once (head and body) */
+    WT_CALL_SHUTDOWN,
+    WT_CALL_CLOSE
+};
 
 /* Why a capture is not running. */
 enum wt_capture_status {
@@ -329,6 +345,30 @@ struct wt_event {
         } tcp_packet;
         struct wt_packet_data tcp_data;
         struct {
+            int we_are_server;
+            uint64_t conn;           /* the server's connection number, 0 none */
+            enum wt_socket_call call;
+            int fd;                  /* the socket called on; -1 for socket() */
+            int64_t result;          /* as returned: a descriptor, bytes, 0, or -1 */
+            int err;                 /* errno when result is -1 */
+            int family;              /* socket(): AF_INET / AF_INET6 */
+            struct wt_endpoint addr; /* bind, connect: the address; accept: the peer */
+            int backlog;             /* listen() */
+            size_t len;              /* recv, send: the buffer length given */
+        } socket_call;
+        struct {
+            uint64_t conn;
+            struct wt_endpoint client;
+            int saved;               /* TCP_SAVED_SYN gave the SYN (else only the queue) */
+            uint32_t seq;            /* the client's initial number, j */
+            uint32_t window;
+            int mss, wscale;         /* -1 absent */
+            int sack_ok, has_ts;
+            int ttl;
+            int64_t queued;          /* connections waiting in the accept queue, -1 unknown */
+            int64_t backlog;         /* its limit, -1 unknown */
+        } serve_syn;
+        struct {
             uint64_t packets;        /* of this connection */
             uint64_t ignored;        /* matched the filter, not this connection */
             uint64_t kernel_drops;   /* lost by the capture buffer */
@@ -406,5 +446,7 @@ struct wt_event_sink {
 
 const char *wt_tcp_state_name(enum wt_tcp_state state);
 const char *wt_phase_name(enum wt_phase phase);
+/* "socket", "bind", ... as the call is named in C. */
+const char *wt_socket_call_name(enum wt_socket_call call);
 
 #endif

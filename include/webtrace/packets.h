@@ -44,6 +44,10 @@ struct wt_tcp_segment {
 int wt_packet_decode(int linktype, const uint8_t *frame, size_t caplen,
                      struct wt_tcp_segment *out);
 
+/* Decodes an IPv4/IPv6 packet (no link header), as TCP_SAVED_SYN gives it.
+ * Returns 0 or -1 as wt_packet_decode. */
+int wt_packet_decode_ip(const uint8_t *packet, size_t len, struct wt_tcp_segment *out);
+
 /* Whether seg belongs to the connection local <-> remote (either way). */
 int wt_packet_matches(const struct wt_tcp_segment *seg, const struct wt_endpoint *local,
                       const struct wt_endpoint *remote);

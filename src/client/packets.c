@@ -107,6 +107,13 @@ static int decode_ip(const uint8_t *p, size_t caplen, struct wt_tcp_segment *out
     return -1;
 }
 
+int wt_packet_decode_ip(const uint8_t *packet, size_t len, struct wt_tcp_segment *out)
+{
+    memset(out, 0, sizeof *out);
+    out->mss = out->wscale = -1;
+    return decode_ip(packet, len, out);
+}
+
 int wt_packet_decode(int linktype, const uint8_t *frame, size_t caplen,
                      struct wt_tcp_segment *out)
 {

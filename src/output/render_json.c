@@ -47,6 +47,8 @@ static const char *const event_names[] = {
     [WT_EV_TCP_PACKET] = "tcp_packet",
     [WT_EV_TCP_DATA] = "tcp_data",
     [WT_EV_CAPTURE_END] = "capture_end",
+    [WT_EV_SOCKET_CALL] = "socket_call",
+    [WT_EV_SERVE_SYN] = "serve_syn",
     [WT_EV_SERVE_LISTEN] = "serve_listen",
     [WT_EV_SERVE_ACCEPT] = "serve_accept",
     [WT_EV_SERVE_TLS] = "serve_tls",
@@ -162,6 +164,36 @@ static void tcp_packet(struct wt_json *j, const struct wt_event *ev)
     wt_json_bool(j, "client_moved", ev->u.tcp_packet.client_moved);
     wt_json_bool(j, "server_moved", ev->u.tcp_packet.server_moved);
     wt_json_int(j, "wire_us", ev->u.tcp_packet.wire_us);
+}
+
+static void socket_call(struct wt_json *j, const struct wt_event *ev)
+{
+    enum wt_socket_call call = ev->u.socket_call.call;
+    wt_json_cstring(j, "side", ev->u.socket_call.we_are_server ? "server" : "client");
+    if (ev->u.socket_call.conn)
+        wt_json_int(j, "conn", (int64_t)ev->u.socket_call.conn);
+    else
+        wt_json_null(j, "conn");
+    wt_json_cstring(j, "call", wt_socket_call_name(call));
+    if (call == WT_CALL_SOCKET)
+        wt_json_null(j, "fd");
+    else
+        wt_json_int(j, "fd", ev->u.socket_call.fd);
+    wt_json_int(j, "result", ev->u.socket_call.result);
+    if (ev->u.socket_call.result < 0) {
+        const char *name = strerrorname_np(ev->u.socket_call.err);
+        wt_json_cstring(j, "errno", name ? name : "unknown");
+    } else {
+        wt_json_null(j, "errno");
+    }
+    if (call == WT_CALL_SOCKET)
+        wt_json_cstring(j, "family", family_name(ev->u.socket_call.family));
+    if (call == WT_CALL_BIND || call == WT_CALL_CONNECT || call == WT_CALL_ACCEPT)
+        endpoint(j, "address", &ev->u.socket_call.addr);
+    if (call == WT_CALL_LISTEN)
+        wt_json_int(j, "backlog", ev->u.socket_call.backlog);
+    if (call == WT_CALL_RECV || call == WT_CALL_SEND || call == WT_CALL_SENDMSG)
+        wt_json_int(j, "len", (int64_t)ev->u.socket_call.len);
 }
 
 static void direction_figures(struct wt_json *j, const char *key, const struct wt_packet_data *d,
@@ -429,6 +461,41 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_bool(j, "complete", ev->u.capture_end.complete);
         nullable_string(j, "pcap_file", ev->u.capture_end.pcap_path);
         nullable_string(j, "message", ev->u.capture_end.message);
+        break;
+    case WT_EV_SOCKET_CALL:
+        socket_call(j, ev);
+        break;
+    case WT_EV_SERVE_SYN:
+        wt_json_int(j, "conn", (int64_t)ev->u.serve_syn.conn);
+        endpoint(j, "client", &ev->u.serve_syn.client);
+        wt_json_bool(j, "saved", ev->u.serve_syn.saved);
+        if (ev->u.serve_syn.saved) {
+            wt_json_int(j, "seq", ev->u.serve_syn.seq);
+            wt_json_int(j, "window", ev->u.serve_syn.window);
+            wt_json_object_begin(j, "options");
+            if (ev->u.serve_syn.mss >= 0)
+                wt_json_int(j, "mss", ev->u.serve_syn.mss);
+            if (ev->u.serve_syn.wscale >= 0)
+                wt_json_int(j, "wscale", ev->u.serve_syn.wscale);
+            if (ev->u.serve_syn.sack_ok)
+                wt_json_bool(j, "sack_permitted", 1);
+            if (ev->u.serve_syn.has_ts)
+                wt_json_bool(j, "timestamps", 1);
+            wt_json_object_end(j);
+            wt_json_int(j, "ttl", ev->u.serve_syn.ttl);
+        } else {
+            wt_json_null(j, "seq");
+            wt_json_null(j, "window");
+            wt_json_null(j, "options");
+            wt_json_null(j, "ttl");
+        }
+        if (ev->u.serve_syn.queued >= 0) {
+            wt_json_int(j, "accept_queue", ev->u.serve_syn.queued);
+            wt_json_int(j, "accept_backlog", ev->u.serve_syn.backlog);
+        } else {
+            wt_json_null(j, "accept_queue");
+            wt_json_null(j, "accept_backlog");
+        }
         break;
     case WT_EV_SERVE_LISTEN:
         endpoint(j, "local", &ev->u.serve_listen.local);

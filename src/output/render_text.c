@@ -498,6 +498,104 @@ static void render_capture(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* socket(AF_INET, SOCK_STREAM) = 3, recv(5, 16384) = 79 bytes: the call
+ * as the lesson's tiny server and client write it, with what it returned. */
+static void render_socket_call(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char a[80];
+    int fd = ev->u.socket_call.fd;
+    int64_t r = ev->u.socket_call.result;
+    tag(s, C_TCP, ev->u.socket_call.we_are_server ? "srv " : "tcp ");
+    if (ev->u.socket_call.conn)
+        fprintf(o, "#%" PRIu64 " ", ev->u.socket_call.conn);
+    const char *name = wt_socket_call_name(ev->u.socket_call.call);
+    wt_endpoint_format(&ev->u.socket_call.addr, a, sizeof a);
+    switch (ev->u.socket_call.call) {
+    case WT_CALL_SOCKET:
+        fprintf(o, "socket(%s, SOCK_STREAM)",
+                ev->u.socket_call.family == AF_INET6 ? "AF_INET6" : "AF_INET");
+        break;
+    case WT_CALL_BIND:
+    case WT_CALL_CONNECT:
+        fprintf(o, "%s(%d, %s)", name, fd, a);
+        break;
+    case WT_CALL_LISTEN:
+        fprintf(o, "listen(%d, backlog %d)", fd, ev->u.socket_call.backlog);
+        break;
+    case WT_CALL_ACCEPT:
+        fprintf(o, "accept(%d)", fd);
+        break;
+    case WT_CALL_RECV:
+    case WT_CALL_SEND:
+    case WT_CALL_SENDMSG:
+        fprintf(o, "%s(%d, %zu)", name, fd, ev->u.socket_call.len);
+        break;
+    case WT_CALL_SHUTDOWN:
+        fprintf(o, "shutdown(%d, SHUT_WR)", fd);
+        break;
+    case WT_CALL_CLOSE:
+        fprintf(o, "close(%d)", fd);
+        break;
+    }
+    if (r < 0) {
+        const char *e = strerrorname_np(ev->u.socket_call.err);
+        fprintf(o, " = -1 %s (%s)\n", e ? e : "?", strerror(ev->u.socket_call.err));
+        return;
+    }
+    switch (ev->u.socket_call.call) {
+    case WT_CALL_ACCEPT:
+        fprintf(o, " = %" PRId64 " from %s\n", r, a);
+        break;
+    case WT_CALL_RECV:
+        if (r == 0)
+            fprintf(o, " = 0 (end of stream: the %s's FIN)\n",
+                    ev->u.socket_call.we_are_server ? "client" : "server");
+        else
+            fprintf(o, " = %" PRId64 " bytes\n", r);
+        break;
+    case WT_CALL_SEND:
+    case WT_CALL_SENDMSG:
+        fprintf(o, " = %" PRId64 " bytes\n", r);
+        break;
+    case WT_CALL_SHUTDOWN:
+        fprintf(o, " = %" PRId64 " (our FIN)\n", r);
+        break;
+    default:
+        fprintf(o, " = %" PRId64 "\n", r);
+        break;
+    }
+}
+
+static void render_serve_syn(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char a[80];
+    wt_endpoint_format(&ev->u.serve_syn.client, a, sizeof a);
+    tag(s, C_TCP, "srv ");
+    fprintf(o, "#%" PRIu64 " ", ev->u.serve_syn.conn);
+    if (ev->u.serve_syn.saved) {
+        fprintf(o, "SYN from %s seq=%" PRIu32 " = j · win %" PRIu32, a, ev->u.serve_syn.seq,
+                ev->u.serve_syn.window);
+        if (ev->u.serve_syn.mss >= 0)
+            fprintf(o, " · MSS %d", ev->u.serve_syn.mss);
+        if (ev->u.serve_syn.wscale >= 0)
+            fprintf(o, " · wscale %d", ev->u.serve_syn.wscale);
+        if (ev->u.serve_syn.sack_ok)
+            fputs(" · SACK permitted", o);
+        if (ev->u.serve_syn.has_ts)
+            fputs(" · timestamps", o);
+        fprintf(o, " · TTL %d ⇒ SYN_RECV: the kernel answered SYN+ACK itself", ev->u.serve_syn.ttl);
+    } else {
+        fprintf(o, "SYN from %s ⇒ SYN_RECV: the kernel answered SYN+ACK itself", a);
+    }
+    if (ev->u.serve_syn.queued >= 0)
+        fprintf(o, "; at the client's ACK it queued the connection for accept() (%" PRId64
+                " of %" PRId64 " waiting)\n", ev->u.serve_syn.queued, ev->u.serve_syn.backlog);
+    else
+        fputs("; at the client's ACK it queued the connection for accept()\n", o);
+}
+
 static void append_framing(struct text_state *s, const struct wt_event *ev)
 {
     static const char *const shown[] = {
@@ -618,6 +716,40 @@ static const char *packet_explanation(const struct wt_event *ev)
     return NULL;
 }
 
+static const char *call_explanation(const struct wt_event *ev)
+{
+    switch (ev->u.socket_call.call) {
+    case WT_CALL_SOCKET:
+        return "socket() makes an endpoint and returns its descriptor: the small number "
+               "every later call on it names.";
+    case WT_CALL_BIND:
+        return "bind() gives the socket its address and port: where clients will connect.";
+    case WT_CALL_LISTEN:
+        return "listen() makes it a listening socket: from now on the kernel answers SYNs "
+               "itself and queues up to backlog finished handshakes for accept().";
+    case WT_CALL_ACCEPT:
+        return "accept() takes one finished handshake off the queue and returns a new "
+               "descriptor for that client alone; the listening socket stays as it was.";
+    case WT_CALL_CONNECT:
+        return "connect() sends the SYN; a non-blocking socket returns at once "
+               "(EINPROGRESS) and becomes writable when the handshake is done.";
+    case WT_CALL_RECV:
+        return "recv() copies what the kernel has received into our buffer (at most its "
+               "length) and says how much; 0 means the peer sent its FIN.";
+    case WT_CALL_SEND:
+    case WT_CALL_SENDMSG:
+        return "send() copies bytes into the kernel's send buffer and returns; TCP sends them "
+               "in segments as the window allows (sendmsg: several buffers in one call).";
+    case WT_CALL_SHUTDOWN:
+        return "shutdown(SHUT_WR) sends our FIN but keeps the socket, to read the other "
+               "side's FIN.";
+    case WT_CALL_CLOSE:
+        return "close() gives the descriptor back; the kernel finishes the TCP teardown on "
+               "its own, TIME_WAIT included.";
+    }
+    return NULL;
+}
+
 /* --explain: one sentence under a step, for someone meeting it first. */
 static const char *explanation(const struct wt_event *ev)
 {
@@ -672,6 +804,12 @@ static const char *explanation(const struct wt_event *ev)
                "server closes.";
     case WT_EV_TCP_PACKET:
         return packet_explanation(ev);
+    case WT_EV_SOCKET_CALL:
+        return call_explanation(ev);
+    case WT_EV_SERVE_SYN:
+        return "The handshake is the kernel's work: a SYN on a listening socket gets its "
+               "SYN+ACK without the program doing anything, and the client's ACK puts the "
+               "connection in the accept queue.";
     case WT_EV_TCP_DATA:
         return "Between handshake and teardown: the data segments, the ACKs for them, and the "
                "receive window each side advertised (how much more it can take).";
@@ -804,6 +942,10 @@ static void text_event_line(void *state, const struct wt_event *ev)
             render_serve(s, ev);
         else if (ev->kind >= WT_EV_CAPTURE_START && ev->kind <= WT_EV_CAPTURE_END)
             render_capture(s, ev);
+        else if (ev->kind == WT_EV_SOCKET_CALL)
+            render_socket_call(s, ev);
+        else if (ev->kind == WT_EV_SERVE_SYN)
+            render_serve_syn(s, ev);
         else
             render_http(s, ev);
         break;

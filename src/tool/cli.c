@@ -502,7 +502,10 @@ const char wt_cli_serve_usage[] =
     "      --key FILE             its PEM private key (default: in --cert)\n"
     "      --idle-timeout SECONDS close idle or slow clients after SECONDS (10)\n"
     "      --json                 NDJSON events on stdout\n"
-    "      --explain              say under each step what it means\n"
+    "      --explain              say under each step what it means (and name\n"
+    "                             every socket call, as -v)\n"
+    "  -v, --verbose              name every socket call with its arguments and\n"
+    "                             result: accept() = 5, recv(5, 16384) = 79 bytes\n"
     "  -s, --silent               no narration\n"
     "      --no-color             no colours\n"
     "\n"
@@ -546,6 +549,7 @@ static const struct option serve_options[] = {
     { "explain", no_argument, NULL, SOPT_EXPLAIN },
     { "silent", no_argument, NULL, 's' },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },
+    { "verbose", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -588,7 +592,7 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
     optind = 0;
     opterr = 0;
     for (;;) {
-        int opt = getopt_long(argc, argv, ":hs", serve_options, NULL);
+        int opt = getopt_long(argc, argv, ":hsv", serve_options, NULL);
         if (opt == -1)
             break;
         if (output_option(opt, &out->silent, &out->json, &out->color))
@@ -597,6 +601,9 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
         case 'h':
             out->action = WT_ACTION_HELP;
             return 0;
+        case 'v':
+            out->verbose = 1;
+            break;
         case SOPT_BIND:
             out->bind = optarg;
             break;

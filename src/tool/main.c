@@ -283,6 +283,9 @@ static int run_serve(int argc, char **argv)
         .key_file = so.key,
         .idle_timeout_ms = so.idle_timeout_ms,
         .observe_teardown = 1,
+        /* Every call on every request is too much for a plain run; the
+         * lesson (--explain) and -v name them all. */
+        .narrate_calls = so.verbose || so.explain,
     };
     struct wt_server *server = wt_server_start(loop, &sc, &sink, err, sizeof err);
     if (!server) {

@@ -600,6 +600,25 @@ static void test_cli_packets_and_pcap(void **state)
     check_errors(cases, N(cases));
 }
 
+static void test_cli_serve_verbose_names_the_calls(void **state)
+{
+    (void)state;
+    struct wt_serve_options so;
+    char err[256];
+    /* argv[0] stands for "serve", as main passes it. */
+    struct args a = make_args(ARGS("--port", "8081"));
+    assert_int_equal(wt_cli_parse_serve(a.argc, a.argv, &so, err, sizeof err), 0);
+    assert_int_equal(so.verbose, 0);
+    a = make_args(ARGS("-v"));
+    assert_int_equal(wt_cli_parse_serve(a.argc, a.argv, &so, err, sizeof err), 0);
+    assert_int_equal(so.verbose, 1);
+    a = make_args(ARGS("--verbose", "--port", "0"));
+    assert_int_equal(wt_cli_parse_serve(a.argc, a.argv, &so, err, sizeof err), 0);
+    assert_int_equal(so.verbose, 1);
+    assert_int_equal(so.port, 0);
+    assert_non_null(strstr(wt_cli_serve_usage, "-v, --verbose"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -627,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_cli_usage_fits_80_columns),
         cmocka_unit_test(test_cli_err_is_truncated_to_errlen),
         cmocka_unit_test(test_cli_packets_and_pcap),
+        cmocka_unit_test(test_cli_serve_verbose_names_the_calls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
