@@ -52,6 +52,7 @@ struct wt_trace {
     struct wt_body_sink *body;
     struct wt_tcp_teardown *teardown;
     struct wt_capture *capture;      /* --packets */
+    int fd_number;                   /* the connection's descriptor, for the narration */
     int64_t capture_setup_us;        /* opening it, before the SYN: not connect time */
     char *readbuf;
     int peer_closed;
@@ -71,9 +72,13 @@ struct wt_trace {
 
 static void trace_enter(struct wt_trace *t, enum wt_phase next);
 
+static void narrate_teardown_calls(struct wt_trace *t, const struct wt_event *ev);
+
 static void stamp_and_forward(void *ctx, const struct wt_event *ev)
 {
     struct wt_trace *t = ctx;
+    if (ev->kind == WT_EV_TCP_TEARDOWN)
+        narrate_teardown_calls(t, ev);
     struct wt_event e = *ev;
     e.url_index = t->p.url_index;
     e.t_us = wt_loop_now(t->loop) - t->t0;
@@ -174,6 +179,57 @@ static const char *step_of(enum wt_phase phase)
     default:
         return "http";
     }
+}
+
+/* ---- the socket calls, named under --explain -------------------------- */
+
+/* Only plain TCP: through TLS, OpenSSL makes the calls (read, write). */
+static void narrate_call(struct wt_trace *t, enum wt_socket_call call, int fd, int64_t result,
+                         size_t len)
+{
+    if (!t->opt->explain)
+        return;
+    int saved = errno;
+    struct wt_event ev = { .kind = WT_EV_SOCKET_CALL };
+    ev.u.socket_call.call = call;
+    ev.u.socket_call.fd = fd;
+    ev.u.socket_call.result = result;
+    ev.u.socket_call.err = result < 0 ? saved : 0;
+    ev.u.socket_call.len = len;
+    ev.u.socket_call.backlog = -1;
+    emit(t, &ev);
+    errno = saved;
+}
+
+/* The connector made them before the SYN; named once the winner is known.
+ * A non-blocking connect() always returns EINPROGRESS for TCP: the
+ * handshake finishes later, when the socket turns writable. */
+static void narrate_connect(struct wt_trace *t)
+{
+    if (!t->opt->explain)
+        return;
+    struct wt_event ev = { .kind = WT_EV_SOCKET_CALL };
+    ev.u.socket_call.call = WT_CALL_SOCKET;
+    ev.u.socket_call.fd = -1;
+    ev.u.socket_call.result = t->fd;
+    ev.u.socket_call.family = t->remote.family;
+    ev.u.socket_call.backlog = -1;
+    emit(t, &ev);
+    ev.u.socket_call.call = WT_CALL_CONNECT;
+    ev.u.socket_call.fd = t->fd;
+    ev.u.socket_call.result = -1;
+    ev.u.socket_call.err = EINPROGRESS;
+    ev.u.socket_call.addr = t->remote;
+    emit(t, &ev);
+}
+
+/* The teardown observer made the connection's last calls before it
+ * reports: a shutdown when we closed first, then the close. */
+static void narrate_teardown_calls(struct wt_trace *t, const struct wt_event *ev)
+{
+    if (ev->u.tcp_teardown.we_closed_first)
+        narrate_call(t, WT_CALL_SHUTDOWN, t->fd_number, 0, 0);
+    narrate_call(t, WT_CALL_CLOSE, t->fd_number, 0, 0);
 }
 
 /* ---- timers --------------------------------------------------------- */
@@ -277,8 +333,10 @@ static void on_connected(void *ctx, int fd, int exit_code, const char *message)
     wt_tcp_connector_free(t->connector);
     t->connector = NULL;
     t->fd = fd;
+    t->fd_number = fd;
     wt_tcp_endpoints(fd, &t->local, &t->remote);
     wt_capture_set_connection(t->capture, &t->local, &t->remote);
+    narrate_connect(t);
     trace_enter(t, t->url.scheme == WT_SCHEME_HTTPS ? WT_PHASE_TLS : WT_PHASE_SEND);
 }
 
@@ -343,6 +401,8 @@ static ssize_t conn_send(struct wt_trace *t, const char *buf, size_t len, int *w
         return n == 0 ? CONN_FAILED : n;
     }
     ssize_t n = send(t->fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+        narrate_call(t, WT_CALL_SEND, t->fd, n, len);
     if (n >= 0)
         return n;
     *want = WT_LOOP_WRITE;
@@ -354,6 +414,8 @@ static ssize_t conn_recv(struct wt_trace *t, char *buf, size_t len, int *want)
     if (t->tls)
         return wt_tls_read(t->tls, buf, len, want);
     ssize_t n = recv(t->fd, buf, len, 0);
+    if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+        narrate_call(t, WT_CALL_RECV, t->fd, n, len);
     if (n >= 0)
         return n;
     *want = WT_LOOP_READ;

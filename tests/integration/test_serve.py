@@ -649,8 +649,14 @@ class ServeStderrNobodyReads(unittest.TestCase):
             self.assertRegex(got.decode("utf-8", "replace"),
                              r"\[srv \] \d+ narration lines dropped while stderr was not being "
                              r"read \(\d+ in all\); serving went on")
-            # --json says the same on stdout (its events went unsaid with the text)
-            lost = [json.loads(e) for e in list(events) if b'"serve_narration_lost"' in e]
+            # --json says the same on stdout (its events went unsaid with the
+            # text); the drain thread may not have read that line yet.
+            end = time.monotonic() + 10
+            lost = []
+            while not lost and time.monotonic() < end:
+                lost = [json.loads(e) for e in list(events) if b'"serve_narration_lost"' in e]
+                if not lost:
+                    time.sleep(0.05)
             self.assertTrue(lost, "no serve_narration_lost event")
             self.assertGreaterEqual(lost[0]["lines"], 1)
             self.assertGreaterEqual(lost[0]["total"], lost[0]["lines"])

@@ -1,6 +1,6 @@
-"""webtrace serve -v names its socket calls; strace of the same run must
-show the same calls, on the same descriptors, with the same results (byte
-counts included). Also: the client's SYN read back with TCP_SAVED_SYN (its
+"""webtrace serve -v names its socket calls, and so does a fetch with
+--explain; strace of the same run must show the same calls, on the same
+descriptors, with the same results (byte counts included). Also: the client's SYN read back with TCP_SAVED_SYN (its
 initial number equals the one the client's own --packets capture shows),
 and a client that closes first while the server answers is narrated as the
 client closing first (it once read "we close first ... TIME_WAIT held by
@@ -32,6 +32,7 @@ IO_TIMEOUT_S = 10.0
 
 # strace's system call -> the call the narration names.
 SYSCALL_NAMES = {"socket": "socket", "bind": "bind", "listen": "listen", "accept4": "accept",
+                 "connect": "connect",
                  "recvfrom": "recv", "sendto": "send", "sendmsg": "sendmsg",
                  "shutdown": "shutdown", "close": "close"}
 STRACE_LINE = re.compile(r"^(?P<pid>\d+)\s+(?P<call>\w+)\((?P<args>.*)\)\s+=\s+(?P<ret>-?\d+)"
@@ -241,6 +242,41 @@ class SocketCallsTests(h.WebtraceCase, unittest.TestCase):
         self.assertNoNarration(err, r"we close first")
         calls = [e["call"] for e in self.events() if e["event"] == "socket_call" and e["conn"]]
         self.assertNotIn("shutdown", calls)
+
+    def test_client_explain_names_its_calls(self):
+        self.start_server()
+        log = os.path.join(self.tmp, "client.strace")
+        strace = shutil.which("strace") or "/usr/bin/strace"
+        res = subprocess.run([strace, "-f", "-e", "trace=network,close", "-o", log,
+                              h.webtrace_path(), "--explain", "--json", "-o", "/dev/null",
+                              f"http://127.0.0.1:{self.port}/bytes/100000"],
+                             capture_output=True, timeout=60, env=h.webtrace_env(True, None))
+        self.assertEqual(res.returncode, 0, res.stderr.decode())
+        events = [json.loads(l) for l in res.stdout.decode().splitlines()]
+        narrated = [e for e in events if e["event"] == "socket_call"]
+        told = [(e["call"], e["fd"], e["result"]) for e in narrated]
+        seen = [(c, fd, r) for c, fd, r, _ in strace_calls(log)]
+        self.assertEqual(told, seen, f"\nnarrated {told}\nstrace   {seen}")
+        calls = [c for c, _, _ in told]
+        self.assertEqual(calls[:3], ["socket", "connect", "send"])
+        self.assertEqual(calls[-1], "close")
+        self.assertIn("recv", calls)
+        connect = narrated[1]
+        self.assertEqual((connect["result"], connect["errno"]), (-1, "EINPROGRESS"))
+        self.assertEqual(connect["address"]["port"], self.port)
+        received = sum(e["result"] for e in narrated if e["call"] == "recv")
+        head = [e for e in events if e["event"] == "http_headers_done"][0]
+        self.assertEqual(received, head["bytes"] + 100000)
+        err = res.stderr.decode()
+        self.assertNarration(err, rf"^\[tcp \] socket\(AF_INET, SOCK_STREAM\) = {connect['fd']}$")
+        self.assertNarration(err, rf"^\[tcp \] connect\({connect['fd']}, 127\.0\.0\.1:{self.port}\) = "
+                                  r"-1 EINPROGRESS")
+        self.assertNarration(err, r"↳ connect\(\) sends the SYN")
+        # Without --explain, none.
+        code, out, err = h.run_webtrace(["--json", "-o", "/dev/null",
+                                         f"http://127.0.0.1:{self.port}/"])
+        self.assertEqual(code, 0, err)
+        self.assertNotIn(b'"socket_call"', out)
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root: the client's capture needs CAP_NET_RAW")
     def test_saved_syn_is_the_clients_syn(self):
