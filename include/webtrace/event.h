@@ -53,6 +53,7 @@ enum wt_event_kind {
     WT_EV_CAPTURE_END,      /* --packets: what was captured and written */
     WT_EV_SOCKET_CALL,      /* one socket call, its real arguments and result */
     WT_EV_SERVE_SYN,        /* server: the client's SYN as the kernel saved it */
+    WT_EV_ROUTE,            /* the layers below TCP: route, interface, next hop */
     WT_EV_SERVE_LISTEN,     /* server: socket bound and listening */
     WT_EV_SERVE_ACCEPT,     /* server: a client connected */
     WT_EV_SERVE_TLS,        /* server: TLS handshake with a client done */
@@ -66,6 +67,8 @@ enum wt_event_kind {
 };
 
 #define WT_ADDR_STRLEN 46  /* INET6_ADDRSTRLEN */
+#define WT_IFNAME_LEN 16   /* IF_NAMESIZE */
+#define WT_LLADDR_STRLEN 64 /* "aa:bb:...": up to 20 bytes of link address */
 
 struct wt_endpoint {
     char addr[WT_ADDR_STRLEN];
@@ -356,6 +359,24 @@ struct wt_event {
             int backlog;             /* listen() */
             size_t len;              /* recv, send: the buffer length given */
         } socket_call;
+        struct {
+            struct wt_endpoint remote;
+            int found;               /* the kernel answered the route query */
+            const char *message;     /* why not, when not found */
+            char ifname[WT_IFNAME_LEN];
+            char source[WT_ADDR_STRLEN];
+            char gateway[WT_ADDR_STRLEN];   /* "": directly connected */
+            int local;               /* the destination is one of this machine's addresses */
+            int loopback;            /* the interface has no link layer (lo) */
+            int noarp;               /* the interface resolves no neighbours */
+            int mtu;                 /* the interface's, -1 unknown */
+            int path_mtu;            /* IP_MTU of the connected socket, -1 unknown */
+            int ttl;                 /* IP_TTL / IPV6_UNICAST_HOPS of our packets, -1 unknown */
+            int have_neigh;
+            char next_hop[WT_ADDR_STRLEN];  /* the gateway, or the destination itself */
+            char lladdr[WT_LLADDR_STRLEN];  /* the next hop's MAC address */
+            const char *neigh_state; /* "REACHABLE", "STALE", ... */
+        } route;
         struct {
             uint64_t conn;
             struct wt_endpoint client;

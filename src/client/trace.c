@@ -13,6 +13,7 @@
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
+#include "webtrace/route.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
 #include "webtrace/url.h"
@@ -708,6 +709,15 @@ static void on_tls_closed(void *ctx)
     start_tcp_teardown(ctx, 1);
 }
 
+/* The layers below TCP, read from the kernel for the open socket. Done
+ * once the response is in, so the netlink queries delay no measured step. */
+static void emit_route(struct wt_trace *t)
+{
+    struct wt_event ev;
+    wt_route_describe(t->fd, &t->remote, &ev);
+    emit(t, &ev);
+}
+
 static void start_close(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->resume_timer);
@@ -720,6 +730,7 @@ static void start_close(struct wt_trace *t)
     emit(t, &ev);
 
     wt_loop_unwatch(t->loop, t->fd);
+    emit_route(t);
     if (t->tls && !t->peer_closed) {
         wt_tls_close_start(t->tls, teardown_budget(t), on_tls_closed, t);
         return;

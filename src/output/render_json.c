@@ -49,6 +49,7 @@ static const char *const event_names[] = {
     [WT_EV_CAPTURE_END] = "capture_end",
     [WT_EV_SOCKET_CALL] = "socket_call",
     [WT_EV_SERVE_SYN] = "serve_syn",
+    [WT_EV_ROUTE] = "route",
     [WT_EV_SERVE_LISTEN] = "serve_listen",
     [WT_EV_SERVE_ACCEPT] = "serve_accept",
     [WT_EV_SERVE_TLS] = "serve_tls",
@@ -194,6 +195,42 @@ static void socket_call(struct wt_json *j, const struct wt_event *ev)
         wt_json_int(j, "backlog", ev->u.socket_call.backlog);
     if (call == WT_CALL_RECV || call == WT_CALL_SEND || call == WT_CALL_SENDMSG)
         wt_json_int(j, "len", (int64_t)ev->u.socket_call.len);
+}
+
+static void nonempty(struct wt_json *j, const char *key, const char *value)
+{
+    nullable_string(j, key, value && value[0] ? value : NULL);
+}
+
+static void known(struct wt_json *j, const char *key, int value)
+{
+    if (value >= 0)
+        wt_json_int(j, key, value);
+    else
+        wt_json_null(j, key);
+}
+
+static void route(struct wt_json *j, const struct wt_event *ev)
+{
+    endpoint(j, "remote", &ev->u.route.remote);
+    wt_json_bool(j, "found", ev->u.route.found);
+    nullable_string(j, "message", ev->u.route.found ? NULL : ev->u.route.message);
+    nonempty(j, "interface", ev->u.route.ifname);
+    nonempty(j, "source", ev->u.route.source);
+    nonempty(j, "gateway", ev->u.route.gateway);
+    wt_json_bool(j, "local", ev->u.route.local);
+    wt_json_bool(j, "loopback", ev->u.route.loopback);
+    known(j, "mtu", ev->u.route.mtu);
+    known(j, "path_mtu", ev->u.route.path_mtu);
+    known(j, "ttl", ev->u.route.ttl);
+    nonempty(j, "next_hop", ev->u.route.next_hop);
+    if (ev->u.route.have_neigh) {
+        nonempty(j, "lladdr", ev->u.route.lladdr);
+        wt_json_cstring(j, "neigh_state", ev->u.route.neigh_state);
+    } else {
+        wt_json_null(j, "lladdr");
+        wt_json_null(j, "neigh_state");
+    }
 }
 
 static void direction_figures(struct wt_json *j, const char *key, const struct wt_packet_data *d,
@@ -464,6 +501,9 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         break;
     case WT_EV_SOCKET_CALL:
         socket_call(j, ev);
+        break;
+    case WT_EV_ROUTE:
+        route(j, ev);
         break;
     case WT_EV_SERVE_SYN:
         wt_json_int(j, "conn", (int64_t)ev->u.serve_syn.conn);

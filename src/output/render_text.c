@@ -596,6 +596,54 @@ static void render_serve_syn(struct text_state *s, const struct wt_event *ev)
         fputs("; at the client's ACK it queued the connection for accept()\n", o);
 }
 
+/* The network and link layers of the connection: two lines. */
+static void render_route(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    const char *dst = ev->u.route.remote.addr;
+    tag(s, C_DIM, "ip  ");
+    if (!ev->u.route.found) {
+        fprintf(o, "route to %s: not known (%s)\n", dst,
+                ev->u.route.message ? ev->u.route.message : "?");
+        return;
+    }
+    fprintf(o, "route to %s: ", dst);
+    if (ev->u.route.local)
+        fputs("a local address (one of this machine's own), no gateway", o);
+    else if (ev->u.route.gateway[0])
+        fprintf(o, "via gateway %s", ev->u.route.gateway);
+    else
+        fputs("directly connected, no gateway", o);
+    if (ev->u.route.ifname[0])
+        fprintf(o, " · dev %s", ev->u.route.ifname);
+    if (ev->u.route.source[0])
+        fprintf(o, " · src %s", ev->u.route.source);
+    if (ev->u.route.ttl >= 0)
+        fprintf(o, " · %s %d", ev->u.route.remote.family == AF_INET6 ? "hop limit" : "TTL",
+                ev->u.route.ttl);
+    if (ev->u.route.path_mtu >= 0)
+        fprintf(o, " · path MTU %d", ev->u.route.path_mtu);
+    fputc('\n', o);
+
+    tag(s, C_DIM, "link");
+    const char *ifname = ev->u.route.ifname[0] ? ev->u.route.ifname : "?";
+    const char *resolver = ev->u.route.remote.family == AF_INET6 ? "NDP" : "ARP";
+    if (ev->u.route.loopback) {
+        fprintf(o, "%s: loopback, MTU %d · no link-layer address and no %s: the packets never "
+                "leave this machine\n", ifname, ev->u.route.mtu, resolver);
+    } else if (ev->u.route.noarp) {
+        fprintf(o, "%s: MTU %d · an interface without %s (no link-layer addresses)\n", ifname,
+                ev->u.route.mtu, resolver);
+    } else if (ev->u.route.have_neigh) {
+        fprintf(o, "next hop %s is %s (%s, %s) on %s · MTU %d\n", ev->u.route.next_hop,
+                ev->u.route.lladdr[0] ? ev->u.route.lladdr : "no address yet", resolver,
+                ev->u.route.neigh_state, ifname, ev->u.route.mtu);
+    } else {
+        fprintf(o, "next hop %s: not in the %s table of %s · MTU %d\n", ev->u.route.next_hop,
+                resolver, ifname, ev->u.route.mtu);
+    }
+}
+
 static void append_framing(struct text_state *s, const struct wt_event *ev)
 {
     static const char *const shown[] = {
@@ -806,6 +854,11 @@ static const char *explanation(const struct wt_event *ev)
         return packet_explanation(ev);
     case WT_EV_SOCKET_CALL:
         return call_explanation(ev);
+    case WT_EV_ROUTE:
+        return "IP picks the route: the interface, our source address, and a gateway or "
+               "none; the link layer carries each packet to the next hop, whose MAC address "
+               "ARP (IPv4) or NDP (IPv6) found. A path MTU below the interface's means a "
+               "smaller link on the way.";
     case WT_EV_SERVE_SYN:
         return "The handshake is the kernel's work: a SYN on a listening socket gets its "
                "SYN+ACK without the program doing anything, and the client's ACK puts the "
@@ -829,12 +882,60 @@ static const char *explanation(const struct wt_event *ev)
     }
 }
 
+/* Where a step sits in the two models the lesson teaches: the 5-layer one
+ * (application, transport, network, link, physical) and OSI's 7. */
+static const char *layer_of(enum wt_event_kind kind)
+{
+    switch (kind) {
+    case WT_EV_URL:
+    case WT_EV_HTTP_REQUEST:
+    case WT_EV_HTTP_STATUS:
+    case WT_EV_HTTP_BODY_DONE:
+    case WT_EV_SERVE_REQUEST:
+    case WT_EV_SERVE_RESPONSE:
+        return "application layer: HTTP (5-layer model: 5 · OSI: 7, application)";
+    case WT_EV_DNS_START:
+    case WT_EV_DNS_LITERAL:
+    case WT_EV_DNS_QUERY:
+    case WT_EV_DNS_REPLY:
+    case WT_EV_DNS_RECORD:
+    case WT_EV_DNS_DONE:
+        return "application layer: DNS, over UDP port 53 (5-layer model: 5 · OSI: 7, "
+               "application)";
+    case WT_EV_TLS_HELLO:
+    case WT_EV_TLS_DONE:
+    case WT_EV_TLS_CERT:
+    case WT_EV_TLS_VERIFY:
+        return "TLS, between HTTP and TCP (5-layer model: part of 5 · OSI: 6, presentation, "
+               "and 5, session)";
+    case WT_EV_TCP_ATTEMPT:
+    case WT_EV_TCP_ESTABLISHED:
+    case WT_EV_TCP_TEARDOWN:
+    case WT_EV_TCP_PACKET:
+    case WT_EV_TCP_DATA:
+    case WT_EV_SERVE_LISTEN:
+    case WT_EV_SERVE_ACCEPT:
+    case WT_EV_SERVE_SYN:
+        return "transport layer: TCP, between ports (5-layer model: 4 · OSI: 4, transport)";
+    case WT_EV_SOCKET_CALL:
+        return "the socket API: the application's door to the transport layer";
+    case WT_EV_ROUTE:
+        return "network layer: IP (5-layer model: 3 · OSI: 3) and link layer (5-layer "
+               "model: 2 · OSI: 2, data link; the physical layer, 1, below it)";
+    default:
+        return NULL;
+    }
+}
+
 static void explain(struct text_state *s, const struct wt_event *ev)
 {
     const char *text = explanation(ev);
-    if (text)
-        fprintf(s->cfg.out, "%s       ↳ %s%s\n", s->cfg.color ? ansi[C_DIM] : "", text,
-                s->cfg.color ? "\033[0m" : "");
+    if (!text)
+        return;
+    const char *layer = layer_of(ev->kind);
+    fprintf(s->cfg.out, "%s       ↳ %s%s%s%s%s\n", s->cfg.color ? ansi[C_DIM] : "", text,
+            layer ? " [" : "", layer ? layer : "", layer ? "]" : "",
+            s->cfg.color ? "\033[0m" : "");
 }
 
 static void text_event_line(void *state, const struct wt_event *ev);
@@ -946,6 +1047,8 @@ static void text_event_line(void *state, const struct wt_event *ev)
             render_socket_call(s, ev);
         else if (ev->kind == WT_EV_SERVE_SYN)
             render_serve_syn(s, ev);
+        else if (ev->kind == WT_EV_ROUTE)
+            render_route(s, ev);
         else
             render_http(s, ev);
         break;
