@@ -99,6 +99,7 @@ struct wt_demo_options {
     int silent, verbose, json;
     int explain;                  /* on unless --no-explain */
     int stay;                     /* --stay: keep the servers up after the traces */
+    int packets;                  /* --packets: capture (in a namespace of its own if need be) */
     enum wt_color_mode color;
 };
 

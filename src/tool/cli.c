@@ -513,15 +513,19 @@ const char wt_cli_serve_usage[] =
     "           /headers (your request headers as JSON)\n";
 
 const char wt_cli_demo_usage[] =
-    "Usage: webtrace demo [--no-explain] [--stay] [-v] [-s] [--json] [--no-color]\n"
+    "Usage: webtrace demo [--packets] [--no-explain] [--stay] [-v] [-s] [--json]\n"
+    "                     [--no-color]\n"
     "\n"
     "Starts a DNS server for the zone webtrace.test and an HTTP and an HTTPS\n"
     "server, all inside this process on loopback, then traces\n"
     "http://www.webtrace.test:PORT/ and https://www.webtrace.test:PORT/ through\n"
     "them: real DNS packets, real TCP, real TLS. No network needed.\n"
     "\n"
-    "  --stay   keep the three servers running afterwards, to try dig or curl\n"
-    "           against them (Ctrl-C stops them)\n";
+    "  --stay     keep the three servers running afterwards, to try dig or curl\n"
+    "             against them (Ctrl-C stops them)\n"
+    "  --packets  capture the connections' packets and show their sequence\n"
+    "             numbers; without root the demo runs in a user and network\n"
+    "             namespace of its own, where it may capture\n";
 
 enum {
     SOPT_BIND = 512,
@@ -535,6 +539,7 @@ enum {
     SOPT_NO_COLOR,
     SOPT_NO_EXPLAIN,
     SOPT_STAY,
+    SOPT_PACKETS,
 };
 
 static const struct option serve_options[] = {
@@ -665,6 +670,7 @@ static const struct option demo_options[] = {
     { "no-explain", no_argument, NULL, SOPT_NO_EXPLAIN },
     { "stay", no_argument, NULL, SOPT_STAY },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },
+    { "packets", no_argument, NULL, SOPT_PACKETS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -694,6 +700,9 @@ int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *
             break;
         case SOPT_STAY:
             out->stay = 1;
+            break;
+        case SOPT_PACKETS:
+            out->packets = 1;
             break;
         default:
             return subcommand_error(opt, "demo", argv, err, errlen);

@@ -257,5 +257,47 @@ class PacketsTests(h.WebtraceCase, unittest.TestCase):
         self.assertNoNarration(res.stderr, r"^\[tcp \] client → server")
 
 
+class DemoPacketsTests(h.WebtraceCase, unittest.TestCase):
+    """webtrace demo --packets as an unprivileged user: a user and network
+    namespace of its own, where it may capture."""
+
+    def as_nobody(self, *argv):
+        if os.geteuid() != 0:
+            return list(argv)   # already unprivileged
+        setpriv = shutil.which("setpriv")
+        if not setpriv:
+            self.skipTest("setpriv (util-linux) is not installed")
+        return [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", *argv]
+
+    def test_demo_packets_without_root(self):
+        probe = subprocess.run(self.as_nobody(h.webtrace_path(), "--version"),
+                               capture_output=True, timeout=30)
+        if probe.returncode != 0:
+            self.skipTest(f"nobody cannot run {h.webtrace_path()}")
+        userns = subprocess.run(self.as_nobody("unshare", "-Urn", "true"), capture_output=True,
+                                timeout=30).returncode == 0
+        res = subprocess.run(self.as_nobody(h.webtrace_path(), "demo", "--packets",
+                                            "--no-explain", "--no-color"),
+                             capture_output=True, text=True, timeout=120,
+                             env=h.webtrace_env(True, None))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        err = res.stderr
+        if not userns:
+            lines = [l for l in err.splitlines() if "no packets" in l]
+            self.assertEqual(len(lines), 1, err)
+            self.assertIn("user namespaces are not available here", lines[0])
+            return
+        self.assertNarration(err, r"^webtrace demo: packets are captured in a user and network "
+                                  r"namespace of the demo's own \(no root needed\)")
+        syns = re.findall(r"^\[tcp \] client → server SYN\s+seq=(\d+) \(rel 0\) = j ", err, re.M)
+        self.assertEqual(len(syns), 2, err)   # http and https
+        # The demo's server read the same SYN back (TCP_SAVED_SYN).
+        saved = re.findall(r"^\[srv \] #\d+ SYN from \S+ seq=(\d+) = j ", err, re.M)
+        self.assertEqual(sorted(saved), sorted(syns), err)
+        self.assertEqual(len(re.findall(r"= w\+1 ", err)), 2, err)
+        self.assertNoNarration(err, r"CAP_NET_RAW")
+
+
 if __name__ == "__main__":
     unittest.main()

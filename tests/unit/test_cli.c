@@ -619,6 +619,21 @@ static void test_cli_serve_verbose_names_the_calls(void **state)
     assert_non_null(strstr(wt_cli_serve_usage, "-v, --verbose"));
 }
 
+static void test_cli_demo_packets(void **state)
+{
+    (void)state;
+    struct wt_demo_options d;
+    char err[256];
+    struct args a = make_args(ARGS("--no-explain"));
+    assert_int_equal(wt_cli_parse_demo(a.argc, a.argv, &d, err, sizeof err), 0);
+    assert_int_equal(d.packets, 0);
+    a = make_args(ARGS("--packets", "--stay"));
+    assert_int_equal(wt_cli_parse_demo(a.argc, a.argv, &d, err, sizeof err), 0);
+    assert_int_equal(d.packets, 1);
+    assert_int_equal(d.stay, 1);
+    assert_non_null(strstr(wt_cli_demo_usage, "--packets"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -647,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_cli_err_is_truncated_to_errlen),
         cmocka_unit_test(test_cli_packets_and_pcap),
         cmocka_unit_test(test_cli_serve_verbose_names_the_calls),
+        cmocka_unit_test(test_cli_demo_packets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
