@@ -14,6 +14,9 @@
 /* Frames seen before the winning connection is known (its SYN, the other
  * attempts', another client's of the same server): kept at most this many. */
 #define WT_CAPTURE_PENDING_MAX 64
+/* Bytes kept of each such frame: a handshake frame is under 200; another
+ * connection's full-size data frames are dropped anyway. */
+#define WT_CAPTURE_PENDING_SNAP 512
 /* How long the capture may hold the end of a trace for the teardown's last
  * packets (the peer's FIN, the last ACK) once our socket is closed. */
 #define WT_CAPTURE_LINGER_MS 1000

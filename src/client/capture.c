@@ -217,13 +217,15 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
         return;
     }
     struct pending_frame *f = &c->pending[c->n_pending];
-    f->bytes = malloc(h->caplen ? h->caplen : 1);
+    f->hdr = *h;
+    if (f->hdr.caplen > WT_CAPTURE_PENDING_SNAP)
+        f->hdr.caplen = WT_CAPTURE_PENDING_SNAP;   /* the file then says it was cut */
+    f->bytes = malloc(f->hdr.caplen ? f->hdr.caplen : 1);
     if (!f->bytes) {
         c->overflow++;
         return;
     }
-    memcpy(f->bytes, bytes, h->caplen);
-    f->hdr = *h;
+    memcpy(f->bytes, bytes, f->hdr.caplen);
     c->n_pending++;
 }
 

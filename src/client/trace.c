@@ -55,6 +55,7 @@ struct wt_trace {
     struct wt_capture *capture;      /* --packets */
     int fd_number;                   /* the connection's descriptor, for the narration */
     int64_t capture_setup_us;        /* opening it, before the SYN: not connect time */
+    int64_t route_us;                /* reading the route: not teardown time */
     char *readbuf;
     int peer_closed;
     int final_status;
@@ -142,6 +143,8 @@ static void emit_summary(struct wt_trace *t, int64_t end_us)
     ev.u.summary.transfer_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.summary.total_us = end_us - t->t0;
     ev.u.summary.teardown_us = span(t, WT_PHASE_CLOSE, WT_PHASE_DONE);
+    if (ev.u.summary.teardown_us >= t->route_us)
+        ev.u.summary.teardown_us -= t->route_us;
     emit(t, &ev);
 }
 
@@ -713,9 +716,11 @@ static void on_tls_closed(void *ctx)
  * once the response is in, so the netlink queries delay no measured step. */
 static void emit_route(struct wt_trace *t)
 {
+    int64_t before = wt_loop_now(t->loop);
     struct wt_event ev;
     wt_route_describe(t->fd, &t->remote, &ev);
     emit(t, &ev);
+    t->route_us = wt_loop_now(t->loop) - before;
 }
 
 static void start_close(struct wt_trace *t)
