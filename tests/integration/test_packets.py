@@ -217,6 +217,15 @@ class PacketsTests(h.WebtraceCase, unittest.TestCase):
         fins = [e for e in narrated if "FIN" in e["flags"]]
         self.assertEqual(len(fins), 2)
 
+    @unittest.skipUnless(h.have_ipv6(), "no ::1")
+    def test_ipv6_via_nginx(self):
+        events, err, packets = self.capture(self.web.url("/", host=h.LOOPBACK6), name="ipv6")
+        narrated = self.assertSameAsTcpdump(events, err, packets)
+        self.assertHandshake(narrated)
+        self.assertTeardown(narrated, "client")
+        with open("/proc/sys/net/ipv6/conf/lo/hop_limit") as f:
+            self.assertEqual(narrated[0]["ttl"], int(f.read()))   # the hop limit
+
     def test_packets_without_pcap_file(self):
         code, out, err = h.run_webtrace(["--packets", "-o", "/dev/null", self.web.url("/")])
         self.assertEqual(code, 0, h.describe(code, out, err))
