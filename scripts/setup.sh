@@ -10,7 +10,7 @@ packages=(
   libc-ares-dev libssl-dev libcmocka-dev node-llhttp
   dnsmasq-base nginx-light openssl python3 curl bind9-dnsutils
   python3-jsonschema strace
-  libpcap-dev tcpdump
+  libpcap-dev tcpdump iproute2
   clang libclang-rt-14-dev
 )
 
