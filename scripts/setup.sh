@@ -11,6 +11,7 @@ packages=(
   dnsmasq-base nginx-light openssl python3 curl bind9-dnsutils
   python3-jsonschema strace
   gettext
+  libpcap-dev tcpdump iproute2
   clang libclang-rt-14-dev llvm-14
 )
 

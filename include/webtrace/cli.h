@@ -81,6 +81,8 @@ struct wt_options {
     int no_keepalive;             /* --no-keepalive: a new connection for every request */
     int parallel;                 /* -Z/--parallel: the command line's URLs at once */
     long parallel_max;            /* --parallel-max N: at most N at once */
+    int packets;                  /* --packets (or --pcap): capture this connection */
+    const char *pcap;             /* --pcap FILE */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };
@@ -136,6 +138,7 @@ struct wt_serve_options {
     int silent;                   /* -s */
     int json;                     /* --json */
     int explain;                  /* --explain */
+    int verbose;                  /* -v: every socket call (so does --explain) */
     enum wt_color_mode color;     /* --no-color */
 };
 
@@ -149,6 +152,7 @@ struct wt_demo_options {
     int silent, verbose, json;
     int explain;                  /* on unless --no-explain */
     int stay;                     /* --stay: keep the servers up after the traces */
+    int packets;                  /* --packets: capture (in a namespace of its own if need be) */
     enum wt_color_mode color;
 };
 

@@ -23,4 +23,15 @@ uint16_t wt_demo_https_port(const struct wt_demo *d);
 const char *wt_demo_cert_pem(const struct wt_demo *d);
 void wt_demo_free(struct wt_demo *d);
 
+/* Where `webtrace demo --packets` can capture. Without CAP_NET_RAW the
+ * process moves into a user and a network namespace of its own (it is
+ * root there, over its own loopback only) and brings that loopback up;
+ * call it first, while nothing else is open and no thread runs. */
+enum wt_demo_capture {
+    WT_DEMO_CAPTURE_HERE,       /* CAP_NET_RAW already: this machine's loopback */
+    WT_DEMO_CAPTURE_OWN_NETNS,  /* in namespaces of its own */
+    WT_DEMO_CAPTURE_BLOCKED     /* neither: why says so */
+};
+enum wt_demo_capture wt_demo_prepare_capture(char *why, size_t whylen);
+
 #endif

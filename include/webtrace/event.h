@@ -57,6 +57,13 @@ enum wt_event_kind {
     WT_EV_CONN_KEPT,        /* the connection stays open for a later request */
     WT_EV_CONN_CLOSE,       /* a kept connection is closed at the end of the run */
     WT_EV_CONN_RETRY,       /* a reused connection died before any answer: sent again, once */
+    WT_EV_CAPTURE_START,    /* --packets: the capture is open (or why not) */
+    WT_EV_TCP_PACKET,       /* --packets: one step of the lesson on the wire */
+    WT_EV_TCP_DATA,         /* --packets: the data segments, summarised */
+    WT_EV_CAPTURE_END,      /* --packets: what was captured and written */
+    WT_EV_SOCKET_CALL,      /* one socket call, its real arguments and result */
+    WT_EV_SERVE_SYN,        /* server: the client's SYN as the kernel saved it */
+    WT_EV_ROUTE,            /* the layers below TCP: route, interface, next hop */
     WT_EV_SERVE_LISTEN,     /* server: socket bound and listening */
     WT_EV_SERVE_ACCEPT,     /* server: a client connected */
     WT_EV_SERVE_TLS,        /* server: TLS handshake with a client done */
@@ -71,6 +78,8 @@ enum wt_event_kind {
 };
 
 #define WT_ADDR_STRLEN 46  /* INET6_ADDRSTRLEN */
+#define WT_IFNAME_LEN 16   /* IF_NAMESIZE */
+#define WT_LLADDR_STRLEN 64 /* "aa:bb:...": up to 20 bytes of link address */
 
 struct wt_endpoint {
     char addr[WT_ADDR_STRLEN];
@@ -133,6 +142,39 @@ enum wt_tcp_outcome {
     WT_TCP_TIMED_OUT,       /* no answer before the connect deadline */
     WT_TCP_ABANDONED,       /* closed because another attempt won */
     WT_TCP_ERROR            /* anything else: see err */
+};
+
+/* The socket calls of the lesson's tiny server and client. */
+enum wt_socket_call {
+    WT_CALL_SOCKET,
+    WT_CALL_BIND,
+    WT_CALL_LISTEN,
+    WT_CALL_ACCEPT,
+    WT_CALL_CONNECT,
+    WT_CALL_RECV,
+    WT_CALL_SEND,
+    WT_CALL_SENDMSG,        /* send() of several buffers at once (head and body) */
+    WT_CALL_SHUTDOWN,
+    WT_CALL_CLOSE
+};
+
+/* Why a capture is not running. */
+enum wt_capture_status {
+    WT_CAPTURE_ON,
+    WT_CAPTURE_NO_PERMISSION,   /* no CAP_NET_RAW */
+    WT_CAPTURE_NO_LIBPCAP,      /* libpcap cannot be loaded */
+    WT_CAPTURE_FAILED           /* libpcap refused (its words in message) */
+};
+
+/* The data segments of one connection, per direction: [0] client to
+ * server, [1] server to client. Windows are scaled by the SYN's shift. */
+struct wt_packet_data {
+    uint64_t segments[2];       /* segments carrying payload */
+    uint64_t bytes[2];          /* payload bytes, retransmissions included */
+    uint64_t retransmissions[2];
+    uint64_t pure_acks[2];      /* segments carrying no payload (after the handshake) */
+    uint64_t window_changes[2];
+    uint64_t window_min[2], window_max[2];
 };
 
 struct wt_event {
@@ -372,6 +414,84 @@ struct wt_event {
             int64_t total_us;        /* the transfer's start to its last hop's end */
         } transfer_done;
         struct {
+            enum wt_capture_status status;
+            const char *device;      /* libpcap's device, "any" */
+            const char *filter;      /* the BPF filter set before the SYN */
+            const char *pcap_path;   /* --pcap FILE, NULL when none */
+            const char *message;     /* why not (safe text), or NULL */
+            int64_t setup_us;        /* opening it (not counted as connect time) */
+        } capture_start;
+        struct {
+            int from_client;         /* direction: client -> server */
+            uint8_t flags;           /* WT_TCP_SYN | ... (packets.h) */
+            uint32_t seq, ack;       /* absolute, as on the wire */
+            uint32_t rel_seq, rel_ack; /* from each side's first number, as Wireshark */
+            int has_ack;
+            const char *seq_is;      /* the textbook's name: "j", "k", "u", "w", or NULL */
+            const char *ack_is;      /* "j+1", "k+1", "u+1", "w+1", or NULL */
+            uint32_t window;         /* as in the header */
+            uint32_t len;            /* payload bytes */
+            int mss, wscale;         /* -1 absent (options: SYNs only) */
+            int sack_ok;
+            int has_ts;
+            uint32_t ts_val, ts_ecr;
+            int ttl;
+            enum wt_tcp_state client_state, server_state; /* after this packet */
+            int client_moved, server_moved;   /* which of them it changed */
+            int64_t wire_us;         /* capture time, µs since the epoch */
+        } tcp_packet;
+        struct wt_packet_data tcp_data;
+        struct {
+            int we_are_server;
+            uint64_t conn;           /* the server's connection number, 0 none */
+            enum wt_socket_call call;
+            int fd;                  /* the socket called on; -1 for socket() */
+            int64_t result;          /* as returned: a descriptor, bytes, 0, or -1 */
+            int err;                 /* errno when result is -1 */
+            int family;              /* socket(): AF_INET / AF_INET6 */
+            struct wt_endpoint addr; /* bind, connect: the address; accept: the peer */
+            int backlog;             /* listen() */
+            size_t len;              /* recv, send: the buffer length given */
+        } socket_call;
+        struct {
+            struct wt_endpoint remote;
+            int found;               /* the kernel answered the route query */
+            const char *message;     /* why not, when not found */
+            char ifname[WT_IFNAME_LEN];
+            char source[WT_ADDR_STRLEN];
+            char gateway[WT_ADDR_STRLEN];   /* "": directly connected */
+            int local;               /* the destination is one of this machine's addresses */
+            int loopback;            /* the interface has no link layer (lo) */
+            int noarp;               /* the interface resolves no neighbours */
+            int mtu;                 /* the interface's, -1 unknown */
+            int path_mtu;            /* IP_MTU of the connected socket, -1 unknown */
+            int ttl;                 /* IP_TTL / IPV6_UNICAST_HOPS of our packets, -1 unknown */
+            int have_neigh;
+            char next_hop[WT_ADDR_STRLEN];  /* the gateway, or the destination itself */
+            char lladdr[WT_LLADDR_STRLEN];  /* the next hop's MAC address */
+            const char *neigh_state; /* "REACHABLE", "STALE", ... */
+        } route;
+        struct {
+            uint64_t conn;
+            struct wt_endpoint client;
+            int saved;               /* TCP_SAVED_SYN gave the SYN (else only the queue) */
+            uint32_t seq;            /* the client's initial number, j */
+            uint32_t window;
+            int mss, wscale;         /* -1 absent */
+            int sack_ok, has_ts;
+            int ttl;
+            int64_t queued;          /* connections waiting in the accept queue, -1 unknown */
+            int64_t backlog;         /* its limit, -1 unknown */
+        } serve_syn;
+        struct {
+            uint64_t packets;        /* of this connection */
+            uint64_t ignored;        /* matched the filter, not this connection */
+            uint64_t kernel_drops;   /* lost by the capture buffer */
+            int complete;            /* the teardown's last ACK (or a RST) was seen */
+            const char *pcap_path;   /* written, or NULL */
+            const char *message;     /* a --pcap write problem, or NULL */
+        } capture_end;
+        struct {
             struct wt_endpoint local;
             int backlog;
             int tls;
@@ -441,5 +561,7 @@ struct wt_event_sink {
 
 const char *wt_tcp_state_name(enum wt_tcp_state state);
 const char *wt_phase_name(enum wt_phase phase);
+/* "socket", "bind", ... as the call is named in C. */
+const char *wt_socket_call_name(enum wt_socket_call call);
 
 #endif

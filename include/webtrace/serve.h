@@ -35,6 +35,8 @@ struct wt_server_config {
     const char *key_file;
     long idle_timeout_ms;       /* 0: WT_SERVE_IDLE_MS */
     int observe_teardown;       /* narrate each close through tcp teardown */
+    int narrate_calls;          /* name every socket call (socket, bind, listen,
+                                   accept, recv, send, shutdown, close) */
     int loopback_pair;          /* with 127.0.0.1: also [::1] on the same port, when
                                    IPv6 is there (a name with A and AAAA works) */
     size_t max_connections;     /* 0: WT_SERVE_MAX_CONNECTIONS */

@@ -10,9 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "webtrace/capture.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
+#include "webtrace/route.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
 #include "webtrace/tls_words.h"
@@ -55,6 +57,10 @@ struct wt_trace {
     struct wt_http_reader *reader;
     struct wt_body_sink *body;
     struct wt_tcp_teardown *teardown;
+    struct wt_capture *capture;      /* --packets */
+    int fd_number;                   /* the connection's descriptor, for the narration */
+    int64_t capture_setup_us;        /* opening it, before the SYN: not connect time */
+    int64_t route_us;                /* reading the route: not teardown time */
     char *readbuf;
     int peer_closed;
     int final_status;
@@ -83,9 +89,13 @@ struct wt_trace {
 
 static void trace_enter(struct wt_trace *t, enum wt_phase next);
 
+static void narrate_teardown_calls(struct wt_trace *t, const struct wt_event *ev);
+
 static void stamp_and_forward(void *ctx, const struct wt_event *ev)
 {
     struct wt_trace *t = ctx;
+    if (ev->kind == WT_EV_TCP_TEARDOWN)
+        narrate_teardown_calls(t, ev);
     struct wt_event e = *ev;
     e.url_index = t->p.url_index;
     e.hop = t->p.hop;
@@ -123,6 +133,8 @@ static void release_mechanics(struct wt_trace *t)
     t->teardown = NULL;
     wt_conn_free(t->conn);   /* its fd and TLS are the trace's own until kept */
     t->conn = NULL;
+    wt_capture_free(t->capture);
+    t->capture = NULL;
     if (t->fd >= 0) {
         wt_loop_unwatch(t->loop, t->fd);
         close(t->fd);
@@ -143,6 +155,8 @@ static void emit_summary(struct wt_trace *t, int64_t end_us)
     ev.u.summary.dns_us = t->have_url && t->url.host_kind != WT_HOST_NAME
                               ? -1 : span(t, WT_PHASE_DNS, WT_PHASE_CONNECT);
     ev.u.summary.connect_us = span(t, WT_PHASE_CONNECT, tls ? WT_PHASE_TLS : WT_PHASE_SEND);
+    if (ev.u.summary.connect_us >= t->capture_setup_us)
+        ev.u.summary.connect_us -= t->capture_setup_us;
     /* The tls phase is the handshake: set-up work it had to wait for is a
      * figure of its own. */
     int64_t handshake = tls ? span(t, WT_PHASE_TLS, WT_PHASE_SEND) : -1;
@@ -152,6 +166,9 @@ static void emit_summary(struct wt_trace *t, int64_t end_us)
     ev.u.summary.transfer_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.summary.total_us = end_us - t->t0;
     ev.u.summary.teardown_us = t->kept ? -1 : span(t, WT_PHASE_CLOSE, WT_PHASE_DONE);
+    /* the route lookup runs at the close; it is not the teardown's time */
+    if (ev.u.summary.teardown_us >= t->route_us)
+        ev.u.summary.teardown_us -= t->route_us;
     if (t->reused) {
         /* entered and left at once: nothing happened in them */
         ev.u.summary.dns_us = ev.u.summary.connect_us = ev.u.summary.tls_us = -1;
@@ -215,6 +232,57 @@ static const char *step_of(enum wt_phase phase)
     default:
         return "http";
     }
+}
+
+/* ---- the socket calls, named under --explain -------------------------- */
+
+/* Only plain TCP: through TLS, OpenSSL makes the calls (read, write). */
+static void narrate_call(struct wt_trace *t, enum wt_socket_call call, int fd, int64_t result,
+                         size_t len)
+{
+    if (!t->opt->explain)
+        return;
+    int saved = errno;
+    struct wt_event ev = { .kind = WT_EV_SOCKET_CALL };
+    ev.u.socket_call.call = call;
+    ev.u.socket_call.fd = fd;
+    ev.u.socket_call.result = result;
+    ev.u.socket_call.err = result < 0 ? saved : 0;
+    ev.u.socket_call.len = len;
+    ev.u.socket_call.backlog = -1;
+    emit(t, &ev);
+    errno = saved;
+}
+
+/* The connector made them before the SYN; named once the winner is known.
+ * A non-blocking connect() always returns EINPROGRESS for TCP: the
+ * handshake finishes later, when the socket turns writable. */
+static void narrate_connect(struct wt_trace *t)
+{
+    if (!t->opt->explain)
+        return;
+    struct wt_event ev = { .kind = WT_EV_SOCKET_CALL };
+    ev.u.socket_call.call = WT_CALL_SOCKET;
+    ev.u.socket_call.fd = -1;
+    ev.u.socket_call.result = t->fd;
+    ev.u.socket_call.family = t->remote.family;
+    ev.u.socket_call.backlog = -1;
+    emit(t, &ev);
+    ev.u.socket_call.call = WT_CALL_CONNECT;
+    ev.u.socket_call.fd = t->fd;
+    ev.u.socket_call.result = -1;
+    ev.u.socket_call.err = EINPROGRESS;
+    ev.u.socket_call.addr = t->remote;
+    emit(t, &ev);
+}
+
+/* The teardown observer made the connection's last calls before it
+ * reports: a shutdown when we closed first, then the close. */
+static void narrate_teardown_calls(struct wt_trace *t, const struct wt_event *ev)
+{
+    if (ev->u.tcp_teardown.we_closed_first)
+        narrate_call(t, WT_CALL_SHUTDOWN, t->fd_number, 0, 0);
+    narrate_call(t, WT_CALL_CLOSE, t->fd_number, 0, 0);
 }
 
 /* ---- timers --------------------------------------------------------- */
@@ -484,7 +552,10 @@ static void on_connected(void *ctx, int fd, int exit_code, const char *message)
     wt_tcp_connector_free(t->connector);
     t->connector = NULL;
     t->fd = fd;
+    t->fd_number = fd;
     wt_tcp_endpoints(fd, &t->local, &t->remote);
+    wt_capture_set_connection(t->capture, &t->local, &t->remote);
+    narrate_connect(t);
     trace_enter(t, t->url.scheme == WT_SCHEME_HTTPS ? WT_PHASE_TLS : WT_PHASE_SEND);
 }
 
@@ -564,6 +635,8 @@ static ssize_t conn_send(struct wt_trace *t, const char *buf, size_t len, int *w
         return n == 0 ? CONN_FAILED : n;
     }
     ssize_t n = send(t->fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+        narrate_call(t, WT_CALL_SEND, t->fd, n, len);
     if (n >= 0)
         return n;
     *want = WT_LOOP_WRITE;
@@ -575,6 +648,8 @@ static ssize_t conn_recv(struct wt_trace *t, char *buf, size_t len, int *want)
     if (t->tls)
         return wt_tls_read(t->tls, buf, len, want);
     ssize_t n = recv(t->fd, buf, len, 0);
+    if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+        narrate_call(t, WT_CALL_RECV, t->fd, n, len);
     if (n >= 0)
         return n;
     *want = WT_LOOP_READ;
@@ -606,6 +681,13 @@ static void start_connect(struct wt_trace *t)
         int64_t m = t->p.transfer_t0 + (int64_t)t->opt->max_time_ms * 1000;
         if (!deadline || m < deadline)
             deadline = m;
+    }
+    /* --packets: the filter is set before the first SYN can leave. */
+    if (t->opt->packets) {
+        int64_t before = wt_loop_now(t->loop);
+        t->capture = wt_capture_start(t->loop, t->addresses, t->n_addresses, t->connect_port,
+                                      t->opt->pcap, &t->stamped);
+        t->capture_setup_us = wt_loop_now(t->loop) - before;
     }
     t->connector = wt_tcp_connect_start(t->loop, t->addresses, t->n_addresses, t->connect_port,
                                         deadline, (int64_t)t->opt->happy_eyeballs_ms * 1000,
@@ -841,11 +923,22 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
 
 /* ---- teardown -------------------------------------------------------- */
 
+static void on_capture_done(void *ctx)
+{
+    trace_enter(ctx, WT_PHASE_DONE);
+}
+
 static void on_closed(void *ctx)
 {
     struct wt_trace *t = ctx;
     wt_tcp_teardown_free(t->teardown);
     t->teardown = NULL;
+    /* The teardown's last packets (the peer's FIN, the last ACK) may still
+     * be on their way or unread: the capture says when it has them. */
+    if (t->capture) {
+        wt_capture_finish(t->capture, on_capture_done, t);
+        return;
+    }
     trace_enter(t, WT_PHASE_DONE);
 }
 
@@ -884,7 +977,8 @@ static void on_tls_closed(void *ctx)
  * the transfer says more may come. */
 static int may_keep(struct wt_trace *t)
 {
-    return t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed &&
+    /* --packets shows this connection's teardown: it is closed, not kept */
+    return t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed && !t->capture &&
            wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
            t->p.keep_connection && t->p.keep_connection(t->p.ctx);
 }
@@ -915,6 +1009,17 @@ static void keep_connection(struct wt_trace *t)
     trace_enter(t, WT_PHASE_DONE);
 }
 
+/* The layers below TCP, read from the kernel for the open socket. Done
+ * once the response is in, so the netlink queries delay no measured step. */
+static void emit_route(struct wt_trace *t)
+{
+    int64_t before = wt_loop_now(t->loop);
+    struct wt_event ev;
+    wt_route_describe(t->fd, &t->remote, &ev);
+    emit(t, &ev);
+    t->route_us = wt_loop_now(t->loop) - before;
+}
+
 static void start_close(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->resume_timer);
@@ -928,6 +1033,7 @@ static void start_close(struct wt_trace *t)
     emit(t, &ev);
 
     wt_loop_unwatch(t->loop, t->fd);
+    emit_route(t);
     if (may_keep(t)) {
         keep_connection(t);
         return;

@@ -35,3 +35,18 @@ const char *wt_phase_name(enum wt_phase phase)
         return "unknown";
     return names[phase];
 }
+
+const char *wt_socket_call_name(enum wt_socket_call call)
+{
+    static const char *const names[] = {
+        [WT_CALL_SOCKET] = "socket", [WT_CALL_BIND] = "bind",
+        [WT_CALL_LISTEN] = "listen", [WT_CALL_ACCEPT] = "accept",
+        [WT_CALL_CONNECT] = "connect", [WT_CALL_RECV] = "recv",
+        [WT_CALL_SEND] = "send", [WT_CALL_SENDMSG] = "sendmsg",
+        [WT_CALL_SHUTDOWN] = "shutdown",
+        [WT_CALL_CLOSE] = "close",
+    };
+    if ((unsigned)call >= sizeof names / sizeof names[0] || !names[call])
+        return "unknown";
+    return names[call];
+}

@@ -55,6 +55,13 @@ static const char *const event_names[] = {
     [WT_EV_CONN_KEPT] = "conn_kept",
     [WT_EV_CONN_CLOSE] = "conn_close",
     [WT_EV_CONN_RETRY] = "conn_retry",
+    [WT_EV_CAPTURE_START] = "capture_start",
+    [WT_EV_TCP_PACKET] = "tcp_packet",
+    [WT_EV_TCP_DATA] = "tcp_data",
+    [WT_EV_CAPTURE_END] = "capture_end",
+    [WT_EV_SOCKET_CALL] = "socket_call",
+    [WT_EV_SERVE_SYN] = "serve_syn",
+    [WT_EV_ROUTE] = "route",
     [WT_EV_SERVE_LISTEN] = "serve_listen",
     [WT_EV_SERVE_ACCEPT] = "serve_accept",
     [WT_EV_SERVE_TLS] = "serve_tls",
@@ -128,6 +135,151 @@ static void duration(struct wt_json *j, const char *key, int64_t us)
         wt_json_null(j, key);
     else
         wt_json_int(j, key, us);
+}
+
+static void nullable_string(struct wt_json *j, const char *key, const char *value)
+{
+    if (value)
+        wt_json_cstring(j, key, value);
+    else
+        wt_json_null(j, key);
+}
+
+static const char *capture_status_name(enum wt_capture_status status)
+{
+    switch (status) {
+    case WT_CAPTURE_ON: return "on";
+    case WT_CAPTURE_NO_PERMISSION: return "no_permission";
+    case WT_CAPTURE_NO_LIBPCAP: return "no_libpcap";
+    case WT_CAPTURE_FAILED: return "failed";
+    }
+    return "failed";
+}
+
+static void tcp_packet(struct wt_json *j, const struct wt_event *ev)
+{
+    static const struct { unsigned bit; const char *name; } flag_bits[] = {
+        { 0x02, "SYN" }, { 0x01, "FIN" }, { 0x04, "RST" }, { 0x08, "PSH" },
+        { 0x20, "URG" }, { 0x10, "ACK" },
+    };
+    wt_json_cstring(j, "direction", ev->u.tcp_packet.from_client ? "client_to_server"
+                                                                 : "server_to_client");
+    wt_json_array_begin(j, "flags");
+    for (size_t i = 0; i < sizeof flag_bits / sizeof flag_bits[0]; i++)
+        if (ev->u.tcp_packet.flags & flag_bits[i].bit)
+            wt_json_cstring(j, NULL, flag_bits[i].name);
+    wt_json_array_end(j);
+    wt_json_int(j, "seq", ev->u.tcp_packet.seq);
+    wt_json_int(j, "rel_seq", ev->u.tcp_packet.rel_seq);
+    nullable_string(j, "seq_is", ev->u.tcp_packet.seq_is);
+    if (ev->u.tcp_packet.has_ack) {
+        wt_json_int(j, "ack", ev->u.tcp_packet.ack);
+        wt_json_int(j, "rel_ack", ev->u.tcp_packet.rel_ack);
+    } else {
+        wt_json_null(j, "ack");
+        wt_json_null(j, "rel_ack");
+    }
+    nullable_string(j, "ack_is", ev->u.tcp_packet.ack_is);
+    wt_json_int(j, "window", ev->u.tcp_packet.window);
+    wt_json_int(j, "len", ev->u.tcp_packet.len);
+    wt_json_object_begin(j, "options");
+    if (ev->u.tcp_packet.mss >= 0)
+        wt_json_int(j, "mss", ev->u.tcp_packet.mss);
+    if (ev->u.tcp_packet.wscale >= 0)
+        wt_json_int(j, "wscale", ev->u.tcp_packet.wscale);
+    if (ev->u.tcp_packet.sack_ok)
+        wt_json_bool(j, "sack_permitted", 1);
+    if (ev->u.tcp_packet.has_ts) {
+        wt_json_int(j, "ts_val", ev->u.tcp_packet.ts_val);
+        wt_json_int(j, "ts_ecr", ev->u.tcp_packet.ts_ecr);
+    }
+    wt_json_object_end(j);
+    wt_json_int(j, "ttl", ev->u.tcp_packet.ttl);
+    wt_json_cstring(j, "client_state", wt_tcp_state_name(ev->u.tcp_packet.client_state));
+    wt_json_cstring(j, "server_state", wt_tcp_state_name(ev->u.tcp_packet.server_state));
+    wt_json_bool(j, "client_moved", ev->u.tcp_packet.client_moved);
+    wt_json_bool(j, "server_moved", ev->u.tcp_packet.server_moved);
+    wt_json_int(j, "wire_us", ev->u.tcp_packet.wire_us);
+}
+
+static void socket_call(struct wt_json *j, const struct wt_event *ev)
+{
+    enum wt_socket_call call = ev->u.socket_call.call;
+    wt_json_cstring(j, "side", ev->u.socket_call.we_are_server ? "server" : "client");
+    if (ev->u.socket_call.conn)
+        wt_json_int(j, "conn", (int64_t)ev->u.socket_call.conn);
+    else
+        wt_json_null(j, "conn");
+    wt_json_cstring(j, "call", wt_socket_call_name(call));
+    if (call == WT_CALL_SOCKET)
+        wt_json_null(j, "fd");
+    else
+        wt_json_int(j, "fd", ev->u.socket_call.fd);
+    wt_json_int(j, "result", ev->u.socket_call.result);
+    if (ev->u.socket_call.result < 0) {
+        const char *name = strerrorname_np(ev->u.socket_call.err);
+        wt_json_cstring(j, "errno", name ? name : "unknown");
+    } else {
+        wt_json_null(j, "errno");
+    }
+    if (call == WT_CALL_SOCKET)
+        wt_json_cstring(j, "family", family_name(ev->u.socket_call.family));
+    if (call == WT_CALL_BIND || call == WT_CALL_CONNECT || call == WT_CALL_ACCEPT)
+        endpoint(j, "address", &ev->u.socket_call.addr);
+    if (call == WT_CALL_LISTEN)
+        wt_json_int(j, "backlog", ev->u.socket_call.backlog);
+    if (call == WT_CALL_RECV || call == WT_CALL_SEND || call == WT_CALL_SENDMSG)
+        wt_json_int(j, "len", (int64_t)ev->u.socket_call.len);
+}
+
+static void nonempty(struct wt_json *j, const char *key, const char *value)
+{
+    nullable_string(j, key, value && value[0] ? value : NULL);
+}
+
+static void known(struct wt_json *j, const char *key, int value)
+{
+    if (value >= 0)
+        wt_json_int(j, key, value);
+    else
+        wt_json_null(j, key);
+}
+
+static void route(struct wt_json *j, const struct wt_event *ev)
+{
+    endpoint(j, "remote", &ev->u.route.remote);
+    wt_json_bool(j, "found", ev->u.route.found);
+    nullable_string(j, "message", ev->u.route.found ? NULL : ev->u.route.message);
+    nonempty(j, "interface", ev->u.route.ifname);
+    nonempty(j, "source", ev->u.route.source);
+    nonempty(j, "gateway", ev->u.route.gateway);
+    wt_json_bool(j, "local", ev->u.route.local);
+    wt_json_bool(j, "loopback", ev->u.route.loopback);
+    known(j, "mtu", ev->u.route.mtu);
+    known(j, "path_mtu", ev->u.route.path_mtu);
+    known(j, "ttl", ev->u.route.ttl);
+    nonempty(j, "next_hop", ev->u.route.next_hop);
+    if (ev->u.route.have_neigh) {
+        nonempty(j, "lladdr", ev->u.route.lladdr);
+        wt_json_cstring(j, "neigh_state", ev->u.route.neigh_state);
+    } else {
+        wt_json_null(j, "lladdr");
+        wt_json_null(j, "neigh_state");
+    }
+}
+
+static void direction_figures(struct wt_json *j, const char *key, const struct wt_packet_data *d,
+                              int side)
+{
+    wt_json_object_begin(j, key);
+    wt_json_int(j, "segments", (int64_t)d->segments[side]);
+    wt_json_int(j, "bytes", (int64_t)d->bytes[side]);
+    wt_json_int(j, "retransmissions", (int64_t)d->retransmissions[side]);
+    wt_json_int(j, "pure_acks", (int64_t)d->pure_acks[side]);
+    wt_json_int(j, "window_changes", (int64_t)d->window_changes[side]);
+    wt_json_int(j, "window_min", (int64_t)d->window_min[side]);
+    wt_json_int(j, "window_max", (int64_t)d->window_max[side]);
+    wt_json_object_end(j);
 }
 
 /* All the -w variables, typed, as one object. */
@@ -416,6 +568,67 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             wt_json_null(j, "time_wait_side");
         }
         wt_json_int(j, "elapsed_us", ev->u.tcp_teardown.elapsed_us);
+        break;
+    case WT_EV_CAPTURE_START:
+        wt_json_cstring(j, "status", capture_status_name(ev->u.capture_start.status));
+        wt_json_cstring(j, "device", ev->u.capture_start.device);
+        wt_json_cstring(j, "filter", ev->u.capture_start.filter);
+        nullable_string(j, "pcap_file", ev->u.capture_start.pcap_path);
+        nullable_string(j, "message", ev->u.capture_start.message);
+        wt_json_int(j, "setup_us", ev->u.capture_start.setup_us);
+        break;
+    case WT_EV_TCP_PACKET:
+        tcp_packet(j, ev);
+        break;
+    case WT_EV_TCP_DATA:
+        direction_figures(j, "client_to_server", &ev->u.tcp_data, 0);
+        direction_figures(j, "server_to_client", &ev->u.tcp_data, 1);
+        break;
+    case WT_EV_CAPTURE_END:
+        wt_json_int(j, "packets", (int64_t)ev->u.capture_end.packets);
+        wt_json_int(j, "ignored", (int64_t)ev->u.capture_end.ignored);
+        wt_json_int(j, "kernel_drops", (int64_t)ev->u.capture_end.kernel_drops);
+        wt_json_bool(j, "complete", ev->u.capture_end.complete);
+        nullable_string(j, "pcap_file", ev->u.capture_end.pcap_path);
+        nullable_string(j, "message", ev->u.capture_end.message);
+        break;
+    case WT_EV_SOCKET_CALL:
+        socket_call(j, ev);
+        break;
+    case WT_EV_ROUTE:
+        route(j, ev);
+        break;
+    case WT_EV_SERVE_SYN:
+        wt_json_int(j, "conn", (int64_t)ev->u.serve_syn.conn);
+        endpoint(j, "client", &ev->u.serve_syn.client);
+        wt_json_bool(j, "saved", ev->u.serve_syn.saved);
+        if (ev->u.serve_syn.saved) {
+            wt_json_int(j, "seq", ev->u.serve_syn.seq);
+            wt_json_int(j, "window", ev->u.serve_syn.window);
+            wt_json_object_begin(j, "options");
+            if (ev->u.serve_syn.mss >= 0)
+                wt_json_int(j, "mss", ev->u.serve_syn.mss);
+            if (ev->u.serve_syn.wscale >= 0)
+                wt_json_int(j, "wscale", ev->u.serve_syn.wscale);
+            if (ev->u.serve_syn.sack_ok)
+                wt_json_bool(j, "sack_permitted", 1);
+            if (ev->u.serve_syn.has_ts)
+                wt_json_bool(j, "timestamps", 1);
+            wt_json_object_end(j);
+            wt_json_int(j, "ttl", ev->u.serve_syn.ttl);
+        } else {
+            wt_json_null(j, "seq");
+            wt_json_null(j, "window");
+            wt_json_null(j, "options");
+            wt_json_null(j, "ttl");
+        }
+        if (ev->u.serve_syn.queued >= 0) {
+            wt_json_int(j, "accept_queue", ev->u.serve_syn.queued);
+            wt_json_int(j, "accept_backlog", ev->u.serve_syn.backlog);
+        } else {
+            wt_json_null(j, "accept_queue");
+            wt_json_null(j, "accept_backlog");
+        }
         break;
     case WT_EV_SERVE_LISTEN:
         endpoint(j, "local", &ev->u.serve_listen.local);

@@ -836,6 +836,118 @@ static void render_conn(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* SYN, SYN+ACK, FIN+ACK, PSH+ACK, RST+ACK: the flags as the lesson names them. */
+static void flag_names(unsigned flags, char *buf, size_t buflen)
+{
+    static const struct { unsigned bit; const char *name; } order[] = {
+        { 0x02, "SYN" }, { 0x01, "FIN" }, { 0x04, "RST" }, { 0x08, "PSH" },
+        { 0x20, "URG" }, { 0x10, "ACK" },
+    };
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (!(flags & order[i].bit))
+            continue;
+        int n = snprintf(buf + used, buflen - used, "%s%s", used ? "+" : "", order[i].name);
+        if (n < 0 || (size_t)n >= buflen - used)
+            return;
+        used += (size_t)n;
+    }
+    if (!used)
+        snprintf(buf, buflen, "(no flags)");
+}
+
+static void render_capture(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char d[32];
+    switch (ev->kind) {
+    case WT_EV_CAPTURE_START:
+        if (ev->u.capture_start.status != WT_CAPTURE_ON) {
+            tag(s, C_WARN, "tcp ");
+            fprintf(o, _("no packets: %s\n"), wt_i18n_error_text(ev->u.capture_start.message));
+            break;
+        }
+        wt_format_duration(ev->u.capture_start.setup_us, d, sizeof d);
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, _("capturing on %s with filter \"%s\", set before the SYN (opened in %s)"),
+                ev->u.capture_start.device, ev->u.capture_start.filter, d);
+        if (ev->u.capture_start.pcap_path)
+            fprintf(o, _(" · writing %s"), ev->u.capture_start.pcap_path);
+        if (ev->u.capture_start.message)
+            fprintf(o, _(" · not writing the pcap file: %s"), wt_i18n_error_text(ev->u.capture_start.message));
+        fputc('\n', o);
+        break;
+    case WT_EV_TCP_PACKET: {
+        char flags[40];
+        flag_names(ev->u.tcp_packet.flags, flags, sizeof flags);
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, "%s %-7s seq=%" PRIu32 " (rel %" PRIu32 ")",
+                ev->u.tcp_packet.from_client ? _("client → server") : _("client ← server"), flags,
+                ev->u.tcp_packet.seq, ev->u.tcp_packet.rel_seq);
+        if (ev->u.tcp_packet.seq_is)
+            fprintf(o, " = %s", ev->u.tcp_packet.seq_is);
+        if (ev->u.tcp_packet.has_ack) {
+            fprintf(o, " ack=%" PRIu32 " (rel %" PRIu32 ")", ev->u.tcp_packet.ack,
+                    ev->u.tcp_packet.rel_ack);
+            if (ev->u.tcp_packet.ack_is)
+                fprintf(o, " = %s", ev->u.tcp_packet.ack_is);
+        }
+        fprintf(o, " · win %" PRIu32, ev->u.tcp_packet.window);
+        if (ev->u.tcp_packet.len)
+            fprintf(o, _(" · %" PRIu32 " bytes"), ev->u.tcp_packet.len);
+        if (ev->u.tcp_packet.mss >= 0)
+            fprintf(o, " · MSS %d", ev->u.tcp_packet.mss);
+        if (ev->u.tcp_packet.wscale >= 0)
+            fprintf(o, " · wscale %d", ev->u.tcp_packet.wscale);
+        if (ev->u.tcp_packet.sack_ok)
+            fputs(_(" · SACK permitted"), o);
+        if (ev->u.tcp_packet.has_ts && (ev->u.tcp_packet.flags & 0x02))
+            fprintf(o, " · TS val %" PRIu32 " ecr %" PRIu32, ev->u.tcp_packet.ts_val,
+                    ev->u.tcp_packet.ts_ecr);
+        if (ev->u.tcp_packet.client_moved || ev->u.tcp_packet.server_moved) {
+            fputs(" ⇒", o);
+            if (ev->u.tcp_packet.client_moved)
+                fprintf(o, _(" client %s"), wt_tcp_state_name(ev->u.tcp_packet.client_state));
+            if (ev->u.tcp_packet.server_moved)
+                fprintf(o, _("%s server %s"), ev->u.tcp_packet.client_moved ? "," : "",
+                        wt_tcp_state_name(ev->u.tcp_packet.server_state));
+        }
+        fputc('\n', o);
+        break;
+    }
+    case WT_EV_TCP_DATA: {
+        const struct wt_packet_data *d = &ev->u.tcp_data;
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, _("data: client → server %" PRIu64 " segments, %" PRIu64 " bytes · "
+                     "client ← server %" PRIu64 " segments, %" PRIu64 " bytes · "
+                     "%" PRIu64 " retransmissions · window changes %" PRIu64 " (client) %" PRIu64
+                     " (server) · %" PRIu64 " pure ACKs\n"),
+                d->segments[0], d->bytes[0], d->segments[1], d->bytes[1],
+                d->retransmissions[0] + d->retransmissions[1],
+                d->window_changes[0], d->window_changes[1], d->pure_acks[0] + d->pure_acks[1]);
+        break;
+    }
+    case WT_EV_CAPTURE_END:
+        tag(s, C_TCP, "tcp ");
+        fprintf(o, _("captured %" PRIu64 " packets of this connection"), ev->u.capture_end.packets);
+        if (ev->u.capture_end.ignored)
+            fprintf(o, _(" (%" PRIu64 " others ignored)"), ev->u.capture_end.ignored);
+        if (ev->u.capture_end.kernel_drops)
+            fprintf(o, _(" · %" PRIu64 " lost by the capture"), ev->u.capture_end.kernel_drops);
+        if (!ev->u.capture_end.complete)
+            fputs(_(" · the teardown's last packet was not seen"), o);
+        if (ev->u.capture_end.pcap_path)
+            fprintf(o, _(" · written to %s"), ev->u.capture_end.pcap_path);
+        if (ev->u.capture_end.message)
+            fprintf(o, _(" · pcap file not written: %s"), wt_i18n_error_text(ev->u.capture_end.message));
+        fputc('\n', o);
+        break;
+    default:
+        break;
+    }
+}
+
 /* The URL's framing line; create: a new, empty one (a status line began). */
 static struct framing *framing_of(struct text_state *s, size_t url_index, int create)
 {
@@ -876,6 +988,153 @@ static void framing_done(struct text_state *s, size_t url_index)
             s->framing[i] = s->framing[--s->n_framing];
             return;
         }
+    }
+}
+
+/* socket(AF_INET, SOCK_STREAM) = 3, recv(5, 16384) = 79 bytes: the call
+ * as the lesson's tiny server and client write it, with what it returned. */
+static void render_socket_call(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char a[80];
+    int fd = ev->u.socket_call.fd;
+    int64_t r = ev->u.socket_call.result;
+    tag(s, C_TCP, ev->u.socket_call.we_are_server ? "srv " : "tcp ");
+    if (ev->u.socket_call.conn)
+        fprintf(o, "#%" PRIu64 " ", ev->u.socket_call.conn);
+    const char *name = wt_socket_call_name(ev->u.socket_call.call);
+    wt_endpoint_format(&ev->u.socket_call.addr, a, sizeof a);
+    switch (ev->u.socket_call.call) {
+    case WT_CALL_SOCKET:
+        fprintf(o, "socket(%s, SOCK_STREAM)",
+                ev->u.socket_call.family == AF_INET6 ? "AF_INET6" : "AF_INET");
+        break;
+    case WT_CALL_BIND:
+    case WT_CALL_CONNECT:
+        fprintf(o, "%s(%d, %s)", name, fd, a);
+        break;
+    case WT_CALL_LISTEN:
+        fprintf(o, "listen(%d, backlog %d)", fd, ev->u.socket_call.backlog);
+        break;
+    case WT_CALL_ACCEPT:
+        fprintf(o, "accept(%d)", fd);
+        break;
+    case WT_CALL_RECV:
+    case WT_CALL_SEND:
+    case WT_CALL_SENDMSG:
+        fprintf(o, "%s(%d, %zu)", name, fd, ev->u.socket_call.len);
+        break;
+    case WT_CALL_SHUTDOWN:
+        fprintf(o, "shutdown(%d, SHUT_WR)", fd);
+        break;
+    case WT_CALL_CLOSE:
+        fprintf(o, "close(%d)", fd);
+        break;
+    }
+    if (r < 0) {
+        const char *e = strerrorname_np(ev->u.socket_call.err);
+        fprintf(o, " = -1 %s (%s)\n", e ? e : "?", strerror(ev->u.socket_call.err));
+        return;
+    }
+    switch (ev->u.socket_call.call) {
+    case WT_CALL_ACCEPT:
+        fprintf(o, _(" = %" PRId64 " from %s\n"), r, a);
+        break;
+    case WT_CALL_RECV:
+        if (r == 0)
+            fputs(ev->u.socket_call.we_are_server ? _(" = 0 (end of stream: the client's FIN)\n")
+                                                  : _(" = 0 (end of stream: the server's FIN)\n"),
+                  o);
+        else
+            fprintf(o, _(" = %" PRId64 " bytes\n"), r);
+        break;
+    case WT_CALL_SEND:
+    case WT_CALL_SENDMSG:
+        fprintf(o, _(" = %" PRId64 " bytes\n"), r);
+        break;
+    case WT_CALL_SHUTDOWN:
+        fprintf(o, _(" = %" PRId64 " (our FIN)\n"), r);
+        break;
+    default:
+        fprintf(o, " = %" PRId64 "\n", r);
+        break;
+    }
+}
+
+static void render_serve_syn(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char a[80];
+    wt_endpoint_format(&ev->u.serve_syn.client, a, sizeof a);
+    tag(s, C_TCP, "srv ");
+    fprintf(o, "#%" PRIu64 " ", ev->u.serve_syn.conn);
+    if (ev->u.serve_syn.saved) {
+        fprintf(o, _("SYN from %s seq=%" PRIu32 " = j · win %" PRIu32), a, ev->u.serve_syn.seq,
+                ev->u.serve_syn.window);
+        if (ev->u.serve_syn.mss >= 0)
+            fprintf(o, " · MSS %d", ev->u.serve_syn.mss);
+        if (ev->u.serve_syn.wscale >= 0)
+            fprintf(o, " · wscale %d", ev->u.serve_syn.wscale);
+        if (ev->u.serve_syn.sack_ok)
+            fputs(_(" · SACK permitted"), o);
+        if (ev->u.serve_syn.has_ts)
+            fputs(_(" · timestamps"), o);
+        fprintf(o, _(" · TTL %d ⇒ SYN_RECV: the kernel answered SYN+ACK itself"), ev->u.serve_syn.ttl);
+    } else {
+        fprintf(o, _("SYN from %s ⇒ SYN_RECV: the kernel answered SYN+ACK itself"), a);
+    }
+    if (ev->u.serve_syn.queued >= 0)
+        fprintf(o, _("; at the client's ACK it queued the connection for accept() (%" PRId64
+                     " of %" PRId64 " waiting)\n"), ev->u.serve_syn.queued, ev->u.serve_syn.backlog);
+    else
+        fputs(_("; at the client's ACK it queued the connection for accept()\n"), o);
+}
+
+/* The network and link layers of the connection: two lines. */
+static void render_route(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    const char *dst = ev->u.route.remote.addr;
+    tag(s, C_DIM, "ip  ");
+    if (!ev->u.route.found) {
+        fprintf(o, _("route to %s: not known (%s)\n"), dst,
+                ev->u.route.message ? _(ev->u.route.message) : "?");
+        return;
+    }
+    fprintf(o, _("route to %s: "), dst);
+    if (ev->u.route.local)
+        fputs(_("a local address (one of this machine's own), no gateway"), o);
+    else if (ev->u.route.gateway[0])
+        fprintf(o, _("via gateway %s"), ev->u.route.gateway);
+    else
+        fputs(_("directly connected, no gateway"), o);
+    if (ev->u.route.ifname[0])
+        fprintf(o, " · dev %s", ev->u.route.ifname);
+    if (ev->u.route.source[0])
+        fprintf(o, " · src %s", ev->u.route.source);
+    if (ev->u.route.ttl >= 0)
+        fprintf(o, " · %s %d", ev->u.route.remote.family == AF_INET6 ? _("hop limit") : "TTL",
+                ev->u.route.ttl);
+    if (ev->u.route.path_mtu >= 0)
+        fprintf(o, " · path MTU %d", ev->u.route.path_mtu);
+    fputc('\n', o);
+
+    tag(s, C_DIM, "link");
+    const char *ifname = ev->u.route.ifname[0] ? ev->u.route.ifname : "?";
+    const char *resolver = ev->u.route.remote.family == AF_INET6 ? "NDP" : "ARP";
+    if (ev->u.route.loopback) {
+        fprintf(o, _("%s: loopback, MTU %d · no link-layer address and no %s: the packets never "
+                     "leave this machine\n"), ifname, ev->u.route.mtu, resolver);
+    } else if (ev->u.route.noarp) {
+        fprintf(o, _("%s: MTU %d · an interface without %s (no link-layer addresses)\n"), ifname,
+                ev->u.route.mtu, resolver);
+    } else if (ev->u.route.have_neigh) {
+        fprintf(o, _("next hop %s is %s (%s, %s) on %s · MTU %d\n"), ev->u.route.next_hop,
+                ev->u.route.lladdr[0] ? ev->u.route.lladdr : _("no address yet"), resolver,
+                ev->u.route.neigh_state, ifname, ev->u.route.mtu);
+    } else {
+        fprintf(o, _("next hop %s: not in the %s table of %s · MTU %d\n"), ev->u.route.next_hop,
+                resolver, ifname, ev->u.route.mtu);
     }
 }
 
@@ -975,6 +1234,70 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* The lesson's sentence for one packet, by the textbook name of its numbers. */
+static const char *packet_explanation(const struct wt_event *ev)
+{
+    const char *seq = ev->u.tcp_packet.seq_is ? ev->u.tcp_packet.seq_is : "";
+    const char *ack = ev->u.tcp_packet.ack_is ? ev->u.tcp_packet.ack_is : "";
+    if (ev->u.tcp_packet.flags & 0x04)
+        return N_("RST: the connection is dropped at once, without the FIN exchange.");
+    if (strcmp(seq, "j") == 0)
+        return N_("SYN, seq=j: j is chosen at random for every connection (RFC 6528), so late "
+               "packets of an old connection cannot pass for this one's. Its options offer "
+               "the MSS, window scaling, SACK and timestamps.");
+    if (strcmp(seq, "k") == 0)
+        return N_("SYN+ACK: the server's own random number k, and ack=j+1: a SYN counts as one "
+               "byte, so the next byte expected is j+1.");
+    if (strcmp(ack, "k+1") == 0)
+        return N_("ACK, ack=k+1: both numbers are now agreed; the server too is ESTABLISHED.");
+    if (strcmp(seq, "u") == 0)
+        return N_("FIN, seq=u: this side has no more to send. The other side is now in "
+               "CLOSE_WAIT: it may still send until it closes too.");
+    if (strcmp(seq, "w") == 0)
+        return N_("FIN, seq=w: the other side closes its half too and waits in LAST_ACK for the "
+               "last ACK.");
+    if (strcmp(ack, "u+1") == 0)
+        return N_("ACK, ack=u+1: the first FIN is acknowledged; the connection is half closed.");
+    if (strcmp(ack, "w+1") == 0)
+        return N_("ACK, ack=w+1: the last packet. Whoever closed first waits in TIME_WAIT "
+               "(2 MSL) so a lost last ACK can be sent again; the other side is CLOSED.");
+    return NULL;
+}
+
+static const char *call_explanation(const struct wt_event *ev)
+{
+    switch (ev->u.socket_call.call) {
+    case WT_CALL_SOCKET:
+        return N_("socket() makes an endpoint and returns its descriptor: the small number "
+               "every later call on it names.");
+    case WT_CALL_BIND:
+        return N_("bind() gives the socket its address and port: where clients will connect.");
+    case WT_CALL_LISTEN:
+        return N_("listen() makes it a listening socket: from now on the kernel answers SYNs "
+               "itself and queues up to backlog finished handshakes for accept().");
+    case WT_CALL_ACCEPT:
+        return N_("accept() takes one finished handshake off the queue and returns a new "
+               "descriptor for that client alone; the listening socket stays as it was.");
+    case WT_CALL_CONNECT:
+        return N_("connect() sends the SYN; a non-blocking socket returns at once "
+               "(EINPROGRESS) and becomes writable when the handshake is done.");
+    case WT_CALL_RECV:
+        return N_("recv() copies what the kernel has received into our buffer (at most its "
+               "length) and says how much; 0 means the peer sent its FIN.");
+    case WT_CALL_SEND:
+    case WT_CALL_SENDMSG:
+        return N_("send() copies bytes into the kernel's send buffer and returns; TCP sends them "
+               "in segments as the window allows (sendmsg: several buffers in one call).");
+    case WT_CALL_SHUTDOWN:
+        return N_("shutdown(SHUT_WR) sends our FIN but keeps the socket, to read the other "
+               "side's FIN.");
+    case WT_CALL_CLOSE:
+        return N_("close() gives the descriptor back; the kernel finishes the TCP teardown on "
+               "its own, TIME_WAIT included.");
+    }
+    return NULL;
+}
+
 /* --explain: one sentence under a step, for someone meeting it first. */
 static const char *explanation(const struct wt_event *ev)
 {
@@ -1040,6 +1363,22 @@ static const char *explanation(const struct wt_event *ev)
     case WT_EV_HTTP_BODY_DONE:
         return N_("The body ends where Content-Length says, at the last chunk, or when the "
                "server closes.");
+    case WT_EV_TCP_PACKET:
+        return packet_explanation(ev);
+    case WT_EV_SOCKET_CALL:
+        return call_explanation(ev);
+    case WT_EV_ROUTE:
+        return N_("IP picks the route: the interface, our source address, and a gateway or "
+                  "none; the link layer carries each packet to the next hop, whose MAC address "
+                  "ARP (IPv4) or NDP (IPv6) found. A path MTU below the interface's means a "
+                  "smaller link on the way.");
+    case WT_EV_SERVE_SYN:
+        return N_("The handshake is the kernel's work: a SYN on a listening socket gets its "
+                  "SYN+ACK without the program doing anything, and the client's ACK puts the "
+                  "connection in the accept queue.");
+    case WT_EV_TCP_DATA:
+        return N_("Between handshake and teardown: the data segments, the ACKs for them, and "
+                  "the receive window each side advertised (how much more it can take).");
     case WT_EV_TCP_TEARDOWN:
         return N_("Closing takes a FIN from each side. Whoever closes first keeps TIME_WAIT (60 s "
                "on Linux) so late packets of this connection cannot confuse a new one.");
@@ -1067,6 +1406,51 @@ static const char *explanation(const struct wt_event *ev)
     }
 }
 
+/* Where a step sits in the two models the lesson teaches: the 5-layer one
+ * (application, transport, network, link, physical) and OSI's 7. */
+static const char *layer_of(enum wt_event_kind kind)
+{
+    switch (kind) {
+    case WT_EV_URL:
+    case WT_EV_HTTP_REQUEST:
+    case WT_EV_HTTP_STATUS:
+    case WT_EV_HTTP_BODY_DONE:
+    case WT_EV_SERVE_REQUEST:
+    case WT_EV_SERVE_RESPONSE:
+        return N_("application layer: HTTP (5-layer model: 5 · OSI: 7, application)");
+    case WT_EV_DNS_START:
+    case WT_EV_DNS_LITERAL:
+    case WT_EV_DNS_QUERY:
+    case WT_EV_DNS_REPLY:
+    case WT_EV_DNS_RECORD:
+    case WT_EV_DNS_DONE:
+        return N_("application layer: DNS, over UDP port 53 (5-layer model: 5 · OSI: 7, "
+               "application)");
+    case WT_EV_TLS_HELLO:
+    case WT_EV_TLS_DONE:
+    case WT_EV_TLS_CERT:
+    case WT_EV_TLS_VERIFY:
+        return N_("TLS, between HTTP and TCP (5-layer model: part of 5 · OSI: 6, presentation, "
+               "and 5, session)");
+    case WT_EV_TCP_ATTEMPT:
+    case WT_EV_TCP_ESTABLISHED:
+    case WT_EV_TCP_TEARDOWN:
+    case WT_EV_TCP_PACKET:
+    case WT_EV_TCP_DATA:
+    case WT_EV_SERVE_LISTEN:
+    case WT_EV_SERVE_ACCEPT:
+    case WT_EV_SERVE_SYN:
+        return N_("transport layer: TCP, between ports (5-layer model: 4 · OSI: 4, transport)");
+    case WT_EV_SOCKET_CALL:
+        return N_("the socket API: the application's door to the transport layer");
+    case WT_EV_ROUTE:
+        return N_("network layer: IP (5-layer model: 3 · OSI: 3) and link layer (5-layer "
+               "model: 2 · OSI: 2, data link; the physical layer, 1, below it)");
+    default:
+        return NULL;
+    }
+}
+
 static void explain(struct text_state *s, const struct wt_event *ev)
 {
     const char *text = explanation(ev);
@@ -1075,7 +1459,11 @@ static void explain(struct text_state *s, const struct wt_event *ev)
     line_start(s);
     fputs(s->cfg.color ? ansi[C_DIM] : "", s->cfg.out);
     indent(s->cfg.out);
-    fprintf(s->cfg.out, "↳ %s%s\n", _(text), s->cfg.color ? "\033[0m" : "");
+    const char *layer = layer_of(ev->kind);
+    if (layer)
+        fprintf(s->cfg.out, "↳ %s [%s]%s\n", _(text), _(layer), s->cfg.color ? "\033[0m" : "");
+    else
+        fprintf(s->cfg.out, "↳ %s%s\n", _(text), s->cfg.color ? "\033[0m" : "");
 }
 
 static void text_event_line(void *state, const struct wt_event *ev);
@@ -1223,6 +1611,14 @@ static void text_event_line(void *state, const struct wt_event *ev)
             render_tls(s, ev);
         else if (ev->kind >= WT_EV_SERVE_LISTEN && ev->kind <= WT_EV_SERVE_DROP)
             render_serve(s, ev);
+        else if (ev->kind >= WT_EV_CAPTURE_START && ev->kind <= WT_EV_CAPTURE_END)
+            render_capture(s, ev);
+        else if (ev->kind == WT_EV_SOCKET_CALL)
+            render_socket_call(s, ev);
+        else if (ev->kind == WT_EV_SERVE_SYN)
+            render_serve_syn(s, ev);
+        else if (ev->kind == WT_EV_ROUTE)
+            render_route(s, ev);
         else
             render_http(s, ev);
         break;

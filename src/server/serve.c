@@ -24,6 +24,7 @@
 
 #include "webtrace/json.h"
 #include "webtrace/netaddr.h"
+#include "webtrace/packets.h"
 #include "webtrace/request.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
@@ -77,6 +78,7 @@ struct conn {
     uint64_t idle_timer;
     uint64_t delay_timer;
     struct wt_tcp_teardown *teardown;
+    int fd_number;               /* the descriptor accept() returned, for the narration */
 };
 
 /* A client refused while the server is full: its 503 is sent, and what it
@@ -230,10 +232,57 @@ static void emit(struct wt_server *s, struct wt_event *ev)
     deliver(s, ev);
 }
 
-/* The loop stamps t_us itself for server events: forward unchanged. */
+/* ---- the socket calls, named as the lesson names them ------------------- */
+
+static struct wt_event call_event(uint64_t conn, enum wt_socket_call call, int fd,
+                                  int64_t result, int err)
+{
+    struct wt_event ev = { .kind = WT_EV_SOCKET_CALL };
+    ev.u.socket_call.we_are_server = 1;
+    ev.u.socket_call.conn = conn;
+    ev.u.socket_call.call = call;
+    ev.u.socket_call.fd = fd;
+    ev.u.socket_call.result = result;
+    ev.u.socket_call.err = result < 0 ? err : 0;
+    ev.u.socket_call.backlog = -1;
+    return ev;
+}
+
+/* recv/send/shutdown/close on a connection; errno is kept for the caller. */
+static void narrate_call(struct wt_server *s, uint64_t conn, enum wt_socket_call call, int fd,
+                         int64_t result, size_t len)
+{
+    if (!s->cfg.narrate_calls)
+        return;
+    int saved = errno;
+    struct wt_event ev = call_event(conn, call, fd, result, saved);
+    ev.u.socket_call.len = len;
+    emit(s, &ev);
+    errno = saved;
+}
+
+static struct conn *find_conn(struct wt_server *s, uint64_t id)
+{
+    for (struct conn *c = s->conns; c; c = c->next)
+        if (c->id == id)
+            return c;
+    return NULL;
+}
+
+/* The loop stamps t_us itself for server events: forward unchanged. The
+ * teardown observer made the last calls on the socket (a shutdown when we
+ * closed first, then the close) before it reports: name them first. */
 static void teardown_emit(void *ctx, const struct wt_event *ev)
 {
     struct wt_server *s = ctx;
+    if (ev->kind == WT_EV_TCP_TEARDOWN && s->cfg.narrate_calls) {
+        struct conn *c = find_conn(s, ev->u.tcp_teardown.conn);
+        if (c) {
+            if (ev->u.tcp_teardown.we_closed_first)
+                narrate_call(s, c->id, WT_CALL_SHUTDOWN, c->fd_number, 0, 0);
+            narrate_call(s, c->id, WT_CALL_CLOSE, c->fd_number, 0, 0);
+        }
+    }
     struct wt_event e = *ev;
     e.t_us = wt_loop_now(s->loop) - s->started_us;
     deliver(s, &e);
@@ -249,7 +298,8 @@ static void conn_free(struct conn *c)
     wt_tcp_teardown_free(c->teardown);
     if (c->fd >= 0) {
         wt_loop_unwatch(s->loop, c->fd);
-        close(c->fd);
+        int rc = close(c->fd);
+        narrate_call(s, c->id, WT_CALL_CLOSE, c->fd, rc, 0);
     }
     wt_tls_peer_free(c->tls);
     wt_request_free(c->req);
@@ -296,6 +346,11 @@ static void finish(struct conn *c, int peer_closed, int expect_peer_close)
     struct wt_event_sink sink = { teardown_emit, s };
     int fd = c->fd;
     c->fd = -1;
+    /* The client's FIN may be here unread (it closed while we answered):
+     * then the client closed first, whatever we meant to do. */
+    struct wt_tcp_info info;
+    if (!peer_closed && wt_tcp_info_read(fd, &info) == 0 && info.state == WT_TCP_CLOSE_WAIT)
+        peer_closed = 1;
     c->teardown = wt_tcp_teardown_start(s->loop, fd, peer_closed, expect_peer_close, c->id,
                                         (int64_t)WT_TCP_TEARDOWN_MS * 1000, &sink,
                                         on_teardown_done, c);
@@ -342,6 +397,9 @@ static ssize_t conn_read(struct conn *c, char *buf, size_t len, int *want)
         return n == WT_TLS_WOULD_BLOCK ? IO_WOULD_BLOCK : n < 0 ? IO_FAILED : n;
     }
     ssize_t n = recv(c->fd, buf, len, 0);
+    /* A would-block is the loop's business, not a step of the lesson. */
+    if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+        narrate_call(c->srv, c->id, WT_CALL_RECV, c->fd, n, len);
     if (n >= 0)
         return n;
     return errno == EAGAIN || errno == EINTR ? IO_WOULD_BLOCK : IO_FAILED;
@@ -355,6 +413,8 @@ static ssize_t conn_write(struct conn *c, const char *buf, size_t len, int *want
         return n == WT_TLS_WOULD_BLOCK ? IO_WOULD_BLOCK : n < 0 ? IO_FAILED : n;
     }
     ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+        narrate_call(c->srv, c->id, WT_CALL_SEND, c->fd, n, len);
     if (n >= 0)
         return n;
     return errno == EAGAIN || errno == EINTR ? IO_WOULD_BLOCK : IO_FAILED;
@@ -758,6 +818,8 @@ static ssize_t write_step(struct conn *c, size_t budget, int *want)
             iov[n_iov++] = (struct iovec){ (void *)pattern, body };
         struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)n_iov };
         n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+            narrate_call(s, c->id, WT_CALL_SENDMSG, c->fd, n, head + body);
         if (n < 0)
             n = errno == EAGAIN || errno == EINTR ? IO_WOULD_BLOCK : IO_FAILED;
     }
@@ -1121,10 +1183,56 @@ static const char *make_room(struct wt_server *s, const struct wt_endpoint *addr
     return NULL;
 }
 
+/* The SYN that started connection c, as the kernel saved it, and the
+ * accept() that took it from the queue. */
+static void report_syn(struct wt_server *s, int listen_fd, const struct conn *c,
+                       int64_t queued, int64_t backlog)
+{
+    int cfd = c->fd;
+    uint64_t conn = c->id;
+    struct wt_event ev = { .kind = WT_EV_SERVE_SYN, .phase = WT_PHASE_SERVE };
+    ev.u.serve_syn.conn = conn;
+    ev.u.serve_syn.client = c->client;
+    ev.u.serve_syn.mss = ev.u.serve_syn.wscale = -1;
+    ev.u.serve_syn.queued = queued;
+    ev.u.serve_syn.backlog = backlog;
+    /* IP header (60 max) and TCP header (60 max): the whole saved SYN. */
+    uint8_t syn[128];
+    socklen_t synlen = sizeof syn;
+    struct wt_tcp_segment seg;
+    if (getsockopt(cfd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &synlen) == 0 &&
+        wt_packet_decode_ip(syn, synlen, &seg) == 0) {
+        ev.u.serve_syn.saved = 1;
+        ev.u.serve_syn.seq = seg.seq;
+        ev.u.serve_syn.window = seg.window;
+        ev.u.serve_syn.mss = seg.mss;
+        ev.u.serve_syn.wscale = seg.wscale;
+        ev.u.serve_syn.sack_ok = seg.sack_ok;
+        ev.u.serve_syn.has_ts = seg.has_ts;
+        ev.u.serve_syn.ttl = seg.ttl;
+    }
+    emit(s, &ev);
+    if (s->cfg.narrate_calls) {
+        struct wt_event call = call_event(conn, WT_CALL_ACCEPT, listen_fd, cfd, 0);
+        call.u.socket_call.addr = ev.u.serve_syn.client;
+        emit(s, &call);
+    }
+}
+
 static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
 {
     (void)events;
     struct wt_server *s = data;
+    /* On a listener, TCP_INFO counts the accept queue: connections whose
+     * handshake is complete, waiting for accept() (tcpi_unacked), and its
+     * limit (tcpi_sacked). */
+    int64_t queued = -1, backlog = -1;
+    struct tcp_info qi;
+    socklen_t qlen = sizeof qi;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &qi, &qlen) == 0) {
+        queued = qi.tcpi_unacked;
+        backlog = qi.tcpi_sacked;
+    }
     for (int i = 0; i < 64; i++) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof ss;
@@ -1154,6 +1262,7 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
         }
         c->srv = s;
         c->fd = cfd;
+        c->fd_number = cfd;
         c->id = ++s->next_id;
         c->tls_ready = s->tls == NULL;
         c->client = client;
@@ -1170,6 +1279,9 @@ static void on_accept(struct wt_loop *loop, int fd, int events, void *data)
         s->conns = c;
         s->n_conns++;
 
+        report_syn(s, fd, c, queued, backlog);
+        if (queued > 0)
+            queued--;
         struct wt_event ev = { .kind = WT_EV_SERVE_ACCEPT };
         ev.u.serve_accept.conn = c->id;
         ev.u.serve_accept.client = c->client;
@@ -1209,11 +1321,45 @@ static int listen_on(struct wt_server *s, const struct sockaddr *sa, socklen_t l
                      const char *addr, uint16_t port, int v6only, char *err, size_t errlen)
 {
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->cfg.narrate_calls) {
+        int saved = errno;
+        struct wt_event ev = call_event(0, WT_CALL_SOCKET, -1, fd, saved);
+        ev.u.socket_call.family = sa->sa_family;
+        emit(s, &ev);
+        errno = saved;
+    }
     int one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-        (sa->sa_family == AF_INET6 &&
-         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0) ||
-        bind(fd, sa, len) < 0 || listen(fd, WT_SERVE_BACKLOG) < 0) {
+    int failed = fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+                 (sa->sa_family == AF_INET6 &&
+                  setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0);
+    /* The kernel keeps each client's SYN for accept() to read back
+     * (TCP_SAVED_SYN, Linux 4.2): its initial number, options and TTL.
+     * Best effort: without it only the accept queue is told. */
+    if (!failed)
+        setsockopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, &one, sizeof one);
+    if (!failed) {
+        int rc = bind(fd, sa, len);
+        failed = rc < 0;
+        if (s->cfg.narrate_calls) {
+            int saved = errno;
+            struct wt_event ev = call_event(0, WT_CALL_BIND, fd, rc, saved);
+            wt_endpoint_from_sockaddr(sa, &ev.u.socket_call.addr);
+            emit(s, &ev);
+            errno = saved;
+        }
+    }
+    if (!failed) {
+        int rc = listen(fd, WT_SERVE_BACKLOG);
+        failed = rc < 0;
+        if (s->cfg.narrate_calls) {
+            int saved = errno;
+            struct wt_event ev = call_event(0, WT_CALL_LISTEN, fd, rc, saved);
+            ev.u.socket_call.backlog = WT_SERVE_BACKLOG;
+            emit(s, &ev);
+            errno = saved;
+        }
+    }
+    if (failed) {
         wt_errf(err, errlen, "cannot listen on %s port %u: %s", addr, port, strerror(errno));
         if (fd >= 0)
             close(fd);

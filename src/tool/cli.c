@@ -98,6 +98,11 @@ const char *const wt_cli_usage = N_(
     "      --no-keepalive         a new connection for every request: none is kept\n"
     "                             open for reuse (webtrace sends no TCP keepalive\n"
     "                             probes either, curl's meaning of the option)\n"
+    "      --packets              capture this connection's packets and tell the\n"
+    "                             handshake and teardown with their real sequence\n"
+    "                             numbers (needs CAP_NET_RAW: sudo, or setcap)\n"
+    "      --pcap FILE            also write those packets to FILE (pcap format,\n"
+    "                             for tcpdump -r or Wireshark); implies --packets\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use -i for more.\n"
@@ -141,6 +146,8 @@ enum {
     OPT_LOCATION_TRUSTED,
     OPT_NO_KEEPALIVE,
     OPT_PARALLEL_MAX,
+    OPT_PACKETS,
+    OPT_PCAP,
 };
 
 static const char short_options[] = ":hVsvo:i:46m:kw:LOZ";
@@ -177,6 +184,8 @@ static const struct option long_options[] = {
     { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
     { "parallel", no_argument, NULL, 'Z' },
     { "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
+    { "packets", no_argument, NULL, OPT_PACKETS },
+    { "pcap", required_argument, NULL, OPT_PCAP },
     { NULL, 0, NULL, 0 },
 };
 
@@ -794,6 +803,17 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             out->max_redirs = n;
             break;
         }
+        case OPT_PACKETS:
+            out->packets = 1;
+            break;
+        case OPT_PCAP:
+            if (optarg[0] == '\0') {
+                wt_errf(err, errlen, "--pcap needs a file name");
+                return WT_EXIT_USAGE;
+            }
+            out->pcap = optarg;
+            out->packets = 1;
+            break;
         case ':':
             wt_errf(err, errlen, "option %s needs a value",
                     option_label(optopt, label, sizeof label));
@@ -856,7 +876,10 @@ const char *const wt_cli_serve_usage = N_(
     "      --key FILE             its PEM private key (default: in --cert)\n"
     "      --idle-timeout SECONDS close idle or slow clients after SECONDS (10)\n"
     "      --json                 NDJSON events on stdout\n"
-    "      --explain              say under each step what it means\n"
+    "      --explain              say under each step what it means (and name\n"
+    "                             every socket call, as -v)\n"
+    "  -v, --verbose              name every socket call with its arguments and\n"
+    "                             result: accept() = 5, recv(5, 16384) = 79 bytes\n"
     "  -s, --silent               no narration\n"
     "      --no-color             no colours\n"
     "      --lang zh|en           the narration's language (default: from LANG)\n"
@@ -865,16 +888,19 @@ const char *const wt_cli_serve_usage = N_(
     "           /headers (your request headers as JSON)\n");
 
 const char *const wt_cli_demo_usage = N_(
-    "Usage: webtrace demo [--no-explain] [--stay] [-v] [-s] [--json] [--no-color]\n"
-    "                     [--lang zh|en]\n"
+    "Usage: webtrace demo [--packets] [--no-explain] [--stay] [-v] [-s] [--json]\n"
+    "                     [--no-color] [--lang zh|en]\n"
     "\n"
     "Starts a DNS server for the zone webtrace.test and an HTTP and an HTTPS\n"
     "server, all inside this process on loopback, then traces\n"
     "http://www.webtrace.test:PORT/ and https://www.webtrace.test:PORT/ through\n"
     "them: real DNS packets, real TCP, real TLS. No network needed.\n"
     "\n"
-    "  --stay   keep the three servers running afterwards, to try dig or curl\n"
-    "           against them (Ctrl-C stops them)\n");
+    "  --stay     keep the three servers running afterwards, to try dig or curl\n"
+    "             against them (Ctrl-C stops them)\n"
+    "  --packets  capture the connections' packets and show their sequence\n"
+    "             numbers; without root the demo runs in a user and network\n"
+    "             namespace of its own, where it may capture\n");
 
 enum {
     SOPT_BIND = 512,
@@ -889,6 +915,7 @@ enum {
     SOPT_NO_EXPLAIN,
     SOPT_STAY,
     SOPT_LANG,
+    SOPT_PACKETS,
 };
 
 static const struct option serve_options[] = {
@@ -904,6 +931,7 @@ static const struct option serve_options[] = {
     { "silent", no_argument, NULL, 's' },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },
     { "lang", required_argument, NULL, SOPT_LANG },
+    { "verbose", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -964,7 +992,7 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
     optind = 0;
     opterr = 0;
     for (;;) {
-        int opt = getopt_long(argc, argv, ":hs", serve_options, NULL);
+        int opt = getopt_long(argc, argv, ":hsv", serve_options, NULL);
         if (opt == -1)
             break;
         if (output_option(opt, &out->silent, &out->json, &out->color))
@@ -973,6 +1001,9 @@ int wt_cli_parse_serve(int argc, char **argv, struct wt_serve_options *out, char
         case 'h':
             out->action = WT_ACTION_HELP;
             return 0;
+        case 'v':
+            out->verbose = 1;
+            break;
         case SOPT_BIND:
             out->bind = optarg;
             break;
@@ -1034,6 +1065,7 @@ static const struct option demo_options[] = {
     { "stay", no_argument, NULL, SOPT_STAY },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },
     { "lang", required_argument, NULL, SOPT_LANG },
+    { "packets", no_argument, NULL, SOPT_PACKETS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -1063,6 +1095,9 @@ int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *
             break;
         case SOPT_STAY:
             out->stay = 1;
+            break;
+        case SOPT_PACKETS:
+            out->packets = 1;
             break;
         default:
             return subcommand_error(opt, "demo", argv, err, errlen);

@@ -404,6 +404,9 @@ static int run_serve(int argc, char **argv)
         .key_file = so.key,
         .idle_timeout_ms = so.idle_timeout_ms,
         .observe_teardown = 1,
+        /* Every call on every request is too much for a plain run; the
+         * lesson (--explain) and -v name them all. */
+        .narrate_calls = so.verbose || so.explain,
     };
     struct wt_server *server = wt_server_start(loop, &sc, &sink, err, sizeof err);
     if (!server) {
@@ -438,6 +441,11 @@ static int run_demo(int argc, char **argv)
         fputs(_(wt_cli_demo_usage), stdout);
         return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
     }
+    /* First, before anything is opened: it may move into namespaces. */
+    enum wt_demo_capture capture = WT_DEMO_CAPTURE_BLOCKED;
+    char why[160] = "";
+    if (dopt.packets)
+        capture = wt_demo_prepare_capture(why, sizeof why);
     if (wt_dns_global_init() < 0)
         return WT_EXIT_OUT_OF_MEMORY;
     struct wt_render_config cfg = {
@@ -455,6 +463,15 @@ static int run_demo(int argc, char **argv)
     if (!dopt.silent)
         fputs(_("webtrace demo: a DNS server and two web servers start inside this process, on "
                 "loopback;\nthen the client fetches a page from each, through them.\n\n"), stderr);
+    if (dopt.packets && !dopt.silent) {
+        if (capture == WT_DEMO_CAPTURE_OWN_NETNS)
+            fputs(_("webtrace demo: packets are captured in a user and network namespace of the "
+                    "demo's own (no root needed): its own loopback, brought up for it.\n\n"),
+                  stderr);
+        else if (capture == WT_DEMO_CAPTURE_BLOCKED)
+            fprintf(stderr, _("webtrace demo: no packets: capturing needs CAP_NET_RAW, and %s; "
+                              "the demo runs without them.\n\n"), wt_i18n_error_text(why));
+    }
     struct wt_demo *demo = wt_demo_start(loop, &sink, err, sizeof err);
     if (!demo) {
         fprintf(stderr, "webtrace: demo: %s\n", wt_i18n_error_text(err));
@@ -472,6 +489,7 @@ static int run_demo(int argc, char **argv)
     opt.silent = dopt.silent;
     opt.verbose = dopt.verbose;
     opt.explain = dopt.explain;
+    opt.packets = dopt.packets && capture != WT_DEMO_CAPTURE_BLOCKED;
     opt.dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     opt.max_time_ms = 30000;   /* a backstop: loopback answers in milliseconds */
     opt.max_redirs = WT_DEFAULT_MAX_REDIRS;
@@ -505,6 +523,9 @@ static int run_demo(int argc, char **argv)
                             "  curl http://" WT_DEMO_HOST ":%u/ --resolve " WT_DEMO_HOST
                             ":%u:127.0.0.1\n",
                     wt_demo_dns_port(demo), wt_demo_http_port(demo), wt_demo_http_port(demo));
+            if (capture == WT_DEMO_CAPTURE_OWN_NETNS)
+                fprintf(stderr, "  (from inside the demo's own network namespace: nsenter -U -n "
+                                "-t %ld --preserve-credentials)\n", (long)getpid());
             wt_loop_run(loop, stopped, &stop);
             unwatch_stop_signals(loop, &stop);
         }

@@ -44,6 +44,13 @@ MASKS = [
     # under a sanitizer or valgrind) is timing too: keep only its first part
     (re.compile(r"^(\[tls \] 准备 T（TLS 模块、OpenSSL、上下文、信任库）)\s*·.*$"), r"\1 · WHEN"),
     (re.compile(r"TLS T（另加准备 T）│"), "TLS T │"),
+    # descriptor numbers of the socket calls depend on what the process had open
+    (re.compile(r"\b(socket|bind|listen|accept|connect|recv|send|sendmsg|shutdown|close)\(\d+"),
+     r"\1(FD"),
+    (re.compile(r"(SOCK_STREAM\)|accept\(FD\)) = \d+"), r"\1 = FD"),
+    # initial sequence numbers are random (RFC 6528); the accept queue is timing
+    (re.compile(r"\b(seq|ack)(（[^）]*）)?=\d+"), r"\1\2=N"),
+    (re.compile(r"（\d+ 个在等待"), "（N 个在等待"),
 ]
 
 

@@ -834,6 +834,64 @@ static void test_cli_resolve_and_connect_to_options(void **state)
     check_errors(bad, N(bad));
 }
 
+static void test_cli_packets_and_pcap(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+    assert_int_equal(parse_list(ARGS("u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.packets, 0);
+    assert_null(o.pcap);
+    assert_int_equal(parse_list(ARGS("--packets", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.packets, 1);
+    assert_null(o.pcap);
+    /* --pcap FILE captures too: the file holds what the narration tells. */
+    assert_int_equal(parse_list(ARGS("--pcap", "out.pcap", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.packets, 1);
+    assert_string_equal(o.pcap, "out.pcap");
+    assert_int_equal(o.n_urls, 1);
+    static const struct error_case cases[] = {
+        { { "--pcap", "", "u" }, "--pcap needs a file name" },
+        { { "u", "--pcap" }, "needs a value" },
+        { { "--packets=yes", "u" }, "does not take a value" },
+    };
+    check_errors(cases, N(cases));
+}
+
+static void test_cli_serve_verbose_names_the_calls(void **state)
+{
+    (void)state;
+    struct wt_serve_options so;
+    char err[256];
+    /* argv[0] stands for "serve", as main passes it. */
+    struct args a = make_args(ARGS("--port", "8081"));
+    assert_int_equal(wt_cli_parse_serve(a.argc, a.argv, &so, err, sizeof err), 0);
+    assert_int_equal(so.verbose, 0);
+    a = make_args(ARGS("-v"));
+    assert_int_equal(wt_cli_parse_serve(a.argc, a.argv, &so, err, sizeof err), 0);
+    assert_int_equal(so.verbose, 1);
+    a = make_args(ARGS("--verbose", "--port", "0"));
+    assert_int_equal(wt_cli_parse_serve(a.argc, a.argv, &so, err, sizeof err), 0);
+    assert_int_equal(so.verbose, 1);
+    assert_int_equal(so.port, 0);
+    assert_non_null(strstr(wt_cli_serve_usage, "-v, --verbose"));
+}
+
+static void test_cli_demo_packets(void **state)
+{
+    (void)state;
+    struct wt_demo_options d;
+    char err[256];
+    struct args a = make_args(ARGS("--no-explain"));
+    assert_int_equal(wt_cli_parse_demo(a.argc, a.argv, &d, err, sizeof err), 0);
+    assert_int_equal(d.packets, 0);
+    a = make_args(ARGS("--packets", "--stay"));
+    assert_int_equal(wt_cli_parse_demo(a.argc, a.argv, &d, err, sizeof err), 0);
+    assert_int_equal(d.packets, 1);
+    assert_int_equal(d.stay, 1);
+    assert_non_null(strstr(wt_cli_demo_usage, "--packets"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -866,6 +924,9 @@ int main(void)
         cmocka_unit_test(test_cli_resolve_entries),
         cmocka_unit_test(test_cli_connect_to_rules),
         cmocka_unit_test(test_cli_resolve_and_connect_to_options),
+        cmocka_unit_test(test_cli_packets_and_pcap),
+        cmocka_unit_test(test_cli_serve_verbose_names_the_calls),
+        cmocka_unit_test(test_cli_demo_packets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
