@@ -1,6 +1,8 @@
 /* libFuzzer: any bytes as a URL. Must never crash; a parsed URL must have a
  * host and a target that are safe to print, a port of its scheme's kind
- * when none was given, and a port class with a name. */
+ * when none was given, and a port class with a name. Bytes after a NUL are
+ * a Location to resolve against the URL (RFC 3986 §5): the result, when
+ * there is one, must parse again; -O's name is taken from it too. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,22 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (strncmp(url.normalized, wt_scheme_name(url.scheme), 4) != 0 ||
             !wt_port_class_name(wt_port_classify(url.port))[0])
             abort();
+        char name[256];
+        size_t n = wt_url_remote_name(&url, name, sizeof name);
+        if (n >= sizeof name || (n && (strlen(name) != n || strchr(name, '/'))))
+            abort();
+        size_t base_len = strlen(text);
+        if (base_len < size) {
+            const char *ref = text + base_len + 1;
+            char *to = wt_url_resolve(url.normalized, ref, size - base_len - 1);
+            if (to) {
+                struct wt_url again;
+                if (wt_url_parse(to, &again, err, sizeof err) != WT_URL_OK)
+                    abort();   /* a resolved Location is a URL we can request */
+                wt_url_clear(&again);
+                free(to);
+            }
+        }
         wt_url_clear(&url);
     }
     wt_url_clear(NULL);

@@ -150,6 +150,15 @@ static void trace(const struct wt_renderer *r, void *state, int fails,
     ev.u.summary.total_us = 1520;
     ev.u.summary.teardown_us = -1;
     emit(r, state, &ev);
+
+    /* -w is written once per transfer, at its end */
+    memset(&ev, 0, sizeof ev);
+    ev.kind = WT_EV_TRANSFER_DONE;
+    ev.t_us = 1530;
+    ev.u.transfer_done.hops = 1;
+    ev.u.transfer_done.exit_code = fails ? 7 : 0;
+    ev.u.transfer_done.total_us = 1520;
+    emit(r, state, &ev);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)

@@ -289,6 +289,19 @@ def url_corpus():
     ]
     for i, u in enumerate(urls):
         write("url", "url_%02d" % i, u)
+    # a base URL, a NUL, then a Location to resolve against it (RFC 3986
+    # §5.4's examples, and what servers send)
+    base = "http://a/b/c/d;p?q"
+    refs = ["g:h", "g", "./g", "g/", "/g", "//g", "?y", "g?y", "#s", "g#s", "g?y#s", ";x", "g;x",
+            "g;x?y#s", "", ".", "./", "..", "../", "../g", "../..", "../../", "../../g",
+            "../../../g", "../../../../g", "/./g", "/../g", "g.", ".g", "g..", "..g", "./../g",
+            "./g/.", "g/./h", "g/../h", "g;x=1/./y", "g;x=1/../y", "g?y/./x", "g?y/../x",
+            "g#s/./x", "g#s/../x", "http:g", "https://other.test:8443/x?y",
+            "/path with spaces/\xc3\xa9", "//[::1]:8080/v6", "HTTP://UPPER.test/"]
+    for i, r in enumerate(refs):
+        write("url", "resolve_%02d" % i, base + "\0" + r)
+    write("url", "resolve_https_base", "https://www.example.test:8443/dir/page.html\0../up?q=1#f")
+    write("url", "resolve_long", "http://a/b\0" + "x/" * 3000)
 
 
 # ---- escaping -------------------------------------------------------------
