@@ -158,7 +158,7 @@ def webtrace_once(client_ns, wt, env, dns_port, ca, url):
     evs = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
     est = next(e for e in evs if e["event"] == "tcp_established")
     hello = next(e for e in evs if e["event"] == "tls_hello")
-    summary = evs[-1]
+    summary = next(e for e in reversed(evs) if e["event"] == "summary")
     setup = hello["setup"]
     return {
         "wall_s": wall,
