@@ -74,6 +74,7 @@ struct wt_options {
     const char *capath;           /* --capath DIR */
     const char *ca_pem;           /* not an option: the demo trusts its own certificate */
     int insecure;                 /* -k/--insecure */
+    int strict;                   /* --strict: tolerated deviations fail (8) */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };

@@ -48,6 +48,7 @@ enum wt_event_kind {
     WT_EV_HTTP_STATUS,      /* status line of a response */
     WT_EV_HTTP_HEADER,      /* one response header (after unfolding) */
     WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
+    WT_EV_HTTP_DEVIATION,   /* a tolerated deviation from the grammar */
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
     WT_EV_SERVE_LISTEN,     /* server: socket bound and listening */
@@ -304,6 +305,11 @@ struct wt_event {
             size_t value_len;
             int folded;              /* an obs-fold was unfolded in it */
         } http_header;
+        struct {
+            int kind;                /* enum wt_http_deviation */
+            const char *name;        /* "bare_lf" */
+            const char *rfc;         /* "RFC 9112 §2.2" */
+        } http_deviation;
         struct {
             size_t n_headers;
             size_t header_bytes;

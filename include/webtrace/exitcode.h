@@ -23,6 +23,7 @@ enum wt_exit {
     WT_EXIT_SEND_ERROR = 55,
     WT_EXIT_RECV_ERROR = 56,
     WT_EXIT_PEER_VERIFICATION = 60,
+    WT_EXIT_BAD_CONTENT_ENCODING = 61, /* a transfer coding we cannot undo */
     WT_EXIT_CACERT_BADFILE = 77,  /* --cacert/--capath unusable */
     WT_EXIT_TOO_LARGE = 100
 };

@@ -1,7 +1,8 @@
 /* http: HTTP/1.1 on the wire. Builds the request and reads the response
  * with llhttp, guarding the header section ourselves (size and count caps,
- * obs-fold unfolded to spaces, bare CR rejected) so nothing a server sends
- * can move the message framing. Pure: no sockets, no printing; the caller
+ * status line vetted and rewritten, bare LF made CRLF, obs-fold unfolded
+ * to spaces, bare CR rejected) so nothing a server sends can move the
+ * message framing. Pure: no sockets, no printing; the caller
  * feeds bytes and gets callbacks. */
 #ifndef WEBTRACE_HTTP_H
 #define WEBTRACE_HTTP_H
@@ -32,6 +33,21 @@ int wt_http_request_build(const struct wt_url *url, const char *method,
                           const char *user_agent, struct wt_http_request *out);
 void wt_http_request_clear(struct wt_http_request *req);
 
+/* What a browser accepts although the grammar does not: each is accepted,
+ * reported once per response, and refused under --strict. */
+enum wt_http_deviation {
+    WT_HTTP_DEV_BARE_LF = 1 << 0,        /* a line ended by LF alone (RFC 9112 §2.2) */
+    WT_HTTP_DEV_NO_REASON = 1 << 1,      /* "HTTP/1.1 200" without SP (RFC 9112 §4) */
+    WT_HTTP_DEV_STATUS_SPACES = 1 << 2,  /* more than one SP after the version (RFC 9112 §4) */
+    WT_HTTP_DEV_OBS_FOLD = 1 << 3,       /* a folded header line (RFC 9112 §5.2) */
+    WT_HTTP_DEV_UNASKED_101 = 1 << 4,    /* 101 without our Upgrade (RFC 9110 §15.2) */
+};
+#define WT_HTTP_N_DEVIATIONS 5
+
+/* The machine name ("bare_lf") and the RFC clause of one deviation. */
+const char *wt_http_deviation_name(enum wt_http_deviation d);
+const char *wt_http_deviation_rfc(enum wt_http_deviation d);
+
 struct wt_http_callbacks {
     void (*on_status)(void *ctx, int major, int minor, int status,
                       const char *reason, size_t reason_len);
@@ -42,6 +58,8 @@ struct wt_http_callbacks {
                             size_t n_headers, size_t header_bytes);
     /* Returns 0, or an exit code (e.g. 23) to abort the read. */
     int (*on_body)(void *ctx, const char *data, size_t len);
+    /* A tolerated deviation, once per kind and response (may be NULL). */
+    void (*on_deviation)(void *ctx, enum wt_http_deviation d);
 };
 
 enum wt_http_read {
@@ -55,6 +73,8 @@ struct wt_http_reader;
 struct wt_http_reader *wt_http_reader_new(const struct wt_http_callbacks *cb, void *ctx,
                                           int head_request);
 void wt_http_reader_free(struct wt_http_reader *r);
+/* Refuse every deviation (exit 8) instead of accepting it. */
+void wt_http_reader_set_strict(struct wt_http_reader *r, int strict);
 
 enum wt_http_read wt_http_reader_feed(struct wt_http_reader *r, const char *data, size_t len);
 /* The peer closed: completes a close-delimited body or reports what is

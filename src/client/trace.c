@@ -571,6 +571,16 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
     emit(t, &ev);
 }
 
+static void on_deviation(void *ctx, enum wt_http_deviation d)
+{
+    struct wt_trace *t = ctx;
+    struct wt_event ev = { .kind = WT_EV_HTTP_DEVIATION };
+    ev.u.http_deviation.kind = (int)d;
+    ev.u.http_deviation.name = wt_http_deviation_name(d);
+    ev.u.http_deviation.rfc = wt_http_deviation_rfc(d);
+    emit(t, &ev);
+}
+
 static int on_body(void *ctx, const char *data, size_t len)
 {
     struct wt_trace *t = ctx;
@@ -581,7 +591,7 @@ static int on_body(void *ctx, const char *data, size_t len)
 }
 
 static const struct wt_http_callbacks response_callbacks = {
-    on_status, on_header, on_headers_done, on_body,
+    on_status, on_header, on_headers_done, on_body, on_deviation,
 };
 
 static void response_failed(struct wt_trace *t)
@@ -812,6 +822,8 @@ struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params
     t->readbuf = malloc(READ_BUF_SIZE);
     t->reader = wt_http_reader_new(&response_callbacks, t, 0);
     t->body = wt_body_sink_new(params->body_mode, params->output_path);
+    if (t->reader)
+        wt_http_reader_set_strict(t->reader, t->opt->strict);
     if (!t->readbuf || !t->reader || !t->body) {
         wt_trace_free(t);
         return NULL;

@@ -10,6 +10,7 @@
 
 #include "webtrace/dnsmsg.h"
 #include "webtrace/escape.h"
+#include "webtrace/http.h"
 #include "webtrace/i18n.h"
 #include "webtrace/netaddr.h"
 #include "webtrace/textwidth.h"
@@ -586,6 +587,28 @@ static void append_framing(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* What webtrace accepted, in words; the RFC clause is printed after it. */
+static const char *deviation_words(int kind)
+{
+    switch (kind) {
+    case WT_HTTP_DEV_BARE_LF:
+        return N_("tolerated: lines of the response head end with a bare LF, read as CRLF (%s)");
+    case WT_HTTP_DEV_NO_REASON:
+        return N_("tolerated: the status line ends after the code, with no space and reason "
+                  "phrase (%s)");
+    case WT_HTTP_DEV_STATUS_SPACES:
+        return N_("tolerated: more than one space between the version and the status code (%s)");
+    case WT_HTTP_DEV_OBS_FOLD:
+        return N_("tolerated: a header line folded onto the next (obs-fold), unfolded to "
+                  "spaces (%s)");
+    case WT_HTTP_DEV_UNASKED_101:
+        return N_("tolerated: 101 Switching Protocols without an Upgrade request, skipped as "
+                  "an interim response (%s)");
+    default:
+        return N_("tolerated: a deviation from the HTTP grammar (%s)");
+    }
+}
+
 static void render_http(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -634,6 +657,11 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
             fputc('\n', o);
         }
         append_framing(s, ev);
+        break;
+    case WT_EV_HTTP_DEVIATION:
+        tag(s, C_HTTP, "http");
+        fprintf(o, _(deviation_words(ev->u.http_deviation.kind)), ev->u.http_deviation.rfc);
+        fputc('\n', o);
         break;
     case WT_EV_HTTP_HEADERS_DONE:
         tag(s, C_HTTP, "http");

@@ -83,6 +83,8 @@ const char *const wt_cli_usage = N_(
     "      --capath DIR           trust the CA certificates in DIR (hashed names)\n"
     "  -k, --insecure             finish TLS handshakes even when the certificate\n"
     "                             does not verify (the result is still shown)\n"
+    "      --strict               refuse a response that browsers accept but the\n"
+    "                             HTTP grammar does not (bare LF, obs-fold...)\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use -i for more.\n"
@@ -104,6 +106,7 @@ const char *const wt_cli_usage = N_(
     "   55  failed sending network data\n"
     "   56  failure receiving network data\n"
     "   60  peer certificate cannot be authenticated\n"
+    "   61  unrecognized transfer or content encoding\n"
     "   77  problem with the CA certificate (path or access rights)\n"
     "  100  too large (a size limit was exceeded)\n");
 
@@ -121,6 +124,7 @@ enum {
     OPT_HAPPY_EYEBALLS,
     OPT_RESOLVE,
     OPT_CONNECT_TO,
+    OPT_STRICT,
 };
 
 static const char short_options[] = ":hVsvo:i:46m:kw:";
@@ -145,6 +149,7 @@ static const struct option long_options[] = {
     { "cacert", required_argument, NULL, OPT_CACERT },
     { "capath", required_argument, NULL, OPT_CAPATH },
     { "insecure", no_argument, NULL, 'k' },
+    { "strict", no_argument, NULL, OPT_STRICT },
     { "json", no_argument, NULL, OPT_JSON },
     { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "write-out", required_argument, NULL, 'w' },
@@ -699,6 +704,9 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'k':
             out->insecure = 1;
+            break;
+        case OPT_STRICT:
+            out->strict = 1;
             break;
         case OPT_JSON:
             out->json = 1;

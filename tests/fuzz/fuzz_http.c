@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         build_request((data[1] & 8) != 0);
     data += 2;
     size -= 2;
-    struct wt_http_callbacks cb = { NULL, NULL, NULL, on_body };
+    struct wt_http_callbacks cb = { NULL, NULL, NULL, on_body, NULL };
     struct wt_http_reader *r = wt_http_reader_new(&cb, &body, head);
     if (!r)
         return 0;

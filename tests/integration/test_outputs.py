@@ -608,7 +608,7 @@ class JsonEvents(OutputCase):
             ("tcp refused", [f"http://127.0.0.1:{h.closed_port()}/"], 7, "tcp"),
             ("tls verification", dns_args() + ca_args()
              + [tls_url("wrong_host", host=h.Dnsmasq.CNAME_NAME)], 60, "tls"),
-            ("http malformed", [hostile.url("malformed_status")], 8, "http"),
+            ("http malformed", [hostile.url("malformed_status")], 1, "http"),
             ("http empty reply", [hostile.url("empty_reply")], 52, "http"),
             ("bad url", ["http://exa mple.test/"], 3, "url"),
         ]
@@ -1138,12 +1138,14 @@ class ExitCodes(OutputCase):
     """Which exit codes the integration suites provoke, and where:
 
       0    everywhere
-      1    test_cli (unknown scheme)
+      1    test_cli (unknown scheme), test_hostile, test_tolerant, test_outputs
+           (broken status line, HTTP/0.9)
       2    test_cli, test_serve (bad options); here: --json with -o -
       3    test_cli, test_outputs (bad URL)
       6    test_dns, test_dns_tcp, test_outputs (NXDOMAIN, REFUSED, SERVFAIL, ...)
       7    test_http, test_hostile, test_serve, test_outputs (connection refused)
-      8    test_hostile, test_outputs (malformed status, control byte in a header)
+      8    test_hostile, test_tolerant (control byte in a header, ambiguous
+           Content-Length, --strict)
       18   test_hostile, test_http, test_tls (partial body)
       23   test_http (body to a full disk / closed pipe); here: --json and -w
            to /dev/full, --har to an unwritable path (class Har)
@@ -1152,8 +1154,10 @@ class ExitCodes(OutputCase):
       35   test_tls (handshake failures)
       52   test_hostile, test_outputs (empty reply)
       55   none (sending the request failed: no peer provokes it reliably)
-      56   test_hostile, test_tls (reset, TLS record errors)
+      56   test_hostile, test_tls, test_tolerant (reset, TLS record errors,
+           broken chunk)
       60   test_tls, test_serve, test_outputs (certificate verification)
+      61   test_tolerant (a transfer coding other than chunked)
       77   here: --cacert /nonexistent
       100  test_hostile (oversized header section)
     This class asserts the ones no other suite covers.
