@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct wt_reqspec;
+
 #define WT_MAX_DNS_SERVERS 8
 #define WT_MAX_URLS 1024
 #define WT_MAX_RESOLVE 32             /* --resolve entries */
@@ -14,6 +16,7 @@
 #define WT_MAX_CONNECT_TO 32          /* --connect-to rules */
 #define WT_CLI_HOST_MAX 256           /* a host name as typed, with its NUL */
 #define WT_CLI_ADDR_MAX 46            /* INET6_ADDRSTRLEN */
+#define WT_MAX_REQ_ARGS 128           /* -H and -d-like options together */
 
 enum wt_color_mode { WT_COLOR_AUTO, WT_COLOR_NEVER };
 
@@ -48,6 +51,28 @@ struct wt_connect_to {
     const char *text;             /* as typed */
 };
 
+/* One -H or -d-like option, kept in command-line order (main reads the
+ * @files they name). */
+enum wt_req_arg_kind {
+    WT_REQ_HEADER,          /* -H "Name: value" or @FILE */
+    WT_REQ_DATA,            /* -d/--data/--data-ascii, @FILE or @- */
+    WT_REQ_DATA_BINARY,     /* --data-binary, @FILE or @- */
+    WT_REQ_DATA_RAW,        /* --data-raw: never a file */
+    WT_REQ_DATA_URLENCODE,  /* --data-urlencode [name]=content, [name]@FILE */
+    WT_REQ_JSON,            /* --json DATA, @FILE or @- */
+};
+
+struct wt_req_arg {
+    enum wt_req_arg_kind kind;
+    const char *value;      /* points into argv */
+};
+
+enum wt_fail_mode {
+    WT_FAIL_NEVER,          /* a 4xx/5xx is a success, as curl without -f */
+    WT_FAIL_NO_BODY,        /* -f/--fail: exit 22, the body not written */
+    WT_FAIL_WITH_BODY,      /* --fail-with-body: exit 22 after writing it */
+};
+
 struct wt_options {
     enum wt_cli_action action;
     int silent;                   /* -s: no narration (errors still shown); -s -s: no errors either */
@@ -73,8 +98,20 @@ struct wt_options {
     const char *cacert;           /* --cacert FILE */
     const char *capath;           /* --capath DIR */
     const char *ca_pem;           /* not an option: the demo trusts its own certificate */
+    const struct wt_reqspec *request; /* not an option: main reads -H/-d files into it */
     int insecure;                 /* -k/--insecure */
     int strict;                   /* --strict: tolerated deviations fail (8) */
+    const char *method;           /* -X/--request */
+    int head;                     /* -I/--head */
+    int get;                      /* -G/--get */
+    const char *user_agent;       /* -A/--user-agent */
+    const char *referer;          /* -e/--referer */
+    const char *user;             /* -u/--user user:password */
+    size_t n_req_args;
+    struct wt_req_arg req_args[WT_MAX_REQ_ARGS];
+    enum wt_fail_mode fail;       /* -f/--fail, --fail-with-body */
+    int show_error;               /* -S/--show-error: errors shown even with -s -s */
+    int follow_location;          /* -L/--location: accepted; redirects are followed elsewhere */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };

@@ -290,6 +290,8 @@ struct wt_event {
             size_t n_headers;
             size_t bytes;
             const char *raw;         /* the whole request (for -v) */
+            size_t body_bytes;       /* of bytes, after the head */
+            const unsigned char *origin; /* enum wt_header_origin per header */
         } http_request;
         struct {
             int version_major, version_minor;

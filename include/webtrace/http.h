@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "webtrace/event.h"
+#include "webtrace/reqspec.h"
 #include "webtrace/url.h"
 
 /* The header bytes of one response: its interim (1xx) header sections and
@@ -19,18 +20,41 @@
 #define WT_HTTP_MAX_HEADERS 1000              /* header lines per section */
 #define WT_HTTP_MAX_FOLDS 64                  /* obs-folds remembered per section */
 
-struct wt_http_request {
-    char *text;        /* the whole request, heap */
-    size_t len;
-    size_t n_headers;
-    char host_header[WT_HOST_MAX_LEN + 16];
-    const char *method;
+/* Why a request header is there, for the narration. */
+enum wt_header_origin {
+    WT_HDR_FROM_URL,        /* Host: the URL's host and port */
+    WT_HDR_DEFAULT,         /* User-Agent, Accept: sent unless -H changes them */
+    WT_HDR_FROM_USER,       /* Authorization: -u */
+    WT_HDR_FROM_AGENT,      /* User-Agent: -A */
+    WT_HDR_FROM_REFERER,    /* Referer: -e */
+    WT_HDR_FROM_HEADER,     /* -H */
+    WT_HDR_FROM_JSON,       /* Content-Type and Accept of --json */
+    WT_HDR_BODY_LENGTH,     /* Content-Length: the body's size */
+    WT_HDR_BODY_TYPE,       /* Content-Type: -d's form default */
 };
 
-/* Builds "METHOD target HTTP/1.1" with Host, User-Agent, Accept. Returns
- * 0 or -1 (ENOMEM). */
-int wt_http_request_build(const struct wt_url *url, const char *method,
+#define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 10)
+
+struct wt_http_request {
+    char *text;        /* the whole request, head then body, heap */
+    size_t len;
+    size_t head_len;   /* request line and headers, the empty line included */
+    size_t body_len;
+    size_t n_headers;
+    unsigned char origin[WT_HTTP_REQUEST_MAX_LINES];  /* enum wt_header_origin, per header */
+    char host_header[WT_HOST_MAX_LEN + 16];
+    const char *method;
+    char *target;      /* the URL's, with -G's data appended (heap) */
+};
+
+/* Builds the request as curl orders it: request line, Host,
+ * Authorization, User-Agent, Accept, Referer, the -H headers in order
+ * (with --json's two last), Content-Length and Content-Type, then the
+ * body. spec NULL is a plain GET. Returns 0 or -1 (ENOMEM). */
+int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spec,
                           const char *user_agent, struct wt_http_request *out);
+/* The method the request will use (-X, -I, data, -G). */
+const char *wt_http_request_method(const struct wt_reqspec *spec);
 void wt_http_request_clear(struct wt_http_request *req);
 
 /* What a browser accepts although the grammar does not: each is accepted,

@@ -12,7 +12,92 @@
 #define WT_HTTP_STR_(x) #x
 #define WT_HTTP_STR(x) WT_HTTP_STR_(x)   /* a cap's number inside a message */
 
-int wt_http_request_build(const struct wt_url *url, const char *method,
+const char *wt_http_request_method(const struct wt_reqspec *spec)
+{
+    if (spec && spec->method)
+        return spec->method;
+    if (spec && spec->head)
+        return "HEAD";
+    if (spec && spec->has_body && !spec->get)
+        return "POST";
+    return "GET";
+}
+
+static int put_header(struct wt_buf *b, struct wt_http_request *out, enum wt_header_origin why,
+                      const char *name, const char *value)
+{
+    if (out->n_headers == WT_HTTP_REQUEST_MAX_LINES)
+        return 0;   /* cannot happen: -H lines are capped below this */
+    out->origin[out->n_headers++] = (unsigned char)why;
+    if (wt_buf_append(b, name, strlen(name)) < 0 || wt_buf_append(b, ": ", 2) < 0 ||
+        wt_buf_append(b, value, strlen(value)) < 0 || wt_buf_append(b, "\r\n", 2) < 0)
+        return -1;
+    return 0;
+}
+
+/* One -H line as it goes out: "Name;" is sent as "Name:", "Name:" (a
+ * removal) and Host (sent in Host's place) not here. */
+static int put_custom(struct wt_buf *b, struct wt_http_request *out, const char *line)
+{
+    size_t name = strcspn(line, ":;");
+    const char *v = line + name + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (line[name] == ':' && *v == '\0')
+        return 0;
+    if (name == 4 && strncasecmp(line, "Host", 4) == 0 && line[name] == ':')
+        return 0;
+    if (out->n_headers == WT_HTTP_REQUEST_MAX_LINES)
+        return 0;
+    out->origin[out->n_headers++] = WT_HDR_FROM_HEADER;
+    if (line[name] == ';')
+        return wt_buf_append(b, line, name) < 0 || wt_buf_append(b, ":\r\n", 3) < 0 ? -1 : 0;
+    return wt_buf_append(b, line, strlen(line)) < 0 || wt_buf_append(b, "\r\n", 2) < 0 ? -1 : 0;
+}
+
+/* -G's data as curl appends it, except that what cannot stand in a
+ * request target (controls, space, '#', non-ASCII) is percent-encoded
+ * where curl refuses the URL (exit 3): a CR or LF must never reach the
+ * request line. */
+static int append_query(struct wt_buf *b, const char *data, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)data[i];
+        if (c > 0x20 && c < 0x7f && c != '#') {
+            if (wt_buf_append(b, data + i, 1) < 0)
+                return -1;
+            continue;
+        }
+        char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
+        if (wt_buf_append(b, enc, 3) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The value of the last "Host: value" -H line, or NULL. */
+static const char *custom_host(const struct wt_reqspec *spec)
+{
+    const char *found = NULL;
+    for (size_t i = 0; spec && i < spec->n_headers; i++) {
+        const char *h = spec->headers[i];
+        if (strncasecmp(h, "Host:", 5) != 0)
+            continue;
+        const char *v = h + 5;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        found = *v ? v : NULL;
+    }
+    return found;
+}
+
+static enum wt_reqspec_edit edit_of(const struct wt_reqspec *spec, const char *name)
+{
+    return spec ? wt_reqspec_edit_of(spec, name) : WT_EDIT_NONE;
+}
+
+int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spec,
                           const char *user_agent, struct wt_http_request *out)
 {
     memset(out, 0, sizeof *out);
@@ -23,27 +108,86 @@ int wt_http_request_build(const struct wt_url *url, const char *method,
     else
         snprintf(out->host_header, sizeof out->host_header, "%s%s%s", v6 ? "[" : "",
                  url->host, v6 ? "]" : "");
-    const char *fmt = "%s %s HTTP/1.1\r\n"
-                      "Host: %s\r\n"
-                      "User-Agent: %s\r\n"
-                      "Accept: */*\r\n"
-                      "\r\n";
-    int len = snprintf(NULL, 0, fmt, method, url->target, out->host_header, user_agent);
-    if (len < 0)
-        return -1;
-    out->text = malloc((size_t)len + 1);
-    if (!out->text)
-        return -1;
-    snprintf(out->text, (size_t)len + 1, fmt, method, url->target, out->host_header, user_agent);
-    out->len = (size_t)len;
-    out->n_headers = 3;
-    out->method = method;
+    out->method = wt_http_request_method(spec);
+    int data_in_query = spec && spec->get && spec->has_body;
+    int send_body = spec && spec->has_body && !spec->get;
+
+    struct wt_buf target = { 0 };
+    if (wt_buf_append(&target, url->target, strlen(url->target)) < 0)
+        goto oom;
+    if (data_in_query &&
+        (wt_buf_append(&target, strchr(url->target, '?') ? "&" : "?", 1) < 0 ||
+         append_query(&target, spec->body.data, spec->body.len) < 0))
+        goto oom;
+    out->target = target.data;
+
+    struct wt_buf b = { 0 };
+    if (wt_buf_append(&b, out->method, strlen(out->method)) < 0 || wt_buf_append(&b, " ", 1) < 0 ||
+        wt_buf_append(&b, target.data, target.len) < 0 || wt_buf_append(&b, " HTTP/1.1\r\n", 11) < 0)
+        goto oom_b;
+    const char *host = custom_host(spec);
+    if (edit_of(spec, "Host") != WT_EDIT_REMOVED &&
+        put_header(&b, out, host ? WT_HDR_FROM_HEADER : WT_HDR_FROM_URL, "Host",
+                   host ? host : out->host_header) < 0)
+        goto oom_b;
+    if (spec && spec->authorization && edit_of(spec, "Authorization") == WT_EDIT_NONE &&
+        put_header(&b, out, WT_HDR_FROM_USER, "Authorization", spec->authorization) < 0)
+        goto oom_b;
+    const char *agent = spec && spec->user_agent ? spec->user_agent : user_agent;
+    if (agent[0] && edit_of(spec, "User-Agent") == WT_EDIT_NONE &&
+        put_header(&b, out, spec && spec->user_agent ? WT_HDR_FROM_AGENT : WT_HDR_DEFAULT,
+                   "User-Agent", agent) < 0)
+        goto oom_b;
+    if (edit_of(spec, "Accept") == WT_EDIT_NONE && !(spec && spec->json) &&
+        put_header(&b, out, WT_HDR_DEFAULT, "Accept", "*/*") < 0)
+        goto oom_b;
+    if (spec && spec->referer && edit_of(spec, "Referer") == WT_EDIT_NONE &&
+        put_header(&b, out, WT_HDR_FROM_REFERER, "Referer", spec->referer) < 0)
+        goto oom_b;
+    for (size_t i = 0; spec && i < spec->n_headers; i++)
+        if (put_custom(&b, out, spec->headers[i]) < 0)
+            goto oom_b;
+    /* curl adds --json's headers after the -H ones, unless -H set them */
+    if (spec && spec->json) {
+        if (edit_of(spec, "Content-Type") == WT_EDIT_NONE &&
+            put_header(&b, out, WT_HDR_FROM_JSON, "Content-Type", "application/json") < 0)
+            goto oom_b;
+        if (edit_of(spec, "Accept") == WT_EDIT_NONE &&
+            put_header(&b, out, WT_HDR_FROM_JSON, "Accept", "application/json") < 0)
+            goto oom_b;
+    }
+    if (send_body) {
+        char n[32];
+        snprintf(n, sizeof n, "%zu", spec->body.len);
+        if (edit_of(spec, "Content-Length") == WT_EDIT_NONE &&
+            put_header(&b, out, WT_HDR_BODY_LENGTH, "Content-Length", n) < 0)
+            goto oom_b;
+        if (!spec->json && edit_of(spec, "Content-Type") == WT_EDIT_NONE &&
+            put_header(&b, out, WT_HDR_BODY_TYPE, "Content-Type",
+                       "application/x-www-form-urlencoded") < 0)
+            goto oom_b;
+    }
+    if (wt_buf_append(&b, "\r\n", 2) < 0)
+        goto oom_b;
+    out->head_len = b.len;
+    if (send_body && wt_buf_append(&b, spec->body.data, spec->body.len) < 0)
+        goto oom_b;
+    out->body_len = b.len - out->head_len;
+    out->text = b.data;
+    out->len = b.len;
     return 0;
+oom_b:
+    wt_buf_free(&b);
+oom:
+    wt_buf_free(&target);
+    out->target = NULL;
+    return -1;
 }
 
 void wt_http_request_clear(struct wt_http_request *req)
 {
     free(req->text);
+    free(req->target);
     memset(req, 0, sizeof *req);
 }
 

@@ -507,7 +507,7 @@ static void start_send(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->connect_timer);
     t->connect_timer = 0;
-    if (wt_http_request_build(&t->url, "GET", "webtrace/" WT_VERSION, &t->request) < 0) {
+    if (wt_http_request_build(&t->url, t->opt->request, "webtrace/" WT_VERSION, &t->request) < 0) {
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
@@ -518,11 +518,13 @@ static void start_wait(struct wt_trace *t)
 {
     struct wt_event ev = { .kind = WT_EV_HTTP_REQUEST };
     ev.u.http_request.method = t->request.method;
-    ev.u.http_request.target = t->url.target;
+    ev.u.http_request.target = t->request.target;
     ev.u.http_request.host_header = t->request.host_header;
     ev.u.http_request.n_headers = t->request.n_headers;
     ev.u.http_request.bytes = t->request.len;
     ev.u.http_request.raw = t->request.text;
+    ev.u.http_request.body_bytes = t->request.body_len;
+    ev.u.http_request.origin = t->request.origin;
     emit(t, &ev);
     wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, on_response_readable, t);
 }
@@ -581,9 +583,18 @@ static void on_deviation(void *ctx, enum wt_http_deviation d)
     emit(t, &ev);
 }
 
+/* -f: an error status's body is read (the narration counts it) but not
+ * written, as curl writes none. */
+static int failing_status(const struct wt_trace *t)
+{
+    return t->opt->fail != WT_FAIL_NEVER && t->final_status >= 400;
+}
+
 static int on_body(void *ctx, const char *data, size_t len)
 {
     struct wt_trace *t = ctx;
+    if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY)
+        return 0;
     int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
     if (rc)
         t->body_failed = 1;
@@ -606,9 +617,20 @@ static void response_failed(struct wt_trace *t)
 static void response_complete(struct wt_trace *t)
 {
     char err[256];
+    if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY) {
+        wt_errf(err, sizeof err, "the server answered %d, an error for -f/--fail", t->final_status);
+        trace_fail(t, "http", WT_EXIT_HTTP_ERROR, err);
+        return;
+    }
     int code = wt_body_sink_commit(t->body, err, sizeof err);
     if (code) {
         trace_fail(t, "output", code, err);
+        return;
+    }
+    if (failing_status(t)) {
+        wt_errf(err, sizeof err, "the server answered %d, an error for --fail-with-body",
+                t->final_status);
+        trace_fail(t, "http", WT_EXIT_HTTP_ERROR, err);
         return;
     }
     trace_enter(t, WT_PHASE_CLOSE);
@@ -820,7 +842,8 @@ struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params
     for (size_t i = 0; i < N_PHASES; i++)
         t->phase_at[i] = -1;
     t->readbuf = malloc(READ_BUF_SIZE);
-    t->reader = wt_http_reader_new(&response_callbacks, t, 0);
+    t->reader = wt_http_reader_new(&response_callbacks, t,
+                                   params->options->request && params->options->request->head);
     t->body = wt_body_sink_new(params->body_mode, params->output_path);
     if (t->reader)
         wt_http_reader_set_strict(t->reader, t->opt->strict);

@@ -341,6 +341,7 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "host", ev->u.http_request.host_header);
         wt_json_int(j, "headers", (int64_t)ev->u.http_request.n_headers);
         wt_json_int(j, "bytes", (int64_t)ev->u.http_request.bytes);
+        wt_json_int(j, "body_bytes", (int64_t)ev->u.http_request.body_bytes);
         break;
     case WT_EV_HTTP_STATUS: {
         char version[16];

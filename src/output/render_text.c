@@ -587,6 +587,23 @@ static void append_framing(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* Why a request header is there. */
+static const char *header_origin_words(int origin)
+{
+    switch (origin) {
+    case WT_HDR_FROM_URL: return N_("from the URL");
+    case WT_HDR_DEFAULT: return N_("default; -H changes or removes it");
+    case WT_HDR_FROM_USER: return N_("from -u, Basic: user and password in base64, not encrypted");
+    case WT_HDR_FROM_AGENT: return N_("from -A");
+    case WT_HDR_FROM_REFERER: return N_("from -e");
+    case WT_HDR_FROM_HEADER: return N_("from -H");
+    case WT_HDR_FROM_JSON: return N_("from --json");
+    case WT_HDR_BODY_LENGTH: return N_("the size of the body");
+    case WT_HDR_BODY_TYPE: return N_("-d's default: an HTML form's encoding");
+    default: return N_("added by webtrace");
+    }
+}
+
 /* What webtrace accepted, in words; the RFC clause is printed after it. */
 static const char *deviation_words(int kind)
 {
@@ -620,15 +637,28 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
                 ev->u.http_request.method, ev->u.http_request.target,
                 ev->u.http_request.host_header, ev->u.http_request.n_headers,
                 ev->u.http_request.bytes);
+        if (ev->u.http_request.body_bytes) {
+            tag(s, C_HTTP, "http");
+            fprintf(o, _("→ request body: %zu bytes, after the head\n"),
+                    ev->u.http_request.body_bytes);
+        }
         if (s->cfg.verbose) {
             const char *line = ev->u.http_request.raw;
+            size_t index = 0;   /* 0 is the request line, then one per header */
             while (*line && !(line[0] == '\r' && line[1] == '\n')) {
                 const char *eol = strstr(line, "\r\n");
                 if (!eol)
                     break;
                 tag(s, C_HTTP, "http");
-                fprintf(o, "> %.*s\n", (int)(eol - line), line);
+                /* The request is ours, but -H and -d put the user's bytes in it. */
+                fputs("> ", o);
+                put_escaped(o, line, (size_t)(eol - line));
+                if (index > 0 && ev->u.http_request.origin &&
+                    index <= ev->u.http_request.n_headers)
+                    fprintf(o, "   (%s)", _(header_origin_words(ev->u.http_request.origin[index - 1])));
+                fputc('\n', o);
                 line = eol + 2;
+                index++;
             }
         }
         break;

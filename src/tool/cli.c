@@ -86,6 +86,31 @@ const char *const wt_cli_usage = N_(
     "      --strict               refuse a response that browsers accept but the\n"
     "                             HTTP grammar does not (bare LF, obs-fold...)\n"
     "\n"
+    "The request, with curl's options:\n"
+    "  -X, --request METHOD       send METHOD instead of GET, POST or HEAD\n"
+    "  -H, --header \"NAME: VALUE\"\n"
+    "                             add a header, or replace one webtrace sends;\n"
+    "                             \"NAME:\" removes it, \"NAME;\" sends it empty,\n"
+    "                             @FILE reads one header per line\n"
+    "  -A, --user-agent TEXT      the User-Agent (default webtrace/VERSION)\n"
+    "  -e, --referer URL          send Referer: URL\n"
+    "  -u, --user USER:PASSWORD   Basic authentication (never prompts)\n"
+    "  -I, --head                 send HEAD: the response has no body\n"
+    "  -d, --data DATA            POST DATA as an HTML form would; @FILE or @-\n"
+    "                             reads it without line breaks; several are\n"
+    "                             joined by &\n"
+    "      --data-binary DATA     the same, a file's bytes unchanged\n"
+    "      --data-raw DATA        the same, a leading @ is not a file\n"
+    "      --data-urlencode [NAME]=TEXT\n"
+    "                             the same, TEXT percent-encoded (NAME@FILE\n"
+    "                             encodes a file)\n"
+    "  -G, --get                  put the data in the URL's query and send GET\n"
+    "  -f, --fail                 exit 22 on a status from 400 up, no body\n"
+    "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
+    "  -S, --show-error           show the error line even with -s -s\n"
+    "  -L, --location             accepted, so that curl's -fsSL works; this\n"
+    "                             version does not follow redirects\n"
+    "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use -i for more.\n"
     "\n"
@@ -98,6 +123,7 @@ const char *const wt_cli_usage = N_(
     "    7  couldn't connect to server\n"
     "    8  weird server reply\n"
     "   18  partial file (transfer ended early)\n"
+    "   22  HTTP error status (>= 400 with --fail)\n"
     "   23  write error\n"
     "   26  read error\n"
     "   28  operation timed out\n"
@@ -125,9 +151,14 @@ enum {
     OPT_RESOLVE,
     OPT_CONNECT_TO,
     OPT_STRICT,
+    OPT_DATA_BINARY,
+    OPT_DATA_RAW,
+    OPT_DATA_URLENCODE,
+    OPT_JSON_DATA,
+    OPT_FAIL_WITH_BODY,
 };
 
-static const char short_options[] = ":hVsvo:i:46m:kw:";
+static const char short_options[] = ":hVsvo:i:46m:kw:X:H:A:e:Id:Gu:fSL";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -150,6 +181,22 @@ static const struct option long_options[] = {
     { "capath", required_argument, NULL, OPT_CAPATH },
     { "insecure", no_argument, NULL, 'k' },
     { "strict", no_argument, NULL, OPT_STRICT },
+    { "request", required_argument, NULL, 'X' },
+    { "header", required_argument, NULL, 'H' },
+    { "user-agent", required_argument, NULL, 'A' },
+    { "referer", required_argument, NULL, 'e' },
+    { "head", no_argument, NULL, 'I' },
+    { "data", required_argument, NULL, 'd' },
+    { "data-ascii", required_argument, NULL, 'd' },
+    { "data-binary", required_argument, NULL, OPT_DATA_BINARY },
+    { "data-raw", required_argument, NULL, OPT_DATA_RAW },
+    { "data-urlencode", required_argument, NULL, OPT_DATA_URLENCODE },
+    { "get", no_argument, NULL, 'G' },
+    { "user", required_argument, NULL, 'u' },
+    { "fail", no_argument, NULL, 'f' },
+    { "fail-with-body", no_argument, NULL, OPT_FAIL_WITH_BODY },
+    { "show-error", no_argument, NULL, 'S' },
+    { "location", no_argument, NULL, 'L' },
     { "json", no_argument, NULL, OPT_JSON },
     { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "write-out", required_argument, NULL, 'w' },
@@ -544,6 +591,32 @@ static int check_lang(const char *value, char *err, size_t errlen)
     return 0;
 }
 
+/* RFC 9110 §9.1: a method is a token. */
+static int valid_method(const char *m)
+{
+    if (!*m)
+        return 0;
+    for (; *m; m++) {
+        unsigned char c = (unsigned char)*m;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", c)))
+            return 0;
+    }
+    return 1;
+}
+
+static enum wt_req_arg_kind req_arg_kind(int opt)
+{
+    switch (opt) {
+    case 'H': return WT_REQ_HEADER;
+    case OPT_DATA_BINARY: return WT_REQ_DATA_BINARY;
+    case OPT_DATA_RAW: return WT_REQ_DATA_RAW;
+    case OPT_DATA_URLENCODE: return WT_REQ_DATA_URLENCODE;
+    case OPT_JSON_DATA: return WT_REQ_JSON;
+    default: return WT_REQ_DATA;
+    }
+}
+
 static void set_defaults(struct wt_options *out)
 {
     memset(out, 0, sizeof *out);
@@ -708,6 +781,66 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case OPT_STRICT:
             out->strict = 1;
             break;
+        case 'X':
+            if (!valid_method(optarg)) {
+                wt_errf(err, errlen, "-X/--request: '%s' is not a method (letters, digits, "
+                        "!#$%%&'*+-.^_`|~)", wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            out->method = optarg;
+            break;
+        case 'A':
+        case 'e':
+            /* a line break would end the header and start one of the user's making */
+            if (strpbrk(optarg, "\r\n")) {
+                wt_errf(err, errlen, "%s: a header value cannot contain a line break",
+                        option_label(opt, label, sizeof label));
+                return WT_EXIT_USAGE;
+            }
+            if (opt == 'A')
+                out->user_agent = optarg;
+            else
+                out->referer = optarg;
+            break;
+        case 'I':
+            out->head = 1;
+            break;
+        case 'G':
+            out->get = 1;
+            break;
+        case 'u':
+            /* curl would prompt for the password; webtrace never reads the terminal */
+            if (!strchr(optarg, ':')) {
+                wt_errf(err, errlen, "-u/--user needs user:password (webtrace does not prompt)");
+                return WT_EXIT_USAGE;
+            }
+            out->user = optarg;
+            break;
+        case 'f':
+            out->fail = WT_FAIL_NO_BODY;
+            break;
+        case OPT_FAIL_WITH_BODY:
+            out->fail = WT_FAIL_WITH_BODY;
+            break;
+        case 'S':
+            out->show_error = 1;
+            break;
+        case 'L':
+            out->follow_location = 1;
+            break;
+        case 'H':
+        case 'd':
+        case OPT_DATA_BINARY:
+        case OPT_DATA_RAW:
+        case OPT_DATA_URLENCODE:
+        case OPT_JSON_DATA:
+            if (out->n_req_args == WT_MAX_REQ_ARGS) {
+                wt_errf(err, errlen, "more than %d -H and -d options", WT_MAX_REQ_ARGS);
+                return WT_EXIT_USAGE;
+            }
+            out->req_args[out->n_req_args].kind = req_arg_kind(opt);
+            out->req_args[out->n_req_args++].value = optarg;
+            break;
         case OPT_JSON:
             out->json = 1;
             break;
@@ -762,6 +895,16 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         wt_errf(err, errlen, "-4 and -6 exclude each other (pick one address family)");
         return WT_EXIT_USAGE;
     }
+    int has_data = 0;
+    for (size_t i = 0; i < out->n_req_args; i++)
+        has_data |= out->req_args[i].kind != WT_REQ_HEADER;
+    if (out->head && has_data && !out->get) {
+        /* curl: "You can only select one HTTP request method!" */
+        wt_errf(err, errlen, "-I (HEAD) and -d/--json (POST) ask for two methods: pick one");
+        return WT_EXIT_USAGE;
+    }
+    if (out->silent >= 2 && out->show_error)
+        out->silent = 1;   /* -sS: quiet, but errors are still shown, as curl */
     if (out->n_urls == 0 && !out->url_file) {
         wt_errf(err, errlen, "no URL given (try --help)");
         return WT_EXIT_USAGE;

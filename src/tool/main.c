@@ -16,6 +16,7 @@
 #include "webtrace/i18n.h"
 #include "webtrace/loop.h"
 #include "webtrace/render.h"
+#include "webtrace/reqload.h"
 #include "webtrace/serve.h"
 #include "webtrace/tls_module.h"
 #include "webtrace/trace.h"
@@ -459,6 +460,14 @@ int main(int argc, char **argv)
             return WT_EXIT_READ_ERROR;
         }
     }
+    struct wt_reqspec *request = NULL;
+    rc = wt_reqload(&opt, &request, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "webtrace: options: %s\n", wt_i18n_error_text(err));
+        free(writeout_text);
+        return rc;
+    }
+    opt.request = request;
     struct wt_render_config cfg = {
         .out = stderr,
         .data_out = stdout,
@@ -531,6 +540,7 @@ int main(int argc, char **argv)
     if (rc && !last_failure)
         last_failure = rc;
     free(writeout_text);
+    wt_reqspec_free(request);
     wt_tls_setup_free(tls_setup);
     wt_loop_free(loop);
     wt_dns_global_cleanup();

@@ -550,7 +550,23 @@ def json_corpus():
     write("json", "string_long", b"\x03" + ("\u00e9" * 700).encode() + b"\x80" * 7 + "\U0001f600".encode() * 300)
 
 
+def reqspec_corpus():
+    """fuzz_reqspec: a flags byte (1 -I, 2 -G, 4 -d from a file, 8
+    --data-urlencode from a file, 16 a URL with port and query), then
+    NUL-separated fields: a kind byte (H d b u j X A e U) and its value."""
+    def spec(flags, *fields):
+        return bytes([flags]) + b"\0".join(fields)
+    write("reqspec", "headers", spec(0, b"HX-A: 1", b"HAccept:", b"HX-E;", b"HHost: o.test",
+                                     b"HUser-Agent: me", b"Hbad header", b"HX:\r\nY: 1"))
+    write("reqspec", "form", spec(16, b"da=1", b"db=2", b"un=a b&c", b"u=x", b"uplain",
+                                  b"XPATCH", b"Aagent", b"ehttp://r/", b"Uuser:pw"))
+    write("reqspec", "files", spec(4 | 8, b"da=\r\n1\n", b"bbin\n", b"uf=x y\n"))
+    write("reqspec", "get_head", spec(1 | 2 | 16, b"da=1", b"HContent-Type: text/plain"))
+    write("reqspec", "json", spec(0, b"j{\"a\":", b"j1}", b"HAccept: x", b"HContent-Length:"))
+
+
 def main():
+    reqspec_corpus()
     dns_corpora()
     http_corpus()
     url_corpus()

@@ -494,7 +494,7 @@ static void test_http_request_has_host_agent_accept(void **state)
     char err[128];
     assert_int_equal(wt_url_parse("http://[::1]:8080/a?b", &url, err, sizeof err), WT_URL_OK);
     struct wt_http_request req;
-    assert_int_equal(wt_http_request_build(&url, "GET", "webtrace/test", &req), 0);
+    assert_int_equal(wt_http_request_build(&url, NULL, "webtrace/test", &req), 0);
     assert_string_equal(req.text, "GET /a?b HTTP/1.1\r\nHost: [::1]:8080\r\n"
                                   "User-Agent: webtrace/test\r\nAccept: */*\r\n\r\n");
     assert_int_equal(req.len, strlen(req.text));
@@ -503,7 +503,7 @@ static void test_http_request_has_host_agent_accept(void **state)
     wt_url_clear(&url);
 
     assert_int_equal(wt_url_parse("example.test", &url, err, sizeof err), WT_URL_OK);
-    assert_int_equal(wt_http_request_build(&url, "GET", "w", &req), 0);
+    assert_int_equal(wt_http_request_build(&url, NULL, "w", &req), 0);
     assert_non_null(strstr(req.text, "\r\nHost: example.test\r\n"));
     wt_http_request_clear(&req);
     wt_url_clear(&url);
