@@ -192,7 +192,8 @@ def dns_corpora():
 
 def http_corpus():
     # (name, flags, step - 1, response bytes); flags: 1 HEAD, 2 the body
-    # write fails, 4 build a request too (8: for an IPv6 URL)
+    # write fails, 4 build a request too (8: for an IPv6 URL), 16 --strict,
+    # 32 build a request with every option (step - 1 picks which)
     CRLF = "\r\n"
 
     def resp(*lines, body=""):
@@ -261,6 +262,38 @@ def http_corpus():
         ("utf8_and_controls", 0, 255, resp("HTTP/1.1 200 \xe4\xbd\xa0\xe5\xa5\xbd\x1b[2J",
                                            "X-Bytes: \xff\xfe\x9b", "Content-Length: 0")),
     ]
+    ok5 = ("Content-Length: 5",)
+    tolerated = [
+        ("bare_lf_chunked", "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\r\nhello\r\n0\r\n\r\n"),
+        ("no_reason", resp("HTTP/1.1 200", *ok5, body="hello")),
+        ("status_spaces", resp("HTTP/1.1   200 OK", *ok5, body="hello")),
+        ("unasked_101_then_200", resp("HTTP/1.1 101 Switching Protocols", "Upgrade: x")
+         + resp("HTTP/1.1 200 OK", *ok5, body="hello")),
+        ("obs_fold_bare_lf", "HTTP/1.1 200 OK\nX: a\n b\nContent-Length: 5\n\nhello"),
+    ]
+    for name_, data in tolerated:
+        cases.append((name_, 0, 255, data))
+        cases.append((name_ + "_strict", 16, 255, data))
+        cases.append((name_ + "_bytewise", 0, 0, data))
+    cases += [
+        ("status_two_digits", 0, 255, resp("HTTP/1.1 20 OK", *ok5, body="hello")),
+        ("status_099", 0, 255, resp("HTTP/1.1 099 OK", *ok5, body="hello")),
+        ("status_four_digits", 0, 255, resp("HTTP/1.1 2000 OK", *ok5, body="hello")),
+        ("version_2", 0, 255, resp("HTTP/2 200 OK", *ok5, body="hello")),
+        ("version_12", 0, 255, resp("HTTP/1.2 200 OK", *ok5, body="hello")),
+        ("status_missing", 0, 255, resp("HTTP/1.1", *ok5, body="hello")),
+        ("status_tab", 0, 255, resp("HTTP/1.1\t200 OK", *ok5, body="hello")),
+        ("http09", 0, 1, "hello world\n"),
+        ("te_gzip_chunked", 0, 255, resp("HTTP/1.1 200 OK", "Transfer-Encoding: gzip, chunked",
+                                         body="5\r\nhello\r\n0\r\n\r\n")),
+        ("te_chunked_gzip", 0, 255, resp("HTTP/1.1 200 OK", "Transfer-Encoding: chunked , gzip",
+                                         body="hello")),
+        ("interim_only", 0, 255, resp("HTTP/1.1 100 Continue")),
+        ("chunk_missing_crlf", 0, 255, resp("HTTP/1.1 200 OK", "Transfer-Encoding: chunked",
+                                            body="5\r\nhelloX0\r\n\r\n")),
+    ]
+    for variant in range(16):
+        cases.append(("rich_request_%d" % variant, 32, variant, resp("HTTP/1.1 200 OK", *ok5, body="hello")))
     for name_, flags, step, data in cases:
         write("http", name_, bytes([step, flags]) + data.encode("latin-1"))
 
@@ -360,6 +393,21 @@ def cli_corpus():
         "trace_empty_cacert": (0, ["--cacert", "", "u"]),
         "trace_empty_capath": (0, ["--capath=", "u"]),
         "trace_1025_urls": (0, ["u%d" % i for i in range(1025)]),
+        "trace_resolve_connect_to": (0, ["--resolve", "a.test:80:127.0.0.1,[::1]", "--resolve",
+                                         "+*:443:10.0.0.1", "--resolve", "-a.test:80",
+                                         "--connect-to", "a.test:80:b.test:8080", "--connect-to",
+                                         "::[::1]:", "--happy-eyeballs-timeout-ms", "50",
+                                         "--lang", "zh", "u"]),
+        "trace_resolve_bad": (0, ["--resolve", "a.test:x:1.2.3.4", "--resolve", "a.test:80:",
+                                  "--connect-to", "a:b:c", "--happy-eyeballs-timeout-ms", "x",
+                                  "--lang", "fr", "u"]),
+        "trace_request": (0, ["-X", "PUT", "-H", "X-A: 1", "-H", "@h.txt", "-A", "ag", "-e", "r",
+                              "-u", "u:p", "-d", "a=1", "--data-binary", "@f", "--data-raw", "@x",
+                              "--data-urlencode", "n=v", "--data-ascii", "y", "-G", "-fsSL",
+                              "--fail-with-body", "--strict", "--head", "u"]),
+        "trace_request_bad": (0, ["-X", "G T", "-u", "nopass", "-A", "a\r\nb", "-I", "-d", "x",
+                                  "u"]),
+
         "serve_all": (1, ["--bind", "::1", "--port", "0", "--tls", "--cert", "c.pem", "--key", "k.pem",
                           "--idle-timeout", "1.5", "--json", "--explain", "-s", "--no-color"]),
         "serve_help": (1, ["--help"]),
