@@ -92,7 +92,7 @@ struct wt_options {
     struct wt_resolve_entry resolve[WT_MAX_RESOLVE];
     size_t n_connect_to;          /* --connect-to, repeatable; the first match wins */
     struct wt_connect_to connect_to[WT_MAX_CONNECT_TO];
-    int json;                     /* --json: NDJSON events on stdout */
+    int json;                     /* --ndjson: NDJSON events on stdout */
     const char *writeout;         /* -w FORMAT, @FILE or @- (read by main) */
     const char *har;              /* --har FILE */
     const char *cacert;           /* --cacert FILE */
@@ -162,7 +162,7 @@ struct wt_serve_options {
     const char *key;              /* --key FILE (PEM; default: in --cert) */
     long idle_timeout_ms;         /* --idle-timeout SECONDS, default 10 */
     int silent;                   /* -s */
-    int json;                     /* --json */
+    int json;                     /* --ndjson */
     int explain;                  /* --explain */
     enum wt_color_mode color;     /* --no-color */
 };

@@ -927,7 +927,7 @@ static const struct {
 } demo_next_steps[] = {
     { "webtrace www.baidu.com", N_("the same steps across the internet") },
     { "webtrace --explain https://example.com", N_("with a line of explanation per step") },
-    { "webtrace --json -s example.com | head", N_("every step as a JSON event") },
+    { "webtrace --ndjson -s example.com | head", N_("every step as a JSON event") },
     { "webtrace -w '%{time_connect} %{time_total}\\n' -o /dev/null example.com", NULL },
     { "webtrace serve", N_("the server side, on port 8080") },
 };

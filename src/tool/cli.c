@@ -73,7 +73,7 @@ const char *const wt_cli_usage = N_(
     "                             for HOST:PORT connect to CONNECT-HOST:\n"
     "                             CONNECT-PORT instead (as curl; an empty part\n"
     "                             matches or keeps anything)\n"
-    "      --json                 NDJSON events on stdout, one per line (the body\n"
+    "      --ndjson               NDJSON events on stdout, one per line (the body\n"
     "                             then goes only to -o FILE)\n"
     "  -w, --write-out FORMAT     print FORMAT after each URL, curl's variables\n"
     "                             (%{http_code}, %{time_total}, %{json}...);\n"
@@ -106,6 +106,8 @@ const char *const wt_cli_usage = N_(
     "                             encodes a file)\n"
     "  -G, --get                  put the data in the URL's query and send GET\n"
     "  -f, --fail                 exit 22 on a status from 400 up, no body\n"
+    "      --json DATA            POST DATA as JSON (@FILE, @-), with\n"
+    "                             Content-Type and Accept: application/json\n"
     "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
     "  -S, --show-error           show the error line even with -s -s\n"
     "  -L, --location             accepted, so that curl's -fsSL works; this\n"
@@ -197,7 +199,8 @@ static const struct option long_options[] = {
     { "fail-with-body", no_argument, NULL, OPT_FAIL_WITH_BODY },
     { "show-error", no_argument, NULL, 'S' },
     { "location", no_argument, NULL, 'L' },
-    { "json", no_argument, NULL, OPT_JSON },
+    { "ndjson", no_argument, NULL, OPT_JSON },
+    { "json", required_argument, NULL, OPT_JSON_DATA },
     { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "write-out", required_argument, NULL, 'w' },
     { "har", required_argument, NULL, OPT_HAR },
@@ -928,17 +931,18 @@ const char *const wt_cli_serve_usage = N_(
     "      --cert FILE            with --tls: this PEM certificate (chain) instead\n"
     "      --key FILE             its PEM private key (default: in --cert)\n"
     "      --idle-timeout SECONDS close idle or slow clients after SECONDS (10)\n"
-    "      --json                 NDJSON events on stdout\n"
+    "      --ndjson               NDJSON events on stdout\n"
     "      --explain              say under each step what it means\n"
     "  -s, --silent               no narration\n"
     "      --no-color             no colours\n"
     "      --lang zh|en           the narration's language (default: from LANG)\n"
     "\n"
     "Endpoints: /  /bytes/N  /chunked/N  /status/CODE  /delay/MS  /redirect/N\n"
-    "           /headers (your request headers as JSON)\n");
+    "           /headers (your request headers as JSON)\n"
+    "           /echo (your request's method, headers and body as JSON)\n");
 
 const char *const wt_cli_demo_usage = N_(
-    "Usage: webtrace demo [--no-explain] [--stay] [-v] [-s] [--json] [--no-color]\n"
+    "Usage: webtrace demo [--no-explain] [--stay] [-v] [-s] [--ndjson] [--no-color]\n"
     "                     [--lang zh|en]\n"
     "\n"
     "Starts a DNS server for the zone webtrace.test and an HTTP and an HTTPS\n"
@@ -972,7 +976,7 @@ static const struct option serve_options[] = {
     { "cert", required_argument, NULL, SOPT_CERT },
     { "key", required_argument, NULL, SOPT_KEY },
     { "idle-timeout", required_argument, NULL, SOPT_IDLE },
-    { "json", no_argument, NULL, SOPT_JSON },
+    { "ndjson", no_argument, NULL, SOPT_JSON },
     { "explain", no_argument, NULL, SOPT_EXPLAIN },
     { "silent", no_argument, NULL, 's' },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },
@@ -1004,7 +1008,7 @@ static int unexpected_argument(const char *name, const char *arg, char *err, siz
     return WT_EXIT_USAGE;
 }
 
-/* -s, --json, --no-color and --lang mean the same to serve and demo.
+/* -s, --ndjson, --no-color and --lang mean the same to serve and demo.
  * Returns 1 when opt was one of them. */
 static int output_option(int opt, int *silent, int *json, enum wt_color_mode *color)
 {
@@ -1102,7 +1106,7 @@ static const struct option demo_options[] = {
     { "help", no_argument, NULL, 'h' },
     { "silent", no_argument, NULL, 's' },
     { "verbose", no_argument, NULL, 'v' },
-    { "json", no_argument, NULL, SOPT_JSON },
+    { "ndjson", no_argument, NULL, SOPT_JSON },
     { "no-explain", no_argument, NULL, SOPT_NO_EXPLAIN },
     { "stay", no_argument, NULL, SOPT_STAY },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },

@@ -486,7 +486,7 @@ int main(int argc, char **argv)
         return WT_EXIT_USAGE;
     }
     if (opt.json && opt.output && strcmp(opt.output, "-") == 0) {
-        fputs(_("webtrace: options: --json owns stdout: write the body with -o FILE\n"), stderr);
+        fputs(_("webtrace: options: --ndjson owns stdout: write the body with -o FILE\n"), stderr);
         free(writeout_text);
         return WT_EXIT_USAGE;
     }
@@ -497,7 +497,7 @@ int main(int argc, char **argv)
     else if (!opt.json)
         mode = isatty(STDOUT_FILENO) ? WT_BODY_DISCARD_TTY : WT_BODY_STDOUT;
     /* As curl: body bytes for a stdout that was closed are a write error
-     * (23); -w and --json output there is lost without one. */
+     * (23); -w and --ndjson output there is lost without one. */
     if (mode == WT_BODY_STDOUT && (closed_std_fds & (1 << STDOUT_FILENO)))
         mode = WT_BODY_STDOUT_CLOSED;
 

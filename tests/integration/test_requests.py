@@ -1,5 +1,5 @@
 """Requests built from curl's options (-X -H -A -e -u -I -d --data-*
--G -f --fail-with-body -S), compared with curl on the same command line:
+--json -G -f --fail-with-body -S), compared with curl on the same command line:
 the bytes that reach a capturing loopback server must be identical apart
 from the User-Agent, and `webtrace serve`'s /echo must see the same method,
 headers and body.
@@ -102,6 +102,9 @@ COMMAND_LINES = [
     ["-G", "-d", "a=1", "URLQ"],
     ["-fsSL", "URL"],
     ["--fail-with-body", "-d", "x", "URL"],
+    ["--json", '{"a":', "--json", "1}", "URL"],
+    ["-H", "X-B: 2", "--json", "{}", "-H", "X-C: 3", "URL"],
+    ["--json", "[]", "-H", "Accept: text/plain", "URL"],
 ]
 
 
@@ -217,7 +220,7 @@ class RequestsLikeCurl(h.WebtraceCase, unittest.TestCase):
         self.assertEqual((code, err), (22, ""))
 
     def test_unreadable_data_file_is_26(self):
-        for opt in ("-d", "--data-binary"):
+        for opt in ("-d", "--data-binary", "--json"):
             with self.subTest(opt):
                 code, out, err = h.run_webtrace([opt, "@/nonexistent/body", "http://127.0.0.1:9/"])
                 self.assertEqual(code, 26, h.describe(code, out, err))
@@ -245,7 +248,7 @@ class RequestsLikeCurl(h.WebtraceCase, unittest.TestCase):
 
     def test_ndjson_counts_the_body(self):
         base = f"http://{h.LOOPBACK4}:{self.srv.port}"
-        code, out, err = h.run_webtrace(["--json", "-o", "/dev/null", "-d", "12345",
+        code, out, err = h.run_webtrace(["--ndjson", "-o", "/dev/null", "-d", "12345",
                                          "-w", "%{size_upload}", base + "/echo"])
         self.assertEqual(code, 0, err)
         req = [json.loads(l) for l in out.decode().splitlines() if '"http_request"' in l][0]

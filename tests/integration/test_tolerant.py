@@ -187,7 +187,7 @@ class TolerantReading(h.WebtraceCase, unittest.TestCase):
     def test_deviation_names_in_ndjson(self):
         for name, _, _, _, deviation, _ in STRICT_CASES:
             with self.subTest(name):
-                got, out, err = h.run_webtrace(["--json", "-o", "/dev/null", "--max-time", "10",
+                got, out, err = h.run_webtrace(["--ndjson", "-o", "/dev/null", "--max-time", "10",
                                                 self.url(name)])
                 self.assertEqual(got, 0, err)
                 events = [l for l in out.decode().splitlines() if '"http_deviation"' in l]

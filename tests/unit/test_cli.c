@@ -590,7 +590,7 @@ static void test_cli_output_and_tls_options(void **state)
     (void)state;
     struct wt_options o;
     char err[256];
-    assert_int_equal(parse_list(ARGS("--json", "-w", "%{http_code}", "--har", "x.har", "-k",
+    assert_int_equal(parse_list(ARGS("--ndjson", "-w", "%{http_code}", "--har", "x.har", "-k",
                                      "--cacert", "ca.pem", "--capath", "/etc/ssl/certs", "u"),
                                 &o, err, sizeof err), 0);
     assert_int_equal(o.json, 1);
