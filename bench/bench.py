@@ -903,7 +903,7 @@ def main():
     ap.add_argument("--runs", type=int, help="pairs per short case (default 51, quick 3)")
     ap.add_argument("--big-runs", type=int, help="pairs per long case (default 7, quick 3)")
     ap.add_argument("--report", help="also write the report (markdown) to this file")
-    ap.add_argument("--ndjson", help="also write the raw results (JSON) to this file")
+    ap.add_argument("--json", help="also write the raw results (JSON) to this file")
     ap.add_argument("--server-only", action="store_true",
                     help="only the webtrace serve vs nginx requests/s comparison")
     ap.add_argument("--server-pairs", type=int,

@@ -3,7 +3,7 @@
 #
 #   bench/run.sh            full run (51 pairs per short case, 7 per 1 GiB case)
 #   bench/run.sh --quick    smoke run for CI: 3 pairs, 8 MiB body, well under a minute
-#   extra options go to bench/bench.py (--report FILE, --ndjson FILE, --runs N, ...)
+#   extra options go to bench/bench.py (--report FILE, --json FILE, --runs N, ...)
 #
 # On a fresh Debian 12 machine it installs what it needs (as root or through
 # sudo; only packages that are missing), builds build/webtrace if it is not
