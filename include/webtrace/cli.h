@@ -80,7 +80,8 @@ struct wt_options {
     int explain;                  /* --explain: one line of "what this means" per step */
     enum wt_color_mode color;     /* --no-color (NO_COLOR is applied by main) */
     const char *output;           /* -o FILE, "-" for stdout, NULL: auto */
-    const char *url_file;         /* -i FILE or "-": URLs one per line */
+    const char *url_file;         /* --url @FILE or @-: URLs one per line */
+    int include;                  /* -i/--include: the head before the body */
     int ip_family;                /* 0, 4 (-4) or 6 (-6) */
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
     long max_time_ms;             /* -m/--max-time SECONDS; 0 = none */

@@ -68,6 +68,8 @@ struct wt_trace {
     int exit_code;
     char body_error[256];
     int body_failed;          /* the reader stopped because the sink failed */
+    int body_code;            /* its exit code (23) */
+    int shown_status;         /* the status line being read, interim ones too */
     char error_message[512];
 };
 
@@ -531,10 +533,44 @@ static void start_wait(struct wt_trace *t)
 
 /* ---- HTTP: response -------------------------------------------------- */
 
+/* -i/--include (and -I, as curl): the head goes where the body goes,
+ * before it. The lines are as the reader delivered them (obs-fold
+ * unfolded, CRLF ends), not the raw bytes. */
+static int including(const struct wt_trace *t)
+{
+    if (!(t->opt->include || (t->opt->request && t->opt->request->head)))
+        return 0;
+    /* -f writes nothing for an error status, its head included */
+    return !(t->opt->fail == WT_FAIL_NO_BODY && t->shown_status >= 400);
+}
+
+static void include_write(struct wt_trace *t, const char *a, size_t alen, const char *b,
+                          size_t blen, const char *c, size_t clen)
+{
+    const char *parts[3] = { a, b, c };
+    size_t lens[3] = { alen, blen, clen };
+    for (int i = 0; i < 3 && !t->body_failed; i++) {
+        if (!lens[i])
+            continue;
+        int rc = wt_body_sink_write(t->body, parts[i], lens[i], t->body_error,
+                                    sizeof t->body_error);
+        if (rc) {
+            t->body_failed = 1;
+            t->body_code = rc;
+        }
+    }
+}
+
 static void on_status(void *ctx, int major, int minor, int status, const char *reason,
                       size_t reason_len)
 {
     struct wt_trace *t = ctx;
+    t->shown_status = status;
+    if (including(t)) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "HTTP/%d.%d %d ", major, minor, status);
+        include_write(t, line, (size_t)n, reason, reason_len, "\r\n", 2);
+    }
     struct wt_event ev = { .kind = WT_EV_HTTP_STATUS };
     ev.u.http_status.version_major = major;
     ev.u.http_status.version_minor = minor;
@@ -549,6 +585,10 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
                       size_t value_len, int folded)
 {
     struct wt_trace *t = ctx;
+    if (including(t)) {
+        include_write(t, name, name_len, ": ", 2, value, value_len);
+        include_write(t, "\r\n", 2, NULL, 0, NULL, 0);
+    }
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADER };
     ev.u.http_header.name = name;
     ev.u.http_header.name_len = name_len;
@@ -564,6 +604,8 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
 {
     struct wt_trace *t = ctx;
     t->final_status = status;
+    if (including(t))
+        include_write(t, "\r\n", 2, NULL, 0, NULL, 0);
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADERS_DONE };
     ev.u.http_headers_done.n_headers = n_headers;
     ev.u.http_headers_done.header_bytes = header_bytes;
@@ -593,6 +635,8 @@ static int failing_status(const struct wt_trace *t)
 static int on_body(void *ctx, const char *data, size_t len)
 {
     struct wt_trace *t = ctx;
+    if (t->body_failed)
+        return t->body_code;   /* writing the head failed */
     if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY)
         return 0;
     int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
@@ -617,6 +661,10 @@ static void response_failed(struct wt_trace *t)
 static void response_complete(struct wt_trace *t)
 {
     char err[256];
+    if (t->body_failed) {
+        trace_fail(t, "output", t->body_code, t->body_error);
+        return;
+    }
     if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY) {
         wt_errf(err, sizeof err, "the server answered %d, an error for -f/--fail", t->final_status);
         trace_fail(t, "http", WT_EXIT_HTTP_ERROR, err);

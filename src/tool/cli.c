@@ -27,7 +27,7 @@ _Static_assert(WT_MAX_URLS == 1024, "update the URL limit in wt_cli_usage");
 
 const char *const wt_cli_usage = N_(
     "Usage: webtrace [options] <url|host> [<url|host> ...]\n"
-    "       webtrace [options] -i FILE|-\n"
+    "       webtrace [options] --url @FILE|@-\n"
     "       webtrace serve [options]    the server side (webtrace serve --help)\n"
     "       webtrace demo [options]     an offline trace through in-process servers\n"
     "\n"
@@ -48,7 +48,9 @@ const char *const wt_cli_usage = N_(
     "      --lang zh|en           the narration's language (default: from LC_ALL,\n"
     "                             LC_MESSAGES or LANG; zh_CN.UTF-8 means zh)\n"
     "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
-    "  -i, --input FILE           read URLs from FILE, one per line (\"-\" for stdin)\n"
+    "      --url URL|@FILE        one more URL; @FILE reads URLs from FILE, one per\n"
+    "                             line (@- from stdin), as curl 8.13\n"
+    "  -i, --include              write the response headers before the body\n"
     "  -4, --ipv4                 resolve and connect over IPv4 only\n"
     "  -6, --ipv6                 resolve and connect over IPv6 only\n"
     "      --connect-timeout SECONDS\n"
@@ -95,7 +97,7 @@ const char *const wt_cli_usage = N_(
     "  -A, --user-agent TEXT      the User-Agent (default webtrace/VERSION)\n"
     "  -e, --referer URL          send Referer: URL\n"
     "  -u, --user USER:PASSWORD   Basic authentication (never prompts)\n"
-    "  -I, --head                 send HEAD: the response has no body\n"
+    "  -I, --head                 send HEAD and write the response headers\n"
     "  -d, --data DATA            POST DATA as an HTML form would; @FILE or @-\n"
     "                             reads it without line breaks; several are\n"
     "                             joined by &\n"
@@ -114,7 +116,7 @@ const char *const wt_cli_usage = N_(
     "                             version does not follow redirects\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
-    "off. At most 1024 URLs on the command line; use -i for more.\n"
+    "off. At most 1024 URLs on the command line; use --url @FILE for more.\n"
     "\n"
     "Exit codes (the same numbers curl uses):\n"
     "    0  success\n"
@@ -158,9 +160,10 @@ enum {
     OPT_DATA_URLENCODE,
     OPT_JSON_DATA,
     OPT_FAIL_WITH_BODY,
+    OPT_URL,
 };
 
-static const char short_options[] = ":hVsvo:i:46m:kw:X:H:A:e:Id:Gu:fSL";
+static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSL";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -169,7 +172,8 @@ static const struct option long_options[] = {
     { "verbose", no_argument, NULL, 'v' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
     { "output", required_argument, NULL, 'o' },
-    { "input", required_argument, NULL, 'i' },
+    { "include", no_argument, NULL, 'i' },
+    { "url", required_argument, NULL, OPT_URL },
     { "ipv4", no_argument, NULL, '4' },
     { "ipv6", no_argument, NULL, '6' },
     { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
@@ -668,17 +672,33 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             out->color = WT_COLOR_NEVER;
             break;
         case 'o':
-        case 'i':
             if (optarg[0] == '\0') {
                 wt_errf(err, errlen, "%s needs a file name (\"-\" for %s)",
-                        option_label(opt, label, sizeof label),
-                        opt == 'o' ? "stdout" : "stdin");
+                        option_label(opt, label, sizeof label), "stdout");
                 return WT_EXIT_USAGE;
             }
-            if (opt == 'o')
-                out->output = optarg;
-            else
-                out->url_file = optarg;
+            out->output = optarg;
+            break;
+        case 'i':
+            out->include = 1;
+            break;
+        case OPT_URL:
+            /* curl 8.13: --url @FILE reads a list of URLs, @- from stdin */
+            if (optarg[0] == '@') {
+                if (optarg[1] == '\0') {
+                    wt_errf(err, errlen, "%s needs a file name (\"-\" for %s)", "--url @",
+                            "stdin");
+                    return WT_EXIT_USAGE;
+                }
+                out->url_file = optarg + 1;
+                break;
+            }
+            if (out->n_urls == WT_MAX_URLS) {
+                wt_errf(err, errlen, "too many URLs on the command line (at most %d; use "
+                        "--url @FILE)", WT_MAX_URLS);
+                return WT_EXIT_USAGE;
+            }
+            out->urls[out->n_urls++] = optarg;
             break;
         case '4':
             ipv4 = 1;
@@ -887,8 +907,8 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
 
     for (int i = optind; i < argc; i++) {
         if (out->n_urls == WT_MAX_URLS) {
-            wt_errf(err, errlen, "too many URLs on the command line (at most %d; use -i FILE)",
-                    WT_MAX_URLS);
+            wt_errf(err, errlen, "too many URLs on the command line (at most %d; use "
+                    "--url @FILE)", WT_MAX_URLS);
             return WT_EXIT_USAGE;
         }
         out->urls[out->n_urls++] = argv[i];

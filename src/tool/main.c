@@ -449,7 +449,7 @@ int main(int argc, char **argv)
 
     if (opt.writeout && strcmp(opt.writeout, "@-") == 0 && opt.url_file &&
         strcmp(opt.url_file, "-") == 0) {
-        fputs(_("webtrace: options: -w @- and -i - cannot both read stdin\n"), stderr);
+        fputs(_("webtrace: options: -w @- and --url @- cannot both read stdin\n"), stderr);
         return WT_EXIT_USAGE;
     }
     char *writeout_text = NULL;

@@ -236,7 +236,7 @@ class HttpViaNginx(h.WebtraceCase, unittest.TestCase):
             f.write(self.web.url("/") + "\n" + self.web.url("/chunked") + "\n")
             f.flush()
             code, out, err = h.run_webtrace(["--dns-server", self.guard.server_arg,
-                                             "-i", f.name])
+                                             "--url", "@" + f.name])
         self.assertEqual(code, 0, h.describe(code, out, err))
         self.assertEqual(len(re.findall(r"(?m)^\[http\] ← HTTP/1\.1 200 OK", err)), 2, err)
         self.assertEqual(out, h.Nginx.index_bytes() + h.Nginx.CHUNKED_BODY)

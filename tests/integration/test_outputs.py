@@ -1211,7 +1211,7 @@ class ExitCodes(OutputCase):
 
 class InputConflicts(unittest.TestCase, h.WebtraceCase):
     def test_writeout_and_url_list_cannot_both_read_stdin(self):
-        code, out, err = h.run_webtrace(["-i", "-", "-w", "@-"])
+        code, out, err = h.run_webtrace(["--url", "@-", "-w", "@-"])
         self.assertEqual(code, 2, h.describe(code, out, err))
         self.assertOneErrorLine(err, "options", "stdin")
 
@@ -1219,7 +1219,7 @@ class InputConflicts(unittest.TestCase, h.WebtraceCase):
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
             f.write("# only a comment\n\n   \n")
             f.flush()
-            code, out, err = h.run_webtrace(["-i", f.name])
+            code, out, err = h.run_webtrace(["--url", "@" + f.name])
         self.assertEqual(code, 2, h.describe(code, out, err))
         self.assertOneErrorLine(err, "input", "no URL")
 
@@ -1227,7 +1227,7 @@ class InputConflicts(unittest.TestCase, h.WebtraceCase):
         with tempfile.NamedTemporaryFile("wb", suffix=".txt") as f:
             f.write(b"h\0t\0t\0p\0\n# the next line is read again\n")
             f.flush()
-            code, out, err = h.run_webtrace(["-i", f.name])
+            code, out, err = h.run_webtrace(["--url", "@" + f.name])
         self.assertEqual(code, 26, h.describe(code, out, err))
         self.assertOneErrorLine(err, "input", "NUL byte")
 

@@ -240,11 +240,31 @@ class RequestsLikeCurl(h.WebtraceCase, unittest.TestCase):
                 self.assertEqual(code, 2, h.describe(code, out, err))
                 self.assertOneErrorLine(err, "options", words)
 
-    def test_head_reads_no_body(self):
+    def test_head_writes_the_headers_as_curl(self):
         base = f"http://{h.LOOPBACK4}:{self.srv.port}"
         code, out, err = h.run_webtrace(["-I", base + "/bytes/100"])
-        self.assertEqual((code, out), (0, b""), h.describe(code, out, err))
+        self.assertEqual(code, 0, h.describe(code, out, err))
         self.assertNarration(err, r"^\[http\] → HEAD /bytes/100 HTTP/1\.1 · ")
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK\r\n"), out)
+        self.assertTrue(out.endswith(b"\r\nContent-Length: 100\r\n\r\n"), out)
+        if CURL:
+            c = subprocess.run([CURL, "-sI", base + "/bytes/100"], capture_output=True, timeout=30)
+            strip = re.compile(rb"(?m)^Date: [^\r]*\r\n")
+            self.assertEqual(strip.sub(b"", out), strip.sub(b"", c.stdout))
+
+    def test_include_writes_the_head_before_the_body(self):
+        base = f"http://{h.LOOPBACK4}:{self.srv.port}"
+        code, out, err = h.run_webtrace(["-i", base + "/bytes/10"])
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        head, _, body = out.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 OK\r\n"), out)
+        self.assertEqual(len(body), 10)
+        if CURL:
+            c = subprocess.run([CURL, "-si", base + "/bytes/10"], capture_output=True, timeout=30)
+            strip = re.compile(rb"(?m)^Date: [^\r]*\r\n")
+            self.assertEqual(strip.sub(b"", out), strip.sub(b"", c.stdout))
+        code, out, err = h.run_webtrace(["-fi", base + "/status/404"])
+        self.assertEqual((code, out), (22, b""), h.describe(code, out, err))
 
     def test_ndjson_counts_the_body(self):
         base = f"http://{h.LOOPBACK4}:{self.srv.port}"

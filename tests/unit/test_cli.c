@@ -141,14 +141,21 @@ static void test_cli_output_and_input_files(void **state)
     assert_int_equal(parse_list(ARGS("-oout", "u"), &o, err, sizeof err), 0);
     assert_string_equal(o.output, "out");
 
-    assert_int_equal(parse_list(ARGS("-i", "urls.txt"), &o, err, sizeof err), 0);
+    assert_int_equal(parse_list(ARGS("--url", "@urls.txt"), &o, err, sizeof err), 0);
     assert_string_equal(o.url_file, "urls.txt");
     assert_int_equal(o.n_urls, 0);
-    assert_int_equal(parse_list(ARGS("--input", "-"), &o, err, sizeof err), 0);
+    assert_int_equal(parse_list(ARGS("--url=@-"), &o, err, sizeof err), 0);
     assert_string_equal(o.url_file, "-");
-    assert_int_equal(parse_list(ARGS("-i", "-", "extra.example"), &o, err, sizeof err), 0);
+    assert_int_equal(parse_list(ARGS("--url", "@-", "--url", "a.example", "extra.example"), &o, err,
+                                sizeof err), 0);
     assert_string_equal(o.url_file, "-");
-    assert_int_equal(o.n_urls, 1);
+    assert_int_equal(o.n_urls, 2);
+    assert_string_equal(o.urls[0], "a.example");
+    /* -i is curl's --include: a flag, never a file name */
+    assert_int_equal(parse_list(ARGS("-i", "urls.txt"), &o, err, sizeof err), 0);
+    assert_int_equal(o.include, 1);
+    assert_null(o.url_file);
+    assert_string_equal(o.urls[0], "urls.txt");
 }
 
 static void test_cli_urls_point_into_argv_in_order(void **state)
@@ -290,13 +297,15 @@ static void test_cli_missing_value_is_reported(void **state)
     static const struct error_case cases[] = {
         { { "u", "-o" }, "option -o/--output needs a value" },
         { { "u", "--output" }, "option -o/--output needs a value" },
-        { { "u", "-i" }, "option -i/--input needs a value" },
+        { { "u", "--url" }, "option --url needs a value" },
+        { { "u", "--url", "@" }, "--url @ needs a file name (\"-\" for stdin)" },
         { { "u", "-m" }, "option -m/--max-time needs a value" },
         { { "u", "--connect-timeout" }, "option --connect-timeout needs a value" },
         { { "u", "--dns-timeout" }, "option --dns-timeout needs a value" },
         { { "u", "--dns-server" }, "option --dns-server needs a value" },
         { { "-o", "", "u" }, "-o/--output needs a file name" },
-        { { "--input=", "u" }, "-i/--input needs a file name" },
+        { { "--url=@", "u" }, "--url @ needs a file name" },
+        { { "--input", "u" }, "unknown option '--input'" },
     };
     check_errors(cases, N(cases));
 }
@@ -407,7 +416,7 @@ static void test_cli_too_many_urls_is_an_error(void **state)
     argv[argc] = NULL;
     assert_int_equal(wt_cli_parse(argc, argv, &o, err, sizeof err), WT_EXIT_USAGE);
     assert_non_null(strstr(err, "too many URLs"));
-    assert_non_null(strstr(err, "-i FILE"));
+    assert_non_null(strstr(err, "--url @FILE"));
 }
 
 static void test_cli_parse_can_be_repeated(void **state)
@@ -524,12 +533,12 @@ static void test_cli_usage_lists_every_option(void **state)
     (void)state;
     static const char *options[] = {
         "-h, --help", "-V, --version", "-s, --silent", "-v, --verbose", "--no-color",
-        "-o, --output FILE", "-i, --input FILE", "-4, --ipv4", "-6, --ipv6",
+        "-o, --output FILE", "-i, --include", "--url URL|@FILE", "-4, --ipv4", "-6, --ipv6",
         "--connect-timeout SECONDS", "-m, --max-time SECONDS", "--dns-timeout SECONDS",
         "--dns-server ADDR[:PORT]", "--lang zh|en",
     };
     assert_non_null(strstr(wt_cli_usage, "webtrace [options] <url|host> [<url|host> ...]"));
-    assert_non_null(strstr(wt_cli_usage, "-i FILE|-"));
+    assert_non_null(strstr(wt_cli_usage, "--url @FILE|@-"));
     for (size_t i = 0; i < N(options); i++)
         if (!strstr(wt_cli_usage, options[i]))
             fail_msg("usage lacks \"%s\"", options[i]);
