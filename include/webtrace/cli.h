@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct wt_reqspec;
 
@@ -82,6 +83,7 @@ struct wt_options {
     const char *output;           /* -o FILE, "-" for stdout, NULL: auto */
     const char *url_file;         /* --url @FILE or @-: URLs one per line */
     int include;                  /* -i/--include: the head before the body */
+    const char *dump_header;      /* -D/--dump-header FILE, "-" for stdout */
     int ip_family;                /* 0, 4 (-4) or 6 (-6) */
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
     long max_time_ms;             /* -m/--max-time SECONDS; 0 = none */
@@ -100,6 +102,7 @@ struct wt_options {
     const char *capath;           /* --capath DIR */
     const char *ca_pem;           /* not an option: the demo trusts its own certificate */
     const struct wt_reqspec *request; /* not an option: main reads -H/-d files into it */
+    FILE *dump_header_file;       /* not an option: -D's file, opened by main */
     int insecure;                 /* -k/--insecure */
     int strict;                   /* --strict: tolerated deviations fail (8) */
     const char *method;           /* -X/--request */

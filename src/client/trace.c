@@ -561,11 +561,29 @@ static void include_write(struct wt_trace *t, const char *a, size_t alen, const 
     }
 }
 
+/* -D: every head as read, interim ones too, as curl writes it. */
+static void dump_write(const struct wt_trace *t, const char *a, size_t alen, const char *b,
+                       size_t blen)
+{
+    FILE *f = t->opt->dump_header_file;
+    if (!f)
+        return;
+    fwrite(a, 1, alen, f);
+    if (blen)
+        fwrite(b, 1, blen, f);
+}
+
 static void on_status(void *ctx, int major, int minor, int status, const char *reason,
                       size_t reason_len)
 {
     struct wt_trace *t = ctx;
     t->shown_status = status;
+    if (t->opt->dump_header_file) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "HTTP/%d.%d %d ", major, minor, status);
+        dump_write(t, line, (size_t)n, reason, reason_len);
+        dump_write(t, "\r\n", 2, NULL, 0);
+    }
     if (including(t)) {
         char line[32];
         int n = snprintf(line, sizeof line, "HTTP/%d.%d %d ", major, minor, status);
@@ -589,6 +607,8 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
         include_write(t, name, name_len, ": ", 2, value, value_len);
         include_write(t, "\r\n", 2, NULL, 0, NULL, 0);
     }
+    dump_write(t, name, name_len, ": ", 2);
+    dump_write(t, value, value_len, "\r\n", 2);
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADER };
     ev.u.http_header.name = name;
     ev.u.http_header.name_len = name_len;
@@ -606,6 +626,9 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
     t->final_status = status;
     if (including(t))
         include_write(t, "\r\n", 2, NULL, 0, NULL, 0);
+    dump_write(t, "\r\n", 2, NULL, 0);
+    if (t->opt->dump_header_file)
+        fflush(t->opt->dump_header_file);   /* -D -: the head before the body on stdout */
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADERS_DONE };
     ev.u.http_headers_done.n_headers = n_headers;
     ev.u.http_headers_done.header_bytes = header_bytes;

@@ -51,6 +51,8 @@ const char *const wt_cli_usage = N_(
     "      --url URL|@FILE        one more URL; @FILE reads URLs from FILE, one per\n"
     "                             line (@- from stdin), as curl 8.13\n"
     "  -i, --include              write the response headers before the body\n"
+    "  -D, --dump-header FILE     write the response headers to FILE (\"-\" for\n"
+    "                             stdout)\n"
     "  -4, --ipv4                 resolve and connect over IPv4 only\n"
     "  -6, --ipv6                 resolve and connect over IPv6 only\n"
     "      --connect-timeout SECONDS\n"
@@ -163,7 +165,7 @@ enum {
     OPT_URL,
 };
 
-static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSL";
+static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -173,6 +175,7 @@ static const struct option long_options[] = {
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
     { "output", required_argument, NULL, 'o' },
     { "include", no_argument, NULL, 'i' },
+    { "dump-header", required_argument, NULL, 'D' },
     { "url", required_argument, NULL, OPT_URL },
     { "ipv4", no_argument, NULL, '4' },
     { "ipv6", no_argument, NULL, '6' },
@@ -681,6 +684,14 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'i':
             out->include = 1;
+            break;
+        case 'D':
+            if (optarg[0] == '\0') {
+                wt_errf(err, errlen, "%s needs a file name (\"-\" for %s)",
+                        option_label(opt, label, sizeof label), "stdout");
+                return WT_EXIT_USAGE;
+            }
+            out->dump_header = optarg;
             break;
         case OPT_URL:
             /* curl 8.13: --url @FILE reads a list of URLs, @- from stdin */

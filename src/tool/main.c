@@ -468,6 +468,17 @@ int main(int argc, char **argv)
         return rc;
     }
     opt.request = request;
+    if (opt.dump_header) {
+        opt.dump_header_file = strcmp(opt.dump_header, "-") == 0 ? stdout
+                                                                  : fopen(opt.dump_header, "wb");
+        if (!opt.dump_header_file) {
+            wt_errf(err, sizeof err, "cannot write %s: %s", opt.dump_header, strerror(errno));
+            fprintf(stderr, "webtrace: output: %s\n", wt_i18n_error_text(err));
+            wt_reqspec_free(request);
+            free(writeout_text);
+            return WT_EXIT_WRITE_ERROR;
+        }
+    }
     struct wt_render_config cfg = {
         .out = stderr,
         .data_out = stdout,
@@ -539,6 +550,16 @@ int main(int argc, char **argv)
     rc = close_renderers(&set);   /* each renderer says what it could not write */
     if (rc && !last_failure)
         last_failure = rc;
+    if (opt.dump_header_file && opt.dump_header_file != stdout) {
+        int bad = ferror(opt.dump_header_file);
+        if (fclose(opt.dump_header_file) != 0 || bad) {
+            if (opt.silent < 2)
+                fprintf(stderr, _("webtrace: output: writing the -D file %s failed\n"),
+                        opt.dump_header);
+            if (!last_failure)
+                last_failure = WT_EXIT_WRITE_ERROR;
+        }
+    }
     free(writeout_text);
     wt_reqspec_free(request);
     wt_tls_setup_free(tls_setup);

@@ -404,7 +404,8 @@ def cli_corpus():
         "trace_request": (0, ["-X", "PUT", "-H", "X-A: 1", "-H", "@h.txt", "-A", "ag", "-e", "r",
                               "-u", "u:p", "-d", "a=1", "--data-binary", "@f", "--data-raw", "@x",
                               "--data-urlencode", "n=v", "--data-ascii", "y", "-G", "-fsSL",
-                              "--fail-with-body", "--strict", "--head", "u"]),
+                              "--fail-with-body", "--strict", "--head", "-D", "h.txt",
+                              "--dump-header=-", "-i", "--url", "v", "u"]),
         "trace_request_bad": (0, ["-X", "G T", "-u", "nopass", "-A", "a\r\nb", "-I", "-d", "x",
                                   "u"]),
 

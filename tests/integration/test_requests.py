@@ -252,6 +252,25 @@ class RequestsLikeCurl(h.WebtraceCase, unittest.TestCase):
             strip = re.compile(rb"(?m)^Date: [^\r]*\r\n")
             self.assertEqual(strip.sub(b"", out), strip.sub(b"", c.stdout))
 
+    def test_dump_header_writes_each_head(self):
+        base = f"http://{h.LOOPBACK4}:{self.srv.port}"
+        path = os.path.join(self.tmp.name, "head.txt")
+        code, out, err = h.run_webtrace(["-D", path, base + "/bytes/10"])
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(len(out), 10)
+        with open(path, "rb") as f:
+            head = f.read()
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 OK\r\n"), head)
+        self.assertTrue(head.endswith(b"Content-Length: 10\r\n\r\n"), head)
+        code, out, err = h.run_webtrace(["-D", "-", base + "/bytes/10"])
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        got_head, sep, body = out.partition(b"\r\n\r\n")
+        self.assertTrue(got_head.startswith(b"HTTP/1.1 200 OK\r\n"), out)
+        self.assertEqual(len(body), 10, out)
+        code, out, err = h.run_webtrace(["-D", "/nonexistent/dir/h", base + "/bytes/10"])
+        self.assertEqual(code, 23, h.describe(code, out, err))
+        self.assertOneErrorLine(err, "output", r"/nonexistent/dir/h")
+
     def test_include_writes_the_head_before_the_body(self):
         base = f"http://{h.LOOPBACK4}:{self.srv.port}"
         code, out, err = h.run_webtrace(["-i", base + "/bytes/10"])
