@@ -11,7 +11,7 @@
 #include "webtrace/exitcode.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_ARGS 12
+#define MAX_ARGS 40
 
 /* getopt permutes argv, so every case gets its own writable copy. */
 struct args {
@@ -594,6 +594,60 @@ static void test_cli_err_is_truncated_to_errlen(void **state)
     assert_int_equal(parse_list(ARGS("--bogus"), &o, NULL, 0), WT_EXIT_USAGE);
 }
 
+static void test_cli_request_options_keep_their_order(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+    assert_int_equal(parse_list(ARGS("-X", "PUT", "-H", "X-A: 1", "-d", "a=1", "--data-binary",
+                                     "@f", "--data-raw", "@r", "--data-urlencode", "n=v",
+                                     "--json", "{}", "--data-ascii", "x", "-Hb;", "-A", "ag",
+                                     "-e", "ref", "-u", "u:p", "-G", "-fsSL", "-D", "-", "-i", "u"),
+                                &o, err, sizeof err), 0);
+    static const enum wt_req_arg_kind kinds[] = {
+        WT_REQ_HEADER, WT_REQ_DATA, WT_REQ_DATA_BINARY, WT_REQ_DATA_RAW, WT_REQ_DATA_URLENCODE,
+        WT_REQ_JSON, WT_REQ_DATA, WT_REQ_HEADER,
+    };
+    assert_int_equal(o.n_req_args, N(kinds));
+    for (size_t i = 0; i < N(kinds); i++)
+        assert_int_equal(o.req_args[i].kind, kinds[i]);
+    assert_string_equal(o.req_args[7].value, "b;");
+    assert_string_equal(o.method, "PUT");
+    assert_string_equal(o.user_agent, "ag");
+    assert_string_equal(o.referer, "ref");
+    assert_string_equal(o.user, "u:p");
+    assert_int_equal(o.get, 1);
+    assert_int_equal(o.fail, WT_FAIL_NO_BODY);
+    assert_int_equal(o.show_error, 1);
+    assert_int_equal(o.follow_location, 1);
+    assert_int_equal(o.silent, 1);
+    assert_int_equal(o.include, 1);
+    assert_string_equal(o.dump_header, "-");
+    assert_int_equal(parse_list(ARGS("-f", "--fail-with-body", "-I", "-G", "-d", "x", "u"), &o,
+                                err, sizeof err), 0);
+    assert_int_equal(o.fail, WT_FAIL_WITH_BODY);   /* the last one wins, as in curl */
+    assert_int_equal(o.head, 1);
+    assert_int_equal(parse_list(ARGS("-ss", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.silent, 2);
+}
+
+static void test_cli_request_option_errors(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        { { "-X", "G T", "u" }, "is not a method" },
+        { { "-X", "", "u" }, "is not a method" },
+        { { "-u", "user", "u" }, "user:password" },
+        { { "-A", "a\r\nX: y", "u" }, "line break" },
+        { { "-e", "r\n", "u" }, "line break" },
+        { { "-I", "-d", "x", "u" }, "two methods" },
+        { { "--json", "{}", "-I", "u" }, "two methods" },
+        { { "-D", "", "u" }, "needs a file name" },
+        { { "u", "--json" }, "option --json needs a value" },
+    };
+    check_errors(cases, N(cases));
+}
+
 static void test_cli_output_and_tls_options(void **state)
 {
     (void)state;
@@ -820,6 +874,8 @@ int main(void)
         cmocka_unit_test(test_cli_usage_lists_every_option),
         cmocka_unit_test(test_cli_usage_exit_codes_match_exitcode_words),
         cmocka_unit_test(test_cli_output_and_tls_options),
+        cmocka_unit_test(test_cli_request_options_keep_their_order),
+        cmocka_unit_test(test_cli_request_option_errors),
         cmocka_unit_test(test_cli_usage_fits_80_columns),
         cmocka_unit_test(test_cli_err_is_truncated_to_errlen),
         cmocka_unit_test(test_cli_subcommand_errors_are_printable),
