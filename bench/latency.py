@@ -13,7 +13,7 @@ namespaces made here; both are deleted at the end.
 
 In the server namespace: nginx (https) and dnsmasq (bench.test A
 198.18.0.2), as in bench.py. In the client namespace, runs interleaved:
-  webtrace --json --dns-server … --cacert … https://bench.test:PORT/small
+  webtrace --ndjson --dns-server … --cacert … https://bench.test:PORT/small
       from its events: the gap between the TCP handshake's completion
       (tcp_established) and the ClientHello (tls_hello), and the set-up
       time beside it (hidden in the DNS and TCP waits, or not);
@@ -147,7 +147,7 @@ class Forwarder(threading.Thread):
 # ---------------------------------------------------------------------------
 
 def webtrace_once(client_ns, wt, env, dns_port, ca, url):
-    argv = ["ip", "netns", "exec", client_ns, wt, "--json", "-s", "-o", "/dev/null",
+    argv = ["ip", "netns", "exec", client_ns, wt, "--ndjson", "-s", "-o", "/dev/null",
             "--dns-server", f"{SERVER_ADDR}:{dns_port}", "--cacert", ca, url]
     t0 = time.monotonic()
     r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=env,

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 enum wt_body_mode {
-    WT_BODY_DISCARD,      /* not wanted (the demo, --json without -o) */
+    WT_BODY_DISCARD,      /* not wanted (the demo, --ndjson without -o) */
     WT_BODY_DISCARD_TTY,  /* stdout is a terminal: say how to keep it */
     WT_BODY_STDOUT,
     WT_BODY_STDOUT_CLOSED, /* stdout was closed at start: bytes are a write error */

@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+struct wt_reqspec;
 
 #define WT_MAX_DNS_SERVERS 8
 #define WT_MAX_URLS 1024
@@ -14,6 +17,7 @@
 #define WT_MAX_CONNECT_TO 32          /* --connect-to rules */
 #define WT_CLI_HOST_MAX 256           /* a host name as typed, with its NUL */
 #define WT_CLI_ADDR_MAX 46            /* INET6_ADDRSTRLEN */
+#define WT_MAX_REQ_ARGS 128           /* -H and -d-like options together */
 
 enum wt_color_mode { WT_COLOR_AUTO, WT_COLOR_NEVER };
 
@@ -48,6 +52,28 @@ struct wt_connect_to {
     const char *text;             /* as typed */
 };
 
+/* One -H or -d-like option, kept in command-line order (main reads the
+ * @files they name). */
+enum wt_req_arg_kind {
+    WT_REQ_HEADER,          /* -H "Name: value" or @FILE */
+    WT_REQ_DATA,            /* -d/--data/--data-ascii, @FILE or @- */
+    WT_REQ_DATA_BINARY,     /* --data-binary, @FILE or @- */
+    WT_REQ_DATA_RAW,        /* --data-raw: never a file */
+    WT_REQ_DATA_URLENCODE,  /* --data-urlencode [name]=content, [name]@FILE */
+    WT_REQ_JSON,            /* --json DATA, @FILE or @- */
+};
+
+struct wt_req_arg {
+    enum wt_req_arg_kind kind;
+    const char *value;      /* points into argv */
+};
+
+enum wt_fail_mode {
+    WT_FAIL_NEVER,          /* a 4xx/5xx is a success, as curl without -f */
+    WT_FAIL_NO_BODY,        /* -f/--fail: exit 22, the body not written */
+    WT_FAIL_WITH_BODY,      /* --fail-with-body: exit 22 after writing it */
+};
+
 struct wt_options {
     enum wt_cli_action action;
     int silent;                   /* -s: no narration (errors still shown); -s -s: no errors either */
@@ -56,7 +82,9 @@ struct wt_options {
     enum wt_color_mode color;     /* --no-color (NO_COLOR is applied by main) */
     const char *output;           /* -o FILE, "-" for stdout, NULL: auto */
     int remote_name;              /* -O: the file is named after the URL (main names it) */
-    const char *url_file;         /* -i FILE or "-": URLs one per line */
+    const char *url_file;         /* --url @FILE or @-: URLs one per line */
+    int include;                  /* -i/--include: the head before the body */
+    const char *dump_header;      /* -D/--dump-header FILE, "-" for stdout */
     int ip_family;                /* 0, 4 (-4) or 6 (-6) */
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
     long max_time_ms;             /* -m/--max-time SECONDS; 0 = none */
@@ -68,12 +96,14 @@ struct wt_options {
     struct wt_resolve_entry resolve[WT_MAX_RESOLVE];
     size_t n_connect_to;          /* --connect-to, repeatable; the first match wins */
     struct wt_connect_to connect_to[WT_MAX_CONNECT_TO];
-    int json;                     /* --json: NDJSON events on stdout */
+    int json;                     /* --ndjson: NDJSON events on stdout */
     const char *writeout;         /* -w FORMAT, @FILE or @- (read by main) */
     const char *har;              /* --har FILE */
     const char *cacert;           /* --cacert FILE */
     const char *capath;           /* --capath DIR */
     const char *ca_pem;           /* not an option: the demo trusts its own certificate */
+    const struct wt_reqspec *request; /* not an option: main reads -H/-d files into it */
+    FILE *dump_header_file;       /* not an option: -D's file, opened by main */
     int insecure;                 /* -k/--insecure */
     int follow_location;          /* -L/--location */
     long max_redirs;              /* --max-redirs N; -1 no limit */
@@ -83,6 +113,17 @@ struct wt_options {
     long parallel_max;            /* --parallel-max N: at most N at once */
     int packets;                  /* --packets (or --pcap): capture this connection */
     const char *pcap;             /* --pcap FILE */
+    int strict;                   /* --strict: tolerated deviations fail (8) */
+    const char *method;           /* -X/--request */
+    int head;                     /* -I/--head */
+    int get;                      /* -G/--get */
+    const char *user_agent;       /* -A/--user-agent */
+    const char *referer;          /* -e/--referer */
+    const char *user;             /* -u/--user user:password */
+    size_t n_req_args;
+    struct wt_req_arg req_args[WT_MAX_REQ_ARGS];
+    enum wt_fail_mode fail;       /* -f/--fail, --fail-with-body */
+    int show_error;               /* -S/--show-error: errors shown even with -s -s */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };
@@ -136,7 +177,7 @@ struct wt_serve_options {
     const char *key;              /* --key FILE (PEM; default: in --cert) */
     long idle_timeout_ms;         /* --idle-timeout SECONDS, default 10 */
     int silent;                   /* -s */
-    int json;                     /* --json */
+    int json;                     /* --ndjson */
     int explain;                  /* --explain */
     int verbose;                  /* -v: every socket call (so does --explain) */
     enum wt_color_mode color;     /* --no-color */

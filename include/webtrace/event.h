@@ -48,6 +48,7 @@ enum wt_event_kind {
     WT_EV_HTTP_STATUS,      /* status line of a response */
     WT_EV_HTTP_HEADER,      /* one response header (after unfolding) */
     WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
+    WT_EV_HTTP_DEVIATION,   /* a tolerated deviation from the grammar */
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
     WT_EV_REDIRECT,         /* a 3xx with a Location: followed (a new hop) or not */
@@ -343,6 +344,8 @@ struct wt_event {
             size_t n_headers;
             size_t bytes;
             const char *raw;         /* the whole request (for -v) */
+            size_t body_bytes;       /* of bytes, after the head */
+            const unsigned char *origin; /* enum wt_header_origin per header */
         } http_request;
         struct {
             int version_major, version_minor;
@@ -358,6 +361,11 @@ struct wt_event {
             size_t value_len;
             int folded;              /* an obs-fold was unfolded in it */
         } http_header;
+        struct {
+            int kind;                /* enum wt_http_deviation */
+            const char *name;        /* "bare_lf" */
+            const char *rfc;         /* "RFC 9112 §2.2" */
+        } http_deviation;
         struct {
             size_t n_headers;
             size_t header_bytes;

@@ -14,7 +14,7 @@ enum wt_exit {
     WT_EXIT_PARTIAL_FILE = 18,
     WT_EXIT_HTTP_ERROR = 22,
     WT_EXIT_WRITE_ERROR = 23,
-    WT_EXIT_READ_ERROR = 26,      /* reading the -i URL list failed */
+    WT_EXIT_READ_ERROR = 26,      /* reading a URL list or a -d @file failed */
     WT_EXIT_OUT_OF_MEMORY = 27,
     WT_EXIT_TIMEOUT = 28,
     WT_EXIT_TLS_CONNECT = 35,
@@ -23,6 +23,7 @@ enum wt_exit {
     WT_EXIT_SEND_ERROR = 55,
     WT_EXIT_RECV_ERROR = 56,
     WT_EXIT_PEER_VERIFICATION = 60,
+    WT_EXIT_BAD_CONTENT_ENCODING = 61, /* a transfer coding we cannot undo */
     WT_EXIT_CACERT_BADFILE = 77,  /* --cacert/--capath unusable */
     WT_EXIT_TOO_LARGE = 100
 };

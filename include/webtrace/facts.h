@@ -55,7 +55,8 @@ struct wt_facts {
 
     char *request_method;
     char *request_target;
-    size_t size_request;
+    size_t size_request;          /* request head bytes, as curl counts them */
+    size_t size_upload;           /* request body bytes */
     size_t n_request_headers;
     struct wt_header request_headers[16];
 

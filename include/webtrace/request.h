@@ -1,6 +1,7 @@
 /* request: the server's request reader. Bytes handed to it are parsed with
  * llhttp (request mode) into one request head (method, target, the headers
- * /headers echoes, Host present or not, keep-alive), its body skipped, and
+ * /headers echoes, Host present or not, keep-alive), the start of its body
+ * kept for /echo, and
  * the first error turned into the status a server answers (400, 414, 431).
  * Pure code: no sockets, no events, no clock; serve owns the connection. */
 #ifndef WEBTRACE_REQUEST_H
@@ -14,6 +15,7 @@
 #define WT_REQUEST_TARGET_MAX 2048        /* longer: 414 */
 #define WT_REQUEST_HEADERS_KEPT 8192      /* header bytes kept for /headers */
 #define WT_REQUEST_METHOD_MAX 24
+#define WT_REQUEST_BODY_KEPT (64 * 1024)  /* body bytes kept for /echo */
 
 enum wt_request_state {
     WT_REQUEST_MORE,      /* every byte used: send more */
@@ -46,7 +48,9 @@ struct wt_request {
     int keep_alive_10;           /* an HTTP/1.0 request that asked for keep-alive */
     int head_done;               /* request line and headers parsed */
     size_t head_bytes;           /* request line and headers, on the wire */
-    uint64_t body_bytes;         /* request body (read and ignored) */
+    uint64_t body_bytes;         /* request body (read; its start kept for /echo) */
+    char body[WT_REQUEST_BODY_KEPT];
+    size_t body_kept;
     size_t msg_bytes;            /* everything of this request so far */
 
     /* parsing state */

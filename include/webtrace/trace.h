@@ -30,6 +30,9 @@ struct wt_trace_params {
     unsigned hop;                    /* 0 for the first request of a transfer */
     int64_t transfer_t0;             /* loop time the transfer started: t_us and -m count from it */
     const char *method;              /* "GET" */
+    int keep_body;                   /* the request's body goes on this hop (a redirect's rule) */
+    int keep_credentials;            /* Authorization and Cookie go on this hop (same origin,
+                                        or --location-trusted) */
     /* A 3xx with a Location will be followed: its body goes nowhere (as
      * curl), only the final response's does. */
     int follow_redirects;

@@ -1,4 +1,4 @@
-/* urllist: the URLs of a -i FILE list, one per line: blank lines and
+/* urllist: the URLs of a --url @FILE list, one per line: blank lines and
  * #comments skipped, surrounding blanks trimmed, over-long lines refused.
  * Reads from a FILE the caller opened; traces nothing, prints nothing. */
 #ifndef WEBTRACE_URLLIST_H

@@ -84,6 +84,8 @@ struct wt_trace {
     int exit_code;
     char body_error[256];
     int body_failed;          /* the reader stopped because the sink failed */
+    int body_code;            /* its exit code (23) */
+    int shown_status;         /* the status line being read, interim ones too */
     char error_message[512];
 };
 
@@ -728,7 +730,39 @@ static void start_send(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->connect_timer);
     t->connect_timer = 0;
-    if (wt_http_request_build(&t->url, t->p.method, "webtrace/" WT_VERSION, &t->request) < 0) {
+    /* This hop's request: the spec the command line built, with the method
+     * the redirect rules chose, and without the body or the credentials
+     * when they must not follow (transfer.c decides). */
+    struct wt_reqspec hop_spec = { 0 };
+    if (t->opt->request)
+        hop_spec = *t->opt->request;
+    if (t->p.method && t->p.hop > 0)
+        hop_spec.method = t->p.method;
+    if (t->p.hop > 0 && hop_spec.get) {
+        /* -G put the data in the first URL's query; a Location is used as given */
+        hop_spec.get = 0;
+        hop_spec.has_body = 0;
+        hop_spec.body.len = 0;
+    }
+    if (!t->p.keep_body) {
+        hop_spec.has_body = 0;
+        hop_spec.json = 0;
+        hop_spec.body.len = 0;
+    }
+    if (!t->p.keep_credentials) {
+        hop_spec.authorization = NULL;
+        size_t kept = 0;
+        for (size_t i = 0; i < hop_spec.n_headers; i++) {
+            const char *h = hop_spec.headers[i];
+            if (strncasecmp(h, "Authorization", 13) == 0 && (h[13] == ':' || h[13] == ';'))
+                continue;
+            if (strncasecmp(h, "Cookie", 6) == 0 && (h[6] == ':' || h[6] == ';'))
+                continue;
+            hop_spec.headers[kept++] = hop_spec.headers[i];
+        }
+        hop_spec.n_headers = kept;
+    }
+    if (wt_http_request_build(&t->url, &hop_spec, "webtrace/" WT_VERSION, &t->request) < 0) {
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
@@ -741,16 +775,58 @@ static void start_wait(struct wt_trace *t)
 {
     struct wt_event ev = { .kind = WT_EV_HTTP_REQUEST };
     ev.u.http_request.method = t->request.method;
-    ev.u.http_request.target = t->url.target;
+    ev.u.http_request.target = t->request.target;
     ev.u.http_request.host_header = t->request.host_header;
     ev.u.http_request.n_headers = t->request.n_headers;
     ev.u.http_request.bytes = t->request.len;
     ev.u.http_request.raw = t->request.text;
+    ev.u.http_request.body_bytes = t->request.body_len;
+    ev.u.http_request.origin = t->request.origin;
     emit(t, &ev);
     wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, on_response_readable, t);
 }
 
 /* ---- HTTP: response -------------------------------------------------- */
+
+/* -i/--include (and -I, as curl): the head goes where the body goes,
+ * before it. The lines are as the reader delivered them (obs-fold
+ * unfolded, CRLF ends), not the raw bytes. */
+static int including(const struct wt_trace *t)
+{
+    if (!(t->opt->include || (t->opt->request && t->opt->request->head)))
+        return 0;
+    /* -f writes nothing for an error status, its head included */
+    return !(t->opt->fail == WT_FAIL_NO_BODY && t->shown_status >= 400);
+}
+
+static void include_write(struct wt_trace *t, const char *a, size_t alen, const char *b,
+                          size_t blen, const char *c, size_t clen)
+{
+    const char *parts[3] = { a, b, c };
+    size_t lens[3] = { alen, blen, clen };
+    for (int i = 0; i < 3 && !t->body_failed; i++) {
+        if (!lens[i])
+            continue;
+        int rc = wt_body_sink_write(t->body, parts[i], lens[i], t->body_error,
+                                    sizeof t->body_error);
+        if (rc) {
+            t->body_failed = 1;
+            t->body_code = rc;
+        }
+    }
+}
+
+/* -D: every head as read, interim ones too, as curl writes it. */
+static void dump_write(const struct wt_trace *t, const char *a, size_t alen, const char *b,
+                       size_t blen)
+{
+    FILE *f = t->opt->dump_header_file;
+    if (!f)
+        return;
+    fwrite(a, 1, alen, f);
+    if (blen)
+        fwrite(b, 1, blen, f);
+}
 
 static void on_status(void *ctx, int major, int minor, int status, const char *reason,
                       size_t reason_len)
@@ -759,6 +835,18 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
     free(t->location);   /* an interim response's headers are not the final one's */
     t->location = NULL;
     t->location_len = 0;
+    t->shown_status = status;
+    if (t->opt->dump_header_file) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "HTTP/%d.%d %d ", major, minor, status);
+        dump_write(t, line, (size_t)n, reason, reason_len);
+        dump_write(t, "\r\n", 2, NULL, 0);
+    }
+    if (including(t)) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "HTTP/%d.%d %d ", major, minor, status);
+        include_write(t, line, (size_t)n, reason, reason_len, "\r\n", 2);
+    }
     struct wt_event ev = { .kind = WT_EV_HTTP_STATUS };
     ev.u.http_status.version_major = major;
     ev.u.http_status.version_minor = minor;
@@ -782,6 +870,12 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
             t->location_len = value_len;
         }
     }
+    if (including(t)) {
+        include_write(t, name, name_len, ": ", 2, value, value_len);
+        include_write(t, "\r\n", 2, NULL, 0, NULL, 0);
+    }
+    dump_write(t, name, name_len, ": ", 2);
+    dump_write(t, value, value_len, "\r\n", 2);
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADER };
     ev.u.http_header.name = name;
     ev.u.http_header.name_len = name_len;
@@ -798,6 +892,11 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
     struct wt_trace *t = ctx;
     t->final_status = status;
     t->skip_body = t->p.follow_redirects && t->location && wt_trace_is_redirect(status);
+    if (including(t))
+        include_write(t, "\r\n", 2, NULL, 0, NULL, 0);
+    dump_write(t, "\r\n", 2, NULL, 0);
+    if (t->opt->dump_header_file)
+        fflush(t->opt->dump_header_file);   /* -D -: the head before the body on stdout */
     struct wt_event ev = { .kind = WT_EV_HTTP_HEADERS_DONE };
     ev.u.http_headers_done.n_headers = n_headers;
     ev.u.http_headers_done.header_bytes = header_bytes;
@@ -807,10 +906,31 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
     emit(t, &ev);
 }
 
+static void on_deviation(void *ctx, enum wt_http_deviation d)
+{
+    struct wt_trace *t = ctx;
+    struct wt_event ev = { .kind = WT_EV_HTTP_DEVIATION };
+    ev.u.http_deviation.kind = (int)d;
+    ev.u.http_deviation.name = wt_http_deviation_name(d);
+    ev.u.http_deviation.rfc = wt_http_deviation_rfc(d);
+    emit(t, &ev);
+}
+
+/* -f: an error status's body is read (the narration counts it) but not
+ * written, as curl writes none. */
+static int failing_status(const struct wt_trace *t)
+{
+    return t->opt->fail != WT_FAIL_NEVER && t->final_status >= 400;
+}
+
 static int on_body(void *ctx, const char *data, size_t len)
 {
     struct wt_trace *t = ctx;
     if (t->skip_body)
+        return 0;
+    if (t->body_failed)
+        return t->body_code;   /* writing the head failed */
+    if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY)
         return 0;
     int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
     if (rc)
@@ -819,7 +939,7 @@ static int on_body(void *ctx, const char *data, size_t len)
 }
 
 static const struct wt_http_callbacks response_callbacks = {
-    on_status, on_header, on_headers_done, on_body,
+    on_status, on_header, on_headers_done, on_body, on_deviation,
 };
 
 static void response_failed(struct wt_trace *t)
@@ -834,9 +954,24 @@ static void response_failed(struct wt_trace *t)
 static void response_complete(struct wt_trace *t)
 {
     char err[256];
+    if (t->body_failed) {
+        trace_fail(t, "output", t->body_code, t->body_error);
+        return;
+    }
+    if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY) {
+        wt_errf(err, sizeof err, "the server answered %d, an error for -f/--fail", t->final_status);
+        trace_fail(t, "http", WT_EXIT_HTTP_ERROR, err);
+        return;
+    }
     int code = t->skip_body ? 0 : wt_body_sink_commit(t->body, err, sizeof err);
     if (code) {
         trace_fail(t, "output", code, err);
+        return;
+    }
+    if (failing_status(t)) {
+        wt_errf(err, sizeof err, "the server answered %d, an error for --fail-with-body",
+                t->final_status);
+        trace_fail(t, "http", WT_EXIT_HTTP_ERROR, err);
         return;
     }
     trace_enter(t, WT_PHASE_CLOSE);
@@ -1120,8 +1255,11 @@ struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params
     for (size_t i = 0; i < N_PHASES; i++)
         t->phase_at[i] = -1;
     t->readbuf = malloc(READ_BUF_SIZE);
-    t->reader = wt_http_reader_new(&response_callbacks, t, 0);
+    t->reader = wt_http_reader_new(&response_callbacks, t,
+                                   params->options->request && params->options->request->head);
     t->body = wt_body_sink_new(params->body_mode, params->output_path);
+    if (t->reader)
+        wt_http_reader_set_strict(t->reader, t->opt->strict);
     if (!t->readbuf || !t->reader || !t->body) {
         wt_trace_free(t);
         return NULL;

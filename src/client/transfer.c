@@ -6,6 +6,7 @@
 
 #include "webtrace/escape.h"
 #include "webtrace/exitcode.h"
+#include "webtrace/http.h"
 #include "webtrace/i18n.h"
 #include "webtrace/trace.h"
 
@@ -16,6 +17,8 @@ struct wt_transfer {
     int64_t t0;                      /* the transfer's start: every t_us counts from it */
     unsigned hop;                    /* the current request: 0 first */
     const char *method;              /* what the current hop sends */
+    int keep_body;                   /* the request's body still goes (the redirect rules) */
+    int keep_credentials;            /* no redirect has left the first origin (or trusted) */
     struct wt_trace *trace;          /* the current hop's */
     char *hop_url;                   /* what the current hop (after the first) requests */
     uint64_t next_timer;             /* looks at a finished hop outside its state machine */
@@ -144,6 +147,8 @@ static int start_hop(struct wt_transfer *x, const char *input, int fresh_connect
         .hop = x->hop,
         .transfer_t0 = x->t0,
         .method = x->method,
+        .keep_body = x->keep_body,
+        .keep_credentials = x->keep_credentials,
         .follow_redirects = x->opt->follow_location,
         .on_finished = on_hop_finished,
         .ctx = x,
@@ -234,9 +239,12 @@ static void after_hop(struct wt_loop *loop, void *data)
              "the Location cannot be followed: out of memory, or the URL it makes is too long");
         return;
     }
-    /* The credentials rule (wt_redirect_keeps_credentials) has nothing to
-     * act on yet: URLs with userinfo are refused and there is no -u, no
-     * Authorization and no Cookie to send. */
+    /* Authorization (-u, -H) and Cookie never follow to another scheme,
+     * host or port unless --location-trusted: curl's CVE-2018-1000007 and
+     * CVE-2022-27776. Once dropped they stay dropped, as in curl. */
+    if (ev.u.redirect.crosses_origin && !x->opt->location_trusted)
+        x->keep_credentials = 0;
+    x->keep_body = x->keep_body && keep_body;
     wt_trace_free(x->trace);
     x->trace = NULL;
     free(x->hop_url);
@@ -266,7 +274,9 @@ struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transf
     x->loop = loop;
     x->p = *params;
     x->opt = params->options;
-    x->method = "GET";
+    x->method = wt_http_request_method(x->opt->request);
+    x->keep_body = 1;
+    x->keep_credentials = 1;
     return x;
 }
 

@@ -29,6 +29,7 @@ static const struct exit_words exit_table[] = {
     { WT_EXIT_SEND_ERROR, "failed sending network data" },
     { WT_EXIT_RECV_ERROR, "failure receiving network data" },
     { WT_EXIT_PEER_VERIFICATION, "peer certificate cannot be authenticated" },
+    { WT_EXIT_BAD_CONTENT_ENCODING, "unrecognized transfer or content encoding" },
     { WT_EXIT_CACERT_BADFILE, "problem with the CA certificate (path or access rights)" },
     { WT_EXIT_TOO_LARGE, "too large (a size limit was exceeded)" },
 };

@@ -249,7 +249,8 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
         free(f->request_target);
         f->request_method = dup_str(ev->u.http_request.method);
         f->request_target = dup_str(ev->u.http_request.target);
-        f->size_request = ev->u.http_request.bytes;
+        f->size_request = ev->u.http_request.bytes - ev->u.http_request.body_bytes;
+        f->size_upload = ev->u.http_request.body_bytes;
         free_headers(f->request_headers, &f->n_request_headers);
         parse_request(f, ev->u.http_request.raw);
         break;
@@ -469,7 +470,7 @@ static void v_remote_port(const struct wt_facts *f, struct wt_var_value *v)
 static void v_size_download(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_download); }
 static void v_size_header(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_header); }
 static void v_size_request(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_request); }
-static void v_size_upload(const struct wt_facts *f, struct wt_var_value *v) { (void)f; set_int(v, 0); }
+static void v_size_upload(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_upload); }
 static void v_speed_download(const struct wt_facts *f, struct wt_var_value *v)
 {
     int64_t total = t_total(f);

@@ -46,6 +46,7 @@ static const char *const event_names[] = {
     [WT_EV_HTTP_STATUS] = "http_status",
     [WT_EV_HTTP_HEADER] = "http_header",
     [WT_EV_HTTP_HEADERS_DONE] = "http_headers_done",
+    [WT_EV_HTTP_DEVIATION] = "http_deviation",
     [WT_EV_HTTP_BODY_DONE] = "http_body_done",
     [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
     [WT_EV_REDIRECT] = "redirect",
@@ -511,6 +512,7 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "host", ev->u.http_request.host_header);
         wt_json_int(j, "headers", (int64_t)ev->u.http_request.n_headers);
         wt_json_int(j, "bytes", (int64_t)ev->u.http_request.bytes);
+        wt_json_int(j, "body_bytes", (int64_t)ev->u.http_request.body_bytes);
         break;
     case WT_EV_HTTP_STATUS: {
         char version[16];
@@ -526,6 +528,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_string(j, "name", ev->u.http_header.name, ev->u.http_header.name_len);
         wt_json_string(j, "value", ev->u.http_header.value, ev->u.http_header.value_len);
         wt_json_bool(j, "unfolded", ev->u.http_header.folded);
+        break;
+    case WT_EV_HTTP_DEVIATION:
+        wt_json_cstring(j, "deviation", ev->u.http_deviation.name);
+        wt_json_cstring(j, "rfc", ev->u.http_deviation.rfc);
         break;
     case WT_EV_HTTP_HEADERS_DONE:
         wt_json_int(j, "headers", (int64_t)ev->u.http_headers_done.n_headers);

@@ -10,6 +10,7 @@
 
 #include "webtrace/dnsmsg.h"
 #include "webtrace/escape.h"
+#include "webtrace/http.h"
 #include "webtrace/i18n.h"
 #include "webtrace/netaddr.h"
 #include "webtrace/textwidth.h"
@@ -1162,6 +1163,45 @@ static void append_framing(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* Why a request header is there. */
+static const char *header_origin_words(int origin)
+{
+    switch (origin) {
+    case WT_HDR_FROM_URL: return N_("from the URL");
+    case WT_HDR_DEFAULT: return N_("default; -H changes or removes it");
+    case WT_HDR_FROM_USER: return N_("from -u, Basic: user and password in base64, not encrypted");
+    case WT_HDR_FROM_AGENT: return N_("from -A");
+    case WT_HDR_FROM_REFERER: return N_("from -e");
+    case WT_HDR_FROM_HEADER: return N_("from -H");
+    case WT_HDR_FROM_JSON: return N_("from --json");
+    case WT_HDR_BODY_LENGTH: return N_("the size of the body");
+    case WT_HDR_BODY_TYPE: return N_("-d's default: an HTML form's encoding");
+    default: return N_("added by webtrace");
+    }
+}
+
+/* What webtrace accepted, in words; the RFC clause is printed after it. */
+static const char *deviation_words(int kind)
+{
+    switch (kind) {
+    case WT_HTTP_DEV_BARE_LF:
+        return N_("tolerated: lines of the response head end with a bare LF, read as CRLF (%s)");
+    case WT_HTTP_DEV_NO_REASON:
+        return N_("tolerated: the status line ends after the code, with no space and reason "
+                  "phrase (%s)");
+    case WT_HTTP_DEV_STATUS_SPACES:
+        return N_("tolerated: more than one space between the version and the status code (%s)");
+    case WT_HTTP_DEV_OBS_FOLD:
+        return N_("tolerated: a header line folded onto the next (obs-fold), unfolded to "
+                  "spaces (%s)");
+    case WT_HTTP_DEV_UNASKED_101:
+        return N_("tolerated: 101 Switching Protocols without an Upgrade request, skipped as "
+                  "an interim response (%s)");
+    default:
+        return N_("tolerated: a deviation from the HTTP grammar (%s)");
+    }
+}
+
 static void render_http(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -1173,15 +1213,28 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
                 ev->u.http_request.method, ev->u.http_request.target,
                 ev->u.http_request.host_header, ev->u.http_request.n_headers,
                 ev->u.http_request.bytes);
+        if (ev->u.http_request.body_bytes) {
+            tag(s, C_HTTP, "http");
+            fprintf(o, _("→ request body: %zu bytes, after the head\n"),
+                    ev->u.http_request.body_bytes);
+        }
         if (s->cfg.verbose) {
             const char *line = ev->u.http_request.raw;
+            size_t index = 0;   /* 0 is the request line, then one per header */
             while (*line && !(line[0] == '\r' && line[1] == '\n')) {
                 const char *eol = strstr(line, "\r\n");
                 if (!eol)
                     break;
                 tag(s, C_HTTP, "http");
-                fprintf(o, "> %.*s\n", (int)(eol - line), line);
+                /* The request is ours, but -H and -d put the user's bytes in it. */
+                fputs("> ", o);
+                put_escaped(o, line, (size_t)(eol - line));
+                if (index > 0 && ev->u.http_request.origin &&
+                    index <= ev->u.http_request.n_headers)
+                    fprintf(o, "   (%s)", _(header_origin_words(ev->u.http_request.origin[index - 1])));
+                fputc('\n', o);
                 line = eol + 2;
+                index++;
             }
         }
         break;
@@ -1209,6 +1262,11 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
             fputc('\n', o);
         }
         append_framing(s, ev);
+        break;
+    case WT_EV_HTTP_DEVIATION:
+        tag(s, C_HTTP, "http");
+        fprintf(o, _(deviation_words(ev->u.http_deviation.kind)), ev->u.http_deviation.rfc);
+        fputc('\n', o);
         break;
     case WT_EV_HTTP_HEADERS_DONE:
         tag(s, C_HTTP, "http");
@@ -1633,7 +1691,7 @@ static const struct {
 } demo_next_steps[] = {
     { "webtrace www.baidu.com", N_("the same steps across the internet") },
     { "webtrace --explain https://example.com", N_("with a line of explanation per step") },
-    { "webtrace --json -s example.com | head", N_("every step as a JSON event") },
+    { "webtrace --ndjson -s example.com | head", N_("every step as a JSON event") },
     { "webtrace -w '%{time_connect} %{time_total}\\n' -o /dev/null example.com", NULL },
     { "webtrace serve", N_("the server side, on port 8080") },
 };

@@ -147,8 +147,12 @@ static int on_headers_complete(llhttp_t *p)
 
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
-    (void)at;
-    req_of(p)->body_bytes += len;   /* read and ignored: no endpoint takes a body */
+    struct wt_request *r = req_of(p);
+    r->body_bytes += len;
+    size_t room = sizeof r->body - r->body_kept;
+    size_t take = len < room ? len : room;
+    memcpy(r->body + r->body_kept, at, take);
+    r->body_kept += take;
     return 0;
 }
 
@@ -196,6 +200,7 @@ void wt_request_reset(struct wt_request *r)
     r->head_done = 0;
     r->head_bytes = 0;
     r->body_bytes = 0;
+    r->body_kept = 0;
     r->msg_bytes = 0;
     r->head_seen = 0;
     r->pair_start = r->field_len = 0;

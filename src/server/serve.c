@@ -551,6 +551,8 @@ static const char index_html[] =
     "<li><a href=\"/delay/500\">/delay/MS</a>: answer after MS milliseconds</li>\n"
     "<li><a href=\"/redirect/3\">/redirect/N</a>: a chain of N redirects</li>\n"
     "<li><a href=\"/headers\">/headers</a>: your request headers as JSON</li>\n"
+    "<li><a href=\"/echo\">/echo</a>: your request's method, headers and body as JSON (any "
+    "method)</li>\n"
     "</ul></body></html>\n";
 
 /* Parses the decimal after prefix in target; -1 when absent or invalid. */
@@ -610,6 +612,47 @@ static void respond_headers_json(struct conn *c)
     free(text);
 }
 
+/* /echo: what arrived, for comparing a request with what was asked (any
+ * method; the body as received, up to WT_REQUEST_BODY_KEPT bytes). */
+static void respond_echo_json(struct conn *c)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (!mem) {
+        respond_fixed(c, 500, "text/plain", "out of memory\n", 14, NULL);
+        return;
+    }
+    struct wt_json j;
+    wt_json_init(&j, mem);
+    wt_json_object_begin(&j, NULL);
+    wt_json_string(&j, "method", c->req->method, strlen(c->req->method));
+    wt_json_string(&j, "target", c->req->target, c->req->target_len);
+    wt_json_array_begin(&j, "headers");
+    const char *p = c->req->headers;
+    for (size_t i = 0; i < c->req->headers_kept && p < c->req->headers + c->req->headers_len; i++) {
+        const char *name = p;
+        const char *value = name + strlen(name) + 1;
+        wt_json_object_begin(&j, NULL);
+        wt_json_cstring(&j, "name", name);
+        wt_json_cstring(&j, "value", value);
+        wt_json_object_end(&j);
+        p = value + strlen(value) + 1;
+    }
+    wt_json_array_end(&j);
+    wt_json_string(&j, "body", c->req->body, c->req->body_kept);
+    wt_json_int(&j, "body_bytes", (int64_t)c->req->body_bytes);
+    wt_json_object_end(&j);
+    fputc('\n', mem);
+    if (fclose(mem) != 0 || !text) {
+        free(text);
+        respond_fixed(c, 500, "text/plain", "out of memory\n", 14, NULL);
+        return;
+    }
+    respond_fixed(c, 200, "application/json", text, len, NULL);
+    free(text);
+}
+
 static void start_writing(struct conn *c);
 
 static void on_delay(struct wt_loop *loop, void *data)
@@ -632,6 +675,10 @@ static int build_response(struct conn *c)
     const char *t = c->req->target;
     int get = strcmp(c->req->method, "GET") == 0;
     c->head_request = strcmp(c->req->method, "HEAD") == 0;
+    if (strcmp(t, "/echo") == 0 || strncmp(t, "/echo?", 6) == 0) {
+        respond_echo_json(c);
+        return 1;
+    }
     if (!get && !c->head_request) {
         static const char msg[] = "only GET and HEAD are served here\n";
         respond_fixed(c, 405, "text/plain", msg, sizeof msg - 1, "Allow: GET, HEAD\r\n");

@@ -28,7 +28,7 @@ _Static_assert(WT_MAX_URLS == 1024, "update the URL limit in wt_cli_usage");
 
 const char *const wt_cli_usage = N_(
     "Usage: webtrace [options] <url|host> [<url|host> ...]\n"
-    "       webtrace [options] -i FILE|-\n"
+    "       webtrace [options] --url @FILE|@-\n"
     "       webtrace serve [options]    the server side (webtrace serve --help)\n"
     "       webtrace demo [options]     an offline trace through in-process servers\n"
     "\n"
@@ -51,7 +51,11 @@ const char *const wt_cli_usage = N_(
     "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
     "  -O, --remote-name          write the body to a file in the current directory\n"
     "                             named as the URL's last path segment (as curl)\n"
-    "  -i, --input FILE           read URLs from FILE, one per line (\"-\" for stdin)\n"
+    "      --url URL|@FILE        one more URL; @FILE reads URLs from FILE, one per\n"
+    "                             line (@- from stdin), as curl 8.13\n"
+    "  -i, --include              write the response headers before the body\n"
+    "  -D, --dump-header FILE     write the response headers to FILE (\"-\" for\n"
+    "                             stdout)\n"
     "  -4, --ipv4                 resolve and connect over IPv4 only\n"
     "  -6, --ipv6                 resolve and connect over IPv6 only\n"
     "      --connect-timeout SECONDS\n"
@@ -76,7 +80,7 @@ const char *const wt_cli_usage = N_(
     "                             for HOST:PORT connect to CONNECT-HOST:\n"
     "                             CONNECT-PORT instead (as curl; an empty part\n"
     "                             matches or keeps anything)\n"
-    "      --json                 NDJSON events on stdout, one per line (the body\n"
+    "      --ndjson               NDJSON events on stdout, one per line (the body\n"
     "                             then goes only to -o FILE)\n"
     "  -w, --write-out FORMAT     print FORMAT after each URL, curl's variables\n"
     "                             (%{http_code}, %{time_total}, %{json}...);\n"
@@ -103,9 +107,36 @@ const char *const wt_cli_usage = N_(
     "                             numbers (needs CAP_NET_RAW: sudo, or setcap)\n"
     "      --pcap FILE            also write those packets to FILE (pcap format,\n"
     "                             for tcpdump -r or Wireshark); implies --packets\n"
+    "      --strict               refuse a response that browsers accept but the\n"
+    "                             HTTP grammar does not (bare LF, obs-fold...)\n"
+    "\n"
+    "The request, with curl's options:\n"
+    "  -X, --request METHOD       send METHOD instead of GET, POST or HEAD\n"
+    "  -H, --header \"NAME: VALUE\"\n"
+    "                             add a header, or replace one webtrace sends;\n"
+    "                             \"NAME:\" removes it, \"NAME;\" sends it empty,\n"
+    "                             @FILE reads one header per line\n"
+    "  -A, --user-agent TEXT      the User-Agent (default webtrace/VERSION)\n"
+    "  -e, --referer URL          send Referer: URL\n"
+    "  -u, --user USER:PASSWORD   Basic authentication (never prompts)\n"
+    "  -I, --head                 send HEAD and write the response headers\n"
+    "  -d, --data DATA            POST DATA as an HTML form would; @FILE or @-\n"
+    "                             reads it without line breaks; several are\n"
+    "                             joined by &\n"
+    "      --data-binary DATA     the same, a file's bytes unchanged\n"
+    "      --data-raw DATA        the same, a leading @ is not a file\n"
+    "      --data-urlencode [NAME]=TEXT\n"
+    "                             the same, TEXT percent-encoded (NAME@FILE\n"
+    "                             encodes a file)\n"
+    "  -G, --get                  put the data in the URL's query and send GET\n"
+    "  -f, --fail                 exit 22 on a status from 400 up, no body\n"
+    "      --json DATA            POST DATA as JSON (@FILE, @-), with\n"
+    "                             Content-Type and Accept: application/json\n"
+    "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
+    "  -S, --show-error           show the error line even with -s -s\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
-    "off. At most 1024 URLs on the command line; use -i for more.\n"
+    "off. At most 1024 URLs on the command line; use --url @FILE for more.\n"
     "\n"
     "Exit codes (the same numbers curl uses):\n"
     "    0  success\n"
@@ -116,6 +147,7 @@ const char *const wt_cli_usage = N_(
     "    7  couldn't connect to server\n"
     "    8  weird server reply\n"
     "   18  partial file (transfer ended early)\n"
+    "   22  HTTP error status (>= 400 with --fail)\n"
     "   23  write error\n"
     "   26  read error\n"
     "   28  operation timed out\n"
@@ -125,6 +157,7 @@ const char *const wt_cli_usage = N_(
     "   55  failed sending network data\n"
     "   56  failure receiving network data\n"
     "   60  peer certificate cannot be authenticated\n"
+    "   61  unrecognized transfer or content encoding\n"
     "   77  problem with the CA certificate (path or access rights)\n"
     "  100  too large (a size limit was exceeded)\n");
 
@@ -148,9 +181,16 @@ enum {
     OPT_PARALLEL_MAX,
     OPT_PACKETS,
     OPT_PCAP,
+    OPT_STRICT,
+    OPT_DATA_BINARY,
+    OPT_DATA_RAW,
+    OPT_DATA_URLENCODE,
+    OPT_JSON_DATA,
+    OPT_FAIL_WITH_BODY,
+    OPT_URL,
 };
 
-static const char short_options[] = ":hVsvo:i:46m:kw:LOZ";
+static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZ";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -159,7 +199,9 @@ static const struct option long_options[] = {
     { "verbose", no_argument, NULL, 'v' },
     { "no-color", no_argument, NULL, OPT_NO_COLOR },
     { "output", required_argument, NULL, 'o' },
-    { "input", required_argument, NULL, 'i' },
+    { "include", no_argument, NULL, 'i' },
+    { "dump-header", required_argument, NULL, 'D' },
+    { "url", required_argument, NULL, OPT_URL },
     { "ipv4", no_argument, NULL, '4' },
     { "ipv6", no_argument, NULL, '6' },
     { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
@@ -172,7 +214,25 @@ static const struct option long_options[] = {
     { "cacert", required_argument, NULL, OPT_CACERT },
     { "capath", required_argument, NULL, OPT_CAPATH },
     { "insecure", no_argument, NULL, 'k' },
-    { "json", no_argument, NULL, OPT_JSON },
+    { "strict", no_argument, NULL, OPT_STRICT },
+    { "request", required_argument, NULL, 'X' },
+    { "header", required_argument, NULL, 'H' },
+    { "user-agent", required_argument, NULL, 'A' },
+    { "referer", required_argument, NULL, 'e' },
+    { "head", no_argument, NULL, 'I' },
+    { "data", required_argument, NULL, 'd' },
+    { "data-ascii", required_argument, NULL, 'd' },
+    { "data-binary", required_argument, NULL, OPT_DATA_BINARY },
+    { "data-raw", required_argument, NULL, OPT_DATA_RAW },
+    { "data-urlencode", required_argument, NULL, OPT_DATA_URLENCODE },
+    { "get", no_argument, NULL, 'G' },
+    { "user", required_argument, NULL, 'u' },
+    { "fail", no_argument, NULL, 'f' },
+    { "fail-with-body", no_argument, NULL, OPT_FAIL_WITH_BODY },
+    { "show-error", no_argument, NULL, 'S' },
+    { "location", no_argument, NULL, 'L' },
+    { "ndjson", no_argument, NULL, OPT_JSON },
+    { "json", required_argument, NULL, OPT_JSON_DATA },
     { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "write-out", required_argument, NULL, 'w' },
     { "har", required_argument, NULL, OPT_HAR },
@@ -575,6 +635,32 @@ static int check_lang(const char *value, char *err, size_t errlen)
     return 0;
 }
 
+/* RFC 9110 §9.1: a method is a token. */
+static int valid_method(const char *m)
+{
+    if (!*m)
+        return 0;
+    for (; *m; m++) {
+        unsigned char c = (unsigned char)*m;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", c)))
+            return 0;
+    }
+    return 1;
+}
+
+static enum wt_req_arg_kind req_arg_kind(int opt)
+{
+    switch (opt) {
+    case 'H': return WT_REQ_HEADER;
+    case OPT_DATA_BINARY: return WT_REQ_DATA_BINARY;
+    case OPT_DATA_RAW: return WT_REQ_DATA_RAW;
+    case OPT_DATA_URLENCODE: return WT_REQ_DATA_URLENCODE;
+    case OPT_JSON_DATA: return WT_REQ_JSON;
+    default: return WT_REQ_DATA;
+    }
+}
+
 static void set_defaults(struct wt_options *out)
 {
     memset(out, 0, sizeof *out);
@@ -625,17 +711,41 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             out->color = WT_COLOR_NEVER;
             break;
         case 'o':
-        case 'i':
             if (optarg[0] == '\0') {
                 wt_errf(err, errlen, "%s needs a file name (\"-\" for %s)",
-                        option_label(opt, label, sizeof label),
-                        opt == 'o' ? "stdout" : "stdin");
+                        option_label(opt, label, sizeof label), "stdout");
                 return WT_EXIT_USAGE;
             }
-            if (opt == 'o')
-                out->output = optarg;
-            else
-                out->url_file = optarg;
+            out->output = optarg;
+            break;
+        case 'i':
+            out->include = 1;
+            break;
+        case 'D':
+            if (optarg[0] == '\0') {
+                wt_errf(err, errlen, "%s needs a file name (\"-\" for %s)",
+                        option_label(opt, label, sizeof label), "stdout");
+                return WT_EXIT_USAGE;
+            }
+            out->dump_header = optarg;
+            break;
+        case OPT_URL:
+            /* curl 8.13: --url @FILE reads a list of URLs, @- from stdin */
+            if (optarg[0] == '@') {
+                if (optarg[1] == '\0') {
+                    wt_errf(err, errlen, "%s needs a file name (\"-\" for %s)", "--url @",
+                            "stdin");
+                    return WT_EXIT_USAGE;
+                }
+                out->url_file = optarg + 1;
+                break;
+            }
+            if (out->n_urls == WT_MAX_URLS) {
+                wt_errf(err, errlen, "too many URLs on the command line (at most %d; use "
+                        "--url @FILE)", WT_MAX_URLS);
+                return WT_EXIT_USAGE;
+            }
+            out->urls[out->n_urls++] = optarg;
             break;
         case '4':
             ipv4 = 1;
@@ -738,6 +848,66 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case 'k':
             out->insecure = 1;
             break;
+        case OPT_STRICT:
+            out->strict = 1;
+            break;
+        case 'X':
+            if (!valid_method(optarg)) {
+                wt_errf(err, errlen, "-X/--request: '%s' is not a method (letters, digits, "
+                        "!#$%%&'*+-.^_`|~)", wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            out->method = optarg;
+            break;
+        case 'A':
+        case 'e':
+            /* a line break would end the header and start one of the user's making */
+            if (strpbrk(optarg, "\r\n")) {
+                wt_errf(err, errlen, "%s: a header value cannot contain a line break",
+                        option_label(opt, label, sizeof label));
+                return WT_EXIT_USAGE;
+            }
+            if (opt == 'A')
+                out->user_agent = optarg;
+            else
+                out->referer = optarg;
+            break;
+        case 'I':
+            out->head = 1;
+            break;
+        case 'G':
+            out->get = 1;
+            break;
+        case 'u':
+            /* curl would prompt for the password; webtrace never reads the terminal */
+            if (!strchr(optarg, ':')) {
+                wt_errf(err, errlen, "-u/--user needs user:password (webtrace does not prompt)");
+                return WT_EXIT_USAGE;
+            }
+            out->user = optarg;
+            break;
+        case 'f':
+            out->fail = WT_FAIL_NO_BODY;
+            break;
+        case OPT_FAIL_WITH_BODY:
+            out->fail = WT_FAIL_WITH_BODY;
+            break;
+        case 'S':
+            out->show_error = 1;
+            break;
+        case 'H':
+        case 'd':
+        case OPT_DATA_BINARY:
+        case OPT_DATA_RAW:
+        case OPT_DATA_URLENCODE:
+        case OPT_JSON_DATA:
+            if (out->n_req_args == WT_MAX_REQ_ARGS) {
+                wt_errf(err, errlen, "more than %d -H and -d options", WT_MAX_REQ_ARGS);
+                return WT_EXIT_USAGE;
+            }
+            out->req_args[out->n_req_args].kind = req_arg_kind(opt);
+            out->req_args[out->n_req_args++].value = optarg;
+            break;
         case OPT_JSON:
             out->json = 1;
             break;
@@ -837,8 +1007,8 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
 
     for (int i = optind; i < argc; i++) {
         if (out->n_urls == WT_MAX_URLS) {
-            wt_errf(err, errlen, "too many URLs on the command line (at most %d; use -i FILE)",
-                    WT_MAX_URLS);
+            wt_errf(err, errlen, "too many URLs on the command line (at most %d; use "
+                    "--url @FILE)", WT_MAX_URLS);
             return WT_EXIT_USAGE;
         }
         out->urls[out->n_urls++] = argv[i];
@@ -852,6 +1022,16 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         wt_errf(err, errlen, "-4 and -6 exclude each other (pick one address family)");
         return WT_EXIT_USAGE;
     }
+    int has_data = 0;
+    for (size_t i = 0; i < out->n_req_args; i++)
+        has_data |= out->req_args[i].kind != WT_REQ_HEADER;
+    if (out->head && has_data && !out->get) {
+        /* curl: "You can only select one HTTP request method!" */
+        wt_errf(err, errlen, "-I (HEAD) and -d/--json (POST) ask for two methods: pick one");
+        return WT_EXIT_USAGE;
+    }
+    if (out->silent >= 2 && out->show_error)
+        out->silent = 1;   /* -sS: quiet, but errors are still shown, as curl */
     if (out->n_urls == 0 && !out->url_file) {
         wt_errf(err, errlen, "no URL given (try --help)");
         return WT_EXIT_USAGE;
@@ -875,7 +1055,7 @@ const char *const wt_cli_serve_usage = N_(
     "      --cert FILE            with --tls: this PEM certificate (chain) instead\n"
     "      --key FILE             its PEM private key (default: in --cert)\n"
     "      --idle-timeout SECONDS close idle or slow clients after SECONDS (10)\n"
-    "      --json                 NDJSON events on stdout\n"
+    "      --ndjson               NDJSON events on stdout\n"
     "      --explain              say under each step what it means (and name\n"
     "                             every socket call, as -v)\n"
     "  -v, --verbose              name every socket call with its arguments and\n"
@@ -885,10 +1065,11 @@ const char *const wt_cli_serve_usage = N_(
     "      --lang zh|en           the narration's language (default: from LANG)\n"
     "\n"
     "Endpoints: /  /bytes/N  /chunked/N  /status/CODE  /delay/MS  /redirect/N\n"
-    "           /headers (your request headers as JSON)\n");
+    "           /headers (your request headers as JSON)\n"
+    "           /echo (your request's method, headers and body as JSON)\n");
 
 const char *const wt_cli_demo_usage = N_(
-    "Usage: webtrace demo [--packets] [--no-explain] [--stay] [-v] [-s] [--json]\n"
+    "Usage: webtrace demo [--packets] [--no-explain] [--stay] [-v] [-s] [--ndjson]\n"
     "                     [--no-color] [--lang zh|en]\n"
     "\n"
     "Starts a DNS server for the zone webtrace.test and an HTTP and an HTTPS\n"
@@ -926,7 +1107,7 @@ static const struct option serve_options[] = {
     { "cert", required_argument, NULL, SOPT_CERT },
     { "key", required_argument, NULL, SOPT_KEY },
     { "idle-timeout", required_argument, NULL, SOPT_IDLE },
-    { "json", no_argument, NULL, SOPT_JSON },
+    { "ndjson", no_argument, NULL, SOPT_JSON },
     { "explain", no_argument, NULL, SOPT_EXPLAIN },
     { "silent", no_argument, NULL, 's' },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },
@@ -959,7 +1140,7 @@ static int unexpected_argument(const char *name, const char *arg, char *err, siz
     return WT_EXIT_USAGE;
 }
 
-/* -s, --json, --no-color and --lang mean the same to serve and demo.
+/* -s, --ndjson, --no-color and --lang mean the same to serve and demo.
  * Returns 1 when opt was one of them. */
 static int output_option(int opt, int *silent, int *json, enum wt_color_mode *color)
 {
@@ -1060,7 +1241,7 @@ static const struct option demo_options[] = {
     { "help", no_argument, NULL, 'h' },
     { "silent", no_argument, NULL, 's' },
     { "verbose", no_argument, NULL, 'v' },
-    { "json", no_argument, NULL, SOPT_JSON },
+    { "ndjson", no_argument, NULL, SOPT_JSON },
     { "no-explain", no_argument, NULL, SOPT_NO_EXPLAIN },
     { "stay", no_argument, NULL, SOPT_STAY },
     { "no-color", no_argument, NULL, SOPT_NO_COLOR },

@@ -17,6 +17,7 @@
 #include "webtrace/i18n.h"
 #include "webtrace/loop.h"
 #include "webtrace/render.h"
+#include "webtrace/reqload.h"
 #include "webtrace/serve.h"
 #include "webtrace/tls_module.h"
 #include "webtrace/escape.h"
@@ -599,7 +600,7 @@ int main(int argc, char **argv)
 
     if (opt.writeout && strcmp(opt.writeout, "@-") == 0 && opt.url_file &&
         strcmp(opt.url_file, "-") == 0) {
-        fputs(_("webtrace: options: -w @- and -i - cannot both read stdin\n"), stderr);
+        fputs(_("webtrace: options: -w @- and --url @- cannot both read stdin\n"), stderr);
         return WT_EXIT_USAGE;
     }
     char *writeout_text = NULL;
@@ -608,6 +609,25 @@ int main(int argc, char **argv)
         if (!writeout_text) {
             fprintf(stderr, "webtrace: options: %s\n", wt_i18n_error_text(err));
             return WT_EXIT_READ_ERROR;
+        }
+    }
+    struct wt_reqspec *request = NULL;
+    rc = wt_reqload(&opt, &request, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "webtrace: options: %s\n", wt_i18n_error_text(err));
+        free(writeout_text);
+        return rc;
+    }
+    opt.request = request;
+    if (opt.dump_header) {
+        opt.dump_header_file = strcmp(opt.dump_header, "-") == 0 ? stdout
+                                                                  : fopen(opt.dump_header, "wb");
+        if (!opt.dump_header_file) {
+            wt_errf(err, sizeof err, "cannot write %s: %s", opt.dump_header, strerror(errno));
+            fprintf(stderr, "webtrace: output: %s\n", wt_i18n_error_text(err));
+            wt_reqspec_free(request);
+            free(writeout_text);
+            return WT_EXIT_WRITE_ERROR;
         }
     }
     struct wt_render_config cfg = {
@@ -653,7 +673,7 @@ int main(int argc, char **argv)
         return WT_EXIT_USAGE;
     }
     if (opt.json && opt.output && strcmp(opt.output, "-") == 0) {
-        fputs(_("webtrace: options: --json owns stdout: write the body with -o FILE\n"), stderr);
+        fputs(_("webtrace: options: --ndjson owns stdout: write the body with -o FILE\n"), stderr);
         free(writeout_text);
         return WT_EXIT_USAGE;
     }
@@ -664,7 +684,7 @@ int main(int argc, char **argv)
     else if (!opt.json)
         mode = isatty(STDOUT_FILENO) ? WT_BODY_DISCARD_TTY : WT_BODY_STDOUT;
     /* As curl: body bytes for a stdout that was closed are a write error
-     * (23); -w and --json output there is lost without one. */
+     * (23); -w and --ndjson output there is lost without one. */
     if (mode == WT_BODY_STDOUT && (closed_std_fds & (1 << STDOUT_FILENO)))
         mode = WT_BODY_STDOUT_CLOSED;
 
@@ -716,7 +736,18 @@ int main(int argc, char **argv)
     rc = close_renderers(&set);   /* each renderer says what it could not write */
     if (rc && !last_failure)
         last_failure = rc;
+    if (opt.dump_header_file && opt.dump_header_file != stdout) {
+        int bad = ferror(opt.dump_header_file);
+        if (fclose(opt.dump_header_file) != 0 || bad) {
+            if (opt.silent < 2)
+                fprintf(stderr, _("webtrace: output: writing the -D file %s failed\n"),
+                        opt.dump_header);
+            if (!last_failure)
+                last_failure = WT_EXIT_WRITE_ERROR;
+        }
+    }
     free(writeout_text);
+    wt_reqspec_free(request);
     wt_tls_setup_free(run.tls_setup);
     wt_loop_free(loop);
     wt_dns_global_cleanup();

@@ -44,6 +44,10 @@ static void on_event(void *ctx, const struct wt_event *ev)
             abort();
         check_printable(ev->u.dns_query.qname);
         break;
+    case WT_EV_DNS_NO_ANSWER:
+        /* a query re-sent after a silent server: same name, printable */
+        check_printable(ev->u.dns_no_answer.qname);
+        break;
     case WT_EV_DNS_REPLY:
         if (ev->u.dns_reply.rtt_us < -1 || ev->u.dns_reply.rcode < 0 || ev->u.dns_reply.rcode > 15)
             abort();

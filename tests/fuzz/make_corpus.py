@@ -192,7 +192,8 @@ def dns_corpora():
 
 def http_corpus():
     # (name, flags, step - 1, response bytes); flags: 1 HEAD, 2 the body
-    # write fails, 4 build a request too (8: for an IPv6 URL)
+    # write fails, 4 build a request too (8: for an IPv6 URL), 16 --strict,
+    # 32 build a request with every option (step - 1 picks which)
     CRLF = "\r\n"
 
     def resp(*lines, body=""):
@@ -261,6 +262,38 @@ def http_corpus():
         ("utf8_and_controls", 0, 255, resp("HTTP/1.1 200 \xe4\xbd\xa0\xe5\xa5\xbd\x1b[2J",
                                            "X-Bytes: \xff\xfe\x9b", "Content-Length: 0")),
     ]
+    ok5 = ("Content-Length: 5",)
+    tolerated = [
+        ("bare_lf_chunked", "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\r\nhello\r\n0\r\n\r\n"),
+        ("no_reason", resp("HTTP/1.1 200", *ok5, body="hello")),
+        ("status_spaces", resp("HTTP/1.1   200 OK", *ok5, body="hello")),
+        ("unasked_101_then_200", resp("HTTP/1.1 101 Switching Protocols", "Upgrade: x")
+         + resp("HTTP/1.1 200 OK", *ok5, body="hello")),
+        ("obs_fold_bare_lf", "HTTP/1.1 200 OK\nX: a\n b\nContent-Length: 5\n\nhello"),
+    ]
+    for name_, data in tolerated:
+        cases.append((name_, 0, 255, data))
+        cases.append((name_ + "_strict", 16, 255, data))
+        cases.append((name_ + "_bytewise", 0, 0, data))
+    cases += [
+        ("status_two_digits", 0, 255, resp("HTTP/1.1 20 OK", *ok5, body="hello")),
+        ("status_099", 0, 255, resp("HTTP/1.1 099 OK", *ok5, body="hello")),
+        ("status_four_digits", 0, 255, resp("HTTP/1.1 2000 OK", *ok5, body="hello")),
+        ("version_2", 0, 255, resp("HTTP/2 200 OK", *ok5, body="hello")),
+        ("version_12", 0, 255, resp("HTTP/1.2 200 OK", *ok5, body="hello")),
+        ("status_missing", 0, 255, resp("HTTP/1.1", *ok5, body="hello")),
+        ("status_tab", 0, 255, resp("HTTP/1.1\t200 OK", *ok5, body="hello")),
+        ("http09", 0, 1, "hello world\n"),
+        ("te_gzip_chunked", 0, 255, resp("HTTP/1.1 200 OK", "Transfer-Encoding: gzip, chunked",
+                                         body="5\r\nhello\r\n0\r\n\r\n")),
+        ("te_chunked_gzip", 0, 255, resp("HTTP/1.1 200 OK", "Transfer-Encoding: chunked , gzip",
+                                         body="hello")),
+        ("interim_only", 0, 255, resp("HTTP/1.1 100 Continue")),
+        ("chunk_missing_crlf", 0, 255, resp("HTTP/1.1 200 OK", "Transfer-Encoding: chunked",
+                                            body="5\r\nhelloX0\r\n\r\n")),
+    ]
+    for variant in range(16):
+        cases.append(("rich_request_%d" % variant, 32, variant, resp("HTTP/1.1 200 OK", *ok5, body="hello")))
     for name_, flags, step, data in cases:
         write("http", name_, bytes([step, flags]) + data.encode("latin-1"))
 
@@ -336,15 +369,15 @@ def cli_corpus():
         "trace_all_options": (0, ["-s", "-v", "--explain", "--no-color", "-o", "out.bin", "-4",
                                   "--connect-timeout", "2.5", "-m", "10", "--dns-timeout", "0.25",
                                   "--dns-server", "127.0.0.1:5353", "--dns-server", "[::1]:53",
-                                  "--dns-server", "::1", "--json", "-w", "%{http_code}\\n",
+                                  "--dns-server", "::1", "--ndjson", "-w", "%{http_code}\\n",
                                   "--har", "x.har", "--cacert", "ca.pem", "--capath", "/etc/ssl",
                                   "-k", "http://a/", "b.test"]),
         "trace_equals_forms": (0, ["--output=-", "--max-time=0", "--dns-server=10.0.0.1",
-                                   "--write-out=%{json}", "--input=-", "--ipv6"]),
-        "trace_clusters": (0, ["-svk", "-sss", "-ofile", "-m1", "-i", "list.txt"]),
+                                   "--write-out=%{json}", "--url=@-", "--ipv6"]),
+        "trace_clusters": (0, ["-svki", "-sss", "-ofile", "-m1", "--url", "@list.txt"]),
         "trace_help": (0, ["-h"]),
         "trace_version": (0, ["--version"]),
-        "trace_double_dash": (0, ["-s", "--", "-v", "--json"]),
+        "trace_double_dash": (0, ["-s", "--", "-v", "--ndjson"]),
         "trace_no_url": (0, ["-s"]),
         "trace_nothing": (0, []),
         "trace_unknown_long": (0, ["--bogus", "u"]),
@@ -368,7 +401,7 @@ def cli_corpus():
         "trace_nine_dns_servers": (0, sum((["--dns-server", "127.0.0.%d" % i] for i in range(9)), [])
                                    + ["u"]),
         "trace_empty_files": (0, ["-o", "", "u"]),
-        "trace_empty_input": (0, ["-i", ""]),
+        "trace_empty_input": (0, ["--url", "@"]),
         "trace_empty_har": (0, ["--har=", "u"]),
         "trace_empty_cacert": (0, ["--cacert", "", "u"]),
         "trace_empty_capath": (0, ["--capath=", "u"]),
@@ -403,9 +436,35 @@ def cli_corpus():
         "trace_happy_eyeballs_bad": (0, ["--happy-eyeballs-timeout-ms", "x", "u"]),
         "trace_happy_eyeballs_big": (0, ["--happy-eyeballs-timeout-ms", "99999999999", "u"]),
         "trace_lang": (0, ["--lang", "zh", "--lang=en", "u"]),
+        "trace_transfers": (0, ["-L", "--max-redirs", "3", "--location-trusted", "-Z",
+                                "--parallel-max", "7", "--no-keepalive", "u", "v"]),
+        "trace_transfers_edges": (0, ["--max-redirs", "-1", "--parallel-max", "0",
+                                      "--parallel-max=999", "-LZO", "u"]),
+        "trace_transfers_bad": (0, ["--max-redirs", "-2", "--parallel-max", "x", "u"]),
+        "trace_remote_name_and_output": (0, ["-O", "-o", "f", "u"]),
+        "trace_packets": (0, ["--packets", "--pcap", "x.pcap", "u"]),
+        "trace_pcap_empty": (0, ["--pcap", "", "u"]),
+        "serve_verbose": (1, ["-v", "--explain"]),
+        "demo_packets": (2, ["--packets"]),
         "trace_lang_bad": (0, ["--lang", "fr", "u"]),
+        "trace_resolve_connect_to": (0, ["--resolve", "a.test:80:127.0.0.1,[::1]", "--resolve",
+                                         "+*:443:10.0.0.1", "--resolve", "-a.test:80",
+                                         "--connect-to", "a.test:80:b.test:8080", "--connect-to",
+                                         "::[::1]:", "--happy-eyeballs-timeout-ms", "50",
+                                         "--lang", "zh", "u"]),
+        "trace_resolve_bad_mixed": (0, ["--resolve", "a.test:x:1.2.3.4", "--resolve", "a.test:80:",
+                                  "--connect-to", "a:b:c", "--happy-eyeballs-timeout-ms", "x",
+                                  "--lang", "fr", "u"]),
+        "trace_request": (0, ["-X", "PUT", "-H", "X-A: 1", "-H", "@h.txt", "-A", "ag", "-e", "r",
+                              "-u", "u:p", "-d", "a=1", "--data-binary", "@f", "--data-raw", "@x",
+                              "--data-urlencode", "n=v", "--data-ascii", "y", "-G", "-fsSL",
+                              "--fail-with-body", "--strict", "--head", "-D", "h.txt",
+                              "--dump-header=-", "-i", "--url", "v", "u"]),
+        "trace_request_bad": (0, ["-X", "G T", "-u", "nopass", "-A", "a\r\nb", "-I", "-d", "x",
+                                  "u"]),
+
         "serve_all": (1, ["--bind", "::1", "--port", "0", "--tls", "--cert", "c.pem", "--key", "k.pem",
-                          "--idle-timeout", "1.5", "--json", "--explain", "-s", "--no-color"]),
+                          "--idle-timeout", "1.5", "--ndjson", "--explain", "-s", "--no-color"]),
         "serve_help": (1, ["--help"]),
         "serve_bad_port": (1, ["--port", "70000"]),
         "serve_negative_port": (1, ["--port", "-1"]),
@@ -415,7 +474,7 @@ def cli_corpus():
         "serve_unexpected": (1, ["extra"]),
         "serve_unknown": (1, ["--bogus"]),
         "serve_missing_value": (1, ["--port"]),
-        "demo_all": (2, ["--no-explain", "--stay", "-v", "-s", "--json", "--no-color"]),
+        "demo_all": (2, ["--no-explain", "--stay", "-v", "-s", "--ndjson", "--no-color"]),
         "demo_help": (2, ["-h"]),
         "demo_unknown": (2, ["--nope"]),
         "demo_unexpected": (2, ["\x1b[2J"]),
@@ -614,7 +673,23 @@ def json_corpus():
     write("json", "string_long", b"\x03" + ("\u00e9" * 700).encode() + b"\x80" * 7 + "\U0001f600".encode() * 300)
 
 
+def reqspec_corpus():
+    """fuzz_reqspec: a flags byte (1 -I, 2 -G, 4 -d from a file, 8
+    --data-urlencode from a file, 16 a URL with port and query), then
+    NUL-separated fields: a kind byte (H d b u j X A e U) and its value."""
+    def spec(flags, *fields):
+        return bytes([flags]) + b"\0".join(fields)
+    write("reqspec", "headers", spec(0, b"HX-A: 1", b"HAccept:", b"HX-E;", b"HHost: o.test",
+                                     b"HUser-Agent: me", b"Hbad header", b"HX:\r\nY: 1"))
+    write("reqspec", "form", spec(16, b"da=1", b"db=2", b"un=a b&c", b"u=x", b"uplain",
+                                  b"XPATCH", b"Aagent", b"ehttp://r/", b"Uuser:pw"))
+    write("reqspec", "files", spec(4 | 8, b"da=\r\n1\n", b"bbin\n", b"uf=x y\n"))
+    write("reqspec", "get_head", spec(1 | 2 | 16, b"da=1", b"HContent-Type: text/plain"))
+    write("reqspec", "json", spec(0, b"j{\"a\":", b"j1}", b"HAccept: x", b"HContent-Length:"))
+
+
 def main():
+    reqspec_corpus()
     dns_corpora()
     http_corpus()
     url_corpus()

@@ -106,7 +106,7 @@ class CommandLine(h.WebtraceCase, unittest.TestCase):
         self.assertRegex(out.decode("utf-8", "replace"), r"^webtrace \d+\.\d+\.\d+")
 
     def test_input_file_missing(self):
-        code, out, err = self.run_guarded("-i", "/nonexistent/urls.txt")
+        code, out, err = self.run_guarded("--url", "@/nonexistent/urls.txt")
         self.assertEqual(code, 26, h.describe(code, out, err))
         self.assertOneErrorLine(err, "input", r"/nonexistent/urls\.txt")
 

@@ -57,11 +57,11 @@ class DemoRun(unittest.TestCase, h.WebtraceCase):
         self.assertNarration(self.err, r"^       ↳ The three-way handshake")
         self.assertIn("What to try next:", self.err)
         self.assertIn("webtrace www.baidu.com", self.err)
-        self.assertIn("--json", self.err)
+        self.assertIn("--ndjson", self.err)
         self.assertIn("-w ", self.err)
 
     def test_no_explain_and_json(self):
-        code, out, err = h.run_webtrace(["demo", "--no-explain", "--json"], timeout=60)
+        code, out, err = h.run_webtrace(["demo", "--no-explain", "--ndjson"], timeout=60)
         self.assertEqual(code, 0, h.describe(code, out, err))
         self.assertNotIn("↳", err)
         import json

@@ -205,7 +205,7 @@ class DnsSilentFirstServer(h.WebtraceCase, unittest.TestCase):
         cls.silent.stop()
 
     def test_silent_server_is_named_and_rtt_is_the_reply_own(self):
-        code, out, err = h.run_webtrace(["--json", "--dns-server", self.silent.server_arg,
+        code, out, err = h.run_webtrace(["--ndjson", "--dns-server", self.silent.server_arg,
                                          "--dns-server", self.dns.server_arg,
                                          "--dns-timeout", "2", "-4",
                                          "http://real.example.test:9/"], timeout=20)

@@ -164,7 +164,7 @@ class InjectedAllocationFailure(unittest.TestCase, h.WebtraceCase):
     VARIANTS = {
         "files": (["--har", "log.har", "-w", "%{http_code} %{size_download}\n"],
                   ["body", "log.har"]),
-        "json": (["--json", "-v", "--explain"], ["body"]),
+        "json": (["--ndjson", "-v", "--explain"], ["body"]),
     }
 
     def run_once(self, out_dir, extra_env, variant):

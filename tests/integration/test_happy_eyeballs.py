@@ -122,7 +122,7 @@ class HappyEyeballs(h.WebtraceCase, unittest.TestCase):
                 getattr(cls, peer).stop()
 
     def trace(self, name, port, *extra):
-        args = ["--json", "-o", "/dev/null", "--dns-server", self.dns.server_arg, *extra,
+        args = ["--ndjson", "-o", "/dev/null", "--dns-server", self.dns.server_arg, *extra,
                 f"http://{name}:{port}/"]
         return h.run_webtrace(args, timeout=RUN_TIMEOUT_S)
 

@@ -136,7 +136,8 @@ class HttpViaNginx(h.WebtraceCase, unittest.TestCase):
     def test_verbose_headers(self):
         code, out, err = self.trace("/", "-v")
         self.assertEqual(code, 0, h.describe(code, out, err))
-        self.assertNarration(err, rf"^\[http\] > Host: 127\.0\.0\.1:{self.web.port}$")
+        self.assertNarration(err, rf"^\[http\] > Host: 127\.0\.0\.1:{self.web.port}   \(from the URL\)$")
+        self.assertNarration(err, r"^\[http\] > Accept: \*/\*   \(default; -H changes or removes it\)$")
         self.assertNarration(err, r"^\[http\] < Server: nginx\b")
         self.assertNarration(err, r"^\[http\] < Content-Length: 1024$")
         self.assertNarration(err, r"^\[http\] < Content-Type: text/html$")
@@ -235,7 +236,7 @@ class HttpViaNginx(h.WebtraceCase, unittest.TestCase):
             f.write(self.web.url("/") + "\n" + self.web.url("/chunked") + "\n")
             f.flush()
             code, out, err = h.run_webtrace(["--dns-server", self.guard.server_arg,
-                                             "-i", f.name])
+                                             "--url", "@" + f.name])
         self.assertEqual(code, 0, h.describe(code, out, err))
         self.assertEqual(len(re.findall(r"(?m)^\[http\] ← HTTP/1\.1 200 OK", err)), 2, err)
         self.assertEqual(out, h.Nginx.index_bytes() + h.Nginx.CHUNKED_BODY)

@@ -2,7 +2,7 @@
 against golden files (times, ports, ids, dates and loopback addresses
 masked), the language chosen from --lang and LC_ALL/LC_MESSAGES/LANG the
 way a fresh machine without a Chinese locale sees it, and the machine
-outputs (--json, -w '%{json}', --har, exit codes) identical in both
+outputs (--ndjson, -w '%{json}', --har, exit codes) identical in both
 languages.
 
     WEBTRACE=/abs/path/webtrace /usr/bin/python3 tests/integration/test_i18n.py
@@ -251,7 +251,7 @@ class MachineOutputsIgnoreTheLanguage(unittest.TestCase):
             self.assertNotRegex(line, r"[\u4e00-\u9fff]")
 
     def test_ndjson(self):
-        res = self.both(["--json", "-o", "/dev/null", self.web.url("/")])
+        res = self.both(["--ndjson", "-o", "/dev/null", self.web.url("/")])
         self.assertSameJsonLines(res["en"][1], res["zh"][1])
 
     def test_writeout_json_and_errormsg(self):

@@ -72,7 +72,7 @@ class Idn(h.WebtraceCase, unittest.TestCase):
         args = ["-o", "/dev/null", "--dns-server", self.dns.server_arg, "--dns-timeout", "2",
                 "--cacert", self.pki.ca_file, *extra, url]
         if json_out:
-            args.insert(0, "--json")
+            args.insert(0, "--ndjson")
         return h.run_webtrace(args, timeout=RUN_TIMEOUT_S)
 
     def test_http_name_is_looked_up_and_sent_as_a_label(self):

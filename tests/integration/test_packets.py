@@ -94,9 +94,9 @@ class PacketsTests(h.WebtraceCase, unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def capture(self, url, *extra, name="run"):
-        """Runs --packets --pcap --json once; returns (events, stderr, tcpdump packets)."""
+        """Runs --packets --pcap --ndjson once; returns (events, stderr, tcpdump packets)."""
         pcap = os.path.join(self.tmp, name + ".pcap")
-        code, out, err = h.run_webtrace(["--json", "--pcap", pcap, "-o", "/dev/null",
+        code, out, err = h.run_webtrace(["--ndjson", "--pcap", pcap, "-o", "/dev/null",
                                          *extra, url], timeout=60)
         self.assertEqual(code, 0, h.describe(code, out, err))
         events = [json.loads(line) for line in out.decode().splitlines()]

@@ -366,7 +366,7 @@ class Chain(h.WebtraceCase, unittest.TestCase):
 
     def test_ndjson_events_carry_the_hop(self):
         web = P["web"]
-        code, out, err = h.run_webtrace(base_args() + ["--json", "-L", web.start_url()],
+        code, out, err = h.run_webtrace(base_args() + ["--ndjson", "-L", web.start_url()],
                                         timeout=RUN_TIMEOUT_S)
         self.assertEqual(code, 0, h.describe(code, out, err))
         validator = to.events_validator()

@@ -60,7 +60,7 @@ class ResolveAndConnectTo(h.WebtraceCase, unittest.TestCase):
         self.assertEqual(self.guard.received, self.queries_before, "a DNS query was sent")
 
     def run_json(self, *args, dns=None):
-        argv = ["--json", "-o", "/dev/null", "--cacert", self.pki.ca_file,
+        argv = ["--ndjson", "-o", "/dev/null", "--cacert", self.pki.ca_file,
                 "--dns-server", (dns or self.guard).server_arg, "--dns-timeout", "1", *args]
         code, out, err = h.run_webtrace(argv, timeout=RUN_TIMEOUT_S)
         return code, out, err, events(out) if out.startswith(b"{") else []

@@ -234,7 +234,7 @@ class Reuse(h.WebtraceCase, unittest.TestCase):
         self.assertRegex(second, r"\[tls \] → ClientHello")
 
         code, out, err = h.run_webtrace(["--dns-server", P["dns"].server_arg, "--cacert",
-                                         P["pki"].ca_file, "--no-keepalive", "--json", "-s",
+                                         P["pki"].ca_file, "--no-keepalive", "--ndjson", "-s",
                                          url, url], timeout=RUN_TIMEOUT_S)
         done = [json.loads(l) for l in out.decode().splitlines()]
         done = [e for e in done if e["event"] == "tls_done"]
@@ -337,7 +337,7 @@ class Parallel(h.WebtraceCase, unittest.TestCase):
     def test_ndjson_and_writeout_per_url(self):
         web = P["web"]
         urls = [web.url(f"/?n={i}") for i in range(20)] + [web.start_url()]
-        code, out, err = h.run_webtrace(["-Z", "-L", "--json", "-s", "--dns-server",
+        code, out, err = h.run_webtrace(["-Z", "-L", "--ndjson", "-s", "--dns-server",
                                          P["dns"].server_arg, "--cacert", P["pki"].ca_file]
                                         + urls, timeout=RUN_TIMEOUT_S)
         self.assertEqual(code, 0, h.describe(code, out, err))

@@ -61,7 +61,7 @@ class LoopbackRouteTests(h.WebtraceCase, unittest.TestCase):
         cls.web.stop()
 
     def test_loopback_says_what_does_not_apply(self):
-        code, out, err = h.run_webtrace(["--json", "-o", "/dev/null", self.web.url("/")])
+        code, out, err = h.run_webtrace(["--ndjson", "-o", "/dev/null", self.web.url("/")])
         self.assertEqual(code, 0, h.describe(code, out, err))
         r = route_event(out)
         self.assertTrue(r["found"])
@@ -141,7 +141,7 @@ class NamespaceRouteTests(h.WebtraceCase, unittest.TestCase):
         cls.cleanup()
 
     def fetch(self, addr):
-        argv = ["ip", "netns", "exec", self.ns_client, h.webtrace_path(), "--json",
+        argv = ["ip", "netns", "exec", self.ns_client, h.webtrace_path(), "--ndjson",
                 "-o", "/dev/null", "--no-color", f"http://{addr}:{self.port}/"]
         res = subprocess.run(argv, capture_output=True, timeout=60, env=h.webtrace_env())
         self.assertEqual(res.returncode, 0, res.stderr.decode())

@@ -610,7 +610,7 @@ class ServeStderrNobodyReads(unittest.TestCase):
     def test_serving_goes_on_when_stderr_is_full(self):
         r, w = os.pipe()
         proc = subprocess.Popen(
-            [h.webtrace_path(), "serve", "--port", "0", "--json"],
+            [h.webtrace_path(), "serve", "--port", "0", "--ndjson"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=w,
             env=h.webtrace_env())
         os.close(w)
@@ -649,7 +649,7 @@ class ServeStderrNobodyReads(unittest.TestCase):
             self.assertRegex(got.decode("utf-8", "replace"),
                              r"\[srv \] \d+ narration lines dropped while stderr was not being "
                              r"read \(\d+ in all\); serving went on")
-            # --json says the same on stdout (its events went unsaid with the text)
+            # --ndjson says the same on stdout (its events went unsaid with the text)
             # (the thread draining stdout may be a moment behind stderr)
             end = time.monotonic() + 10
             lost = []
@@ -674,7 +674,7 @@ class ServeStderrNobodyReads(unittest.TestCase):
     def test_stop_while_stderr_is_full(self):
         r, w = os.pipe()
         proc = subprocess.Popen(
-            [h.webtrace_path(), "serve", "--port", "0", "--json"],
+            [h.webtrace_path(), "serve", "--port", "0", "--ndjson"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=w,
             env=h.webtrace_env())
         os.close(w)

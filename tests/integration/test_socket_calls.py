@@ -99,7 +99,7 @@ class SocketCallsTests(h.WebtraceCase, unittest.TestCase):
         strace = shutil.which("strace") or "/usr/bin/strace"
         self.proc = subprocess.Popen(
             [strace, "-f", "-e", "trace=network,close", "-o", self.strace_log,
-             h.webtrace_path(), "serve", "--port", str(self.port), "--json", "--no-color",
+             h.webtrace_path(), "serve", "--port", str(self.port), "--ndjson", "--no-color",
              *extra],
             stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.err,
             env=traced_env())
@@ -257,7 +257,7 @@ class SocketCallsTests(h.WebtraceCase, unittest.TestCase):
         log = os.path.join(self.tmp, "client.strace")
         strace = shutil.which("strace") or "/usr/bin/strace"
         res = subprocess.run([strace, "-f", "-e", "trace=network,close", "-o", log,
-                              h.webtrace_path(), "--explain", "--json", "-o", "/dev/null",
+                              h.webtrace_path(), "--explain", "--ndjson", "-o", "/dev/null",
                               f"http://127.0.0.1:{self.port}/bytes/100000"],
                              capture_output=True, timeout=60, env=traced_env())
         self.assertEqual(res.returncode, 0, res.stderr.decode())
@@ -282,7 +282,7 @@ class SocketCallsTests(h.WebtraceCase, unittest.TestCase):
                                   r"-1 EINPROGRESS")
         self.assertNarration(err, r"↳ connect\(\) sends the SYN")
         # Without --explain, none.
-        code, out, err = h.run_webtrace(["--json", "-o", "/dev/null",
+        code, out, err = h.run_webtrace(["--ndjson", "-o", "/dev/null",
                                          f"http://127.0.0.1:{self.port}/"])
         self.assertEqual(code, 0, err)
         self.assertNotIn(b'"socket_call"', out)
@@ -290,7 +290,7 @@ class SocketCallsTests(h.WebtraceCase, unittest.TestCase):
     @unittest.skipUnless(os.geteuid() == 0, "needs root: the client's capture needs CAP_NET_RAW")
     def test_saved_syn_is_the_clients_syn(self):
         self.start_server()
-        code, out, err = h.run_webtrace(["--packets", "--json", "-o", "/dev/null",
+        code, out, err = h.run_webtrace(["--packets", "--ndjson", "-o", "/dev/null",
                                          f"http://127.0.0.1:{self.port}/"], timeout=60)
         self.assertEqual(code, 0, h.describe(code, out, err))
         self.wait_for_teardowns(1)

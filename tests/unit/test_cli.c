@@ -11,7 +11,7 @@
 #include "webtrace/exitcode.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_ARGS 12
+#define MAX_ARGS 40
 
 /* getopt permutes argv, so every case gets its own writable copy. */
 struct args {
@@ -141,14 +141,21 @@ static void test_cli_output_and_input_files(void **state)
     assert_int_equal(parse_list(ARGS("-oout", "u"), &o, err, sizeof err), 0);
     assert_string_equal(o.output, "out");
 
-    assert_int_equal(parse_list(ARGS("-i", "urls.txt"), &o, err, sizeof err), 0);
+    assert_int_equal(parse_list(ARGS("--url", "@urls.txt"), &o, err, sizeof err), 0);
     assert_string_equal(o.url_file, "urls.txt");
     assert_int_equal(o.n_urls, 0);
-    assert_int_equal(parse_list(ARGS("--input", "-"), &o, err, sizeof err), 0);
+    assert_int_equal(parse_list(ARGS("--url=@-"), &o, err, sizeof err), 0);
     assert_string_equal(o.url_file, "-");
-    assert_int_equal(parse_list(ARGS("-i", "-", "extra.example"), &o, err, sizeof err), 0);
+    assert_int_equal(parse_list(ARGS("--url", "@-", "--url", "a.example", "extra.example"), &o, err,
+                                sizeof err), 0);
     assert_string_equal(o.url_file, "-");
-    assert_int_equal(o.n_urls, 1);
+    assert_int_equal(o.n_urls, 2);
+    assert_string_equal(o.urls[0], "a.example");
+    /* -i is curl's --include: a flag, never a file name */
+    assert_int_equal(parse_list(ARGS("-i", "urls.txt"), &o, err, sizeof err), 0);
+    assert_int_equal(o.include, 1);
+    assert_null(o.url_file);
+    assert_string_equal(o.urls[0], "urls.txt");
 }
 
 static void test_cli_urls_point_into_argv_in_order(void **state)
@@ -290,13 +297,15 @@ static void test_cli_missing_value_is_reported(void **state)
     static const struct error_case cases[] = {
         { { "u", "-o" }, "option -o/--output needs a value" },
         { { "u", "--output" }, "option -o/--output needs a value" },
-        { { "u", "-i" }, "option -i/--input needs a value" },
+        { { "u", "--url" }, "option --url needs a value" },
+        { { "u", "--url", "@" }, "--url @ needs a file name (\"-\" for stdin)" },
         { { "u", "-m" }, "option -m/--max-time needs a value" },
         { { "u", "--connect-timeout" }, "option --connect-timeout needs a value" },
         { { "u", "--dns-timeout" }, "option --dns-timeout needs a value" },
         { { "u", "--dns-server" }, "option --dns-server needs a value" },
         { { "-o", "", "u" }, "-o/--output needs a file name" },
-        { { "--input=", "u" }, "-i/--input needs a file name" },
+        { { "--url=@", "u" }, "--url @ needs a file name" },
+        { { "--input", "u" }, "unknown option '--input'" },
     };
     check_errors(cases, N(cases));
 }
@@ -407,7 +416,7 @@ static void test_cli_too_many_urls_is_an_error(void **state)
     argv[argc] = NULL;
     assert_int_equal(wt_cli_parse(argc, argv, &o, err, sizeof err), WT_EXIT_USAGE);
     assert_non_null(strstr(err, "too many URLs"));
-    assert_non_null(strstr(err, "-i FILE"));
+    assert_non_null(strstr(err, "--url @FILE"));
 }
 
 static void test_cli_redirect_options(void **state)
@@ -570,13 +579,13 @@ static void test_cli_usage_lists_every_option(void **state)
     (void)state;
     static const char *options[] = {
         "-h, --help", "-V, --version", "-s, --silent", "-v, --verbose", "--no-color",
-        "-o, --output FILE", "-i, --input FILE", "-4, --ipv4", "-6, --ipv6",
+        "-o, --output FILE", "-i, --include", "--url URL|@FILE", "-4, --ipv4", "-6, --ipv6",
         "--connect-timeout SECONDS", "-m, --max-time SECONDS", "--dns-timeout SECONDS",
         "--dns-server ADDR[:PORT]", "--lang zh|en", "-L, --location", "--max-redirs N", "--location-trusted",
         "--no-keepalive", "-O, --remote-name", "-Z, --parallel", "--parallel-max N",
     };
     assert_non_null(strstr(wt_cli_usage, "webtrace [options] <url|host> [<url|host> ...]"));
-    assert_non_null(strstr(wt_cli_usage, "-i FILE|-"));
+    assert_non_null(strstr(wt_cli_usage, "--url @FILE|@-"));
     for (size_t i = 0; i < N(options); i++)
         if (!strstr(wt_cli_usage, options[i]))
             fail_msg("usage lacks \"%s\"", options[i]);
@@ -586,8 +595,8 @@ static void test_cli_usage_lists_every_option(void **state)
 static void test_cli_usage_exit_codes_match_exitcode_words(void **state)
 {
     (void)state;
-    static const int listed[] = { 0, 1, 2, 3, 6, 7, 8, 18, 23, 26, 28, 35, 47, 52, 55, 56, 60, 77,
-                                  100 };
+    static const int listed[] = { 0, 1, 2, 3, 6, 7, 8, 18, 22, 23, 26, 28, 35, 47, 52, 55, 56, 60,
+                                  61, 77, 100 };
     const char *section = strstr(wt_cli_usage, "Exit codes");
     assert_non_null(section);
     for (size_t i = 0; i < N(listed); i++) {
@@ -633,12 +642,66 @@ static void test_cli_err_is_truncated_to_errlen(void **state)
     assert_int_equal(parse_list(ARGS("--bogus"), &o, NULL, 0), WT_EXIT_USAGE);
 }
 
+static void test_cli_request_options_keep_their_order(void **state)
+{
+    (void)state;
+    struct wt_options o;
+    char err[256];
+    assert_int_equal(parse_list(ARGS("-X", "PUT", "-H", "X-A: 1", "-d", "a=1", "--data-binary",
+                                     "@f", "--data-raw", "@r", "--data-urlencode", "n=v",
+                                     "--json", "{}", "--data-ascii", "x", "-Hb;", "-A", "ag",
+                                     "-e", "ref", "-u", "u:p", "-G", "-fsSL", "-D", "-", "-i", "u"),
+                                &o, err, sizeof err), 0);
+    static const enum wt_req_arg_kind kinds[] = {
+        WT_REQ_HEADER, WT_REQ_DATA, WT_REQ_DATA_BINARY, WT_REQ_DATA_RAW, WT_REQ_DATA_URLENCODE,
+        WT_REQ_JSON, WT_REQ_DATA, WT_REQ_HEADER,
+    };
+    assert_int_equal(o.n_req_args, N(kinds));
+    for (size_t i = 0; i < N(kinds); i++)
+        assert_int_equal(o.req_args[i].kind, kinds[i]);
+    assert_string_equal(o.req_args[7].value, "b;");
+    assert_string_equal(o.method, "PUT");
+    assert_string_equal(o.user_agent, "ag");
+    assert_string_equal(o.referer, "ref");
+    assert_string_equal(o.user, "u:p");
+    assert_int_equal(o.get, 1);
+    assert_int_equal(o.fail, WT_FAIL_NO_BODY);
+    assert_int_equal(o.show_error, 1);
+    assert_int_equal(o.follow_location, 1);
+    assert_int_equal(o.silent, 1);
+    assert_int_equal(o.include, 1);
+    assert_string_equal(o.dump_header, "-");
+    assert_int_equal(parse_list(ARGS("-f", "--fail-with-body", "-I", "-G", "-d", "x", "u"), &o,
+                                err, sizeof err), 0);
+    assert_int_equal(o.fail, WT_FAIL_WITH_BODY);   /* the last one wins, as in curl */
+    assert_int_equal(o.head, 1);
+    assert_int_equal(parse_list(ARGS("-ss", "u"), &o, err, sizeof err), 0);
+    assert_int_equal(o.silent, 2);
+}
+
+static void test_cli_request_option_errors(void **state)
+{
+    (void)state;
+    static const struct error_case cases[] = {
+        { { "-X", "G T", "u" }, "is not a method" },
+        { { "-X", "", "u" }, "is not a method" },
+        { { "-u", "user", "u" }, "user:password" },
+        { { "-A", "a\r\nX: y", "u" }, "line break" },
+        { { "-e", "r\n", "u" }, "line break" },
+        { { "-I", "-d", "x", "u" }, "two methods" },
+        { { "--json", "{}", "-I", "u" }, "two methods" },
+        { { "-D", "", "u" }, "needs a file name" },
+        { { "u", "--json" }, "option --json needs a value" },
+    };
+    check_errors(cases, N(cases));
+}
+
 static void test_cli_output_and_tls_options(void **state)
 {
     (void)state;
     struct wt_options o;
     char err[256];
-    assert_int_equal(parse_list(ARGS("--json", "-w", "%{http_code}", "--har", "x.har", "-k",
+    assert_int_equal(parse_list(ARGS("--ndjson", "-w", "%{http_code}", "--har", "x.har", "-k",
                                      "--cacert", "ca.pem", "--capath", "/etc/ssl/certs", "u"),
                                 &o, err, sizeof err), 0);
     assert_int_equal(o.json, 1);
@@ -918,6 +981,8 @@ int main(void)
         cmocka_unit_test(test_cli_usage_lists_every_option),
         cmocka_unit_test(test_cli_usage_exit_codes_match_exitcode_words),
         cmocka_unit_test(test_cli_output_and_tls_options),
+        cmocka_unit_test(test_cli_request_options_keep_their_order),
+        cmocka_unit_test(test_cli_request_option_errors),
         cmocka_unit_test(test_cli_usage_fits_80_columns),
         cmocka_unit_test(test_cli_err_is_truncated_to_errlen),
         cmocka_unit_test(test_cli_subcommand_errors_are_printable),

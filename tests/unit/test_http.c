@@ -25,7 +25,16 @@ struct seen {
     char body[4096];
     size_t body_len;
     int abort_with;
+    unsigned deviations;
+    int n_deviation_calls;
 };
+
+static void on_deviation(void *ctx, enum wt_http_deviation d)
+{
+    struct seen *s = ctx;
+    s->deviations |= (unsigned)d;
+    s->n_deviation_calls++;
+}
 
 static void on_status(void *ctx, int major, int minor, int status, const char *reason,
                       size_t reason_len)
@@ -75,7 +84,9 @@ static int on_body(void *ctx, const char *data, size_t len)
 }
 
 static const struct wt_http_callbacks callbacks = { on_status, on_header, on_headers_done,
-                                                    on_body };
+                                                    on_body, on_deviation };
+
+static int strict_mode;   /* run() makes readers strict when set */
 
 /* Feeds text in two pieces split at offset, then EOF if eof is set.
  * Returns the final read status; *exit_code gets the reader's code. */
@@ -85,6 +96,7 @@ static enum wt_http_read run(const char *text, size_t len, size_t split, int eof
     memset(s, 0, sizeof *s);
     struct wt_http_reader *r = wt_http_reader_new(&callbacks, s, head);
     assert_non_null(r);
+    wt_http_reader_set_strict(r, strict_mode);
     enum wt_http_read st = wt_http_reader_feed(r, text, split);
     if (st == WT_HTTP_NEED_MORE)
         st = wt_http_reader_feed(r, text + split, len - split);
@@ -155,6 +167,104 @@ static void test_http_obs_fold_is_unfolded_and_cannot_change_framing(void **stat
     assert_int_equal(s.folded, 1);
 }
 
+/* Each tolerated form: the body and headers as if it were well-formed,
+ * the deviation reported exactly once, and --strict refusing it (8). */
+static const struct {
+    const char *text;
+    unsigned deviation;
+    const char *body;
+    const char *headers;
+} tolerated[] = {
+    { "HTTP/1.1 200 OK\nContent-Length: 5\nX-A: b\n\nhello", WT_HTTP_DEV_BARE_LF, "hello",
+      "Content-Length=5|X-A=b|" },
+    { "HTTP/1.1 200 OK\r\nX-A: b\nContent-Length: 5\r\n\nhello", WT_HTTP_DEV_BARE_LF, "hello",
+      "X-A=b|Content-Length=5|" },
+    { "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\r\nhello\r\n0\r\n\r\n",
+      WT_HTTP_DEV_BARE_LF, "hello", "Transfer-Encoding=chunked|" },
+    { "HTTP/1.1 200\r\nContent-Length: 5\r\n\r\nhello", WT_HTTP_DEV_NO_REASON, "hello",
+      "Content-Length=5|" },
+    { "HTTP/1.1   200 OK\r\nContent-Length: 5\r\n\r\nhello", WT_HTTP_DEV_STATUS_SPACES, "hello",
+      "Content-Length=5|" },
+    { "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 5\r\n\r\nhello", WT_HTTP_DEV_OBS_FOLD,
+      "hello", "X-A=a   b|Content-Length=5|" },
+    { "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n"
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", WT_HTTP_DEV_UNASKED_101, "hello",
+      "Upgrade=x|Content-Length=5|" },
+};
+
+static void test_http_tolerated_deviations_are_reported_once(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof tolerated / sizeof tolerated[0]; i++) {
+        const char *text = tolerated[i].text;
+        check_all_splits(text, 0, WT_HTTP_COMPLETE, 0, tolerated[i].body, tolerated[i].headers);
+        struct seen s;
+        int code;
+        run(text, strlen(text), strlen(text) / 2, 0, 0, &s, &code);
+        assert_int_equal(s.deviations, tolerated[i].deviation);
+        assert_int_equal(s.n_deviation_calls, 1);
+    }
+}
+
+static void test_http_strict_refuses_every_deviation(void **state)
+{
+    (void)state;
+    strict_mode = 1;
+    for (size_t i = 0; i < sizeof tolerated / sizeof tolerated[0]; i++) {
+        check_all_splits(tolerated[i].text, 0, WT_HTTP_FAILED, 8, NULL, NULL);
+        struct seen s;
+        int code;
+        const char *text = tolerated[i].text;
+        run(text, strlen(text), strlen(text), 0, 0, &s, &code);
+        assert_int_equal(s.body_len, 0);
+    }
+    strict_mode = 0;
+}
+
+/* curl's rules: HTTP/1.x, then three digits from 100, then SP or the end;
+ * anything else is exit 1, before a byte of body is written. */
+static void test_http_broken_status_lines_exit_1_without_body(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "HTTP/1.1 2 OK\r\nContent-Length: 5\r\n\r\nhello",
+        "HTTP/1.1 20 OK\r\nContent-Length: 5\r\n\r\nhello",
+        "HTTP/1.1 099 OK\r\nContent-Length: 5\r\n\r\nhello",
+        "HTTP/1.1 2000 OK\r\nContent-Length: 5\r\n\r\nhello",
+        "HTTP/1.1 2x0 OK\r\nContent-Length: 5\r\n\r\nhello",
+        "HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+        "HTTP/1.1\t200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        "HTTP/1.2 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        "HTTP/2 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        "hello world\n",
+        "\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        check_all_splits(bad[i], 1, WT_HTTP_FAILED, 1, "", NULL);
+}
+
+static void test_http_transfer_codings_other_than_chunked_exit_61(void **state)
+{
+    (void)state;
+    check_all_splits("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                     "5\r\nhello\r\n0\r\n\r\n", 1, WT_HTTP_FAILED, 61, "", NULL);
+    check_all_splits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nhello", 1,
+                     WT_HTTP_FAILED, 61, "", NULL);
+}
+
+static void test_http_broken_chunk_exits_56(void **state)
+{
+    (void)state;
+    check_all_splits("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n"
+                     "0\r\n\r\n", 1, WT_HTTP_FAILED, 56, "", NULL);
+}
+
+static void test_http_only_interim_responses_then_close_is_52(void **state)
+{
+    (void)state;
+    check_all_splits("HTTP/1.1 100 Continue\r\n\r\n", 1, WT_HTTP_FAILED, 52, "", NULL);
+}
+
 static void test_http_bare_cr_in_headers_is_malformed(void **state)
 {
     (void)state;
@@ -173,17 +283,18 @@ static void test_http_empty_line_before_status_is_malformed(void **state)
 {
     (void)state;
     /* It would otherwise end the vetted section before the head: the
-     * obs-fold, bare-CR and size guards would all be skipped. */
+     * obs-fold, bare-CR and size guards would all be skipped. Not "HTTP/"
+     * first is what curl calls HTTP/0.9: exit 1. */
     check_all_splits("\r\nHTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n", 0,
-                     WT_HTTP_FAILED, 8, NULL, NULL);
+                     WT_HTTP_FAILED, 1, NULL, NULL);
 }
 
 static void test_http_malformed_status_line(void **state)
 {
     (void)state;
-    check_all_splits("HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n", 0, WT_HTTP_FAILED, 8,
+    check_all_splits("HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n", 0, WT_HTTP_FAILED, 1,
                      NULL, NULL);
-    check_all_splits("SSH-2.0-OpenSSH_9.2\r\n\r\n", 0, WT_HTTP_FAILED, 8, NULL, NULL);
+    check_all_splits("SSH-2.0-OpenSSH_9.2\r\n\r\n", 0, WT_HTTP_FAILED, 1, NULL, NULL);
 }
 
 static void test_http_truncated_content_length_body_is_partial(void **state)
@@ -383,7 +494,7 @@ static void test_http_request_has_host_agent_accept(void **state)
     char err[128];
     assert_int_equal(wt_url_parse("http://[::1]:8080/a?b", &url, err, sizeof err), WT_URL_OK);
     struct wt_http_request req;
-    assert_int_equal(wt_http_request_build(&url, "GET", "webtrace/test", &req), 0);
+    assert_int_equal(wt_http_request_build(&url, NULL, "webtrace/test", &req), 0);
     assert_string_equal(req.text, "GET /a?b HTTP/1.1\r\nHost: [::1]:8080\r\n"
                                   "User-Agent: webtrace/test\r\nAccept: */*\r\n\r\n");
     assert_int_equal(req.len, strlen(req.text));
@@ -392,7 +503,7 @@ static void test_http_request_has_host_agent_accept(void **state)
     wt_url_clear(&url);
 
     assert_int_equal(wt_url_parse("example.test", &url, err, sizeof err), WT_URL_OK);
-    assert_int_equal(wt_http_request_build(&url, "GET", "w", &req), 0);
+    assert_int_equal(wt_http_request_build(&url, NULL, "w", &req), 0);
     assert_non_null(strstr(req.text, "\r\nHost: example.test\r\n"));
     wt_http_request_clear(&req);
     wt_url_clear(&url);
@@ -405,6 +516,12 @@ int main(void)
         cmocka_unit_test(test_http_chunked_body_at_every_split),
         cmocka_unit_test(test_http_close_delimited_body_completes_at_eof),
         cmocka_unit_test(test_http_obs_fold_is_unfolded_and_cannot_change_framing),
+        cmocka_unit_test(test_http_tolerated_deviations_are_reported_once),
+        cmocka_unit_test(test_http_strict_refuses_every_deviation),
+        cmocka_unit_test(test_http_broken_status_lines_exit_1_without_body),
+        cmocka_unit_test(test_http_transfer_codings_other_than_chunked_exit_61),
+        cmocka_unit_test(test_http_broken_chunk_exits_56),
+        cmocka_unit_test(test_http_only_interim_responses_then_close_is_52),
         cmocka_unit_test(test_http_bare_cr_in_headers_is_malformed),
         cmocka_unit_test(test_http_whitespace_before_first_header_is_malformed),
         cmocka_unit_test(test_http_empty_line_before_status_is_malformed),

@@ -1,0 +1,16 @@
+/* reqload: turns the request options of the command line (-X -H -A -e -u
+ * -I -G -d --data-* --json) into a wt_reqspec, reading the @files they
+ * name. Tool layer: it opens files, never sockets, and prints nothing. */
+#ifndef WEBTRACE_REQLOAD_H
+#define WEBTRACE_REQLOAD_H
+
+#include <stddef.h>
+#include "webtrace/cli.h"
+#include "webtrace/reqspec.h"
+
+/* *out is NULL when the options ask for nothing but a plain GET. Returns
+ * 0, or curl's exit code with err set: 26 for an @file that cannot be
+ * read, 2 for a -H line that is not a header, 27 out of memory. */
+int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err, size_t errlen);
+
+#endif
