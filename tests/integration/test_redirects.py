@@ -16,6 +16,7 @@ The chain (ChainNginx), four redirects, five requests:
     WEBTRACE=/abs/path/webtrace python3 tests/integration/test_redirects.py
 """
 
+import base64
 import json
 import os
 import re
@@ -79,6 +80,9 @@ http {{
     log_format chain '$server_port $connection $connection_requests $request_method '
                      '$host $request_uri $status $ssl_session_reused';
     access_log {log} chain;
+    log_format creds '$server_port $request_uri auth=[$http_authorization] '
+                     'cookie=[$http_cookie]';
+    access_log {d}/creds.log creds;
     client_body_temp_path {d}/client_body;
     proxy_temp_path {d}/proxy;
     fastcgi_temp_path {d}/fastcgi;
@@ -137,6 +141,20 @@ http {{
 
     def clear_log(self):
         open(os.path.join(self.dir, "access.log"), "w").close()
+        open(os.path.join(self.dir, "creds.log"), "w").close()
+
+    def credentials_log(self):
+        """[(port, uri, authorization, cookie)] as nginx received them."""
+        path = os.path.join(self.dir, "creds.log")
+        if not os.path.exists(path):
+            return []
+        rows = []
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"(\d+) (\S+) auth=\[(.*)\] cookie=\[(.*)\]$", line.rstrip("\n"))
+                if m:
+                    rows.append((int(m[1]), m[2], m[3], m[4]))
+        return rows
 
 
 def setUpModule():
@@ -285,6 +303,35 @@ class Chain(h.WebtraceCase, unittest.TestCase):
         self.assertGreater(redirect, 0)
         self.assertLess(redirect, total)
         self.assertLessEqual(start, total)
+
+    def test_credentials_stay_with_the_first_origin(self):
+        """-u's Authorization and a -H Cookie go to the first origin's hops
+        only: the hop to https://real.example.test leaves it (curl's
+        CVE-2018-1000007 and CVE-2022-27776), proven by what nginx received;
+        --location-trusted lets them follow."""
+        web = P["web"]
+        basic = "Basic " + base64.b64encode(b"user:secret").decode()
+        args = base_args() + ["-L", "-u", "user:secret", "-H", "Cookie: a=1", web.start_url()]
+        code, out, err = h.run_webtrace(args, timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        rows = [r for r in web.credentials_log() if r[1] != "/"]
+        self.assertEqual([r[1] for r in rows],
+                         ["/start", "/step2", "/step3", "/dir/sub/step4", "/dir/final?from=chain"])
+        first, later = rows[:2], rows[2:]
+        for port, uri, auth, cookie in first:
+            self.assertEqual((port, auth, cookie), (web.port, basic, "a=1"), uri)
+        for port, uri, auth, cookie in later:
+            self.assertEqual((port, auth, cookie), (web.tls_port, "-", "-"), uri)
+        self.assertRegex(err, r"(?m)^\[hop \] 3: 302 → https://real\.example\.test:\d+/step3 · "
+                              r".*another origin: no credentials go along$")
+
+        web.clear_log()
+        code, out, err = h.run_webtrace(args[:-1] + ["--location-trusted", web.start_url()],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        rows = [r for r in web.credentials_log() if r[1] != "/"]
+        self.assertEqual(len(rows), 5)
+        self.assertEqual({(r[2], r[3]) for r in rows}, {(basic, "a=1")})
 
     def test_without_L_the_3xx_says_where_it_points(self):
         web = P["web"]
