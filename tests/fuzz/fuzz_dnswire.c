@@ -62,12 +62,6 @@ static void on_event(void *ctx, const struct wt_event *ev)
         if (r->path.tcp)
             abort();   /* a truncated reply over TCP has nowhere to go */
         break;
-    case WT_EV_DNS_NO_ANSWER:
-        /* the same query again: the earlier copy was never answered */
-        if (ev->u.dns_no_answer.waited_us < 0)
-            abort();
-        check_printable(ev->u.dns_no_answer.qname);
-        break;
     default:
         abort();
     }
