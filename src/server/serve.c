@@ -575,7 +575,10 @@ static int64_t number_after(const char *target, const char *prefix, uint64_t max
     return (int64_t)v;
 }
 
-static void respond_headers_json(struct conn *c)
+/* /headers: the request's method, target and headers as JSON. /echo (any
+ * method) adds the body as received, up to WT_REQUEST_BODY_KEPT bytes, for
+ * comparing a request with what was asked. */
+static void respond_request_json(struct conn *c, int with_body)
 {
     char *text = NULL;
     size_t len = 0;
@@ -601,47 +604,10 @@ static void respond_headers_json(struct conn *c)
         p = value + strlen(value) + 1;
     }
     wt_json_array_end(&j);
-    wt_json_object_end(&j);
-    fputc('\n', mem);
-    if (fclose(mem) != 0 || !text) {
-        free(text);
-        respond_fixed(c, 500, "text/plain", "out of memory\n", 14, NULL);
-        return;
+    if (with_body) {
+        wt_json_string(&j, "body", c->req->body, c->req->body_kept);
+        wt_json_int(&j, "body_bytes", (int64_t)c->req->body_bytes);
     }
-    respond_fixed(c, 200, "application/json", text, len, NULL);
-    free(text);
-}
-
-/* /echo: what arrived, for comparing a request with what was asked (any
- * method; the body as received, up to WT_REQUEST_BODY_KEPT bytes). */
-static void respond_echo_json(struct conn *c)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem) {
-        respond_fixed(c, 500, "text/plain", "out of memory\n", 14, NULL);
-        return;
-    }
-    struct wt_json j;
-    wt_json_init(&j, mem);
-    wt_json_object_begin(&j, NULL);
-    wt_json_string(&j, "method", c->req->method, strlen(c->req->method));
-    wt_json_string(&j, "target", c->req->target, c->req->target_len);
-    wt_json_array_begin(&j, "headers");
-    const char *p = c->req->headers;
-    for (size_t i = 0; i < c->req->headers_kept && p < c->req->headers + c->req->headers_len; i++) {
-        const char *name = p;
-        const char *value = name + strlen(name) + 1;
-        wt_json_object_begin(&j, NULL);
-        wt_json_cstring(&j, "name", name);
-        wt_json_cstring(&j, "value", value);
-        wt_json_object_end(&j);
-        p = value + strlen(value) + 1;
-    }
-    wt_json_array_end(&j);
-    wt_json_string(&j, "body", c->req->body, c->req->body_kept);
-    wt_json_int(&j, "body_bytes", (int64_t)c->req->body_bytes);
     wt_json_object_end(&j);
     fputc('\n', mem);
     if (fclose(mem) != 0 || !text) {
@@ -676,7 +642,7 @@ static int build_response(struct conn *c)
     int get = strcmp(c->req->method, "GET") == 0;
     c->head_request = strcmp(c->req->method, "HEAD") == 0;
     if (strcmp(t, "/echo") == 0 || strncmp(t, "/echo?", 6) == 0) {
-        respond_echo_json(c);
+        respond_request_json(c, 1);
         return 1;
     }
     if (!get && !c->head_request) {
@@ -752,7 +718,7 @@ static int build_response(struct conn *c)
         int len = snprintf(body, sizeof body, "redirecting: %d to go\n", (int)n);
         respond_fixed(c, 302, "text/plain", body, (size_t)len, location);
     } else if (strcmp(t, "/headers") == 0) {
-        respond_headers_json(c);
+        respond_request_json(c, 0);
     } else {
         static const char msg[] = "not found: try / for the list of endpoints\n";
         respond_fixed(c, 404, "text/plain", msg, sizeof msg - 1, NULL);
