@@ -194,7 +194,7 @@ static int parallel_step(void *ctx)
         struct wt_transfer *x = wt_transfer_new(p->loop, &params);
         if (!x) {
             if (p->opt->silent < 2)
-                fprintf(stderr, "webtrace: url: out of memory before the trace could start\n");
+                fputs(_("webtrace: url: out of memory before the trace could start\n"), stderr);
             p->last_failure = WT_EXIT_OUT_OF_MEMORY;
             continue;
         }
@@ -215,7 +215,7 @@ static int run_parallel(struct wt_loop *loop, const struct wt_options *opt,
     };
     if (!p.active) {
         if (opt->silent < 2)
-            fprintf(stderr, "webtrace: url: out of memory before the first trace could start\n");
+            fputs(_("webtrace: url: out of memory before the first trace could start\n"), stderr);
         return WT_EXIT_OUT_OF_MEMORY;
     }
     if (wt_loop_run(loop, parallel_step, &p) < 0) {
@@ -287,7 +287,7 @@ static struct wt_pool *new_pool(struct wt_loop *loop, const struct wt_event_sink
 {
     struct wt_pool *pool = wt_pool_new(loop, sink);
     if (!pool && opt->silent < 2)
-        fprintf(stderr, "webtrace: tcp: out of memory before the first trace could start\n");
+        fputs(_("webtrace: tcp: out of memory before the first trace could start\n"), stderr);
     return pool;
 }
 
