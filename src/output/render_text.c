@@ -1696,7 +1696,7 @@ static const struct {
     { "webtrace serve", N_("the server side, on port 8080") },
 };
 
-#define DEMO_NEXT_COLUMN 40   /* where the descriptions start */
+#define DEMO_NEXT_COLUMN 42   /* where the descriptions start: past the longest command */
 
 void wt_render_demo_next(FILE *out)
 {

@@ -128,7 +128,7 @@ class DemoInChinese(GoldenCase, h.WebtraceCase):
         start = lines.index("接下来可以试试：")
         cols = {width(l[:re.search(r"[^\x00-\x7f]", l).start()])
                 for l in lines[start + 1:] if re.search(r"[^\x00-\x7f]", l)}
-        self.assertEqual(cols, {42}, lines[start:])
+        self.assertEqual(cols, {44}, lines[start:])   # 2 of indent + DEMO_NEXT_COLUMN
 
 
 class RefusedInChinese(GoldenCase, h.WebtraceCase):
