@@ -8,12 +8,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define WT_JSON_MAX_DEPTH 16
+/* Our documents have a fixed shape a few levels deep; nesting past this is
+ * a programming error, caught by an assertion. */
+#define WT_JSON_MAX_DEPTH 64
 
 struct wt_json {
     FILE *out;
     int depth;
-    int has_items[WT_JSON_MAX_DEPTH];
+    uint64_t has_items; /* bit d: the container at depth d has an item */
 };
 
 void wt_json_init(struct wt_json *j, FILE *out);

@@ -1,5 +1,6 @@
 #include "webtrace/json.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +39,11 @@ void wt_json_write_escaped(FILE *out, const char *s, size_t len)
 
 static void separator(struct wt_json *j, const char *key)
 {
-    if (j->has_items[j->depth])
+    uint64_t bit = UINT64_C(1) << j->depth;
+
+    if (j->has_items & bit)
         fputc(',', j->out);
-    j->has_items[j->depth] = 1;
+    j->has_items |= bit;
     if (key) {
         fputc('"', j->out);
         wt_json_write_escaped(j->out, key, strlen(key));
@@ -52,9 +55,10 @@ static void open_container(struct wt_json *j, const char *key, int c)
 {
     separator(j, key);
     fputc(c, j->out);
+    assert(j->depth + 1 < WT_JSON_MAX_DEPTH);
     if (j->depth + 1 < WT_JSON_MAX_DEPTH)
         j->depth++;
-    j->has_items[j->depth] = 0;
+    j->has_items &= ~(UINT64_C(1) << j->depth);
 }
 
 static void close_container(struct wt_json *j, int c)
