@@ -354,17 +354,21 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     r->elapsed_us = wt_loop_now(lk->loop) - lk->started_us;
     if (status == ARES_SUCCESS && ai) {
         r->source = lk->wire.queries_sent ? WT_DNS_FROM_SERVER : WT_DNS_FROM_HOSTS;
-        for (struct ares_addrinfo_node *n = ai->nodes;
-             n && r->n_addresses < WT_DNS_MAX_ADDRESSES; n = n->ai_next) {
+        size_t n_nodes = 0;
+        for (struct ares_addrinfo_node *n = ai->nodes; n; n = n->ai_next)
+            n_nodes++;
+        r->addresses = calloc(n_nodes ? n_nodes : 1, sizeof *r->addresses);
+        if (!r->addresses)
+            status = ARES_ENOMEM;
+        for (struct ares_addrinfo_node *n = ai->nodes; n && r->addresses; n = n->ai_next) {
             if (n->ai_family != AF_INET && n->ai_family != AF_INET6)
                 continue;
             struct wt_endpoint ep;
             wt_endpoint_from_sockaddr(n->ai_addr, &ep);
             ep.port = 0;
             int dup = 0;
-            for (size_t i = 0; i < r->n_addresses; i++)
-                if (!strcmp(r->addresses[i].addr, ep.addr))
-                    dup = 1;
+            for (size_t i = 0; i < r->n_addresses && !dup; i++)
+                dup = !strcmp(r->addresses[i].addr, ep.addr);
             if (!dup)
                 r->addresses[r->n_addresses++] = ep;
         }
@@ -520,5 +524,6 @@ void wt_dns_lookup_free(struct wt_dns_lookup *lk)
     for (size_t i = 0; i < MAX_SOCKETS; i++)
         wt_dns_stream_clear(&lk->sockets[i].in);
     wt_loop_timer_cancel(lk->loop, lk->deliver_timer);
+    free(lk->result.addresses);
     free(lk);
 }

@@ -109,8 +109,16 @@ void wt_dns_wire_reply(struct wt_dns_wire *w, const struct wt_dns_path *path,
         tev.u.dns_tcp_retry.server = path->server;
         emit(w, &tev);
     }
-    for (size_t i = 0; i < m.n_answers; i++) {
-        const struct wt_dns_record *r = &m.answers[i];
+    /* Every record, not only the WT_DNS_MAX_RECORDS the decoder keeps: a
+     * large answer is listed whole and every address reaches the race. A
+     * truncated reply's records are a part the resolver throws away; the
+     * whole answer comes again over TCP and is listed then. */
+    size_t pos = m.answers_at;
+    for (unsigned i = 0; i < m.ancount && !m.tc; i++) {
+        struct wt_dns_record rec;
+        if (wt_dns_msg_next_answer(msg, len, &pos, &rec) < 0)
+            break;
+        const struct wt_dns_record *r = &rec;
         if (r->type != WT_DNS_TYPE_CNAME && r->type != WT_DNS_TYPE_A &&
             r->type != WT_DNS_TYPE_AAAA)
             continue;

@@ -19,6 +19,10 @@
 #define SHOWN_VALUE_MAX 2048   /* header bytes shown per value before "…" */
 #define FRAMING_LINE_MAX 1024
 #define DNS_SERVERS_SHOWN 8    /* resolvers named in the "looking up" line */
+/* Records listed per DNS reply and addresses in the "resolved" line; the
+ * rest are counted in a line of their own, and --ndjson has them all. */
+#define DNS_RECORDS_SHOWN 16
+#define DNS_ADDRESSES_SHOWN 16
 #define TAG_COLUMN "[dns ] "   /* every tag is this wide: the indent of ↳ and the summary */
 
 #define TABLE_ROWS_MAX 1000   /* URLs in the end-of-run table; the rest are counted */
@@ -55,6 +59,9 @@ struct text_state {
     size_t n_rows;                    /* rows in use (url_index + 1 of the highest) */
     size_t cap_rows;
     size_t rows_left_out;             /* URLs past TABLE_ROWS_MAX */
+    size_t dns_records_shown;         /* of the last DNS reply */
+    size_t dns_records_hidden;        /* of the last DNS reply, past DNS_RECORDS_SHOWN */
+    size_t dns_records_url;           /* url_index of those records */
 };
 
 enum color { C_NONE, C_URL, C_DNS, C_TCP, C_TLS, C_HTTP, C_ERROR, C_DIM, C_WARN };
@@ -254,10 +261,30 @@ static void print_table(struct text_state *s)
         fprintf(o, _("       … and %zu more URLs\n"), s->rows_left_out);
 }
 
+/* The records of one reply come as consecutive events: the count of those
+ * not listed is told before whatever comes next. */
+static void flush_dns_records(struct text_state *s)
+{
+    if (!s->dns_records_hidden)
+        return;
+    size_t url_index = s->url_index;
+    s->url_index = s->dns_records_url;
+    tag(s, C_DNS, "dns ");
+    /* TRANSLATORS: %zu records of a DNS reply not listed in the narration */
+    fprintf(s->cfg.out, P_("  … and %zu more record (all of them in --ndjson)\n",
+                           "  … and %zu more records (all of them in --ndjson)\n",
+                           s->dns_records_hidden),
+            s->dns_records_hidden);
+    s->url_index = url_index;
+    s->dns_records_hidden = 0;
+}
+
 static int text_end(void *state)
 {
     struct text_state *s = state;
     if (s) {
+        if (!s->cfg.silent)
+            flush_dns_records(s);
         if (s->cfg.url_table && !s->cfg.silent && s->n_rows + s->rows_left_out > 1)
             print_table(s);
         fflush(s->cfg.out);
@@ -361,6 +388,7 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         break;
     case WT_EV_DNS_REPLY: {
         char rc[16];
+        s->dns_records_shown = 0;
         wt_format_duration(ev->u.dns_reply.rtt_us, d, sizeof d);
         tag(s, C_DNS, "dns ");
         fprintf(o, P_("← reply id 0x%04x · %s · %u answer · %zu bytes · %s",
@@ -376,6 +404,12 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         break;
     }
     case WT_EV_DNS_RECORD:
+        if (s->dns_records_shown >= DNS_RECORDS_SHOWN) {
+            s->dns_records_hidden++;
+            s->dns_records_url = s->url_index;
+            break;
+        }
+        s->dns_records_shown++;
         /* Names come from dnsmsg in escaped presentation form: printable. */
         tag(s, C_DNS, "dns ");
         fprintf(o, "  %s %s %s · ttl %" PRIu32 "\n", ev->u.dns_record.name,
@@ -402,8 +436,12 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
                           ev->u.dns_done.n_addresses),
                     ev->u.dns_done.name, ev->u.dns_done.n_addresses, d);
         }
-        for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
+        for (size_t i = 0; i < ev->u.dns_done.n_addresses && i < DNS_ADDRESSES_SHOWN; i++)
             fprintf(o, "%s%s", i ? ", " : "", ev->u.dns_done.addresses[i].addr);
+        if (ev->u.dns_done.n_addresses > DNS_ADDRESSES_SHOWN)
+            /* TRANSLATORS: addresses past those listed; all are used */
+            fprintf(o, _(" … and %zu more (every one is tried)"),
+                    ev->u.dns_done.n_addresses - DNS_ADDRESSES_SHOWN);
         fputc('\n', o);
         break;
     default:
@@ -1529,6 +1567,8 @@ static void text_event_line(void *state, const struct wt_event *ev);
 static void text_event(void *state, const struct wt_event *ev)
 {
     struct text_state *s = state;
+    if (ev->kind != WT_EV_DNS_RECORD && !s->cfg.silent)
+        flush_dns_records(s);
     s->url_index = ev->url_index;
     if (s->cfg.url_table && !s->cfg.silent)   /* -s prints no table */
         record_row(s, ev);
