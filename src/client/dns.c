@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "webtrace/url.h"
 
 #define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
+#define RCODE_NXDOMAIN 3
 
 struct dns_socket {
     int fd;
@@ -45,6 +47,12 @@ struct wt_dns_lookup {
     int timed_out;               /* our budget ran out */
     int unreachable;             /* every server refused: stop waiting */
     uint64_t unreachable_timer;
+    /* The last name c-ares will ask (after the search list): an NXDOMAIN
+     * for it settles the lookup. Empty when unknown. */
+    char last_candidate[WT_DNS_NAME_MAX];
+    int nxdomain_settled;        /* stopped early: the name does not exist */
+    int family;                  /* AF_UNSPEC: A and AAAA are asked */
+    uint64_t settle_timer;
     size_t n_servers;
     struct wt_endpoint refused[WT_MAX_DNS_SERVERS];  /* servers that refused */
     size_t n_refused;
@@ -83,10 +91,53 @@ struct stream_reader {
     struct dns_socket *s;
 };
 
+/* When one type is answered and the other is not, c-ares waits for both
+ * (and then for our whole budget). The rule for ending sooner: stop as
+ * soon as the outcome can no longer change.
+ * - NXDOMAIN says the name does not exist, for every type (RFC 1034
+ *   §4.3.2, RFC 8020): no AAAA can come for a name without an A. Once it
+ *   is said of the last name c-ares will try (the search list done), the
+ *   lookup has failed: stop now, exit 6.
+ * - SERVFAIL, REFUSED, NOTIMP and FORMERR say this server failed this
+ *   query; they prove nothing about the other type (a broken DNSSEC
+ *   signature, a filter on AAAA), so the other query keeps its chance
+ *   until the budget. If it never comes, the lookup fails with exit 6 (a
+ *   server did answer: this is not a pure timeout), as curl 7.88.1 does
+ *   through glibc after its own timeouts.
+ * Only a lookup where no server answered anything exits 28. */
+static void on_settled(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_dns_lookup *lk = data;
+    lk->settle_timer = 0;
+    lk->nxdomain_settled = 1;
+    ares_cancel(lk->channel);  /* runs on_addrinfo with ARES_ECANCELLED */
+}
+
+static int same_name(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    while (la > 1 && a[la - 1] == '.')
+        la--;
+    while (lb > 1 && b[lb - 1] == '.')
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+static void check_settled(struct wt_dns_lookup *lk)
+{
+    if (lk->finished || lk->settle_timer || !lk->wire.nxdomain_qtype || !lk->last_candidate[0] ||
+        !same_name(lk->wire.nxdomain_qname, lk->last_candidate))
+        return;
+    /* Never cancel from inside c-ares's read: from the loop, at once. */
+    lk->settle_timer = wt_loop_timer_at(lk->loop, wt_loop_now(lk->loop), on_settled, lk);
+}
+
 static void on_stream_reply(void *ctx, const uint8_t *msg, size_t len)
 {
     struct stream_reader *sr = ctx;
     wt_dns_wire_reply(&sr->lk->wire, &sr->s->path, msg, len, wt_loop_now(sr->lk->loop));
+    check_settled(sr->lk);
 }
 
 /* ---- c-ares socket functions ----------------------------------------- */
@@ -177,6 +228,7 @@ static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int f
             wt_dns_stream_feed(&s->in, buf, (size_t)n, on_stream_reply, &sr);
         } else {
             wt_dns_wire_reply(&lk->wire, &s->path, buf, (size_t)n, wt_loop_now(lk->loop));
+            check_settled(lk);
         }
     } else if (s && n < 0 && saved == ECONNREFUSED) {
         note_refused(lk, s);
@@ -311,10 +363,33 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
     const char *why;
     char bad_name[96];
     r->exit_code = 6;
+    char a_rcode[16], aaaa_rcode[16], qtype[16];
     if (lk->unreachable) {
         why = "server unreachable (ICMP port unreachable: nothing listens on that port)";
+    } else if (lk->nxdomain_settled) {
+        const char *other = lk->wire.nxdomain_qtype == WT_DNS_TYPE_AAAA ? "A" : "AAAA";
+        wt_errf(r->message, sizeof r->message,
+                "could not resolve %1$s: NXDOMAIN for %2$s (the name does not exist, so it has "
+                "no %3$s either: not waiting for that reply); asked %4$s",
+                lk->name, wt_dns_type_name(lk->wire.nxdomain_qtype, qtype, sizeof qtype), other,
+                servers);
+        return;
+    } else if ((lk->timed_out || status == ARES_ETIMEOUT) && lk->family == AF_UNSPEC &&
+               (lk->wire.a_rcode >= 0) != (lk->wire.aaaa_rcode >= 0)) {
+        /* One type answered (without an address we could use), the other
+         * never did: a resolve failure, as curl says it, not a timeout. */
+        int a_answered = lk->wire.a_rcode >= 0;
+        wt_errf(r->message, sizeof r->message,
+                "could not resolve %1$s: %2$s for %3$s, and no reply for %4$s before the DNS "
+                "time budget ran out; asked %5$s",
+                lk->name,
+                a_answered ? wt_dns_rcode_name(lk->wire.a_rcode, a_rcode, sizeof a_rcode)
+                           : wt_dns_rcode_name(lk->wire.aaaa_rcode, aaaa_rcode, sizeof aaaa_rcode),
+                a_answered ? "A" : "AAAA", a_answered ? "AAAA" : "A", servers);
+        return;
     } else if (lk->timed_out || status == ARES_ETIMEOUT) {
-        r->exit_code = 28;
+        /* 28 only when no server answered anything (see on_settled). */
+        r->exit_code = lk->wire.a_rcode >= 0 || lk->wire.aaaa_rcode >= 0 ? 6 : 28;
         why = lk->wire.replies_seen ? "no usable reply before the DNS time budget ran out"
                                : "no reply before the DNS time budget ran out";
     } else if (lk->wire.rcode_seen[3]) {
@@ -390,7 +465,8 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     }
     wt_loop_timer_cancel(lk->loop, lk->budget_timer);
     wt_loop_timer_cancel(lk->loop, lk->unreachable_timer);
-    lk->budget_timer = lk->unreachable_timer = 0;
+    wt_loop_timer_cancel(lk->loop, lk->settle_timer);
+    lk->budget_timer = lk->unreachable_timer = lk->settle_timer = 0;
     /* Hand the result over from the loop, never from inside c-ares (it may
      * be in ares_getaddrinfo itself for a hosts-file answer) so the caller
      * may free the lookup in its callback. */
@@ -431,6 +507,33 @@ static void emit_start(struct wt_dns_lookup *lk, const struct wt_dns_config *con
     emit(lk, &ev);
 }
 
+/* The last name c-ares 1.18's getaddrinfo asks, whose NXDOMAIN ends its
+ * search: the name itself when it ends with a dot or there is no search
+ * list; else with ndots dots or more the name is tried first and the last
+ * search domain last, with fewer the name as it is comes last. */
+static void find_last_candidate(struct wt_dns_lookup *lk)
+{
+    struct ares_options o;
+    int mask = 0;
+    lk->last_candidate[0] = '\0';
+    if (ares_save_options(lk->channel, &o, &mask) != ARES_SUCCESS)
+        return;
+    size_t len = strlen(lk->name);
+    size_t dots = 0;
+    for (size_t i = 0; i < len; i++)
+        dots += lk->name[i] == '.';
+    int fqdn = len && lk->name[len - 1] == '.';
+    if (fqdn || o.ndomains <= 0 || (int)dots < o.ndots) {
+        snprintf(lk->last_candidate, sizeof lk->last_candidate, "%s", lk->name);
+    } else {
+        int w = snprintf(lk->last_candidate, sizeof lk->last_candidate, "%s.%s", lk->name,
+                         o.domains[o.ndomains - 1]);
+        if (w < 0 || (size_t)w >= sizeof lk->last_candidate)
+            lk->last_candidate[0] = '\0';   /* too long for DNS: never asked */
+    }
+    ares_destroy_options(&o);
+}
+
 struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
                                           const struct wt_dns_config *config,
                                           const char *name,
@@ -449,6 +552,7 @@ struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
     lk->sink = *sink;
     lk->done = done;
     lk->ctx = ctx;
+    lk->family = config->family;
     wt_dns_wire_init(&lk->wire, sink);
     snprintf(lk->name, sizeof lk->name, "%s", name);
 
@@ -494,6 +598,7 @@ struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
         }
     }
     ares_set_socket_functions(lk->channel, &socket_functions, lk);
+    find_last_candidate(lk);
 
     emit_start(lk, config);
     lk->started_us = wt_loop_now(loop);
@@ -516,6 +621,7 @@ void wt_dns_lookup_free(struct wt_dns_lookup *lk)
     wt_loop_timer_cancel(lk->loop, lk->budget_timer);
     wt_loop_timer_cancel(lk->loop, lk->deliver_timer);
     wt_loop_timer_cancel(lk->loop, lk->unreachable_timer);
+    wt_loop_timer_cancel(lk->loop, lk->settle_timer);
     lk->finished = 1;
     /* ares_destroy runs pending callbacks with ARES_EDESTRUCTION; done is
      * only called from deliver(), which is cancelled above. */

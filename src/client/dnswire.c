@@ -7,6 +7,7 @@ void wt_dns_wire_init(struct wt_dns_wire *w, const struct wt_event_sink *sink)
 {
     memset(w, 0, sizeof *w);
     w->sink = *sink;
+    w->a_rcode = w->aaaa_rcode = -1;
 }
 
 static void emit(struct wt_dns_wire *w, struct wt_event *ev)
@@ -78,6 +79,15 @@ void wt_dns_wire_reply(struct wt_dns_wire *w, const struct wt_dns_path *path,
         return;
     w->replies_seen++;
     w->rcode_seen[m.rcode & 15]++;
+    /* A truncated reply is not the answer: the one over TCP will be. */
+    if (m.qtype == WT_DNS_TYPE_A && !m.tc)
+        w->a_rcode = m.rcode;
+    else if (m.qtype == WT_DNS_TYPE_AAAA && !m.tc)
+        w->aaaa_rcode = m.rcode;
+    if (m.rcode == 3) {
+        w->nxdomain_qtype = m.qtype;
+        memcpy(w->nxdomain_qname, m.qname, sizeof m.qname);
+    }
     /* Each reply's time is its own round trip: from the copy of the query
      * sent to the server that answered. */
     int64_t rtt = -1;
