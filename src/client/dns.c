@@ -16,6 +16,7 @@
 #include "webtrace/dnswire.h"
 #include "webtrace/netaddr.h"
 #include "webtrace/escape.h"
+#include "webtrace/exitcode.h"
 #include "webtrace/i18n.h"
 #include "webtrace/url.h"
 
@@ -364,6 +365,11 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
     char bad_name[96];
     r->exit_code = 6;
     char a_rcode[16], aaaa_rcode[16], qtype[16];
+    if (status == ARES_ENOMEM) {
+        r->exit_code = WT_EXIT_OUT_OF_MEMORY;
+        wt_errf(r->message, sizeof r->message, "out of memory");
+        return;
+    }
     if (lk->unreachable) {
         why = "server unreachable (ICMP port unreachable: nothing listens on that port)";
     } else if (lk->nxdomain_settled) {

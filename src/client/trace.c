@@ -380,9 +380,7 @@ static int reserve_addresses(struct wt_trace *t, size_t n)
 {
     struct wt_endpoint *a = realloc(t->addresses, (n ? n : 1) * sizeof *a);
     if (!a) {
-        char msg[64];
-        wt_errf(msg, sizeof msg, "out of memory");
-        trace_fail(t, "dns", WT_EXIT_RESOLVE, msg);
+        trace_fail(t, "dns", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return -1;
     }
     t->addresses = a;
