@@ -186,6 +186,15 @@ def dns_corpora():
     write("dnswire", "udp_20_cnames", b"\0\0" + stream(
         header(0x7000, RESPONSE, an=20) + question("c0.example.test", A) + links))
     write("dnswire", "udp_garbage", b"\0\0" + stream(b"\xff" * 20, msgs["short_header"]))
+    # a large answer over TCP: every record is an event (no cap)
+    big = b"".join(rr(PTR_QNAME, A, 300, bytes([10, 0, i >> 8, i & 0xff])) for i in range(600))
+    write("dnswire", "tcp_600_answers", b"\1\xff" + stream(
+        header(0xabcd, QUERY) + question("many.example.test", A),
+        header(0xabcd, RESPONSE, an=600) + question("many.example.test", A) + big))
+    # A answered NXDOMAIN, AAAA asked and never answered
+    write("dnswire", "udp_nxdomain_a_aaaa_silent", b"\0\0" + stream(
+        header(0x2222, QUERY) + question("nope.example.test", A),
+        header(0x2223, QUERY) + question("nope.example.test", AAAA), msgs["reply_nxdomain_soa"]))
 
 
 # ---- HTTP responses -------------------------------------------------------
