@@ -53,6 +53,11 @@ struct wt_dns_lookup {
     char last_candidate[WT_DNS_NAME_MAX];
     int nxdomain_settled;        /* stopped early: the name does not exist */
     int family;                  /* AF_UNSPEC: A and AAAA are asked */
+    /* The addresses the replies carried, as they came: when the budget
+     * ends with one type answered and the other not, c-ares gives us
+     * nothing, but these are the answer. */
+    struct wt_endpoint *answered;
+    size_t n_answered, cap_answered;
     uint64_t settle_timer;
     size_t n_servers;
     struct wt_endpoint refused[WT_MAX_DNS_SERVERS];  /* servers that refused */
@@ -87,6 +92,36 @@ static void emit(struct wt_dns_lookup *lk, struct wt_event *ev)
 
 /* ---- what went over the wire ---------------------------------------- */
 
+static void keep_address(struct wt_dns_lookup *lk, const struct wt_event *ev)
+{
+    const char *addr = ev->u.dns_record.data;
+    for (size_t i = 0; i < lk->n_answered; i++)
+        if (!strcmp(lk->answered[i].addr, addr))
+            return;
+    if (lk->n_answered == lk->cap_answered) {
+        size_t cap = lk->cap_answered ? lk->cap_answered * 2 : 16;
+        struct wt_endpoint *a = realloc(lk->answered, cap * sizeof *a);
+        if (!a)
+            return;   /* only the fallback loses it: c-ares has its own copy */
+        lk->answered = a;
+        lk->cap_answered = cap;
+    }
+    struct wt_endpoint *ep = &lk->answered[lk->n_answered++];
+    memset(ep, 0, sizeof *ep);
+    snprintf(ep->addr, sizeof ep->addr, "%s", addr);
+    ep->family = ev->u.dns_record.type == WT_DNS_TYPE_AAAA ? AF_INET6 : AF_INET;
+}
+
+/* Everything dnswire says goes on to the trace; the addresses are kept. */
+static void on_wire_event(void *ctx, const struct wt_event *ev)
+{
+    struct wt_dns_lookup *lk = ctx;
+    if (ev->kind == WT_EV_DNS_RECORD && (ev->u.dns_record.type == WT_DNS_TYPE_A ||
+                                         ev->u.dns_record.type == WT_DNS_TYPE_AAAA))
+        keep_address(lk, ev);
+    lk->sink.emit(lk->sink.ctx, ev);
+}
+
 struct stream_reader {
     struct wt_dns_lookup *lk;
     struct dns_socket *s;
@@ -105,6 +140,8 @@ struct stream_reader {
  *   until the budget. If it never comes, the lookup fails with exit 6 (a
  *   server did answer: this is not a pure timeout), as curl 7.88.1 does
  *   through glibc after its own timeouts.
+ * - Addresses for one type with the other never answered: they are used
+ *   when the budget ends, and the silent type is named (on_addrinfo).
  * Only a lookup where no server answered anything exits 28. */
 static void on_settled(struct wt_loop *loop, void *data)
 {
@@ -458,6 +495,22 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         ares_freeaddrinfo(ai);
     if (status == ARES_SUCCESS && r->n_addresses == 0)
         status = ARES_ENODATA;
+    /* The budget ran out with one type answered with addresses and the
+     * other never answered: those addresses are the answer (curl, through
+     * glibc, also goes on with them after its timeouts), and the type
+     * that stayed silent is said. */
+    uint16_t unanswered = 0;
+    if ((lk->timed_out || status == ARES_ETIMEOUT) && lk->family == AF_UNSPEC &&
+        lk->n_answered && (lk->wire.a_rcode < 0) != (lk->wire.aaaa_rcode < 0)) {
+        unanswered = lk->wire.a_rcode < 0 ? WT_DNS_TYPE_A : WT_DNS_TYPE_AAAA;
+        free(r->addresses);
+        r->addresses = lk->answered;
+        r->n_addresses = lk->n_answered;
+        lk->answered = NULL;
+        lk->n_answered = lk->cap_answered = 0;
+        r->source = WT_DNS_FROM_SERVER;
+        status = ARES_SUCCESS;
+    }
     if (status != ARES_SUCCESS) {
         describe_failure(lk, status);
     } else {
@@ -467,6 +520,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         ev.u.dns_done.n_addresses = r->n_addresses;
         ev.u.dns_done.addresses = r->addresses;
         ev.u.dns_done.elapsed_us = r->elapsed_us;
+        ev.u.dns_done.unanswered_qtype = unanswered;
         emit(lk, &ev);
     }
     wt_loop_timer_cancel(lk->loop, lk->budget_timer);
@@ -559,7 +613,7 @@ struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
     lk->done = done;
     lk->ctx = ctx;
     lk->family = config->family;
-    wt_dns_wire_init(&lk->wire, sink);
+    wt_dns_wire_init(&lk->wire, &(struct wt_event_sink){ on_wire_event, lk });
     snprintf(lk->name, sizeof lk->name, "%s", name);
 
     long budget = config->timeout_ms > 0 ? config->timeout_ms : WT_DEFAULT_DNS_TIMEOUT_MS;
@@ -637,5 +691,6 @@ void wt_dns_lookup_free(struct wt_dns_lookup *lk)
         wt_dns_stream_clear(&lk->sockets[i].in);
     wt_loop_timer_cancel(lk->loop, lk->deliver_timer);
     free(lk->result.addresses);
+    free(lk->answered);
     free(lk);
 }

@@ -423,6 +423,13 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         break;
     case WT_EV_DNS_DONE:
         wt_format_duration(ev->u.dns_done.elapsed_us, d, sizeof d);
+        if (ev->u.dns_done.unanswered_qtype) {
+            tag(s, C_DNS, "dns ");
+            /* TRANSLATORS: %s the record type (A or AAAA) that got no reply */
+            fprintf(o, _("✗ no reply to %s before the DNS time budget ran out: going on with the "
+                         "addresses the other reply gave\n"),
+                    wt_dns_type_name(ev->u.dns_done.unanswered_qtype, tbuf, sizeof tbuf));
+        }
         tag(s, C_DNS, "dns ");
         if (ev->u.dns_done.source == WT_DNS_FROM_HOSTS) {
             fprintf(o, _("%s found in the hosts file: no DNS traffic → "), ev->u.dns_done.name);

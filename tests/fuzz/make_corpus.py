@@ -642,7 +642,7 @@ def json_corpus():
             "www.example.test").byte(0).byte(0).byte(1).byte(2).byte(80).int(310)
         s.event(DNS_RECORD, 1).cstr("www.example.test").int(5).int(60).cstr("web.example.test")
         s.event(DNS_RECORD, 1).cstr("web.example.test").int(1).int(300).cstr("127.0.0.1")
-        s.event(DNS_DONE, 1).cstr("www.example.test").byte(0).byte(1).endpoint("127.0.0.1", 0).int(400)
+        s.event(DNS_DONE, 1).cstr("www.example.test").byte(0).byte(1).endpoint("127.0.0.1", 0).int(400).int(28)
         s.event(TCP_ATTEMPT, 2).endpoint("127.0.0.1", 443).byte(1).byte(1)
         s.event(TCP_ESTABLISHED, 2).endpoint("127.0.0.1", 41822).endpoint("127.0.0.1", 443).int(80).byte(
             1).int(30).int(32741).byte(1)

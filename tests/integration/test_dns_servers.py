@@ -10,7 +10,9 @@ test) and a scripted server that answers one type and ignores the other:
 - NXDOMAIN and SERVFAIL end the lookup with exit 6, as curl;
 - a name of 254 bytes goes to the DNS, which decides (6, as curl);
 - when A fails and AAAA is never answered: NXDOMAIN settles it at once,
-  SERVFAIL after the budget, and both exit 6, not 28.
+  SERVFAIL after the budget, and both exit 6, not 28; when A brings an
+  address and AAAA is never answered, the address is used once the budget
+  ends, and the silent type is said.
 
     WEBTRACE=/abs/path/webtrace python3 tests/integration/test_dns_servers.py
 """
@@ -139,7 +141,8 @@ class DnsViaUnbound(_DnsCases, unittest.TestCase):
 
 class HalfAnsweringDns:
     """A UDP server on loopback that answers every A query with one rcode
-    and never answers AAAA: one family fails, the other stays silent."""
+    (NOERROR with the address 127.0.0.1) and never answers AAAA: one family
+    fails, or succeeds, and the other stays silent."""
 
     def __init__(self, rcode):
         self.rcode = rcode
@@ -170,9 +173,12 @@ class HalfAnsweringDns:
             qtype = struct.unpack("!H", msg[off + 1:off + 3])[0]
             if qtype != 1:
                 continue
-            flags = 0x8180 | (msg[2] & 1) << 8 | self.rcode
-            self.sock.sendto(msg[:2] + struct.pack("!HHHHH", flags, 1, 0, 0, 0) +
-                             msg[12:off + 5], addr)
+            flags = 0x8080 | (msg[2] & 1) << 8 | self.rcode
+            answer = b""
+            if self.rcode == 0:
+                answer = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton("127.0.0.1")
+            self.sock.sendto(msg[:2] + struct.pack("!HHHHH", flags, 1, 1 if answer else 0, 0, 0) +
+                             msg[12:off + 5] + answer, addr)
 
     def stop(self):
         self._stop.set()
@@ -224,6 +230,20 @@ class OneFamilyFailsTheOtherIsSilent(h.WebtraceCase, unittest.TestCase):
         evs = events(out)
         self.assertTrue([e for e in evs if e["event"] == "dns_reply" and e["rcode"] == "SERVFAIL"])
         self.assertFalse([e for e in evs if e["event"] == "dns_reply" and e["qtype"] == "AAAA"])
+
+    def test_address_for_a_is_used_when_aaaa_never_comes(self):
+        code, out, err = self.run_against(0, 2)
+        self.assertEqual(code, 7, h.describe(code, out, err))   # resolved; nothing on port 9
+        evs = events(out)
+        done = [e for e in evs if e["event"] == "dns_done"]
+        self.assertEqual(len(done), 1, err)
+        self.assertEqual((done[0]["addresses"], done[0]["unanswered"]), (["127.0.0.1"], "AAAA"))
+        self.assertTrue([e for e in evs if e["event"] == "tcp_attempt"
+                         and e["remote"]["ip"] == "127.0.0.1"], err)
+        self.assertNarration(err, r"^\[dns \] ✗ no reply to AAAA before the DNS time budget ran "
+                                  r"out: going on with the addresses the other reply gave$")
+        self.assertNarration(err, r"^\[dns \] resolved www\.example\.test → 1 address\b")
+        self.assertOneErrorLine(err, "tcp", r"127\.0\.0\.1")
 
 
 if __name__ == "__main__":
