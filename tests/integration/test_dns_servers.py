@@ -3,6 +3,8 @@ wrote (dnsmasq and Debian's unbound, each started on a loopback port by the
 test) and a scripted server that answers one type and ignores the other:
 
 - a CNAME chain is narrated link by link;
+- a dead first --dns-server is named when the resolver moves on to the
+  real one, whose reply is timed from the copy of the query it got;
 - an answer of 40 A records is listed whole in --ndjson, and in the text
   narration up to a limit plus an "… and N more" line, never cut silently;
   every address reaches the Happy Eyeballs race (only one of them has a
@@ -104,6 +106,32 @@ class _DnsCases(h.WebtraceCase):
         self.assertNarration(err, rf"^\[dns \]\s+… and {more} more records \(all of them in --ndjson\)$")
         self.assertNarration(err, rf"^\[dns \] resolved {name} → {self.dns.MANY_COUNT} addresses\b"
                                   rf".* … and {more} more \(every one is tried\)$")
+
+    def test_silent_first_server_is_named_and_each_reply_timed_alone(self):
+        silent = h.SilentUdp().start()
+        try:
+            code, out, err = h.run_webtrace(["--ndjson", "--dns-server", silent.server_arg,
+                                             "--dns-server", self.dns.server_arg,
+                                             "--dns-timeout", "4", "-4",
+                                             f"http://{self.dns.REAL_NAME}:{self.web.port}/"],
+                                            timeout=30)
+        finally:
+            silent.stop()
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        evs = events(out)
+        named = [e for e in evs if e["event"] == "dns_no_answer"]
+        self.assertEqual([(e["server"]["port"], e["next"]["port"]) for e in named],
+                         [(silent.port, self.dns.port)], err)
+        sent = [e for e in evs if e["event"] == "dns_query"]
+        reply = [e for e in evs if e["event"] == "dns_reply"]
+        self.assertEqual([e["server"]["port"] for e in reply], [self.dns.port], err)
+        # its own round trip: from the copy sent to this server, never from
+        # the first copy, the one the silent server got a timeout earlier
+        self.assertEqual([e["server"]["port"] for e in sent], [silent.port, self.dns.port], err)
+        self.assertLess(reply[0]["rtt_us"], reply[0]["t_us"] - sent[0]["t_us"])
+        self.assertLess(reply[0]["rtt_us"], named[0]["waited_us"])
+        self.assertNarration(err, rf"^\[dns \] ✗ no answer from 127\.0\.0\.1:{silent.port} to query A "
+                                  rf".*: asking 127\.0\.0\.1:{self.dns.port} instead$")
 
     def test_nxdomain(self):
         code, out, err = self.trace(self.dns.NX_NAME)
