@@ -21,7 +21,6 @@
 #include "webtrace/url.h"
 
 #define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
-#define RCODE_NXDOMAIN 3
 
 struct dns_socket {
     int fd;
