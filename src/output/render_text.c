@@ -19,8 +19,9 @@
 #define SHOWN_VALUE_MAX 2048   /* header bytes shown per value before "…" */
 #define FRAMING_LINE_MAX 1024
 #define DNS_SERVERS_SHOWN 8    /* resolvers named in the "looking up" line */
-/* Records listed per DNS reply and addresses in the "resolved" line; the
- * rest are counted in a line of their own, and --ndjson has them all. */
+/* Address records listed per DNS reply and addresses in the "resolved"
+ * line; the rest are counted in a line of their own, and --ndjson has them
+ * all. */
 #define DNS_RECORDS_SHOWN 16
 #define DNS_ADDRESSES_SHOWN 16
 #define TAG_COLUMN "[dns ] "   /* every tag is this wide: the indent of ↳ and the summary */
@@ -404,7 +405,9 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         break;
     }
     case WT_EV_DNS_RECORD:
-        if (s->dns_records_shown >= DNS_RECORDS_SHOWN) {
+        /* The CNAME chain is always shown: it says what the addresses are of. */
+        if (s->dns_records_shown >= DNS_RECORDS_SHOWN &&
+            ev->u.dns_record.type != WT_DNS_TYPE_CNAME) {
             s->dns_records_hidden++;
             s->dns_records_url = s->url_index;
             break;
@@ -1579,8 +1582,10 @@ static void text_event(void *state, const struct wt_event *ev)
     s->url_index = ev->url_index;
     if (s->cfg.url_table && !s->cfg.silent)   /* -s prints no table */
         record_row(s, ev);
+    size_t hidden = s->dns_records_hidden;
     text_event_line(state, ev);
-    if (s->cfg.explain && !s->cfg.silent)
+    /* a record not listed gets no explanation either */
+    if (s->cfg.explain && !s->cfg.silent && s->dns_records_hidden == hidden)
         explain(s, ev);
 }
 
