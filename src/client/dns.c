@@ -21,6 +21,7 @@
 #include "webtrace/url.h"
 
 #define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
+#define TRANSLATED_ERROR_MAX 1024  /* a translated error sentence, as wt_errf allows */
 
 struct dns_socket {
     int fd;
@@ -392,13 +393,29 @@ static void server_list(struct wt_dns_lookup *lk, char *out, size_t outlen)
     ares_free_data(servers);
 }
 
+/* The error sentence with its reason, why: one of the N_() reasons of
+ * describe_failure, or c-ares's own words (which have no translation).
+ * As wt_errf does, the English goes into the error record and the
+ * translated sentence, reason included, to the narration. */
+static void resolve_failed(char *out, size_t outlen, const char *name, const char *why,
+                           const char *servers)
+{
+    const char *fmt = servers ? N_("could not resolve %s: %s; asked %s")
+                              : N_("could not resolve %s: %s");
+    snprintf(out, outlen, fmt, name, why, servers ? servers : "");
+    if (_(fmt) != fmt) {
+        char translated[TRANSLATED_ERROR_MAX];
+        snprintf(translated, sizeof translated, _(fmt), name, _(why), servers ? servers : "");
+        wt_i18n_remember(out, translated);
+    }
+}
+
 static void describe_failure(struct wt_dns_lookup *lk, int status)
 {
     struct wt_dns_result *r = &lk->result;
     char servers[160];
     server_list(lk, servers, sizeof servers);
     const char *why;
-    char bad_name[96];
     r->exit_code = 6;
     char a_rcode[16], aaaa_rcode[16], qtype[16];
     if (status == ARES_ENOMEM) {
@@ -407,7 +424,7 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
         return;
     }
     if (lk->unreachable) {
-        why = "server unreachable (ICMP port unreachable: nothing listens on that port)";
+        why = N_("server unreachable (ICMP port unreachable: nothing listens on that port)");
     } else if (lk->nxdomain_settled) {
         const char *other = lk->wire.nxdomain_qtype == WT_DNS_TYPE_AAAA ? "A" : "AAAA";
         wt_errf(r->message, sizeof r->message,
@@ -432,34 +449,32 @@ static void describe_failure(struct wt_dns_lookup *lk, int status)
     } else if (lk->timed_out || status == ARES_ETIMEOUT) {
         /* 28 only when no server answered anything (see on_settled). */
         r->exit_code = lk->wire.a_rcode >= 0 || lk->wire.aaaa_rcode >= 0 ? 6 : 28;
-        why = lk->wire.replies_seen ? "no usable reply before the DNS time budget ran out"
-                               : "no reply before the DNS time budget ran out";
+        why = lk->wire.replies_seen ? N_("no usable reply before the DNS time budget ran out")
+                                    : N_("no reply before the DNS time budget ran out");
     } else if (lk->wire.rcode_seen[3]) {
-        why = "NXDOMAIN (the name does not exist)";
+        why = N_("NXDOMAIN (the name does not exist)");
     } else if (lk->wire.rcode_seen[5]) {
-        why = "REFUSED (the server will not answer this query)";
+        why = N_("REFUSED (the server will not answer this query)");
     } else if (lk->wire.rcode_seen[2]) {
-        why = "SERVFAIL (the server failed to resolve it)";
+        why = N_("SERVFAIL (the server failed to resolve it)");
     } else if (lk->wire.rcode_seen[4]) {
-        why = "NOTIMP (the server does not support the query)";
+        why = N_("NOTIMP (the server does not support the query)");
     } else if (lk->wire.rcode_seen[1]) {
-        why = "FORMERR (the server could not parse the query)";
+        why = N_("FORMERR (the server could not parse the query)");
     } else if (status == ARES_EBADNAME && strlen(lk->name) > WT_DNS_HOST_MAX_LEN) {
-        snprintf(bad_name, sizeof bad_name, "the name is %zu bytes, DNS allows at most %d "
-                 "(c-ares: %s)", strlen(lk->name), WT_DNS_HOST_MAX_LEN, ares_strerror(status));
-        why = bad_name;
+        wt_errf(r->message, sizeof r->message, "could not resolve %1$s: the name is %2$zu "
+                "bytes, DNS allows at most %3$d (c-ares: %4$s)", lk->name, strlen(lk->name),
+                WT_DNS_HOST_MAX_LEN, ares_strerror(status));
+        return;
     } else if (status == ARES_ENODATA || (status == ARES_ENOTFOUND && lk->wire.replies_seen)) {
-        why = "NOERROR but no address records for it";
+        why = N_("NOERROR but no address records for it");
     } else if (status == ARES_ENOTFOUND && !lk->wire.queries_sent) {
-        why = "not in the hosts file and no DNS server answered";
+        why = N_("not in the hosts file and no DNS server answered");
     } else {
         why = ares_strerror(status);
     }
-    if (lk->wire.queries_sent && servers[0])
-        wt_errf(r->message, sizeof r->message, "could not resolve %s: %s; asked %s",
-                 lk->name, why, servers);
-    else
-        wt_errf(r->message, sizeof r->message, "could not resolve %s: %s", lk->name, why);
+    resolve_failed(r->message, sizeof r->message, lk->name, why,
+                   lk->wire.queries_sent && servers[0] ? servers : NULL);
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
