@@ -9,6 +9,7 @@ packages=(
   meson ninja-build pkg-config gcc
   libc-ares-dev libssl-dev libcmocka-dev node-llhttp libidn2-dev
   dnsmasq-base nginx-light openssl python3 curl bind9-dnsutils
+  unbound
   python3-jsonschema strace
   gettext
   libpcap-dev tcpdump iproute2

@@ -20,7 +20,8 @@
 /* How long the capture may hold the end of a trace for the teardown's last
  * packets (the peer's FIN, the last ACK) once our socket is closed. */
 #define WT_CAPTURE_LINGER_MS 1000
-/* Hosts named in the filter (every address the connector may try). */
+/* Hosts named in the filter (every address the connector may try); with
+ * more, the filter selects by port alone. */
 #define WT_CAPTURE_MAX_HOSTS 16
 
 struct wt_capture;

@@ -10,8 +10,6 @@
 #include "webtrace/event.h"
 #include "webtrace/loop.h"
 
-#define WT_DNS_MAX_ADDRESSES 16
-
 struct wt_dns_config {
     const struct wt_dns_server *servers;  /* NULL/0: /etc/resolv.conf */
     size_t n_servers;
@@ -23,7 +21,9 @@ struct wt_dns_result {
     int exit_code;                        /* 0, 6 (resolve) or 28 (timeout) */
     enum wt_dns_source source;
     size_t n_addresses;
-    struct wt_endpoint addresses[WT_DNS_MAX_ADDRESSES];
+    /* Every address of the answer (no cap: a 64 KiB answer over TCP holds
+     * thousands), owned by the lookup: valid until wt_dns_lookup_free. */
+    struct wt_endpoint *addresses;
     int64_t elapsed_us;
     char message[512];                    /* on failure: one sentence, terminal-safe */
 };

@@ -10,7 +10,6 @@
 #include "webtrace/event.h"
 
 #define WT_DNS_CACHE_MAX 256   /* names kept; the entry closest to expiry goes */
-#define WT_DNS_CACHE_ADDRESSES 16
 
 struct wt_dns_cache;
 
@@ -22,10 +21,11 @@ void wt_dns_cache_free(struct wt_dns_cache *c);
  * a record that says not to cache) stores nothing. */
 void wt_dns_cache_put(struct wt_dns_cache *c, const char *name, int family,
                       const struct wt_endpoint *addrs, size_t n, uint32_t ttl_s, int64_t now_us);
-/* 1 when name has addresses that have not expired at now_us: copied into
- * addrs (room for WT_DNS_CACHE_ADDRESSES), *n set, *left_us the time to
- * live left. 0 otherwise (an expired entry is dropped). */
+/* 1 when name has addresses that have not expired at now_us: *addrs points
+ * at all of them (the cache's own copy: valid until the next put or get),
+ * *n set, *left_us the time to live left. 0 otherwise (an expired entry is
+ * dropped). */
 int wt_dns_cache_get(struct wt_dns_cache *c, const char *name, int family, int64_t now_us,
-                     struct wt_endpoint *addrs, size_t *n, int64_t *left_us);
+                     const struct wt_endpoint **addrs, size_t *n, int64_t *left_us);
 
 #endif

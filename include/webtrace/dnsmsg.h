@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #define WT_DNS_NAME_MAX 256      /* presentation form incl. NUL (255 + NUL) */
-#define WT_DNS_MAX_RECORDS 32    /* answer records kept per message */
+/* Answer records copied into struct wt_dns_msg; a reply may carry
+ * thousands (a 64 KiB TCP answer), read them all with wt_dns_msg_next_answer. */
+#define WT_DNS_MAX_RECORDS 32
 
 enum wt_dns_type {
     WT_DNS_TYPE_A = 1,
@@ -43,6 +45,7 @@ struct wt_dns_msg {
     uint16_t qtype;
     uint16_t qclass;
     size_t n_answers;             /* records decoded into answers[] (<= ancount) */
+    size_t answers_at;            /* offset of the first answer record */
     struct wt_dns_record answers[WT_DNS_MAX_RECORDS];
 };
 
@@ -53,6 +56,13 @@ struct wt_dns_msg {
 int wt_dns_msg_decode(const uint8_t *buf, size_t len, struct wt_dns_msg *out);
 
 /* "A", "AAAA", "CNAME", ... or "TYPE65" style into a static table / buf */
+/* Reads the answer record at *pos of the message decoded into m (start with
+ * *pos = m->answers_at) and moves *pos past it. Returns 0, or -1 when the
+ * record is malformed or runs past len: the rest of the message cannot be
+ * read either. The caller counts records against m->ancount. */
+int wt_dns_msg_next_answer(const uint8_t *buf, size_t len, size_t *pos,
+                           struct wt_dns_record *r);
+
 const char *wt_dns_type_name(uint16_t type, char *buf, size_t buflen);
 /* "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", or "RCODE12" */
 const char *wt_dns_rcode_name(int rcode, char *buf, size_t buflen);

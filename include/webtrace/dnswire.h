@@ -27,6 +27,9 @@ struct wt_dns_wire {
     int queries_sent;
     int replies_seen;
     int rcode_seen[16];                /* count of replies per rcode */
+    int a_rcode, aaaa_rcode;           /* last reply's rcode to A / AAAA, -1: none yet */
+    uint16_t nxdomain_qtype;           /* the last NXDOMAIN reply's type, 0: none */
+    char nxdomain_qname[WT_DNS_NAME_MAX];  /* and the name it says does not exist */
     struct {
         uint16_t id;
         uint16_t qtype;

@@ -273,6 +273,8 @@ struct wt_event {
             const struct wt_endpoint *addresses;  /* port 0 */
             int64_t elapsed_us;
             int64_t ttl_left_us;     /* from the cache: how long the entry stays; else -1 */
+            uint16_t unanswered_qtype;  /* asked, never answered before the budget ran
+                                           out (the addresses are the other type's); 0 */
         } dns_done;
         struct {
             struct wt_endpoint remote;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -15,10 +16,12 @@
 #include "webtrace/dnswire.h"
 #include "webtrace/netaddr.h"
 #include "webtrace/escape.h"
+#include "webtrace/exitcode.h"
 #include "webtrace/i18n.h"
 #include "webtrace/url.h"
 
 #define MAX_SOCKETS 8            /* c-ares sockets tracked per lookup */
+#define TRANSLATED_ERROR_MAX 1024  /* a translated error sentence, as wt_errf allows */
 
 struct dns_socket {
     int fd;
@@ -45,6 +48,17 @@ struct wt_dns_lookup {
     int timed_out;               /* our budget ran out */
     int unreachable;             /* every server refused: stop waiting */
     uint64_t unreachable_timer;
+    /* The last name c-ares will ask (after the search list): an NXDOMAIN
+     * for it settles the lookup. Empty when unknown. */
+    char last_candidate[WT_DNS_NAME_MAX];
+    int nxdomain_settled;        /* stopped early: the name does not exist */
+    int family;                  /* AF_UNSPEC: A and AAAA are asked */
+    /* The addresses the replies carried, as they came: when the budget
+     * ends with one type answered and the other not, c-ares gives us
+     * nothing, but these are the answer. */
+    struct wt_endpoint *answered;
+    size_t n_answered, cap_answered;
+    uint64_t settle_timer;
     size_t n_servers;
     struct wt_endpoint refused[WT_MAX_DNS_SERVERS];  /* servers that refused */
     size_t n_refused;
@@ -78,15 +92,90 @@ static void emit(struct wt_dns_lookup *lk, struct wt_event *ev)
 
 /* ---- what went over the wire ---------------------------------------- */
 
+static void keep_address(struct wt_dns_lookup *lk, const struct wt_event *ev)
+{
+    const char *addr = ev->u.dns_record.data;
+    for (size_t i = 0; i < lk->n_answered; i++)
+        if (!strcmp(lk->answered[i].addr, addr))
+            return;
+    if (lk->n_answered == lk->cap_answered) {
+        size_t cap = lk->cap_answered ? lk->cap_answered * 2 : 16;
+        struct wt_endpoint *a = realloc(lk->answered, cap * sizeof *a);
+        if (!a)
+            return;   /* only the fallback loses it: c-ares has its own copy */
+        lk->answered = a;
+        lk->cap_answered = cap;
+    }
+    struct wt_endpoint *ep = &lk->answered[lk->n_answered++];
+    memset(ep, 0, sizeof *ep);
+    snprintf(ep->addr, sizeof ep->addr, "%s", addr);
+    ep->family = ev->u.dns_record.type == WT_DNS_TYPE_AAAA ? AF_INET6 : AF_INET;
+}
+
+/* Everything dnswire says goes on to the trace; the addresses are kept. */
+static void on_wire_event(void *ctx, const struct wt_event *ev)
+{
+    struct wt_dns_lookup *lk = ctx;
+    if (ev->kind == WT_EV_DNS_RECORD && (ev->u.dns_record.type == WT_DNS_TYPE_A ||
+                                         ev->u.dns_record.type == WT_DNS_TYPE_AAAA))
+        keep_address(lk, ev);
+    lk->sink.emit(lk->sink.ctx, ev);
+}
+
 struct stream_reader {
     struct wt_dns_lookup *lk;
     struct dns_socket *s;
 };
 
+/* When one type is answered and the other is not, c-ares waits for both
+ * (and then for our whole budget). The rule for ending sooner: stop as
+ * soon as the outcome can no longer change.
+ * - NXDOMAIN says the name does not exist, for every type (RFC 1034
+ *   §4.3.2, RFC 8020): no AAAA can come for a name without an A. Once it
+ *   is said of the last name c-ares will try (the search list done), the
+ *   lookup has failed: stop now, exit 6.
+ * - SERVFAIL, REFUSED, NOTIMP and FORMERR say this server failed this
+ *   query; they prove nothing about the other type (a broken DNSSEC
+ *   signature, a filter on AAAA), so the other query keeps its chance
+ *   until the budget. If it never comes, the lookup fails with exit 6 (a
+ *   server did answer: this is not a pure timeout), as curl 7.88.1 does
+ *   through glibc after its own timeouts.
+ * - Addresses for one type with the other never answered: they are used
+ *   when the budget ends, and the silent type is named (on_addrinfo).
+ * Only a lookup where no server answered anything exits 28. */
+static void on_settled(struct wt_loop *loop, void *data)
+{
+    (void)loop;
+    struct wt_dns_lookup *lk = data;
+    lk->settle_timer = 0;
+    lk->nxdomain_settled = 1;
+    ares_cancel(lk->channel);  /* runs on_addrinfo with ARES_ECANCELLED */
+}
+
+static int same_name(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    while (la > 1 && a[la - 1] == '.')
+        la--;
+    while (lb > 1 && b[lb - 1] == '.')
+        lb--;
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+static void check_settled(struct wt_dns_lookup *lk)
+{
+    if (lk->finished || lk->settle_timer || !lk->wire.nxdomain_qtype || !lk->last_candidate[0] ||
+        !same_name(lk->wire.nxdomain_qname, lk->last_candidate))
+        return;
+    /* Never cancel from inside c-ares's read: from the loop, at once. */
+    lk->settle_timer = wt_loop_timer_at(lk->loop, wt_loop_now(lk->loop), on_settled, lk);
+}
+
 static void on_stream_reply(void *ctx, const uint8_t *msg, size_t len)
 {
     struct stream_reader *sr = ctx;
     wt_dns_wire_reply(&sr->lk->wire, &sr->s->path, msg, len, wt_loop_now(sr->lk->loop));
+    check_settled(sr->lk);
 }
 
 /* ---- c-ares socket functions ----------------------------------------- */
@@ -177,6 +266,7 @@ static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int f
             wt_dns_stream_feed(&s->in, buf, (size_t)n, on_stream_reply, &sr);
         } else {
             wt_dns_wire_reply(&lk->wire, &s->path, buf, (size_t)n, wt_loop_now(lk->loop));
+            check_settled(lk);
         }
     } else if (s && n < 0 && saved == ECONNREFUSED) {
         note_refused(lk, s);
@@ -303,46 +393,88 @@ static void server_list(struct wt_dns_lookup *lk, char *out, size_t outlen)
     ares_free_data(servers);
 }
 
+/* The error sentence with its reason, why: one of the N_() reasons of
+ * describe_failure, or c-ares's own words (which have no translation).
+ * As wt_errf does, the English goes into the error record and the
+ * translated sentence, reason included, to the narration. */
+static void resolve_failed(char *out, size_t outlen, const char *name, const char *why,
+                           const char *servers)
+{
+    const char *fmt = servers ? N_("could not resolve %s: %s; asked %s")
+                              : N_("could not resolve %s: %s");
+    snprintf(out, outlen, fmt, name, why, servers ? servers : "");
+    if (_(fmt) != fmt) {
+        char translated[TRANSLATED_ERROR_MAX];
+        snprintf(translated, sizeof translated, _(fmt), name, _(why), servers ? servers : "");
+        wt_i18n_remember(out, translated);
+    }
+}
+
 static void describe_failure(struct wt_dns_lookup *lk, int status)
 {
     struct wt_dns_result *r = &lk->result;
     char servers[160];
     server_list(lk, servers, sizeof servers);
     const char *why;
-    char bad_name[96];
     r->exit_code = 6;
+    char a_rcode[16], aaaa_rcode[16], qtype[16];
+    if (status == ARES_ENOMEM) {
+        r->exit_code = WT_EXIT_OUT_OF_MEMORY;
+        wt_errf(r->message, sizeof r->message, "out of memory");
+        return;
+    }
     if (lk->unreachable) {
-        why = "server unreachable (ICMP port unreachable: nothing listens on that port)";
+        why = N_("server unreachable (ICMP port unreachable: nothing listens on that port)");
+    } else if (lk->nxdomain_settled) {
+        const char *other = lk->wire.nxdomain_qtype == WT_DNS_TYPE_AAAA ? "A" : "AAAA";
+        wt_errf(r->message, sizeof r->message,
+                "could not resolve %1$s: NXDOMAIN for %2$s (the name does not exist, so it has "
+                "no %3$s either: not waiting for that reply); asked %4$s",
+                lk->name, wt_dns_type_name(lk->wire.nxdomain_qtype, qtype, sizeof qtype), other,
+                servers);
+        return;
+    } else if ((lk->timed_out || status == ARES_ETIMEOUT) && lk->family == AF_UNSPEC &&
+               (lk->wire.a_rcode >= 0) != (lk->wire.aaaa_rcode >= 0)) {
+        /* One type answered (without an address we could use), the other
+         * never did: a resolve failure, as curl says it, not a timeout. */
+        int a_answered = lk->wire.a_rcode >= 0;
+        wt_errf(r->message, sizeof r->message,
+                "could not resolve %1$s: %2$s for %3$s, and no reply for %4$s before the DNS "
+                "time budget ran out; asked %5$s",
+                lk->name,
+                a_answered ? wt_dns_rcode_name(lk->wire.a_rcode, a_rcode, sizeof a_rcode)
+                           : wt_dns_rcode_name(lk->wire.aaaa_rcode, aaaa_rcode, sizeof aaaa_rcode),
+                a_answered ? "A" : "AAAA", a_answered ? "AAAA" : "A", servers);
+        return;
     } else if (lk->timed_out || status == ARES_ETIMEOUT) {
-        r->exit_code = 28;
-        why = lk->wire.replies_seen ? "no usable reply before the DNS time budget ran out"
-                               : "no reply before the DNS time budget ran out";
+        /* 28 only when no server answered anything (see on_settled). */
+        r->exit_code = lk->wire.a_rcode >= 0 || lk->wire.aaaa_rcode >= 0 ? 6 : 28;
+        why = lk->wire.replies_seen ? N_("no usable reply before the DNS time budget ran out")
+                                    : N_("no reply before the DNS time budget ran out");
     } else if (lk->wire.rcode_seen[3]) {
-        why = "NXDOMAIN (the name does not exist)";
+        why = N_("NXDOMAIN (the name does not exist)");
     } else if (lk->wire.rcode_seen[5]) {
-        why = "REFUSED (the server will not answer this query)";
+        why = N_("REFUSED (the server will not answer this query)");
     } else if (lk->wire.rcode_seen[2]) {
-        why = "SERVFAIL (the server failed to resolve it)";
+        why = N_("SERVFAIL (the server failed to resolve it)");
     } else if (lk->wire.rcode_seen[4]) {
-        why = "NOTIMP (the server does not support the query)";
+        why = N_("NOTIMP (the server does not support the query)");
     } else if (lk->wire.rcode_seen[1]) {
-        why = "FORMERR (the server could not parse the query)";
+        why = N_("FORMERR (the server could not parse the query)");
     } else if (status == ARES_EBADNAME && strlen(lk->name) > WT_DNS_HOST_MAX_LEN) {
-        snprintf(bad_name, sizeof bad_name, "the name is %zu bytes, DNS allows at most %d "
-                 "(c-ares: %s)", strlen(lk->name), WT_DNS_HOST_MAX_LEN, ares_strerror(status));
-        why = bad_name;
+        wt_errf(r->message, sizeof r->message, "could not resolve %1$s: the name is %2$zu "
+                "bytes, DNS allows at most %3$d (c-ares: %4$s)", lk->name, strlen(lk->name),
+                WT_DNS_HOST_MAX_LEN, ares_strerror(status));
+        return;
     } else if (status == ARES_ENODATA || (status == ARES_ENOTFOUND && lk->wire.replies_seen)) {
-        why = "NOERROR but no address records for it";
+        why = N_("NOERROR but no address records for it");
     } else if (status == ARES_ENOTFOUND && !lk->wire.queries_sent) {
-        why = "not in the hosts file and no DNS server answered";
+        why = N_("not in the hosts file and no DNS server answered");
     } else {
         why = ares_strerror(status);
     }
-    if (lk->wire.queries_sent && servers[0])
-        wt_errf(r->message, sizeof r->message, "could not resolve %s: %s; asked %s",
-                 lk->name, why, servers);
-    else
-        wt_errf(r->message, sizeof r->message, "could not resolve %s: %s", lk->name, why);
+    resolve_failed(r->message, sizeof r->message, lk->name, why,
+                   lk->wire.queries_sent && servers[0] ? servers : NULL);
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
@@ -354,17 +486,21 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
     r->elapsed_us = wt_loop_now(lk->loop) - lk->started_us;
     if (status == ARES_SUCCESS && ai) {
         r->source = lk->wire.queries_sent ? WT_DNS_FROM_SERVER : WT_DNS_FROM_HOSTS;
-        for (struct ares_addrinfo_node *n = ai->nodes;
-             n && r->n_addresses < WT_DNS_MAX_ADDRESSES; n = n->ai_next) {
+        size_t n_nodes = 0;
+        for (struct ares_addrinfo_node *n = ai->nodes; n; n = n->ai_next)
+            n_nodes++;
+        r->addresses = calloc(n_nodes ? n_nodes : 1, sizeof *r->addresses);
+        if (!r->addresses)
+            status = ARES_ENOMEM;
+        for (struct ares_addrinfo_node *n = ai->nodes; n && r->addresses; n = n->ai_next) {
             if (n->ai_family != AF_INET && n->ai_family != AF_INET6)
                 continue;
             struct wt_endpoint ep;
             wt_endpoint_from_sockaddr(n->ai_addr, &ep);
             ep.port = 0;
             int dup = 0;
-            for (size_t i = 0; i < r->n_addresses; i++)
-                if (!strcmp(r->addresses[i].addr, ep.addr))
-                    dup = 1;
+            for (size_t i = 0; i < r->n_addresses && !dup; i++)
+                dup = !strcmp(r->addresses[i].addr, ep.addr);
             if (!dup)
                 r->addresses[r->n_addresses++] = ep;
         }
@@ -373,6 +509,22 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         ares_freeaddrinfo(ai);
     if (status == ARES_SUCCESS && r->n_addresses == 0)
         status = ARES_ENODATA;
+    /* The budget ran out with one type answered with addresses and the
+     * other never answered: those addresses are the answer (curl, through
+     * glibc, also goes on with them after its timeouts), and the type
+     * that stayed silent is said. */
+    uint16_t unanswered = 0;
+    if ((lk->timed_out || status == ARES_ETIMEOUT) && lk->family == AF_UNSPEC &&
+        lk->n_answered && (lk->wire.a_rcode < 0) != (lk->wire.aaaa_rcode < 0)) {
+        unanswered = lk->wire.a_rcode < 0 ? WT_DNS_TYPE_A : WT_DNS_TYPE_AAAA;
+        free(r->addresses);
+        r->addresses = lk->answered;
+        r->n_addresses = lk->n_answered;
+        lk->answered = NULL;
+        lk->n_answered = lk->cap_answered = 0;
+        r->source = WT_DNS_FROM_SERVER;
+        status = ARES_SUCCESS;
+    }
     if (status != ARES_SUCCESS) {
         describe_failure(lk, status);
     } else {
@@ -382,11 +534,13 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
         ev.u.dns_done.n_addresses = r->n_addresses;
         ev.u.dns_done.addresses = r->addresses;
         ev.u.dns_done.elapsed_us = r->elapsed_us;
+        ev.u.dns_done.unanswered_qtype = unanswered;
         emit(lk, &ev);
     }
     wt_loop_timer_cancel(lk->loop, lk->budget_timer);
     wt_loop_timer_cancel(lk->loop, lk->unreachable_timer);
-    lk->budget_timer = lk->unreachable_timer = 0;
+    wt_loop_timer_cancel(lk->loop, lk->settle_timer);
+    lk->budget_timer = lk->unreachable_timer = lk->settle_timer = 0;
     /* Hand the result over from the loop, never from inside c-ares (it may
      * be in ares_getaddrinfo itself for a hosts-file answer) so the caller
      * may free the lookup in its callback. */
@@ -427,6 +581,33 @@ static void emit_start(struct wt_dns_lookup *lk, const struct wt_dns_config *con
     emit(lk, &ev);
 }
 
+/* The last name c-ares 1.18's getaddrinfo asks, whose NXDOMAIN ends its
+ * search: the name itself when it ends with a dot or there is no search
+ * list; else with ndots dots or more the name is tried first and the last
+ * search domain last, with fewer the name as it is comes last. */
+static void find_last_candidate(struct wt_dns_lookup *lk)
+{
+    struct ares_options o;
+    int mask = 0;
+    lk->last_candidate[0] = '\0';
+    if (ares_save_options(lk->channel, &o, &mask) != ARES_SUCCESS)
+        return;
+    size_t len = strlen(lk->name);
+    size_t dots = 0;
+    for (size_t i = 0; i < len; i++)
+        dots += lk->name[i] == '.';
+    int fqdn = len && lk->name[len - 1] == '.';
+    if (fqdn || o.ndomains <= 0 || (int)dots < o.ndots) {
+        snprintf(lk->last_candidate, sizeof lk->last_candidate, "%s", lk->name);
+    } else {
+        int w = snprintf(lk->last_candidate, sizeof lk->last_candidate, "%s.%s", lk->name,
+                         o.domains[o.ndomains - 1]);
+        if (w < 0 || (size_t)w >= sizeof lk->last_candidate)
+            lk->last_candidate[0] = '\0';   /* too long for DNS: never asked */
+    }
+    ares_destroy_options(&o);
+}
+
 struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
                                           const struct wt_dns_config *config,
                                           const char *name,
@@ -445,7 +626,8 @@ struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
     lk->sink = *sink;
     lk->done = done;
     lk->ctx = ctx;
-    wt_dns_wire_init(&lk->wire, sink);
+    lk->family = config->family;
+    wt_dns_wire_init(&lk->wire, &(struct wt_event_sink){ on_wire_event, lk });
     snprintf(lk->name, sizeof lk->name, "%s", name);
 
     long budget = config->timeout_ms > 0 ? config->timeout_ms : WT_DEFAULT_DNS_TIMEOUT_MS;
@@ -490,6 +672,7 @@ struct wt_dns_lookup *wt_dns_lookup_start(struct wt_loop *loop,
         }
     }
     ares_set_socket_functions(lk->channel, &socket_functions, lk);
+    find_last_candidate(lk);
 
     emit_start(lk, config);
     lk->started_us = wt_loop_now(loop);
@@ -512,6 +695,7 @@ void wt_dns_lookup_free(struct wt_dns_lookup *lk)
     wt_loop_timer_cancel(lk->loop, lk->budget_timer);
     wt_loop_timer_cancel(lk->loop, lk->deliver_timer);
     wt_loop_timer_cancel(lk->loop, lk->unreachable_timer);
+    wt_loop_timer_cancel(lk->loop, lk->settle_timer);
     lk->finished = 1;
     /* ares_destroy runs pending callbacks with ARES_EDESTRUCTION; done is
      * only called from deliver(), which is cancelled above. */
@@ -520,5 +704,7 @@ void wt_dns_lookup_free(struct wt_dns_lookup *lk)
     for (size_t i = 0; i < MAX_SOCKETS; i++)
         wt_dns_stream_clear(&lk->sockets[i].in);
     wt_loop_timer_cancel(lk->loop, lk->deliver_timer);
+    free(lk->result.addresses);
+    free(lk->answered);
     free(lk);
 }

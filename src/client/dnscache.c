@@ -9,7 +9,7 @@
 struct entry {
     char name[WT_HOST_MAX_LEN + 2];
     int family;
-    struct wt_endpoint addrs[WT_DNS_CACHE_ADDRESSES];
+    struct wt_endpoint *addrs;   /* every address of the answer */
     size_t n;
     int64_t expires_us;
 };
@@ -26,6 +26,10 @@ struct wt_dns_cache *wt_dns_cache_new(void)
 
 void wt_dns_cache_free(struct wt_dns_cache *c)
 {
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++)
+        free(c->entries[i].addrs);
     free(c);
 }
 
@@ -39,6 +43,7 @@ static struct entry *find(struct wt_dns_cache *c, const char *name, int family)
 
 static void drop(struct wt_dns_cache *c, struct entry *e)
 {
+    free(e->addrs);
     *e = c->entries[--c->n];
 }
 
@@ -47,8 +52,15 @@ void wt_dns_cache_put(struct wt_dns_cache *c, const char *name, int family,
 {
     if (ttl_s == 0 || n == 0 || strlen(name) > WT_HOST_MAX_LEN)
         return;
+    /* Out of memory only costs a later lookup. */
+    struct wt_endpoint *copy = malloc(n * sizeof *copy);
+    if (!copy)
+        return;
+    memcpy(copy, addrs, n * sizeof *copy);
     struct entry *e = find(c, name, family);
-    if (!e) {
+    if (e) {
+        free(e->addrs);
+    } else {
         if (c->n == WT_DNS_CACHE_MAX) {
             struct entry *soonest = &c->entries[0];
             for (size_t i = 1; i < c->n; i++)
@@ -61,13 +73,13 @@ void wt_dns_cache_put(struct wt_dns_cache *c, const char *name, int family,
     memset(e, 0, sizeof *e);
     memcpy(e->name, name, strlen(name) + 1);
     e->family = family;
-    e->n = n < WT_DNS_CACHE_ADDRESSES ? n : WT_DNS_CACHE_ADDRESSES;
-    memcpy(e->addrs, addrs, e->n * sizeof addrs[0]);
+    e->addrs = copy;
+    e->n = n;
     e->expires_us = now_us + (int64_t)ttl_s * 1000000;
 }
 
 int wt_dns_cache_get(struct wt_dns_cache *c, const char *name, int family, int64_t now_us,
-                     struct wt_endpoint *addrs, size_t *n, int64_t *left_us)
+                     const struct wt_endpoint **addrs, size_t *n, int64_t *left_us)
 {
     struct entry *e = find(c, name, family);
     if (!e)
@@ -76,7 +88,7 @@ int wt_dns_cache_get(struct wt_dns_cache *c, const char *name, int family, int64
         drop(c, e);
         return 0;
     }
-    memcpy(addrs, e->addrs, e->n * sizeof addrs[0]);
+    *addrs = e->addrs;
     *n = e->n;
     *left_us = e->expires_us - now_us;
     return 1;

@@ -7,6 +7,7 @@ void wt_dns_wire_init(struct wt_dns_wire *w, const struct wt_event_sink *sink)
 {
     memset(w, 0, sizeof *w);
     w->sink = *sink;
+    w->a_rcode = w->aaaa_rcode = -1;
 }
 
 static void emit(struct wt_dns_wire *w, struct wt_event *ev)
@@ -78,6 +79,15 @@ void wt_dns_wire_reply(struct wt_dns_wire *w, const struct wt_dns_path *path,
         return;
     w->replies_seen++;
     w->rcode_seen[m.rcode & 15]++;
+    /* A truncated reply is not the answer: the one over TCP will be. */
+    if (m.qtype == WT_DNS_TYPE_A && !m.tc)
+        w->a_rcode = m.rcode;
+    else if (m.qtype == WT_DNS_TYPE_AAAA && !m.tc)
+        w->aaaa_rcode = m.rcode;
+    if (m.rcode == 3) {
+        w->nxdomain_qtype = m.qtype;
+        memcpy(w->nxdomain_qname, m.qname, sizeof m.qname);
+    }
     /* Each reply's time is its own round trip: from the copy of the query
      * sent to the server that answered. */
     int64_t rtt = -1;
@@ -109,8 +119,16 @@ void wt_dns_wire_reply(struct wt_dns_wire *w, const struct wt_dns_path *path,
         tev.u.dns_tcp_retry.server = path->server;
         emit(w, &tev);
     }
-    for (size_t i = 0; i < m.n_answers; i++) {
-        const struct wt_dns_record *r = &m.answers[i];
+    /* Every record, not only the WT_DNS_MAX_RECORDS the decoder keeps: a
+     * large answer is listed whole and every address reaches the race. A
+     * truncated reply's records are a part the resolver throws away; the
+     * whole answer comes again over TCP and is listed then. */
+    size_t pos = m.answers_at;
+    for (unsigned i = 0; i < m.ancount && !m.tc; i++) {
+        struct wt_dns_record rec;
+        if (wt_dns_msg_next_answer(msg, len, &pos, &rec) < 0)
+            break;
+        const struct wt_dns_record *r = &rec;
         if (r->type != WT_DNS_TYPE_CNAME && r->type != WT_DNS_TYPE_A &&
             r->type != WT_DNS_TYPE_AAAA)
             continue;

@@ -45,7 +45,7 @@ struct wt_trace {
     struct wt_url url;
     int have_url;
     struct wt_dns_lookup *dns;
-    struct wt_endpoint addresses[WT_DNS_MAX_ADDRESSES];
+    struct wt_endpoint *addresses;   /* every address to race, no cap */
     size_t n_addresses;
     struct wt_tcp_connector *connector;
     uint16_t connect_port;           /* the URL's, unless --connect-to says otherwise */
@@ -374,6 +374,20 @@ static void try_reuse(struct wt_trace *t)
 
 static int ip_family(const struct wt_options *opt);
 
+/* Room for n addresses in t->addresses (n_addresses set to 0); on failure
+ * the trace has failed. */
+static int reserve_addresses(struct wt_trace *t, size_t n)
+{
+    struct wt_endpoint *a = realloc(t->addresses, (n ? n : 1) * sizeof *a);
+    if (!a) {
+        trace_fail(t, "dns", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
+        return -1;
+    }
+    t->addresses = a;
+    t->n_addresses = 0;
+    return 0;
+}
+
 static void on_dns_done(void *ctx, const struct wt_dns_result *res)
 {
     struct wt_trace *t = ctx;
@@ -381,6 +395,8 @@ static void on_dns_done(void *ctx, const struct wt_dns_result *res)
         trace_fail(t, "dns", res->exit_code, res->message);
         return;
     }
+    if (reserve_addresses(t, res->n_addresses) < 0)
+        return;
     t->n_addresses = res->n_addresses;
     memcpy(t->addresses, res->addresses, res->n_addresses * sizeof res->addresses[0]);
     if (t->p.dns_cache && res->source == WT_DNS_FROM_SERVER && t->dns_min_ttl != UINT32_MAX)
@@ -471,6 +487,8 @@ static void start_dns(struct wt_trace *t)
             trace_fail(t, "dns", WT_EXIT_RESOLVE, msg);
             return;
         }
+        if (reserve_addresses(t, 1) < 0)
+            return;
         memset(&t->addresses[0], 0, sizeof t->addresses[0]);
         /* A parsed literal always fits an address buffer. */
         memcpy(t->addresses[0].addr, host, strnlen(host, sizeof t->addresses[0].addr - 1));
@@ -482,8 +500,9 @@ static void start_dns(struct wt_trace *t)
     const struct wt_resolve_entry *pin = find_pinned(t->opt, host, t->connect_port);
     if (pin) {
         size_t dropped = 0;
-        t->n_addresses = 0;
-        for (size_t i = 0; i < pin->n_addrs && t->n_addresses < WT_DNS_MAX_ADDRESSES; i++) {
+        if (reserve_addresses(t, pin->n_addrs) < 0)
+            return;
+        for (size_t i = 0; i < pin->n_addrs; i++) {
             int f = literal_family(pin->addrs[i]);
             if (want != AF_UNSPEC && f != want) {
                 dropped++;
@@ -514,8 +533,12 @@ static void start_dns(struct wt_trace *t)
     }
     size_t n_cached;
     int64_t left_us;
+    const struct wt_endpoint *cached;
     if (t->p.dns_cache && wt_dns_cache_get(t->p.dns_cache, host, want, wt_loop_now(t->loop),
-                                           t->addresses, &n_cached, &left_us)) {
+                                           &cached, &n_cached, &left_us)) {
+        if (reserve_addresses(t, n_cached) < 0)
+            return;
+        memcpy(t->addresses, cached, n_cached * sizeof *cached);
         t->n_addresses = n_cached;
         struct wt_event ev = { .kind = WT_EV_DNS_DONE };
         ev.u.dns_done.name = host;
@@ -1342,6 +1365,7 @@ void wt_trace_free(struct wt_trace *t)
         wt_url_clear(&t->url);
     free(t->location);
     free(t->readbuf);
+    free(t->addresses);
     free(t);
 }
 

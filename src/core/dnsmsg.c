@@ -182,6 +182,7 @@ int wt_dns_msg_decode(const uint8_t *buf, size_t len, struct wt_dns_msg *out)
         }
         pos += 4;
     }
+    out->answers_at = pos;
 
     while (out->n_answers < out->ancount && out->n_answers < WT_DNS_MAX_RECORDS) {
         struct wt_dns_record *r = &out->answers[out->n_answers];
@@ -190,6 +191,17 @@ int wt_dns_msg_decode(const uint8_t *buf, size_t len, struct wt_dns_msg *out)
             break;
         }
         out->n_answers++;
+    }
+    return 0;
+}
+
+int wt_dns_msg_next_answer(const uint8_t *buf, size_t len, size_t *pos,
+                           struct wt_dns_record *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!buf || *pos > len || read_record(buf, len, pos, r) < 0) {
+        memset(r, 0, sizeof *r);
+        return -1;
     }
     return 0;
 }

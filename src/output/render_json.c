@@ -412,6 +412,13 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             wt_json_int(j, "ttl_left_us", ev->u.dns_done.ttl_left_us);
         else
             wt_json_null(j, "ttl_left_us");
+        if (ev->u.dns_done.unanswered_qtype) {
+            char tbuf[16];
+            wt_json_cstring(j, "unanswered",
+                            wt_dns_type_name(ev->u.dns_done.unanswered_qtype, tbuf, sizeof tbuf));
+        } else {
+            wt_json_null(j, "unanswered");
+        }
         break;
     case WT_EV_TCP_ATTEMPT:
         endpoint(j, "remote", &ev->u.tcp_attempt.remote);

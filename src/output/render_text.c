@@ -19,6 +19,11 @@
 #define SHOWN_VALUE_MAX 2048   /* header bytes shown per value before "…" */
 #define FRAMING_LINE_MAX 1024
 #define DNS_SERVERS_SHOWN 8    /* resolvers named in the "looking up" line */
+/* Address records listed per DNS reply and addresses in the "resolved"
+ * line; the rest are counted in a line of their own, and --ndjson has them
+ * all. */
+#define DNS_RECORDS_SHOWN 16
+#define DNS_ADDRESSES_SHOWN 16
 #define TAG_COLUMN "[dns ] "   /* every tag is this wide: the indent of ↳ and the summary */
 
 #define TABLE_ROWS_MAX 1000   /* URLs in the end-of-run table; the rest are counted */
@@ -55,6 +60,9 @@ struct text_state {
     size_t n_rows;                    /* rows in use (url_index + 1 of the highest) */
     size_t cap_rows;
     size_t rows_left_out;             /* URLs past TABLE_ROWS_MAX */
+    size_t dns_records_shown;         /* of the last DNS reply */
+    size_t dns_records_hidden;        /* of the last DNS reply, past DNS_RECORDS_SHOWN */
+    size_t dns_records_url;           /* url_index of those records */
 };
 
 enum color { C_NONE, C_URL, C_DNS, C_TCP, C_TLS, C_HTTP, C_ERROR, C_DIM, C_WARN };
@@ -254,10 +262,30 @@ static void print_table(struct text_state *s)
         fprintf(o, _("       … and %zu more URLs\n"), s->rows_left_out);
 }
 
+/* The records of one reply come as consecutive events: the count of those
+ * not listed is told before whatever comes next. */
+static void flush_dns_records(struct text_state *s)
+{
+    if (!s->dns_records_hidden)
+        return;
+    size_t url_index = s->url_index;
+    s->url_index = s->dns_records_url;
+    tag(s, C_DNS, "dns ");
+    /* TRANSLATORS: %zu records of a DNS reply not listed in the narration */
+    fprintf(s->cfg.out, P_("  … and %zu more record (all of them in --ndjson)\n",
+                           "  … and %zu more records (all of them in --ndjson)\n",
+                           s->dns_records_hidden),
+            s->dns_records_hidden);
+    s->url_index = url_index;
+    s->dns_records_hidden = 0;
+}
+
 static int text_end(void *state)
 {
     struct text_state *s = state;
     if (s) {
+        if (!s->cfg.silent)
+            flush_dns_records(s);
         if (s->cfg.url_table && !s->cfg.silent && s->n_rows + s->rows_left_out > 1)
             print_table(s);
         fflush(s->cfg.out);
@@ -361,6 +389,7 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         break;
     case WT_EV_DNS_REPLY: {
         char rc[16];
+        s->dns_records_shown = 0;
         wt_format_duration(ev->u.dns_reply.rtt_us, d, sizeof d);
         tag(s, C_DNS, "dns ");
         fprintf(o, P_("← reply id 0x%04x · %s · %u answer · %zu bytes · %s",
@@ -376,6 +405,14 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         break;
     }
     case WT_EV_DNS_RECORD:
+        /* The CNAME chain is always shown: it says what the addresses are of. */
+        if (s->dns_records_shown >= DNS_RECORDS_SHOWN &&
+            ev->u.dns_record.type != WT_DNS_TYPE_CNAME) {
+            s->dns_records_hidden++;
+            s->dns_records_url = s->url_index;
+            break;
+        }
+        s->dns_records_shown++;
         /* Names come from dnsmsg in escaped presentation form: printable. */
         tag(s, C_DNS, "dns ");
         fprintf(o, "  %s %s %s · ttl %" PRIu32 "\n", ev->u.dns_record.name,
@@ -389,6 +426,13 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
         break;
     case WT_EV_DNS_DONE:
         wt_format_duration(ev->u.dns_done.elapsed_us, d, sizeof d);
+        if (ev->u.dns_done.unanswered_qtype) {
+            tag(s, C_DNS, "dns ");
+            /* TRANSLATORS: %s the record type (A or AAAA) that got no reply */
+            fprintf(o, _("✗ no reply to %s before the DNS time budget ran out: going on with the "
+                         "addresses the other reply gave\n"),
+                    wt_dns_type_name(ev->u.dns_done.unanswered_qtype, tbuf, sizeof tbuf));
+        }
         tag(s, C_DNS, "dns ");
         if (ev->u.dns_done.source == WT_DNS_FROM_HOSTS) {
             fprintf(o, _("%s found in the hosts file: no DNS traffic → "), ev->u.dns_done.name);
@@ -402,8 +446,12 @@ static void render_dns(struct text_state *s, const struct wt_event *ev)
                           ev->u.dns_done.n_addresses),
                     ev->u.dns_done.name, ev->u.dns_done.n_addresses, d);
         }
-        for (size_t i = 0; i < ev->u.dns_done.n_addresses; i++)
+        for (size_t i = 0; i < ev->u.dns_done.n_addresses && i < DNS_ADDRESSES_SHOWN; i++)
             fprintf(o, "%s%s", i ? ", " : "", ev->u.dns_done.addresses[i].addr);
+        if (ev->u.dns_done.n_addresses > DNS_ADDRESSES_SHOWN)
+            /* TRANSLATORS: addresses past those listed; all are used */
+            fprintf(o, _(" … and %zu more (every one is tried)"),
+                    ev->u.dns_done.n_addresses - DNS_ADDRESSES_SHOWN);
         fputc('\n', o);
         break;
     default:
@@ -1529,11 +1577,15 @@ static void text_event_line(void *state, const struct wt_event *ev);
 static void text_event(void *state, const struct wt_event *ev)
 {
     struct text_state *s = state;
+    if (ev->kind != WT_EV_DNS_RECORD && !s->cfg.silent)
+        flush_dns_records(s);
     s->url_index = ev->url_index;
     if (s->cfg.url_table && !s->cfg.silent)   /* -s prints no table */
         record_row(s, ev);
+    size_t hidden = s->dns_records_hidden;
     text_event_line(state, ev);
-    if (s->cfg.explain && !s->cfg.silent)
+    /* a record not listed gets no explanation either */
+    if (s->cfg.explain && !s->cfg.silent && s->dns_records_hidden == hidden)
         explain(s, ev);
 }
 

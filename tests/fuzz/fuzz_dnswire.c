@@ -4,7 +4,8 @@
  * datagram; over TCP the stream goes through the reassembler in reads of
  * that size, which must deliver exactly the complete messages, in order.
  * Every message is offered as a query sent and as a reply received; the
- * events must be DNS events with printable names and sane counts. */
+ * events must be DNS events with printable names and sane counts: no more
+ * records after a reply than it says it has, none after a truncated one. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ struct run {
     size_t stream_len, next;
     size_t delivered;
     size_t events;
+    size_t records_left;          /* of the last reply */
 };
 
 static void check_printable(const char *s)
@@ -52,8 +54,12 @@ static void on_event(void *ctx, const struct wt_event *ev)
         if (ev->u.dns_reply.rtt_us < -1 || ev->u.dns_reply.rcode < 0 || ev->u.dns_reply.rcode > 15)
             abort();
         check_printable(ev->u.dns_reply.qname);
+        r->records_left = ev->u.dns_reply.truncated ? 0 : ev->u.dns_reply.ancount;
         break;
     case WT_EV_DNS_RECORD:
+        if (r->records_left == 0)
+            abort();
+        r->records_left--;
         check_printable(ev->u.dns_record.name);
         if (ev->u.dns_record.data[0])
             check_printable(ev->u.dns_record.data);
@@ -129,7 +135,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         rcodes += r.wire.rcode_seen[i];
     if (rcodes != r.wire.replies_seen || (size_t)r.wire.replies_seen > complete ||
         (size_t)r.wire.queries_sent > complete || r.wire.n_pending > WT_DNS_WIRE_MAX_PENDING ||
-        r.wire.n_seen_cnames > WT_DNS_WIRE_MAX_CNAMES)
+        r.wire.n_seen_cnames > WT_DNS_WIRE_MAX_CNAMES || r.wire.a_rcode < -1 ||
+        r.wire.a_rcode > 15 || r.wire.aaaa_rcode < -1 || r.wire.aaaa_rcode > 15)
         abort();
+    if (r.wire.nxdomain_qtype)
+        check_printable(r.wire.nxdomain_qname);
     return 0;
 }

@@ -485,6 +485,7 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
             take_endpoint(in, &eps[i]);
         ev->u.dns_done.addresses = eps;
         ev->u.dns_done.elapsed_us = take_time(in);
+        ev->u.dns_done.unanswered_qtype = (uint16_t)take_int(in);
         break;
     case WT_EV_TCP_ATTEMPT:
         take_endpoint(in, &ev->u.tcp_attempt.remote);

@@ -186,6 +186,15 @@ def dns_corpora():
     write("dnswire", "udp_20_cnames", b"\0\0" + stream(
         header(0x7000, RESPONSE, an=20) + question("c0.example.test", A) + links))
     write("dnswire", "udp_garbage", b"\0\0" + stream(b"\xff" * 20, msgs["short_header"]))
+    # a large answer over TCP: every record is an event (no cap)
+    big = b"".join(rr(PTR_QNAME, A, 300, bytes([10, 0, i >> 8, i & 0xff])) for i in range(600))
+    write("dnswire", "tcp_600_answers", b"\1\xff" + stream(
+        header(0xabcd, QUERY) + question("many.example.test", A),
+        header(0xabcd, RESPONSE, an=600) + question("many.example.test", A) + big))
+    # A answered NXDOMAIN, AAAA asked and never answered
+    write("dnswire", "udp_nxdomain_a_aaaa_silent", b"\0\0" + stream(
+        header(0x2222, QUERY) + question("nope.example.test", A),
+        header(0x2223, QUERY) + question("nope.example.test", AAAA), msgs["reply_nxdomain_soa"]))
 
 
 # ---- HTTP responses -------------------------------------------------------
@@ -633,7 +642,7 @@ def json_corpus():
             "www.example.test").byte(0).byte(0).byte(1).byte(2).byte(80).int(310)
         s.event(DNS_RECORD, 1).cstr("www.example.test").int(5).int(60).cstr("web.example.test")
         s.event(DNS_RECORD, 1).cstr("web.example.test").int(1).int(300).cstr("127.0.0.1")
-        s.event(DNS_DONE, 1).cstr("www.example.test").byte(0).byte(1).endpoint("127.0.0.1", 0).int(400)
+        s.event(DNS_DONE, 1).cstr("www.example.test").byte(0).byte(1).endpoint("127.0.0.1", 0).int(400).int(28)
         s.event(TCP_ATTEMPT, 2).endpoint("127.0.0.1", 443).byte(1).byte(1)
         s.event(TCP_ESTABLISHED, 2).endpoint("127.0.0.1", 41822).endpoint("127.0.0.1", 443).int(80).byte(
             1).int(30).int(32741).byte(1)

@@ -371,6 +371,8 @@ class Dnsmasq(ProcessPeer):
       alias.example.test  CNAME real.example.test   ttl 120
       real.example.test   A 127.0.0.1, AAAA ::1     ttl 300
       v4only.example.test A 127.0.0.1              ttl 300 (AAAA: NODATA)
+      many.example.test   MANY_COUNT A records: 127.0.0.1 and 127.0.2.1…,
+                          ttl 300 (too big for UDP without EDNS: TC, then TCP)
       anything else under example.test          -> NXDOMAIN (--local=/example.test/)
       a name outside example.test (REFUSED_NAME) -> REFUSED
     dnsmasq 2.90 with --no-resolv and no --server has no upstream, and answers
@@ -385,6 +387,14 @@ class Dnsmasq(ProcessPeer):
     V4ONLY_NAME = "v4only.example.test"
     NX_NAME = "nope.example.test"
     REFUSED_NAME = "www.elsewhere.test"
+    MANY_NAME = "many.example.test"
+    MANY_COUNT = 40
+
+    @classmethod
+    def many_addresses(cls):
+        """MANY_NAME's addresses: one where the test's server listens, the
+        others on loopback where nothing does (refused at once)."""
+        return ["127.0.0.1"] + [f"127.0.2.{i}" for i in range(1, cls.MANY_COUNT)]
 
     def _pick_port(self):
         return free_port_both()   # dnsmasq binds UDP and TCP
@@ -404,6 +414,7 @@ class Dnsmasq(ProcessPeer):
                 "--cname=alias.example.test,real.example.test,120",
                 "--host-record=real.example.test,127.0.0.1,::1,300",
                 "--host-record=v4only.example.test,127.0.0.1,300",
+                *[f"--host-record={self.MANY_NAME},{a},300" for a in self.many_addresses()],
                 "--local=/example.test/"]
         if have_ipv6():
             argv.append("--listen-address=" + LOOPBACK6)
@@ -421,6 +432,105 @@ class Dnsmasq(ProcessPeer):
             return False
         if rcode != "NOERROR" or not answers:
             raise PeerStartError(f"dnsmasq answered {rcode} {answers} for "
+                                 f"{self.REAL_NAME}:\n{self.logs()}")
+        return True
+
+    @property
+    def server_arg(self):
+        """The --dns-server argument for this peer."""
+        return f"{LOOPBACK4}:{self.port}"
+
+
+class Unbound(ProcessPeer):
+    """Debian's unbound in the foreground (do-daemonize: no), as whoever
+    starts it (username "", no chroot), with its config, zone file, pid file
+    and log in its temp dir; UDP and TCP on one loopback port.
+
+    Zone example.test (an auth-zone: unbound answers it as its authority
+    and follows CNAMEs inside it, which local-data does not):
+      www.example.test   CNAME alias.example.test  ttl 60
+      alias.example.test CNAME real.example.test   ttl 120
+      real.example.test  A 127.0.0.1, AAAA ::1     ttl 300
+      many.example.test  the same MANY_COUNT A records as Dnsmasq's, ttl 300
+      anything else under example.test -> NXDOMAIN
+    broken.test: a stub zone whose only server is a closed TCP port, so
+    unbound answers SERVFAIL at once (a dead UDP server would make it
+    retry, silently, for many seconds).
+    Any other name is REFUSED (local-zone "." refuse): nothing leaves the
+    machine.
+    """
+
+    name = "unbound"
+    CNAME_NAME = Dnsmasq.CNAME_NAME
+    REAL_NAME = Dnsmasq.REAL_NAME
+    NX_NAME = Dnsmasq.NX_NAME
+    MANY_NAME = Dnsmasq.MANY_NAME
+    MANY_COUNT = Dnsmasq.MANY_COUNT
+    SERVFAIL_NAME = "www.broken.test"
+
+    def _pick_port(self):
+        return free_port_both()
+
+    def _prepare(self):
+        zone = ["$ORIGIN example.test.",
+                "@ 300 IN SOA ns.example.test. admin.example.test. 1 3600 600 86400 60",
+                "@ 300 IN NS ns.example.test.",
+                "ns 300 IN A 127.0.0.1",
+                "www 60 IN CNAME alias",
+                "alias 120 IN CNAME real",
+                "real 300 IN A 127.0.0.1",
+                "real 300 IN AAAA ::1"]
+        zone += [f"many 300 IN A {a}" for a in Dnsmasq.many_addresses()]
+        with open(os.path.join(self.dir, "example.test.zone"), "w") as f:
+            f.write("\n".join(zone) + "\n")
+        conf = f"""server:
+    interface: {LOOPBACK4}
+    port: {self.port}
+    do-ip6: no
+    username: ""
+    chroot: ""
+    directory: "{self.dir}"
+    pidfile: "{os.path.join(self.dir, 'unbound.pid')}"
+    do-daemonize: no
+    use-syslog: no
+    logfile: "{os.path.join(self.dir, 'unbound.log')}"
+    verbosity: 1
+    num-threads: 1
+    so-reuseport: no
+    access-control: 127.0.0.0/8 allow
+    module-config: "iterator"
+    do-not-query-localhost: no
+    local-zone: "." refuse
+    local-zone: "example.test." transparent
+    local-zone: "broken.test." transparent
+stub-zone:
+    name: "broken.test."
+    stub-addr: {LOOPBACK4}@{closed_port("tcp")}
+    stub-tcp-upstream: yes
+auth-zone:
+    name: "example.test."
+    zonefile: "{os.path.join(self.dir, 'example.test.zone')}"
+    for-downstream: yes
+    for-upstream: no
+    fallback-enabled: no
+remote-control:
+    control-enable: no
+"""
+        with open(os.path.join(self.dir, "unbound.conf"), "w") as f:
+            f.write(conf)
+
+    def _argv(self):
+        return [shutil.which("unbound") or "/usr/sbin/unbound", "-d",
+                "-c", os.path.join(self.dir, "unbound.conf")]
+
+    def _probe(self):
+        try:
+            rcode, answers = dns_query(LOOPBACK4, self.port, self.REAL_NAME,
+                                       "A", timeout=0.2)
+        except OSError:   # timeout, or ICMP refused before the bind
+            return False
+        if rcode != "NOERROR" or not answers:
+            raise PeerStartError(f"unbound answered {rcode} {answers} for "
                                  f"{self.REAL_NAME}:\n{self.logs()}")
         return True
 

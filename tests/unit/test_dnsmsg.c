@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,6 +295,41 @@ static void test_dnsmsg_keeps_at_most_max_records(void **state)
     assert_int_equal(m.ancount, N);
     assert_int_equal(m.n_answers, WT_DNS_MAX_RECORDS);
     assert_string_equal(m.answers[WT_DNS_MAX_RECORDS - 1].data, "10.0.0.9");
+}
+
+/* The struct keeps WT_DNS_MAX_RECORDS; the reader goes on to the last
+ * record, and stops at a record cut short without moving. */
+static void test_dnsmsg_next_answer_reads_past_the_kept_records(void **state)
+{
+    (void)state;
+    enum { N = WT_DNS_MAX_RECORDS * 3, RR_LEN = 16 };
+    static const uint8_t head[] = { HDR(0x7778, 0x8180, 1, N, 0, 0), 1, 'a', 0,
+                                    U16(WT_DNS_TYPE_A), U16(IN_CLASS) };
+    uint8_t pkt[sizeof head + N * RR_LEN];
+    memcpy(pkt, head, sizeof head);
+    for (size_t i = 0; i < N; i++) {
+        const uint8_t rr[RR_LEN] = { PTR(12), U16(WT_DNS_TYPE_A), U16(IN_CLASS), U32(5),
+                                     U16(4), 10, 0, 1, (uint8_t)i };
+        memcpy(pkt + sizeof head + i * RR_LEN, rr, RR_LEN);
+    }
+    struct wt_dns_msg m;
+    assert_int_equal(decode_exact(pkt, sizeof pkt, &m), 0);
+    assert_int_equal(m.answers_at, sizeof head);
+    size_t pos = m.answers_at;
+    struct wt_dns_record r;
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(wt_dns_msg_next_answer(pkt, sizeof pkt, &pos, &r), 0);
+        char want[16];
+        snprintf(want, sizeof want, "10.0.1.%zu", i);
+        assert_string_equal(r.data, want);
+        assert_string_equal(r.name, "a");
+    }
+    assert_int_equal(pos, sizeof pkt);
+    assert_int_equal(wt_dns_msg_next_answer(pkt, sizeof pkt, &pos, &r), -1);   /* at the end */
+    pos = m.answers_at;
+    assert_int_equal(wt_dns_msg_next_answer(pkt, sizeof head + RR_LEN - 1, &pos, &r), -1);
+    assert_int_equal(pos, m.answers_at);
+    assert_int_equal(wt_dns_msg_next_answer(NULL, 0, &pos, &r), -1);
 }
 
 static void test_dnsmsg_longest_name_fits(void **state)
@@ -673,6 +709,7 @@ int main(void)
         cmocka_unit_test(test_dnsmsg_root_name_is_dot),
         cmocka_unit_test(test_dnsmsg_opcode_is_decoded),
         cmocka_unit_test(test_dnsmsg_keeps_at_most_max_records),
+        cmocka_unit_test(test_dnsmsg_next_answer_reads_past_the_kept_records),
         cmocka_unit_test(test_dnsmsg_longest_name_fits),
         cmocka_unit_test(test_dnsmsg_label_bytes_are_escaped),
         cmocka_unit_test(test_dnsmsg_type_and_rcode_names),

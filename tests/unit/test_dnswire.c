@@ -227,6 +227,48 @@ static void test_dnswire_stream_reassembles_at_every_split(void **state)
     }
 }
 
+struct counted {
+    size_t records;
+    char last[64];
+};
+
+static void count(void *ctx, const struct wt_event *ev)
+{
+    struct counted *c = ctx;
+    if (ev->kind != WT_EV_DNS_RECORD)
+        return;
+    c->records++;
+    snprintf(c->last, sizeof c->last, "%s", ev->u.dns_record.data);
+}
+
+/* A 64 KiB answer over TCP can hold thousands of records: every one is an
+ * event, far past the WT_DNS_MAX_RECORDS the decoder keeps in its struct. */
+static void test_dnswire_every_record_of_a_large_answer_is_emitted(void **state)
+{
+    (void)state;
+    enum { N = 3000, RR_LEN = 16 };
+    static uint8_t answers[N * RR_LEN];
+    for (size_t i = 0; i < N; i++) {
+        const uint8_t rr[RR_LEN] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4,
+                                     10, 0, (uint8_t)(i >> 8), (uint8_t)i };
+        memcpy(answers + i * RR_LEN, rr, RR_LEN);
+    }
+    static uint8_t m[sizeof answers + 64];
+    size_t len = message(m, 7, 0x8180, 1, N, answers, sizeof answers);
+    struct counted c = { 0 };
+    struct wt_event_sink sink = { count, &c };
+    struct wt_dns_wire w;
+    wt_dns_wire_init(&w, &sink);
+    wt_dns_wire_reply(&w, &udp_path, m, len, 1000);
+    assert_int_equal(c.records, N);
+    assert_string_equal(c.last, "10.0.11.183");   /* 2999 = 11 * 256 + 183 */
+
+    /* cut inside the last record: the others are still all there */
+    c = (struct counted){ 0 };
+    wt_dns_wire_reply(&w, &udp_path, m, len - 1, 2000);
+    assert_int_equal(c.records, N - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_dnswire_cname_link_shown_once_per_lookup),
         cmocka_unit_test(test_dnswire_truncated_udp_reply_announces_tcp),
         cmocka_unit_test(test_dnswire_stream_reassembles_at_every_split),
+        cmocka_unit_test(test_dnswire_every_record_of_a_large_answer_is_emitted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

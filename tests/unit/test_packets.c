@@ -328,6 +328,19 @@ static void test_packets_capture_filter_names_port_and_hosts(void **state)
         assert_int_equal(wt_capture_filter(addrs, 1, 80, buf, len), -1);
 }
 
+/* More addresses than a filter names (a large DNS answer, every address
+ * raced): the port alone selects, so no attempt escapes the capture. */
+static void test_packets_capture_filter_many_hosts_port_only(void **state)
+{
+    (void)state;
+    struct wt_endpoint addrs[WT_CAPTURE_MAX_HOSTS + 1];
+    for (size_t i = 0; i < WT_CAPTURE_MAX_HOSTS + 1; i++)
+        addrs[i] = (struct wt_endpoint){ "127.0.0.1", 0, AF_INET };
+    char buf[64];
+    assert_int_equal(wt_capture_filter(addrs, WT_CAPTURE_MAX_HOSTS + 1, 80, buf, sizeof buf), 0);
+    assert_string_equal(buf, "tcp and port 80");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_packets_story_simultaneous_close),
         cmocka_unit_test(test_packets_story_reset),
         cmocka_unit_test(test_packets_capture_filter_names_port_and_hosts),
+        cmocka_unit_test(test_packets_capture_filter_many_hosts_port_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
