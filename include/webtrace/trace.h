@@ -45,7 +45,9 @@ struct wt_trace_params {
     struct wt_pool *pool;
     int fresh_connection;
     /* Asked once the response is complete on a connection that may stay
-     * open: 1 keeps it in the pool for a later request (ctx as above). */
+     * open: 1 keeps it in the pool for a later request (ctx as above); 0
+     * closes it; -1 closes it with a conn_unneeded event (no later URL
+     * goes to its origin). */
     int (*keep_connection)(void *ctx);
     /* The run's DNS answers (NULL: every name looked up each time). */
     struct wt_dns_cache *dns_cache;

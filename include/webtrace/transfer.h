@@ -21,7 +21,10 @@ struct wt_transfer_params {
     const char *input;               /* the URL or host as typed */
     size_t url_index;
     enum wt_body_mode body_mode;
-    const char *output_path;         /* for WT_BODY_FILE */
+    const char *output_path;         /* for WT_BODY_FILE: -o FILE as given */
+    /* -O: with WT_BODY_FILE, the file is named after the URL's last path
+     * segment (output_path is then unused). */
+    int remote_name;
     const struct wt_event_sink *sink; /* the renderers */
     struct wt_tls_setup *tls_setup;  /* the run's TLS configuration (https) */
     struct wt_pool *pool;            /* the run's connections; NULL: none kept */
@@ -29,8 +32,16 @@ struct wt_transfer_params {
     /* No URL comes after this one: its last connection is closed at once
      * (and its teardown narrated with it) rather than kept. */
     int last_in_run;
+    /* When set, asked instead of last_in_run once a response is complete:
+     * whether a URL not started yet goes to the origin. When none does,
+     * the connection is closed where the fetch ends, and with more than
+     * one URL in the run (multi_url) the narration says why. */
+    int (*origin_wanted)(void *ctx, const struct wt_url *origin);
+    void *origin_ctx;
+    int multi_url;
 };
 
+/* input and output_path are copied: the caller's strings may go. */
 struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transfer_params *params);
 /* Begins the first hop; everything after happens on the loop. */
 void wt_transfer_start(struct wt_transfer *x);

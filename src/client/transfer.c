@@ -8,6 +8,7 @@
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
 #include "webtrace/i18n.h"
+#include "webtrace/outfile.h"
 #include "webtrace/trace.h"
 
 struct wt_transfer {
@@ -23,6 +24,8 @@ struct wt_transfer {
     char *hop_url;                   /* what the current hop (after the first) requests */
     uint64_t next_timer;             /* looks at a finished hop outside its state machine */
     int retried;                     /* the current hop was sent again on a new connection */
+    char *input;                     /* the URL as given (p.input points here) */
+    char *output_path;               /* the body's file, -O and --output-dir applied */
     int finished;
     int exit_code;
     char message[320];
@@ -104,15 +107,20 @@ static void finish(struct wt_transfer *x, int exit_code)
     emit(x, &ev, exit_code ? WT_PHASE_FAILED : WT_PHASE_DONE);
 }
 
-static void fail(struct wt_transfer *x, int exit_code, const char *message)
+static void fail_at(struct wt_transfer *x, const char *step, int exit_code, const char *message)
 {
     snprintf(x->message, sizeof x->message, "%s", message);
     struct wt_event ev = { .kind = WT_EV_ERROR };
-    ev.u.error.step = "http";
+    ev.u.error.step = step;
     ev.u.error.exit_code = exit_code;
     ev.u.error.message = x->message;
     emit(x, &ev, WT_PHASE_FAILED);
     finish(x, exit_code);
+}
+
+static void fail(struct wt_transfer *x, int exit_code, const char *message)
+{
+    fail_at(x, "http", exit_code, message);
 }
 
 /* ---- hops ---------------------------------------------------------------- */
@@ -128,10 +136,25 @@ static int will_follow(const struct wt_transfer *x)
            wt_trace_location(x->trace, &len) && (max < 0 || (long)x->hop < max);
 }
 
+/* 1: keep the connection for a later request; 0: close it; -1: close it
+ * and say that no later URL goes to its origin. */
 static int keep_connection(void *ctx)
 {
     struct wt_transfer *x = ctx;
-    return !x->p.last_in_run || will_follow(x);
+    if (will_follow(x))
+        return 1;   /* the next hop may go to the same origin */
+    if (!x->p.origin_wanted)
+        return !x->p.last_in_run;
+    const char *url_text = wt_trace_url(x->trace);
+    struct wt_url url;
+    char err[8];
+    if (!url_text || wt_url_parse(url_text, &url, err, sizeof err) != WT_URL_OK)
+        return 0;
+    int wanted = x->p.origin_wanted(x->p.origin_ctx, &url);
+    wt_url_clear(&url);
+    if (wanted)
+        return 1;
+    return x->p.multi_url ? -1 : 0;
 }
 
 static int start_hop(struct wt_transfer *x, const char *input, int fresh_connection)
@@ -141,7 +164,7 @@ static int start_hop(struct wt_transfer *x, const char *input, int fresh_connect
         .input = input,
         .url_index = x->p.url_index,
         .body_mode = x->p.body_mode,
-        .output_path = x->p.output_path,
+        .output_path = x->output_path,
         .sink = x->p.sink,
         .tls_setup = x->p.tls_setup,
         .hop = x->hop,
@@ -264,6 +287,52 @@ static void on_hop_finished(void *ctx)
     x->next_timer = wt_loop_timer_at(x->loop, wt_loop_now(x->loop), after_hop, x);
 }
 
+/* ---- where the body goes ------------------------------------------------- */
+
+/* The body's file as curl names it: -O takes the URL's last path segment,
+ * --output-dir goes in front, --create-dirs makes what is missing. Returns
+ * 0, or curl's exit code with a sentence in msg. A URL that does not parse
+ * is left to the trace, which reports it as the URL error it is. */
+static int prepare_output(struct wt_transfer *x, char *msg, size_t msglen)
+{
+    if (x->p.body_mode != WT_BODY_FILE)
+        return 0;
+    char name[WT_URL_MAX_LEN + 1];
+    const char *path = x->p.output_path;
+    if (x->p.remote_name) {
+        struct wt_url url;
+        char err[8];
+        if (wt_url_parse(x->input, &url, err, sizeof err) != WT_URL_OK) {
+            x->p.body_mode = WT_BODY_DISCARD;
+            return 0;
+        }
+        size_t len = wt_url_remote_name(&url, name, sizeof name);
+        wt_url_clear(&url);
+        if (!len) {
+            /* curl: "Remote file name has no length", exit 23 */
+            wt_errf(msg, msglen, "-O: the URL has no file name to save to (its path ends "
+                    "in '/'): use -o FILE");
+            return WT_EXIT_WRITE_ERROR;
+        }
+        path = name;
+    }
+    size_t size = strlen(path) + 1;
+    if (x->opt->output_dir)
+        size += strlen(x->opt->output_dir) + 1;
+    x->output_path = malloc(size);
+    if (!x->output_path) {
+        wt_errf(msg, msglen, "out of memory opening %s", path);
+        return WT_EXIT_OUT_OF_MEMORY;
+    }
+    if (x->opt->output_dir)
+        wt_outfile_join_dir(x->opt->output_dir, path, x->output_path, size);
+    else
+        memcpy(x->output_path, path, size);
+    if (x->opt->create_dirs && wt_outfile_create_dirs(x->output_path, msg, msglen) < 0)
+        return WT_EXIT_WRITE_ERROR;
+    return 0;
+}
+
 /* ---- the public surface --------------------------------------------------- */
 
 struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transfer_params *params)
@@ -274,6 +343,12 @@ struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transf
     x->loop = loop;
     x->p = *params;
     x->opt = params->options;
+    x->input = strdup(params->input);
+    if (!x->input) {
+        free(x);
+        return NULL;
+    }
+    x->p.input = x->input;
     x->method = wt_http_request_method(x->opt->request);
     x->keep_body = 1;
     x->keep_credentials = 1;
@@ -283,6 +358,12 @@ struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transf
 void wt_transfer_start(struct wt_transfer *x)
 {
     x->t0 = wt_loop_now(x->loop);
+    char msg[sizeof x->message];
+    int rc = prepare_output(x, msg, sizeof msg);
+    if (rc) {
+        fail_at(x, "output", rc, msg);
+        return;
+    }
     if (start_hop(x, x->p.input, 0) < 0)
         fail(x, WT_EXIT_OUT_OF_MEMORY, N_("out of memory before the trace could start"));
 }
@@ -320,5 +401,7 @@ void wt_transfer_free(struct wt_transfer *x)
     wt_loop_timer_cancel(x->loop, x->next_timer);
     wt_trace_free(x->trace);
     free(x->hop_url);
+    free(x->output_path);
+    free(x->input);
     free(x);
 }

@@ -56,6 +56,7 @@ static const char *const event_names[] = {
     [WT_EV_CONN_KEPT] = "conn_kept",
     [WT_EV_CONN_CLOSE] = "conn_close",
     [WT_EV_CONN_RETRY] = "conn_retry",
+    [WT_EV_CONN_UNNEEDED] = "conn_unneeded",
     [WT_EV_CAPTURE_START] = "capture_start",
     [WT_EV_TCP_PACKET] = "tcp_packet",
     [WT_EV_TCP_DATA] = "tcp_data",
@@ -722,12 +723,13 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
     case WT_EV_CONN_KEPT:
     case WT_EV_CONN_CLOSE:
     case WT_EV_CONN_RETRY:
+    case WT_EV_CONN_UNNEEDED:
         wt_json_int(j, "conn", ev->u.conn.id);
         wt_json_cstring(j, "scheme", wt_scheme_name(ev->u.conn.scheme));
         wt_json_cstring(j, "host", ev->u.conn.host);
         wt_json_int(j, "port", ev->u.conn.port);
         if (ev->kind == WT_EV_CONN_REUSE || ev->kind == WT_EV_CONN_KEPT ||
-            ev->kind == WT_EV_CONN_CLOSE)
+            ev->kind == WT_EV_CONN_CLOSE || ev->kind == WT_EV_CONN_UNNEEDED)
             wt_json_int(j, "requests", ev->u.conn.requests);
         if (ev->kind == WT_EV_CONN_REUSE || ev->kind == WT_EV_CONN_STALE ||
             ev->kind == WT_EV_CONN_CLOSE)

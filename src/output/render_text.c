@@ -832,6 +832,10 @@ static void render_conn(struct text_state *s, const struct wt_event *ev)
                      "sending the request again on a new connection, once, as curl does\n"),
                 ev->u.conn.id, origin, ev->u.conn.message);
         break;
+    case WT_EV_CONN_UNNEEDED:
+        fprintf(o, _("closing connection #%u to %s: no later URL goes to this origin\n"),
+                ev->u.conn.id, origin);
+        break;
     default:
         break;
     }
@@ -1613,6 +1617,7 @@ static void text_event_line(void *state, const struct wt_event *ev)
     case WT_EV_CONN_KEPT:
     case WT_EV_CONN_CLOSE:
     case WT_EV_CONN_RETRY:
+    case WT_EV_CONN_UNNEEDED:
         render_conn(s, ev);
         break;
     case WT_EV_PHASE_SKIPPED:

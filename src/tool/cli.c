@@ -51,6 +51,12 @@ const char *const wt_cli_usage = N_(
     "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
     "  -O, --remote-name          write the body to a file in the current directory\n"
     "                             named as the URL's last path segment (as curl)\n"
+    "                             (each -o or -O goes with one URL, in order: the\n"
+    "                             Nth to the Nth URL; the others go to stdout)\n"
+    "      --remote-name-all      -O for every URL that has no -o or -O\n"
+    "      --output-dir DIR       write the -o and -O files under DIR\n"
+    "      --create-dirs          create the missing directories of -o and -O\n"
+    "                             paths (mode 0750, as curl)\n"
     "      --url URL|@FILE        one more URL; @FILE reads URLs from FILE, one per\n"
     "                             line (@- from stdin), as curl 8.13\n"
     "  -i, --include              write the response headers before the body\n"
@@ -188,6 +194,9 @@ enum {
     OPT_JSON_DATA,
     OPT_FAIL_WITH_BODY,
     OPT_URL,
+    OPT_REMOTE_NAME_ALL,
+    OPT_OUTPUT_DIR,
+    OPT_CREATE_DIRS,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZ";
@@ -239,6 +248,9 @@ static const struct option long_options[] = {
     { "lang", required_argument, NULL, OPT_LANG },
     { "location", no_argument, NULL, 'L' },
     { "remote-name", no_argument, NULL, 'O' },
+    { "remote-name-all", no_argument, NULL, OPT_REMOTE_NAME_ALL },
+    { "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+    { "create-dirs", no_argument, NULL, OPT_CREATE_DIRS },
     { "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
     { "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
     { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
@@ -661,6 +673,17 @@ static enum wt_req_arg_kind req_arg_kind(int opt)
     }
 }
 
+/* -o FILE or -O (path NULL): the next URL without one gets it. */
+static int add_output(struct wt_options *out, const char *path, char *err, size_t errlen)
+{
+    if (out->n_outputs == WT_MAX_OUTPUTS) {
+        wt_errf(err, errlen, "too many -o/-O options (at most %d)", WT_MAX_OUTPUTS);
+        return -1;
+    }
+    out->outputs[out->n_outputs++].path = path;
+    return 0;
+}
+
 static void set_defaults(struct wt_options *out)
 {
     memset(out, 0, sizeof *out);
@@ -717,6 +740,21 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
                 return WT_EXIT_USAGE;
             }
             out->output = optarg;
+            if (add_output(out, optarg, err, errlen) < 0)
+                return WT_EXIT_USAGE;
+            break;
+        case OPT_REMOTE_NAME_ALL:
+            out->remote_name_all = 1;
+            break;
+        case OPT_OUTPUT_DIR:
+            if (optarg[0] == '\0') {
+                wt_errf(err, errlen, "--output-dir needs a directory name");
+                return WT_EXIT_USAGE;
+            }
+            out->output_dir = optarg;
+            break;
+        case OPT_CREATE_DIRS:
+            out->create_dirs = 1;
             break;
         case 'i':
             out->include = 1;
@@ -933,6 +971,8 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'O':
             out->remote_name = 1;
+            if (add_output(out, NULL, err, errlen) < 0)
+                return WT_EXIT_USAGE;
             break;
         case OPT_LOCATION_TRUSTED:
             /* as curl: it implies -L */
@@ -1014,10 +1054,6 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         out->urls[out->n_urls++] = argv[i];
     }
 
-    if (out->remote_name && out->output) {
-        wt_errf(err, errlen, "-o and -O both name where the body goes: pick one");
-        return WT_EXIT_USAGE;
-    }
     if (ipv4 && ipv6) {
         wt_errf(err, errlen, "-4 and -6 exclude each other (pick one address family)");
         return WT_EXIT_USAGE;

@@ -1,0 +1,267 @@
+"""Many URLs in one run: curl's output options (-o per URL, -O, --remote-name-all,
+--output-dir, --create-dirs), -Z with a --url @FILE list, and which
+connections stay open, against `webtrace serve` and a real nginx (its access
+log, with $connection and $connection_requests, says which requests shared a
+connection), all on loopback.
+
+    WEBTRACE=/abs/path/webtrace python3 tests/integration/test_transfers.py
+"""
+
+import os
+import re
+import resource
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+import test_redirects as tr  # noqa: E402  (ChainNginx)
+import test_serve as ts  # noqa: E402  (ServeProcess)
+import tls_peers as tp  # noqa: E402
+
+RUN_TIMEOUT_S = 30   # backstop per run
+MANY = 1000
+PARALLEL_MAX = 50
+FD_LIMIT = 128       # RLIMIT_NOFILE: a leak of one fd per URL would hit it
+P = {}
+
+
+def setUpModule():
+    h.webtrace_path()
+    try:
+        P["serve"] = ts.ServeProcess().start()
+        P["dns"] = h.Dnsmasq().start()
+        P["pki"] = tp.TestPki().start()
+        P["web"] = tr.ChainNginx(P["pki"]).start()
+    except BaseException:
+        for peer in P.values():
+            peer.stop()
+        h.stop_all_peers()
+        raise
+
+
+def tearDownModule():
+    for name in ("web", "pki", "dns", "serve"):
+        peer = P.pop(name, None)
+        if peer:
+            peer.stop()
+
+
+def serve_url(path):
+    return f"http://127.0.0.1:{P['serve'].port}{path}"
+
+
+def serve_bytes(n):
+    """What /bytes/N answers, read once with curl-free python."""
+    import urllib.request
+    with urllib.request.urlopen(serve_url(f"/bytes/{n}"), timeout=5) as r:
+        return r.read()
+
+
+class Outputs(h.WebtraceCase, unittest.TestCase):
+    """-o and -O pair with the URLs in order, as curl pairs them."""
+
+    def run_in(self, d, args):
+        return h.run_webtrace(args, timeout=RUN_TIMEOUT_S, cwd=d)
+
+    def test_nth_output_goes_to_the_nth_url_and_the_rest_to_stdout(self):
+        with tempfile.TemporaryDirectory() as d:
+            code, out, err = self.run_in(d, ["-s", "-o", "first", serve_url("/bytes/10"),
+                                             "-o", "second", serve_url("/bytes/20"),
+                                             serve_url("/bytes/30")])
+            self.assertEqual(code, 0, h.describe(code, out, err))
+            self.assertEqual(sorted(os.listdir(d)), ["first", "second"])
+            with open(os.path.join(d, "first"), "rb") as f:
+                self.assertEqual(f.read(), serve_bytes(10))
+            with open(os.path.join(d, "second"), "rb") as f:
+                self.assertEqual(f.read(), serve_bytes(20))
+            self.assertEqual(out, serve_bytes(30), "the URL without -o writes to stdout")
+
+    def test_remote_name_per_url_and_for_all(self):
+        with tempfile.TemporaryDirectory() as d:
+            # -O for the first URL only, -o - (stdout) for the second
+            code, out, err = self.run_in(d, ["-s", "-O", "-o", "-", serve_url("/bytes/11"),
+                                             serve_url("/bytes/12")])
+            self.assertEqual(code, 0, h.describe(code, out, err))
+            self.assertEqual(os.listdir(d), ["11"])
+            self.assertEqual(out, serve_bytes(12))
+        with tempfile.TemporaryDirectory() as d:
+            code, out, err = self.run_in(d, ["-s", "--remote-name-all", "-o", "mine",
+                                             serve_url("/bytes/13"), serve_url("/bytes/14"),
+                                             serve_url("/bytes/15")])
+            self.assertEqual(code, 0, h.describe(code, out, err))
+            self.assertEqual(sorted(os.listdir(d)), ["14", "15", "mine"])
+            self.assertEqual(out, b"")
+
+    def test_output_dir_and_create_dirs(self):
+        with tempfile.TemporaryDirectory() as d:
+            # no such directory: curl's exit 23, and nothing written
+            code, out, err = self.run_in(d, ["--output-dir", "out/sub", "-O",
+                                             serve_url("/bytes/16")])
+            self.assertEqual(code, 23, h.describe(code, out, err))
+            self.assertOneErrorLine(err, "output", "out/sub/16")
+            self.assertEqual(os.listdir(d), [])
+            code, out, err = self.run_in(d, ["-o", "a/b/file", serve_url("/bytes/16")])
+            self.assertEqual(code, 23, h.describe(code, out, err))
+            self.assertEqual(os.listdir(d), [])
+
+            old = os.umask(0o022)
+            try:
+                code, out, err = self.run_in(d, ["-s", "--create-dirs", "--output-dir", "out/sub",
+                                                 "-O", "-o", "x/y/file", serve_url("/bytes/16"),
+                                                 serve_url("/bytes/17")])
+            finally:
+                os.umask(old)
+            self.assertEqual(code, 0, h.describe(code, out, err))
+            with open(os.path.join(d, "out/sub/16"), "rb") as f:
+                self.assertEqual(f.read(), serve_bytes(16))
+            with open(os.path.join(d, "out/sub/x/y/file"), "rb") as f:
+                self.assertEqual(f.read(), serve_bytes(17))
+            for sub in ("out", "out/sub", "out/sub/x", "out/sub/x/y"):
+                mode = stat.S_IMODE(os.stat(os.path.join(d, sub)).st_mode)
+                self.assertEqual(mode, 0o750, f"{sub}: curl's mode for --create-dirs")
+
+    def test_create_dirs_fails_on_a_file_in_the_way(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "plain"), "w") as f:
+                f.write("in the way\n")
+            code, out, err = self.run_in(d, ["--create-dirs", "-o", "plain/sub/file",
+                                             serve_url("/bytes/5")])
+            self.assertEqual(code, 23, h.describe(code, out, err))
+            self.assertOneErrorLine(err, "output", "plain/sub")
+
+    def test_outputs_with_parallel_and_a_list(self):
+        with tempfile.TemporaryDirectory() as d:
+            listing = os.path.join(d, "urls.txt")
+            with open(listing, "w") as f:
+                f.write("# a comment\n")
+                for n in range(21, 41):
+                    f.write(serve_url(f"/bytes/{n}") + "\n")
+            os.mkdir(os.path.join(d, "got"))
+            code, out, err = self.run_in(d, ["-sZ", "--remote-name-all", "--output-dir", "got",
+                                             "--url", "@" + listing])
+            self.assertEqual(code, 0, h.describe(code, out, err))
+            got = os.path.join(d, "got")
+            self.assertEqual(sorted(os.listdir(got)), [str(n) for n in range(21, 41)])
+            for n in range(21, 41):
+                with open(os.path.join(got, str(n)), "rb") as f:
+                    self.assertEqual(f.read(), serve_bytes(n))
+            self.assertEqual(out, b"")
+
+
+class ListAtOnce(h.WebtraceCase, unittest.TestCase):
+    """-Z with --url @FILE and @-: the list's URLs run at once too."""
+
+    def setUp(self):
+        P["web"].clear_log()
+
+    def nginx_rows(self):
+        return [r for r in P["web"].access_log() if r[3] != "HEAD"]
+
+    def run_limited(self, args, stdin=None):
+        """RLIMIT_NOFILE at FD_LIMIT: 1000 URLs fit only if each connection's
+        fd is closed again."""
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
+
+        proc = subprocess.run([h.webtrace_path()] + args, input=stdin, capture_output=True,
+                              timeout=120, preexec_fn=limit, env=h.webtrace_env())
+        return proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace")
+
+    def test_1000_urls_from_a_list_at_once_leave_no_fd_behind(self):
+        web = P["web"]
+        text = "".join(web.url(f"/?n={i}") + "\n" for i in range(MANY))
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+            f.write(text)
+            f.flush()
+            code, out, err = self.run_limited(["-Z", "--parallel-max", str(PARALLEL_MAX),
+                                               "--url", "@" + f.name])
+        self.assertEqual(code, 0, h.describe(code, out[:200], err[-2000:]))
+        self.assertEqual(out, h.Nginx.index_bytes() * MANY)
+        rows = self.nginx_rows()
+        self.assertEqual(sorted(r[5] for r in rows), sorted(f"/?n={i}" for i in range(MANY)))
+        conns = {r[1] for r in rows}
+        self.assertLessEqual(len(conns), PARALLEL_MAX, "at most --parallel-max connections")
+        self.assertLess(len(conns), MANY // 10, "connections are reused")
+        # at once: every line names its URL, and the end table has them all
+        narration, table = err.split("\n[run ] ")
+        self.assertTrue(all(re.match(r"^\[\d+\] ", l) for l in narration.splitlines()))
+        self.assertTrue(table.startswith(f"{MANY} URLs: {MANY} succeeded, 0 failed"), table[:200])
+        # nothing is left open for the end of the run: the last fetches to
+        # the origin closed their connections where they ended
+        left = [l for l in narration.splitlines() if "at the end of the run" in l]
+        self.assertEqual(left, [])
+        self.assertEqual(len(re.findall(r"no later URL goes to this origin", narration)),
+                         len(conns))
+
+    def test_list_from_stdin_at_once(self):
+        web = P["web"]
+        text = "".join(web.url(f"/?n={i}") + "\n" for i in range(40)).encode()
+        code, out, err = self.run_limited(["-sZ", "--parallel-max", "8", "--url", "@-"],
+                                          stdin=text)
+        self.assertEqual(code, 0, h.describe(code, out[:200], err[-2000:]))
+        self.assertEqual(out, h.Nginx.index_bytes() * 40)
+        self.assertEqual(len(self.nginx_rows()), 40)
+
+    def test_command_line_and_list_urls_are_indexed_in_order(self):
+        web = P["web"]
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+            f.write(web.url("/?n=1") + "\n" + web.url("/?n=2") + "\n")
+            f.flush()
+            code, out, err = h.run_webtrace(["-Z", web.url("/?n=0"), "--url", "@" + f.name],
+                                            timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        table = err.split("\n[run ] ")[1].splitlines()
+        rows = [re.split(r"\s{2,}", l.strip()) for l in table[2:]]
+        self.assertEqual([(r[0], r[-1]) for r in rows],
+                         [(str(i), web.url(f"/?n={i}")) for i in range(3)])
+
+
+class KeepOnlyWhatIsUsed(h.WebtraceCase, unittest.TestCase):
+    """A connection stays open only when a URL still to come goes to its
+    origin (or a redirect is being followed): nginx's log shows which
+    requests shared one."""
+
+    def setUp(self):
+        P["web"].clear_log()
+
+    def nginx_rows(self):
+        return [r for r in P["web"].access_log() if r[3] != "HEAD"]
+
+    def test_closed_at_once_when_no_later_url_goes_there(self):
+        web = P["web"]
+        other = serve_url("/bytes/3")
+        urls = [web.url("/?n=0"), other, web.url("/?n=2"), other]
+        code, out, err = h.run_webtrace(["-o", "/dev/null"] * 4 + urls, timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        # URL 0's connection waits for URL 2 (same origin), and is reused
+        rows = self.nginx_rows()
+        self.assertEqual([(r[2], r[5]) for r in rows], [(1, "/?n=0"), (2, "/?n=2")])
+        self.assertEqual(rows[0][1], rows[1][1], "one connection in nginx's log")
+        blocks = re.split(r"(?m)^(?=\[url \])", err)
+        self.assertRegex(blocks[1], r"(?m)^\[conn\] keeping connection #1 open")
+        self.assertRegex(blocks[2], r"(?m)^\[conn\] keeping connection #2 open")
+        # URL 2 is the last to nginx: closed there, saying why, torn down
+        self.assertRegex(blocks[3], r"(?m)^\[conn\] closing connection #1 to http://127\.0\.0\.1:"
+                                    r"\d+: no later URL goes to this origin$")
+        self.assertRegex(blocks[3].split("no later URL")[1], r"(?m)^\[tcp \] teardown: ")
+        self.assertNotIn("at the end of the run", err)
+
+    def test_a_redirect_being_followed_keeps_it(self):
+        web = P["web"]
+        # /start answers 301 to /step2 on the same origin: kept for the hop,
+        # though no later URL goes there
+        code, out, err = h.run_webtrace(["--dns-server", P["dns"].server_arg, "--cacert",
+                                         P["pki"].ca_file, "-L", "-o", "/dev/null",
+                                         web.start_url(), serve_url("/bytes/1")],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        rows = [r for r in self.nginx_rows() if r[5] in ("/start", "/step2")]
+        self.assertEqual([(r[2], r[5]) for r in rows], [(1, "/start"), (2, "/step2")])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
