@@ -123,6 +123,7 @@ struct wt_options {
     int no_keepalive;             /* --no-keepalive: a new connection for every request */
     int parallel;                 /* -Z/--parallel: the command line's URLs at once */
     long parallel_max;            /* --parallel-max N: at most N at once */
+    int parallel_immediate;       /* --parallel-immediate: never wait for another's connection */
     int packets;                  /* --packets (or --pcap): capture this connection */
     const char *pcap;             /* --pcap FILE */
     int strict;                   /* --strict: tolerated deviations fail (8) */

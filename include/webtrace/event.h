@@ -59,6 +59,8 @@ enum wt_event_kind {
     WT_EV_CONN_CLOSE,       /* a kept connection is closed at the end of the run */
     WT_EV_CONN_RETRY,       /* a reused connection died before any answer: sent again, once */
     WT_EV_CONN_UNNEEDED,    /* it could stay open, but no later URL goes to its origin: closed */
+    WT_EV_CONN_WAITED,      /* -Z: waited for another's connection to the origin to be set up */
+    WT_EV_CONN_IMMEDIATE,   /* -Z --parallel-immediate: another is being set up; not waited for */
     WT_EV_CAPTURE_START,    /* --packets: the capture is open (or why not) */
     WT_EV_TCP_PACKET,       /* --packets: one step of the lesson on the wire */
     WT_EV_TCP_DATA,         /* --packets: the data segments, summarised */

@@ -39,6 +39,14 @@ struct wt_transfer_params {
     int (*origin_wanted)(void *ctx, const struct wt_url *origin);
     void *origin_ctx;
     int multi_url;
+    /* -Z: another transfer was setting up a connection to this origin when
+     * this one was due: it waited for that (waited, for waited_us), or,
+     * with --parallel-immediate, went ahead at once (immediate). other_conn
+     * is that connection's number (0: still in its DNS lookup). Narrated
+     * before the first hop. */
+    int waited, immediate;
+    int64_t waited_us;
+    unsigned other_conn;
 };
 
 /* input and output_path are copied: the caller's strings may go. */
@@ -46,6 +54,10 @@ struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transf
 /* Begins the first hop; everything after happens on the loop. */
 void wt_transfer_start(struct wt_transfer *x);
 int wt_transfer_finished(const struct wt_transfer *x);
+/* The current hop is setting up a connection of its own to the origin
+ * (scheme, host, port): another transfer could wait for it (-Z). */
+int wt_transfer_setting_up(const struct wt_transfer *x, enum wt_scheme scheme, const char *host,
+                           uint16_t port, unsigned *conn_id);
 /* Ends an unfinished transfer from outside, when the loop cannot go on. */
 void wt_transfer_abort(struct wt_transfer *x, int exit_code, const char *message);
 /* 0 on success, else curl's exit code for the failure. */

@@ -1381,6 +1381,12 @@ const char *wt_trace_location(const struct wt_trace *t, size_t *len)
     return t->location;
 }
 
+int wt_trace_setting_up(const struct wt_trace *t, unsigned *conn_id)
+{
+    *conn_id = t->conn ? t->conn->id : 0;
+    return !t->finished && !t->reused && t->phase < WT_PHASE_SEND;
+}
+
 const char *wt_trace_url(const struct wt_trace *t)
 {
     return t->have_url ? t->url.normalized : NULL;

@@ -26,6 +26,12 @@ struct wt_transfer {
     int retried;                     /* the current hop was sent again on a new connection */
     char *input;                     /* the URL as given (p.input points here) */
     char *output_path;               /* the body's file, -O and --output-dir applied */
+    struct {                         /* the current hop's, as the URL parser made it */
+        int known;
+        enum wt_scheme scheme;
+        char host[WT_HOST_MAX_LEN + 2];
+        uint16_t port;
+    } origin;
     int finished;
     int exit_code;
     char message[320];
@@ -180,6 +186,15 @@ static int start_hop(struct wt_transfer *x, const char *input, int fresh_connect
         .keep_connection = keep_connection,
         .dns_cache = x->p.dns_cache,
     };
+    struct wt_url url;
+    char err[8];
+    x->origin.known = wt_url_parse(input, &url, err, sizeof err) == WT_URL_OK;
+    if (x->origin.known) {
+        x->origin.scheme = url.scheme;
+        snprintf(x->origin.host, sizeof x->origin.host, "%s", url.host);
+        x->origin.port = url.port;
+        wt_url_clear(&url);
+    }
     x->trace = wt_trace_new(x->loop, &tp);
     if (!x->trace)
         return -1;
@@ -333,6 +348,24 @@ static int prepare_output(struct wt_transfer *x, char *msg, size_t msglen)
     return 0;
 }
 
+/* -Z: this transfer was due while another set up a connection to its
+ * origin; say whether it waited for it (curl's default) or not. */
+static void say_parallel_wait(struct wt_transfer *x)
+{
+    struct wt_url url;
+    char err[8];
+    if (wt_url_parse(x->input, &url, err, sizeof err) != WT_URL_OK)
+        return;
+    struct wt_event ev = { .kind = x->p.waited ? WT_EV_CONN_WAITED : WT_EV_CONN_IMMEDIATE };
+    ev.u.conn.id = x->p.other_conn;
+    ev.u.conn.scheme = url.scheme;
+    ev.u.conn.host = url.host;
+    ev.u.conn.port = url.port;
+    ev.u.conn.idle_us = x->p.waited ? x->p.waited_us : -1;
+    emit(x, &ev, WT_PHASE_URL);
+    wt_url_clear(&url);
+}
+
 /* ---- the public surface --------------------------------------------------- */
 
 struct wt_transfer *wt_transfer_new(struct wt_loop *loop, const struct wt_transfer_params *params)
@@ -364,8 +397,19 @@ void wt_transfer_start(struct wt_transfer *x)
         fail_at(x, "output", rc, msg);
         return;
     }
+    if (x->p.waited || x->p.immediate)
+        say_parallel_wait(x);
     if (start_hop(x, x->p.input, 0) < 0)
         fail(x, WT_EXIT_OUT_OF_MEMORY, N_("out of memory before the trace could start"));
+}
+
+int wt_transfer_setting_up(const struct wt_transfer *x, enum wt_scheme scheme, const char *host,
+                           uint16_t port, unsigned *conn_id)
+{
+    *conn_id = 0;
+    return !x->finished && x->trace && x->origin.known && x->origin.scheme == scheme &&
+           x->origin.port == port && strcmp(x->origin.host, host) == 0 &&
+           wt_trace_setting_up(x->trace, conn_id);
 }
 
 int wt_transfer_finished(const struct wt_transfer *x)

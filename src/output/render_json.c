@@ -57,6 +57,8 @@ static const char *const event_names[] = {
     [WT_EV_CONN_CLOSE] = "conn_close",
     [WT_EV_CONN_RETRY] = "conn_retry",
     [WT_EV_CONN_UNNEEDED] = "conn_unneeded",
+    [WT_EV_CONN_WAITED] = "conn_waited",
+    [WT_EV_CONN_IMMEDIATE] = "conn_immediate",
     [WT_EV_CAPTURE_START] = "capture_start",
     [WT_EV_TCP_PACKET] = "tcp_packet",
     [WT_EV_TCP_DATA] = "tcp_data",
@@ -724,6 +726,8 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
     case WT_EV_CONN_CLOSE:
     case WT_EV_CONN_RETRY:
     case WT_EV_CONN_UNNEEDED:
+    case WT_EV_CONN_WAITED:
+    case WT_EV_CONN_IMMEDIATE:
         wt_json_int(j, "conn", ev->u.conn.id);
         wt_json_cstring(j, "scheme", wt_scheme_name(ev->u.conn.scheme));
         wt_json_cstring(j, "host", ev->u.conn.host);
@@ -738,6 +742,8 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             wt_json_bool(j, "peer_closed", ev->u.conn.peer_closed);
         if (ev->kind == WT_EV_CONN_RETRY)
             wt_json_cstring(j, "message", ev->u.conn.message);
+        if (ev->kind == WT_EV_CONN_WAITED)
+            wt_json_int(j, "waited_us", ev->u.conn.idle_us);
         break;
     case WT_EV_TRANSFER_DONE:
         wt_json_int(j, "hops", ev->u.transfer_done.hops);

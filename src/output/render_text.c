@@ -836,6 +836,29 @@ static void render_conn(struct text_state *s, const struct wt_event *ev)
         fprintf(o, _("closing connection #%u to %s: no later URL goes to this origin\n"),
                 ev->u.conn.id, origin);
         break;
+    case WT_EV_CONN_WAITED:
+        wt_format_duration(ev->u.conn.idle_us, d, sizeof d);
+        if (ev->u.conn.id)
+            fprintf(o, _("waited %s for connection #%u to %s to be set up: its TLS handshake "
+                         "says whether it can carry more than one request at once (-Z without "
+                         "--parallel-immediate, as curl)\n"),
+                    d, ev->u.conn.id, origin);
+        else
+            fprintf(o, _("waited %s for a connection to %s to be set up: its TLS handshake says "
+                         "whether it can carry more than one request at once (-Z without "
+                         "--parallel-immediate, as curl)\n"),
+                    d, origin);
+        break;
+    case WT_EV_CONN_IMMEDIATE:
+        if (ev->u.conn.id)
+            fprintf(o, _("connection #%u to %s is still being set up: not waiting for it, a new "
+                         "connection at once (--parallel-immediate)\n"),
+                    ev->u.conn.id, origin);
+        else
+            fprintf(o, _("a connection to %s is still being set up: not waiting for it, a new "
+                         "connection at once (--parallel-immediate)\n"),
+                    origin);
+        break;
     default:
         break;
     }
@@ -1618,6 +1641,8 @@ static void text_event_line(void *state, const struct wt_event *ev)
     case WT_EV_CONN_CLOSE:
     case WT_EV_CONN_RETRY:
     case WT_EV_CONN_UNNEEDED:
+    case WT_EV_CONN_WAITED:
+    case WT_EV_CONN_IMMEDIATE:
         render_conn(s, ev);
         break;
     case WT_EV_PHASE_SKIPPED:

@@ -102,9 +102,13 @@ const char *const wt_cli_usage = N_(
     "                             50, as curl; -1 for no limit)\n"
     "      --location-trusted     like -L, and let credentials follow a redirect to\n"
     "                             another host, port or scheme\n"
-    "  -Z, --parallel             fetch the URLs of the command line at once, on one\n"
-    "                             loop; each narration line starts with [index]\n"
+    "  -Z, --parallel             fetch the URLs at once (a --url @FILE list's too),\n"
+    "                             on one loop; each narration line starts with\n"
+    "                             [index]\n"
     "      --parallel-max N       at most N at once (default 50, at most 300)\n"
+    "      --parallel-immediate   with -Z, open a new connection at once instead of\n"
+    "                             waiting for an https one to the same origin to be\n"
+    "                             set up (to see what it can carry), as curl\n"
     "      --no-keepalive         a new connection for every request: none is kept\n"
     "                             open for reuse (webtrace sends no TCP keepalive\n"
     "                             probes either, curl's meaning of the option)\n"
@@ -197,6 +201,7 @@ enum {
     OPT_REMOTE_NAME_ALL,
     OPT_OUTPUT_DIR,
     OPT_CREATE_DIRS,
+    OPT_PARALLEL_IMMEDIATE,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZ";
@@ -256,6 +261,7 @@ static const struct option long_options[] = {
     { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
     { "parallel", no_argument, NULL, 'Z' },
     { "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
+    { "parallel-immediate", no_argument, NULL, OPT_PARALLEL_IMMEDIATE },
     { "packets", no_argument, NULL, OPT_PACKETS },
     { "pcap", required_argument, NULL, OPT_PCAP },
     { NULL, 0, NULL, 0 },
@@ -984,6 +990,9 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'Z':
             out->parallel = 1;
+            break;
+        case OPT_PARALLEL_IMMEDIATE:
+            out->parallel_immediate = 1;
             break;
         case OPT_PARALLEL_MAX: {
             char *end;

@@ -198,8 +198,34 @@ struct parallel_run {
     size_t n_urls;
     struct wt_transfer **active;     /* parallel_max slots */
     size_t n_active;
+    /* The next URL waits while another transfer sets up a connection to
+     * its origin (curl's default; not with --parallel-immediate). */
+    int holding;
+    int64_t held_since;              /* loop time it began waiting */
+    unsigned held_conn;
     int last_failure;                /* as curl: the last one to fail */
 };
+
+/* Whether an active transfer is setting up a connection to the origin of
+ * URL index; *conn_id is its number (0: not known yet), *https whether
+ * the origin is https. */
+static int origin_being_set_up(const struct parallel_run *p, size_t index, unsigned *conn_id,
+                               int *https)
+{
+    struct wt_url url;
+    char err[8];
+    *conn_id = 0;
+    *https = 0;
+    if (wt_url_parse(wt_urlset_url(p->run->urls, index), &url, err, sizeof err) != WT_URL_OK)
+        return 0;
+    *https = url.scheme == WT_SCHEME_HTTPS;
+    int found = 0;
+    for (size_t i = 0; i < (size_t)p->opt->parallel_max && !found; i++)
+        found = p->active[i] &&
+                wt_transfer_setting_up(p->active[i], url.scheme, url.host, url.port, conn_id);
+    wt_url_clear(&url);
+    return found;
+}
 
 static int parallel_step(void *ctx)
 {
@@ -219,8 +245,37 @@ static int parallel_step(void *ctx)
         if (p->active[i])
             continue;
         struct wt_transfer_params params;
+        unsigned other_conn;
+        int https;
+        int busy = origin_being_set_up(p, p->run->next, &other_conn, &https);
+        if (busy && https && !p->opt->parallel_immediate) {
+            /* curl's PIPEWAIT: on https, wait until that connection is set
+             * up (its TLS handshake says what it can carry), then see
+             * whether it or another idle one can take this request. Plain
+             * http is HTTP/1.1, one request at a time: curl does not wait
+             * there, nor do we. The URLs after this one wait too: they
+             * start in order. */
+            if (!p->holding) {
+                p->holding = 1;
+                p->held_since = wt_loop_now(p->loop);
+                p->held_conn = other_conn;
+            } else if (other_conn) {
+                p->held_conn = other_conn;
+            }
+            break;
+        }
         size_t index = p->run->next++;
         params_for(p->run, p->opt, index, p->sink, &params);
+        if (p->holding) {
+            params.waited = 1;
+            params.waited_us = wt_loop_now(p->loop) - p->held_since;
+            params.other_conn = p->held_conn;
+            p->holding = 0;
+            p->held_conn = 0;
+        } else if (busy && p->opt->parallel_immediate) {
+            params.immediate = 1;
+            params.other_conn = other_conn;
+        }
         struct wt_transfer *x = wt_transfer_new(p->loop, &params);
         if (!x) {
             if (p->opt->silent < 2)
@@ -699,24 +754,6 @@ int main(int argc, char **argv)
             return WT_EXIT_WRITE_ERROR;
         }
     }
-    /* The command line's URLs, then the list's: all known before the first
-     * fetch, so each connection is kept only for a URL that will use it. */
-    struct wt_urlset *urls = wt_urlset_new();
-    int list_failure = 0;
-    for (size_t i = 0; urls && i < opt.n_urls; i++)
-        if (wt_urlset_add(urls, opt.urls[i]) < 0) {
-            wt_urlset_free(urls);
-            urls = NULL;
-        }
-    if (!urls) {
-        fputs(_("webtrace: url: out of memory before the first trace could start\n"), stderr);
-        wt_reqspec_free(request);
-        free(writeout_text);
-        return WT_EXIT_OUT_OF_MEMORY;
-    }
-    if (opt.url_file)
-        list_failure = read_list(&opt, urls);
-    size_t n_urls = wt_urlset_count(urls);
     struct wt_render_config cfg = {
         .out = stderr,
         .data_out = stdout,
@@ -727,7 +764,6 @@ int main(int argc, char **argv)
         .writeout = writeout_text ? writeout_text : opt.writeout,
         .har_path = opt.har,
         .url_table = 1,
-        .url_prefix = opt.parallel && n_urls > 1,
     };
     for (size_t i = 0; i < opt.n_outputs; i++) {
         const char *path = opt.outputs[i].path;
@@ -750,9 +786,30 @@ int main(int argc, char **argv)
             outputs.default_mode = WT_BODY_STDOUT_CLOSED;
     }
 
+    /* The command line's URLs, then the list's: all known before the first
+     * fetch, so each connection is kept only for a URL that will use it. */
+    struct wt_urlset *urls = wt_urlset_new();
+    int list_failure = 0;
+    for (size_t i = 0; urls && i < opt.n_urls; i++)
+        if (wt_urlset_add(urls, opt.urls[i]) < 0) {
+            wt_urlset_free(urls);
+            urls = NULL;
+        }
+    if (!urls) {
+        fputs(_("webtrace: url: out of memory before the first trace could start\n"), stderr);
+        wt_reqspec_free(request);
+        free(writeout_text);
+        return WT_EXIT_OUT_OF_MEMORY;
+    }
+    if (opt.url_file)
+        list_failure = read_list(&opt, urls);
+    size_t n_urls = wt_urlset_count(urls);
+    cfg.url_prefix = opt.parallel && n_urls > 1;
+
     if (wt_dns_global_init() < 0) {
         fputs(_("webtrace: dns: cannot initialise the resolver library\n"), stderr);
         free(writeout_text);
+        wt_urlset_free(urls);
         return WT_EXIT_OUT_OF_MEMORY;
     }
     struct wt_loop *loop = wt_loop_new(NULL, NULL);
@@ -768,6 +825,7 @@ int main(int argc, char **argv)
         fputs(_("webtrace: output: out of memory setting up the output\n"), stderr);
         close_renderers(&set);
         free(writeout_text);
+        wt_urlset_free(urls);
         return WT_EXIT_OUT_OF_MEMORY;
     }
     struct wt_event_sink sink = { fan_out, &set };

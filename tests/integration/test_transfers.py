@@ -220,6 +220,61 @@ class ListAtOnce(h.WebtraceCase, unittest.TestCase):
                          [(str(i), web.url(f"/?n={i}")) for i in range(3)])
 
 
+class WaitOrImmediate(h.WebtraceCase, unittest.TestCase):
+    """-Z: a URL due while another sets up an https connection to its origin
+    waits for that (curl's default), or not with --parallel-immediate."""
+
+    def setUp(self):
+        P["web"].clear_log()
+
+    def args(self):
+        return ["--dns-server", P["dns"].server_arg, "--cacert", P["pki"].ca_file,
+                "-Z", "-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null"]
+
+    def urls(self):
+        return [P["web"].final_url() + f"&n={i}" for i in range(3)]
+
+    def test_https_urls_wait_for_the_connection_being_set_up(self):
+        code, out, err = h.run_webtrace(self.args() + self.urls(), timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        waited = re.findall(r"(?m)^\[(\d)\] \[conn\] waited \S+ m?s for (?:connection #\d|a "
+                            r"connection) to https://real\.example\.test:\d+ to be set up: its TLS "
+                            r"handshake says whether it can carry more than one request at once "
+                            r"\(-Z without --parallel-immediate, as curl\)$", err)
+        self.assertEqual(waited, ["1", "2"], err)
+        self.assertNotIn("--parallel-immediate)", err)
+        # each waited until the one before had sent its request: no two
+        # handshakes of the origin overlap
+        lines = err.splitlines()
+        for i in ("1", "2"):
+            first = next(n for n, l in enumerate(lines) if l.startswith(f"[{i}] "))
+            before = int(i) - 1
+            sent = next(n for n, l in enumerate(lines)
+                        if l.startswith(f"[{before}] [http] → GET"))
+            self.assertLess(sent, first, f"URL {i} started before URL {before} was set up")
+        self.assertEqual(len([r for r in P["web"].access_log() if "/dir/final" in r[5]]), 3)
+
+    def test_parallel_immediate_does_not_wait(self):
+        code, out, err = h.run_webtrace(self.args() + ["--parallel-immediate"] + self.urls(),
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertNotIn("] waited ", err)
+        went = re.findall(r"(?m)^\[(\d)\] \[conn\] (?:connection #\d|a connection) to "
+                          r"https://real\.example\.test:\d+ is still being set up: not waiting "
+                          r"for it, a new connection at once \(--parallel-immediate\)$", err)
+        self.assertEqual(went, ["1", "2"], err)
+        self.assertEqual(len(re.findall(r"(?m)^\[\d\] \[tcp \] connected ", err)), 3)
+
+    def test_plain_http_never_waits(self):
+        web = P["web"]
+        code, out, err = h.run_webtrace(["-Z", "-o", "/dev/null", "-o", "/dev/null",
+                                         web.url("/?n=0"), web.url("/?n=1")],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertNotIn("] waited ", err)
+        self.assertNotIn("still being set up", err)
+
+
 class KeepOnlyWhatIsUsed(h.WebtraceCase, unittest.TestCase):
     """A connection stays open only when a URL still to come goes to its
     origin (or a redirect is being followed): nginx's log shows which

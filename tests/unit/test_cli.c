@@ -446,6 +446,9 @@ static void test_cli_redirect_options(void **state)
     assert_int_equal(parse_list(ARGS("-Z", "--parallel-max", "7", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.parallel, 1);
     assert_int_equal(o.parallel_max, 7);
+    assert_int_equal(o.parallel_immediate, 0);
+    assert_int_equal(parse_list(ARGS("-Z", "--parallel-immediate", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.parallel_immediate, 1);
     /* as curl: above 300 is 300, below 1 the default */
     assert_int_equal(parse_list(ARGS("--parallel-max", "1000", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.parallel_max, 300);
