@@ -124,6 +124,11 @@ struct wt_options {
     int parallel;                 /* -Z/--parallel: the command line's URLs at once */
     long parallel_max;            /* --parallel-max N: at most N at once */
     int parallel_immediate;       /* --parallel-immediate: never wait for another's connection */
+    long retry;                   /* --retry N: retries of a transient failure */
+    long retry_delay_ms;          /* --retry-delay S: fixed wait; 0: 1 s, doubling (curl's) */
+    long retry_max_time_ms;       /* --retry-max-time S: no retry after S; 0: no limit */
+    int retry_all_errors;         /* --retry-all-errors */
+    int retry_connrefused;        /* --retry-connrefused: a refused connection is transient */
     int packets;                  /* --packets (or --pcap): capture this connection */
     const char *pcap;             /* --pcap FILE */
     int strict;                   /* --strict: tolerated deviations fail (8) */

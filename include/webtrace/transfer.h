@@ -85,4 +85,26 @@ const char *wt_redirect_method(int status, const char *method, int *keep_body);
 int wt_redirect_keeps_credentials(const struct wt_url *from, const struct wt_url *to,
                                   int trusted);
 
+/* --retry, as curl 7.88 decides it. */
+enum wt_retry_reason {
+    WT_RETRY_NO,
+    WT_RETRY_TIMEOUT,          /* exit 28, or 6 (a name not resolved): curl counts both */
+    WT_RETRY_CONNREFUSED,      /* exit 7 from a refused connection, with --retry-connrefused */
+    WT_RETRY_HTTP,             /* 408, 429, 500, 502, 503, 504 (with or without -f) */
+    WT_RETRY_ALL_ERRORS        /* any other failure, with --retry-all-errors */
+};
+
+/* Why an attempt that ended with exit_code (0: a response, whatever its
+ * status) and status (0: none) is transient; conn_refused: the last
+ * connection attempt was refused. */
+enum wt_retry_reason wt_retry_reason_of(int exit_code, int status, int conn_refused,
+                                        int retry_connrefused, int retry_all_errors);
+/* A Retry-After value (RFC 9110 section 10.2.3: delay-seconds or an
+ * HTTP-date) as seconds from now; a date in the past is negative. Returns
+ * 0 and sets *seconds, or -1 when it is neither. */
+int wt_retry_after_parse(const char *value, size_t len, int64_t now, int64_t *seconds);
+
+#define WT_RETRY_SLEEP_DEFAULT_MS 1000     /* curl's first wait */
+#define WT_RETRY_SLEEP_MAX_MS 600000       /* curl's cap on the doubling */
+
 #endif

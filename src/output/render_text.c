@@ -741,6 +741,66 @@ static void render_teardown(struct text_state *s, const struct wt_event *ev)
 
 /* A 3xx with a Location. Followed, it opens the next hop: the [hop ] line
  * numbers the requests from 1 (the total is not known until the end). */
+/* The phrase of the statuses --retry finds transient (RFC 9110's words). */
+static const char *retry_status_phrase(int status)
+{
+    switch (status) {
+    case 408: return "Request Timeout";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+    }
+}
+
+/* "1 s" for whole seconds (what --retry waits, as curl says it), else the
+ * usual duration. */
+static void retry_wait_text(int64_t us, char *buf, size_t buflen)
+{
+    if (us % 1000000 == 0)
+        snprintf(buf, buflen, "%lld s", (long long)(us / 1000000));
+    else
+        wt_format_duration(us, buf, buflen);
+}
+
+static void render_retry(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char wait[32], budget[32];
+    retry_wait_text(ev->u.retry.wait_us, wait, sizeof wait);
+    retry_wait_text(ev->u.retry.budget_us, budget, sizeof budget);
+    unsigned n = ev->u.retry.attempt, max = ev->u.retry.max;
+    tag(s, C_WARN, "retry");
+    if (ev->u.retry.over_budget) {
+        fprintf(o, _("no retry %1$u/%2$u: it would start after --retry-max-time (%3$s) from the "
+                     "first try\n"),
+                n, max, budget);
+        return;
+    }
+    const char *why = ev->u.retry.reason;
+    if (strcmp(why, "http") == 0 && ev->u.retry.retry_after)
+        fprintf(o, _("%1$d %2$s is transient: retry %3$u/%4$u in %5$s, as its Retry-After "
+                     "asks\n"),
+                ev->u.retry.status, retry_status_phrase(ev->u.retry.status), n, max, wait);
+    else if (strcmp(why, "http") == 0)
+        fprintf(o, _("%1$d %2$s is transient: retry %3$u/%4$u in %5$s\n"), ev->u.retry.status,
+                retry_status_phrase(ev->u.retry.status), n, max, wait);
+    else if (strcmp(why, "timeout") == 0)
+        fprintf(o, _("exit %1$d (a timeout, or a name not resolved) is transient: retry %2$u/%3$u "
+                     "in %4$s\n"),
+                ev->u.retry.exit_code, n, max, wait);
+    else if (strcmp(why, "connrefused") == 0)
+        fprintf(o, _("the connection was refused, transient with --retry-connrefused: retry "
+                     "%1$u/%2$u in %3$s\n"),
+                n, max, wait);
+    else
+        fprintf(o, _("exit %1$d, tried again as every failure is with --retry-all-errors: retry "
+                     "%2$u/%3$u in %4$s\n"),
+                ev->u.retry.exit_code, n, max, wait);
+}
+
 static void render_redirect(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -1634,6 +1694,9 @@ static void text_event_line(void *state, const struct wt_event *ev)
         break;
     case WT_EV_REDIRECT:
         render_redirect(s, ev);
+        break;
+    case WT_EV_RETRY:
+        render_retry(s, ev);
         break;
     case WT_EV_CONN_REUSE:
     case WT_EV_CONN_STALE:

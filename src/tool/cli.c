@@ -109,6 +109,15 @@ const char *const wt_cli_usage = N_(
     "      --parallel-immediate   with -Z, open a new connection at once instead of\n"
     "                             waiting for an https one to the same origin to be\n"
     "                             set up (to see what it can carry), as curl\n"
+    "      --retry N              try a transient failure again, up to N times: a\n"
+    "                             timeout, a name not resolved, 408, 429, 500,\n"
+    "                             502, 503, 504 (as curl 7.88); 1 s, 2 s, 4 s...\n"
+    "                             apart, or as the response's Retry-After says\n"
+    "      --retry-delay SECONDS  wait SECONDS between retries instead\n"
+    "      --retry-max-time SECONDS\n"
+    "                             no retry after SECONDS from the first try\n"
+    "      --retry-all-errors     with --retry, try any failure again\n"
+    "      --retry-connrefused    with --retry, a refused connection is transient\n"
     "      --no-keepalive         a new connection for every request: none is kept\n"
     "                             open for reuse (webtrace sends no TCP keepalive\n"
     "                             probes either, curl's meaning of the option)\n"
@@ -202,6 +211,11 @@ enum {
     OPT_OUTPUT_DIR,
     OPT_CREATE_DIRS,
     OPT_PARALLEL_IMMEDIATE,
+    OPT_RETRY,
+    OPT_RETRY_DELAY,
+    OPT_RETRY_MAX_TIME,
+    OPT_RETRY_ALL_ERRORS,
+    OPT_RETRY_CONNREFUSED,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZ";
@@ -262,6 +276,11 @@ static const struct option long_options[] = {
     { "parallel", no_argument, NULL, 'Z' },
     { "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
     { "parallel-immediate", no_argument, NULL, OPT_PARALLEL_IMMEDIATE },
+    { "retry", required_argument, NULL, OPT_RETRY },
+    { "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+    { "retry-max-time", required_argument, NULL, OPT_RETRY_MAX_TIME },
+    { "retry-all-errors", no_argument, NULL, OPT_RETRY_ALL_ERRORS },
+    { "retry-connrefused", no_argument, NULL, OPT_RETRY_CONNREFUSED },
     { "packets", no_argument, NULL, OPT_PACKETS },
     { "pcap", required_argument, NULL, OPT_PCAP },
     { NULL, 0, NULL, 0 },
@@ -993,6 +1012,35 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case OPT_PARALLEL_IMMEDIATE:
             out->parallel_immediate = 1;
+            break;
+        case OPT_RETRY: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (optarg[0] == '\0' || *end != '\0' || errno || n < 0 || n > INT_MAX) {
+                wt_errf(err, errlen, "--retry: '%s' is not a number of retries",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            out->retry = n;
+            break;
+        }
+        case OPT_RETRY_DELAY:
+        case OPT_RETRY_MAX_TIME:
+            /* curl takes whole seconds; a fraction is accepted here too */
+            if (wt_cli_parse_seconds(optarg, opt == OPT_RETRY_DELAY ? &out->retry_delay_ms
+                                                                    : &out->retry_max_time_ms)) {
+                wt_errf(err, errlen, "%s: '%s' is not a number of seconds",
+                        option_label(opt, label, sizeof label),
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            break;
+        case OPT_RETRY_ALL_ERRORS:
+            out->retry_all_errors = 1;
+            break;
+        case OPT_RETRY_CONNREFUSED:
+            out->retry_connrefused = 1;
             break;
         case OPT_PARALLEL_MAX: {
             char *end;

@@ -275,6 +275,159 @@ class WaitOrImmediate(h.WebtraceCase, unittest.TestCase):
         self.assertNotIn("still being set up", err)
 
 
+class Retry(h.WebtraceCase, unittest.TestCase):
+    """--retry against `webtrace serve`'s /status/CODE?times=K, which answers
+    CODE to the first K requests of that very URL, then 200. Waits are
+    hundredths of a second (--retry-delay takes a fraction here)."""
+
+    n = 0
+
+    def flaky(self, code, times, extra=""):
+        """A URL no other test asked for: its count starts at 0."""
+        Retry.n += 1
+        return serve_url(f"/status/{code}?times={times}&t={os.getpid()}-{Retry.n}{extra}")
+
+    def retry_lines(self, err):
+        return [l for l in err.splitlines() if l.startswith("[retry] ")]
+
+    def test_transient_status_is_tried_again_until_it_passes(self):
+        url = self.flaky(503, 2)
+        code, out, err = h.run_webtrace(["--retry", "3", "--retry-delay", "0.01", "-w",
+                                         "%{http_code} %{wt_num_retries}\\n", url],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(self.retry_lines(err), [
+            "[retry] 503 Service Unavailable is transient: retry 1/3 in 10.0 ms",
+            "[retry] 503 Service Unavailable is transient: retry 2/3 in 10.0 ms"])
+        # every attempt's body goes where the body goes, as curl's does
+        self.assertEqual(out, b"503 Service Unavailable\n" * 2 + b"200 OK\n" + b"200 2\n")
+        self.assertEqual(h.error_lines(err), [])
+
+    def test_retries_run_out(self):
+        url = self.flaky(429, 9)
+        code, out, err = h.run_webtrace(["--retry", "2", "--retry-delay", "0.01", "-o",
+                                         "/dev/null", "-w", "%{http_code} %{wt_num_retries}",
+                                         url], timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, "a 429 is a response: exit 0 without -f, as curl")
+        self.assertEqual(out, b"429 2")
+        self.assertEqual(len(self.retry_lines(err)), 2)
+        code, out, err = h.run_webtrace(["-f", "--retry", "1", "--retry-delay", "0.01",
+                                         self.flaky(500, 9)], timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 22, h.describe(code, out, err))
+        self.assertEqual(self.retry_lines(err),
+                         ["[retry] 500 Internal Server Error is transient: retry 1/1 in 10.0 ms"])
+
+    def test_other_statuses_are_not_transient(self):
+        for status in (501, 404):
+            code, out, err = h.run_webtrace(["--retry", "3", "--retry-delay", "0.01",
+                                             self.flaky(status, 1)], timeout=RUN_TIMEOUT_S)
+            self.assertEqual(code, 0, h.describe(code, out, err))
+            self.assertEqual(self.retry_lines(err), [])
+            self.assertIn(f"{status} ".encode(), out)
+
+    def test_back_off_doubles_from_the_delay_curl_uses(self):
+        # no --retry-delay: 1 s, 2 s, ... (only the first is waited for here:
+        # the budget stops the second)
+        code, out, err = h.run_webtrace(["--retry", "3", "--retry-max-time", "1", "-o",
+                                         "/dev/null", self.flaky(502, 9)], timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        lines = self.retry_lines(err)
+        self.assertEqual(lines[0], "[retry] 502 Bad Gateway is transient: retry 1/3 in 1 s")
+        self.assertEqual(lines[-1], "[retry] no retry 2/3: it would start after "
+                                    "--retry-max-time (1 s) from the first try")
+        self.assertEqual(len(lines), 2, err)
+
+    def test_retry_after_is_read_and_the_budget_kept(self):
+        url = self.flaky(503, 1, "&retry-after=100")
+        code, out, err = h.run_webtrace(["--retry", "2", "--retry-max-time", "5", "-o",
+                                         "/dev/null", "-w", "%{http_code}", url],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(out, b"503", "100 s of Retry-After would pass the 5 s budget")
+        self.assertEqual(self.retry_lines(err), [
+            "[retry] no retry 1/2: it would start after --retry-max-time (5 s) from the first try"])
+
+    def test_budget_ends_the_retries(self):
+        code, out, err = h.run_webtrace(["--retry", "50", "--retry-delay", "0.1",
+                                         "--retry-max-time", "0.5", "-o", "/dev/null", "-w",
+                                         "%{wt_num_retries}", self.flaky(504, 1000)],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        retries = int(out)
+        self.assertGreaterEqual(retries, 1)
+        self.assertLessEqual(retries, 5, "0.1 s apart within 0.5 s")
+        self.assertRegex(self.retry_lines(err)[-1], r"^\[retry\] no retry \d+/50: it would "
+                                                     r"start after --retry-max-time \(500\.0 ms\)")
+
+    def test_timeout_is_transient(self):
+        code, out, err = h.run_webtrace(["--retry", "1", "--retry-delay", "0.01", "-m", "0.3",
+                                         serve_url("/delay/5000")], timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 28, h.describe(code, out, err))
+        self.assertEqual(self.retry_lines(err), [
+            "[retry] exit 28 (a timeout, or a name not resolved) is transient: retry 1/1 in "
+            "10.0 ms"])
+        self.assertEqual(len(h.error_lines(err)), 2, "each attempt says why it failed")
+
+    def test_refused_connection_with_retry_connrefused_or_all_errors(self):
+        closed = f"http://127.0.0.1:{h.closed_port()}/"
+        base = ["--retry", "2", "--retry-delay", "0.01", closed]
+        code, out, err = h.run_webtrace(base, timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 7, h.describe(code, out, err))
+        self.assertEqual(self.retry_lines(err), [], "refused is not transient by itself")
+        code, out, err = h.run_webtrace(["--retry-connrefused"] + base, timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 7, h.describe(code, out, err))
+        self.assertEqual(self.retry_lines(err), [
+            f"[retry] the connection was refused, transient with --retry-connrefused: retry "
+            f"{i}/2 in 10.0 ms" for i in (1, 2)])
+        code, out, err = h.run_webtrace(["--retry-all-errors"] + base, timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 7, h.describe(code, out, err))
+        self.assertEqual(self.retry_lines(err), [
+            f"[retry] exit 7, tried again as every failure is with --retry-all-errors: retry "
+            f"{i}/2 in 10.0 ms" for i in (1, 2)])
+
+    def test_ndjson_retry_events(self):
+        url = self.flaky(503, 1)
+        code, out, err = h.run_webtrace(["--ndjson", "-s", "--retry", "2", "--retry-delay",
+                                         "0.01", url], timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        validator = tr.to.events_validator()
+        events = [__import__("json").loads(l) for l in out.decode().splitlines()]
+        for ev in events:
+            self.assertEqual(list(validator.iter_errors(ev)), [], ev)
+        retries = [e for e in events if e["event"] == "retry"]
+        self.assertEqual(len(retries), 1)
+        r = retries[0]
+        self.assertEqual((r["reason"], r["status"], r["exit_code"], r["attempt"], r["max"],
+                          r["wait_us"], r["retry_after"], r["over_budget"], r["budget_us"]),
+                         ("http", 503, 0, 1, 2, 10000, False, False, None))
+        done = [e for e in events if e["event"] == "transfer_done"]
+        self.assertEqual(len(done), 1, "one transfer, however many attempts")
+        self.assertEqual(done[0]["vars"]["wt_num_retries"], 1)
+        self.assertEqual(done[0]["vars"]["http_code"], 200)
+
+    def test_parallel_urls_retry_on_their_own(self):
+        urls = [self.flaky(503, 1), self.flaky(503, 2), serve_url("/bytes/3")]
+        code, out, err = h.run_webtrace(["-Z", "--retry", "3", "--retry-delay", "0.01", "-o",
+                                         "/dev/null", "-o", "/dev/null", "-o", "/dev/null", "-w",
+                                         "%{url} %{http_code} %{wt_num_retries}\\n"] + urls,
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(sorted(out.decode().splitlines()),
+                         sorted([f"{urls[0]} 200 1", f"{urls[1]} 200 2", f"{urls[2]} 200 0"]))
+
+    @unittest.skipUnless(__import__("shutil").which("curl"), "curl is not installed")
+    def test_same_outcome_as_curl(self):
+        # curl 7.88 takes whole seconds: one retry, 1 s apart
+        results = []
+        for tool in ([h.webtrace_path(), "-s"], ["curl", "-s"]):
+            url = self.flaky(503, 1)
+            proc = subprocess.run(tool + ["--retry", "1", "-w", "|%{http_code}", url],
+                                  capture_output=True, timeout=RUN_TIMEOUT_S)
+            results.append((proc.returncode, proc.stdout))
+        self.assertEqual(results[0], results[1])
+        self.assertEqual(results[0], (0, b"503 Service Unavailable\n200 OK\n|200"))
+
+
 class KeepOnlyWhatIsUsed(h.WebtraceCase, unittest.TestCase):
     """A connection stays open only when a URL still to come goes to its
     origin (or a redirect is being followed): nginx's log shows which
