@@ -18,6 +18,7 @@ struct wt_reqspec;
 #define WT_CLI_HOST_MAX 256           /* a host name as typed, with its NUL */
 #define WT_CLI_ADDR_MAX 46            /* INET6_ADDRSTRLEN */
 #define WT_MAX_REQ_ARGS 128           /* -H and -d-like options together */
+#define WT_MAX_OUTPUTS WT_MAX_URLS    /* -o and -O options: one per URL at most */
 
 enum wt_color_mode { WT_COLOR_AUTO, WT_COLOR_NEVER };
 
@@ -74,6 +75,12 @@ enum wt_fail_mode {
     WT_FAIL_WITH_BODY,      /* --fail-with-body: exit 22 after writing it */
 };
 
+/* One -o FILE or -O, in command-line order: the Nth goes to the Nth URL
+ * (curl's rule). */
+struct wt_output_arg {
+    const char *path;             /* -o FILE ("-" for stdout); NULL for -O */
+};
+
 struct wt_options {
     enum wt_cli_action action;
     int silent;                   /* -s: no narration (errors still shown); -s -s: no errors either */
@@ -82,6 +89,11 @@ struct wt_options {
     enum wt_color_mode color;     /* --no-color (NO_COLOR is applied by main) */
     const char *output;           /* -o FILE, "-" for stdout, NULL: auto */
     int remote_name;              /* -O: the file is named after the URL (main names it) */
+    size_t n_outputs;             /* -o and -O, in command-line order */
+    struct wt_output_arg outputs[WT_MAX_OUTPUTS];
+    int remote_name_all;          /* --remote-name-all: -O for every URL without -o */
+    const char *output_dir;       /* --output-dir DIR: -o and -O files go under DIR */
+    int create_dirs;              /* --create-dirs: make the missing directories (0750) */
     const char *url_file;         /* --url @FILE or @-: URLs one per line */
     int include;                  /* -i/--include: the head before the body */
     const char *dump_header;      /* -D/--dump-header FILE, "-" for stdout */
@@ -111,6 +123,12 @@ struct wt_options {
     int no_keepalive;             /* --no-keepalive: a new connection for every request */
     int parallel;                 /* -Z/--parallel: the command line's URLs at once */
     long parallel_max;            /* --parallel-max N: at most N at once */
+    int parallel_immediate;       /* --parallel-immediate: never wait for another's connection */
+    long retry;                   /* --retry N: retries of a transient failure */
+    long retry_delay_ms;          /* --retry-delay S: fixed wait; 0: 1 s, doubling (curl's) */
+    long retry_max_time_ms;       /* --retry-max-time S: no retry after S; 0: no limit */
+    int retry_all_errors;         /* --retry-all-errors */
+    int retry_connrefused;        /* --retry-connrefused: a refused connection is transient */
     int packets;                  /* --packets (or --pcap): capture this connection */
     const char *pcap;             /* --pcap FILE */
     int strict;                   /* --strict: tolerated deviations fail (8) */

@@ -58,6 +58,10 @@ enum wt_event_kind {
     WT_EV_CONN_KEPT,        /* the connection stays open for a later request */
     WT_EV_CONN_CLOSE,       /* a kept connection is closed at the end of the run */
     WT_EV_CONN_RETRY,       /* a reused connection died before any answer: sent again, once */
+    WT_EV_CONN_UNNEEDED,    /* it could stay open, but no later URL goes to its origin: closed */
+    WT_EV_CONN_WAITED,      /* -Z: waited for another's connection to the origin to be set up */
+    WT_EV_CONN_IMMEDIATE,   /* -Z --parallel-immediate: another is being set up; not waited for */
+    WT_EV_RETRY,            /* --retry: a transient failure, tried again after a wait (or not) */
     WT_EV_CAPTURE_START,    /* --packets: the capture is open (or why not) */
     WT_EV_TCP_PACKET,       /* --packets: one step of the lesson on the wire */
     WT_EV_TCP_DATA,         /* --packets: the data segments, summarised */
@@ -418,6 +422,17 @@ struct wt_event {
             int peer_closed;         /* stale: the server closed it (else sent bytes unasked) */
             const char *message;     /* retry: what happened to it */
         } conn;
+        struct {
+            const char *reason;      /* "http", "timeout", "connrefused", "all_errors" */
+            int status;              /* the response's, 0 if none */
+            int exit_code;           /* the attempt's (0: a transient status without -f) */
+            unsigned attempt;        /* this retry's number, from 1 */
+            unsigned max;            /* --retry N */
+            int64_t wait_us;         /* before it starts */
+            int retry_after;         /* the wait is what the response's Retry-After asked */
+            int over_budget;         /* not retried: --retry-max-time would be passed */
+            int64_t budget_us;       /* --retry-max-time; -1 for none */
+        } retry;
         struct {
             unsigned hops;           /* requests made: 1 + the redirects followed */
             int exit_code;

@@ -40,6 +40,8 @@ struct wt_facts {
     struct wt_endpoint local, remote;
     uint32_t tcp_rtt_us, tcp_mss;
     int num_connects;
+    unsigned num_retries;        /* --retry: attempts started again (kept across them) */
+    int retry_pending;           /* a retry event came: the next first hop keeps the count */
 
     int tls;
     char tls_version[32];

@@ -9,8 +9,12 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* Temporary files alive at the same time (-o and --har: two). */
-#define WT_OUTFILE_MAX_TEMPS 4
+/* Temporary files alive at the same time: one -o per URL with -Z (at most
+ * 300 at once), --har and -D. Untouched slots cost no memory (bss). */
+#define WT_OUTFILE_MAX_TEMPS 304
+
+/* Directories --create-dirs makes: curl's mode for them. */
+#define WT_OUTFILE_DIR_MODE 0750
 
 enum wt_outfile_plan {
     WT_OUTFILE_NEW,       /* nothing there: a temporary name, renamed on success */
@@ -25,6 +29,16 @@ enum wt_outfile_plan wt_outfile_plan_for(const struct stat *st);
 
 /* Pure: "PATH.webtrace-XXXXXX" into buf. Returns 0, or -1 if it does not fit. */
 int wt_outfile_temp_template(const char *path, char *buf, size_t buflen);
+
+/* Pure: --output-dir DIR and a -o/-O path, joined as curl joins them
+ * ("DIR/PATH", even for an absolute PATH). Returns 0, or -1 if it does not
+ * fit. */
+int wt_outfile_join_dir(const char *dir, const char *path, char *buf, size_t buflen);
+
+/* --create-dirs: makes every missing directory above path's last
+ * component, mode WT_OUTFILE_DIR_MODE (less the umask). Returns 0, or -1
+ * with a sentence in err. */
+int wt_outfile_create_dirs(const char *path, char *err, size_t errlen);
 
 struct wt_outfile {
     char *target;     /* where the data ends up: the path, a symlink resolved */

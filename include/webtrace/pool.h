@@ -60,6 +60,9 @@ struct wt_pool_stale {
  * closed quietly and described in *stale (stale->id 0: none was). */
 struct wt_conn *wt_pool_take(struct wt_pool *p, enum wt_scheme scheme, const char *host,
                              uint16_t port, struct wt_pool_stale *stale);
+/* How many idle connections to the origin the pool holds. */
+size_t wt_pool_idle_count(const struct wt_pool *p, enum wt_scheme scheme, const char *host,
+                          uint16_t port);
 /* Keeps c idle for reuse (the pool owns it from now on). */
 void wt_pool_put(struct wt_pool *p, struct wt_conn *c);
 /* Starts closing every idle connection, each teardown narrated; run the

@@ -26,6 +26,9 @@
 #define WT_SERVE_MAX_BYTES (1ULL << 40)   /* /bytes/N and /chunked/N limit */
 #define WT_SERVE_MAX_DELAY_MS 60000
 #define WT_SERVE_MAX_REDIRECTS 1000
+#define WT_SERVE_MAX_FLAKY 64           /* /status/CODE?times=K targets counted */
+#define WT_SERVE_FLAKY_TARGET_MAX 256   /* the longest such target counted */
+#define WT_SERVE_MAX_RETRY_AFTER 86400  /* /status/CODE?retry-after=S limit */
 
 struct wt_server_config {
     const char *bind_addr;      /* numeric IPv4/IPv6; NULL: 127.0.0.1 */

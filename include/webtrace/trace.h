@@ -45,7 +45,9 @@ struct wt_trace_params {
     struct wt_pool *pool;
     int fresh_connection;
     /* Asked once the response is complete on a connection that may stay
-     * open: 1 keeps it in the pool for a later request (ctx as above). */
+     * open: 1 keeps it in the pool for a later request (ctx as above); 0
+     * closes it; -1 closes it with a conn_unneeded event (no later URL
+     * goes to its origin). */
     int (*keep_connection)(void *ctx);
     /* The run's DNS answers (NULL: every name looked up each time). */
     struct wt_dns_cache *dns_cache;
@@ -66,6 +68,10 @@ void wt_trace_free(struct wt_trace *t);
 int wt_trace_status(const struct wt_trace *t);          /* final status, 0 if none */
 /* The first Location header of the final response (raw bytes), or NULL. */
 const char *wt_trace_location(const struct wt_trace *t, size_t *len);
+/* The trace is still setting up a connection of its own (its URL, DNS,
+ * TCP or TLS), not a reused one; *conn_id is its number once it has one
+ * (0 before: during DNS). */
+int wt_trace_setting_up(const struct wt_trace *t, unsigned *conn_id);
 /* The URL as parsed and normalised, or NULL when it did not parse. */
 const char *wt_trace_url(const struct wt_trace *t);
 /* The request went out on a reused connection that the server closed

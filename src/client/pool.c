@@ -113,6 +113,15 @@ struct wt_conn *wt_pool_take(struct wt_pool *p, enum wt_scheme scheme, const cha
     return NULL;
 }
 
+size_t wt_pool_idle_count(const struct wt_pool *p, enum wt_scheme scheme, const char *host,
+                          uint16_t port)
+{
+    size_t n = 0;
+    for (const struct wt_conn *c = p->idle; c; c = c->next)
+        n += c->scheme == scheme && c->port == port && strcmp(c->host, host) == 0;
+    return n;
+}
+
 static void start_closing(struct wt_pool *p, struct wt_conn *c);
 
 void wt_pool_put(struct wt_pool *p, struct wt_conn *c)

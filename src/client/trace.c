@@ -1136,9 +1136,23 @@ static void on_tls_closed(void *ctx)
 static int may_keep(struct wt_trace *t)
 {
     /* --packets shows this connection's teardown: it is closed, not kept */
-    return t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed && !t->capture &&
-           wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
-           t->p.keep_connection && t->p.keep_connection(t->p.ctx);
+    if (!(t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed && !t->capture &&
+          wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
+          t->p.keep_connection))
+        return 0;
+    int want = t->p.keep_connection(t->p.ctx);
+    if (want < 0) {
+        /* it could stay open, but nothing later in the run would use it */
+        struct wt_event ev = { .kind = WT_EV_CONN_UNNEEDED };
+        ev.u.conn.id = t->conn->id;
+        ev.u.conn.scheme = t->conn->scheme;
+        ev.u.conn.host = t->conn->host;
+        ev.u.conn.port = t->conn->port;
+        ev.u.conn.requests = t->conn->requests;
+        ev.u.conn.idle_us = -1;
+        emit(t, &ev);
+    }
+    return want > 0;
 }
 
 static void keep_connection(struct wt_trace *t)
@@ -1389,6 +1403,12 @@ const char *wt_trace_location(const struct wt_trace *t, size_t *len)
 {
     *len = t->location_len;
     return t->location;
+}
+
+int wt_trace_setting_up(const struct wt_trace *t, unsigned *conn_id)
+{
+    *conn_id = t->conn ? t->conn->id : 0;
+    return !t->finished && !t->reused && t->phase < WT_PHASE_SEND;
 }
 
 const char *wt_trace_url(const struct wt_trace *t)

@@ -153,10 +153,12 @@ static void next_hop(struct wt_facts *f, const struct wt_event *ev)
     char *input = f->input;
     f->input = NULL;
     int num_connects = f->num_connects;
+    unsigned num_retries = f->num_retries;
     size_t url_index = f->url_index;
     wt_facts_clear(f);
     f->input = input;
     f->num_connects = num_connects;
+    f->num_retries = num_retries;
     f->url_index = url_index;
     memcpy(f->earlier_hops_us, sums, sizeof sums);
     f->hop = ev->hop;
@@ -172,13 +174,23 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
         if (ev->u.phase.entered == WT_PHASE_URL && ev->hop > 0) {
             next_hop(f, ev);
         } else if (ev->u.phase.entered == WT_PHASE_URL) {
+            /* a retry's new attempt starts over, but counts the retries */
+            unsigned num_retries = f->retry_pending && f->url_index == ev->url_index
+                                       ? f->num_retries : 0;
             wt_facts_clear(f);
+            f->num_retries = num_retries;
             f->url_index = ev->url_index;
             f->input = dup_str(ev->u.phase.input);
             f->wall_start_us = ev->u.phase.wall_us;
         }
         if (ev->u.phase.entered <= WT_PHASE_FAILED)
             f->phase_us[ev->u.phase.entered] = ev->t_us;
+        break;
+    case WT_EV_RETRY:
+        if (!ev->u.retry.over_budget) {
+            f->num_retries++;
+            f->retry_pending = 1;
+        }
         break;
     case WT_EV_URL:
         free(f->url);
@@ -522,6 +534,7 @@ static void v_wt_dns_source(const struct wt_facts *f, struct wt_var_value *v)
                : f->dns_from_hosts ? "hosts" : f->dns_from_cache ? "cache" : "dns");
 }
 static void v_wt_error_step(const struct wt_facts *f, struct wt_var_value *v) { set_str(v, f->error_step); }
+static void v_wt_num_retries(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, f->num_retries); }
 static void v_wt_tcp_mss(const struct wt_facts *f, struct wt_var_value *v)
 {
     if (f->connected)
@@ -591,6 +604,7 @@ const struct wt_var wt_vars[] = {
     { "wt_dns_server", v_wt_dns_server },
     { "wt_dns_source", v_wt_dns_source },
     { "wt_error_step", v_wt_error_step },
+    { "wt_num_retries", v_wt_num_retries },
     { "wt_tcp_mss", v_wt_tcp_mss },
     { "wt_tcp_rtt", v_wt_tcp_rtt },
     { "wt_teardown", v_wt_teardown },

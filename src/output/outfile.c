@@ -98,6 +98,42 @@ int wt_outfile_temp_template(const char *path, char *buf, size_t buflen)
     return n < 0 || (size_t)n >= buflen ? -1 : 0;
 }
 
+int wt_outfile_join_dir(const char *dir, const char *path, char *buf, size_t buflen)
+{
+    /* "DIR/" and "DIR" both give one slash */
+    size_t len = strlen(dir);
+    const char *sep = len && dir[len - 1] == '/' ? "" : "/";
+    int n = snprintf(buf, buflen, "%s%s%s", dir, sep, path);
+    return n < 0 || (size_t)n >= buflen ? -1 : 0;
+}
+
+int wt_outfile_create_dirs(const char *path, char *err, size_t errlen)
+{
+    char *copy = strdup(path);
+    if (!copy) {
+        wt_errf(err, errlen, "out of memory opening %s", path);
+        return -1;
+    }
+    /* Each prefix that ends before a slash, left to right: "a/b/c" makes
+     * "a" and "a/b". An existing one (a directory, or a symlink to one)
+     * is passed through; mkdir's EEXIST on a file is caught by the open
+     * that follows, with its own reason. */
+    int rc = 0;
+    for (char *slash = copy[0] ? strchr(copy + 1, '/') : NULL; slash; slash = strchr(slash + 1, '/')) {
+        if (slash[-1] == '/')
+            continue;   /* "a//b" */
+        *slash = '\0';
+        if (mkdir(copy, WT_OUTFILE_DIR_MODE) < 0 && errno != EEXIST) {
+            wt_errf(err, errlen, "cannot create the directory %s: %s", copy, strerror(errno));
+            rc = -1;
+            break;
+        }
+        *slash = '/';
+    }
+    free(copy);
+    return rc;
+}
+
 /* ---- opening, writing, committing ----------------------------------------- */
 
 void wt_outfile_init(struct wt_outfile *f)

@@ -56,6 +56,10 @@ static const char *const event_names[] = {
     [WT_EV_CONN_KEPT] = "conn_kept",
     [WT_EV_CONN_CLOSE] = "conn_close",
     [WT_EV_CONN_RETRY] = "conn_retry",
+    [WT_EV_CONN_UNNEEDED] = "conn_unneeded",
+    [WT_EV_CONN_WAITED] = "conn_waited",
+    [WT_EV_CONN_IMMEDIATE] = "conn_immediate",
+    [WT_EV_RETRY] = "retry",
     [WT_EV_CAPTURE_START] = "capture_start",
     [WT_EV_TCP_PACKET] = "tcp_packet",
     [WT_EV_TCP_DATA] = "tcp_data",
@@ -729,12 +733,15 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
     case WT_EV_CONN_KEPT:
     case WT_EV_CONN_CLOSE:
     case WT_EV_CONN_RETRY:
+    case WT_EV_CONN_UNNEEDED:
+    case WT_EV_CONN_WAITED:
+    case WT_EV_CONN_IMMEDIATE:
         wt_json_int(j, "conn", ev->u.conn.id);
         wt_json_cstring(j, "scheme", wt_scheme_name(ev->u.conn.scheme));
         wt_json_cstring(j, "host", ev->u.conn.host);
         wt_json_int(j, "port", ev->u.conn.port);
         if (ev->kind == WT_EV_CONN_REUSE || ev->kind == WT_EV_CONN_KEPT ||
-            ev->kind == WT_EV_CONN_CLOSE)
+            ev->kind == WT_EV_CONN_CLOSE || ev->kind == WT_EV_CONN_UNNEEDED)
             wt_json_int(j, "requests", ev->u.conn.requests);
         if (ev->kind == WT_EV_CONN_REUSE || ev->kind == WT_EV_CONN_STALE ||
             ev->kind == WT_EV_CONN_CLOSE)
@@ -743,6 +750,25 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             wt_json_bool(j, "peer_closed", ev->u.conn.peer_closed);
         if (ev->kind == WT_EV_CONN_RETRY)
             wt_json_cstring(j, "message", ev->u.conn.message);
+        if (ev->kind == WT_EV_CONN_WAITED)
+            wt_json_int(j, "waited_us", ev->u.conn.idle_us);
+        break;
+    case WT_EV_RETRY:
+        wt_json_cstring(j, "reason", ev->u.retry.reason);
+        if (ev->u.retry.status)
+            wt_json_int(j, "status", ev->u.retry.status);
+        else
+            wt_json_null(j, "status");
+        wt_json_int(j, "exit_code", ev->u.retry.exit_code);
+        wt_json_int(j, "attempt", ev->u.retry.attempt);
+        wt_json_int(j, "max", ev->u.retry.max);
+        wt_json_int(j, "wait_us", ev->u.retry.wait_us);
+        wt_json_bool(j, "retry_after", ev->u.retry.retry_after);
+        wt_json_bool(j, "over_budget", ev->u.retry.over_budget);
+        if (ev->u.retry.budget_us >= 0)
+            wt_json_int(j, "budget_us", ev->u.retry.budget_us);
+        else
+            wt_json_null(j, "budget_us");
         break;
     case WT_EV_TRANSFER_DONE:
         wt_json_int(j, "hops", ev->u.transfer_done.hops);

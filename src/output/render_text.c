@@ -789,6 +789,66 @@ static void render_teardown(struct text_state *s, const struct wt_event *ev)
 
 /* A 3xx with a Location. Followed, it opens the next hop: the [hop ] line
  * numbers the requests from 1 (the total is not known until the end). */
+/* The phrase of the statuses --retry finds transient (RFC 9110's words). */
+static const char *retry_status_phrase(int status)
+{
+    switch (status) {
+    case 408: return "Request Timeout";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+    }
+}
+
+/* "1 s" for whole seconds (what --retry waits, as curl says it), else the
+ * usual duration. */
+static void retry_wait_text(int64_t us, char *buf, size_t buflen)
+{
+    if (us % 1000000 == 0)
+        snprintf(buf, buflen, "%lld s", (long long)(us / 1000000));
+    else
+        wt_format_duration(us, buf, buflen);
+}
+
+static void render_retry(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char wait[32], budget[32];
+    retry_wait_text(ev->u.retry.wait_us, wait, sizeof wait);
+    retry_wait_text(ev->u.retry.budget_us, budget, sizeof budget);
+    unsigned n = ev->u.retry.attempt, max = ev->u.retry.max;
+    tag(s, C_WARN, "retry");
+    if (ev->u.retry.over_budget) {
+        fprintf(o, _("no retry %1$u/%2$u: it would start after --retry-max-time (%3$s) from the "
+                     "first try\n"),
+                n, max, budget);
+        return;
+    }
+    const char *why = ev->u.retry.reason;
+    if (strcmp(why, "http") == 0 && ev->u.retry.retry_after)
+        fprintf(o, _("%1$d %2$s is transient: retry %3$u/%4$u in %5$s, as its Retry-After "
+                     "asks\n"),
+                ev->u.retry.status, retry_status_phrase(ev->u.retry.status), n, max, wait);
+    else if (strcmp(why, "http") == 0)
+        fprintf(o, _("%1$d %2$s is transient: retry %3$u/%4$u in %5$s\n"), ev->u.retry.status,
+                retry_status_phrase(ev->u.retry.status), n, max, wait);
+    else if (strcmp(why, "timeout") == 0)
+        fprintf(o, _("exit %1$d (a timeout, or a name not resolved) is transient: retry %2$u/%3$u "
+                     "in %4$s\n"),
+                ev->u.retry.exit_code, n, max, wait);
+    else if (strcmp(why, "connrefused") == 0)
+        fprintf(o, _("the connection was refused, transient with --retry-connrefused: retry "
+                     "%1$u/%2$u in %3$s\n"),
+                n, max, wait);
+    else
+        fprintf(o, _("exit %1$d, tried again as every failure is with --retry-all-errors: retry "
+                     "%2$u/%3$u in %4$s\n"),
+                ev->u.retry.exit_code, n, max, wait);
+}
+
 static void render_redirect(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -879,6 +939,33 @@ static void render_conn(struct text_state *s, const struct wt_event *ev)
         fprintf(o, _("connection #%u to %s ended before any of the response arrived (%s): "
                      "sending the request again on a new connection, once, as curl does\n"),
                 ev->u.conn.id, origin, ev->u.conn.message);
+        break;
+    case WT_EV_CONN_UNNEEDED:
+        fprintf(o, _("closing connection #%u to %s: no later URL goes to this origin\n"),
+                ev->u.conn.id, origin);
+        break;
+    case WT_EV_CONN_WAITED:
+        wt_format_duration(ev->u.conn.idle_us, d, sizeof d);
+        if (ev->u.conn.id)
+            fprintf(o, _("waited %s for connection #%u to %s to be set up: its TLS handshake "
+                         "says whether it can carry more than one request at once (-Z without "
+                         "--parallel-immediate, as curl)\n"),
+                    d, ev->u.conn.id, origin);
+        else
+            fprintf(o, _("waited %s for a connection to %s to be set up: its TLS handshake says "
+                         "whether it can carry more than one request at once (-Z without "
+                         "--parallel-immediate, as curl)\n"),
+                    d, origin);
+        break;
+    case WT_EV_CONN_IMMEDIATE:
+        if (ev->u.conn.id)
+            fprintf(o, _("connection #%u to %s is still being set up: not waiting for it, a new "
+                         "connection at once (--parallel-immediate)\n"),
+                    ev->u.conn.id, origin);
+        else
+            fprintf(o, _("a connection to %s is still being set up: not waiting for it, a new "
+                         "connection at once (--parallel-immediate)\n"),
+                    origin);
         break;
     default:
         break;
@@ -1660,11 +1747,17 @@ static void text_event_line(void *state, const struct wt_event *ev)
     case WT_EV_REDIRECT:
         render_redirect(s, ev);
         break;
+    case WT_EV_RETRY:
+        render_retry(s, ev);
+        break;
     case WT_EV_CONN_REUSE:
     case WT_EV_CONN_STALE:
     case WT_EV_CONN_KEPT:
     case WT_EV_CONN_CLOSE:
     case WT_EV_CONN_RETRY:
+    case WT_EV_CONN_UNNEEDED:
+    case WT_EV_CONN_WAITED:
+    case WT_EV_CONN_IMMEDIATE:
         render_conn(s, ev);
         break;
     case WT_EV_PHASE_SKIPPED:

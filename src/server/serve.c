@@ -119,6 +119,12 @@ struct wt_server {
     char date[64];              /* the Date header, made once a second */
     time_t date_at;
     char pattern[OUT_CHUNK + PATTERN_LEN]; /* /bytes/N's body, from any offset */
+    /* /status/CODE?times=K: how often each such target was asked for */
+    struct flaky {
+        char target[WT_SERVE_FLAKY_TARGET_MAX];
+        unsigned long seen;
+    } flaky[WT_SERVE_MAX_FLAKY];
+    size_t n_flaky;
 };
 
 /* ---- narration that never blocks ------------------------------------------ */
@@ -575,6 +581,48 @@ static int64_t number_after(const char *target, const char *prefix, uint64_t max
     return (int64_t)v;
 }
 
+/* The number after "name=" in the query of target, or -1 when absent or
+ * not a number up to max. */
+static long query_number(const char *target, const char *name, long max)
+{
+    const char *q = strchr(target, '?');
+    size_t nlen = strlen(name);
+    while (q) {
+        q++;
+        if (strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
+            const char *p = q + nlen + 1;
+            long v = 0;
+            if (*p < '0' || *p > '9')
+                return -1;
+            for (; *p >= '0' && *p <= '9'; p++) {
+                v = v * 10 + (*p - '0');
+                if (v > max)
+                    return -1;
+            }
+            return *p == '\0' || *p == '&' ? v : -1;
+        }
+        q = strchr(q, '&');
+    }
+    return -1;
+}
+
+/* How many times this very target (query included) was asked for before,
+ * counted from 0; the oldest count is dropped when the table is full. */
+static unsigned long flaky_seen(struct wt_server *s, const char *target)
+{
+    for (size_t i = 0; i < s->n_flaky; i++)
+        if (strcmp(s->flaky[i].target, target) == 0)
+            return s->flaky[i].seen++;
+    if (s->n_flaky == WT_SERVE_MAX_FLAKY) {
+        memmove(&s->flaky[0], &s->flaky[1], (WT_SERVE_MAX_FLAKY - 1) * sizeof s->flaky[0]);
+        s->n_flaky--;
+    }
+    struct flaky *f = &s->flaky[s->n_flaky++];
+    snprintf(f->target, sizeof f->target, "%s", target);
+    f->seen = 1;
+    return 0;
+}
+
 /* /headers: the request's method, target and headers as JSON. /echo (any
  * method) adds the body as received, up to WT_REQUEST_BODY_KEPT bytes, for
  * comparing a request with what was asked. */
@@ -692,9 +740,19 @@ static int build_response(struct conn *c)
             respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
             return 1;
         }
-        char body[64];
+        /* ?times=K: that status for the first K requests of this very
+         * target, then 200 (a server that recovers, for --retry);
+         * ?retry-after=S adds Retry-After: S to those. */
+        long times = query_number(t, "times", 1000000);
+        long retry_after = query_number(t, "retry-after", WT_SERVE_MAX_RETRY_AFTER);
+        if (times >= 0 && strlen(t) < WT_SERVE_FLAKY_TARGET_MAX &&
+            flaky_seen(c->srv, t) >= (unsigned long)times)
+            n = 200;
+        char body[64], extra[48] = "";
         int len = snprintf(body, sizeof body, "%d %s\n", (int)n, reason_phrase((int)n));
-        respond_fixed(c, (int)n, "text/plain", body, (size_t)len, NULL);
+        if (retry_after >= 0 && n != 200)
+            snprintf(extra, sizeof extra, "Retry-After: %ld\r\n", retry_after);
+        respond_fixed(c, (int)n, "text/plain", body, (size_t)len, extra[0] ? extra : NULL);
     } else if ((n = number_after(t, "/delay/", WT_SERVE_MAX_DELAY_MS)) != -2) {
         if (n < 0) {
             static const char msg[] = "/delay/MS: MS from 0 to 60000\n";

@@ -51,6 +51,12 @@ const char *const wt_cli_usage = N_(
     "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
     "  -O, --remote-name          write the body to a file in the current directory\n"
     "                             named as the URL's last path segment (as curl)\n"
+    "                             (each -o or -O goes with one URL, in order: the\n"
+    "                             Nth to the Nth URL; the others go to stdout)\n"
+    "      --remote-name-all      -O for every URL that has no -o or -O\n"
+    "      --output-dir DIR       write the -o and -O files under DIR\n"
+    "      --create-dirs          create the missing directories of -o and -O\n"
+    "                             paths (mode 0750, as curl)\n"
     "      --url URL|@FILE        one more URL; @FILE reads URLs from FILE, one per\n"
     "                             line (@- from stdin), as curl 8.13\n"
     "  -i, --include              write the response headers before the body\n"
@@ -96,9 +102,22 @@ const char *const wt_cli_usage = N_(
     "                             50, as curl; -1 for no limit)\n"
     "      --location-trusted     like -L, and let credentials follow a redirect to\n"
     "                             another host, port or scheme\n"
-    "  -Z, --parallel             fetch the URLs of the command line at once, on one\n"
-    "                             loop; each narration line starts with [index]\n"
+    "  -Z, --parallel             fetch the URLs at once (a --url @FILE list's too),\n"
+    "                             on one loop; each narration line starts with\n"
+    "                             [index]\n"
     "      --parallel-max N       at most N at once (default 50, at most 300)\n"
+    "      --parallel-immediate   with -Z, open a new connection at once instead of\n"
+    "                             waiting for an https one to the same origin to be\n"
+    "                             set up (to see what it can carry), as curl\n"
+    "      --retry N              try a transient failure again, up to N times: a\n"
+    "                             timeout, a name not resolved, 408, 429, 500,\n"
+    "                             502, 503, 504 (as curl 7.88); 1 s, 2 s, 4 s...\n"
+    "                             apart, or as the response's Retry-After says\n"
+    "      --retry-delay SECONDS  wait SECONDS between retries instead\n"
+    "      --retry-max-time SECONDS\n"
+    "                             no retry after SECONDS from the first try\n"
+    "      --retry-all-errors     with --retry, try any failure again\n"
+    "      --retry-connrefused    with --retry, a refused connection is transient\n"
     "      --no-keepalive         a new connection for every request: none is kept\n"
     "                             open for reuse (webtrace sends no TCP keepalive\n"
     "                             probes either, curl's meaning of the option)\n"
@@ -188,6 +207,15 @@ enum {
     OPT_JSON_DATA,
     OPT_FAIL_WITH_BODY,
     OPT_URL,
+    OPT_REMOTE_NAME_ALL,
+    OPT_OUTPUT_DIR,
+    OPT_CREATE_DIRS,
+    OPT_PARALLEL_IMMEDIATE,
+    OPT_RETRY,
+    OPT_RETRY_DELAY,
+    OPT_RETRY_MAX_TIME,
+    OPT_RETRY_ALL_ERRORS,
+    OPT_RETRY_CONNREFUSED,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZ";
@@ -239,11 +267,20 @@ static const struct option long_options[] = {
     { "lang", required_argument, NULL, OPT_LANG },
     { "location", no_argument, NULL, 'L' },
     { "remote-name", no_argument, NULL, 'O' },
+    { "remote-name-all", no_argument, NULL, OPT_REMOTE_NAME_ALL },
+    { "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
+    { "create-dirs", no_argument, NULL, OPT_CREATE_DIRS },
     { "location-trusted", no_argument, NULL, OPT_LOCATION_TRUSTED },
     { "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
     { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
     { "parallel", no_argument, NULL, 'Z' },
     { "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
+    { "parallel-immediate", no_argument, NULL, OPT_PARALLEL_IMMEDIATE },
+    { "retry", required_argument, NULL, OPT_RETRY },
+    { "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+    { "retry-max-time", required_argument, NULL, OPT_RETRY_MAX_TIME },
+    { "retry-all-errors", no_argument, NULL, OPT_RETRY_ALL_ERRORS },
+    { "retry-connrefused", no_argument, NULL, OPT_RETRY_CONNREFUSED },
     { "packets", no_argument, NULL, OPT_PACKETS },
     { "pcap", required_argument, NULL, OPT_PCAP },
     { NULL, 0, NULL, 0 },
@@ -661,6 +698,17 @@ static enum wt_req_arg_kind req_arg_kind(int opt)
     }
 }
 
+/* -o FILE or -O (path NULL): the next URL without one gets it. */
+static int add_output(struct wt_options *out, const char *path, char *err, size_t errlen)
+{
+    if (out->n_outputs == WT_MAX_OUTPUTS) {
+        wt_errf(err, errlen, "too many -o/-O options (at most %d)", WT_MAX_OUTPUTS);
+        return -1;
+    }
+    out->outputs[out->n_outputs++].path = path;
+    return 0;
+}
+
 static void set_defaults(struct wt_options *out)
 {
     memset(out, 0, sizeof *out);
@@ -717,6 +765,21 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
                 return WT_EXIT_USAGE;
             }
             out->output = optarg;
+            if (add_output(out, optarg, err, errlen) < 0)
+                return WT_EXIT_USAGE;
+            break;
+        case OPT_REMOTE_NAME_ALL:
+            out->remote_name_all = 1;
+            break;
+        case OPT_OUTPUT_DIR:
+            if (optarg[0] == '\0') {
+                wt_errf(err, errlen, "--output-dir needs a directory name");
+                return WT_EXIT_USAGE;
+            }
+            out->output_dir = optarg;
+            break;
+        case OPT_CREATE_DIRS:
+            out->create_dirs = 1;
             break;
         case 'i':
             out->include = 1;
@@ -933,6 +996,8 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'O':
             out->remote_name = 1;
+            if (add_output(out, NULL, err, errlen) < 0)
+                return WT_EXIT_USAGE;
             break;
         case OPT_LOCATION_TRUSTED:
             /* as curl: it implies -L */
@@ -944,6 +1009,38 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'Z':
             out->parallel = 1;
+            break;
+        case OPT_PARALLEL_IMMEDIATE:
+            out->parallel_immediate = 1;
+            break;
+        case OPT_RETRY: {
+            char *end;
+            errno = 0;
+            long n = strtol(optarg, &end, 10);
+            if (optarg[0] == '\0' || *end != '\0' || errno || n < 0 || n > INT_MAX) {
+                wt_errf(err, errlen, "--retry: '%s' is not a number of retries",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            out->retry = n;
+            break;
+        }
+        case OPT_RETRY_DELAY:
+        case OPT_RETRY_MAX_TIME:
+            /* curl takes whole seconds; a fraction is accepted here too */
+            if (wt_cli_parse_seconds(optarg, opt == OPT_RETRY_DELAY ? &out->retry_delay_ms
+                                                                    : &out->retry_max_time_ms)) {
+                wt_errf(err, errlen, "%s: '%s' is not a number of seconds",
+                        option_label(opt, label, sizeof label),
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
+            break;
+        case OPT_RETRY_ALL_ERRORS:
+            out->retry_all_errors = 1;
+            break;
+        case OPT_RETRY_CONNREFUSED:
+            out->retry_connrefused = 1;
             break;
         case OPT_PARALLEL_MAX: {
             char *end;
@@ -1014,10 +1111,6 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         out->urls[out->n_urls++] = argv[i];
     }
 
-    if (out->remote_name && out->output) {
-        wt_errf(err, errlen, "-o and -O both name where the body goes: pick one");
-        return WT_EXIT_USAGE;
-    }
     if (ipv4 && ipv6) {
         wt_errf(err, errlen, "-4 and -6 exclude each other (pick one address family)");
         return WT_EXIT_USAGE;

@@ -82,13 +82,6 @@ static int transfer_done(void *ctx)
     return wt_transfer_finished(ctx);
 }
 
-static void say_error(const struct wt_render_config *cfg, const char *step, const char *msg)
-{
-    if (cfg->silent > 1)
-        return;
-    fprintf(cfg->out, "webtrace: %s: %s\n", step, wt_i18n_error_text(msg));
-}
-
 /* One TLS configuration for the whole run; nothing is loaded until an
  * https URL needs it. */
 static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
@@ -105,32 +98,79 @@ static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
     return setup;
 }
 
-/* The run's shared state: one TLS configuration, one connection pool. */
+/* Where each URL's body goes, by curl's rule: the Nth -o or -O goes to the
+ * Nth URL; the URLs after them get -O with --remote-name-all, else the
+ * default (stdout when it is no terminal). */
+struct outputs {
+    const struct wt_options *opt;
+    enum wt_body_mode default_mode;
+    enum wt_body_mode stdout_mode;   /* -o -: stdout, or a write error when it was closed */
+};
+
+static void output_for(const struct outputs *o, size_t index, struct wt_transfer_params *params)
+{
+    params->body_mode = o->default_mode;
+    params->output_path = NULL;
+    params->remote_name = 0;
+    if (index < o->opt->n_outputs) {
+        const char *path = o->opt->outputs[index].path;
+        if (path && strcmp(path, "-") == 0) {
+            params->body_mode = o->stdout_mode;
+            return;
+        }
+        params->body_mode = WT_BODY_FILE;
+        params->output_path = path;
+        params->remote_name = !path;
+    } else if (o->opt->remote_name_all) {
+        params->body_mode = WT_BODY_FILE;
+        params->remote_name = 1;
+    }
+}
+
+/* The run's shared state: one TLS configuration, one connection pool, and
+ * the URLs with where their bodies go. */
 struct run {
     struct wt_tls_setup *tls_setup;
     struct wt_pool *pool;
     struct wt_dns_cache *dns_cache;  /* NULL (out of memory): every name looked up */
+    struct wt_urlset *urls;          /* NULL in the demo */
+    const struct outputs *outputs;
+    size_t next;                     /* the first URL not started yet */
 };
 
-static int run_one(struct wt_loop *loop, const struct wt_options *opt, const char *input,
-                   size_t index, enum wt_body_mode body_mode, const struct wt_event_sink *sink,
-                   const struct run *run, int last_in_run)
+/* A connection is kept only for a URL not started yet that goes to its
+ * origin, and only when the idle ones already kept there are fewer than
+ * those URLs (with -Z several fetches to one origin end at once). */
+static int origin_wanted(void *ctx, const struct wt_url *origin)
 {
-    struct wt_transfer_params params = {
-        .options = opt,
-        .input = input,
-        .url_index = index,
-        .body_mode = body_mode,
-        .output_path = opt->output,
-        .sink = sink,
-        .tls_setup = run->tls_setup,
-        .pool = run->pool,
-        .dns_cache = run->dns_cache,
-        .last_in_run = last_in_run,
-    };
-    struct wt_transfer *x = wt_transfer_new(loop, &params);
+    struct run *run = ctx;
+    size_t later = wt_urlset_origin_after(run->urls, origin->scheme, origin->host,
+                                          origin->port, run->next);
+    return later > wt_pool_idle_count(run->pool, origin->scheme, origin->host, origin->port);
+}
+
+static void params_for(struct run *run, const struct wt_options *opt, size_t index,
+                       const struct wt_event_sink *sink, struct wt_transfer_params *params)
+{
+    memset(params, 0, sizeof *params);
+    params->options = opt;
+    params->input = wt_urlset_url(run->urls, index);
+    params->url_index = index;
+    params->sink = sink;
+    params->tls_setup = run->tls_setup;
+    params->pool = run->pool;
+    params->dns_cache = run->dns_cache;
+    params->origin_wanted = origin_wanted;
+    params->origin_ctx = run;
+    params->multi_url = wt_urlset_count(run->urls) > 1;
+    output_for(run->outputs, index, params);
+}
+
+static int run_one(struct wt_loop *loop, const struct wt_transfer_params *params)
+{
+    struct wt_transfer *x = wt_transfer_new(loop, params);
     if (!x) {
-        if (opt->silent < 2)
+        if (params->options->silent < 2)
             fputs(_("webtrace: url: out of memory before the trace could start\n"), stderr);
         return WT_EXIT_OUT_OF_MEMORY;
     }
@@ -147,19 +187,45 @@ static int run_one(struct wt_loop *loop, const struct wt_options *opt, const cha
     return rc;
 }
 
-/* -Z: the command line's URLs at once, at most parallel_max of them, all
- * on the one loop. The loop's stop test is where finished transfers are
- * collected and the next ones started. */
+/* -Z: the run's URLs at once, at most parallel_max of them, all on the one
+ * loop. The loop's stop test is where finished transfers are collected and
+ * the next ones started. */
 struct parallel_run {
     struct wt_loop *loop;
     const struct wt_options *opt;
-    enum wt_body_mode mode;
     const struct wt_event_sink *sink;
-    const struct run *run;
+    struct run *run;
+    size_t n_urls;
     struct wt_transfer **active;     /* parallel_max slots */
-    size_t n_active, next;
+    size_t n_active;
+    /* The next URL waits while another transfer sets up a connection to
+     * its origin (curl's default; not with --parallel-immediate). */
+    int holding;
+    int64_t held_since;              /* loop time it began waiting */
+    unsigned held_conn;
     int last_failure;                /* as curl: the last one to fail */
 };
+
+/* Whether an active transfer is setting up a connection to the origin of
+ * URL index; *conn_id is its number (0: not known yet), *https whether
+ * the origin is https. */
+static int origin_being_set_up(const struct parallel_run *p, size_t index, unsigned *conn_id,
+                               int *https)
+{
+    struct wt_url url;
+    char err[8];
+    *conn_id = 0;
+    *https = 0;
+    if (wt_url_parse(wt_urlset_url(p->run->urls, index), &url, err, sizeof err) != WT_URL_OK)
+        return 0;
+    *https = url.scheme == WT_SCHEME_HTTPS;
+    int found = 0;
+    for (size_t i = 0; i < (size_t)p->opt->parallel_max && !found; i++)
+        found = p->active[i] &&
+                wt_transfer_setting_up(p->active[i], url.scheme, url.host, url.port, conn_id);
+    wt_url_clear(&url);
+    return found;
+}
 
 static int parallel_step(void *ctx)
 {
@@ -175,22 +241,41 @@ static int parallel_step(void *ctx)
         p->active[i] = NULL;
         p->n_active--;
     }
-    for (size_t i = 0; i < (size_t)p->opt->parallel_max && p->next < p->opt->n_urls; i++) {
+    for (size_t i = 0; i < (size_t)p->opt->parallel_max && p->run->next < p->n_urls; i++) {
         if (p->active[i])
             continue;
-        struct wt_transfer_params params = {
-            .options = p->opt,
-            .input = p->opt->urls[p->next],
-            .url_index = p->next,
-            .body_mode = p->mode,
-            .output_path = p->opt->output,
-            .sink = p->sink,
-            .tls_setup = p->run->tls_setup,
-            .pool = p->run->pool,
-            .dns_cache = p->run->dns_cache,
-            .last_in_run = 0,   /* kept ones are closed at the end of the run */
-        };
-        p->next++;
+        struct wt_transfer_params params;
+        unsigned other_conn;
+        int https;
+        int busy = origin_being_set_up(p, p->run->next, &other_conn, &https);
+        if (busy && https && !p->opt->parallel_immediate) {
+            /* curl's PIPEWAIT: on https, wait until that connection is set
+             * up (its TLS handshake says what it can carry), then see
+             * whether it or another idle one can take this request. Plain
+             * http is HTTP/1.1, one request at a time: curl does not wait
+             * there, nor do we. The URLs after this one wait too: they
+             * start in order. */
+            if (!p->holding) {
+                p->holding = 1;
+                p->held_since = wt_loop_now(p->loop);
+                p->held_conn = other_conn;
+            } else if (other_conn) {
+                p->held_conn = other_conn;
+            }
+            break;
+        }
+        size_t index = p->run->next++;
+        params_for(p->run, p->opt, index, p->sink, &params);
+        if (p->holding) {
+            params.waited = 1;
+            params.waited_us = wt_loop_now(p->loop) - p->held_since;
+            params.other_conn = p->held_conn;
+            p->holding = 0;
+            p->held_conn = 0;
+        } else if (busy && p->opt->parallel_immediate) {
+            params.immediate = 1;
+            params.other_conn = other_conn;
+        }
         struct wt_transfer *x = wt_transfer_new(p->loop, &params);
         if (!x) {
             if (p->opt->silent < 2)
@@ -202,15 +287,15 @@ static int parallel_step(void *ctx)
         p->n_active++;
         wt_transfer_start(x);
     }
-    return p->n_active == 0 && p->next == p->opt->n_urls;
+    return p->n_active == 0 && p->run->next == p->n_urls;
 }
 
 static int run_parallel(struct wt_loop *loop, const struct wt_options *opt,
-                        enum wt_body_mode mode, const struct wt_event_sink *sink,
-                        const struct run *run)
+                        const struct wt_event_sink *sink, struct run *run)
 {
     struct parallel_run p = {
-        .loop = loop, .opt = opt, .mode = mode, .sink = sink, .run = run,
+        .loop = loop, .opt = opt, .sink = sink, .run = run,
+        .n_urls = wt_urlset_count(run->urls),
         .active = calloc((size_t)opt->parallel_max, sizeof *p.active),
     };
     if (!p.active) {
@@ -224,7 +309,7 @@ static int run_parallel(struct wt_loop *loop, const struct wt_options *opt,
         for (size_t i = 0; i < (size_t)opt->parallel_max; i++)
             if (p.active[i] && !wt_transfer_finished(p.active[i]))
                 wt_transfer_abort(p.active[i], WT_EXIT_OUT_OF_MEMORY, msg);
-        p.next = opt->n_urls;   /* start no more */
+        run->next = p.n_urls;   /* start no more */
         parallel_step(&p);       /* collects them */
         if (!p.last_failure)
             p.last_failure = WT_EXIT_OUT_OF_MEMORY;
@@ -235,48 +320,80 @@ static int run_parallel(struct wt_loop *loop, const struct wt_options *opt,
     return p.last_failure;
 }
 
-/* Reads URLs one per line (blank lines and #comments skipped) and traces
- * each. Returns the exit code of the last failure, or 0. */
-static int run_list(struct wt_loop *loop, const struct wt_options *opt, enum wt_body_mode mode,
-                    const struct wt_event_sink *sink, const struct wt_render_config *cfg,
-                    size_t *index, const struct run *run)
+/* One after another; the URLs not started yet decide which connections
+ * stay open. */
+static int run_sequential(struct wt_loop *loop, const struct wt_options *opt,
+                          const struct wt_event_sink *sink, struct run *run)
+{
+    int last_failure = 0;
+    for (size_t i = 0; i < wt_urlset_count(run->urls); i++) {
+        struct wt_transfer_params params;
+        run->next = i + 1;
+        params_for(run, opt, i, sink, &params);
+        int rc = run_one(loop, &params);
+        if (rc)
+            last_failure = rc;
+    }
+    return last_failure;
+}
+
+static void say_input_error(int silent, const char *msg)
+{
+    if (silent > 1)
+        return;
+    fprintf(stderr, "webtrace: input: %s\n", wt_i18n_error_text(msg));
+}
+
+/* Reads the --url @FILE list (one URL a line, blank lines and #comments
+ * skipped) into the run's URLs, all before the first fetch as curl does:
+ * a connection is then kept only for a URL that will come. Returns 0, or
+ * the exit code of the last bad line or read error. */
+static int read_list(const struct wt_options *opt, struct wt_urlset *urls)
 {
     FILE *in = strcmp(opt->url_file, "-") == 0 ? stdin : fopen(opt->url_file, "r");
     if (!in) {
         char msg[300];
         wt_errf(msg, sizeof msg, "cannot read %s: %s", opt->url_file, strerror(errno));
-        say_error(cfg, "input", msg);
+        say_input_error(opt->silent, msg);
         return WT_EXIT_READ_ERROR;
     }
     int last_failure = 0;
-    size_t first_index = *index;
-    struct wt_urllist list;
-    wt_urllist_init(&list, in);
+    size_t before = wt_urlset_count(urls);
+    struct wt_urllist *list = malloc(sizeof *list);
+    if (!list) {
+        if (in != stdin)
+            fclose(in);
+        return WT_EXIT_OUT_OF_MEMORY;
+    }
+    wt_urllist_init(list, in);
     const char *p;
     enum wt_urllist_item item;
-    while ((item = wt_urllist_next(&list, &p)) != WT_URLLIST_END) {
+    while ((item = wt_urllist_next(list, &p)) != WT_URLLIST_END) {
         if (item == WT_URLLIST_TOO_LONG) {
-            say_error(cfg, "input", N_("a line of the URL list is longer than 8 KiB"));
+            say_input_error(opt->silent, N_("a line of the URL list is longer than 8 KiB"));
             last_failure = WT_EXIT_READ_ERROR;
             continue;
         }
         if (item == WT_URLLIST_NUL_BYTE) {
-            say_error(cfg, "input", N_("a line of the URL list has a NUL byte (is the file UTF-16?)"));
+            say_input_error(opt->silent,
+                            N_("a line of the URL list has a NUL byte (is the file UTF-16?)"));
             last_failure = WT_EXIT_READ_ERROR;
             continue;
         }
-        int rc = run_one(loop, opt, p, (*index)++, mode, sink, run, 0);
-        if (rc)
-            last_failure = rc;
+        if (wt_urlset_add(urls, p) < 0) {
+            last_failure = WT_EXIT_OUT_OF_MEMORY;
+            break;
+        }
     }
     if (ferror(in)) {
-        say_error(cfg, "input", N_("reading the URL list failed"));
+        say_input_error(opt->silent, N_("reading the URL list failed"));
         last_failure = WT_EXIT_READ_ERROR;
-    } else if (*index == first_index && !last_failure) {
+    } else if (wt_urlset_count(urls) == before && !last_failure) {
         /* As with no URL on the command line: nothing to do is an error. */
-        say_error(cfg, "input", N_("the URL list has no URL in it"));
+        say_input_error(opt->silent, N_("the URL list has no URL in it"));
         last_failure = WT_EXIT_USAGE;
     }
+    free(list);
     if (in != stdin)
         fclose(in);
     return last_failure;
@@ -503,7 +620,7 @@ static int run_demo(int argc, char **argv)
     snprintf(urls[0], sizeof urls[0], "http://" WT_DEMO_HOST ":%u/", wt_demo_http_port(demo));
     snprintf(urls[1], sizeof urls[1], "https://" WT_DEMO_HOST ":%u/", wt_demo_https_port(demo));
     /* No DNS cache: each of the demo's fetches shows its whole lookup. */
-    struct run run = { new_tls_setup(&opt), NULL, NULL };
+    struct run run = { new_tls_setup(&opt), NULL, NULL, NULL, NULL, 0 };
     if (run.tls_setup)
         run.pool = new_pool(loop, &sink, &opt);
     int last_failure = run.tls_setup && run.pool ? 0 : WT_EXIT_OUT_OF_MEMORY;
@@ -511,7 +628,11 @@ static int run_demo(int argc, char **argv)
      * can carry the other's request, so each is closed, and its teardown
      * narrated, where the fetch ends. */
     for (size_t i = 0; i < 2 && !last_failure; i++) {
-        rc = run_one(loop, &opt, urls[i], i, WT_BODY_DISCARD, &sink, &run, 1);
+        struct wt_transfer_params params = {
+            .options = &opt, .input = urls[i], .url_index = i, .body_mode = WT_BODY_DISCARD,
+            .sink = &sink, .tls_setup = run.tls_setup, .pool = run.pool, .last_in_run = 1,
+        };
+        rc = run_one(loop, &params);
         if (rc)
             last_failure = rc;
     }
@@ -643,57 +764,52 @@ int main(int argc, char **argv)
         .writeout = writeout_text ? writeout_text : opt.writeout,
         .har_path = opt.har,
         .url_table = 1,
-        .url_prefix = opt.parallel && opt.n_urls > 1,
     };
-    /* A URL list may hold many: -o FILE is for exactly one URL. */
-    size_t total_urls = opt.n_urls + (opt.url_file ? 2 : 0);
-    if (opt.remote_name && total_urls > 1) {
-        fprintf(stderr, "webtrace: options: -O takes exactly one URL\n");
-        free(writeout_text);
-        return WT_EXIT_USAGE;
-    }
-    char remote_name[WT_URL_MAX_LEN + 1];
-    if (opt.remote_name) {
-        struct wt_url url;
-        if (wt_url_parse(opt.urls[0], &url, err, sizeof err) == WT_URL_OK) {
-            size_t len = wt_url_remote_name(&url, remote_name, sizeof remote_name);
-            wt_url_clear(&url);
-            if (!len) {
-                /* curl's exit code for it: nothing could be written */
-                if (opt.silent < 2)
-                    fputs(_("webtrace: output: -O: the URL has no file name to save to (its "
-                            "path ends in '/'): use -o FILE\n"), stderr);
-                free(writeout_text);
-                return WT_EXIT_WRITE_ERROR;
-            }
-            opt.output = remote_name;
+    for (size_t i = 0; i < opt.n_outputs; i++) {
+        const char *path = opt.outputs[i].path;
+        if (opt.json && path && strcmp(path, "-") == 0) {
+            fputs(_("webtrace: options: --ndjson owns stdout: write the body with -o FILE\n"),
+                  stderr);
+            free(writeout_text);
+            return WT_EXIT_USAGE;
         }
-        /* else the transfer reports the bad URL, with its exit code */
-    }
-    if (opt.output && strcmp(opt.output, "-") != 0 && total_urls > 1) {
-        fputs(_("webtrace: options: -o FILE takes exactly one URL\n"), stderr);
-        free(writeout_text);
-        return WT_EXIT_USAGE;
-    }
-    if (opt.json && opt.output && strcmp(opt.output, "-") == 0) {
-        fputs(_("webtrace: options: --ndjson owns stdout: write the body with -o FILE\n"), stderr);
-        free(writeout_text);
-        return WT_EXIT_USAGE;
     }
     /* stdout carries data only: the body, unless NDJSON events own it. */
-    enum wt_body_mode mode = WT_BODY_DISCARD;
-    if (opt.output)
-        mode = strcmp(opt.output, "-") == 0 ? WT_BODY_STDOUT : WT_BODY_FILE;
-    else if (!opt.json)
-        mode = isatty(STDOUT_FILENO) ? WT_BODY_DISCARD_TTY : WT_BODY_STDOUT;
+    struct outputs outputs = { &opt, WT_BODY_DISCARD, WT_BODY_STDOUT };
+    if (!opt.json)
+        outputs.default_mode = isatty(STDOUT_FILENO) ? WT_BODY_DISCARD_TTY : WT_BODY_STDOUT;
     /* As curl: body bytes for a stdout that was closed are a write error
      * (23); -w and --ndjson output there is lost without one. */
-    if (mode == WT_BODY_STDOUT && (closed_std_fds & (1 << STDOUT_FILENO)))
-        mode = WT_BODY_STDOUT_CLOSED;
+    if (closed_std_fds & (1 << STDOUT_FILENO)) {
+        outputs.stdout_mode = WT_BODY_STDOUT_CLOSED;
+        if (outputs.default_mode == WT_BODY_STDOUT)
+            outputs.default_mode = WT_BODY_STDOUT_CLOSED;
+    }
+
+    /* The command line's URLs, then the list's: all known before the first
+     * fetch, so each connection is kept only for a URL that will use it. */
+    struct wt_urlset *urls = wt_urlset_new();
+    int list_failure = 0;
+    for (size_t i = 0; urls && i < opt.n_urls; i++)
+        if (wt_urlset_add(urls, opt.urls[i]) < 0) {
+            wt_urlset_free(urls);
+            urls = NULL;
+        }
+    if (!urls) {
+        fputs(_("webtrace: url: out of memory before the first trace could start\n"), stderr);
+        wt_reqspec_free(request);
+        free(writeout_text);
+        return WT_EXIT_OUT_OF_MEMORY;
+    }
+    if (opt.url_file)
+        list_failure = read_list(&opt, urls);
+    size_t n_urls = wt_urlset_count(urls);
+    cfg.url_prefix = opt.parallel && n_urls > 1;
 
     if (wt_dns_global_init() < 0) {
         fputs(_("webtrace: dns: cannot initialise the resolver library\n"), stderr);
         free(writeout_text);
+        wt_urlset_free(urls);
         return WT_EXIT_OUT_OF_MEMORY;
     }
     struct wt_loop *loop = wt_loop_new(NULL, NULL);
@@ -709,28 +825,21 @@ int main(int argc, char **argv)
         fputs(_("webtrace: output: out of memory setting up the output\n"), stderr);
         close_renderers(&set);
         free(writeout_text);
+        wt_urlset_free(urls);
         return WT_EXIT_OUT_OF_MEMORY;
     }
     struct wt_event_sink sink = { fan_out, &set };
 
-    struct run run = { new_tls_setup(&opt), NULL, wt_dns_cache_new() };
+    struct run run = { new_tls_setup(&opt), NULL, wt_dns_cache_new(), urls, &outputs, 0 };
     if (run.tls_setup)
         run.pool = new_pool(loop, &sink, &opt);
     int ready = run.tls_setup && run.pool;
-    int last_failure = ready ? 0 : WT_EXIT_OUT_OF_MEMORY;
-    size_t index = 0;
-    if (opt.parallel && opt.n_urls > 1 && ready) {
-        last_failure = run_parallel(loop, &opt, mode, &sink, &run);
-        index = opt.n_urls;
-    }
-    for (size_t i = index; i < opt.n_urls && ready; i++) {
-        int last = i + 1 == opt.n_urls && !opt.url_file;
-        rc = run_one(loop, &opt, opt.urls[i], index++, mode, &sink, &run, last);
-        if (rc)
-            last_failure = rc;
-    }
-    if (opt.url_file && ready) {
-        rc = run_list(loop, &opt, mode, &sink, &cfg, &index, &run);
+    int last_failure = ready ? list_failure : WT_EXIT_OUT_OF_MEMORY;
+    if (ready) {
+        if (opt.parallel && n_urls > 1)
+            rc = run_parallel(loop, &opt, &sink, &run);
+        else
+            rc = run_sequential(loop, &opt, &sink, &run);
         if (rc)
             last_failure = rc;
     }
@@ -750,6 +859,7 @@ int main(int argc, char **argv)
         }
     }
     free(writeout_text);
+    wt_urlset_free(urls);
     wt_reqspec_free(request);
     wt_tls_setup_free(run.tls_setup);
     wt_loop_free(loop);

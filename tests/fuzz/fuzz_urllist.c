@@ -1,11 +1,14 @@
-/* libFuzzer: any bytes as a -i URL list. What the reader yields must match
- * a plain model of the format: lines split at '\n'; a line over
+/* libFuzzer: any bytes as a --url @FILE list. What the reader yields must
+ * match a plain model of the format: lines split at '\n'; a line over
  * WT_URL_LINE_MAX - 2 bytes refused whole; a line with a NUL byte refused;
- * blanks and CRs trimmed at the ends; blank lines and #comments skipped. */
+ * blanks and CRs trimmed at the ends; blank lines and #comments skipped.
+ * The URLs then go into a urlset, whose origin counts must agree with a
+ * count made by parsing each URL again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "webtrace/url.h"
 #include "webtrace/urllist.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
@@ -44,6 +47,31 @@ static int model_next(const unsigned char *data, size_t size, size_t *pos,
     return -1;
 }
 
+/* For each URL that parses: the set's count of URLs to its origin from
+ * its own index on must be what a plain scan finds, and 0 past the end. */
+static void check_origins(struct wt_urlset *set)
+{
+    size_t n = wt_urlset_count(set);
+    for (size_t i = 0; i < n; i++) {
+        struct wt_url a;
+        char err[8];
+        if (wt_url_parse(wt_urlset_url(set, i), &a, err, sizeof err) != WT_URL_OK)
+            continue;
+        size_t want = 0;
+        for (size_t j = i; j < n; j++) {
+            struct wt_url b;
+            if (wt_url_parse(wt_urlset_url(set, j), &b, err, sizeof err) != WT_URL_OK)
+                continue;
+            want += a.scheme == b.scheme && a.port == b.port && strcmp(a.host, b.host) == 0;
+            wt_url_clear(&b);
+        }
+        if (wt_urlset_origin_after(set, a.scheme, a.host, a.port, i) != want ||
+            wt_urlset_origin_after(set, a.scheme, a.host, a.port, n) != 0)
+            abort();
+        wt_url_clear(&a);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     /* fmemopen of size 0 fails; an empty list is the same as none */
@@ -54,6 +82,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         return 0;
     struct wt_urllist list;
     wt_urllist_init(&list, in);
+    struct wt_urlset *set = wt_urlset_new();
+    if (!set)
+        abort();
     size_t pos = 0;
     for (;;) {
         const char *url = NULL;
@@ -71,7 +102,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (got == WT_URLLIST_URL &&
             (strlen(url) != want_len || memcmp(url, want_url, want_len) != 0))
             abort();
+        if (got == WT_URLLIST_URL && wt_urlset_count(set) < 64 && wt_urlset_add(set, url) < 0)
+            abort();
     }
+    check_origins(set);
+    wt_urlset_free(set);
     fclose(in);
     return 0;
 }

@@ -537,6 +537,8 @@ def writeout_corpus():
 
 def urllist_corpus():
     write("urllist", "simple", "http://a.test/\nhttps://b.test/\nc.test:8080\n")
+    write("urllist", "origins", "http://a.test/1\nhttps://a.test/2\nhttp://A.test:80/3\n"
+          "a.test\nhttp://a.test:8080/\nhttp://bad host/\nhttp://[::1]:80/\nhttp://a.test/6\n")
     write("urllist", "comments_and_blanks", "# my list\n\n   \n\t# indented\nhttp://a.test/  \n\n")
     write("urllist", "crlf", "http://a.test/\r\nhttp://b.test/\r\n\r\n")
     write("urllist", "no_final_newline", "  http://a.test/\t")

@@ -406,10 +406,6 @@ class Chain(h.WebtraceCase, unittest.TestCase):
             self.assertEqual(code, 23, h.describe(code, out, err))
             self.assertOneErrorLine(err, "output", r"-O: the URL has no file name")
             self.assertEqual(os.listdir(d), ["start"])
-        result = h.run_webtrace(["-O", web.url("/a"), web.url("/b")], timeout=RUN_TIMEOUT_S)
-        self.assertExit(result, 2)
-        result = h.run_webtrace(["-O", "-o", "x", web.url("/a")], timeout=RUN_TIMEOUT_S)
-        self.assertExit(result, 2)
 
     def test_ndjson_events_carry_the_hop(self):
         web = P["web"]

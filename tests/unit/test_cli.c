@@ -446,6 +446,9 @@ static void test_cli_redirect_options(void **state)
     assert_int_equal(parse_list(ARGS("-Z", "--parallel-max", "7", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.parallel, 1);
     assert_int_equal(o.parallel_max, 7);
+    assert_int_equal(o.parallel_immediate, 0);
+    assert_int_equal(parse_list(ARGS("-Z", "--parallel-immediate", "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.parallel_immediate, 1);
     /* as curl: above 300 is 300, below 1 the default */
     assert_int_equal(parse_list(ARGS("--parallel-max", "1000", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.parallel_max, 300);
@@ -455,7 +458,19 @@ static void test_cli_redirect_options(void **state)
                      WT_EXIT_USAGE);
     assert_int_equal(parse_list(ARGS("-LO", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.remote_name, 1);
-    assert_int_equal(parse_list(ARGS("-O", "-o", "f", "x"), &o, err, sizeof err),
+    /* curl's rule: each -o or -O is the next URL's, in command-line order */
+    assert_int_equal(parse_list(ARGS("-O", "x", "-o", "f", "y", "z"), &o, err, sizeof err), 0);
+    assert_int_equal(o.n_outputs, 2);
+    assert_null(o.outputs[0].path);
+    assert_string_equal(o.outputs[1].path, "f");
+    assert_int_equal(o.remote_name_all, 0);
+    assert_int_equal(parse_list(ARGS("--remote-name-all", "--output-dir", "d", "--create-dirs",
+                                     "x"), &o, err, sizeof err), 0);
+    assert_int_equal(o.n_outputs, 0);
+    assert_int_equal(o.remote_name_all, 1);
+    assert_string_equal(o.output_dir, "d");
+    assert_int_equal(o.create_dirs, 1);
+    assert_int_equal(parse_list(ARGS("--output-dir", "", "x"), &o, err, sizeof err),
                      WT_EXIT_USAGE);
     static const char *const bad[] = { "-2", "", "3x", "99999999999999999999", "1.5" };
     for (size_t i = 0; i < N(bad); i++) {

@@ -271,12 +271,59 @@ static void test_outfile_missing_directory_is_an_error(void **state)
     assert_int_equal(wt_outfile_registered_temps(), 0);
 }
 
+static void test_outfile_join_dir_as_curl(void **state)
+{
+    (void)state;
+    static const struct { const char *dir, *path, *want; } cases[] = {
+        { "out", "a.txt", "out/a.txt" },
+        { "out/", "a.txt", "out/a.txt" },
+        { "/srv/x", "sub/a", "/srv/x/sub/a" },
+        { "out", "/abs/a", "out//abs/a" },   /* curl joins even an absolute path */
+    };
+    char buf[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(wt_outfile_join_dir(cases[i].dir, cases[i].path, buf, sizeof buf), 0);
+        assert_string_equal(buf, cases[i].want);
+    }
+    assert_int_equal(wt_outfile_join_dir("out", "a.txt", buf, 9), -1);   /* does not fit */
+}
+
+static void test_outfile_create_dirs_makes_what_is_missing(void **state)
+{
+    struct fixture *fx = *state;
+    char path[256], dir[256], err[256];
+    mode_t old = umask(022);
+    snprintf(path, sizeof path, "%s/a//b/c/file", fx->dir);
+    assert_int_equal(wt_outfile_create_dirs(path, err, sizeof err), 0);
+    umask(old);
+    struct stat st;
+    snprintf(dir, sizeof dir, "%s/a/b/c", fx->dir);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, WT_OUTFILE_DIR_MODE);
+    snprintf(dir, sizeof dir, "%s/a/b/c/file", fx->dir);
+    assert_int_equal(stat(dir, &st), -1);   /* the file itself is not made */
+    /* again: everything exists already */
+    assert_int_equal(wt_outfile_create_dirs(path, err, sizeof err), 0);
+    /* a file in the way */
+    snprintf(dir, sizeof dir, "%s/plain", fx->dir);
+    write_file(dir, "x", 0644);
+    snprintf(path, sizeof path, "%s/plain/sub/file", fx->dir);
+    assert_int_equal(wt_outfile_create_dirs(path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "plain/sub"));
+    assert_int_equal(wt_outfile_create_dirs("file", err, sizeof err), 0);   /* no directory */
+    assert_int_equal(wt_outfile_create_dirs("", err, sizeof err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outfile_plan_for_what_is_there),
         cmocka_unit_test(test_outfile_temp_template_sits_beside_the_path),
         cmocka_unit_test(test_outfile_registry_fills_and_empties),
+        cmocka_unit_test(test_outfile_join_dir_as_curl),
+        cmocka_unit_test_setup_teardown(test_outfile_create_dirs_makes_what_is_missing, make_dir,
+                                        remove_dir),
         cmocka_unit_test_setup_teardown(test_outfile_existing_file_keeps_its_mode, make_dir,
                                         remove_dir),
         cmocka_unit_test_setup_teardown(test_outfile_hard_link_is_written_in_place, make_dir,

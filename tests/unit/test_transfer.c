@@ -97,12 +97,79 @@ static void test_transfer_credentials_stay_with_their_origin(void **state)
     }
 }
 
+/* curl 7.88's post_per_transfer: which ends --retry tries again. */
+static void test_transfer_retry_reasons_as_curl(void **state)
+{
+    (void)state;
+    static const struct {
+        int exit_code, status, refused, connrefused_opt, all_errors;
+        enum wt_retry_reason want;
+    } cases[] = {
+        { 0, 503, 0, 0, 0, WT_RETRY_HTTP },
+        { 0, 408, 0, 0, 0, WT_RETRY_HTTP },
+        { 0, 429, 0, 0, 0, WT_RETRY_HTTP },
+        { 0, 500, 0, 0, 0, WT_RETRY_HTTP },
+        { 0, 502, 0, 0, 0, WT_RETRY_HTTP },
+        { 0, 504, 0, 0, 0, WT_RETRY_HTTP },
+        { 22, 503, 0, 0, 0, WT_RETRY_HTTP },         /* -f: the status is why it failed */
+        { 0, 501, 0, 0, 0, WT_RETRY_NO },
+        { 0, 404, 0, 0, 1, WT_RETRY_NO },            /* a success is never an error */
+        { 22, 404, 0, 0, 1, WT_RETRY_ALL_ERRORS },
+        { 0, 200, 0, 0, 0, WT_RETRY_NO },
+        { 28, 0, 0, 0, 0, WT_RETRY_TIMEOUT },
+        { 6, 0, 0, 0, 0, WT_RETRY_TIMEOUT },         /* curl counts a resolve failure too */
+        { 7, 0, 1, 0, 0, WT_RETRY_NO },              /* refused, but not asked for */
+        { 7, 0, 1, 1, 0, WT_RETRY_CONNREFUSED },
+        { 7, 0, 0, 1, 0, WT_RETRY_NO },              /* unreachable is not refused */
+        { 7, 0, 0, 1, 1, WT_RETRY_ALL_ERRORS },
+        { 56, 0, 0, 0, 0, WT_RETRY_NO },
+        { 56, 0, 0, 0, 1, WT_RETRY_ALL_ERRORS },
+        { 52, 0, 0, 0, 1, WT_RETRY_ALL_ERRORS },
+    };
+    for (size_t i = 0; i < N(cases); i++)
+        assert_int_equal(wt_retry_reason_of(cases[i].exit_code, cases[i].status, cases[i].refused,
+                                            cases[i].connrefused_opt, cases[i].all_errors),
+                         cases[i].want);
+}
+
+static void test_transfer_retry_after_values(void **state)
+{
+    (void)state;
+    const int64_t now = 1445412480;   /* Wed, 21 Oct 2015 07:28:00 GMT */
+    static const struct {
+        const char *value;
+        int rc;
+        int64_t seconds;
+    } cases[] = {
+        { "120", 0, 120 },
+        { "  5 ", 0, 5 },
+        { "0", 0, 0 },
+        { "Wed, 21 Oct 2015 07:28:30 GMT", 0, 30 },
+        { "Wed, 21 Oct 2015 07:27:00 GMT", 0, -60 },   /* in the past */
+        { "", -1, 0 },
+        { "soon", -1, 0 },
+        { "12x", -1, 0 },
+        { "-5", -1, 0 },
+        { "Wed, 21 Oct 2015 07:28:30", -1, 0 },
+        { "99999999999999999999999", -1, 0 },
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        int64_t got = 4242;
+        assert_int_equal(wt_retry_after_parse(cases[i].value, strlen(cases[i].value), now, &got),
+                         cases[i].rc);
+        if (cases[i].rc == 0)
+            assert_int_equal(got, cases[i].seconds);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transfer_redirect_method_rules),
         cmocka_unit_test(test_transfer_redirect_statuses),
         cmocka_unit_test(test_transfer_credentials_stay_with_their_origin),
+        cmocka_unit_test(test_transfer_retry_reasons_as_curl),
+        cmocka_unit_test(test_transfer_retry_after_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,6 +121,41 @@ static void test_urllist_longest_line_fits(void **state)
     free(text);
 }
 
+static void test_urlset_counts_later_urls_by_origin(void **state)
+{
+    (void)state;
+    static const char *const urls[] = {
+        "http://a.test/1",          /* 0 */
+        "https://a.test/2",         /* 1: another scheme, another origin */
+        "http://A.test:80/3",       /* 2: the same origin as 0 */
+        "b.test",                   /* 3: a bare host is http://b.test/ */
+        "http://a.test:8080/",      /* 4: another port */
+        "http://bad host/",         /* 5: goes nowhere */
+        "http://a.test/6",          /* 6 */
+    };
+    struct wt_urlset *s = wt_urlset_new();
+    assert_non_null(s);
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++)
+        assert_int_equal(wt_urlset_add(s, urls[i]), 0);
+    assert_int_equal(wt_urlset_count(s), 7);
+    assert_string_equal(wt_urlset_url(s, 3), "b.test");
+    assert_null(wt_urlset_url(s, 7));
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "a.test", 80, 0), 3);
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "a.test", 80, 1), 2);
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "a.test", 80, 3), 1);
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "a.test", 80, 7), 0);
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTPS, "a.test", 443, 1), 1);
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTPS, "a.test", 443, 2), 0);
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "b.test", 80, 0), 1);
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "a.test", 8080, 0), 1);
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "c.test", 80, 0), 0);
+    /* added after a question: the next question sees it */
+    assert_int_equal(wt_urlset_add(s, "http://c.test/"), 0);
+    assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "c.test", 80, 0), 1);
+    wt_urlset_free(s);
+    wt_urlset_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +163,7 @@ int main(void)
         cmocka_unit_test(test_urllist_too_long_line_is_skipped_whole),
         cmocka_unit_test(test_urllist_longest_line_fits),
         cmocka_unit_test(test_urllist_nul_byte_refuses_only_its_line),
+        cmocka_unit_test(test_urlset_counts_later_urls_by_origin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
