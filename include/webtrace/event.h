@@ -378,6 +378,9 @@ struct wt_event {
             enum wt_body_framing framing;
             int64_t elapsed_us;      /* first byte -> body complete */
             const char *sink;        /* "stdout", "discarded", or the file name */
+            const char *encoding;    /* --compressed: the codings undone ("gzip"), else NULL */
+            uint64_t decoded_bytes;  /* what they decoded to (bytes stays the wire size) */
+            int truncated;           /* a coded stream ended before its end marker */
         } http_body_done;
         struct {
             int we_are_server;       /* observed from the server's side */

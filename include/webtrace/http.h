@@ -31,6 +31,7 @@ enum wt_header_origin {
     WT_HDR_FROM_JSON,       /* Content-Type and Accept of --json */
     WT_HDR_BODY_LENGTH,     /* Content-Length: the body's size */
     WT_HDR_BODY_TYPE,       /* Content-Type: -d's form default */
+    WT_HDR_FROM_COMPRESSED, /* Accept-Encoding: --compressed */
 };
 
 #define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 10)

@@ -40,6 +40,7 @@ struct wt_reqspec {
     char *headers[WT_REQSPEC_MAX_HEADERS];
     int has_body;                 /* some -d/--json was given, maybe empty */
     int json;                     /* --json was given */
+    int compressed;               /* --compressed: Accept-Encoding is sent */
     struct wt_buf body;
 };
 

@@ -1,4 +1,5 @@
 #include "webtrace/http.h"
+#include "webtrace/decode.h"
 #include "webtrace/escape.h"
 #include "webtrace/i18n.h"
 
@@ -140,6 +141,10 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
         goto oom_b;
     if (edit_of(spec, "Accept") == WT_EDIT_NONE && !(spec && spec->json) &&
         put_header(&b, out, WT_HDR_DEFAULT, "Accept", "*/*") < 0)
+        goto oom_b;
+    /* curl's place for it: after Accept, before Referer */
+    if (spec && spec->compressed && edit_of(spec, "Accept-Encoding") == WT_EDIT_NONE &&
+        put_header(&b, out, WT_HDR_FROM_COMPRESSED, "Accept-Encoding", WT_DECODE_ACCEPT) < 0)
         goto oom_b;
     if (spec && spec->referer && edit_of(spec, "Referer") == WT_EDIT_NONE &&
         put_header(&b, out, WT_HDR_FROM_REFERER, "Referer", spec->referer) < 0)

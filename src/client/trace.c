@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "webtrace/capture.h"
+#include "webtrace/decode.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
@@ -56,6 +57,8 @@ struct wt_trace {
     size_t request_sent;
     struct wt_http_reader *reader;
     struct wt_body_sink *body;
+    struct wt_decoder *decoder;      /* --compressed and a Content-Encoding */
+    int decode_failed;               /* the reader stopped because decoding failed */
     struct wt_tcp_teardown *teardown;
     struct wt_capture *capture;      /* --packets */
     int fd_number;                   /* the connection's descriptor, for the narration */
@@ -834,6 +837,8 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
     struct wt_trace *t = ctx;
     free(t->location);   /* an interim response's headers are not the final one's */
     t->location = NULL;
+    wt_decoder_free(t->decoder);
+    t->decoder = NULL;
     t->location_len = 0;
     t->shown_status = status;
     if (t->opt->dump_header_file) {
@@ -857,6 +862,23 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
     emit(t, &ev);
 }
 
+/* --compressed: the decoder's output goes where the body goes. */
+static int write_decoded(void *ctx, const char *data, size_t len)
+{
+    struct wt_trace *t = ctx;
+    int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
+    if (rc) {
+        t->body_failed = 1;
+        t->body_code = rc;
+    }
+    return rc;
+}
+
+static int decoding(const struct wt_trace *t)
+{
+    return t->decoder && wt_decoder_active(t->decoder);
+}
+
 static void on_header(void *ctx, const char *name, size_t name_len, const char *value,
                       size_t value_len, int folded)
 {
@@ -869,6 +891,12 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
             t->location[value_len] = '\0';
             t->location_len = value_len;
         }
+    }
+    if (t->opt->compressed && name_len == 16 && strncasecmp(name, "Content-Encoding", 16) == 0) {
+        if (!t->decoder)
+            t->decoder = wt_decoder_new(write_decoded, t);
+        if (t->decoder)
+            wt_decoder_add_header(t->decoder, value, value_len);
     }
     if (including(t)) {
         include_write(t, name, name_len, ": ", 2, value, value_len);
@@ -932,6 +960,12 @@ static int on_body(void *ctx, const char *data, size_t len)
         return t->body_code;   /* writing the head failed */
     if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY)
         return 0;
+    if (decoding(t)) {
+        int rc = wt_decoder_write(t->decoder, data, len);
+        if (rc && !t->body_failed)
+            t->decode_failed = 1;
+        return rc;
+    }
     int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
     if (rc)
         t->body_failed = 1;
@@ -947,6 +981,8 @@ static void response_failed(struct wt_trace *t)
     int code = wt_http_reader_exit_code(t->reader);
     if (t->body_failed)
         trace_fail(t, "output", code, t->body_error);
+    else if (t->decode_failed)
+        trace_fail(t, "http", code, wt_decoder_error(t->decoder));
     else
         trace_fail(t, "http", code, wt_http_reader_error(t->reader));
 }
@@ -961,6 +997,10 @@ static void response_complete(struct wt_trace *t)
     if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY) {
         wt_errf(err, sizeof err, "the server answered %d, an error for -f/--fail", t->final_status);
         trace_fail(t, "http", WT_EXIT_HTTP_ERROR, err);
+        return;
+    }
+    if (!t->skip_body && decoding(t) && wt_decoder_finish(t->decoder)) {
+        trace_fail(t, "http", wt_decoder_finish(t->decoder), wt_decoder_error(t->decoder));
         return;
     }
     int code = t->skip_body ? 0 : wt_body_sink_commit(t->body, err, sizeof err);
@@ -1165,6 +1205,11 @@ static void start_close(struct wt_trace *t)
     ev.u.http_body_done.elapsed_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.http_body_done.sink = t->skip_body ? N_("skipped (a redirect's body, with -L)")
                                             : wt_body_sink_describe(t->body);
+    if (!t->skip_body && decoding(t) && !(failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY)) {
+        ev.u.http_body_done.encoding = wt_decoder_names(t->decoder);
+        ev.u.http_body_done.decoded_bytes = wt_decoder_bytes_out(t->decoder);
+        ev.u.http_body_done.truncated = wt_decoder_truncated(t->decoder);
+    }
     emit(t, &ev);
 
     wt_loop_unwatch(t->loop, t->fd);
@@ -1338,6 +1383,7 @@ void wt_trace_free(struct wt_trace *t)
     wt_http_request_clear(&t->request);
     wt_http_reader_free(t->reader);
     wt_body_sink_free(t->body);
+    wt_decoder_free(t->decoder);
     if (t->have_url)
         wt_url_clear(&t->url);
     free(t->location);

@@ -548,6 +548,14 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "framing", framing_name(ev->u.http_body_done.framing));
         duration(j, "elapsed_us", ev->u.http_body_done.elapsed_us);
         wt_json_cstring(j, "sink", ev->u.http_body_done.sink);
+        if (ev->u.http_body_done.encoding) {
+            wt_json_cstring(j, "content_encoding", ev->u.http_body_done.encoding);
+            wt_json_int(j, "decoded_bytes", (int64_t)ev->u.http_body_done.decoded_bytes);
+        } else {
+            wt_json_null(j, "content_encoding");
+            wt_json_null(j, "decoded_bytes");
+        }
+        wt_json_bool(j, "decode_truncated", ev->u.http_body_done.truncated);
         break;
     case WT_EV_TCP_TEARDOWN:
         wt_json_cstring(j, "side", ev->u.tcp_teardown.we_are_server ? "server" : "client");

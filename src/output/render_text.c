@@ -1163,6 +1163,46 @@ static void append_framing(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* A size as the decoding line shows it: bytes, then binary units. */
+static void format_size(uint64_t n, char *buf, size_t len)
+{
+    static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+    if (n < 1024) {
+        snprintf(buf, len, "%" PRIu64 " B", n);
+        return;
+    }
+    double v = (double)n / 1024;
+    size_t u = 0;
+    while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+/* --compressed: what the codings did to the body's size. */
+static void narrate_decoding(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char names[WT_ESCAPE_TERM_MAX(64)], wire[32], decoded[32];
+    const char *enc = ev->u.http_body_done.encoding;
+    wt_escape_term(enc, strlen(enc), names, sizeof names);
+    format_size(ev->u.http_body_done.bytes, wire, sizeof wire);
+    format_size(ev->u.http_body_done.decoded_bytes, decoded, sizeof decoded);
+    tag(s, C_HTTP, "http");
+    if (ev->u.http_body_done.bytes > 0)
+        fprintf(o, _("body: %1$s, %2$s on the wire → %3$s decoded (%4$.1f×)\n"), names, wire,
+                decoded, (double)ev->u.http_body_done.decoded_bytes /
+                             (double)ev->u.http_body_done.bytes);
+    else
+        fprintf(o, _("body: %s, empty: nothing to decode\n"), names);
+    if (ev->u.http_body_done.truncated) {
+        tag(s, C_HTTP, "http");
+        fprintf(o, _("the %s stream ended before its end marker: the decoded body may be "
+                     "incomplete (curl 7.88 does not check either, and exits 0)\n"), names);
+    }
+}
+
 /* Why a request header is there. */
 static const char *header_origin_words(int origin)
 {
@@ -1176,6 +1216,7 @@ static const char *header_origin_words(int origin)
     case WT_HDR_FROM_JSON: return N_("from --json");
     case WT_HDR_BODY_LENGTH: return N_("the size of the body");
     case WT_HDR_BODY_TYPE: return N_("-d's default: an HTML form's encoding");
+    case WT_HDR_FROM_COMPRESSED: return N_("from --compressed: the codings webtrace decodes");
     default: return N_("added by webtrace");
     }
 }
@@ -1285,6 +1326,8 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         tag(s, C_HTTP, "http");
         fprintf(o, _("← body %" PRIu64 " bytes (%s) in %s → %s\n"), ev->u.http_body_done.bytes,
                 framing_words(ev->u.http_body_done.framing), d, _(sink));
+        if (ev->u.http_body_done.encoding)
+            narrate_decoding(s, ev);
         break;
     }
     default:

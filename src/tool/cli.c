@@ -134,6 +134,8 @@ const char *const wt_cli_usage = N_(
     "                             Content-Type and Accept: application/json\n"
     "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
     "  -S, --show-error           show the error line even with -s -s\n"
+    "      --compressed           ask for deflate, gzip, br or zstd and write the\n"
+    "                             body decoded\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use --url @FILE for more.\n"
@@ -188,6 +190,7 @@ enum {
     OPT_JSON_DATA,
     OPT_FAIL_WITH_BODY,
     OPT_URL,
+    OPT_COMPRESSED,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZ";
@@ -202,6 +205,7 @@ static const struct option long_options[] = {
     { "include", no_argument, NULL, 'i' },
     { "dump-header", required_argument, NULL, 'D' },
     { "url", required_argument, NULL, OPT_URL },
+    { "compressed", no_argument, NULL, OPT_COMPRESSED },
     { "ipv4", no_argument, NULL, '4' },
     { "ipv6", no_argument, NULL, '6' },
     { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
@@ -894,6 +898,9 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'S':
             out->show_error = 1;
+            break;
+        case OPT_COMPRESSED:
+            out->compressed = 1;
             break;
         case 'H':
         case 'd':
