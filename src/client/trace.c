@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,13 @@ struct wt_trace {
     struct wt_body_sink *body;
     struct wt_decoder *decoder;      /* --compressed and a Content-Encoding */
     int decode_failed;               /* the reader stopped because decoding failed */
+    int range_sent;                  /* -r or -C put a Range in this request (not HEAD) */
+    int64_t resume_from;             /* -C: the offset asked for */
+    char *content_range;             /* the final response's first Content-Range */
+    size_t content_range_len;
+    enum wt_range_outcome range_outcome;
+    int range_failed;                /* -C, and the server ignored the range: 33 */
+    char range_error[200];
     struct wt_tcp_teardown *teardown;
     struct wt_capture *capture;      /* --packets */
     int fd_number;                   /* the connection's descriptor, for the narration */
@@ -769,6 +777,11 @@ static void start_send(struct wt_trace *t)
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
+    t->range_sent = 0;
+    for (size_t i = 0; i < t->request.n_headers; i++)
+        if (t->request.origin[i] == WT_HDR_FROM_RANGE || t->request.origin[i] == WT_HDR_FROM_RESUME)
+            t->range_sent = strcmp(t->request.method, "HEAD") != 0;
+    t->resume_from = hop_spec.resume_from;
     if (t->conn)
         t->conn->requests++;
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
@@ -839,6 +852,8 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
     t->location = NULL;
     wt_decoder_free(t->decoder);
     t->decoder = NULL;
+    free(t->content_range);
+    t->content_range = NULL;
     t->location_len = 0;
     t->shown_status = status;
     if (t->opt->dump_header_file) {
@@ -892,6 +907,15 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
             t->location_len = value_len;
         }
     }
+    if (t->range_sent && !t->content_range && name_len == 13 &&
+        strncasecmp(name, "Content-Range", 13) == 0) {
+        t->content_range = malloc(value_len + 1);
+        if (t->content_range) {
+            memcpy(t->content_range, value, value_len);
+            t->content_range[value_len] = '\0';
+            t->content_range_len = value_len;
+        }
+    }
     if (t->opt->compressed && name_len == 16 && strncasecmp(name, "Content-Encoding", 16) == 0) {
         if (!t->decoder)
             t->decoder = wt_decoder_new(write_decoded, t);
@@ -913,6 +937,40 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
     emit(t, &ev);
 }
 
+/* -r/-C: what the server did with the range, as curl 7.88 takes it. */
+static void judge_range(struct wt_trace *t, int status, int64_t content_length)
+{
+    t->range_outcome = wt_http_range_outcome(status, t->resume_from, t->content_range,
+                                             t->content_range_len, content_length);
+    if (t->range_outcome == WT_RANGE_NONE)
+        return;
+    struct wt_event ev = { .kind = WT_EV_HTTP_RANGE };
+    ev.u.http_range.outcome = t->range_outcome;
+    ev.u.http_range.status = status;
+    ev.u.http_range.resume_from = t->resume_from;
+    ev.u.http_range.content_range = t->content_range;
+    ev.u.http_range.content_range_len = t->content_range_len;
+    emit(t, &ev);
+}
+
+/* -C: the body is not written when the file is complete already, and is
+ * refused (33) once it comes whole instead of from the offset. */
+static int resume_check(struct wt_trace *t)
+{
+    if (t->resume_from <= 0 || !t->range_sent)
+        return 0;
+    if (t->range_outcome == WT_RANGE_COMPLETE)
+        return 1;
+    if (t->range_outcome != WT_RANGE_IGNORED)
+        return 0;
+    wt_errf(t->range_error, sizeof t->range_error,
+            "the server sent the whole body, not the rest from byte %" PRId64
+            ": it does not support byte ranges, so -C cannot resume",
+            t->resume_from);
+    t->range_failed = 1;
+    return -1;
+}
+
 static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
                             int64_t content_length, int keep_alive, size_t n_headers,
                             size_t header_bytes)
@@ -932,6 +990,8 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
     ev.u.http_headers_done.content_length = content_length;
     ev.u.http_headers_done.keep_alive = keep_alive;
     emit(t, &ev);
+    if (t->range_sent && !t->skip_body)
+        judge_range(t, status, content_length);
 }
 
 static void on_deviation(void *ctx, enum wt_http_deviation d)
@@ -960,6 +1020,11 @@ static int on_body(void *ctx, const char *data, size_t len)
         return t->body_code;   /* writing the head failed */
     if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY)
         return 0;
+    int resume = len ? resume_check(t) : 0;
+    if (resume > 0)
+        return 0;   /* nothing to append */
+    if (resume < 0)
+        return WT_EXIT_RANGE_ERROR;
     if (decoding(t)) {
         int rc = wt_decoder_write(t->decoder, data, len);
         if (rc && !t->body_failed)
@@ -983,6 +1048,8 @@ static void response_failed(struct wt_trace *t)
         trace_fail(t, "output", code, t->body_error);
     else if (t->decode_failed)
         trace_fail(t, "http", code, wt_decoder_error(t->decoder));
+    else if (t->range_failed)
+        trace_fail(t, "http", code, t->range_error);
     else
         trace_fail(t, "http", code, wt_http_reader_error(t->reader));
 }
@@ -1384,6 +1451,7 @@ void wt_trace_free(struct wt_trace *t)
     wt_http_reader_free(t->reader);
     wt_body_sink_free(t->body);
     wt_decoder_free(t->decoder);
+    free(t->content_range);
     if (t->have_url)
         wt_url_clear(&t->url);
     free(t->location);

@@ -1203,6 +1203,49 @@ static void narrate_decoding(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* -r/-C: what the server did with the range. */
+static void narrate_range(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char cr[WT_ESCAPE_TERM_MAX(80)] = "";
+    if (ev->u.http_range.content_range)
+        wt_escape_term(ev->u.http_range.content_range,
+                       ev->u.http_range.content_range_len > 80 ? 80
+                                                               : ev->u.http_range.content_range_len,
+                       cr, sizeof cr);
+    int status = ev->u.http_range.status;
+    int64_t from = ev->u.http_range.resume_from;
+    tag(s, C_HTTP, "http");
+    switch (ev->u.http_range.outcome) {
+    case WT_RANGE_PARTIAL:
+        if (from > 0)
+            fprintf(o, _("resumed: %1$d, the body from byte %2$" PRId64 " on (Content-Range: %3$s), "
+                         "appended to the file\n"), status, from, cr[0] ? cr : "-");
+        else
+            fprintf(o, _("range: %1$d, part of the body (Content-Range: %2$s)\n"), status,
+                    cr[0] ? cr : "-");
+        break;
+    case WT_RANGE_IGNORED:
+        if (from > 0)
+            fprintf(o, _("resume: the server ignored the range (%d, not the rest from byte "
+                         "%" PRId64 "): it cannot resume this download\n"), status, from);
+        else
+            fprintf(o, _("range: the server ignored it (%d): the whole body follows, written "
+                         "as curl writes it\n"), status);
+        break;
+    case WT_RANGE_COMPLETE:
+        fprintf(o, _("resume: the file already holds the whole body (%1$d, %2$" PRId64
+                     " bytes): nothing to append, as curl\n"), status, from);
+        break;
+    case WT_RANGE_UNSATISFIABLE:
+        fputs(_("range: the server cannot send that range (416); its answer is written, "
+                "as curl does\n"), o);
+        break;
+    case WT_RANGE_NONE:
+        break;
+    }
+}
+
 /* Why a request header is there. */
 static const char *header_origin_words(int origin)
 {
@@ -1217,6 +1260,8 @@ static const char *header_origin_words(int origin)
     case WT_HDR_BODY_LENGTH: return N_("the size of the body");
     case WT_HDR_BODY_TYPE: return N_("-d's default: an HTML form's encoding");
     case WT_HDR_FROM_COMPRESSED: return N_("from --compressed: the codings webtrace decodes");
+    case WT_HDR_FROM_RANGE: return N_("from -r: only these bytes of the body");
+    case WT_HDR_FROM_RESUME: return N_("from -C: the body from where the file ends");
     default: return N_("added by webtrace");
     }
 }
@@ -1308,6 +1353,9 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         tag(s, C_HTTP, "http");
         fprintf(o, _(deviation_words(ev->u.http_deviation.kind)), ev->u.http_deviation.rfc);
         fputc('\n', o);
+        break;
+    case WT_EV_HTTP_RANGE:
+        narrate_range(s, ev);
         break;
     case WT_EV_HTTP_HEADERS_DONE:
         tag(s, C_HTTP, "http");

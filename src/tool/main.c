@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "webtrace/cli.h"
@@ -690,6 +691,14 @@ int main(int argc, char **argv)
      * (23); -w and --ndjson output there is lost without one. */
     if (mode == WT_BODY_STDOUT && (closed_std_fds & (1 << STDOUT_FILENO)))
         mode = WT_BODY_STDOUT_CLOSED;
+    /* -C - resumes from the -o file's size (0 when there is none, or on
+     * stdout, as curl); a resumed body is appended to the file. */
+    if (request && opt.resume_current) {
+        struct stat st;
+        request->resume_from = mode == WT_BODY_FILE && stat(opt.output, &st) == 0 ? st.st_size : 0;
+    }
+    if (request && request->resume_from > 0 && mode == WT_BODY_FILE)
+        mode = WT_BODY_FILE_APPEND;
 
     if (wt_dns_global_init() < 0) {
         fputs(_("webtrace: dns: cannot initialise the resolver library\n"), stderr);
