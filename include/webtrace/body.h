@@ -1,7 +1,8 @@
 /* body: where the response body goes: discarded (a terminal gets a
  * summary), stdout, or a file written by outfile's rules (a temporary name
  * renamed only when the transfer succeeded, so a failed fetch leaves
- * nothing; devices, FIFOs and hard-linked files in place). */
+ * nothing; devices, FIFOs and hard-linked files in place), or appended to
+ * a file for a resumed download. */
 #ifndef WEBTRACE_BODY_H
 #define WEBTRACE_BODY_H
 
@@ -12,7 +13,8 @@ enum wt_body_mode {
     WT_BODY_DISCARD_TTY,  /* stdout is a terminal: say how to keep it */
     WT_BODY_STDOUT,
     WT_BODY_STDOUT_CLOSED, /* stdout was closed at start: bytes are a write error */
-    WT_BODY_FILE
+    WT_BODY_FILE,
+    WT_BODY_FILE_APPEND   /* -C: appended to the file, which stays even on failure, as curl */
 };
 
 struct wt_body_sink;

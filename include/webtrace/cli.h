@@ -142,6 +142,10 @@ struct wt_options {
     struct wt_req_arg req_args[WT_MAX_REQ_ARGS];
     enum wt_fail_mode fail;       /* -f/--fail, --fail-with-body */
     int show_error;               /* -S/--show-error: errors shown even with -s -s */
+    int compressed;               /* --compressed: ask for and decode gzip, deflate, br, zstd */
+    const char *range;            /* -r/--range: what follows "bytes=" */
+    int resume_current;           /* -C -: resume from the -o file's size (main reads it) */
+    int64_t resume_from;          /* -C OFFSET */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };

@@ -49,6 +49,7 @@ enum wt_event_kind {
     WT_EV_HTTP_HEADER,      /* one response header (after unfolding) */
     WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
     WT_EV_HTTP_DEVIATION,   /* a tolerated deviation from the grammar */
+    WT_EV_HTTP_RANGE,       /* -r/-C: what the server did with the Range asked for */
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
     WT_EV_REDIRECT,         /* a 3xx with a Location: followed (a new hop) or not */
@@ -96,6 +97,16 @@ enum wt_dns_source {
     WT_DNS_FROM_SERVER,   /* answered over the network */
     WT_DNS_FROM_HOSTS,    /* answered from the hosts file, no traffic */
     WT_DNS_FROM_CACHE     /* an earlier lookup of this run, within its TTL */
+};
+
+/* What a response did with the request's Range (-r, -C), as curl 7.88
+ * judges it. */
+enum wt_range_outcome {
+    WT_RANGE_NONE,          /* no Range was sent (or HEAD): nothing to judge */
+    WT_RANGE_PARTIAL,       /* the part asked for (206, a matching Content-Range) */
+    WT_RANGE_IGNORED,       /* the whole body instead: -r writes it, -C fails (33) */
+    WT_RANGE_COMPLETE,      /* -C: 416, or a whole body of the file's size: nothing to append */
+    WT_RANGE_UNSATISFIABLE  /* -r: 416; its body is written, as curl */
 };
 
 enum wt_body_framing {
@@ -373,6 +384,13 @@ struct wt_event {
             const char *rfc;         /* "RFC 9112 §2.2" */
         } http_deviation;
         struct {
+            enum wt_range_outcome outcome;
+            int status;
+            int64_t resume_from;     /* -C: where the body resumes; 0 for -r */
+            const char *content_range;  /* the header's raw bytes, NULL when absent */
+            size_t content_range_len;
+        } http_range;
+        struct {
             size_t n_headers;
             size_t header_bytes;
             enum wt_body_framing framing;
@@ -384,6 +402,9 @@ struct wt_event {
             enum wt_body_framing framing;
             int64_t elapsed_us;      /* first byte -> body complete */
             const char *sink;        /* "stdout", "discarded", or the file name */
+            const char *encoding;    /* --compressed: the codings undone ("gzip"), else NULL */
+            uint64_t decoded_bytes;  /* what they decoded to (bytes stays the wire size) */
+            int truncated;           /* a coded stream ended before its end marker */
         } http_body_done;
         struct {
             int we_are_server;       /* observed from the server's side */

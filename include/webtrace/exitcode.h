@@ -17,6 +17,7 @@ enum wt_exit {
     WT_EXIT_READ_ERROR = 26,      /* reading a URL list or a -d @file failed */
     WT_EXIT_OUT_OF_MEMORY = 27,
     WT_EXIT_TIMEOUT = 28,
+    WT_EXIT_RANGE_ERROR = 33,     /* -C: the server ignored the range */
     WT_EXIT_TLS_CONNECT = 35,
     WT_EXIT_TOO_MANY_REDIRECTS = 47,
     WT_EXIT_GOT_NOTHING = 52,

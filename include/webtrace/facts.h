@@ -70,6 +70,7 @@ struct wt_facts {
     size_t n_headers;
     struct wt_header headers[WT_FACTS_MAX_HEADERS];
     uint64_t size_download;
+    uint64_t size_decoded;        /* the body as written: decoded with --compressed */
     enum wt_body_framing framing;
 
     int teardown_seen;

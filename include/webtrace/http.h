@@ -19,6 +19,7 @@
 #define WT_HTTP_MAX_INTERIM 32                /* 1xx responses before the final one */
 #define WT_HTTP_MAX_HEADERS 1000              /* header lines per section */
 #define WT_HTTP_MAX_FOLDS 64                  /* obs-folds remembered per section */
+#define WT_HTTP_RANGE_MAX 1024                /* -r's text in the Range header */
 
 /* Why a request header is there, for the narration. */
 enum wt_header_origin {
@@ -31,6 +32,9 @@ enum wt_header_origin {
     WT_HDR_FROM_JSON,       /* Content-Type and Accept of --json */
     WT_HDR_BODY_LENGTH,     /* Content-Length: the body's size */
     WT_HDR_BODY_TYPE,       /* Content-Type: -d's form default */
+    WT_HDR_FROM_COMPRESSED, /* Accept-Encoding: --compressed */
+    WT_HDR_FROM_RANGE,      /* Range: -r */
+    WT_HDR_FROM_RESUME,     /* Range: -C */
 };
 
 #define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 10)
@@ -71,6 +75,13 @@ enum wt_http_deviation {
 /* The machine name ("bare_lf") and the RFC clause of one deviation. */
 const char *wt_http_deviation_name(enum wt_http_deviation d);
 const char *wt_http_deviation_rfc(enum wt_http_deviation d);
+
+/* How a response answers a Range, as curl 7.88 judges it: resume_from is
+ * -C's offset (0 for -r), content_range the first Content-Range value
+ * (NULL when absent), content_length -1 when unknown. Pure. */
+enum wt_range_outcome wt_http_range_outcome(int status, int64_t resume_from,
+                                            const char *content_range, size_t len,
+                                            int64_t content_length);
 
 struct wt_http_callbacks {
     void (*on_status)(void *ctx, int major, int minor, int status,

@@ -6,6 +6,7 @@
 #define WEBTRACE_REQSPEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define WT_REQSPEC_MAX_HEADERS 128              /* -H lines, @file lines included */
 #define WT_REQSPEC_MAX_HEADER_LEN (16 * 1024)   /* one -H line */
@@ -40,6 +41,9 @@ struct wt_reqspec {
     char *headers[WT_REQSPEC_MAX_HEADERS];
     int has_body;                 /* some -d/--json was given, maybe empty */
     int json;                     /* --json was given */
+    int compressed;               /* --compressed: Accept-Encoding is sent */
+    const char *range;            /* -r: Range: bytes=RANGE (digits alone get a '-') */
+    int64_t resume_from;          /* -C: Range: bytes=N-, the body appended; wins over -r */
     struct wt_buf body;
 };
 

@@ -51,6 +51,10 @@ struct wt_trace_params {
     int (*keep_connection)(void *ctx);
     /* The run's DNS answers (NULL: every name looked up each time). */
     struct wt_dns_cache *dns_cache;
+    /* -C -: the offset the transfer found from its output file (used when
+     * resume_known; else the command line's -C OFFSET, if any). */
+    int resume_known;
+    int64_t resume_from;
 };
 
 struct wt_trace *wt_trace_new(struct wt_loop *loop, const struct wt_trace_params *params);

@@ -3,6 +3,7 @@
 #include "webtrace/i18n.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ struct wt_body_sink {
     struct wt_outfile file;  /* opened on the first write */
     int opened;
     int committed;
+    int append_fd;           /* WT_BODY_FILE_APPEND, -1 until the first write */
 };
 
 struct wt_body_sink *wt_body_sink_new(enum wt_body_mode mode, const char *path)
@@ -26,8 +28,9 @@ struct wt_body_sink *wt_body_sink_new(enum wt_body_mode mode, const char *path)
     if (!s)
         return NULL;
     s->mode = mode;
+    s->append_fd = -1;
     wt_outfile_init(&s->file);
-    if (mode == WT_BODY_FILE) {
+    if (mode == WT_BODY_FILE || mode == WT_BODY_FILE_APPEND) {
         s->path = strdup(path);
         if (!s->path) {
             free(s);
@@ -59,6 +62,32 @@ static int write_stdout(const char *data, size_t len, char *err, size_t errlen)
     return 0;
 }
 
+/* -C: the file grows in place; what was there is the first part of the
+ * body, so nothing is ever removed. */
+static int append(struct wt_body_sink *s, const char *data, size_t len, char *err,
+                  size_t errlen)
+{
+    if (s->append_fd < 0) {
+        s->append_fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+        if (s->append_fd < 0) {
+            wt_errf(err, errlen, "cannot append to %1$s: %2$s", s->path, strerror(errno));
+            return WT_EXIT_WRITE_ERROR;
+        }
+    }
+    while (len > 0) {
+        ssize_t n = write(s->append_fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            wt_errf(err, errlen, "cannot append to %1$s: %2$s", s->path, strerror(errno));
+            return WT_EXIT_WRITE_ERROR;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
 int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
                        char *err, size_t errlen)
 {
@@ -77,6 +106,8 @@ int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
         return write_stdout(data, len, err, errlen);
     case WT_BODY_FILE:
         break;
+    case WT_BODY_FILE_APPEND:
+        return append(s, data, len, err, errlen);
     }
     if (!s->opened) {
         int rc = wt_outfile_open(&s->file, s->path, err, errlen);
@@ -89,6 +120,20 @@ int wt_body_sink_write(struct wt_body_sink *s, const char *data, size_t len,
 
 int wt_body_sink_commit(struct wt_body_sink *s, char *err, size_t errlen)
 {
+    if (s->mode == WT_BODY_FILE_APPEND && !s->committed) {
+        /* as curl, the file exists afterwards even when nothing was appended */
+        int rc = s->append_fd < 0 ? append(s, "", 0, err, errlen) : 0;
+        if (rc)
+            return rc;
+        s->committed = 1;
+        if (close(s->append_fd) < 0) {
+            s->append_fd = -1;
+            wt_errf(err, errlen, "cannot append to %1$s: %2$s", s->path, strerror(errno));
+            return WT_EXIT_WRITE_ERROR;
+        }
+        s->append_fd = -1;
+        return 0;
+    }
     if (s->mode != WT_BODY_FILE || s->committed)
         return 0;
     /* An empty body still creates the file, as curl does. */
@@ -108,6 +153,8 @@ void wt_body_sink_free(struct wt_body_sink *s)
     if (!s)
         return;
     wt_outfile_abort(&s->file);   /* a no-op after commit */
+    if (s->append_fd >= 0)
+        close(s->append_fd);
     free(s->path);
     free(s);
 }
@@ -119,6 +166,7 @@ const char *wt_body_sink_describe(const struct wt_body_sink *s)
     case WT_BODY_STDOUT_CLOSED:
         return "stdout";
     case WT_BODY_FILE:
+    case WT_BODY_FILE_APPEND:
         return s->path;
     case WT_BODY_DISCARD_TTY:
         return N_("discarded (stdout is a terminal: -o FILE or -o - keeps it)");

@@ -1,9 +1,11 @@
 #include "webtrace/http.h"
+#include "webtrace/decode.h"
 #include "webtrace/escape.h"
 #include "webtrace/i18n.h"
 
 #include "webtrace/exitcode.h"
 
+#include <inttypes.h>
 #include <llhttp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +135,24 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
     if (spec && spec->authorization && edit_of(spec, "Authorization") == WT_EDIT_NONE &&
         put_header(&b, out, WT_HDR_FROM_USER, "Authorization", spec->authorization) < 0)
         goto oom_b;
+    /* curl's place for it, and only for GET-like requests: curl sends an
+     * upload's Content-Range instead, which webtrace does not */
+    if (spec && (spec->resume_from > 0 || spec->range) && !send_body &&
+        edit_of(spec, "Range") == WT_EDIT_NONE) {
+        char range[64 + WT_HTTP_RANGE_MAX];
+        enum wt_header_origin why = WT_HDR_FROM_RESUME;
+        if (spec->resume_from > 0)
+            snprintf(range, sizeof range, "bytes=%" PRId64 "-", spec->resume_from);
+        else {
+            why = WT_HDR_FROM_RANGE;
+            /* digits alone are a start, as curl reads them */
+            int bare = strspn(spec->range, "0123456789") == strlen(spec->range);
+            snprintf(range, sizeof range, "bytes=%.*s%s", WT_HTTP_RANGE_MAX, spec->range,
+                     bare ? "-" : "");
+        }
+        if (put_header(&b, out, why, "Range", range) < 0)
+            goto oom_b;
+    }
     const char *agent = spec && spec->user_agent ? spec->user_agent : user_agent;
     if (agent[0] && edit_of(spec, "User-Agent") == WT_EDIT_NONE &&
         put_header(&b, out, spec && spec->user_agent ? WT_HDR_FROM_AGENT : WT_HDR_DEFAULT,
@@ -140,6 +160,10 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
         goto oom_b;
     if (edit_of(spec, "Accept") == WT_EDIT_NONE && !(spec && spec->json) &&
         put_header(&b, out, WT_HDR_DEFAULT, "Accept", "*/*") < 0)
+        goto oom_b;
+    /* curl's place for it: after Accept, before Referer */
+    if (spec && spec->compressed && edit_of(spec, "Accept-Encoding") == WT_EDIT_NONE &&
+        put_header(&b, out, WT_HDR_FROM_COMPRESSED, "Accept-Encoding", WT_DECODE_ACCEPT) < 0)
         goto oom_b;
     if (spec && spec->referer && edit_of(spec, "Referer") == WT_EDIT_NONE &&
         put_header(&b, out, WT_HDR_FROM_REFERER, "Referer", spec->referer) < 0)
@@ -182,6 +206,44 @@ oom:
     wt_buf_free(&target);
     out->target = NULL;
     return -1;
+}
+
+enum wt_range_outcome wt_http_range_outcome(int status, int64_t resume_from,
+                                            const char *content_range, size_t len,
+                                            int64_t content_length)
+{
+    if (resume_from <= 0) {
+        if (status == 206)
+            return WT_RANGE_PARTIAL;
+        if (status == 416)
+            return WT_RANGE_UNSATISFIABLE;
+        return status >= 200 && status < 300 ? WT_RANGE_IGNORED : WT_RANGE_NONE;
+    }
+    /* 416 to a resume: the file is presumably complete already */
+    if (status == 416)
+        return WT_RANGE_COMPLETE;
+    if (content_range) {
+        /* curl reads the first number after "bytes "; "*" or none turns its
+         * check off (it then takes whatever comes as the rest) */
+        size_t i = 0;
+        while (i < len && !(content_range[i] >= '0' && content_range[i] <= '9') &&
+               content_range[i] != '*')
+            i++;
+        if (i == len || content_range[i] == '*')
+            return WT_RANGE_PARTIAL;
+        int64_t offset = 0;
+        for (; i < len && content_range[i] >= '0' && content_range[i] <= '9'; i++) {
+            if (offset > (INT64_MAX - 9) / 10)
+                return WT_RANGE_IGNORED;
+            offset = offset * 10 + (content_range[i] - '0');
+        }
+        if (offset == resume_from)
+            return WT_RANGE_PARTIAL;
+    }
+    /* the whole body, and exactly the file's size: nothing is missing */
+    if (content_length == resume_from)
+        return WT_RANGE_COMPLETE;
+    return WT_RANGE_IGNORED;
 }
 
 void wt_http_request_clear(struct wt_http_request *req)

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "webtrace/capture.h"
+#include "webtrace/decode.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
@@ -56,6 +58,15 @@ struct wt_trace {
     size_t request_sent;
     struct wt_http_reader *reader;
     struct wt_body_sink *body;
+    struct wt_decoder *decoder;      /* --compressed and a Content-Encoding */
+    int decode_failed;               /* the reader stopped because decoding failed */
+    int range_sent;                  /* -r or -C put a Range in this request (not HEAD) */
+    int64_t resume_from;             /* -C: the offset asked for */
+    char *content_range;             /* the final response's first Content-Range */
+    size_t content_range_len;
+    enum wt_range_outcome range_outcome;
+    int range_failed;                /* -C, and the server ignored the range: 33 */
+    char range_error[200];
     struct wt_tcp_teardown *teardown;
     struct wt_capture *capture;      /* --packets */
     int fd_number;                   /* the connection's descriptor, for the narration */
@@ -761,6 +772,8 @@ static void start_send(struct wt_trace *t)
         hop_spec = *t->opt->request;
     if (t->p.method && t->p.hop > 0)
         hop_spec.method = t->p.method;
+    if (t->p.resume_known)
+        hop_spec.resume_from = t->p.resume_from;
     if (t->p.hop > 0 && hop_spec.get) {
         /* -G put the data in the first URL's query; a Location is used as given */
         hop_spec.get = 0;
@@ -789,6 +802,11 @@ static void start_send(struct wt_trace *t)
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
+    t->range_sent = 0;
+    for (size_t i = 0; i < t->request.n_headers; i++)
+        if (t->request.origin[i] == WT_HDR_FROM_RANGE || t->request.origin[i] == WT_HDR_FROM_RESUME)
+            t->range_sent = strcmp(t->request.method, "HEAD") != 0;
+    t->resume_from = hop_spec.resume_from;
     if (t->conn)
         t->conn->requests++;
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
@@ -857,6 +875,10 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
     struct wt_trace *t = ctx;
     free(t->location);   /* an interim response's headers are not the final one's */
     t->location = NULL;
+    wt_decoder_free(t->decoder);
+    t->decoder = NULL;
+    free(t->content_range);
+    t->content_range = NULL;
     t->location_len = 0;
     t->shown_status = status;
     if (t->opt->dump_header_file) {
@@ -880,6 +902,23 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
     emit(t, &ev);
 }
 
+/* --compressed: the decoder's output goes where the body goes. */
+static int write_decoded(void *ctx, const char *data, size_t len)
+{
+    struct wt_trace *t = ctx;
+    int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
+    if (rc) {
+        t->body_failed = 1;
+        t->body_code = rc;
+    }
+    return rc;
+}
+
+static int decoding(const struct wt_trace *t)
+{
+    return t->decoder && wt_decoder_active(t->decoder);
+}
+
 static void on_header(void *ctx, const char *name, size_t name_len, const char *value,
                       size_t value_len, int folded)
 {
@@ -892,6 +931,21 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
             t->location[value_len] = '\0';
             t->location_len = value_len;
         }
+    }
+    if (t->range_sent && !t->content_range && name_len == 13 &&
+        strncasecmp(name, "Content-Range", 13) == 0) {
+        t->content_range = malloc(value_len + 1);
+        if (t->content_range) {
+            memcpy(t->content_range, value, value_len);
+            t->content_range[value_len] = '\0';
+            t->content_range_len = value_len;
+        }
+    }
+    if (t->opt->compressed && name_len == 16 && strncasecmp(name, "Content-Encoding", 16) == 0) {
+        if (!t->decoder)
+            t->decoder = wt_decoder_new(write_decoded, t);
+        if (t->decoder)
+            wt_decoder_add_header(t->decoder, value, value_len);
     }
     if (including(t)) {
         include_write(t, name, name_len, ": ", 2, value, value_len);
@@ -906,6 +960,40 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
     ev.u.http_header.value_len = value_len;
     ev.u.http_header.folded = folded;
     emit(t, &ev);
+}
+
+/* -r/-C: what the server did with the range, as curl 7.88 takes it. */
+static void judge_range(struct wt_trace *t, int status, int64_t content_length)
+{
+    t->range_outcome = wt_http_range_outcome(status, t->resume_from, t->content_range,
+                                             t->content_range_len, content_length);
+    if (t->range_outcome == WT_RANGE_NONE)
+        return;
+    struct wt_event ev = { .kind = WT_EV_HTTP_RANGE };
+    ev.u.http_range.outcome = t->range_outcome;
+    ev.u.http_range.status = status;
+    ev.u.http_range.resume_from = t->resume_from;
+    ev.u.http_range.content_range = t->content_range;
+    ev.u.http_range.content_range_len = t->content_range_len;
+    emit(t, &ev);
+}
+
+/* -C: the body is not written when the file is complete already, and is
+ * refused (33) once it comes whole instead of from the offset. */
+static int resume_check(struct wt_trace *t)
+{
+    if (t->resume_from <= 0 || !t->range_sent)
+        return 0;
+    if (t->range_outcome == WT_RANGE_COMPLETE)
+        return 1;
+    if (t->range_outcome != WT_RANGE_IGNORED)
+        return 0;
+    wt_errf(t->range_error, sizeof t->range_error,
+            "the server sent the whole body, not the rest from byte %" PRId64
+            ": it does not support byte ranges, so -C cannot resume",
+            t->resume_from);
+    t->range_failed = 1;
+    return -1;
 }
 
 static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
@@ -927,6 +1015,8 @@ static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,
     ev.u.http_headers_done.content_length = content_length;
     ev.u.http_headers_done.keep_alive = keep_alive;
     emit(t, &ev);
+    if (t->range_sent && !t->skip_body)
+        judge_range(t, status, content_length);
 }
 
 static void on_deviation(void *ctx, enum wt_http_deviation d)
@@ -955,6 +1045,17 @@ static int on_body(void *ctx, const char *data, size_t len)
         return t->body_code;   /* writing the head failed */
     if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY)
         return 0;
+    int resume = len ? resume_check(t) : 0;
+    if (resume > 0)
+        return 0;   /* nothing to append */
+    if (resume < 0)
+        return WT_EXIT_RANGE_ERROR;
+    if (decoding(t)) {
+        int rc = wt_decoder_write(t->decoder, data, len);
+        if (rc && !t->body_failed)
+            t->decode_failed = 1;
+        return rc;
+    }
     int rc = wt_body_sink_write(t->body, data, len, t->body_error, sizeof t->body_error);
     if (rc)
         t->body_failed = 1;
@@ -970,6 +1071,10 @@ static void response_failed(struct wt_trace *t)
     int code = wt_http_reader_exit_code(t->reader);
     if (t->body_failed)
         trace_fail(t, "output", code, t->body_error);
+    else if (t->decode_failed)
+        trace_fail(t, "http", code, wt_decoder_error(t->decoder));
+    else if (t->range_failed)
+        trace_fail(t, "http", code, t->range_error);
     else
         trace_fail(t, "http", code, wt_http_reader_error(t->reader));
 }
@@ -984,6 +1089,10 @@ static void response_complete(struct wt_trace *t)
     if (failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY) {
         wt_errf(err, sizeof err, "the server answered %d, an error for -f/--fail", t->final_status);
         trace_fail(t, "http", WT_EXIT_HTTP_ERROR, err);
+        return;
+    }
+    if (!t->skip_body && decoding(t) && wt_decoder_finish(t->decoder)) {
+        trace_fail(t, "http", wt_decoder_finish(t->decoder), wt_decoder_error(t->decoder));
         return;
     }
     int code = t->skip_body ? 0 : wt_body_sink_commit(t->body, err, sizeof err);
@@ -1202,6 +1311,11 @@ static void start_close(struct wt_trace *t)
     ev.u.http_body_done.elapsed_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.http_body_done.sink = t->skip_body ? N_("skipped (a redirect's body, with -L)")
                                             : wt_body_sink_describe(t->body);
+    if (!t->skip_body && decoding(t) && !(failing_status(t) && t->opt->fail == WT_FAIL_NO_BODY)) {
+        ev.u.http_body_done.encoding = wt_decoder_names(t->decoder);
+        ev.u.http_body_done.decoded_bytes = wt_decoder_bytes_out(t->decoder);
+        ev.u.http_body_done.truncated = wt_decoder_truncated(t->decoder);
+    }
     emit(t, &ev);
 
     wt_loop_unwatch(t->loop, t->fd);
@@ -1375,6 +1489,8 @@ void wt_trace_free(struct wt_trace *t)
     wt_http_request_clear(&t->request);
     wt_http_reader_free(t->reader);
     wt_body_sink_free(t->body);
+    wt_decoder_free(t->decoder);
+    free(t->content_range);
     if (t->have_url)
         wt_url_clear(&t->url);
     free(t->location);

@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <sys/stat.h>
+
 #include "webtrace/escape.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
@@ -28,6 +30,8 @@ struct wt_transfer {
     int retried;                     /* the current hop was sent again on a new connection */
     char *input;                     /* the URL as given (p.input points here) */
     char *output_path;               /* the body's file, -O and --output-dir applied */
+    int resume_known;                /* -C -: resume_from comes from the output file */
+    int64_t resume_from;
     struct {                         /* the current hop's, as the URL parser made it */
         int known;
         enum wt_scheme scheme;
@@ -297,6 +301,8 @@ static int start_hop(struct wt_transfer *x, const char *input, int fresh_connect
         .fresh_connection = fresh_connection,
         .keep_connection = keep_connection,
         .dns_cache = x->p.dns_cache,
+        .resume_known = x->resume_known,
+        .resume_from = x->resume_from,
     };
     struct wt_url url;
     char err[8];
@@ -546,6 +552,25 @@ static int prepare_output(struct wt_transfer *x, char *msg, size_t msglen)
     return 0;
 }
 
+/* -C: "-C -" resumes from the size of this URL's output file (0 when there
+ * is none, or for stdout, as curl); a body resumed past 0 is appended to
+ * the file instead of replacing it. */
+static void prepare_resume(struct wt_transfer *x)
+{
+    const struct wt_reqspec *spec = x->opt->request;
+    if (!spec)
+        return;
+    int64_t from = spec->resume_from;
+    if (x->opt->resume_current) {
+        struct stat st;
+        from = x->p.body_mode == WT_BODY_FILE && stat(x->output_path, &st) == 0 ? st.st_size : 0;
+        x->resume_known = 1;
+        x->resume_from = from;
+    }
+    if (from > 0 && x->p.body_mode == WT_BODY_FILE)
+        x->p.body_mode = WT_BODY_FILE_APPEND;
+}
+
 /* -Z: this transfer was due while another set up a connection to its
  * origin; say whether it waited for it (curl's default) or not. */
 static void say_parallel_wait(struct wt_transfer *x)
@@ -599,6 +624,7 @@ void wt_transfer_start(struct wt_transfer *x)
         fail_at(x, "output", rc, msg);
         return;
     }
+    prepare_resume(x);
     if (x->p.waited || x->p.immediate)
         say_parallel_wait(x);
     if (start_hop(x, x->p.input, 0) < 0)

@@ -23,6 +23,7 @@ static const struct exit_words exit_table[] = {
     { WT_EXIT_READ_ERROR, "read error" },
     { WT_EXIT_OUT_OF_MEMORY, "out of memory" },
     { WT_EXIT_TIMEOUT, "operation timed out" },
+    { WT_EXIT_RANGE_ERROR, "the server cannot resume (-C): it ignored the range" },
     { WT_EXIT_TLS_CONNECT, "TLS connect error" },
     { WT_EXIT_TOO_MANY_REDIRECTS, "too many redirects" },
     { WT_EXIT_GOT_NOTHING, "server returned nothing (no headers, no data)" },

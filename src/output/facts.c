@@ -287,6 +287,8 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
         break;
     case WT_EV_HTTP_BODY_DONE:
         f->size_download = ev->u.http_body_done.bytes;
+        f->size_decoded = ev->u.http_body_done.encoding ? ev->u.http_body_done.decoded_bytes
+                                                        : ev->u.http_body_done.bytes;
         break;
     case WT_EV_TCP_TEARDOWN:
         f->teardown_seen = 1;
@@ -480,6 +482,7 @@ static void v_remote_port(const struct wt_facts *f, struct wt_var_value *v)
     set_int(v, f->connected || f->attempted ? f->remote.port : 0);
 }
 static void v_size_download(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_download); }
+static void v_wt_size_decoded(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_decoded); }
 static void v_size_header(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_header); }
 static void v_size_request(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_request); }
 static void v_size_upload(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, (int64_t)f->size_upload); }
@@ -605,6 +608,7 @@ const struct wt_var wt_vars[] = {
     { "wt_dns_source", v_wt_dns_source },
     { "wt_error_step", v_wt_error_step },
     { "wt_num_retries", v_wt_num_retries },
+    { "wt_size_decoded", v_wt_size_decoded },
     { "wt_tcp_mss", v_wt_tcp_mss },
     { "wt_tcp_rtt", v_wt_tcp_rtt },
     { "wt_teardown", v_wt_teardown },

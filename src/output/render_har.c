@@ -179,7 +179,11 @@ static void entry(struct wt_json *j, const struct wt_facts *f)
     wt_json_array_end(j);
     headers(j, "headers", f->headers, f->n_headers);
     wt_json_object_begin(j, "content");
-    wt_json_int(j, "size", (int64_t)f->size_download);
+    /* HAR 1.2: size is the content as returned (decoded, --compressed),
+     * compression the bytes the coding saved; bodySize stays the wire's. */
+    wt_json_int(j, "size", (int64_t)f->size_decoded);
+    if (f->size_decoded > f->size_download)
+        wt_json_int(j, "compression", (int64_t)(f->size_decoded - f->size_download));
     const struct wt_header *ct = wt_facts_header(f, "Content-Type");
     if (ct)
         wt_json_string(j, "mimeType", ct->value, ct->value_len);

@@ -47,6 +47,7 @@ static const char *const event_names[] = {
     [WT_EV_HTTP_HEADER] = "http_header",
     [WT_EV_HTTP_HEADERS_DONE] = "http_headers_done",
     [WT_EV_HTTP_DEVIATION] = "http_deviation",
+    [WT_EV_HTTP_RANGE] = "http_range",
     [WT_EV_HTTP_BODY_DONE] = "http_body_done",
     [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
     [WT_EV_REDIRECT] = "redirect",
@@ -112,6 +113,18 @@ static const char *outcome_name(enum wt_tcp_outcome o)
     case WT_TCP_ERROR: return "error";
     }
     return "error";
+}
+
+static const char *range_outcome_name(enum wt_range_outcome o)
+{
+    switch (o) {
+    case WT_RANGE_PARTIAL: return "partial";
+    case WT_RANGE_IGNORED: return "ignored";
+    case WT_RANGE_COMPLETE: return "complete";
+    case WT_RANGE_UNSATISFIABLE: return "unsatisfiable";
+    case WT_RANGE_NONE: break;
+    }
+    return "none";
 }
 
 static const char *framing_name(enum wt_body_framing f)
@@ -544,6 +557,19 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "deviation", ev->u.http_deviation.name);
         wt_json_cstring(j, "rfc", ev->u.http_deviation.rfc);
         break;
+    case WT_EV_HTTP_RANGE:
+        wt_json_cstring(j, "outcome", range_outcome_name(ev->u.http_range.outcome));
+        wt_json_int(j, "status", ev->u.http_range.status);
+        if (ev->u.http_range.resume_from > 0)
+            wt_json_int(j, "resume_from", ev->u.http_range.resume_from);
+        else
+            wt_json_null(j, "resume_from");
+        if (ev->u.http_range.content_range)
+            wt_json_string(j, "content_range", ev->u.http_range.content_range,
+                           ev->u.http_range.content_range_len);
+        else
+            wt_json_null(j, "content_range");
+        break;
     case WT_EV_HTTP_HEADERS_DONE:
         wt_json_int(j, "headers", (int64_t)ev->u.http_headers_done.n_headers);
         wt_json_int(j, "bytes", (int64_t)ev->u.http_headers_done.header_bytes);
@@ -559,6 +585,14 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_cstring(j, "framing", framing_name(ev->u.http_body_done.framing));
         duration(j, "elapsed_us", ev->u.http_body_done.elapsed_us);
         wt_json_cstring(j, "sink", ev->u.http_body_done.sink);
+        if (ev->u.http_body_done.encoding) {
+            wt_json_cstring(j, "content_encoding", ev->u.http_body_done.encoding);
+            wt_json_int(j, "decoded_bytes", (int64_t)ev->u.http_body_done.decoded_bytes);
+        } else {
+            wt_json_null(j, "content_encoding");
+            wt_json_null(j, "decoded_bytes");
+        }
+        wt_json_bool(j, "decode_truncated", ev->u.http_body_done.truncated);
         break;
     case WT_EV_TCP_TEARDOWN:
         wt_json_cstring(j, "side", ev->u.tcp_teardown.we_are_server ? "server" : "client");

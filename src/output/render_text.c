@@ -1298,6 +1298,89 @@ static void append_framing(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* A size as the decoding line shows it: bytes, then binary units. */
+static void format_size(uint64_t n, char *buf, size_t len)
+{
+    static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+    if (n < 1024) {
+        snprintf(buf, len, "%" PRIu64 " B", n);
+        return;
+    }
+    double v = (double)n / 1024;
+    size_t u = 0;
+    while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%.1f %s", v, units[u]);
+}
+
+/* --compressed: what the codings did to the body's size. */
+static void narrate_decoding(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char names[WT_ESCAPE_TERM_MAX(64)], wire[32], decoded[32];
+    const char *enc = ev->u.http_body_done.encoding;
+    wt_escape_term(enc, strlen(enc), names, sizeof names);
+    format_size(ev->u.http_body_done.bytes, wire, sizeof wire);
+    format_size(ev->u.http_body_done.decoded_bytes, decoded, sizeof decoded);
+    tag(s, C_HTTP, "http");
+    if (ev->u.http_body_done.bytes > 0)
+        fprintf(o, _("body: %1$s, %2$s on the wire → %3$s decoded (%4$.1f×)\n"), names, wire,
+                decoded, (double)ev->u.http_body_done.decoded_bytes /
+                             (double)ev->u.http_body_done.bytes);
+    else
+        fprintf(o, _("body: %s, empty: nothing to decode\n"), names);
+    if (ev->u.http_body_done.truncated) {
+        tag(s, C_HTTP, "http");
+        fprintf(o, _("the %s stream ended before its end marker: the decoded body may be "
+                     "incomplete (curl 7.88 does not check either, and exits 0)\n"), names);
+    }
+}
+
+/* -r/-C: what the server did with the range. */
+static void narrate_range(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char cr[WT_ESCAPE_TERM_MAX(80)] = "";
+    if (ev->u.http_range.content_range)
+        wt_escape_term(ev->u.http_range.content_range,
+                       ev->u.http_range.content_range_len > 80 ? 80
+                                                               : ev->u.http_range.content_range_len,
+                       cr, sizeof cr);
+    int status = ev->u.http_range.status;
+    int64_t from = ev->u.http_range.resume_from;
+    tag(s, C_HTTP, "http");
+    switch (ev->u.http_range.outcome) {
+    case WT_RANGE_PARTIAL:
+        if (from > 0)
+            fprintf(o, _("resumed: %1$d, the body from byte %2$" PRId64 " on (Content-Range: %3$s), "
+                         "appended to the file\n"), status, from, cr[0] ? cr : "-");
+        else
+            fprintf(o, _("range: %1$d, part of the body (Content-Range: %2$s)\n"), status,
+                    cr[0] ? cr : "-");
+        break;
+    case WT_RANGE_IGNORED:
+        if (from > 0)
+            fprintf(o, _("resume: the server ignored the range (%d, not the rest from byte "
+                         "%" PRId64 "): it cannot resume this download\n"), status, from);
+        else
+            fprintf(o, _("range: the server ignored it (%d): the whole body follows, written "
+                         "as curl writes it\n"), status);
+        break;
+    case WT_RANGE_COMPLETE:
+        fprintf(o, _("resume: the file already holds the whole body (%1$d, %2$" PRId64
+                     " bytes): nothing to append, as curl\n"), status, from);
+        break;
+    case WT_RANGE_UNSATISFIABLE:
+        fputs(_("range: the server cannot send that range (416); its answer is written, "
+                "as curl does\n"), o);
+        break;
+    case WT_RANGE_NONE:
+        break;
+    }
+}
+
 /* Why a request header is there. */
 static const char *header_origin_words(int origin)
 {
@@ -1311,6 +1394,9 @@ static const char *header_origin_words(int origin)
     case WT_HDR_FROM_JSON: return N_("from --json");
     case WT_HDR_BODY_LENGTH: return N_("the size of the body");
     case WT_HDR_BODY_TYPE: return N_("-d's default: an HTML form's encoding");
+    case WT_HDR_FROM_COMPRESSED: return N_("from --compressed: the codings webtrace decodes");
+    case WT_HDR_FROM_RANGE: return N_("from -r: only these bytes of the body");
+    case WT_HDR_FROM_RESUME: return N_("from -C: the body from where the file ends");
     default: return N_("added by webtrace");
     }
 }
@@ -1403,6 +1489,9 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         fprintf(o, _(deviation_words(ev->u.http_deviation.kind)), ev->u.http_deviation.rfc);
         fputc('\n', o);
         break;
+    case WT_EV_HTTP_RANGE:
+        narrate_range(s, ev);
+        break;
     case WT_EV_HTTP_HEADERS_DONE:
         tag(s, C_HTTP, "http");
         {
@@ -1420,6 +1509,8 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         tag(s, C_HTTP, "http");
         fprintf(o, _("← body %" PRIu64 " bytes (%s) in %s → %s\n"), ev->u.http_body_done.bytes,
                 framing_words(ev->u.http_body_done.framing), d, _(sink));
+        if (ev->u.http_body_done.encoding)
+            narrate_decoding(s, ev);
         break;
     }
     default:

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <linux/sockios.h>
 
+#include "webtrace/codeclib.h"
 #include "webtrace/json.h"
 #include "webtrace/netaddr.h"
 #include "webtrace/packets.h"
@@ -625,8 +626,10 @@ static unsigned long flaky_seen(struct wt_server *s, const char *target)
 
 /* /headers: the request's method, target and headers as JSON. /echo (any
  * method) adds the body as received, up to WT_REQUEST_BODY_KEPT bytes, for
- * comparing a request with what was asked. */
-static void respond_request_json(struct conn *c, int with_body)
+ * comparing a request with what was asked. /gzip, /deflate, /br, /zstd
+ * (coding not NULL) say which coding and send the JSON coded with it, as
+ * httpbin's, whatever the request's Accept-Encoding. */
+static void respond_request_json(struct conn *c, int with_body, const char *coding)
 {
     char *text = NULL;
     size_t len = 0;
@@ -638,6 +641,8 @@ static void respond_request_json(struct conn *c, int with_body)
     struct wt_json j;
     wt_json_init(&j, mem);
     wt_json_object_begin(&j, NULL);
+    if (coding)
+        wt_json_cstring(&j, "content_encoding", coding);
     wt_json_string(&j, "method", c->req->method, strlen(c->req->method));
     wt_json_string(&j, "target", c->req->target, c->req->target_len);
     wt_json_array_begin(&j, "headers");
@@ -661,6 +666,21 @@ static void respond_request_json(struct conn *c, int with_body)
     if (fclose(mem) != 0 || !text) {
         free(text);
         respond_fixed(c, 500, "text/plain", "out of memory\n", 14, NULL);
+        return;
+    }
+    if (coding) {
+        char *coded;
+        size_t coded_len;
+        char err[200], extra[64];
+        if (wt_encode_body(coding, text, len, &coded, &coded_len, err, sizeof err) < 0) {
+            free(text);
+            respond_fixed(c, 500, "text/plain", err, strlen(err), NULL);
+            return;
+        }
+        snprintf(extra, sizeof extra, "Content-Encoding: %s\r\n", coding);
+        respond_fixed(c, 200, "application/json", coded, coded_len, extra);
+        free(coded);
+        free(text);
         return;
     }
     respond_fixed(c, 200, "application/json", text, len, NULL);
@@ -690,7 +710,7 @@ static int build_response(struct conn *c)
     int get = strcmp(c->req->method, "GET") == 0;
     c->head_request = strcmp(c->req->method, "HEAD") == 0;
     if (strcmp(t, "/echo") == 0 || strncmp(t, "/echo?", 6) == 0) {
-        respond_request_json(c, 1);
+        respond_request_json(c, 1, NULL);
         return 1;
     }
     if (!get && !c->head_request) {
@@ -776,7 +796,10 @@ static int build_response(struct conn *c)
         int len = snprintf(body, sizeof body, "redirecting: %d to go\n", (int)n);
         respond_fixed(c, 302, "text/plain", body, (size_t)len, location);
     } else if (strcmp(t, "/headers") == 0) {
-        respond_request_json(c, 0);
+        respond_request_json(c, 0, NULL);
+    } else if (strcmp(t, "/gzip") == 0 || strcmp(t, "/deflate") == 0 || strcmp(t, "/br") == 0 ||
+               strcmp(t, "/zstd") == 0) {
+        respond_request_json(c, 0, t + 1);
     } else {
         static const char msg[] = "not found: try / for the list of endpoints\n";
         respond_fixed(c, 404, "text/plain", msg, sizeof msg - 1, NULL);

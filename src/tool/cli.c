@@ -153,6 +153,12 @@ const char *const wt_cli_usage = N_(
     "                             Content-Type and Accept: application/json\n"
     "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
     "  -S, --show-error           show the error line even with -s -s\n"
+    "      --compressed           ask for deflate, gzip, br or zstd and write the\n"
+    "                             body decoded\n"
+    "  -r, --range RANGE          ask for part of the body: START-END, START-,\n"
+    "                             -SUFFIX, or several joined by commas\n"
+    "  -C, --continue-at OFFSET   resume: ask for the body from byte OFFSET on and\n"
+    "                             append it to the -o file; - takes the file's size\n"
     "\n"
     "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
     "off. At most 1024 URLs on the command line; use --url @FILE for more.\n"
@@ -170,6 +176,7 @@ const char *const wt_cli_usage = N_(
     "   23  write error\n"
     "   26  read error\n"
     "   28  operation timed out\n"
+    "   33  the server cannot resume (-C): it ignored the range\n"
     "   35  TLS connect error\n"
     "   47  too many redirects\n"
     "   52  server returned nothing (no headers, no data)\n"
@@ -216,9 +223,10 @@ enum {
     OPT_RETRY_MAX_TIME,
     OPT_RETRY_ALL_ERRORS,
     OPT_RETRY_CONNREFUSED,
+    OPT_COMPRESSED,
 };
 
-static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZ";
+static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -230,6 +238,9 @@ static const struct option long_options[] = {
     { "include", no_argument, NULL, 'i' },
     { "dump-header", required_argument, NULL, 'D' },
     { "url", required_argument, NULL, OPT_URL },
+    { "compressed", no_argument, NULL, OPT_COMPRESSED },
+    { "range", required_argument, NULL, 'r' },
+    { "continue-at", required_argument, NULL, 'C' },
     { "ipv4", no_argument, NULL, '4' },
     { "ipv6", no_argument, NULL, '6' },
     { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
@@ -957,6 +968,44 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'S':
             out->show_error = 1;
+            break;
+        case OPT_COMPRESSED:
+            out->compressed = 1;
+            break;
+        case 'r':
+            /* curl sends any text after "bytes=" (warning about odd ones);
+             * only what would break the header line is refused here */
+            for (const char *p = optarg; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                    wt_errf(err, errlen, "-r/--range: '%s' holds a control character",
+                            wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                    return WT_EXIT_USAGE;
+                }
+            if (!*optarg) {
+                wt_errf(err, errlen, "-r/--range needs a range (START-END, START-, -SUFFIX)");
+                return WT_EXIT_USAGE;
+            }
+            out->range = optarg;
+            break;
+        case 'C':
+            if (strcmp(optarg, "-") == 0) {
+                out->resume_current = 1;
+                out->resume_from = 0;
+                break;
+            }
+            {
+                char *end;
+                errno = 0;
+                long long n = strtoll(optarg, &end, 10);
+                if (end == optarg || *end || errno == ERANGE || n < 0) {
+                    wt_errf(err, errlen, "-C/--continue-at: '%s' is not an offset (a number of "
+                            "bytes from 0, or - for the -o file's size)",
+                            wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                    return WT_EXIT_USAGE;
+                }
+                out->resume_current = 0;
+                out->resume_from = (int64_t)n;
+            }
             break;
         case 'H':
         case 'd':

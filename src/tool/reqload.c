@@ -144,7 +144,8 @@ int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err,
 {
     *out = NULL;
     if (!opt->method && !opt->head && !opt->get && !opt->user_agent && !opt->referer &&
-        !opt->user && opt->n_req_args == 0)
+        !opt->user && !opt->compressed && !opt->range && !opt->resume_current &&
+        !opt->resume_from && opt->n_req_args == 0)
         return 0;
     struct wt_reqspec *s = wt_reqspec_new();
     if (!s) {
@@ -156,6 +157,9 @@ int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err,
     s->get = opt->get;
     s->user_agent = opt->user_agent;
     s->referer = opt->referer;
+    s->compressed = opt->compressed;
+    s->range = opt->range;
+    s->resume_from = opt->resume_from;
     int rc = 0;
     if (opt->user && wt_reqspec_set_user(s, opt->user) < 0) {
         wt_errf(err, errlen, "out of memory");

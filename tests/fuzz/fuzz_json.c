@@ -575,6 +575,16 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.http_body_done.framing = (enum wt_body_framing)(take_byte(in) % 4);
         ev->u.http_body_done.elapsed_us = take_time(in);
         ev->u.http_body_done.sink = take_cstr(in, 100, 0);
+        ev->u.http_body_done.encoding = take_cstr(in, 40, 1);
+        ev->u.http_body_done.decoded_bytes = (uint64_t)take_size(in);
+        ev->u.http_body_done.truncated = take_byte(in) & 1;
+        break;
+    case WT_EV_HTTP_RANGE:
+        ev->u.http_range.outcome = (enum wt_range_outcome)(take_byte(in) % 5);
+        ev->u.http_range.status = (int)(take_int(in) % 1000);
+        ev->u.http_range.resume_from = take_time(in);
+        ev->u.http_range.content_range = take_bytes(in, 100, &len);
+        ev->u.http_range.content_range_len = len;
         break;
     case WT_EV_TCP_TEARDOWN:
         ev->u.tcp_teardown.we_are_server = take_byte(in) & 1;

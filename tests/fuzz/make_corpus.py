@@ -699,7 +699,37 @@ def reqspec_corpus():
     write("reqspec", "json", spec(0, b"j{\"a\":", b"j1}", b"HAccept: x", b"HContent-Length:"))
 
 
+def decode_corpus():
+    """fuzz_decode: a step byte, the Content-Encoding value, NUL, the body.
+    br and zstd bodies are fixed bytes (python has no encoder for them):
+    "hello hello hello webtrace\\n" coded by libbrotli 1.0.9 and zstd 1.5.4."""
+    import gzip
+    import zlib
+    text = b"hello hello hello webtrace\n"
+    br = bytes.fromhex("1b1a00000494713ea131bf0ef67a0fa28828c9c843f3787aeacd6a05")
+    zs = bytes.fromhex("28b52ffd0458ad00007868656c6c6f2077656274726163650a0100e14a11bf7c10c1")
+    gz = gzip.compress(text, mtime=0)
+    co = zlib.compressobj(wbits=-15)
+    raw = co.compress(text) + co.flush()
+
+    def case(step, header, body):
+        return bytes([step]) + header + b"\0" + body
+    write("decode", "gzip", case(255, b"gzip", gz))
+    write("decode", "gzip_bytewise", case(0, b"x-gzip", gz))
+    write("decode", "deflate_zlib", case(3, b"deflate", zlib.compress(text)))
+    write("decode", "deflate_raw", case(1, b"deflate", raw + b"1234"))
+    write("decode", "br", case(7, b"br", br))
+    write("decode", "zstd_two_frames", case(5, b"zstd", zs + zs))
+    write("decode", "stacked_bad_inner", case(255, b"gzip, identity;zstd", zs))
+    write("decode", "list_spaces", case(255, b" gzip ,, br ", br))
+    write("decode", "six", case(255, b"br,br,br,br,br,br", br))
+    write("decode", "unknown", case(255, b"compress", text))
+    write("decode", "trailing", case(255, b"gzip", gz + b"x"))
+    write("decode", "truncated_br", case(255, b"br", br[:9]))
+
+
 def main():
+    decode_corpus()
     reqspec_corpus()
     dns_corpora()
     http_corpus()

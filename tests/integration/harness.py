@@ -552,6 +552,7 @@ class Nginx(ProcessPeer):
       /missing  404
       /moved    301, Location: / (absolute_redirect off)
       /big      BIG_SIZE bytes, Content-Length
+      /gzipped  index.html, gzip-coded (chunked) when the request accepts gzip
     """
 
     name = "nginx"
@@ -621,6 +622,12 @@ http {{
         location = /ssi-part {{ internal; default_type text/plain; try_files /part.txt =404; }}
         location = /moved {{ return 301 /; }}
         location = /big {{ try_files /big.bin =404; }}
+        location = /gzipped {{
+            gzip on;
+            gzip_min_length 1;
+            default_type text/html;
+            try_files /index.html =404;
+        }}
         location / {{ return 404; }}
     }}
 }}
