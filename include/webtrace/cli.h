@@ -61,6 +61,8 @@ enum wt_req_arg_kind {
     WT_REQ_DATA_RAW,        /* --data-raw: never a file */
     WT_REQ_DATA_URLENCODE,  /* --data-urlencode [name]=content, [name]@FILE */
     WT_REQ_JSON,            /* --json DATA, @FILE or @- */
+    WT_REQ_FORM,            /* -F name=content, name=@FILE, name=<FILE */
+    WT_REQ_FORM_STRING,     /* --form-string name=content, taken literally */
 };
 
 struct wt_req_arg {

@@ -346,6 +346,7 @@ struct wt_event {
             const char *raw;         /* the whole request (for -v) */
             size_t body_bytes;       /* of bytes, after the head */
             const unsigned char *origin; /* enum wt_header_origin per header */
+            const struct wt_form *form;  /* -F's parts, NULL without */
         } http_request;
         struct {
             int version_major, version_minor;

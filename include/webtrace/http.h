@@ -31,6 +31,7 @@ enum wt_header_origin {
     WT_HDR_FROM_JSON,       /* Content-Type and Accept of --json */
     WT_HDR_BODY_LENGTH,     /* Content-Length: the body's size */
     WT_HDR_BODY_TYPE,       /* Content-Type: -d's form default */
+    WT_HDR_FROM_FORM,       /* Content-Type: -F's multipart/form-data and boundary */
 };
 
 #define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 10)
@@ -45,6 +46,7 @@ struct wt_http_request {
     char host_header[WT_HOST_MAX_LEN + 16];
     const char *method;
     char *target;      /* the URL's, with -G's data appended (heap) */
+    const struct wt_form *form;  /* -F's parts when the body is sent (the spec's) */
 };
 
 /* Builds the request as curl orders it: request line, Host,

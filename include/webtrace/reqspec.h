@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+struct wt_form;
+
 #define WT_REQSPEC_MAX_HEADERS 128              /* -H lines, @file lines included */
 #define WT_REQSPEC_MAX_HEADER_LEN (16 * 1024)   /* one -H line */
 #define WT_REQSPEC_MAX_BODY (64 * 1024 * 1024)  /* joined -d/--json data */
@@ -41,6 +43,7 @@ struct wt_reqspec {
     int has_body;                 /* some -d/--json was given, maybe empty */
     int json;                     /* --json was given */
     struct wt_buf body;
+    struct wt_form *form;         /* -F: its parts (the body holds the bytes) */
 };
 
 /* NULL on allocation failure. */

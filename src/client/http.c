@@ -3,6 +3,7 @@
 #include "webtrace/i18n.h"
 
 #include "webtrace/exitcode.h"
+#include "webtrace/form.h"
 
 #include <llhttp.h>
 #include <stdio.h>
@@ -37,9 +38,13 @@ static int put_header(struct wt_buf *b, struct wt_http_request *out, enum wt_hea
 
 /* One -H line as it goes out: "Name;" is sent as "Name:", "Name:" (a
  * removal) and Host (sent in Host's place) not here. */
-static int put_custom(struct wt_buf *b, struct wt_http_request *out, const char *line)
+static int put_custom(struct wt_buf *b, struct wt_http_request *out, const char *line,
+                      int multipart)
 {
     size_t name = strcspn(line, ":;");
+    /* curl sends a multipart body's Content-Type itself, boundary appended */
+    if (multipart && name == 12 && strncasecmp(line, "Content-Type", 12) == 0)
+        return 0;
     const char *v = line + name + 1;
     while (*v == ' ' || *v == '\t')
         v++;
@@ -145,7 +150,7 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
         put_header(&b, out, WT_HDR_FROM_REFERER, "Referer", spec->referer) < 0)
         goto oom_b;
     for (size_t i = 0; spec && i < spec->n_headers; i++)
-        if (put_custom(&b, out, spec->headers[i]) < 0)
+        if (put_custom(&b, out, spec->headers[i], send_body && spec->form) < 0)
             goto oom_b;
     /* curl adds --json's headers after the -H ones, unless -H set them */
     if (spec && spec->json) {
@@ -162,7 +167,11 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
         if (edit_of(spec, "Content-Length") == WT_EDIT_NONE &&
             put_header(&b, out, WT_HDR_BODY_LENGTH, "Content-Length", n) < 0)
             goto oom_b;
-        if (!spec->json && edit_of(spec, "Content-Type") == WT_EDIT_NONE &&
+        if (spec->form) {
+            if (put_header(&b, out, WT_HDR_FROM_FORM, "Content-Type", spec->form->content_type) < 0)
+                goto oom_b;
+            out->form = spec->form;
+        } else if (!spec->json && edit_of(spec, "Content-Type") == WT_EDIT_NONE &&
             put_header(&b, out, WT_HDR_BODY_TYPE, "Content-Type",
                        "application/x-www-form-urlencoded") < 0)
             goto oom_b;

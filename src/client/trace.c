@@ -782,6 +782,7 @@ static void start_wait(struct wt_trace *t)
     ev.u.http_request.raw = t->request.text;
     ev.u.http_request.body_bytes = t->request.body_len;
     ev.u.http_request.origin = t->request.origin;
+    ev.u.http_request.form = t->request.form;
     emit(t, &ev);
     wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, on_response_readable, t);
 }

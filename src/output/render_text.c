@@ -10,6 +10,7 @@
 
 #include "webtrace/dnsmsg.h"
 #include "webtrace/escape.h"
+#include "webtrace/form.h"
 #include "webtrace/http.h"
 #include "webtrace/i18n.h"
 #include "webtrace/netaddr.h"
@@ -1176,6 +1177,7 @@ static const char *header_origin_words(int origin)
     case WT_HDR_FROM_JSON: return N_("from --json");
     case WT_HDR_BODY_LENGTH: return N_("the size of the body");
     case WT_HDR_BODY_TYPE: return N_("-d's default: an HTML form's encoding");
+    case WT_HDR_FROM_FORM: return N_("from -F: the parts are separated by the boundary");
     default: return N_("added by webtrace");
     }
 }
@@ -1202,6 +1204,37 @@ static const char *deviation_words(int kind)
     }
 }
 
+/* -F: one line per part, its name, size and Content-Type. */
+static void render_form_parts(struct text_state *s, const struct wt_form *form)
+{
+    FILE *o = s->cfg.out;
+    for (size_t i = 0; i < form->n_parts; i++) {
+        const struct wt_form_part *p = &form->parts[i];
+        char name[WT_ESCAPE_TERM_MAX(64)], file[WT_ESCAPE_TERM_MAX(64)];
+        char type[WT_ESCAPE_TERM_MAX(64)];
+        const char *n = p->name ? p->name : "";
+        wt_escape_term(n, strnlen(n, 64), name, sizeof name);
+        const char *t = p->type ? p->type : "";
+        wt_escape_term(t, strnlen(t, 64), type, sizeof type);
+        tag(s, C_HTTP, "http");
+        if (p->source == WT_FORM_FILE) {
+            wt_escape_term(p->filename, strnlen(p->filename, 64), file, sizeof file);
+            if (p->type)
+                fprintf(o, _("  part %1$zu \"%2$s\": file \"%3$s\", %4$zu bytes, %5$s\n"),
+                        i + 1, name, file, p->size, type);
+            else
+                fprintf(o, _("  part %1$zu \"%2$s\": file \"%3$s\", %4$zu bytes\n"), i + 1,
+                        name, file, p->size);
+        } else if (p->type) {
+            fprintf(o, _("  part %1$zu \"%2$s\": %3$zu bytes, %4$s\n"), i + 1, name, p->size,
+                    type);
+        } else {
+            fprintf(o, _("  part %1$zu \"%2$s\": %3$zu bytes (no Content-Type: plain text)\n"),
+                    i + 1, name, p->size);
+        }
+    }
+}
+
 static void render_http(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -1218,6 +1251,8 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
             fprintf(o, _("→ request body: %zu bytes, after the head\n"),
                     ev->u.http_request.body_bytes);
         }
+        if (ev->u.http_request.form)
+            render_form_parts(s, ev->u.http_request.form);
         if (s->cfg.verbose) {
             const char *line = ev->u.http_request.raw;
             size_t index = 0;   /* 0 is the request line, then one per header */

@@ -132,6 +132,11 @@ const char *const wt_cli_usage = N_(
     "  -f, --fail                 exit 22 on a status from 400 up, no body\n"
     "      --json DATA            POST DATA as JSON (@FILE, @-), with\n"
     "                             Content-Type and Accept: application/json\n"
+    "  -F, --form NAME=CONTENT    POST a multipart/form-data part, as curl;\n"
+    "                             NAME=@FILE uploads a file, NAME=<FILE sends\n"
+    "                             its content; ;type= ;filename= ;headers=\n"
+    "      --form-string NAME=TEXT\n"
+    "                             the same, TEXT taken as it is (no @ < ;)\n"
     "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
     "  -S, --show-error           show the error line even with -s -s\n"
     "\n"
@@ -188,9 +193,10 @@ enum {
     OPT_JSON_DATA,
     OPT_FAIL_WITH_BODY,
     OPT_URL,
+    OPT_FORM_STRING,
 };
 
-static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZ";
+static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZF:";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -246,6 +252,8 @@ static const struct option long_options[] = {
     { "parallel-max", required_argument, NULL, OPT_PARALLEL_MAX },
     { "packets", no_argument, NULL, OPT_PACKETS },
     { "pcap", required_argument, NULL, OPT_PCAP },
+    { "form", required_argument, NULL, 'F' },
+    { "form-string", required_argument, NULL, OPT_FORM_STRING },
     { NULL, 0, NULL, 0 },
 };
 
@@ -657,6 +665,8 @@ static enum wt_req_arg_kind req_arg_kind(int opt)
     case OPT_DATA_RAW: return WT_REQ_DATA_RAW;
     case OPT_DATA_URLENCODE: return WT_REQ_DATA_URLENCODE;
     case OPT_JSON_DATA: return WT_REQ_JSON;
+    case 'F': return WT_REQ_FORM;
+    case OPT_FORM_STRING: return WT_REQ_FORM_STRING;
     default: return WT_REQ_DATA;
     }
 }
@@ -901,6 +911,8 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case OPT_DATA_RAW:
         case OPT_DATA_URLENCODE:
         case OPT_JSON_DATA:
+        case 'F':
+        case OPT_FORM_STRING:
             if (out->n_req_args == WT_MAX_REQ_ARGS) {
                 wt_errf(err, errlen, "more than %d -H and -d options", WT_MAX_REQ_ARGS);
                 return WT_EXIT_USAGE;
@@ -1022,9 +1034,20 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         wt_errf(err, errlen, "-4 and -6 exclude each other (pick one address family)");
         return WT_EXIT_USAGE;
     }
-    int has_data = 0;
-    for (size_t i = 0; i < out->n_req_args; i++)
+    int has_data = 0, has_form = 0;
+    for (size_t i = 0; i < out->n_req_args; i++) {
         has_data |= out->req_args[i].kind != WT_REQ_HEADER;
+        has_form |= out->req_args[i].kind == WT_REQ_FORM ||
+                    out->req_args[i].kind == WT_REQ_FORM_STRING;
+    }
+    for (size_t i = 0; has_form && i < out->n_req_args; i++) {
+        enum wt_req_arg_kind k = out->req_args[i].kind;
+        if (k != WT_REQ_HEADER && k != WT_REQ_FORM && k != WT_REQ_FORM_STRING) {
+            wt_errf(err, errlen, "-F (multipart) and -d/--json (one body) ask for two kinds "
+                    "of POST: pick one");
+            return WT_EXIT_USAGE;
+        }
+    }
     if (out->head && has_data && !out->get) {
         /* curl: "You can only select one HTTP request method!" */
         wt_errf(err, errlen, "-I (HEAD) and -d/--json (POST) ask for two methods: pick one");

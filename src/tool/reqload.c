@@ -1,8 +1,13 @@
 #include "webtrace/reqload.h"
 #include "webtrace/escape.h"
 #include "webtrace/exitcode.h"
+#include "webtrace/form.h"
 
 #include <errno.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +109,8 @@ static int add_data(struct wt_reqspec *s, const struct wt_req_arg *a, char *err,
         break;
     }
     case WT_REQ_HEADER:
+    case WT_REQ_FORM:
+    case WT_REQ_FORM_STRING:
         return 0;
     }
     if (!file) {
@@ -140,6 +147,91 @@ too_large:
     return WT_EXIT_OUT_OF_MEMORY;
 }
 
+/* The value of the last -H Content-Type line ("Name:" and "Name;" give
+ * ""), or NULL: curl sends it, boundary appended, for a multipart body. */
+static const char *custom_content_type(const struct wt_reqspec *s)
+{
+    const char *found = NULL;
+    for (size_t i = 0; i < s->n_headers; i++) {
+        const char *h = s->headers[i];
+        if (strncasecmp(h, "Content-Type", 12) != 0 || (h[12] != ':' && h[12] != ';'))
+            continue;
+        found = h + 13;
+        while (*found == ' ' || *found == '\t')
+            found++;
+    }
+    return found;
+}
+
+/* A boundary no file is likely to contain; a weak fallback is fine, the
+ * boundary is not a secret. */
+static void random_boundary(char out[WT_FORM_BOUNDARY_LEN + 1])
+{
+    unsigned char r[8];
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        unsigned long long v = (unsigned long long)ts.tv_nsec ^
+                               ((unsigned long long)ts.tv_sec << 20) ^
+                               ((unsigned long long)getpid() << 40);
+        for (int i = 0; i < 8; i++)
+            r[i] = (unsigned char)(v >> (8 * i));
+    }
+    wt_form_boundary(r, out);
+}
+
+/* Every -F and --form-string, in order, into one multipart body. */
+static int add_form(struct wt_reqspec *s, const struct wt_options *opt, char *err, size_t errlen)
+{
+    char boundary[WT_FORM_BOUNDARY_LEN + 1];
+    random_boundary(boundary);
+    s->form = wt_form_new(boundary, custom_content_type(s));
+    if (!s->form)
+        goto oom;
+    for (size_t i = 0; i < opt->n_req_args; i++) {
+        const struct wt_req_arg *a = &opt->req_args[i];
+        if (a->kind != WT_REQ_FORM && a->kind != WT_REQ_FORM_STRING)
+            continue;
+        struct wt_form_field field;
+        if (wt_form_field_parse(a->value, a->kind == WT_REQ_FORM_STRING, &field, err, errlen) < 0)
+            return WT_EXIT_USAGE;
+        int rc;
+        if (field.source == WT_FORM_TEXT) {
+            rc = wt_form_add(s->form, &field, field.value, strlen(field.value));
+        } else {
+            struct wt_buf content = { 0 };
+            if (read_all(field.value, &content) < 0) {
+                int code = unreadable(field.value, err, errlen);
+                wt_buf_free(&content);
+                wt_form_field_clear(&field);
+                return code;
+            }
+            rc = wt_form_add(s->form, &field, content.data, content.len);
+            wt_buf_free(&content);
+        }
+        wt_form_field_clear(&field);
+        if (rc < 0) {
+            if (s->form->n_parts == WT_FORM_MAX_PARTS) {
+                wt_errf(err, errlen, "more than %s -F parts", "64");
+                return WT_EXIT_USAGE;
+            }
+            wt_errf(err, errlen, "the request body is larger than %s or memory ran out",
+                    "64 MiB");
+            return WT_EXIT_OUT_OF_MEMORY;
+        }
+    }
+    if (wt_form_finish(s->form) < 0 ||
+        wt_buf_append(&s->body, s->form->body.data, s->form->body.len) < 0)
+        goto oom;
+    wt_buf_free(&s->form->body);   /* the request's body holds the bytes */
+    s->has_body = 1;
+    s->get = 0;   /* curl ignores -G for a multipart POST */
+    return 0;
+oom:
+    wt_errf(err, errlen, "out of memory");
+    return WT_EXIT_OUT_OF_MEMORY;
+}
+
 int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -156,7 +248,7 @@ int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err,
     s->get = opt->get;
     s->user_agent = opt->user_agent;
     s->referer = opt->referer;
-    int rc = 0;
+    int rc = 0, has_form = 0;
     if (opt->user && wt_reqspec_set_user(s, opt->user) < 0) {
         wt_errf(err, errlen, "out of memory");
         rc = WT_EXIT_OUT_OF_MEMORY;
@@ -169,7 +261,10 @@ int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err,
             rc = add_header_file(s, a->value + 1, err, errlen);
         else if (wt_reqspec_add_header(s, a->value, strlen(a->value), err, errlen) < 0)
             rc = WT_EXIT_USAGE;
+        has_form |= a->kind == WT_REQ_FORM || a->kind == WT_REQ_FORM_STRING;
     }
+    if (rc == 0 && has_form)
+        rc = add_form(s, opt, err, errlen);
     if (rc) {
         wt_reqspec_free(s);
         return rc;
