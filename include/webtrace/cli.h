@@ -18,6 +18,7 @@ struct wt_reqspec;
 #define WT_CLI_HOST_MAX 256           /* a host name as typed, with its NUL */
 #define WT_CLI_ADDR_MAX 46            /* INET6_ADDRSTRLEN */
 #define WT_MAX_REQ_ARGS 128           /* -H and -d-like options together */
+#define WT_MAX_COOKIE_ARGS 32         /* -b options */
 
 enum wt_color_mode { WT_COLOR_AUTO, WT_COLOR_NEVER };
 
@@ -87,6 +88,9 @@ struct wt_options {
     const char *url_file;         /* --url @FILE or @-: URLs one per line */
     int include;                  /* -i/--include: the head before the body */
     const char *dump_header;      /* -D/--dump-header FILE, "-" for stdout */
+    size_t n_cookies;             /* -b NAME=VALUE or FILE, in order */
+    const char *cookies[WT_MAX_COOKIE_ARGS];
+    const char *cookie_jar;       /* -c/--cookie-jar FILE, written at the end */
     int ip_family;                /* 0, 4 (-4) or 6 (-6) */
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
     long max_time_ms;             /* -m/--max-time SECONDS; 0 = none */

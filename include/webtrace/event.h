@@ -49,6 +49,7 @@ enum wt_event_kind {
     WT_EV_HTTP_HEADER,      /* one response header (after unfolding) */
     WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
     WT_EV_HTTP_DEVIATION,   /* a tolerated deviation from the grammar */
+    WT_EV_HTTP_COOKIE,      /* a cookie stored, replaced, deleted, refused, or sent */
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
     WT_EV_REDIRECT,         /* a 3xx with a Location: followed (a new hop) or not */
@@ -348,6 +349,17 @@ struct wt_event {
             const unsigned char *origin; /* enum wt_header_origin per header */
             const struct wt_form *form;  /* -F's parts, NULL without */
         } http_request;
+        struct {
+            int action;              /* enum wt_cookie_action */
+            const char *name;        /* from the network or the command line: escape */
+            const char *domain;      /* NULL: any host (a cookie file's header line) */
+            const char *path;
+            int64_t expires;         /* Unix seconds, 0: a session cookie */
+            int host_only;
+            int secure;
+            int http_only;
+            const char *reason;      /* N_() sentence: why it was refused */
+        } http_cookie;
         struct {
             int version_major, version_minor;
             int status;

@@ -32,6 +32,7 @@ enum wt_header_origin {
     WT_HDR_BODY_LENGTH,     /* Content-Length: the body's size */
     WT_HDR_BODY_TYPE,       /* Content-Type: -d's form default */
     WT_HDR_FROM_FORM,       /* Content-Type: -F's multipart/form-data and boundary */
+    WT_HDR_FROM_COOKIE,     /* Cookie: the cookie engine's, then -b's */
 };
 
 #define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 10)

@@ -15,4 +15,9 @@
  * that curl would refuse, 27 out of memory. */
 int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err, size_t errlen);
 
+/* -c FILE: the cookie engine's cookies in curl's Netscape format, written
+ * at the end of the run ("-" is stdout). 0, or -1 with err set. */
+int wt_reqload_save_cookies(const struct wt_options *opt, const struct wt_reqspec *s, char *err,
+                            size_t errlen);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct wt_form;
+struct wt_cookie_jar;
 
 #define WT_REQSPEC_MAX_HEADERS 128              /* -H lines, @file lines included */
 #define WT_REQSPEC_MAX_HEADER_LEN (16 * 1024)   /* one -H line */
@@ -44,6 +45,9 @@ struct wt_reqspec {
     int json;                     /* --json was given */
     struct wt_buf body;
     struct wt_form *form;         /* -F: its parts (the body holds the bytes) */
+    char *cookie;                 /* -b NAME=VALUE strings, joined by "; " (heap) */
+    struct wt_cookie_jar *jar;    /* the cookie engine (-b FILE, -c); NULL: off */
+    const char *cookie_header;    /* this hop's Cookie value; set per request, not owned */
 };
 
 /* NULL on allocation failure. */

@@ -149,6 +149,10 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
     if (spec && spec->referer && edit_of(spec, "Referer") == WT_EDIT_NONE &&
         put_header(&b, out, WT_HDR_FROM_REFERER, "Referer", spec->referer) < 0)
         goto oom_b;
+    /* curl's place for it; a -H Cookie is sent as well, after it */
+    if (spec && spec->cookie_header && spec->cookie_header[0] &&
+        put_header(&b, out, WT_HDR_FROM_COOKIE, "Cookie", spec->cookie_header) < 0)
+        goto oom_b;
     for (size_t i = 0; spec && i < spec->n_headers; i++)
         if (put_custom(&b, out, spec->headers[i], send_body && spec->form) < 0)
             goto oom_b;

@@ -1,5 +1,6 @@
 #include "webtrace/reqspec.h"
 #include "webtrace/escape.h"
+#include "webtrace/cookie.h"
 #include "webtrace/form.h"
 #include "webtrace/i18n.h"
 
@@ -49,6 +50,8 @@ void wt_reqspec_free(struct wt_reqspec *s)
     free(s->authorization);
     wt_buf_free(&s->body);
     wt_form_free(s->form);
+    free(s->cookie);
+    wt_cookie_jar_free(s->jar);
     free(s);
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "webtrace/capture.h"
+#include "webtrace/cookie.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
@@ -726,6 +727,64 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
     trace_enter(t, WT_PHASE_WAIT);
 }
 
+/* ---- cookies (-b, -c): the engine's state lives in the request spec --- */
+
+static int cookie_secure(const struct wt_trace *t)
+{
+    return t->url.scheme == WT_SCHEME_HTTPS || wt_cookie_secure_host(t->url.host);
+}
+
+static void emit_cookie(struct wt_trace *t, enum wt_cookie_action action, const char *name,
+                        const struct wt_cookie *c, const char *reason)
+{
+    struct wt_event ev = { .kind = WT_EV_HTTP_COOKIE };
+    ev.u.http_cookie.action = (int)action;
+    ev.u.http_cookie.name = name;
+    ev.u.http_cookie.reason = reason;
+    if (c) {
+        ev.u.http_cookie.domain = c->domain;
+        ev.u.http_cookie.path = c->path;
+        ev.u.http_cookie.expires = c->expires;
+        ev.u.http_cookie.host_only = c->host_only;
+        ev.u.http_cookie.secure = c->secure;
+        ev.u.http_cookie.http_only = c->http_only;
+    }
+    emit(t, &ev);
+}
+
+/* This hop's Cookie value (heap, or NULL): the jar's cookies that match
+ * the URL, each narrated, then -b's strings, on every hop as curl. */
+static char *hop_cookie_header(struct wt_trace *t)
+{
+    const struct wt_reqspec *spec = t->opt->request;
+    if (!spec || (!spec->jar && !spec->cookie))
+        return NULL;
+    size_t sent[WT_COOKIE_MAX_SENT];
+    size_t n = 0;
+    if (spec->jar)
+        n = wt_cookie_select(spec->jar, t->url.host, t->url.target, cookie_secure(t),
+                             (int64_t)time(NULL), sent, WT_COOKIE_MAX_SENT);
+    for (size_t i = 0; i < n; i++) {
+        const struct wt_cookie *c = spec->jar->cookies[sent[i]];
+        emit_cookie(t, WT_COOKIE_SENT, c->name, c, NULL);
+    }
+    return wt_cookie_header(spec->jar, sent, n, spec->cookie);
+}
+
+static void take_cookie(struct wt_trace *t, const char *value, size_t len)
+{
+    const struct wt_reqspec *spec = t->opt->request;
+    if (!spec || !spec->jar)
+        return;
+    const struct wt_cookie *stored;
+    const char *reason;
+    char name[256];
+    enum wt_cookie_action a = wt_cookie_set(spec->jar, value, len, t->url.host, t->url.target,
+                                            cookie_secure(t), (int64_t)time(NULL), &stored,
+                                            &reason, name, sizeof name);
+    emit_cookie(t, a, name, stored, reason);
+}
+
 static void start_send(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->connect_timer);
@@ -762,7 +821,11 @@ static void start_send(struct wt_trace *t)
         }
         hop_spec.n_headers = kept;
     }
-    if (wt_http_request_build(&t->url, &hop_spec, "webtrace/" WT_VERSION, &t->request) < 0) {
+    char *cookies = hop_cookie_header(t);
+    hop_spec.cookie_header = cookies;
+    int built = wt_http_request_build(&t->url, &hop_spec, "webtrace/" WT_VERSION, &t->request);
+    free(cookies);
+    if (built < 0) {
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
@@ -884,6 +947,8 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
     ev.u.http_header.value_len = value_len;
     ev.u.http_header.folded = folded;
     emit(t, &ev);
+    if (name_len == 10 && strncasecmp(name, "Set-Cookie", 10) == 0)
+        take_cookie(t, value, value_len);
 }
 
 static void on_headers_done(void *ctx, int status, enum wt_body_framing framing,

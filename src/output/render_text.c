@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include "webtrace/cookie.h"
 #include "webtrace/dnsmsg.h"
 #include "webtrace/escape.h"
 #include "webtrace/form.h"
@@ -1178,6 +1180,7 @@ static const char *header_origin_words(int origin)
     case WT_HDR_BODY_LENGTH: return N_("the size of the body");
     case WT_HDR_BODY_TYPE: return N_("-d's default: an HTML form's encoding");
     case WT_HDR_FROM_FORM: return N_("from -F: the parts are separated by the boundary");
+    case WT_HDR_FROM_COOKIE: return N_("the cookie engine's cookies for this URL, then -b's");
     default: return N_("added by webtrace");
     }
 }
@@ -1232,6 +1235,63 @@ static void render_form_parts(struct text_state *s, const struct wt_form *form)
             fprintf(o, _("  part %1$zu \"%2$s\": %3$zu bytes (no Content-Type: plain text)\n"),
                     i + 1, name, p->size);
         }
+    }
+}
+
+/* -b/-c: what the cookie engine did with one cookie. The domain is shown
+ * as the Netscape file has it: a leading dot means its subdomains too. */
+static void render_cookie(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    const char *n = ev->u.http_cookie.name ? ev->u.http_cookie.name : "";
+    char name[WT_ESCAPE_TERM_MAX(64)], where[WT_ESCAPE_TERM_MAX(200) + 2];
+    wt_escape_term(n, strnlen(n, 64), name, sizeof name);
+    const char *d = ev->u.http_cookie.domain, *p = ev->u.http_cookie.path ? ev->u.http_cookie.path : "/";
+    char dom[WT_ESCAPE_TERM_MAX(100)], path[WT_ESCAPE_TERM_MAX(100)];
+    wt_escape_term(d ? d : "*", d ? strnlen(d, 100) : 1, dom, sizeof dom);
+    wt_escape_term(p, strnlen(p, 100), path, sizeof path);
+    snprintf(where, sizeof where, "%s%s%s", d && !ev->u.http_cookie.host_only ? "." : "", dom, path);
+    char flags[32] = "";
+    if (ev->u.http_cookie.secure)
+        strcat(flags, " · Secure");
+    if (ev->u.http_cookie.http_only)
+        strcat(flags, " · HttpOnly");
+    char until[48] = "";
+    if (ev->u.http_cookie.expires) {
+        time_t e = (time_t)ev->u.http_cookie.expires;
+        struct tm tm;
+        if (gmtime_r(&e, &tm))
+            strftime(until, sizeof until, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    }
+    tag(s, C_HTTP, "http");
+    switch (ev->u.http_cookie.action) {
+    case WT_COOKIE_SENT:
+        fprintf(o, _("→ cookie %1$s sent: stored for %2$s, which this URL matches%3$s\n"), name,
+                where, flags);
+        break;
+    case WT_COOKIE_STORED:
+        if (until[0])
+            fprintf(o, _("← cookie %1$s stored for %2$s until %3$s%4$s\n"), name, where, until,
+                    flags);
+        else
+            fprintf(o, _("← cookie %1$s stored for %2$s, a session cookie (kept for this run)%3$s\n"),
+                    name, where, flags);
+        break;
+    case WT_COOKIE_REPLACED:
+        if (until[0])
+            fprintf(o, _("← cookie %1$s replaced for %2$s, now until %3$s%4$s\n"), name, where,
+                    until, flags);
+        else
+            fprintf(o, _("← cookie %1$s replaced for %2$s, now a session cookie%3$s\n"), name,
+                    where, flags);
+        break;
+    case WT_COOKIE_DELETED:
+        fprintf(o, _("← cookie %1$s deleted: the server sent it already expired\n"), name);
+        break;
+    default:
+        fprintf(o, _("← cookie %1$s refused: %2$s\n"), name,
+                _(ev->u.http_cookie.reason ? ev->u.http_cookie.reason : N_("not valid")));
+        break;
     }
 }
 
@@ -1297,6 +1357,9 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
             fputc('\n', o);
         }
         append_framing(s, ev);
+        break;
+    case WT_EV_HTTP_COOKIE:
+        render_cookie(s, ev);
         break;
     case WT_EV_HTTP_DEVIATION:
         tag(s, C_HTTP, "http");

@@ -137,6 +137,12 @@ const char *const wt_cli_usage = N_(
     "                             its content; ;type= ;filename= ;headers=\n"
     "      --form-string NAME=TEXT\n"
     "                             the same, TEXT taken as it is (no @ < ;)\n"
+    "  -b, --cookie NAME=VALUE[; ...]|FILE\n"
+    "                             send these cookies; a FILE (Netscape format or\n"
+    "                             Set-Cookie lines) also turns on the cookie\n"
+    "                             engine: cookies received are sent back\n"
+    "  -c, --cookie-jar FILE      turn on the cookie engine and write its cookies\n"
+    "                             to FILE at the end (curl's Netscape format)\n"
     "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
     "  -S, --show-error           show the error line even with -s -s\n"
     "\n"
@@ -196,7 +202,7 @@ enum {
     OPT_FORM_STRING,
 };
 
-static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZF:";
+static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZF:b:c:";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -254,6 +260,8 @@ static const struct option long_options[] = {
     { "pcap", required_argument, NULL, OPT_PCAP },
     { "form", required_argument, NULL, 'F' },
     { "form-string", required_argument, NULL, OPT_FORM_STRING },
+    { "cookie", required_argument, NULL, 'b' },
+    { "cookie-jar", required_argument, NULL, 'c' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -904,6 +912,16 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case 'S':
             out->show_error = 1;
+            break;
+        case 'b':
+            if (out->n_cookies == WT_MAX_COOKIE_ARGS) {
+                wt_errf(err, errlen, "more than %d -b options", WT_MAX_COOKIE_ARGS);
+                return WT_EXIT_USAGE;
+            }
+            out->cookies[out->n_cookies++] = optarg;
+            break;
+        case 'c':
+            out->cookie_jar = optarg;
             break;
         case 'H':
         case 'd':

@@ -1,7 +1,9 @@
 #include "webtrace/reqload.h"
 #include "webtrace/escape.h"
+#include "webtrace/cookie.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/form.h"
+#include "webtrace/outfile.h"
 
 #include <errno.h>
 #include <strings.h>
@@ -232,11 +234,84 @@ oom:
     return WT_EXIT_OUT_OF_MEMORY;
 }
 
+/* -b: NAME=VALUE strings are sent as they are, joined by "; "; anything
+ * else names a cookie file, which turns the engine on (as -c does). A file
+ * that cannot be read is not an error, as in curl: -b "" is the idiom for
+ * an empty engine. */
+static int add_cookies(struct wt_reqspec *s, const struct wt_options *opt, char *err,
+                       size_t errlen)
+{
+    if (opt->cookie_jar || opt->n_cookies) {
+        int engine = opt->cookie_jar != NULL;
+        for (size_t i = 0; i < opt->n_cookies; i++)
+            engine |= !strchr(opt->cookies[i], '=');
+        if (engine && !(s->jar = wt_cookie_jar_new()))
+            goto oom;
+    }
+    struct wt_buf line = { 0 };
+    for (size_t i = 0; i < opt->n_cookies; i++) {
+        const char *c = opt->cookies[i];
+        if (strchr(c, '=')) {
+            if (strpbrk(c, "\r\n")) {
+                wt_buf_free(&line);
+                wt_errf(err, errlen, "-b: a cookie string contains a line break");
+                return WT_EXIT_USAGE;
+            }
+            if ((line.len && wt_buf_append(&line, "; ", 2) < 0) ||
+                wt_buf_append(&line, c, strlen(c)) < 0) {
+                wt_buf_free(&line);
+                goto oom;
+            }
+            continue;
+        }
+        struct wt_buf text = { 0 };
+        if (c[0] && read_all(c, &text) == 0)
+            wt_cookie_load(s->jar, text.data, text.len, (int64_t)time(NULL));
+        wt_buf_free(&text);
+    }
+    s->cookie = line.data;
+    return 0;
+oom:
+    wt_errf(err, errlen, "out of memory");
+    return WT_EXIT_OUT_OF_MEMORY;
+}
+
+int wt_reqload_save_cookies(const struct wt_options *opt, const struct wt_reqspec *s, char *err,
+                            size_t errlen)
+{
+    if (!opt->cookie_jar || !s || !s->jar)
+        return 0;
+    struct wt_buf text = { 0 };
+    if (wt_cookie_write(s->jar, (int64_t)time(NULL), &text) < 0) {
+        wt_buf_free(&text);
+        wt_errf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    if (strcmp(opt->cookie_jar, "-") == 0) {
+        rc = fwrite(text.data, 1, text.len, stdout) == text.len ? 0 : -1;
+        if (rc < 0)
+            wt_errf(err, errlen, "cannot write %s: %s", "stdout", strerror(errno));
+    } else {
+        struct wt_outfile f;
+        rc = wt_outfile_open(&f, opt->cookie_jar, err, errlen);
+        if (rc == 0)
+            rc = wt_outfile_write(&f, text.data, text.len, err, errlen);
+        if (rc == 0)
+            rc = wt_outfile_commit(&f, err, errlen);
+        if (rc)
+            wt_outfile_abort(&f);
+        rc = rc ? -1 : 0;
+    }
+    wt_buf_free(&text);
+    return rc;
+}
+
 int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (!opt->method && !opt->head && !opt->get && !opt->user_agent && !opt->referer &&
-        !opt->user && opt->n_req_args == 0)
+        !opt->user && opt->n_req_args == 0 && opt->n_cookies == 0 && !opt->cookie_jar)
         return 0;
     struct wt_reqspec *s = wt_reqspec_new();
     if (!s) {
@@ -265,6 +340,8 @@ int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err,
     }
     if (rc == 0 && has_form)
         rc = add_form(s, opt, err, errlen);
+    if (rc == 0)
+        rc = add_cookies(s, opt, err, errlen);
     if (rc) {
         wt_reqspec_free(s);
         return rc;
