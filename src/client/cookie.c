@@ -135,8 +135,25 @@ int64_t wt_cookie_parse_date(const char *s, size_t len)
         }
         const char *t = s + start;
         if (memchr(t, ':', n)) {
-            if (hh < 0 && sscanf(t, "%2d:%2d:%2d", &hh, &mm, &ss) != 3)
-                hh = mm = ss = -1;
+            /* hh:mm:ss, read within the token: the text is not NUL-terminated */
+            int v[3] = { -1, -1, -1 }, k = 0;
+            for (size_t c = 0; c < n && k < 3; k++) {
+                int digits = 0, x = 0;
+                for (; c < n && t[c] >= '0' && t[c] <= '9' && digits < 2; c++, digits++)
+                    x = x * 10 + (t[c] - '0');
+                if (!digits)
+                    break;
+                v[k] = x;
+                if (c < n && t[c] == ':')
+                    c++;
+                else if (k < 2)
+                    break;
+            }
+            if (hh < 0 && v[2] >= 0) {
+                hh = v[0];
+                mm = v[1];
+                ss = v[2];
+            }
         } else if ((t[0] | 0x20) >= 'a' && (t[0] | 0x20) <= 'z') {
             if (n >= 3 && month < 0) {
                 for (int m = 0; m < 12; m++)
