@@ -91,6 +91,8 @@ struct wt_options {
     size_t n_cookies;             /* -b NAME=VALUE or FILE, in order */
     const char *cookies[WT_MAX_COOKIE_ARGS];
     const char *cookie_jar;       /* -c/--cookie-jar FILE, written at the end */
+    const char *upload_file;      /* -T/--upload-file FILE, "-" for stdin */
+    long expect100_timeout_ms;    /* --expect100-timeout SECONDS: wait for 100 Continue */
     int ip_family;                /* 0, 4 (-4) or 6 (-6) */
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
     long max_time_ms;             /* -m/--max-time SECONDS; 0 = none */
@@ -143,6 +145,7 @@ struct wt_options {
 /* curl's default: a peer that accepts and never finishes a TLS handshake
  * must not hang us forever. */
 #define WT_DEFAULT_CONNECT_TIMEOUT_MS 300000
+#define WT_DEFAULT_EXPECT100_TIMEOUT_MS 1000  /* curl's --expect100-timeout */
 
 /* Parses argv. Returns 0 on success; otherwise returns the exit code to use
  * (2, as curl does for a bad option or argument) and writes one sentence

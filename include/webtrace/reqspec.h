@@ -48,6 +48,9 @@ struct wt_reqspec {
     char *cookie;                 /* -b NAME=VALUE strings, joined by "; " (heap) */
     struct wt_cookie_jar *jar;    /* the cookie engine (-b FILE, -c); NULL: off */
     const char *cookie_header;    /* this hop's Cookie value; set per request, not owned */
+    int upload;                   /* -T: PUT the body, no Content-Type */
+    int chunked;                  /* -T -: the body is chunk-encoded already, length unknown */
+    char *upload_name;            /* -T FILE's name, percent-encoded: for a URL ending in / */
 };
 
 /* NULL on allocation failure. */

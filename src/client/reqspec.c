@@ -51,6 +51,7 @@ void wt_reqspec_free(struct wt_reqspec *s)
     wt_buf_free(&s->body);
     wt_form_free(s->form);
     free(s->cookie);
+    free(s->upload_name);
     wt_cookie_jar_free(s->jar);
     free(s);
 }

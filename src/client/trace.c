@@ -55,6 +55,9 @@ struct wt_trace {
     struct wt_endpoint local, remote;
     struct wt_http_request request;
     size_t request_sent;
+    int expect;                      /* Expect: 100-continue, enum expect_state */
+    uint64_t expect_timer;           /* --expect100-timeout, or "send now" after the 100 */
+    int64_t expect_since_us;         /* when the head went out without its body */
     struct wt_http_reader *reader;
     struct wt_body_sink *body;
     struct wt_tcp_teardown *teardown;
@@ -147,7 +150,9 @@ static void release_mechanics(struct wt_trace *t)
     wt_loop_timer_cancel(t->loop, t->connect_timer);
     wt_loop_timer_cancel(t->loop, t->resume_timer);
     wt_loop_timer_cancel(t->loop, t->tls_setup_timer);
+    wt_loop_timer_cancel(t->loop, t->expect_timer);
     t->max_time_timer = t->connect_timer = t->resume_timer = t->tls_setup_timer = 0;
+    t->expect_timer = 0;
 }
 
 static void emit_summary(struct wt_trace *t, int64_t end_us)
@@ -703,15 +708,78 @@ static void start_connect(struct wt_trace *t)
 
 static void on_response_readable(struct wt_loop *loop, int fd, int events, void *data);
 
+/* Expect: 100-continue (RFC 9110 §10.1.1): the head goes first, the body
+ * after the server's 100, or after --expect100-timeout without one, and
+ * not at all when a final response comes first (curl then closes). */
+enum expect_state {
+    EXPECT_NONE,      /* no Expect, or the body is on its way */
+    EXPECT_WAITING,   /* the head is out, the body waits */
+    EXPECT_SENDING,   /* the 100 came or the wait ended: sending the body */
+    EXPECT_WITHHELD,  /* a final response came first: the body is never sent */
+};
+
+static void on_request_writable(struct wt_loop *loop, int fd, int events, void *data);
+
+static void expect_emit(struct wt_trace *t, int outcome, int status)
+{
+    struct wt_event ev = { .kind = WT_EV_HTTP_EXPECT };
+    ev.u.http_expect.outcome = outcome;
+    ev.u.http_expect.status = status;
+    ev.u.http_expect.waited_us = wt_loop_now(t->loop) - t->expect_since_us;
+    ev.u.http_expect.body_bytes = t->request.body_len;
+    ev.u.http_expect.timeout_ms = t->opt->expect100_timeout_ms;
+    emit(t, &ev);
+}
+
+static void expect_send_body(struct wt_loop *loop, void *data)
+{
+    struct wt_trace *t = data;
+    t->expect_timer = 0;
+    if ((t->expect != EXPECT_WAITING && t->expect != EXPECT_SENDING) || t->fd < 0 ||
+        (t->phase != WT_PHASE_WAIT && t->phase != WT_PHASE_RECEIVE))
+        return;
+    if (t->expect == EXPECT_WAITING)
+        expect_emit(t, WT_EXPECT_TIMEOUT, 0);   /* the wait ran out */
+    t->expect = EXPECT_SENDING;
+    on_request_writable(loop, t->fd, WT_LOOP_WRITE, t);
+}
+
+/* A status line arrived while the body waits for it. */
+static void expect_status(struct wt_trace *t, int status)
+{
+    if (t->expect == EXPECT_SENDING && status >= 200 && t->request_sent == t->request.head_len) {
+        /* the final answer right behind the 100 (nginx's return does so):
+         * the body has not left yet, and now it need not */
+        wt_loop_timer_cancel(t->loop, t->expect_timer);
+        t->expect_timer = 0;
+        expect_emit(t, WT_EXPECT_FINAL, status);
+        t->expect = EXPECT_WITHHELD;
+        return;
+    }
+    if (t->expect != EXPECT_WAITING || (status / 100 == 1 && status != 100))
+        return;
+    wt_loop_timer_cancel(t->loop, t->expect_timer);
+    t->expect_timer = 0;
+    if (status == 100) {
+        expect_emit(t, WT_EXPECT_CONTINUE, status);
+        /* sent from the loop, not from inside the response reader */
+        t->expect = EXPECT_SENDING;
+        t->expect_timer = wt_loop_timer_at(t->loop, wt_loop_now(t->loop), expect_send_body, t);
+        return;
+    }
+    expect_emit(t, WT_EXPECT_FINAL, status);
+    t->expect = EXPECT_WITHHELD;
+}
+
 static void on_request_writable(struct wt_loop *loop, int fd, int events, void *data)
 {
     (void)loop;
     (void)events;
     struct wt_trace *t = data;
-    while (t->request_sent < t->request.len) {
+    size_t end = t->expect == EXPECT_WAITING ? t->request.head_len : t->request.len;
+    while (t->request_sent < end) {
         int want = WT_LOOP_WRITE;
-        ssize_t n = conn_send(t, t->request.text + t->request_sent,
-                              t->request.len - t->request_sent, &want);
+        ssize_t n = conn_send(t, t->request.text + t->request_sent, end - t->request_sent, &want);
         if (n == CONN_WOULD_BLOCK) {
             wt_loop_watch(t->loop, fd, want, on_request_writable, t);
             return;
@@ -723,6 +791,18 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
             return;
         }
         t->request_sent += (size_t)n;
+    }
+    if (t->expect == EXPECT_SENDING) {
+        /* the body followed the 100 (or the wait): back to the response */
+        t->expect = EXPECT_NONE;
+        wt_loop_watch(t->loop, fd, WT_LOOP_READ, on_response_readable, t);
+        return;
+    }
+    if (t->expect == EXPECT_WAITING && !t->expect_timer) {
+        t->expect_since_us = wt_loop_now(t->loop);
+        t->expect_timer = wt_loop_timer_at(
+            t->loop, t->expect_since_us + (int64_t)t->opt->expect100_timeout_ms * 1000,
+            expect_send_body, t);
     }
     trace_enter(t, WT_PHASE_WAIT);
 }
@@ -797,6 +877,8 @@ static void start_send(struct wt_trace *t)
         hop_spec = *t->opt->request;
     if (t->p.method && t->p.hop > 0)
         hop_spec.method = t->p.method;
+    if (t->p.hop > 0)
+        hop_spec.upload_name = NULL;   /* curl names the first URL only; a Location is used as given */
     if (t->p.hop > 0 && hop_spec.get) {
         /* -G put the data in the first URL's query; a Location is used as given */
         hop_spec.get = 0;
@@ -831,6 +913,7 @@ static void start_send(struct wt_trace *t)
     }
     if (t->conn)
         t->conn->requests++;
+    t->expect = t->request.expect_100 ? EXPECT_WAITING : EXPECT_NONE;
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
 }
 
@@ -896,6 +979,7 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
                       size_t reason_len)
 {
     struct wt_trace *t = ctx;
+    expect_status(t, status);
     free(t->location);   /* an interim response's headers are not the final one's */
     t->location = NULL;
     t->location_len = 0;
@@ -1179,6 +1263,9 @@ static void on_tls_closed(void *ctx)
 static int may_keep(struct wt_trace *t)
 {
     /* --packets shows this connection's teardown: it is closed, not kept */
+    /* a body withheld or cut short would be read as the next request */
+    if (t->expect != EXPECT_NONE || t->request_sent < t->request.len)
+        return 0;
     return t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed && !t->capture &&
            wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
            t->p.keep_connection && t->p.keep_connection(t->p.ctx);

@@ -48,6 +48,7 @@ static const char *const event_names[] = {
     [WT_EV_HTTP_HEADERS_DONE] = "http_headers_done",
     [WT_EV_HTTP_DEVIATION] = "http_deviation",
     [WT_EV_HTTP_COOKIE] = "http_cookie",
+    [WT_EV_HTTP_EXPECT] = "http_expect",
     [WT_EV_HTTP_BODY_DONE] = "http_body_done",
     [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
     [WT_EV_REDIRECT] = "redirect",
@@ -549,6 +550,16 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_bool(j, "http_only", ev->u.http_cookie.http_only);
         if (ev->u.http_cookie.reason)
             wt_json_cstring(j, "reason", ev->u.http_cookie.reason);
+        break;
+    }
+    case WT_EV_HTTP_EXPECT: {
+        static const char *const outcomes[] = { "continue", "timeout", "final_response" };
+        int o = ev->u.http_expect.outcome;
+        wt_json_cstring(j, "outcome", o >= 0 && o < 3 ? outcomes[o] : "timeout");
+        wt_json_int(j, "status", ev->u.http_expect.status);
+        duration(j, "waited_us", ev->u.http_expect.waited_us);
+        wt_json_int(j, "body_bytes", (int64_t)ev->u.http_expect.body_bytes);
+        wt_json_int(j, "timeout_ms", ev->u.http_expect.timeout_ms);
         break;
     }
     case WT_EV_HTTP_DEVIATION:

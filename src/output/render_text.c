@@ -1181,6 +1181,9 @@ static const char *header_origin_words(int origin)
     case WT_HDR_BODY_TYPE: return N_("-d's default: an HTML form's encoding");
     case WT_HDR_FROM_FORM: return N_("from -F: the parts are separated by the boundary");
     case WT_HDR_FROM_COOKIE: return N_("the cookie engine's cookies for this URL, then -b's");
+    case WT_HDR_EXPECT:
+        return N_("as curl for an upload or a body over 1 MiB: the body waits for 100 Continue; "
+                  "-H 'Expect:' removes it");
     default: return N_("added by webtrace");
     }
 }
@@ -1295,6 +1298,42 @@ static void render_cookie(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* A size for people: bytes, KiB or MiB with one decimal. */
+static void human_size(uint64_t n, char *out, size_t len)
+{
+    if (n < 1024)
+        snprintf(out, len, "%" PRIu64 " B", n);
+    else if (n < 1024 * 1024)
+        snprintf(out, len, "%.1f KiB", (double)n / 1024);
+    else
+        snprintf(out, len, "%.1f MiB", (double)n / (1024 * 1024));
+}
+
+static void render_expect(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char waited[32], size[32];
+    wt_format_duration(ev->u.http_expect.waited_us, waited, sizeof waited);
+    human_size(ev->u.http_expect.body_bytes, size, sizeof size);
+    tag(s, C_HTTP, "http");
+    switch (ev->u.http_expect.outcome) {
+    case WT_EXPECT_CONTINUE:
+        fprintf(o, _("Expect: 100-continue: the server said 100 Continue after %1$s, sending %2$s\n"),
+                waited, size);
+        break;
+    case WT_EXPECT_TIMEOUT:
+        fprintf(o, _("Expect: 100-continue: no answer in %1$ld ms (--expect100-timeout), "
+                     "sending %2$s anyway\n"),
+                ev->u.http_expect.timeout_ms, size);
+        break;
+    default:
+        fprintf(o, _("Expect: 100-continue: the server answered %1$d after %2$s, before any 100: "
+                     "the %3$s body is not sent and the connection closes after this response\n"),
+                ev->u.http_expect.status, waited, size);
+        break;
+    }
+}
+
 static void render_http(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -1360,6 +1399,9 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         break;
     case WT_EV_HTTP_COOKIE:
         render_cookie(s, ev);
+        break;
+    case WT_EV_HTTP_EXPECT:
+        render_expect(s, ev);
         break;
     case WT_EV_HTTP_DEVIATION:
         tag(s, C_HTTP, "http");

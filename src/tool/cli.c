@@ -143,6 +143,12 @@ const char *const wt_cli_usage = N_(
     "                             engine: cookies received are sent back\n"
     "  -c, --cookie-jar FILE      turn on the cookie engine and write its cookies\n"
     "                             to FILE at the end (curl's Netscape format)\n"
+    "  -T, --upload-file FILE     PUT FILE (- reads stdin, sent chunked); a URL\n"
+    "                             ending in / gets the file's name appended\n"
+    "      --expect100-timeout SECONDS\n"
+    "                             with Expect: 100-continue (-T, or a body over\n"
+    "                             1 MiB), wait this long for the server's 100\n"
+    "                             Continue before sending the body (default 1)\n"
     "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
     "  -S, --show-error           show the error line even with -s -s\n"
     "\n"
@@ -200,9 +206,10 @@ enum {
     OPT_FAIL_WITH_BODY,
     OPT_URL,
     OPT_FORM_STRING,
+    OPT_EXPECT100_TIMEOUT,
 };
 
-static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZF:b:c:";
+static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZF:b:c:T:";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -262,6 +269,8 @@ static const struct option long_options[] = {
     { "form-string", required_argument, NULL, OPT_FORM_STRING },
     { "cookie", required_argument, NULL, 'b' },
     { "cookie-jar", required_argument, NULL, 'c' },
+    { "upload-file", required_argument, NULL, 'T' },
+    { "expect100-timeout", required_argument, NULL, OPT_EXPECT100_TIMEOUT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -686,6 +695,7 @@ static void set_defaults(struct wt_options *out)
     out->color = WT_COLOR_AUTO;
     out->dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     out->connect_timeout_ms = WT_DEFAULT_CONNECT_TIMEOUT_MS;
+    out->expect100_timeout_ms = WT_DEFAULT_EXPECT100_TIMEOUT_MS;
     out->happy_eyeballs_ms = WT_DEFAULT_HAPPY_EYEBALLS_MS;
     out->max_redirs = WT_DEFAULT_MAX_REDIRS;
     out->parallel_max = WT_DEFAULT_PARALLEL_MAX;
@@ -923,6 +933,13 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         case 'c':
             out->cookie_jar = optarg;
             break;
+        case 'T':
+            out->upload_file = optarg;
+            break;
+        case OPT_EXPECT100_TIMEOUT:
+            if (parse_seconds_option(opt, optarg, &out->expect100_timeout_ms, err, errlen) != 0)
+                return WT_EXIT_USAGE;
+            break;
         case 'H':
         case 'd':
         case OPT_DATA_BINARY:
@@ -1057,6 +1074,12 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         has_data |= out->req_args[i].kind != WT_REQ_HEADER;
         has_form |= out->req_args[i].kind == WT_REQ_FORM ||
                     out->req_args[i].kind == WT_REQ_FORM_STRING;
+    }
+    if (out->upload_file && (has_data || out->head)) {
+        /* curl: "You can only select one HTTP request method!" */
+        wt_errf(err, errlen, "-T (an upload) and -d/-F/--json or -I ask for two kinds of "
+                "request: pick one");
+        return WT_EXIT_USAGE;
     }
     for (size_t i = 0; has_form && i < out->n_req_args; i++) {
         enum wt_req_arg_kind k = out->req_args[i].kind;

@@ -276,6 +276,55 @@ oom:
     return WT_EXIT_OUT_OF_MEMORY;
 }
 
+/* -T FILE: its bytes are the body of a PUT; -T - reads stdin and sends it
+ * chunked, as curl does for a body of unknown length. */
+static int add_upload(struct wt_reqspec *s, const char *path, char *err, size_t errlen)
+{
+    struct wt_buf b = { 0 };
+    if (read_all(path, &b) < 0) {
+        wt_buf_free(&b);
+        return unreadable(path, err, errlen);
+    }
+    s->upload = 1;
+    s->has_body = 1;
+    if (strcmp(path, "-") == 0) {
+        char size[24];
+        int n = snprintf(size, sizeof size, "%zx\r\n", b.len);
+        if ((b.len && (wt_buf_append(&s->body, size, (size_t)n) < 0 ||
+                       wt_buf_append(&s->body, b.data, b.len) < 0 ||
+                       wt_buf_append(&s->body, "\r\n", 2) < 0)) ||
+            wt_buf_append(&s->body, "0\r\n\r\n", 5) < 0)
+            goto oom;
+        s->chunked = 1;
+        wt_buf_free(&b);
+        return 0;
+    }
+    wt_buf_free(&s->body);
+    s->body = b;
+    /* the name curl appends to a URL that ends in '/': the last part of
+     * the path, percent-encoded as curl_easy_escape does */
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    struct wt_buf enc = { 0 };
+    static const char hex[] = "0123456789ABCDEF";
+    for (const char *c = name; *c; c++) {
+        unsigned char u = (unsigned char)*c;
+        char e[3] = { '%', hex[u >> 4], hex[u & 15] };
+        int plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                    u == '-' || u == '.' || u == '_' || u == '~';
+        if (wt_buf_append(&enc, plain ? c : e, plain ? 1 : 3) < 0) {
+            wt_buf_free(&enc);
+            goto oom;
+        }
+    }
+    s->upload_name = enc.data;
+    return 0;
+oom:
+    wt_buf_free(&b);
+    wt_errf(err, errlen, "out of memory");
+    return WT_EXIT_OUT_OF_MEMORY;
+}
+
 int wt_reqload_save_cookies(const struct wt_options *opt, const struct wt_reqspec *s, char *err,
                             size_t errlen)
 {
@@ -311,7 +360,8 @@ int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err,
 {
     *out = NULL;
     if (!opt->method && !opt->head && !opt->get && !opt->user_agent && !opt->referer &&
-        !opt->user && opt->n_req_args == 0 && opt->n_cookies == 0 && !opt->cookie_jar)
+        !opt->user && opt->n_req_args == 0 && opt->n_cookies == 0 && !opt->cookie_jar &&
+        !opt->upload_file)
         return 0;
     struct wt_reqspec *s = wt_reqspec_new();
     if (!s) {
@@ -342,6 +392,8 @@ int wt_reqload(const struct wt_options *opt, struct wt_reqspec **out, char *err,
         rc = add_form(s, opt, err, errlen);
     if (rc == 0)
         rc = add_cookies(s, opt, err, errlen);
+    if (rc == 0 && opt->upload_file)
+        rc = add_upload(s, opt->upload_file, err, errlen);
     if (rc) {
         wt_reqspec_free(s);
         return rc;
