@@ -19,6 +19,7 @@ struct wt_reqspec;
 #define WT_CLI_ADDR_MAX 46            /* INET6_ADDRSTRLEN */
 #define WT_MAX_REQ_ARGS 128           /* -H and -d-like options together */
 #define WT_MAX_OUTPUTS WT_MAX_URLS    /* -o and -O options: one per URL at most */
+#define WT_MAX_COOKIE_ARGS 32         /* -b options */
 
 enum wt_color_mode { WT_COLOR_AUTO, WT_COLOR_NEVER };
 
@@ -62,6 +63,8 @@ enum wt_req_arg_kind {
     WT_REQ_DATA_RAW,        /* --data-raw: never a file */
     WT_REQ_DATA_URLENCODE,  /* --data-urlencode [name]=content, [name]@FILE */
     WT_REQ_JSON,            /* --json DATA, @FILE or @- */
+    WT_REQ_FORM,            /* -F name=content, name=@FILE, name=<FILE */
+    WT_REQ_FORM_STRING,     /* --form-string name=content, taken literally */
 };
 
 struct wt_req_arg {
@@ -97,6 +100,11 @@ struct wt_options {
     const char *url_file;         /* --url @FILE or @-: URLs one per line */
     int include;                  /* -i/--include: the head before the body */
     const char *dump_header;      /* -D/--dump-header FILE, "-" for stdout */
+    size_t n_cookies;             /* -b NAME=VALUE or FILE, in order */
+    const char *cookies[WT_MAX_COOKIE_ARGS];
+    const char *cookie_jar;       /* -c/--cookie-jar FILE, written at the end */
+    const char *upload_file;      /* -T/--upload-file FILE, "-" for stdin */
+    long expect100_timeout_ms;    /* --expect100-timeout SECONDS: wait for 100 Continue */
     int ip_family;                /* 0, 4 (-4) or 6 (-6) */
     long connect_timeout_ms;      /* --connect-timeout SECONDS (fractional ok); 0 = none */
     long max_time_ms;             /* -m/--max-time SECONDS; 0 = none */
@@ -159,6 +167,7 @@ struct wt_options {
 /* curl's default: a peer that accepts and never finishes a TLS handshake
  * must not hang us forever. */
 #define WT_DEFAULT_CONNECT_TIMEOUT_MS 300000
+#define WT_DEFAULT_EXPECT100_TIMEOUT_MS 1000  /* curl's --expect100-timeout */
 
 /* Parses argv. Returns 0 on success; otherwise returns the exit code to use
  * (2, as curl does for a bad option or argument) and writes one sentence

@@ -50,6 +50,8 @@ enum wt_event_kind {
     WT_EV_HTTP_HEADERS_DONE,/* end of the response header section */
     WT_EV_HTTP_DEVIATION,   /* a tolerated deviation from the grammar */
     WT_EV_HTTP_RANGE,       /* -r/-C: what the server did with the Range asked for */
+    WT_EV_HTTP_COOKIE,      /* a cookie stored, replaced, deleted, refused, or sent */
+    WT_EV_HTTP_EXPECT,      /* Expect: 100-continue: the 100, the timeout, or a final answer */
     WT_EV_HTTP_BODY_DONE,   /* body complete */
     WT_EV_TCP_TEARDOWN,     /* who closed first and the states seen */
     WT_EV_REDIRECT,         /* a 3xx with a Location: followed (a new hop) or not */
@@ -191,6 +193,13 @@ struct wt_packet_data {
     uint64_t pure_acks[2];      /* segments carrying no payload (after the handshake) */
     uint64_t window_changes[2];
     uint64_t window_min[2], window_max[2];
+};
+
+/* How a wait for 100 Continue ended. */
+enum wt_expect_outcome {
+    WT_EXPECT_CONTINUE,   /* 100 Continue: the body follows */
+    WT_EXPECT_TIMEOUT,    /* no answer in --expect100-timeout: the body follows anyway */
+    WT_EXPECT_FINAL,      /* a final response first: the body is not sent */
 };
 
 struct wt_event {
@@ -363,7 +372,26 @@ struct wt_event {
             const char *raw;         /* the whole request (for -v) */
             size_t body_bytes;       /* of bytes, after the head */
             const unsigned char *origin; /* enum wt_header_origin per header */
+            const struct wt_form *form;  /* -F's parts, NULL without */
         } http_request;
+        struct {
+            int action;              /* enum wt_cookie_action */
+            const char *name;        /* from the network or the command line: escape */
+            const char *domain;      /* NULL: any host (a cookie file's header line) */
+            const char *path;
+            int64_t expires;         /* Unix seconds, 0: a session cookie */
+            int host_only;
+            int secure;
+            int http_only;
+            const char *reason;      /* N_() sentence: why it was refused */
+        } http_cookie;
+        struct {
+            int outcome;             /* enum wt_expect_outcome */
+            int status;              /* 100, or the final status that came first */
+            int64_t waited_us;       /* from the head's sending to this */
+            size_t body_bytes;       /* sent now, or withheld */
+            long timeout_ms;         /* --expect100-timeout */
+        } http_expect;
         struct {
             int version_major, version_minor;
             int status;

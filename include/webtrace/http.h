@@ -35,7 +35,14 @@ enum wt_header_origin {
     WT_HDR_FROM_COMPRESSED, /* Accept-Encoding: --compressed */
     WT_HDR_FROM_RANGE,      /* Range: -r */
     WT_HDR_FROM_RESUME,     /* Range: -C */
+    WT_HDR_FROM_FORM,       /* Content-Type: -F's multipart/form-data and boundary */
+    WT_HDR_FROM_COOKIE,     /* Cookie: the cookie engine's, then -b's */
+    WT_HDR_EXPECT,          /* Expect: 100-continue before a large body or an upload */
 };
+
+/* curl 7.88's EXPECT_100_THRESHOLD: a POST body larger than this asks for
+ * 100 Continue first; an upload (-T) always does. */
+#define WT_HTTP_EXPECT_100_THRESHOLD (1024 * 1024)
 
 #define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 10)
 
@@ -49,6 +56,8 @@ struct wt_http_request {
     char host_header[WT_HOST_MAX_LEN + 16];
     const char *method;
     char *target;      /* the URL's, with -G's data appended (heap) */
+    const struct wt_form *form;  /* -F's parts when the body is sent (the spec's) */
+    int expect_100;    /* the head asks for 100 Continue: send the body after it */
 };
 
 /* Builds the request as curl orders it: request line, Host,

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct wt_form;
+struct wt_cookie_jar;
+
 #define WT_REQSPEC_MAX_HEADERS 128              /* -H lines, @file lines included */
 #define WT_REQSPEC_MAX_HEADER_LEN (16 * 1024)   /* one -H line */
 #define WT_REQSPEC_MAX_BODY (64 * 1024 * 1024)  /* joined -d/--json data */
@@ -45,6 +48,13 @@ struct wt_reqspec {
     const char *range;            /* -r: Range: bytes=RANGE (digits alone get a '-') */
     int64_t resume_from;          /* -C: Range: bytes=N-, the body appended; wins over -r */
     struct wt_buf body;
+    struct wt_form *form;         /* -F: its parts (the body holds the bytes) */
+    char *cookie;                 /* -b NAME=VALUE strings, joined by "; " (heap) */
+    struct wt_cookie_jar *jar;    /* the cookie engine (-b FILE, -c); NULL: off */
+    const char *cookie_header;    /* this hop's Cookie value; set per request, not owned */
+    int upload;                   /* -T: PUT the body, no Content-Type */
+    int chunked;                  /* -T -: the body is chunk-encoded already, length unknown */
+    char *upload_name;            /* -T FILE's name, percent-encoded: for a URL ending in / */
 };
 
 /* NULL on allocation failure. */

@@ -4,6 +4,7 @@
 #include "webtrace/i18n.h"
 
 #include "webtrace/exitcode.h"
+#include "webtrace/form.h"
 
 #include <inttypes.h>
 #include <llhttp.h>
@@ -20,6 +21,8 @@ const char *wt_http_request_method(const struct wt_reqspec *spec)
         return spec->method;
     if (spec && spec->head)
         return "HEAD";
+    if (spec && spec->upload && spec->has_body)
+        return "PUT";
     if (spec && spec->has_body && !spec->get)
         return "POST";
     return "GET";
@@ -39,9 +42,13 @@ static int put_header(struct wt_buf *b, struct wt_http_request *out, enum wt_hea
 
 /* One -H line as it goes out: "Name;" is sent as "Name:", "Name:" (a
  * removal) and Host (sent in Host's place) not here. */
-static int put_custom(struct wt_buf *b, struct wt_http_request *out, const char *line)
+static int put_custom(struct wt_buf *b, struct wt_http_request *out, const char *line,
+                      int multipart)
 {
     size_t name = strcspn(line, ":;");
+    /* curl sends a multipart body's Content-Type itself, boundary appended */
+    if (multipart && name == 12 && strncasecmp(line, "Content-Type", 12) == 0)
+        return 0;
     const char *v = line + name + 1;
     while (*v == ' ' || *v == '\t')
         v++;
@@ -94,6 +101,22 @@ static const char *custom_host(const struct wt_reqspec *spec)
     return found;
 }
 
+/* The last -H Expect line asks for 100-continue. */
+static int custom_expects_100(const struct wt_reqspec *spec)
+{
+    int expects = 0;
+    for (size_t i = 0; i < spec->n_headers; i++) {
+        const char *h = spec->headers[i];
+        if (strncasecmp(h, "Expect", 6) != 0 || (h[6] != ':' && h[6] != ';'))
+            continue;
+        const char *v = h + 7;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        expects = strncasecmp(v, "100-continue", 12) == 0;
+    }
+    return expects;
+}
+
 static enum wt_reqspec_edit edit_of(const struct wt_reqspec *spec, const char *name)
 {
     return spec ? wt_reqspec_edit_of(spec, name) : WT_EDIT_NONE;
@@ -117,6 +140,22 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
     struct wt_buf target = { 0 };
     if (wt_buf_append(&target, url->target, strlen(url->target)) < 0)
         goto oom;
+    if (send_body && spec->upload_name) {
+        /* -T FILE to a URL whose path ends in '/': the file's name goes
+         * there, before any query, as curl does */
+        size_t path_len = strcspn(target.data, "?");
+        if (path_len && target.data[path_len - 1] == '/') {
+            struct wt_buf named = { 0 };
+            if (wt_buf_append(&named, target.data, path_len) < 0 ||
+                wt_buf_append(&named, spec->upload_name, strlen(spec->upload_name)) < 0 ||
+                wt_buf_append(&named, target.data + path_len, target.len - path_len) < 0) {
+                wt_buf_free(&named);
+                goto oom;
+            }
+            wt_buf_free(&target);
+            target = named;
+        }
+    }
     if (data_in_query &&
         (wt_buf_append(&target, strchr(url->target, '?') ? "&" : "?", 1) < 0 ||
          append_query(&target, spec->body.data, spec->body.len) < 0))
@@ -168,8 +207,12 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
     if (spec && spec->referer && edit_of(spec, "Referer") == WT_EDIT_NONE &&
         put_header(&b, out, WT_HDR_FROM_REFERER, "Referer", spec->referer) < 0)
         goto oom_b;
+    /* curl's place for it; a -H Cookie is sent as well, after it */
+    if (spec && spec->cookie_header && spec->cookie_header[0] &&
+        put_header(&b, out, WT_HDR_FROM_COOKIE, "Cookie", spec->cookie_header) < 0)
+        goto oom_b;
     for (size_t i = 0; spec && i < spec->n_headers; i++)
-        if (put_custom(&b, out, spec->headers[i]) < 0)
+        if (put_custom(&b, out, spec->headers[i], send_body && spec->form) < 0)
             goto oom_b;
     /* curl adds --json's headers after the -H ones, unless -H set them */
     if (spec && spec->json) {
@@ -183,13 +226,37 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
     if (send_body) {
         char n[32];
         snprintf(n, sizeof n, "%zu", spec->body.len);
-        if (edit_of(spec, "Content-Length") == WT_EDIT_NONE &&
-            put_header(&b, out, WT_HDR_BODY_LENGTH, "Content-Length", n) < 0)
+        if (spec->chunked) {
+            if (edit_of(spec, "Transfer-Encoding") == WT_EDIT_NONE &&
+                put_header(&b, out, WT_HDR_BODY_LENGTH, "Transfer-Encoding", "chunked") < 0)
+                goto oom_b;
+        } else if (edit_of(spec, "Content-Length") == WT_EDIT_NONE &&
+                   put_header(&b, out, WT_HDR_BODY_LENGTH, "Content-Length", n) < 0) {
             goto oom_b;
-        if (!spec->json && edit_of(spec, "Content-Type") == WT_EDIT_NONE &&
+        }
+        if (spec->upload) {
+            /* a PUT of a file has no Content-Type of ours, as curl */
+        } else if (spec->form) {
+            if (put_header(&b, out, WT_HDR_FROM_FORM, "Content-Type", spec->form->content_type) < 0)
+                goto oom_b;
+            out->form = spec->form;
+        } else if (!spec->json && edit_of(spec, "Content-Type") == WT_EDIT_NONE &&
             put_header(&b, out, WT_HDR_BODY_TYPE, "Content-Type",
                        "application/x-www-form-urlencoded") < 0)
             goto oom_b;
+    }
+    /* curl 7.88: Expect: 100-continue for any upload (-T) and for a POST
+     * body over 1 MiB, unless -H names Expect (then -H decides) */
+    if (send_body && spec->body.len > 0) {
+        enum wt_reqspec_edit e = edit_of(spec, "Expect");
+        if (e == WT_EDIT_NONE &&
+            (spec->upload || spec->chunked || spec->body.len > WT_HTTP_EXPECT_100_THRESHOLD)) {
+            if (put_header(&b, out, WT_HDR_EXPECT, "Expect", "100-continue") < 0)
+                goto oom_b;
+            out->expect_100 = 1;
+        } else if (e == WT_EDIT_REPLACED) {
+            out->expect_100 = custom_expects_100(spec);
+        }
     }
     if (wt_buf_append(&b, "\r\n", 2) < 0)
         goto oom_b;

@@ -1,5 +1,7 @@
 #include "webtrace/reqspec.h"
 #include "webtrace/escape.h"
+#include "webtrace/cookie.h"
+#include "webtrace/form.h"
 #include "webtrace/i18n.h"
 
 #include <stdint.h>
@@ -47,6 +49,10 @@ void wt_reqspec_free(struct wt_reqspec *s)
         free(s->headers[i]);
     free(s->authorization);
     wt_buf_free(&s->body);
+    wt_form_free(s->form);
+    free(s->cookie);
+    free(s->upload_name);
+    wt_cookie_jar_free(s->jar);
     free(s);
 }
 

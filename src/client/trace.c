@@ -13,6 +13,7 @@
 
 #include "webtrace/capture.h"
 #include "webtrace/decode.h"
+#include "webtrace/cookie.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
@@ -56,6 +57,9 @@ struct wt_trace {
     struct wt_endpoint local, remote;
     struct wt_http_request request;
     size_t request_sent;
+    int expect;                      /* Expect: 100-continue, enum expect_state */
+    uint64_t expect_timer;           /* --expect100-timeout, or "send now" after the 100 */
+    int64_t expect_since_us;         /* when the head went out without its body */
     struct wt_http_reader *reader;
     struct wt_body_sink *body;
     struct wt_decoder *decoder;      /* --compressed and a Content-Encoding */
@@ -157,7 +161,9 @@ static void release_mechanics(struct wt_trace *t)
     wt_loop_timer_cancel(t->loop, t->connect_timer);
     wt_loop_timer_cancel(t->loop, t->resume_timer);
     wt_loop_timer_cancel(t->loop, t->tls_setup_timer);
+    wt_loop_timer_cancel(t->loop, t->expect_timer);
     t->max_time_timer = t->connect_timer = t->resume_timer = t->tls_setup_timer = 0;
+    t->expect_timer = 0;
 }
 
 static void emit_summary(struct wt_trace *t, int64_t end_us)
@@ -736,15 +742,78 @@ static void start_connect(struct wt_trace *t)
 
 static void on_response_readable(struct wt_loop *loop, int fd, int events, void *data);
 
+/* Expect: 100-continue (RFC 9110 §10.1.1): the head goes first, the body
+ * after the server's 100, or after --expect100-timeout without one, and
+ * not at all when a final response comes first (curl then closes). */
+enum expect_state {
+    EXPECT_NONE,      /* no Expect, or the body is on its way */
+    EXPECT_WAITING,   /* the head is out, the body waits */
+    EXPECT_SENDING,   /* the 100 came or the wait ended: sending the body */
+    EXPECT_WITHHELD,  /* a final response came first: the body is never sent */
+};
+
+static void on_request_writable(struct wt_loop *loop, int fd, int events, void *data);
+
+static void expect_emit(struct wt_trace *t, int outcome, int status)
+{
+    struct wt_event ev = { .kind = WT_EV_HTTP_EXPECT };
+    ev.u.http_expect.outcome = outcome;
+    ev.u.http_expect.status = status;
+    ev.u.http_expect.waited_us = wt_loop_now(t->loop) - t->expect_since_us;
+    ev.u.http_expect.body_bytes = t->request.body_len;
+    ev.u.http_expect.timeout_ms = t->opt->expect100_timeout_ms;
+    emit(t, &ev);
+}
+
+static void expect_send_body(struct wt_loop *loop, void *data)
+{
+    struct wt_trace *t = data;
+    t->expect_timer = 0;
+    if ((t->expect != EXPECT_WAITING && t->expect != EXPECT_SENDING) || t->fd < 0 ||
+        (t->phase != WT_PHASE_WAIT && t->phase != WT_PHASE_RECEIVE))
+        return;
+    if (t->expect == EXPECT_WAITING)
+        expect_emit(t, WT_EXPECT_TIMEOUT, 0);   /* the wait ran out */
+    t->expect = EXPECT_SENDING;
+    on_request_writable(loop, t->fd, WT_LOOP_WRITE, t);
+}
+
+/* A status line arrived while the body waits for it. */
+static void expect_status(struct wt_trace *t, int status)
+{
+    if (t->expect == EXPECT_SENDING && status >= 200 && t->request_sent == t->request.head_len) {
+        /* the final answer right behind the 100 (nginx's return does so):
+         * the body has not left yet, and now it need not */
+        wt_loop_timer_cancel(t->loop, t->expect_timer);
+        t->expect_timer = 0;
+        expect_emit(t, WT_EXPECT_FINAL, status);
+        t->expect = EXPECT_WITHHELD;
+        return;
+    }
+    if (t->expect != EXPECT_WAITING || (status / 100 == 1 && status != 100))
+        return;
+    wt_loop_timer_cancel(t->loop, t->expect_timer);
+    t->expect_timer = 0;
+    if (status == 100) {
+        expect_emit(t, WT_EXPECT_CONTINUE, status);
+        /* sent from the loop, not from inside the response reader */
+        t->expect = EXPECT_SENDING;
+        t->expect_timer = wt_loop_timer_at(t->loop, wt_loop_now(t->loop), expect_send_body, t);
+        return;
+    }
+    expect_emit(t, WT_EXPECT_FINAL, status);
+    t->expect = EXPECT_WITHHELD;
+}
+
 static void on_request_writable(struct wt_loop *loop, int fd, int events, void *data)
 {
     (void)loop;
     (void)events;
     struct wt_trace *t = data;
-    while (t->request_sent < t->request.len) {
+    size_t end = t->expect == EXPECT_WAITING ? t->request.head_len : t->request.len;
+    while (t->request_sent < end) {
         int want = WT_LOOP_WRITE;
-        ssize_t n = conn_send(t, t->request.text + t->request_sent,
-                              t->request.len - t->request_sent, &want);
+        ssize_t n = conn_send(t, t->request.text + t->request_sent, end - t->request_sent, &want);
         if (n == CONN_WOULD_BLOCK) {
             wt_loop_watch(t->loop, fd, want, on_request_writable, t);
             return;
@@ -757,7 +826,77 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
         }
         t->request_sent += (size_t)n;
     }
+    if (t->expect == EXPECT_SENDING) {
+        /* the body followed the 100 (or the wait): back to the response */
+        t->expect = EXPECT_NONE;
+        wt_loop_watch(t->loop, fd, WT_LOOP_READ, on_response_readable, t);
+        return;
+    }
+    if (t->expect == EXPECT_WAITING && !t->expect_timer) {
+        t->expect_since_us = wt_loop_now(t->loop);
+        t->expect_timer = wt_loop_timer_at(
+            t->loop, t->expect_since_us + (int64_t)t->opt->expect100_timeout_ms * 1000,
+            expect_send_body, t);
+    }
     trace_enter(t, WT_PHASE_WAIT);
+}
+
+/* ---- cookies (-b, -c): the engine's state lives in the request spec --- */
+
+static int cookie_secure(const struct wt_trace *t)
+{
+    return t->url.scheme == WT_SCHEME_HTTPS || wt_cookie_secure_host(t->url.host);
+}
+
+static void emit_cookie(struct wt_trace *t, enum wt_cookie_action action, const char *name,
+                        const struct wt_cookie *c, const char *reason)
+{
+    struct wt_event ev = { .kind = WT_EV_HTTP_COOKIE };
+    ev.u.http_cookie.action = (int)action;
+    ev.u.http_cookie.name = name;
+    ev.u.http_cookie.reason = reason;
+    if (c) {
+        ev.u.http_cookie.domain = c->domain;
+        ev.u.http_cookie.path = c->path;
+        ev.u.http_cookie.expires = c->expires;
+        ev.u.http_cookie.host_only = c->host_only;
+        ev.u.http_cookie.secure = c->secure;
+        ev.u.http_cookie.http_only = c->http_only;
+    }
+    emit(t, &ev);
+}
+
+/* This hop's Cookie value (heap, or NULL): the jar's cookies that match
+ * the URL, each narrated, then -b's strings, on every hop as curl. */
+static char *hop_cookie_header(struct wt_trace *t)
+{
+    const struct wt_reqspec *spec = t->opt->request;
+    if (!spec || (!spec->jar && !spec->cookie))
+        return NULL;
+    size_t sent[WT_COOKIE_MAX_SENT];
+    size_t n = 0;
+    if (spec->jar)
+        n = wt_cookie_select(spec->jar, t->url.host, t->url.target, cookie_secure(t),
+                             (int64_t)time(NULL), sent, WT_COOKIE_MAX_SENT);
+    for (size_t i = 0; i < n; i++) {
+        const struct wt_cookie *c = spec->jar->cookies[sent[i]];
+        emit_cookie(t, WT_COOKIE_SENT, c->name, c, NULL);
+    }
+    return wt_cookie_header(spec->jar, sent, n, spec->cookie);
+}
+
+static void take_cookie(struct wt_trace *t, const char *value, size_t len)
+{
+    const struct wt_reqspec *spec = t->opt->request;
+    if (!spec || !spec->jar)
+        return;
+    const struct wt_cookie *stored;
+    const char *reason;
+    char name[256];
+    enum wt_cookie_action a = wt_cookie_set(spec->jar, value, len, t->url.host, t->url.target,
+                                            cookie_secure(t), (int64_t)time(NULL), &stored,
+                                            &reason, name, sizeof name);
+    emit_cookie(t, a, name, stored, reason);
 }
 
 static void start_send(struct wt_trace *t)
@@ -774,6 +913,8 @@ static void start_send(struct wt_trace *t)
         hop_spec.method = t->p.method;
     if (t->p.resume_known)
         hop_spec.resume_from = t->p.resume_from;
+    if (t->p.hop > 0)
+        hop_spec.upload_name = NULL;   /* curl names the first URL only; a Location is used as given */
     if (t->p.hop > 0 && hop_spec.get) {
         /* -G put the data in the first URL's query; a Location is used as given */
         hop_spec.get = 0;
@@ -798,7 +939,11 @@ static void start_send(struct wt_trace *t)
         }
         hop_spec.n_headers = kept;
     }
-    if (wt_http_request_build(&t->url, &hop_spec, "webtrace/" WT_VERSION, &t->request) < 0) {
+    char *cookies = hop_cookie_header(t);
+    hop_spec.cookie_header = cookies;
+    int built = wt_http_request_build(&t->url, &hop_spec, "webtrace/" WT_VERSION, &t->request);
+    free(cookies);
+    if (built < 0) {
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
@@ -809,6 +954,7 @@ static void start_send(struct wt_trace *t)
     t->resume_from = hop_spec.resume_from;
     if (t->conn)
         t->conn->requests++;
+    t->expect = t->request.expect_100 ? EXPECT_WAITING : EXPECT_NONE;
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
 }
 
@@ -823,6 +969,7 @@ static void start_wait(struct wt_trace *t)
     ev.u.http_request.raw = t->request.text;
     ev.u.http_request.body_bytes = t->request.body_len;
     ev.u.http_request.origin = t->request.origin;
+    ev.u.http_request.form = t->request.form;
     emit(t, &ev);
     wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, on_response_readable, t);
 }
@@ -873,6 +1020,7 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
                       size_t reason_len)
 {
     struct wt_trace *t = ctx;
+    expect_status(t, status);
     free(t->location);   /* an interim response's headers are not the final one's */
     t->location = NULL;
     wt_decoder_free(t->decoder);
@@ -960,6 +1108,8 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
     ev.u.http_header.value_len = value_len;
     ev.u.http_header.folded = folded;
     emit(t, &ev);
+    if (name_len == 10 && strncasecmp(name, "Set-Cookie", 10) == 0)
+        take_cookie(t, value, value_len);
 }
 
 /* -r/-C: what the server did with the range, as curl 7.88 takes it. */
@@ -1262,6 +1412,12 @@ static int may_keep(struct wt_trace *t)
         emit(t, &ev);
     }
     return want > 0;
+    /* a body withheld or cut short would be read as the next request */
+    if (t->expect != EXPECT_NONE || t->request_sent < t->request.len)
+        return 0;
+    return t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed && !t->capture &&
+           wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
+           t->p.keep_connection && t->p.keep_connection(t->p.ctx);
 }
 
 static void keep_connection(struct wt_trace *t)

@@ -48,6 +48,8 @@ static const char *const event_names[] = {
     [WT_EV_HTTP_HEADERS_DONE] = "http_headers_done",
     [WT_EV_HTTP_DEVIATION] = "http_deviation",
     [WT_EV_HTTP_RANGE] = "http_range",
+    [WT_EV_HTTP_COOKIE] = "http_cookie",
+    [WT_EV_HTTP_EXPECT] = "http_expect",
     [WT_EV_HTTP_BODY_DONE] = "http_body_done",
     [WT_EV_TCP_TEARDOWN] = "tcp_teardown",
     [WT_EV_REDIRECT] = "redirect",
@@ -553,6 +555,37 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_string(j, "value", ev->u.http_header.value, ev->u.http_header.value_len);
         wt_json_bool(j, "unfolded", ev->u.http_header.folded);
         break;
+    case WT_EV_HTTP_COOKIE: {
+        static const char *const actions[] = { "stored", "replaced", "deleted", "rejected", "sent" };
+        int a = ev->u.http_cookie.action;
+        wt_json_cstring(j, "action", a >= 0 && a < 5 ? actions[a] : "rejected");
+        wt_json_cstring(j, "name", ev->u.http_cookie.name ? ev->u.http_cookie.name : "");
+        if (ev->u.http_cookie.domain)
+            wt_json_cstring(j, "domain", ev->u.http_cookie.domain);
+        else
+            wt_json_null(j, "domain");
+        if (ev->u.http_cookie.path)
+            wt_json_cstring(j, "path", ev->u.http_cookie.path);
+        else
+            wt_json_null(j, "path");
+        wt_json_int(j, "expires", ev->u.http_cookie.expires);
+        wt_json_bool(j, "host_only", ev->u.http_cookie.host_only);
+        wt_json_bool(j, "secure", ev->u.http_cookie.secure);
+        wt_json_bool(j, "http_only", ev->u.http_cookie.http_only);
+        if (ev->u.http_cookie.reason)
+            wt_json_cstring(j, "reason", ev->u.http_cookie.reason);
+        break;
+    }
+    case WT_EV_HTTP_EXPECT: {
+        static const char *const outcomes[] = { "continue", "timeout", "final_response" };
+        int o = ev->u.http_expect.outcome;
+        wt_json_cstring(j, "outcome", o >= 0 && o < 3 ? outcomes[o] : "timeout");
+        wt_json_int(j, "status", ev->u.http_expect.status);
+        duration(j, "waited_us", ev->u.http_expect.waited_us);
+        wt_json_int(j, "body_bytes", (int64_t)ev->u.http_expect.body_bytes);
+        wt_json_int(j, "timeout_ms", ev->u.http_expect.timeout_ms);
+        break;
+    }
     case WT_EV_HTTP_DEVIATION:
         wt_json_cstring(j, "deviation", ev->u.http_deviation.name);
         wt_json_cstring(j, "rfc", ev->u.http_deviation.rfc);

@@ -7,9 +7,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include "webtrace/cookie.h"
 #include "webtrace/dnsmsg.h"
 #include "webtrace/escape.h"
+#include "webtrace/form.h"
 #include "webtrace/http.h"
 #include "webtrace/i18n.h"
 #include "webtrace/netaddr.h"
@@ -1397,6 +1400,11 @@ static const char *header_origin_words(int origin)
     case WT_HDR_FROM_COMPRESSED: return N_("from --compressed: the codings webtrace decodes");
     case WT_HDR_FROM_RANGE: return N_("from -r: only these bytes of the body");
     case WT_HDR_FROM_RESUME: return N_("from -C: the body from where the file ends");
+    case WT_HDR_FROM_FORM: return N_("from -F: the parts are separated by the boundary");
+    case WT_HDR_FROM_COOKIE: return N_("the cookie engine's cookies for this URL, then -b's");
+    case WT_HDR_EXPECT:
+        return N_("as curl for an upload or a body over 1 MiB: the body waits for 100 Continue; "
+                  "-H 'Expect:' removes it");
     default: return N_("added by webtrace");
     }
 }
@@ -1423,6 +1431,130 @@ static const char *deviation_words(int kind)
     }
 }
 
+/* -F: one line per part, its name, size and Content-Type. */
+static void render_form_parts(struct text_state *s, const struct wt_form *form)
+{
+    FILE *o = s->cfg.out;
+    for (size_t i = 0; i < form->n_parts; i++) {
+        const struct wt_form_part *p = &form->parts[i];
+        char name[WT_ESCAPE_TERM_MAX(64)], file[WT_ESCAPE_TERM_MAX(64)];
+        char type[WT_ESCAPE_TERM_MAX(64)];
+        const char *n = p->name ? p->name : "";
+        wt_escape_term(n, strnlen(n, 64), name, sizeof name);
+        const char *t = p->type ? p->type : "";
+        wt_escape_term(t, strnlen(t, 64), type, sizeof type);
+        tag(s, C_HTTP, "http");
+        if (p->source == WT_FORM_FILE) {
+            wt_escape_term(p->filename, strnlen(p->filename, 64), file, sizeof file);
+            if (p->type)
+                fprintf(o, _("  part %1$zu \"%2$s\": file \"%3$s\", %4$zu bytes, %5$s\n"),
+                        i + 1, name, file, p->size, type);
+            else
+                fprintf(o, _("  part %1$zu \"%2$s\": file \"%3$s\", %4$zu bytes\n"), i + 1,
+                        name, file, p->size);
+        } else if (p->type) {
+            fprintf(o, _("  part %1$zu \"%2$s\": %3$zu bytes, %4$s\n"), i + 1, name, p->size,
+                    type);
+        } else {
+            fprintf(o, _("  part %1$zu \"%2$s\": %3$zu bytes (no Content-Type: plain text)\n"),
+                    i + 1, name, p->size);
+        }
+    }
+}
+
+/* -b/-c: what the cookie engine did with one cookie. The domain is shown
+ * as the Netscape file has it: a leading dot means its subdomains too. */
+static void render_cookie(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    const char *n = ev->u.http_cookie.name ? ev->u.http_cookie.name : "";
+    char name[WT_ESCAPE_TERM_MAX(64)], where[WT_ESCAPE_TERM_MAX(200) + 2];
+    wt_escape_term(n, strnlen(n, 64), name, sizeof name);
+    const char *d = ev->u.http_cookie.domain, *p = ev->u.http_cookie.path ? ev->u.http_cookie.path : "/";
+    char dom[WT_ESCAPE_TERM_MAX(100)], path[WT_ESCAPE_TERM_MAX(100)];
+    wt_escape_term(d ? d : "*", d ? strnlen(d, 100) : 1, dom, sizeof dom);
+    wt_escape_term(p, strnlen(p, 100), path, sizeof path);
+    snprintf(where, sizeof where, "%s%s%s", d && !ev->u.http_cookie.host_only ? "." : "", dom, path);
+    char flags[32] = "";
+    if (ev->u.http_cookie.secure)
+        strcat(flags, " · Secure");
+    if (ev->u.http_cookie.http_only)
+        strcat(flags, " · HttpOnly");
+    char until[48] = "";
+    if (ev->u.http_cookie.expires) {
+        time_t e = (time_t)ev->u.http_cookie.expires;
+        struct tm tm;
+        if (gmtime_r(&e, &tm))
+            strftime(until, sizeof until, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    }
+    tag(s, C_HTTP, "http");
+    switch (ev->u.http_cookie.action) {
+    case WT_COOKIE_SENT:
+        fprintf(o, _("→ cookie %1$s sent: stored for %2$s, which this URL matches%3$s\n"), name,
+                where, flags);
+        break;
+    case WT_COOKIE_STORED:
+        if (until[0])
+            fprintf(o, _("← cookie %1$s stored for %2$s until %3$s%4$s\n"), name, where, until,
+                    flags);
+        else
+            fprintf(o, _("← cookie %1$s stored for %2$s, a session cookie (kept for this run)%3$s\n"),
+                    name, where, flags);
+        break;
+    case WT_COOKIE_REPLACED:
+        if (until[0])
+            fprintf(o, _("← cookie %1$s replaced for %2$s, now until %3$s%4$s\n"), name, where,
+                    until, flags);
+        else
+            fprintf(o, _("← cookie %1$s replaced for %2$s, now a session cookie%3$s\n"), name,
+                    where, flags);
+        break;
+    case WT_COOKIE_DELETED:
+        fprintf(o, _("← cookie %1$s deleted: the server sent it already expired\n"), name);
+        break;
+    default:
+        fprintf(o, _("← cookie %1$s refused: %2$s\n"), name,
+                _(ev->u.http_cookie.reason ? ev->u.http_cookie.reason : N_("not valid")));
+        break;
+    }
+}
+
+/* A size for people: bytes, KiB or MiB with one decimal. */
+static void human_size(uint64_t n, char *out, size_t len)
+{
+    if (n < 1024)
+        snprintf(out, len, "%" PRIu64 " B", n);
+    else if (n < 1024 * 1024)
+        snprintf(out, len, "%.1f KiB", (double)n / 1024);
+    else
+        snprintf(out, len, "%.1f MiB", (double)n / (1024 * 1024));
+}
+
+static void render_expect(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char waited[32], size[32];
+    wt_format_duration(ev->u.http_expect.waited_us, waited, sizeof waited);
+    human_size(ev->u.http_expect.body_bytes, size, sizeof size);
+    tag(s, C_HTTP, "http");
+    switch (ev->u.http_expect.outcome) {
+    case WT_EXPECT_CONTINUE:
+        fprintf(o, _("Expect: 100-continue: the server said 100 Continue after %1$s, sending %2$s\n"),
+                waited, size);
+        break;
+    case WT_EXPECT_TIMEOUT:
+        fprintf(o, _("Expect: 100-continue: no answer in %1$ld ms (--expect100-timeout), "
+                     "sending %2$s anyway\n"),
+                ev->u.http_expect.timeout_ms, size);
+        break;
+    default:
+        fprintf(o, _("Expect: 100-continue: the server answered %1$d after %2$s, before any 100: "
+                     "the %3$s body is not sent and the connection closes after this response\n"),
+                ev->u.http_expect.status, waited, size);
+        break;
+    }
+}
+
 static void render_http(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -1439,6 +1571,8 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
             fprintf(o, _("→ request body: %zu bytes, after the head\n"),
                     ev->u.http_request.body_bytes);
         }
+        if (ev->u.http_request.form)
+            render_form_parts(s, ev->u.http_request.form);
         if (s->cfg.verbose) {
             const char *line = ev->u.http_request.raw;
             size_t index = 0;   /* 0 is the request line, then one per header */
@@ -1483,6 +1617,12 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
             fputc('\n', o);
         }
         append_framing(s, ev);
+        break;
+    case WT_EV_HTTP_COOKIE:
+        render_cookie(s, ev);
+        break;
+    case WT_EV_HTTP_EXPECT:
+        render_expect(s, ev);
         break;
     case WT_EV_HTTP_DEVIATION:
         tag(s, C_HTTP, "http");

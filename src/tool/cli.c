@@ -151,6 +151,23 @@ const char *const wt_cli_usage = N_(
     "  -f, --fail                 exit 22 on a status from 400 up, no body\n"
     "      --json DATA            POST DATA as JSON (@FILE, @-), with\n"
     "                             Content-Type and Accept: application/json\n"
+    "  -F, --form NAME=CONTENT    POST a multipart/form-data part, as curl;\n"
+    "                             NAME=@FILE uploads a file, NAME=<FILE sends\n"
+    "                             its content; ;type= ;filename= ;headers=\n"
+    "      --form-string NAME=TEXT\n"
+    "                             the same, TEXT taken as it is (no @ < ;)\n"
+    "  -b, --cookie NAME=VALUE[; ...]|FILE\n"
+    "                             send these cookies; a FILE (Netscape format or\n"
+    "                             Set-Cookie lines) also turns on the cookie\n"
+    "                             engine: cookies received are sent back\n"
+    "  -c, --cookie-jar FILE      turn on the cookie engine and write its cookies\n"
+    "                             to FILE at the end (curl's Netscape format)\n"
+    "  -T, --upload-file FILE     PUT FILE (- reads stdin, sent chunked); a URL\n"
+    "                             ending in / gets the file's name appended\n"
+    "      --expect100-timeout SECONDS\n"
+    "                             with Expect: 100-continue (-T, or a body over\n"
+    "                             1 MiB), wait this long for the server's 100\n"
+    "                             Continue before sending the body (default 1)\n"
     "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
     "  -S, --show-error           show the error line even with -s -s\n"
     "      --compressed           ask for deflate, gzip, br or zstd and write the\n"
@@ -224,9 +241,11 @@ enum {
     OPT_RETRY_ALL_ERRORS,
     OPT_RETRY_CONNREFUSED,
     OPT_COMPRESSED,
+    OPT_FORM_STRING,
+    OPT_EXPECT100_TIMEOUT,
 };
 
-static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:";
+static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:F:b:c:T:";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -294,6 +313,12 @@ static const struct option long_options[] = {
     { "retry-connrefused", no_argument, NULL, OPT_RETRY_CONNREFUSED },
     { "packets", no_argument, NULL, OPT_PACKETS },
     { "pcap", required_argument, NULL, OPT_PCAP },
+    { "form", required_argument, NULL, 'F' },
+    { "form-string", required_argument, NULL, OPT_FORM_STRING },
+    { "cookie", required_argument, NULL, 'b' },
+    { "cookie-jar", required_argument, NULL, 'c' },
+    { "upload-file", required_argument, NULL, 'T' },
+    { "expect100-timeout", required_argument, NULL, OPT_EXPECT100_TIMEOUT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -705,6 +730,8 @@ static enum wt_req_arg_kind req_arg_kind(int opt)
     case OPT_DATA_RAW: return WT_REQ_DATA_RAW;
     case OPT_DATA_URLENCODE: return WT_REQ_DATA_URLENCODE;
     case OPT_JSON_DATA: return WT_REQ_JSON;
+    case 'F': return WT_REQ_FORM;
+    case OPT_FORM_STRING: return WT_REQ_FORM_STRING;
     default: return WT_REQ_DATA;
     }
 }
@@ -727,6 +754,7 @@ static void set_defaults(struct wt_options *out)
     out->color = WT_COLOR_AUTO;
     out->dns_timeout_ms = WT_DEFAULT_DNS_TIMEOUT_MS;
     out->connect_timeout_ms = WT_DEFAULT_CONNECT_TIMEOUT_MS;
+    out->expect100_timeout_ms = WT_DEFAULT_EXPECT100_TIMEOUT_MS;
     out->happy_eyeballs_ms = WT_DEFAULT_HAPPY_EYEBALLS_MS;
     out->max_redirs = WT_DEFAULT_MAX_REDIRS;
     out->parallel_max = WT_DEFAULT_PARALLEL_MAX;
@@ -1007,12 +1035,31 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
                 out->resume_from = (int64_t)n;
             }
             break;
+        case 'b':
+            if (out->n_cookies == WT_MAX_COOKIE_ARGS) {
+                wt_errf(err, errlen, "more than %d -b options", WT_MAX_COOKIE_ARGS);
+                return WT_EXIT_USAGE;
+            }
+            out->cookies[out->n_cookies++] = optarg;
+            break;
+        case 'c':
+            out->cookie_jar = optarg;
+            break;
+        case 'T':
+            out->upload_file = optarg;
+            break;
+        case OPT_EXPECT100_TIMEOUT:
+            if (parse_seconds_option(opt, optarg, &out->expect100_timeout_ms, err, errlen) != 0)
+                return WT_EXIT_USAGE;
+            break;
         case 'H':
         case 'd':
         case OPT_DATA_BINARY:
         case OPT_DATA_RAW:
         case OPT_DATA_URLENCODE:
         case OPT_JSON_DATA:
+        case 'F':
+        case OPT_FORM_STRING:
             if (out->n_req_args == WT_MAX_REQ_ARGS) {
                 wt_errf(err, errlen, "more than %d -H and -d options", WT_MAX_REQ_ARGS);
                 return WT_EXIT_USAGE;
@@ -1164,9 +1211,26 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
         wt_errf(err, errlen, "-4 and -6 exclude each other (pick one address family)");
         return WT_EXIT_USAGE;
     }
-    int has_data = 0;
-    for (size_t i = 0; i < out->n_req_args; i++)
+    int has_data = 0, has_form = 0;
+    for (size_t i = 0; i < out->n_req_args; i++) {
         has_data |= out->req_args[i].kind != WT_REQ_HEADER;
+        has_form |= out->req_args[i].kind == WT_REQ_FORM ||
+                    out->req_args[i].kind == WT_REQ_FORM_STRING;
+    }
+    if (out->upload_file && (has_data || out->head)) {
+        /* curl: "You can only select one HTTP request method!" */
+        wt_errf(err, errlen, "-T (an upload) and -d/-F/--json or -I ask for two kinds of "
+                "request: pick one");
+        return WT_EXIT_USAGE;
+    }
+    for (size_t i = 0; has_form && i < out->n_req_args; i++) {
+        enum wt_req_arg_kind k = out->req_args[i].kind;
+        if (k != WT_REQ_HEADER && k != WT_REQ_FORM && k != WT_REQ_FORM_STRING) {
+            wt_errf(err, errlen, "-F (multipart) and -d/--json (one body) ask for two kinds "
+                    "of POST: pick one");
+            return WT_EXIT_USAGE;
+        }
+    }
     if (out->head && has_data && !out->get) {
         /* curl: "You can only select one HTTP request method!" */
         wt_errf(err, errlen, "-I (HEAD) and -d/--json (POST) ask for two methods: pick one");

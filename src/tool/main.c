@@ -859,6 +859,10 @@ int main(int argc, char **argv)
                 last_failure = WT_EXIT_WRITE_ERROR;
         }
     }
+    if (wt_reqload_save_cookies(&opt, request, err, sizeof err) < 0 && opt.silent < 2)
+        /* curl warns and keeps its exit code */
+        fprintf(stderr, _("webtrace: warning: the cookies were not saved to %1$s: %2$s\n"),
+                opt.cookie_jar, wt_i18n_error_text(err));
     free(writeout_text);
     wt_urlset_free(urls);
     wt_reqspec_free(request);

@@ -728,8 +728,30 @@ def decode_corpus():
     write("decode", "truncated_br", case(255, b"br", br[:9]))
 
 
+def cookiefile_corpus():
+    """fuzz_cookiefile: a -b cookie file (Netscape lines, Set-Cookie lines),
+    each line also taken as a Set-Cookie header."""
+    write("cookiefile", "netscape", b"# Netscape HTTP Cookie File\n\n"
+          b".example.test\tTRUE\t/\tFALSE\t0\tdom\t1\n"
+          b"www.example.test\tFALSE\t/p\tTRUE\t4102444800\tp\t2\r\n"
+          b"#HttpOnly_www.example.test\tFALSE\t/\tFALSE\t0\tho\t3\n"
+          b"www.example.test\tFALSE\tFALSE\t0\tnopath\t5\n"
+          b"www.example.test\tFALSE\t/\tFALSE\t0\tempty\n"
+          b"a\tb\tc\n")
+    write("cookiefile", "headers",
+          b"Set-Cookie: a=1; Domain=example.test; Path=/; Secure; HttpOnly\n"
+          b"Set-Cookie: b=2\n"
+          b"c=3; Max-Age=60; Expires=Wed, 09 Jun 2100 10:18:14 GMT\n"
+          b"d=4; Expires=Sunday, 06-Nov-94 08:49:37 GMT\n"
+          b"e=5; Expires=Sun Nov  6 08:49:37 2094; Path=/a\n"
+          b"e=; Max-Age=0; Path=/a\n"
+          b"f=6; Domain=other.test\n__Secure-g=7; Secure\n__Host-h=8; Secure; Path=/\n"
+          b"novalue\n=empty\nctl=a\x01b\n i = j ; path=\"/q\"; max-age=-5; unknown=1\n")
+
+
 def main():
     decode_corpus()
+    cookiefile_corpus()
     reqspec_corpus()
     dns_corpora()
     http_corpus()

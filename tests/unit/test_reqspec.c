@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "webtrace/http.h"
@@ -187,6 +188,57 @@ static void test_reqspec_get_head_json_and_host(void **state)
     wt_reqspec_free(s);
 }
 
+static void test_reqspec_upload_and_expect_as_curl(void **state)
+{
+    (void)state;
+    struct wt_http_request req;
+    struct wt_reqspec *s = wt_reqspec_new();
+    assert_int_equal(wt_reqspec_add_data(s, WT_DATA_BINARY, "hi\n", 3, 0), 0);
+    s->upload = 1;
+    s->upload_name = strdup("a%20b.txt");
+    assert_string_equal(build("http://h.test/d/?q=1", s, &req),
+                        "PUT /d/a%20b.txt?q=1 HTTP/1.1\r\nHost: h.test\r\nUser-Agent: wt/1\r\n"
+                        "Accept: */*\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\nhi\n");
+    assert_true(req.expect_100);
+    assert_int_equal(req.body_len, 3);
+    wt_http_request_clear(&req);
+    /* a path that names a file keeps it; -H 'Expect:' removes the wait */
+    add(s, "Expect:");
+    assert_string_equal(build("http://h.test/f", s, &req),
+                        "PUT /f HTTP/1.1\r\nHost: h.test\r\nUser-Agent: wt/1\r\n"
+                        "Accept: */*\r\nContent-Length: 3\r\n\r\nhi\n");
+    assert_false(req.expect_100);
+    wt_http_request_clear(&req);
+    wt_reqspec_free(s);
+
+    /* a POST asks only over 1 MiB; stdin goes chunked */
+    s = wt_reqspec_new();
+    static char big[WT_HTTP_EXPECT_100_THRESHOLD + 1];
+    memset(big, 'x', sizeof big);
+    assert_int_equal(wt_reqspec_add_data(s, WT_DATA_BINARY, big, sizeof big - 1, 0), 0);
+    build("http://h.test/", s, &req);
+    assert_false(req.expect_100);
+    wt_http_request_clear(&req);
+    assert_int_equal(wt_reqspec_add_data(s, WT_DATA_JSON, "y", 1, 0), 0);
+    build("http://h.test/", s, &req);
+    assert_true(req.expect_100);
+    assert_non_null(strstr(req.text, "Content-Type: application/json\r\nAccept: application/json\r\n"
+                                     "Content-Length: 1048577\r\nExpect: 100-continue\r\n\r\n"));
+    wt_http_request_clear(&req);
+    wt_reqspec_free(s);
+
+    s = wt_reqspec_new();
+    assert_int_equal(wt_reqspec_add_data(s, WT_DATA_BINARY, "2\r\nhi\r\n0\r\n\r\n", 12, 0), 0);
+    s->upload = 1;
+    s->chunked = 1;
+    assert_string_equal(build("http://h.test/d/", s, &req),
+                        "PUT /d/ HTTP/1.1\r\nHost: h.test\r\nUser-Agent: wt/1\r\n"
+                        "Accept: */*\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n"
+                        "\r\n2\r\nhi\r\n0\r\n\r\n");
+    wt_http_request_clear(&req);
+    wt_reqspec_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_reqspec_header_lines),
         cmocka_unit_test(test_reqspec_request_in_curls_order),
         cmocka_unit_test(test_reqspec_get_head_json_and_host),
+        cmocka_unit_test(test_reqspec_upload_and_expect_as_curl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
