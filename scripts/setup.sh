@@ -12,6 +12,7 @@ packages=(
   python3-jsonschema strace
   gettext
   libpcap-dev tcpdump iproute2
+  tinyproxy
   clang libclang-rt-14-dev llvm-14
 )
 

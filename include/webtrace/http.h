@@ -31,9 +31,11 @@ enum wt_header_origin {
     WT_HDR_FROM_JSON,       /* Content-Type and Accept of --json */
     WT_HDR_BODY_LENGTH,     /* Content-Length: the body's size */
     WT_HDR_BODY_TYPE,       /* Content-Type: -d's form default */
+    WT_HDR_FROM_PROXY_USER, /* Proxy-Authorization: -U or the proxy's user */
+    WT_HDR_FOR_PROXY,       /* Proxy-Connection: curl's, to a proxy */
 };
 
-#define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 10)
+#define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 12)
 
 struct wt_http_request {
     char *text;        /* the whole request, head then body, heap */
@@ -53,6 +55,13 @@ struct wt_http_request {
  * body. spec NULL is a plain GET. Returns 0 or -1 (ENOMEM). */
 int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spec,
                           const char *user_agent, struct wt_http_request *out);
+/* The same request to an HTTP proxy, as curl 7.88 sends it: the target
+ * in absolute form (http://host[:port]/path), Proxy-Authorization after
+ * Host when proxy_authorization is not NULL ("Basic ..."), and
+ * Proxy-Connection: Keep-Alive after Referer. */
+int wt_http_request_build_proxied(const struct wt_url *url, const struct wt_reqspec *spec,
+                                  const char *user_agent, const char *proxy_authorization,
+                                  struct wt_http_request *out);
 /* The method the request will use (-X, -I, data, -G). */
 const char *wt_http_request_method(const struct wt_reqspec *spec);
 void wt_http_request_clear(struct wt_http_request *req);
