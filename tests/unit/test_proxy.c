@@ -2,13 +2,19 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
+#include "webtrace/loop.h"
+#include "webtrace/pool.h"
 #include "webtrace/proxy.h"
 #include "webtrace/reqspec.h"
 #include "webtrace/url.h"
@@ -303,6 +309,50 @@ static void test_proxy_reply_head_at_every_split(void **state)
     free(big);
 }
 
+/* An idle connection is taken only by a request going the same way: a
+ * proxied one never serves a direct request, nor one through another
+ * proxy or as another proxy user, and the other way round. (A socketpair
+ * stands in for the connection: the pool only peeks at it.) */
+static struct wt_conn *idle_conn(struct wt_pool *pool, const char *via, int *peer)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct wt_conn *c = wt_pool_conn_new(pool, WT_SCHEME_HTTPS, "origin.test", 443);
+    assert_non_null(c);
+    snprintf(c->via, sizeof c->via, "%s", via);
+    c->fd = sv[0];
+    *peer = sv[1];
+    wt_pool_put(pool, c);
+    return c;
+}
+
+static void test_proxy_pool_keys_by_proxy(void **state)
+{
+    (void)state;
+    struct wt_loop *loop = wt_loop_new(NULL, NULL);
+    struct wt_pool *pool = wt_pool_new(loop, NULL);
+    assert_non_null(pool);
+    int peer_direct, peer_proxied;
+    struct wt_conn *direct = idle_conn(pool, "", &peer_direct);
+    struct wt_conn *proxied = idle_conn(pool, "tunnel http://p.test:3128 u:p", &peer_proxied);
+    struct wt_pool_stale stale;
+    assert_null(wt_pool_take_via(pool, WT_SCHEME_HTTPS, "origin.test", 443,
+                                 "tunnel http://p.test:3128 v:p", &stale));
+    assert_null(wt_pool_take_via(pool, WT_SCHEME_HTTPS, "origin.test", 443,
+                                 "tunnel http://q.test:3128 u:p", &stale));
+    assert_ptr_equal(wt_pool_take_via(pool, WT_SCHEME_HTTPS, "origin.test", 443,
+                                      "tunnel http://p.test:3128 u:p", &stale), proxied);
+    assert_null(wt_pool_take_via(pool, WT_SCHEME_HTTPS, "origin.test", 443,
+                                 "tunnel http://p.test:3128 u:p", &stale));
+    assert_ptr_equal(wt_pool_take(pool, WT_SCHEME_HTTPS, "origin.test", 443, &stale), direct);
+    wt_conn_free(direct);
+    wt_conn_free(proxied);
+    close(peer_direct);
+    close(peer_proxied);
+    wt_pool_free(pool);
+    wt_loop_free(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_proxy_connect_request_as_curl),
         cmocka_unit_test(test_proxy_absolute_form_as_curl),
         cmocka_unit_test(test_proxy_reply_head_at_every_split),
+        cmocka_unit_test(test_proxy_pool_keys_by_proxy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
