@@ -1541,6 +1541,28 @@ static void explain(struct text_state *s, const struct wt_event *ev)
 
 static void text_event_line(void *state, const struct wt_event *ev);
 
+/* -v: a head's lines ("> " sent, "< " received) up to its empty line,
+ * escaped (the proxy's answer is from the network; -U is the user's). */
+static void proxy_head_lines(struct text_state *s, const char *mark, const char *raw,
+                             size_t len)
+{
+    const char *end = raw + len;
+    for (const char *line = raw; line < end;) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        const char *stop = eol ? eol : end;
+        size_t n = (size_t)(stop - line);
+        if (n && line[n - 1] == '\r')
+            n--;
+        if (n == 0)
+            break;
+        tag(s, C_HTTP, "prxy");
+        fputs(mark, s->cfg.out);
+        put_escaped(s->cfg.out, line, n);
+        fputc('\n', s->cfg.out);
+        line = eol ? eol + 1 : end;
+    }
+}
+
 /* The proxy's own steps: which one and why, the CONNECT and its answer. */
 static void render_proxy(struct text_state *s, const struct wt_event *ev)
 {
@@ -1584,6 +1606,8 @@ static void render_proxy(struct text_state *s, const struct wt_event *ev)
         if (ev->u.proxy_connect.credentials)
             fputs(_(" · Proxy-Authorization: Basic"), o);
         fputc('\n', o);
+        if (s->cfg.verbose)
+            proxy_head_lines(s, "> ", ev->u.proxy_connect.raw, ev->u.proxy_connect.bytes);
         break;
     case WT_EV_PROXY_REPLY:
         wt_format_duration(ev->u.proxy_reply.elapsed_us, d, sizeof d);
@@ -1595,6 +1619,8 @@ static void render_proxy(struct text_state *s, const struct wt_event *ev)
                          "unread\n"), d);
         else
             fprintf(o, _(" after %s: the proxy refused the tunnel\n"), d);
+        if (s->cfg.verbose)
+            proxy_head_lines(s, "< ", ev->u.proxy_reply.raw, ev->u.proxy_reply.bytes);
         break;
     default:
         break;
