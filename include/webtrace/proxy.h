@@ -61,7 +61,8 @@ struct wt_proxy_choice {
  * http_proxy (lower case only: HTTP_PROXY may be set by a CGI
  * server from a request's Proxy: header), for https:// https_proxy then
  * HTTPS_PROXY; then all_proxy, ALL_PROXY. --noproxy, else no_proxy, else
- * NO_PROXY, can then send the URL direct, -x's proxy too. env is getenv
+ * NO_PROXY, can then send the URL direct, -x's proxy too; a variable set
+ * to "" counts as unset, as curl_getenv has it. env is getenv
  * (a test passes its own). Returns 0, or an exit code with one sentence
  * in err (the proxy does not parse). */
 int wt_proxy_choose(const struct wt_url *url, const struct wt_proxy_options *opt,

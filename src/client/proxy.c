@@ -219,6 +219,14 @@ int wt_proxy_noproxy_match(const char *host, const char *list)
     return 0;
 }
 
+/* curl_getenv: a variable set to "" counts as unset (curl 7.88.1:
+ * http_proxy= ALL_PROXY=p goes through p). */
+static const char *env_value(const char *(*env)(const char *name), const char *name)
+{
+    const char *v = env(name);
+    return v && v[0] ? v : NULL;
+}
+
 /* The proxy as the narration shows it: scheme, host, port, no password. */
 static void describe(const struct wt_proxy *p, char *out, size_t outlen)
 {
@@ -242,9 +250,7 @@ int wt_proxy_choose(const struct wt_url *url, const struct wt_proxy_options *opt
         const char *const *vars = url->scheme == WT_SCHEME_HTTPS ? https_vars : http_vars;
         size_t n = url->scheme == WT_SCHEME_HTTPS ? 4 : 3;
         for (size_t i = 0; i < n && !text; i++) {
-            const char *v = env(vars[i]);
-            /* curl takes a set variable even when it is empty (and then
-             * uses no proxy) */
+            const char *v = env_value(env, vars[i]);
             if (v) {
                 text = v;
                 out->source = vars[i];
@@ -257,10 +263,10 @@ int wt_proxy_choose(const struct wt_url *url, const struct wt_proxy_options *opt
     const char *list_source = "--noproxy";
     if (!list) {
         list_source = "no_proxy";
-        list = env("no_proxy");
+        list = env_value(env, "no_proxy");
         if (!list) {
             list_source = "NO_PROXY";
-            list = env("NO_PROXY");
+            list = env_value(env, "NO_PROXY");
         }
     }
     if (list && wt_proxy_noproxy_match(url->host, list)) {
@@ -271,6 +277,12 @@ int wt_proxy_choose(const struct wt_url *url, const struct wt_proxy_options *opt
     int code = wt_proxy_parse(text, &out->proxy, err, errlen);
     if (code)
         return code;
+    /* a user without a password is sent as "user:", as curl does */
+    size_t cl = strlen(out->proxy.credentials);
+    if (cl && !strchr(out->proxy.credentials, ':') && cl + 1 < sizeof out->proxy.credentials) {
+        out->proxy.credentials[cl] = ':';
+        out->proxy.credentials[cl + 1] = '\0';
+    }
     if (opt->proxy_user) {
         /* -U wins over the user in the proxy's URL, as in curl */
         if (strlen(opt->proxy_user) >= sizeof out->proxy.credentials) {

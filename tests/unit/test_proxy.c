@@ -177,6 +177,14 @@ static void test_proxy_environment_as_curl(void **state)
                                      NULL };
     assert_int_equal(choose("http://o.test/", &none, no_lower, &c), 0);
     assert_true(c.use);   /* no_proxy is read first, and it does not list o.test */
+    /* a variable set to "" is unset, as curl_getenv has it */
+    const char *const empty[] = { "http_proxy=", "ALL_PROXY=all.test", "no_proxy=",
+                                  "NO_PROXY=o.test", NULL };
+    assert_int_equal(choose("http://o.test/", &none, empty, &c), 0);
+    assert_false(c.use);
+    assert_string_equal(c.bypass_source, "NO_PROXY");
+    assert_int_equal(choose("http://p.test/", &none, empty, &c), 0);
+    assert_string_equal(c.source, "ALL_PROXY");
 }
 
 static void test_proxy_options_win(void **state)
@@ -207,6 +215,10 @@ static void test_proxy_options_win(void **state)
     assert_int_equal(choose("http://other.test/", &user, env, &c), 0);
     assert_string_equal(c.proxy.credentials, "c:d");
     assert_true(c.tunnel);
+    /* a user without a password goes as "user:" (curl 7.88.1 sent dTo= for u@) */
+    struct wt_proxy_options bare_user = { .proxy = "u@opt.test" };
+    assert_int_equal(choose("http://other.test/", &bare_user, env, &c), 0);
+    assert_string_equal(c.proxy.credentials, "u:");
     /* a proxy that does not parse is an error only when it is used */
     struct wt_proxy_options bad = { .proxy = "[::1" };
     assert_int_equal(choose("http://o.test/", &bad, env, &c), 0);
