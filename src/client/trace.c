@@ -77,6 +77,8 @@ struct wt_trace {
     const char *lookup_host;         /* the name asked for (the URL's, or --connect-to's) */
     struct wt_proxy_choice proxy;    /* through a proxy (-x, the environment) or direct */
     char via[WT_POOL_VIA_MAX];       /* the pool's key for that proxy, "" direct */
+    const char *tunnel_host;         /* CONNECT's host: the URL's, or --connect-to's */
+    uint16_t tunnel_port;
     char *tunnel_request;            /* the CONNECT request, heap */
     size_t tunnel_request_len, tunnel_sent;
     char *tunnel_reply;              /* its answer's head as it arrives */
@@ -421,13 +423,22 @@ static int ip_family(const struct wt_options *opt)
 /* --connect-to: the first rule matching the URL's host and port names what
  * is connected to instead; the URL's name stays for SNI, Host and the
  * certificate check. */
-static const char *apply_connect_to(struct wt_trace *t, uint16_t *port)
+static const struct wt_connect_to *find_connect_to(const struct wt_trace *t)
 {
     for (size_t i = 0; i < t->opt->n_connect_to; i++) {
         const struct wt_connect_to *r = &t->opt->connect_to[i];
         if ((r->host[0] && strcasecmp(r->host, t->url.host) != 0) ||
             (r->port >= 0 && r->port != t->url.port))
             continue;
+        return r;
+    }
+    return NULL;
+}
+
+static const char *apply_connect_to(struct wt_trace *t, uint16_t *port)
+{
+    const struct wt_connect_to *r = find_connect_to(t);
+    if (r) {
         const char *host = r->to_host[0] ? r->to_host : t->url.host;
         *port = r->to_port >= 0 ? (uint16_t)r->to_port : t->url.port;
         if (!strcasecmp(host, t->url.host) && *port == t->url.port)
@@ -836,9 +847,9 @@ static void on_tunnel_writable(struct wt_loop *loop, int fd, int events, void *d
     t->tunnel_sent_at = wt_loop_now(t->loop);
     struct wt_event ev = { .kind = WT_EV_PROXY_CONNECT };
     char authority[WT_HOST_MAX_LEN + 16];
-    int v6 = t->url.host_kind == WT_HOST_IPV6;
-    snprintf(authority, sizeof authority, "%s%s%s:%u", v6 ? "[" : "", t->url.host,
-             v6 ? "]" : "", t->url.port);
+    int v6 = literal_family(t->tunnel_host) == AF_INET6;
+    snprintf(authority, sizeof authority, "%s%s%s:%u", v6 ? "[" : "", t->tunnel_host,
+             v6 ? "]" : "", t->tunnel_port);
     ev.u.proxy_connect.authority = authority;
     ev.u.proxy_connect.raw = t->tunnel_request;
     ev.u.proxy_connect.bytes = t->tunnel_request_len;
@@ -856,7 +867,10 @@ static void start_tunnel(struct wt_trace *t)
     const char *agent = t->opt->request && t->opt->request->user_agent
                             ? t->opt->request->user_agent : "webtrace/" WT_VERSION;
     size_t n_headers;
-    t->tunnel_request = wt_proxy_connect_request(t->url.host, t->url.host_kind, t->url.port,
+    enum wt_host_kind kind = literal_family(t->tunnel_host) == AF_INET6 ? WT_HOST_IPV6
+                             : literal_family(t->tunnel_host) == AF_INET ? WT_HOST_IPV4
+                                                                          : WT_HOST_NAME;
+    t->tunnel_request = wt_proxy_connect_request(t->tunnel_host, kind, t->tunnel_port,
                                                  t->proxy.proxy.credentials, agent,
                                                  &t->tunnel_request_len, &n_headers);
     if (!t->tunnel_request) {
@@ -893,6 +907,22 @@ static int choose_proxy(struct wt_trace *t)
     }
     if (!t->proxy.use && !t->proxy.bypass_source)
         return 0;
+    int redirected = 0;
+    if (t->proxy.use) {
+        t->tunnel_host = t->url.host;
+        t->tunnel_port = t->url.port;
+        const struct wt_connect_to *r = find_connect_to(t);
+        const char *host = r && r->to_host[0] ? r->to_host : t->url.host;
+        uint16_t port = r && r->to_port >= 0 ? (uint16_t)r->to_port : t->url.port;
+        if (r && (strcasecmp(host, t->url.host) != 0 || port != t->url.port)) {
+            /* curl 7.88 asks the proxy for a tunnel to --connect-to's
+             * host and port then, for http:// too */
+            t->tunnel_host = host;
+            t->tunnel_port = port;
+            t->proxy.tunnel = 1;
+            redirected = 1;
+        }
+    }
     struct wt_event ev = { .kind = WT_EV_PROXY };
     ev.u.proxy.use = t->proxy.use;
     ev.u.proxy.url_host = t->url.host;
@@ -911,6 +941,10 @@ static int choose_proxy(struct wt_trace *t)
         ev.u.proxy.bypass_list = t->proxy.bypass_list;
     }
     emit(t, &ev);
+    if (redirected) {
+        uint16_t port;
+        apply_connect_to(t, &port);   /* narrates the rule */
+    }
     return 0;
 }
 

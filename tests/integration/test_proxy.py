@@ -304,6 +304,19 @@ class ProxyViaTinyproxy(unittest.TestCase):
                                  timeout=CURL_TIMEOUT_S, env=h.webtrace_env())
             self.assertEqual((res.returncode, res.stdout), (56, b"403"))
 
+    def test_connect_to_names_the_tunnel_as_curl(self):
+        # the URL's port is one tinyproxy refuses; --connect-to sends the
+        # tunnel to the good one, and TLS still checks the URL's name
+        good, other = self.tls.ports["good"], self.tls.ports["wrong_host"]
+        url = self.tls.url("wrong_host", "/", "localhost")
+        code, out, err, evs = self.run_json(
+            "-x", self.proxy.url, "--connect-to", f"localhost:{other}:localhost:{good}",
+            "--cacert", self.pki.ca_file, "-o", "/dev/null", url)
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        self.assertEqual(of_kind(evs, "proxy_connect")[0]["authority"], f"localhost:{good}")
+        self.assertEqual(of_kind(evs, "connect_to")[0]["connect_port"], good)
+        self.assertEqual(of_kind(evs, "tls_hello")[0]["sni"], "localhost")
+
     # -- credentials --------------------------------------------------------
 
     def test_proxy_credentials_as_tinyproxy_checks_them(self):
@@ -473,6 +486,11 @@ class RequestBytesAsCurl(unittest.TestCase):
 
     def test_connect_for_http_with_proxytunnel_and_ipv6(self):
         self.both("-p", "http://[::1]:8080/")
+
+    def test_connect_to_makes_a_tunnel_to_its_target(self):
+        got = self.both("--connect-to", "a.test:80:b.test:8080", "http://a.test/")
+        self.assertTrue(got.startswith(b"CONNECT b.test:8080 HTTP/1.1\r\n"), got)
+        self.both("--connect-to", "::[::1]:8443", "https://a.test/")
 
 
 if __name__ == "__main__":
