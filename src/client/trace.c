@@ -490,7 +490,7 @@ static void start_dns(struct wt_trace *t)
     }
     int want = ip_family(t->opt);
     /* Through a proxy, only the proxy's name is looked up: the proxy finds
-     * the origin (curl applies --connect-to to direct connections). */
+     * the origin (a --connect-to rule named the tunnel's end instead). */
     const char *host = t->proxy.use ? t->proxy.proxy.host : apply_connect_to(t, &t->connect_port);
     if (t->proxy.use)
         t->connect_port = t->proxy.proxy.port;
