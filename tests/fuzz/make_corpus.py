@@ -668,6 +668,17 @@ def json_corpus():
         s.event(SERVE_DROP, 10).int(2).cstr("idle timeout")
         s.event(DNS_LITERAL, 1).cstr("::1")
         s.event(DNS_TCP_RETRY, 1).endpoint("127.0.0.1", 53)
+        # the kinds after transfer_done: a kind byte from 0xf0 (see fuzz_json.c)
+        PROXY, PROXY_CONNECT, PROXY_REPLY = 0xf0, 0xf1, 0xf2
+        s.event(PROXY, 0).byte(1).cstr("www.example.test").cstr("http://proxy.test:3128").cstr(
+            "proxy.test").int(3128).byte(1).byte(1).cstr("")
+        s.event(PROXY_CONNECT, 2).cstr("www.example.test:443").cstr(
+            "CONNECT www.example.test:443 HTTP/1.1\r\nHost: www.example.test:443\r\n\r\n").byte(
+            1).byte(1)
+        s.event(PROXY_REPLY, 2).int(200).bytes("Connection established \xff").int(300).byte(1)
+        s.event(PROXY_REPLY, 2).int(407).bytes("Proxy Authentication Required").int(90).byte(0)
+        s.event(PROXY, 0).byte(0).cstr("o.test").cstr("").cstr("").int(0).byte(0).byte(0).cstr(
+            ".test, 10.0.0.0/8 \x1b")
         write("json", "events_%s" % ("ndjson" if mode == 1 else "har"), bytes(s.b))
     write("json", "string_mixed", b"\x03" + "caf\u00e9 \u4f60\U0001f600 \x1b\x7f \"\\".encode() + b"\xff\xc0\xaf")
     write("json", "string_long", b"\x03" + ("\u00e9" * 700).encode() + b"\x80" * 7 + "\U0001f600".encode() * 300)
