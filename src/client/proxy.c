@@ -9,6 +9,7 @@
 
 #include "webtrace/escape.h"
 #include "webtrace/exitcode.h"
+#include "webtrace/idn.h"
 #include "webtrace/reqspec.h"
 
 #define SCHEME_MAX 16
@@ -106,7 +107,21 @@ int wt_proxy_parse(const char *text, struct wt_proxy *out, char *err, size_t err
             port_at = colon + 1;
     }
     size_t host_len = (size_t)(host_end - p);
-    if (host_len == 0 || host_len > WT_HOST_MAX_LEN)
+    if (host_len == 0)
+        goto bad;
+    if (wt_idn_needed(p, host_len)) {
+        /* an international proxy name goes to DNS in its xn-- form, as curl's */
+        char idn_err[256];
+        if (wt_idn_to_ascii(p, host_len, out->host, sizeof out->host, idn_err,
+                            sizeof idn_err) != 0) {
+            wt_errf(err, errlen, "the proxy's name '%s' is not a valid international name: %s",
+                    quoted, idn_err);
+            return WT_EXIT_RESOLVE_PROXY;
+        }
+        p = out->host;
+        host_len = strlen(out->host);
+    }
+    if (host_len > WT_HOST_MAX_LEN)
         goto bad;
     for (size_t i = 0; i < host_len; i++) {
         unsigned char c = (unsigned char)p[i];

@@ -39,6 +39,8 @@ static void test_proxy_parse_table(void **state)
         { "u:p@proxy.test:1", "proxy.test", 1, "u:p" },
         { "http://us%40er:p%3Aw@proxy.test:3128", "proxy.test", 3128, "us@er:p:w" },
         { "a@b@proxy.test", "proxy.test", 1080, "a@b" },
+        { "http://\xe4\xbb\xa3\xe7\x90\x86.\xe6\xb5\x8b\xe8\xaf\x95:3128",   /* 代理.测试 */
+          "xn--mnq481g.xn--0zwm56d", 3128, "" },
     };
     for (size_t i = 0; i < N(ok); i++) {
         struct wt_proxy p;
