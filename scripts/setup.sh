@@ -13,7 +13,7 @@ packages=(
   python3-jsonschema strace
   gettext
   libpcap-dev tcpdump iproute2
-  zlib1g-dev libbrotli-dev libzstd-dev
+  zlib1g-dev libbrotli-dev libzstd-dev tinyproxy
   clang libclang-rt-14-dev llvm-14
 )
 

@@ -116,6 +116,10 @@ struct wt_options {
     struct wt_resolve_entry resolve[WT_MAX_RESOLVE];
     size_t n_connect_to;          /* --connect-to, repeatable; the first match wins */
     struct wt_connect_to connect_to[WT_MAX_CONNECT_TO];
+    const char *proxy;            /* -x/--proxy; "" uses none (NULL: the environment's) */
+    const char *noproxy;          /* --noproxy LIST */
+    const char *proxy_user;       /* -U/--proxy-user USER:PASSWORD */
+    int proxytunnel;              /* -p/--proxytunnel: CONNECT for http:// too */
     int json;                     /* --ndjson: NDJSON events on stdout */
     const char *writeout;         /* -w FORMAT, @FILE or @- (read by main) */
     const char *har;              /* --har FILE */

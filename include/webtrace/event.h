@@ -82,7 +82,10 @@ enum wt_event_kind {
     WT_EV_SERVE_DROP,       /* server: a connection ended without a teardown (error, timeout) */
     WT_EV_SUMMARY,          /* timings of the whole trace */
     WT_EV_ERROR,            /* the trace failed: step, exit code, words */
-    WT_EV_TRANSFER_DONE     /* a URL's whole journey ended: every hop, one exit code */
+    WT_EV_TRANSFER_DONE,    /* a URL's whole journey ended: every hop, one exit code */
+    WT_EV_PROXY,            /* the proxy a URL goes through, or the no-proxy rule sending it direct */
+    WT_EV_PROXY_CONNECT,    /* the CONNECT request went to the proxy */
+    WT_EV_PROXY_REPLY       /* the proxy answered the CONNECT: a tunnel, or a refusal */
 };
 
 #define WT_ADDR_STRLEN 46  /* INET6_ADDRSTRLEN */
@@ -328,6 +331,7 @@ struct wt_event {
             uint32_t rtt_us, rttvar_us, snd_mss, rcv_mss, snd_cwnd;
             int have_info;
             unsigned conn;           /* the run's connection number (#1...), 0 unknown */
+            int to_proxy;            /* the peer is the proxy, not the origin */
         } tcp_established;
         struct {
             const char *sni;         /* NULL for IP literals */
@@ -620,6 +624,34 @@ struct wt_event {
             int64_t tls_setup_us;    /* the part of the TLS set-up the fetch waited for; -1 no TLS */
             int64_t teardown_us;
         } summary;
+        struct {
+            int use;                 /* 1: through the proxy; 0: direct, bypass_* say why */
+            const char *proxy;       /* "http://host:port", no credentials */
+            const char *host;        /* the proxy's host (looked up and connected to) */
+            uint16_t port;
+            const char *source;      /* "-x/--proxy" or the environment variable */
+            int tunnel;              /* CONNECT first (https, or -p) */
+            int credentials;         /* Proxy-Authorization is sent */
+            const char *url_host;    /* the URL's host */
+            const char *bypass_source;   /* "--noproxy", "no_proxy" or "NO_PROXY" */
+            const char *bypass_list;     /* the list as given */
+        } proxy;
+        struct {
+            const char *authority;   /* host:port the tunnel is asked for */
+            const char *raw;         /* the request's bytes */
+            size_t bytes;
+            size_t n_headers;
+            int credentials;         /* with Proxy-Authorization */
+        } proxy_connect;
+        struct {
+            int status;
+            const char *reason;      /* raw bytes from the proxy */
+            size_t reason_len;
+            const char *raw;         /* the whole head, raw */
+            size_t bytes;
+            int64_t elapsed_us;      /* from the CONNECT sent to the head read */
+            int opened;              /* 2xx: the tunnel is open */
+        } proxy_reply;
         struct {
             const char *step;        /* "url", "dns", "tcp", "http", "output" */
             int exit_code;

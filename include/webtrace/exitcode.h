@@ -8,6 +8,7 @@ enum wt_exit {
     WT_EXIT_UNSUPPORTED_PROTOCOL = 1,
     WT_EXIT_USAGE = 2,            /* curl: failed to initialise / bad option */
     WT_EXIT_URL_MALFORMED = 3,
+    WT_EXIT_RESOLVE_PROXY = 5,
     WT_EXIT_RESOLVE = 6,
     WT_EXIT_CONNECT = 7,
     WT_EXIT_WEIRD_REPLY = 8,

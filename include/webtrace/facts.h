@@ -63,6 +63,8 @@ struct wt_facts {
     struct wt_header request_headers[16];
 
     int http_code;
+    int http_connect;             /* the proxy's status for CONNECT, 0 when none */
+    int64_t tunnel_us;            /* t_us the CONNECT left (TCP to the proxy up), -1 none */
     int http_major, http_minor;
     char *reason;
     size_t reason_len;

@@ -38,13 +38,15 @@ enum wt_header_origin {
     WT_HDR_FROM_FORM,       /* Content-Type: -F's multipart/form-data and boundary */
     WT_HDR_FROM_COOKIE,     /* Cookie: the cookie engine's, then -b's */
     WT_HDR_EXPECT,          /* Expect: 100-continue before a large body or an upload */
+    WT_HDR_FROM_PROXY_USER, /* Proxy-Authorization: -U or the proxy's user */
+    WT_HDR_FOR_PROXY,       /* Proxy-Connection: curl's, to a proxy */
 };
 
 /* curl 7.88's EXPECT_100_THRESHOLD: a POST body larger than this asks for
  * 100 Continue first; an upload (-T) always does. */
 #define WT_HTTP_EXPECT_100_THRESHOLD (1024 * 1024)
 
-#define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 10)
+#define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 16)
 
 struct wt_http_request {
     char *text;        /* the whole request, head then body, heap */
@@ -66,6 +68,13 @@ struct wt_http_request {
  * body. spec NULL is a plain GET. Returns 0 or -1 (ENOMEM). */
 int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spec,
                           const char *user_agent, struct wt_http_request *out);
+/* The same request to an HTTP proxy, as curl 7.88 sends it: the target
+ * in absolute form (http://host[:port]/path), Proxy-Authorization after
+ * Host when proxy_authorization is not NULL ("Basic ..."), and
+ * Proxy-Connection: Keep-Alive after Referer. */
+int wt_http_request_build_proxied(const struct wt_url *url, const struct wt_reqspec *spec,
+                                  const char *user_agent, const char *proxy_authorization,
+                                  struct wt_http_request *out);
 /* The method the request will use (-X, -I, data, -G). */
 const char *wt_http_request_method(const struct wt_reqspec *spec);
 void wt_http_request_clear(struct wt_http_request *req);

@@ -14,6 +14,8 @@
 
 #define WT_POOL_MAX_IDLE 64   /* idle connections kept; the oldest is closed beyond */
 
+#define WT_POOL_VIA_MAX 1024  /* a proxy's key: its address and user */
+
 struct wt_tls;
 
 /* One connection. The TLS session sends its events to &relay, which
@@ -24,6 +26,10 @@ struct wt_conn {
     enum wt_scheme scheme;
     char host[WT_HOST_MAX_LEN + 2];
     uint16_t port;
+    /* The proxy it goes through ("http://host:port", with who it
+     * authenticated as), "" for a direct connection: part of the key, so
+     * neither is ever used for the other. */
+    char via[WT_POOL_VIA_MAX];
     int fd;
     struct wt_tls *tls;              /* https only */
     struct wt_endpoint local, remote;
@@ -63,6 +69,9 @@ struct wt_conn *wt_pool_take(struct wt_pool *p, enum wt_scheme scheme, const cha
 /* How many idle connections to the origin the pool holds. */
 size_t wt_pool_idle_count(const struct wt_pool *p, enum wt_scheme scheme, const char *host,
                           uint16_t port);
+/* The same for a connection through the proxy via ("" direct). */
+struct wt_conn *wt_pool_take_via(struct wt_pool *p, enum wt_scheme scheme, const char *host,
+                                 uint16_t port, const char *via, struct wt_pool_stale *stale);
 /* Keeps c idle for reuse (the pool owns it from now on). */
 void wt_pool_put(struct wt_pool *p, struct wt_conn *c);
 /* Starts closing every idle connection, each teardown narrated; run the

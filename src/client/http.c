@@ -117,6 +117,10 @@ static int custom_expects_100(const struct wt_reqspec *spec)
     return expects;
 }
 
+static int build_request(const struct wt_url *url, const struct wt_reqspec *spec,
+                         const char *user_agent, int to_proxy, const char *proxy_authorization,
+                         struct wt_http_request *out);
+
 static enum wt_reqspec_edit edit_of(const struct wt_reqspec *spec, const char *name)
 {
     return spec ? wt_reqspec_edit_of(spec, name) : WT_EDIT_NONE;
@@ -124,6 +128,20 @@ static enum wt_reqspec_edit edit_of(const struct wt_reqspec *spec, const char *n
 
 int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spec,
                           const char *user_agent, struct wt_http_request *out)
+{
+    return build_request(url, spec, user_agent, 0, NULL, out);
+}
+
+int wt_http_request_build_proxied(const struct wt_url *url, const struct wt_reqspec *spec,
+                                  const char *user_agent, const char *proxy_authorization,
+                                  struct wt_http_request *out)
+{
+    return build_request(url, spec, user_agent, 1, proxy_authorization, out);
+}
+
+static int build_request(const struct wt_url *url, const struct wt_reqspec *spec,
+                         const char *user_agent, int to_proxy, const char *proxy_authorization,
+                         struct wt_http_request *out)
 {
     memset(out, 0, sizeof *out);
     int v6 = url->host_kind == WT_HOST_IPV6;
@@ -138,6 +156,10 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
     int send_body = spec && spec->has_body && !spec->get;
 
     struct wt_buf target = { 0 };
+    /* a proxy is told the whole URL (RFC 9112 section 3.2.2) */
+    if (to_proxy && (wt_buf_append(&target, "http://", 7) < 0 ||
+                     wt_buf_append(&target, out->host_header, strlen(out->host_header)) < 0))
+        goto oom;
     if (wt_buf_append(&target, url->target, strlen(url->target)) < 0)
         goto oom;
     if (send_body && spec->upload_name) {
@@ -170,6 +192,10 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
     if (edit_of(spec, "Host") != WT_EDIT_REMOVED &&
         put_header(&b, out, host ? WT_HDR_FROM_HEADER : WT_HDR_FROM_URL, "Host",
                    host ? host : out->host_header) < 0)
+        goto oom_b;
+    if (proxy_authorization && edit_of(spec, "Proxy-Authorization") == WT_EDIT_NONE &&
+        put_header(&b, out, WT_HDR_FROM_PROXY_USER, "Proxy-Authorization",
+                   proxy_authorization) < 0)
         goto oom_b;
     if (spec && spec->authorization && edit_of(spec, "Authorization") == WT_EDIT_NONE &&
         put_header(&b, out, WT_HDR_FROM_USER, "Authorization", spec->authorization) < 0)
@@ -206,6 +232,9 @@ int wt_http_request_build(const struct wt_url *url, const struct wt_reqspec *spe
         goto oom_b;
     if (spec && spec->referer && edit_of(spec, "Referer") == WT_EDIT_NONE &&
         put_header(&b, out, WT_HDR_FROM_REFERER, "Referer", spec->referer) < 0)
+        goto oom_b;
+    if (to_proxy && edit_of(spec, "Proxy-Connection") == WT_EDIT_NONE &&
+        put_header(&b, out, WT_HDR_FOR_PROXY, "Proxy-Connection", "Keep-Alive") < 0)
         goto oom_b;
     /* curl's place for it; a -H Cookie is sent as well, after it */
     if (spec && spec->cookie_header && spec->cookie_header[0] &&

@@ -86,11 +86,18 @@ static int still_open(const struct wt_conn *c, int *peer_closed)
 struct wt_conn *wt_pool_take(struct wt_pool *p, enum wt_scheme scheme, const char *host,
                              uint16_t port, struct wt_pool_stale *stale)
 {
+    return wt_pool_take_via(p, scheme, host, port, "", stale);
+}
+
+struct wt_conn *wt_pool_take_via(struct wt_pool *p, enum wt_scheme scheme, const char *host,
+                                 uint16_t port, const char *via, struct wt_pool_stale *stale)
+{
     memset(stale, 0, sizeof *stale);
     struct wt_conn **pp = &p->idle;
     while (*pp) {
         struct wt_conn *c = *pp;
-        if (c->scheme != scheme || c->port != port || strcmp(c->host, host) != 0) {
+        if (c->scheme != scheme || c->port != port || strcmp(c->host, host) != 0 ||
+            strcmp(c->via, via) != 0) {
             pp = &c->next;
             continue;
         }

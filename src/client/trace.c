@@ -17,6 +17,7 @@
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
+#include "webtrace/proxy.h"
 #include "webtrace/route.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
@@ -89,6 +90,15 @@ struct wt_trace {
     int aborted;                     /* ended from outside: no retry, whatever the phase */
     uint32_t dns_min_ttl;            /* the smallest TTL of the lookup's records */
     const char *lookup_host;         /* the name asked for (the URL's, or --connect-to's) */
+    struct wt_proxy_choice proxy;    /* through a proxy (-x, the environment) or direct */
+    char via[WT_POOL_VIA_MAX];       /* the pool's key for that proxy, "" direct */
+    const char *tunnel_host;         /* CONNECT's host: the URL's, or --connect-to's */
+    uint16_t tunnel_port;
+    char *tunnel_request;            /* the CONNECT request, heap */
+    size_t tunnel_request_len, tunnel_sent;
+    char *tunnel_reply;              /* its answer's head as it arrives */
+    size_t tunnel_reply_len;
+    int64_t tunnel_sent_at;
 
     uint64_t max_time_timer;
     uint64_t connect_timer;
@@ -118,6 +128,8 @@ static void stamp_and_forward(void *ctx, const struct wt_event *ev)
     e.hop = t->p.hop;
     if (e.kind == WT_EV_TCP_ESTABLISHED && t->conn)
         e.u.tcp_established.conn = t->conn->id;
+    if (e.kind == WT_EV_TCP_ESTABLISHED)
+        e.u.tcp_established.to_proxy = t->proxy.use;
     /* the answer chain lives as long as its shortest-lived record */
     if (e.kind == WT_EV_DNS_RECORD && e.u.dns_record.ttl < t->dns_min_ttl)
         t->dns_min_ttl = e.u.dns_record.ttl;
@@ -152,6 +164,10 @@ static void release_mechanics(struct wt_trace *t)
     t->conn = NULL;
     wt_capture_free(t->capture);
     t->capture = NULL;
+    free(t->tunnel_request);
+    t->tunnel_request = NULL;
+    free(t->tunnel_reply);
+    t->tunnel_reply = NULL;
     if (t->fd >= 0) {
         wt_loop_unwatch(t->loop, t->fd);
         close(t->fd);
@@ -354,8 +370,8 @@ static void try_reuse(struct wt_trace *t)
     if (!t->p.pool || t->opt->no_keepalive || t->p.fresh_connection)
         return;
     struct wt_pool_stale stale;
-    struct wt_conn *c = wt_pool_take(t->p.pool, t->url.scheme, t->url.host, t->url.port,
-                                     &stale);
+    struct wt_conn *c = wt_pool_take_via(t->p.pool, t->url.scheme, t->url.host, t->url.port,
+                                         t->via, &stale);
     if (stale.id) {
         struct wt_event ev = { .kind = WT_EV_CONN_STALE };
         ev.u.conn.id = stale.id;
@@ -409,6 +425,14 @@ static void on_dns_done(void *ctx, const struct wt_dns_result *res)
 {
     struct wt_trace *t = ctx;
     if (res->exit_code) {
+        if (t->proxy.use && res->exit_code == WT_EXIT_RESOLVE) {
+            /* curl's code for a proxy that does not resolve */
+            char msg[600];
+            wt_errf(msg, sizeof msg, "could not resolve the proxy %s: %s", t->proxy.proxy.host,
+                    res->message);
+            trace_fail(t, "dns", WT_EXIT_RESOLVE_PROXY, msg);
+            return;
+        }
         trace_fail(t, "dns", res->exit_code, res->message);
         return;
     }
@@ -432,13 +456,22 @@ static int ip_family(const struct wt_options *opt)
 /* --connect-to: the first rule matching the URL's host and port names what
  * is connected to instead; the URL's name stays for SNI, Host and the
  * certificate check. */
-static const char *apply_connect_to(struct wt_trace *t, uint16_t *port)
+static const struct wt_connect_to *find_connect_to(const struct wt_trace *t)
 {
     for (size_t i = 0; i < t->opt->n_connect_to; i++) {
         const struct wt_connect_to *r = &t->opt->connect_to[i];
         if ((r->host[0] && strcasecmp(r->host, t->url.host) != 0) ||
             (r->port >= 0 && r->port != t->url.port))
             continue;
+        return r;
+    }
+    return NULL;
+}
+
+static const char *apply_connect_to(struct wt_trace *t, uint16_t *port)
+{
+    const struct wt_connect_to *r = find_connect_to(t);
+    if (r) {
         const char *host = r->to_host[0] ? r->to_host : t->url.host;
         *port = r->to_port >= 0 ? (uint16_t)r->to_port : t->url.port;
         if (!strcasecmp(host, t->url.host) && *port == t->url.port)
@@ -489,7 +522,11 @@ static void start_dns(struct wt_trace *t)
         return;
     }
     int want = ip_family(t->opt);
-    const char *host = apply_connect_to(t, &t->connect_port);
+    /* Through a proxy, only the proxy's name is looked up: the proxy finds
+     * the origin (a --connect-to rule named the tunnel's end instead). */
+    const char *host = t->proxy.use ? t->proxy.proxy.host : apply_connect_to(t, &t->connect_port);
+    if (t->proxy.use)
+        t->connect_port = t->proxy.proxy.port;
     int fam = literal_family(host);
     if (fam) {
         struct wt_event ev = { .kind = WT_EV_DNS_LITERAL };
@@ -584,6 +621,8 @@ static void start_dns(struct wt_trace *t)
 
 /* ---- TCP ------------------------------------------------------------- */
 
+static void start_tunnel(struct wt_trace *t);
+
 static void on_connected(void *ctx, int fd, int exit_code, const char *message)
 {
     struct wt_trace *t = ctx;
@@ -598,6 +637,10 @@ static void on_connected(void *ctx, int fd, int exit_code, const char *message)
     wt_tcp_endpoints(fd, &t->local, &t->remote);
     wt_capture_set_connection(t->capture, &t->local, &t->remote);
     narrate_connect(t);
+    if (t->proxy.use && t->proxy.tunnel) {
+        start_tunnel(t);
+        return;
+    }
     trace_enter(t, t->url.scheme == WT_SCHEME_HTTPS ? WT_PHASE_TLS : WT_PHASE_SEND);
 }
 
@@ -713,8 +756,10 @@ static void start_connect(struct wt_trace *t)
     if (t->p.pool) {
         /* numbered now, as curl does, so the handshake's line can say which */
         t->conn = wt_pool_conn_new(t->p.pool, t->url.scheme, t->url.host, t->url.port);
-        if (t->conn)
+        if (t->conn) {
             t->conn->owner = &t->stamped;
+            snprintf(t->conn->via, sizeof t->conn->via, "%s", t->via);
+        }
     }
     int64_t deadline = 0;
     if (t->opt->connect_timeout_ms)
@@ -736,6 +781,211 @@ static void start_connect(struct wt_trace *t)
                                         &t->stamped, on_connected, t);
     if (!t->connector)
         trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
+}
+
+/* ---- the proxy's CONNECT tunnel --------------------------------------- */
+
+/* Still the connect phase: the tunnel is part of reaching the origin.
+ * Plain bytes to the proxy; TLS with the origin starts once it is open. */
+static void on_tunnel_readable(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    (void)events;
+    struct wt_trace *t = data;
+    if (!t->tunnel_reply) {
+        t->tunnel_reply = malloc(WT_PROXY_REPLY_HEAD_MAX + 1);
+        if (!t->tunnel_reply) {
+            trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
+            return;
+        }
+    }
+    int want = WT_LOOP_READ;
+    ssize_t n = conn_recv(t, t->tunnel_reply + t->tunnel_reply_len,
+                          WT_PROXY_REPLY_HEAD_MAX + 1 - t->tunnel_reply_len, &want);
+    if (n == CONN_WOULD_BLOCK) {
+        wt_loop_watch(t->loop, fd, want, on_tunnel_readable, t);
+        return;
+    }
+    if (n < 0) {
+        char msg[400];
+        wt_errf(msg, sizeof msg, "reading the proxy's answer to CONNECT failed: %s",
+                strerror(errno));
+        trace_fail(t, "proxy", WT_EXIT_RECV_ERROR, msg);
+        return;
+    }
+    if (n == 0) {
+        trace_fail(t, "proxy", WT_EXIT_RECV_ERROR,
+                   N_("the proxy closed the connection without answering the CONNECT"));
+        return;
+    }
+    t->tunnel_reply_len += (size_t)n;
+    int status = 0;
+    const char *reason = NULL;
+    size_t reason_len = 0;
+    long head = wt_proxy_reply_head(t->tunnel_reply, t->tunnel_reply_len, &status, &reason,
+                                    &reason_len);
+    if (head < 0) {
+        trace_fail(t, "proxy", WT_EXIT_RECV_ERROR,
+                   N_("the proxy's answer to CONNECT is not an HTTP/1.x response head"));
+        return;
+    }
+    if (head == 0) {
+        wt_loop_watch(t->loop, fd, WT_LOOP_READ, on_tunnel_readable, t);
+        return;
+    }
+    int opened = status >= 200 && status <= 299;
+    struct wt_event ev = { .kind = WT_EV_PROXY_REPLY };
+    ev.u.proxy_reply.status = status;
+    ev.u.proxy_reply.reason = reason;
+    ev.u.proxy_reply.reason_len = reason_len;
+    ev.u.proxy_reply.raw = t->tunnel_reply;
+    ev.u.proxy_reply.bytes = (size_t)head;
+    ev.u.proxy_reply.elapsed_us = wt_loop_now(t->loop) - t->tunnel_sent_at;
+    ev.u.proxy_reply.opened = opened;
+    emit(t, &ev);
+    if (!opened) {
+        /* curl's words and code (56), a 407 included */
+        char msg[160];
+        wt_errf(msg, sizeof msg, "CONNECT tunnel failed: the proxy answered %d", status);
+        trace_fail(t, "proxy", WT_EXIT_RECV_ERROR, msg);
+        return;
+    }
+    if ((size_t)head < t->tunnel_reply_len) {
+        /* nothing may come before our first byte through the tunnel */
+        trace_fail(t, "proxy", WT_EXIT_RECV_ERROR,
+                   N_("the proxy sent bytes after its answer to CONNECT, before the tunnel "
+                      "was used"));
+        return;
+    }
+    wt_loop_unwatch(t->loop, fd);
+    free(t->tunnel_reply);
+    t->tunnel_reply = NULL;
+    trace_enter(t, t->url.scheme == WT_SCHEME_HTTPS ? WT_PHASE_TLS : WT_PHASE_SEND);
+}
+
+static void on_tunnel_writable(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    (void)events;
+    struct wt_trace *t = data;
+    while (t->tunnel_sent < t->tunnel_request_len) {
+        int want = WT_LOOP_WRITE;
+        ssize_t n = conn_send(t, t->tunnel_request + t->tunnel_sent,
+                              t->tunnel_request_len - t->tunnel_sent, &want);
+        if (n == CONN_WOULD_BLOCK) {
+            wt_loop_watch(t->loop, fd, want, on_tunnel_writable, t);
+            return;
+        }
+        if (n < 0) {
+            char msg[400];
+            wt_errf(msg, sizeof msg, "sending CONNECT to the proxy failed: %s", strerror(errno));
+            trace_fail(t, "proxy", WT_EXIT_SEND_ERROR, msg);
+            return;
+        }
+        t->tunnel_sent += (size_t)n;
+    }
+    t->tunnel_sent_at = wt_loop_now(t->loop);
+    struct wt_event ev = { .kind = WT_EV_PROXY_CONNECT };
+    char authority[WT_HOST_MAX_LEN + 16];
+    int v6 = literal_family(t->tunnel_host) == AF_INET6;
+    snprintf(authority, sizeof authority, "%s%s%s:%u", v6 ? "[" : "", t->tunnel_host,
+             v6 ? "]" : "", t->tunnel_port);
+    ev.u.proxy_connect.authority = authority;
+    ev.u.proxy_connect.raw = t->tunnel_request;
+    ev.u.proxy_connect.bytes = t->tunnel_request_len;
+    ev.u.proxy_connect.n_headers = 0;
+    for (const char *p = t->tunnel_request; (p = strstr(p, "\r\n")) != NULL; p += 2)
+        ev.u.proxy_connect.n_headers++;
+    ev.u.proxy_connect.n_headers -= 2;   /* the request line's end and the empty line */
+    ev.u.proxy_connect.credentials = t->proxy.proxy.credentials[0] != '\0';
+    emit(t, &ev);
+    wt_loop_watch(t->loop, fd, WT_LOOP_READ, on_tunnel_readable, t);
+}
+
+static void start_tunnel(struct wt_trace *t)
+{
+    const char *agent = t->opt->request && t->opt->request->user_agent
+                            ? t->opt->request->user_agent : "webtrace/" WT_VERSION;
+    size_t n_headers;
+    enum wt_host_kind kind = literal_family(t->tunnel_host) == AF_INET6 ? WT_HOST_IPV6
+                             : literal_family(t->tunnel_host) == AF_INET ? WT_HOST_IPV4
+                                                                          : WT_HOST_NAME;
+    t->tunnel_request = wt_proxy_connect_request(t->tunnel_host, kind, t->tunnel_port,
+                                                 t->proxy.proxy.credentials, agent,
+                                                 &t->tunnel_request_len, &n_headers);
+    if (!t->tunnel_request) {
+        trace_fail(t, "tcp", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
+        return;
+    }
+    t->tunnel_sent = 0;
+    on_tunnel_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
+}
+
+/* ---- the proxy: which one, or none ----------------------------------- */
+
+static const char *trace_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+/* Chooses the proxy for the URL and says so: where it came from, or which
+ * no-proxy rule sends the URL direct. Nothing is said when no proxy is
+ * configured at all. 0, or the trace has failed. */
+static int choose_proxy(struct wt_trace *t)
+{
+    struct wt_proxy_options po = {
+        .proxy = t->opt->proxy,
+        .noproxy = t->opt->noproxy,
+        .proxy_user = t->opt->proxy_user,
+        .tunnel = t->opt->proxytunnel,
+    };
+    char err[320];
+    int code = wt_proxy_choose(&t->url, &po, trace_getenv, &t->proxy, err, sizeof err);
+    if (code) {
+        trace_fail(t, "proxy", code, err);
+        return -1;
+    }
+    if (!t->proxy.use && !t->proxy.bypass_source)
+        return 0;
+    int redirected = 0;
+    if (t->proxy.use) {
+        t->tunnel_host = t->url.host;
+        t->tunnel_port = t->url.port;
+        const struct wt_connect_to *r = find_connect_to(t);
+        const char *host = r && r->to_host[0] ? r->to_host : t->url.host;
+        uint16_t port = r && r->to_port >= 0 ? (uint16_t)r->to_port : t->url.port;
+        if (r && (strcasecmp(host, t->url.host) != 0 || port != t->url.port)) {
+            /* curl 7.88 asks the proxy for a tunnel to --connect-to's
+             * host and port then, for http:// too */
+            t->tunnel_host = host;
+            t->tunnel_port = port;
+            t->proxy.tunnel = 1;
+            redirected = 1;
+        }
+    }
+    struct wt_event ev = { .kind = WT_EV_PROXY };
+    ev.u.proxy.use = t->proxy.use;
+    ev.u.proxy.url_host = t->url.host;
+    if (t->proxy.use) {
+        ev.u.proxy.proxy = t->proxy.spec;
+        ev.u.proxy.host = t->proxy.proxy.host;
+        ev.u.proxy.port = t->proxy.proxy.port;
+        ev.u.proxy.source = t->proxy.source;
+        ev.u.proxy.tunnel = t->proxy.tunnel;
+        ev.u.proxy.credentials = t->proxy.proxy.credentials[0] != '\0';
+        /* the connection is only for requests through this proxy, as this user */
+        snprintf(t->via, sizeof t->via, "%s%s %s", t->proxy.tunnel ? "tunnel " : "",
+                 t->proxy.spec, t->proxy.proxy.credentials);
+    } else {
+        ev.u.proxy.bypass_source = t->proxy.bypass_source;
+        ev.u.proxy.bypass_list = t->proxy.bypass_list;
+    }
+    emit(t, &ev);
+    if (redirected) {
+        uint16_t port;
+        apply_connect_to(t, &port);   /* narrates the rule */
+    }
+    return 0;
 }
 
 /* ---- HTTP: request --------------------------------------------------- */
@@ -941,7 +1191,16 @@ static void start_send(struct wt_trace *t)
     }
     char *cookies = hop_cookie_header(t);
     hop_spec.cookie_header = cookies;
-    int built = wt_http_request_build(&t->url, &hop_spec, "webtrace/" WT_VERSION, &t->request);
+    int built;
+    if (t->proxy.use && !t->proxy.tunnel) {
+        char auth[WT_PROXY_AUTH_MAX] = "";
+        if (t->proxy.proxy.credentials[0])
+            wt_proxy_basic(t->proxy.proxy.credentials, auth);
+        built = wt_http_request_build_proxied(&t->url, &hop_spec, "webtrace/" WT_VERSION,
+                                              auth[0] ? auth : NULL, &t->request);
+    } else {
+        built = wt_http_request_build(&t->url, &hop_spec, "webtrace/" WT_VERSION, &t->request);
+    }
     free(cookies);
     if (built < 0) {
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
@@ -1610,6 +1869,8 @@ void wt_trace_start(struct wt_trace *t)
     if (t->opt->connect_timeout_ms)
         t->connect_timer = wt_loop_timer_at(
             t->loop, t->t0 + (int64_t)t->opt->connect_timeout_ms * 1000, on_connect_timeout, t);
+    if (choose_proxy(t) != 0)
+        return;
     try_reuse(t);
     trace_enter(t, WT_PHASE_DNS);
     /* The DNS query (or, for an address, the SYN) is out: the TLS set-up

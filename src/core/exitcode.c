@@ -14,6 +14,7 @@ static const struct exit_words exit_table[] = {
     { WT_EXIT_UNSUPPORTED_PROTOCOL, "unsupported protocol" },
     { WT_EXIT_USAGE, "bad option or argument (failed to initialize)" },
     { WT_EXIT_URL_MALFORMED, "URL malformed" },
+    { WT_EXIT_RESOLVE_PROXY, "couldn't resolve proxy" },
     { WT_EXIT_RESOLVE, "couldn't resolve host" },
     { WT_EXIT_CONNECT, "couldn't connect to server" },
     { WT_EXIT_WEIRD_REPLY, "weird server reply" },

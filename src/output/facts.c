@@ -43,6 +43,7 @@ void wt_facts_init(struct wt_facts *f)
     f->tls_setup_us = -1;
     f->end_us = -1;
     f->redirect_us = -1;
+    f->tunnel_us = -1;
 }
 
 void wt_facts_clear(struct wt_facts *f)
@@ -124,6 +125,11 @@ static int64_t mark_at(const struct wt_facts *f, enum wt_facts_mark m)
     case WT_MARK_NAMELOOKUP:
         return f->phase_us[WT_PHASE_CONNECT];
     case WT_MARK_CONNECT:
+        /* through a proxy's tunnel, curl's time_connect is the TCP connect
+         * to the proxy: the CONNECT exchange counts in appconnect and
+         * pretransfer only */
+        if (f->tunnel_us >= 0)
+            return f->tunnel_us;
         return f->tls ? f->phase_us[WT_PHASE_TLS] : f->phase_us[WT_PHASE_SEND];
     case WT_MARK_APPCONNECT:
         return f->tls ? f->phase_us[WT_PHASE_SEND] : -1;
@@ -230,6 +236,14 @@ void wt_facts_feed(struct wt_facts *f, const struct wt_event *ev)
         f->remote = ev->u.tcp_established.remote;
         f->tcp_rtt_us = ev->u.tcp_established.rtt_us;
         f->tcp_mss = ev->u.tcp_established.snd_mss;
+        break;
+    case WT_EV_PROXY_CONNECT:
+        /* the CONNECT leaves as soon as TCP to the proxy is up */
+        if (f->tunnel_us < 0)
+            f->tunnel_us = ev->t_us;
+        break;
+    case WT_EV_PROXY_REPLY:
+        f->http_connect = ev->u.proxy_reply.status;
         break;
     case WT_EV_TLS_HELLO:
         f->tls = 1;
@@ -440,6 +454,7 @@ static void v_content_type(const struct wt_facts *f, struct wt_var_value *v)
 static void v_errormsg(const struct wt_facts *f, struct wt_var_value *v) { set_str(v, f->errormsg); }
 static void v_exitcode(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, f->exitcode); }
 static void v_http_code(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, f->http_code); }
+static void v_http_connect(const struct wt_facts *f, struct wt_var_value *v) { set_int(v, f->http_connect); }
 static void v_http_version(const struct wt_facts *f, struct wt_var_value *v)
 {
     static const char *const versions[] = { "0", "1", "1.0", "1.1", "2", "3" };
@@ -578,6 +593,7 @@ const struct wt_var wt_vars[] = {
     { "errormsg", v_errormsg },
     { "exitcode", v_exitcode },
     { "http_code", v_http_code },
+    { "http_connect", v_http_connect },
     { "http_version", v_http_version },
     { "local_ip", v_local_ip },
     { "local_port", v_local_port },

@@ -81,6 +81,9 @@ static const char *const event_names[] = {
     [WT_EV_SUMMARY] = "summary",
     [WT_EV_ERROR] = "error",
     [WT_EV_TRANSFER_DONE] = "transfer_done",
+    [WT_EV_PROXY] = "proxy",
+    [WT_EV_PROXY_CONNECT] = "proxy_connect",
+    [WT_EV_PROXY_REPLY] = "proxy_reply",
 };
 
 const char *wt_event_name(enum wt_event_kind kind)
@@ -492,6 +495,36 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             wt_json_int(j, "conn", ev->u.tcp_established.conn);
         else
             wt_json_null(j, "conn");
+        if (ev->u.tcp_established.to_proxy)
+            wt_json_bool(j, "to_proxy", 1);
+        break;
+    case WT_EV_PROXY:
+        wt_json_bool(j, "use", ev->u.proxy.use);
+        wt_json_cstring(j, "url_host", ev->u.proxy.url_host);
+        if (ev->u.proxy.use) {
+            wt_json_cstring(j, "proxy", ev->u.proxy.proxy);
+            wt_json_cstring(j, "host", ev->u.proxy.host);
+            wt_json_int(j, "port", ev->u.proxy.port);
+            wt_json_cstring(j, "source", ev->u.proxy.source);
+            wt_json_bool(j, "tunnel", ev->u.proxy.tunnel);
+            wt_json_bool(j, "credentials", ev->u.proxy.credentials);
+        } else {
+            wt_json_cstring(j, "bypass_source", ev->u.proxy.bypass_source);
+            wt_json_cstring(j, "bypass_list", ev->u.proxy.bypass_list);
+        }
+        break;
+    case WT_EV_PROXY_CONNECT:
+        wt_json_cstring(j, "authority", ev->u.proxy_connect.authority);
+        wt_json_int(j, "headers", (int64_t)ev->u.proxy_connect.n_headers);
+        wt_json_int(j, "bytes", (int64_t)ev->u.proxy_connect.bytes);
+        wt_json_bool(j, "credentials", ev->u.proxy_connect.credentials);
+        break;
+    case WT_EV_PROXY_REPLY:
+        wt_json_int(j, "status", ev->u.proxy_reply.status);
+        wt_json_string(j, "reason", ev->u.proxy_reply.reason, ev->u.proxy_reply.reason_len);
+        wt_json_int(j, "bytes", (int64_t)ev->u.proxy_reply.bytes);
+        duration(j, "elapsed_us", ev->u.proxy_reply.elapsed_us);
+        wt_json_bool(j, "opened", ev->u.proxy_reply.opened);
         break;
     case WT_EV_TLS_HELLO:
         wt_json_cstring(j, "sni", ev->u.tls_hello.sni);

@@ -1405,6 +1405,8 @@ static const char *header_origin_words(int origin)
     case WT_HDR_EXPECT:
         return N_("as curl for an upload or a body over 1 MiB: the body waits for 100 Continue; "
                   "-H 'Expect:' removes it");
+    case WT_HDR_FROM_PROXY_USER: return N_("for the proxy, from -U: Basic, user and password in base64");
+    case WT_HDR_FOR_PROXY: return N_("for the proxy: keep our connection to it open (as curl)");
     default: return N_("added by webtrace");
     }
 }
@@ -1819,6 +1821,17 @@ static const char *explanation(const struct wt_event *ev)
                    ? N_("A 3xx answer says the page is elsewhere: the client asks again at the "
                         "Location, a whole new request, maybe to another server.")
                    : NULL;
+    case WT_EV_PROXY:
+        return ev->u.proxy.use
+                   ? N_("A proxy stands between us and the server: TCP goes to the proxy, and "
+                        "the proxy makes its own connection to the server.")
+                   : N_("The no-proxy list names hosts that are reached without the proxy.");
+    case WT_EV_PROXY_CONNECT:
+        return N_("CONNECT asks the proxy to open a TCP connection to host:port and then to "
+                  "pass bytes both ways unread: TLS with the server runs end to end inside.");
+    case WT_EV_PROXY_REPLY:
+        return N_("A 2xx answer opens the tunnel; any other status (407: the proxy wants "
+                  "credentials, 403: not allowed) ends the attempt, as curl does (exit 56).");
     case WT_EV_CONN_REUSE:
         return N_("HTTP/1.1 keeps a connection open after a response unless told otherwise: the "
                   "next request to the same server skips DNS and the handshakes.");
@@ -1841,6 +1854,8 @@ static const char *layer_of(enum wt_event_kind kind)
     case WT_EV_HTTP_BODY_DONE:
     case WT_EV_SERVE_REQUEST:
     case WT_EV_SERVE_RESPONSE:
+    case WT_EV_PROXY_CONNECT:
+    case WT_EV_PROXY_REPLY:
         return N_("application layer: HTTP (5-layer model: 5 · OSI: 7, application)");
     case WT_EV_DNS_START:
     case WT_EV_DNS_LITERAL:
@@ -1891,6 +1906,92 @@ static void explain(struct text_state *s, const struct wt_event *ev)
 }
 
 static void text_event_line(void *state, const struct wt_event *ev);
+
+/* -v: a head's lines ("> " sent, "< " received) up to its empty line,
+ * escaped (the proxy's answer is from the network; -U is the user's). */
+static void proxy_head_lines(struct text_state *s, const char *mark, const char *raw,
+                             size_t len)
+{
+    const char *end = raw + len;
+    for (const char *line = raw; line < end;) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        const char *stop = eol ? eol : end;
+        size_t n = (size_t)(stop - line);
+        if (n && line[n - 1] == '\r')
+            n--;
+        if (n == 0)
+            break;
+        tag(s, C_HTTP, "prxy");
+        fputs(mark, s->cfg.out);
+        put_escaped(s->cfg.out, line, n);
+        fputc('\n', s->cfg.out);
+        line = eol ? eol + 1 : end;
+    }
+}
+
+/* The proxy's own steps: which one and why, the CONNECT and its answer. */
+static void render_proxy(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    char d[32];
+    switch (ev->kind) {
+    case WT_EV_PROXY:
+        tag(s, C_HTTP, "prxy");
+        if (!ev->u.proxy.use) {
+            /* the list is the user's (an option or the environment): escaped all the same */
+            char list[WT_ESCAPE_TERM_MAX(256)];
+            size_t len = strlen(ev->u.proxy.bypass_list);
+            wt_escape_term(ev->u.proxy.bypass_list, len > 256 ? 256 : len, list, sizeof list);
+            /* TRANSLATORS: %1$s the URL's host, %2$s --noproxy or the variable, %3$s its list */
+            fprintf(o, _("no proxy for %1$s: %2$s lists it (%3$s), so the connection goes "
+                         "direct\n"),
+                    ev->u.proxy.url_host, ev->u.proxy.bypass_source, list);
+            break;
+        }
+        if (ev->u.proxy.tunnel)
+            /* TRANSLATORS: %1$s the proxy, %2$s -x/--proxy or the variable, %3$s the URL's host */
+            fprintf(o, _("through the proxy %1$s (from %2$s): its name is looked up and connected "
+                         "to, then CONNECT asks it for a tunnel to %3$s; TLS with %3$s runs "
+                         "inside"),
+                    ev->u.proxy.proxy, ev->u.proxy.source, ev->u.proxy.url_host);
+        else
+            /* TRANSLATORS: %1$s the proxy, %2$s -x/--proxy or the variable, %3$s the URL's host */
+            fprintf(o, _("through the proxy %1$s (from %2$s): its name is looked up and connected "
+                         "to, and it gets the request with the whole URL; it fetches from %3$s"),
+                    ev->u.proxy.proxy, ev->u.proxy.source, ev->u.proxy.url_host);
+        if (ev->u.proxy.credentials)
+            fputs(_(" · Proxy-Authorization: Basic"), o);
+        fputc('\n', o);
+        break;
+    case WT_EV_PROXY_CONNECT:
+        tag(s, C_HTTP, "prxy");
+        /* TRANSLATORS: %1$s host:port, %2$zu header lines, %3$zu bytes */
+        fprintf(o, _("→ CONNECT %1$s HTTP/1.1 · %2$zu headers, %3$zu bytes"),
+                ev->u.proxy_connect.authority, ev->u.proxy_connect.n_headers,
+                ev->u.proxy_connect.bytes);
+        if (ev->u.proxy_connect.credentials)
+            fputs(_(" · Proxy-Authorization: Basic"), o);
+        fputc('\n', o);
+        if (s->cfg.verbose)
+            proxy_head_lines(s, "> ", ev->u.proxy_connect.raw, ev->u.proxy_connect.bytes);
+        break;
+    case WT_EV_PROXY_REPLY:
+        wt_format_duration(ev->u.proxy_reply.elapsed_us, d, sizeof d);
+        tag(s, C_HTTP, "prxy");
+        fprintf(o, "%s%d ", ev->u.proxy_reply.opened ? "← " : "✗ ← ", ev->u.proxy_reply.status);
+        put_escaped(o, ev->u.proxy_reply.reason, ev->u.proxy_reply.reason_len);
+        if (ev->u.proxy_reply.opened)
+            fprintf(o, _(" after %s: the tunnel is open; the proxy passes the bytes on "
+                         "unread\n"), d);
+        else
+            fprintf(o, _(" after %s: the proxy refused the tunnel\n"), d);
+        if (s->cfg.verbose)
+            proxy_head_lines(s, "< ", ev->u.proxy_reply.raw, ev->u.proxy_reply.bytes);
+        break;
+    default:
+        break;
+    }
+}
 
 static void text_event(void *state, const struct wt_event *ev)
 {
@@ -1970,7 +2071,14 @@ static void text_event_line(void *state, const struct wt_event *ev)
             fprintf(o, _(" · connection #%u"), ev->u.tcp_established.conn);
         if (ev->u.tcp_established.of > 1)
             fprintf(o, _(" · attempt %zu won"), ev->u.tcp_established.attempt);
+        if (ev->u.tcp_established.to_proxy)
+            fputs(_(" · to the proxy"), o);
         fputc('\n', o);
+        break;
+    case WT_EV_PROXY:
+    case WT_EV_PROXY_CONNECT:
+    case WT_EV_PROXY_REPLY:
+        render_proxy(s, ev);
         break;
     case WT_EV_TCP_TEARDOWN:
         render_teardown(s, ev);

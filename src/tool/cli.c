@@ -86,6 +86,17 @@ const char *const wt_cli_usage = N_(
     "                             for HOST:PORT connect to CONNECT-HOST:\n"
     "                             CONNECT-PORT instead (as curl; an empty part\n"
     "                             matches or keeps anything)\n"
+    "  -x, --proxy [http://][USER:PASSWORD@]HOST[:PORT]\n"
+    "                             go through this HTTP proxy (port 1080 when none\n"
+    "                             is given, as curl); \"\" uses none, not even the\n"
+    "                             environment's (http_proxy, https_proxy,\n"
+    "                             HTTPS_PROXY, all_proxy, ALL_PROXY, read as curl)\n"
+    "      --noproxy LIST         hosts that go direct: names (and their\n"
+    "                             subdomains), addresses, IPv4 networks with /BITS;\n"
+    "                             * is every host (wins over NO_PROXY)\n"
+    "  -U, --proxy-user USER:PASSWORD\n"
+    "                             Basic authentication to the proxy\n"
+    "  -p, --proxytunnel          through the proxy with CONNECT for http:// too\n"
     "      --ndjson               NDJSON events on stdout, one per line (the body\n"
     "                             then goes only to -o FILE)\n"
     "  -w, --write-out FORMAT     print FORMAT after each URL, curl's variables\n"
@@ -185,6 +196,7 @@ const char *const wt_cli_usage = N_(
     "    1  unsupported protocol\n"
     "    2  bad option or argument (failed to initialize)\n"
     "    3  URL malformed\n"
+    "    5  couldn't resolve proxy\n"
     "    6  couldn't resolve host\n"
     "    7  couldn't connect to server\n"
     "    8  weird server reply\n"
@@ -243,9 +255,10 @@ enum {
     OPT_COMPRESSED,
     OPT_FORM_STRING,
     OPT_EXPECT100_TIMEOUT,
+    OPT_NOPROXY,
 };
 
-static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:F:b:c:T:";
+static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:F:b:c:T:x:U:p";
 
 static const struct option long_options[] = {
     { "help", no_argument, NULL, 'h' },
@@ -319,6 +332,10 @@ static const struct option long_options[] = {
     { "cookie-jar", required_argument, NULL, 'c' },
     { "upload-file", required_argument, NULL, 'T' },
     { "expect100-timeout", required_argument, NULL, OPT_EXPECT100_TIMEOUT },
+    { "proxy", required_argument, NULL, 'x' },
+    { "noproxy", required_argument, NULL, OPT_NOPROXY },
+    { "proxy-user", required_argument, NULL, 'U' },
+    { "proxytunnel", no_argument, NULL, 'p' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -1137,6 +1154,23 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case OPT_RETRY_CONNREFUSED:
             out->retry_connrefused = 1;
+            break;
+        case 'x':
+            out->proxy = optarg;
+            break;
+        case OPT_NOPROXY:
+            out->noproxy = optarg;
+            break;
+        case 'U':
+            /* as -u: curl would prompt for the password */
+            if (!strchr(optarg, ':')) {
+                wt_errf(err, errlen, "-U/--proxy-user needs user:password (webtrace does not prompt)");
+                return WT_EXIT_USAGE;
+            }
+            out->proxy_user = optarg;
+            break;
+        case 'p':
+            out->proxytunnel = 1;
             break;
         case OPT_PARALLEL_MAX: {
             char *end;

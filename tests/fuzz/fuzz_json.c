@@ -411,7 +411,13 @@ static void take_endpoint(struct input *in, struct wt_endpoint *ep)
 static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint *eps)
 {
     memset(ev, 0, sizeof *ev);
-    ev->kind = (enum wt_event_kind)(take_byte(in) % (WT_EV_ERROR + 1));
+    /* a kind byte from 0xf0 picks one of the kinds declared after
+     * transfer_done (which needs a whole transfer's facts) */
+    static const enum wt_event_kind late_kinds[] = { WT_EV_PROXY, WT_EV_PROXY_CONNECT,
+                                                     WT_EV_PROXY_REPLY };
+    unsigned kind = take_byte(in);
+    ev->kind = kind >= 0xf0 ? late_kinds[(kind - 0xf0) % (sizeof late_kinds / sizeof late_kinds[0])]
+                            : (enum wt_event_kind)(kind % (WT_EV_ERROR + 1));
     ev->phase = (enum wt_phase)(take_byte(in) % (WT_PHASE_SERVE + 1));
     ev->url_index = (size_t)take_byte(in);
     ev->t_us = take_time(in);
@@ -651,6 +657,36 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.error.step = take_cstr(in, 20, 0);
         ev->u.error.exit_code = (int)take_byte(in);
         ev->u.error.message = take_cstr(in, 200, 0);
+        break;
+    case WT_EV_PROXY:
+        ev->u.proxy.use = take_byte(in) & 1;
+        ev->u.proxy.url_host = take_cstr(in, 100, 0);
+        ev->u.proxy.proxy = take_cstr(in, 100, 0);
+        ev->u.proxy.host = take_cstr(in, 100, 0);
+        ev->u.proxy.port = (uint16_t)take_int(in);
+        ev->u.proxy.source = "http_proxy";
+        ev->u.proxy.tunnel = take_byte(in) & 1;
+        ev->u.proxy.credentials = take_byte(in) & 1;
+        ev->u.proxy.bypass_source = "NO_PROXY";
+        ev->u.proxy.bypass_list = take_cstr(in, 100, 0);
+        break;
+    case WT_EV_PROXY_CONNECT:
+        ev->u.proxy_connect.authority = take_cstr(in, 100, 0);
+        ev->u.proxy_connect.raw = take_cstr(in, 200, 0);
+        ev->u.proxy_connect.bytes = strlen(ev->u.proxy_connect.raw);
+        ev->u.proxy_connect.n_headers = (size_t)take_byte(in);
+        ev->u.proxy_connect.credentials = take_byte(in) & 1;
+        break;
+    case WT_EV_PROXY_REPLY:
+        ev->u.proxy_reply.status = (int)take_int(in);
+        ev->u.proxy_reply.reason = take_bytes(in, 100, &len);
+        ev->u.proxy_reply.reason_len = len;
+        ev->u.proxy_reply.raw = ev->u.proxy_reply.reason;
+        ev->u.proxy_reply.bytes = len;
+        ev->u.proxy_reply.elapsed_us = take_time(in);
+        ev->u.proxy_reply.opened = take_byte(in) & 1;
+        break;
+    default:
         break;
     }
 }

@@ -679,6 +679,17 @@ def json_corpus():
         s.event(SERVE_DROP, 10).int(2).cstr("idle timeout")
         s.event(DNS_LITERAL, 1).cstr("::1")
         s.event(DNS_TCP_RETRY, 1).endpoint("127.0.0.1", 53)
+        # the kinds after transfer_done: a kind byte from 0xf0 (see fuzz_json.c)
+        PROXY, PROXY_CONNECT, PROXY_REPLY = 0xf0, 0xf1, 0xf2
+        s.event(PROXY, 0).byte(1).cstr("www.example.test").cstr("http://proxy.test:3128").cstr(
+            "proxy.test").int(3128).byte(1).byte(1).cstr("")
+        s.event(PROXY_CONNECT, 2).cstr("www.example.test:443").cstr(
+            "CONNECT www.example.test:443 HTTP/1.1\r\nHost: www.example.test:443\r\n\r\n").byte(
+            1).byte(1)
+        s.event(PROXY_REPLY, 2).int(200).bytes("Connection established \xff").int(300).byte(1)
+        s.event(PROXY_REPLY, 2).int(407).bytes("Proxy Authentication Required").int(90).byte(0)
+        s.event(PROXY, 0).byte(0).cstr("o.test").cstr("").cstr("").int(0).byte(0).byte(0).cstr(
+            ".test, 10.0.0.0/8 \x1b")
         write("json", "events_%s" % ("ndjson" if mode == 1 else "har"), bytes(s.b))
     write("json", "string_mixed", b"\x03" + "caf\u00e9 \u4f60\U0001f600 \x1b\x7f \"\\".encode() + b"\xff\xc0\xaf")
     write("json", "string_long", b"\x03" + ("\u00e9" * 700).encode() + b"\x80" * 7 + "\U0001f600".encode() * 300)
@@ -749,9 +760,56 @@ def cookiefile_corpus():
           b"novalue\n=empty\nctl=a\x01b\n i = j ; path=\"/q\"; max-age=-5; unknown=1\n")
 
 
+def proxy_corpus():
+    """fuzz_proxy: a mode byte, then 0: a proxy's answer to CONNECT; 1:
+    NUL-separated fields (URL, -x, --noproxy, -U, then http_proxy,
+    https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, no_proxy, NO_PROXY;
+    \x01 is unset); 2: a host, NUL, a no-proxy list."""
+    U = b"\x01"
+    for name, head in (
+            ("reply_200", b"HTTP/1.1 200 Connection established\r\n\r\n"),
+            ("reply_407", b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                          b"Proxy-Authenticate: Basic realm=\"p\"\r\nContent-Length: 0\r\n\r\n"),
+            ("reply_bare_lf", b"HTTP/1.0 403 Forbidden\nServer: tinyproxy\n\n"),
+            ("reply_no_reason", b"HTTP/1.1 200\r\n\r\n"),
+            ("reply_not_http", b"SSH-2.0-OpenSSH\r\n"),
+            ("reply_partial", b"HTTP/1.1 200 OK\r\nVia: x\r\n"),
+            ("reply_http2", b"HTTP/2 200\r\n\r\n")):
+        write("proxy", name, b"\0" + head)
+
+    def fields(*f):
+        return b"\1" + b"\0".join(f)
+    write("proxy", "choose_x", fields(b"https://o.test/", b"http://u:p%40@proxy.test:3128/",
+                                      U, U, U, U, U, U, U, U, U))
+    write("proxy", "choose_x_user", fields(b"http://o.test:8080/a", b"proxy.test", b"", b"us:pw"))
+    write("proxy", "choose_env_http", fields(b"http://o.test/", U, U, U, b"127.0.0.1:3128",
+                                             U, U, U, U, U, U))
+    write("proxy", "choose_env_https", fields(b"https://[::1]:8443/", U, U, b"p", U, b"",
+                                              b"[::1]:3128", U, U, U, U))
+    write("proxy", "choose_env_all", fields(b"http://o.test/", U, U, U, b"", U, U, b"",
+                                            b"socks5://s.test", U, U))
+    write("proxy", "choose_noproxy", fields(b"http://www.o.test/", b"p.test:1", U, U, U, U, U,
+                                            U, U, U, b".o.test, 10.0.0.0/8"))
+    write("proxy", "choose_noproxy_opt", fields(b"http://10.1.2.3/", U, b"10.0.0.0/8",
+                                                U, b"p.test", U, U, U, U, b"*", U))
+    write("proxy", "choose_bad", fields(b"http://o.test/", b"[::1", U, U))
+    write("proxy", "choose_scheme", fields(b"http://o.test/", b"gopher://p.test", U, U))
+    write("proxy", "choose_ports", fields(b"http://o.test/", b"p.test:65536", U, U))
+    write("proxy", "choose_v6", fields(b"http://o.test/", b"http://[::1]:0", U, U))
+    for name, host, lst in (
+            ("match_suffix", b"www.example.test", b"example.test."),
+            ("match_list", b"www.example.test", b" a.test ,.example.test"),
+            ("match_star", b"o.test", b"*"),
+            ("match_cidr", b"192.168.1.7", b"192.168.0.0/16,10.0.0.1/0,1.2.3.4/33"),
+            ("match_v6", b"::1", b"::1/128,::1"),
+            ("match_trailing_dot", b"example.test.", b"example.test")):
+        write("proxy", name, b"\2" + host + b"\0" + lst)
+
+
 def main():
     decode_corpus()
     cookiefile_corpus()
+    proxy_corpus()
     reqspec_corpus()
     dns_corpora()
     http_corpus()

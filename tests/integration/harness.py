@@ -954,9 +954,17 @@ def webtrace_path():
     return path
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+                   "no_proxy", "NO_PROXY", "HTTP_PROXY")
+
+
 def webtrace_env(no_color=True, extra=None):
     env = dict(os.environ)
     env.pop("NO_COLOR", None)
+    # the machine's proxy settings must not send the loopback peers' traffic
+    # elsewhere; a test that wants one passes it in extra
+    for name in PROXY_VARIABLES:
+        env.pop(name, None)
     if no_color:
         env["NO_COLOR"] = "1"
     env.setdefault("LC_ALL", "C.UTF-8")
@@ -1006,7 +1014,7 @@ def describe(code, out, err):
     return f"\nexit {code}\n--- stderr\n{err}--- stdout ({len(out)} bytes)\n{out[:300]!r}"
 
 
-ERROR_LINE = re.compile(r"^webtrace: (url|dns|tcp|tls|http|output|options|input): \S.*$")
+ERROR_LINE = re.compile(r"^webtrace: (url|dns|tcp|tls|http|output|options|input|proxy): \S.*$")
 
 
 def error_lines(stderr):

@@ -30,7 +30,7 @@ static void test_facts_webtrace_vars_cannot_clash_with_curl(void **state)
 {
     (void)state;
     static const char *const curl_names[] = {
-        "content_type", "errormsg", "exitcode", "http_code", "http_version", "local_ip",
+        "content_type", "errormsg", "exitcode", "http_code", "http_connect", "http_version", "local_ip",
         "local_port", "method", "num_connects", "num_redirects", "redirect_url", "remote_ip", "remote_port",
         "response_code", "size_download", "size_header", "size_request", "size_upload",
         "speed_download", "ssl_verify_result", "time_appconnect", "time_connect",
