@@ -199,8 +199,14 @@ int wt_cli_parse_resolve(const char *text, struct wt_resolve_entry *out, char *e
 int wt_cli_parse_connect_to(const char *text, struct wt_connect_to *out, char *err,
                             size_t errlen);
 
-/* The --help text (also lists the exit codes). */
-extern const char *const wt_cli_usage;   /* English: print _(it) */
+/* Writes --help (also the exit codes) in the narration's language. */
+void wt_cli_print_usage(FILE *out);
+/* The long options the parser knows, for what must list them all (--help's
+ * test, completions): the name of the i-th, NULL past the last; *alias is
+ * set when an earlier name does the same (--data-ascii after --data). */
+const char *wt_cli_long_option(size_t i, int *alias);
+/* Whether --help has an entry whose spelling names --name. */
+int wt_cli_help_lists(const char *name);
 
 /* webtrace serve [options] */
 struct wt_serve_options {

@@ -17,4 +17,10 @@ size_t wt_text_width(const char *s, size_t len);
 /* Writes text, then spaces up to width columns (none when it is wider). */
 void wt_put_padded(FILE *out, const char *text, size_t width);
 
+/* Writes text from column `column` on, breaking it into lines of at most
+ * `width` columns: at spaces, or beside wide (CJK) characters, never before
+ * closing punctuation; continuation lines start with `indent` spaces. Ends
+ * with a newline. A word wider than a line is cut. */
+void wt_put_wrapped(FILE *out, const char *text, size_t column, size_t indent, size_t width);
+
 #endif

@@ -134,3 +134,71 @@ void wt_put_padded(FILE *out, const char *text, size_t width)
     for (size_t w = wt_text_width(text, strlen(text)); w < width; w++)
         fputc(' ', out);
 }
+
+/* Closing punctuation a line must not start with (Chinese line-breaking
+ * rules): the break moves before the character in front of it. */
+static int no_line_start(unsigned cp)
+{
+    static const unsigned closing[] = { 0x3001, 0x3002, 0xff0c, 0xff1a, 0xff1b, 0xff01,
+                                        0xff1f, 0xff09, 0x300d, 0x300f, 0x3011, 0xff09,
+                                        ')', ',', '.', ';', ':' };
+    for (size_t i = 0; i < sizeof closing / sizeof closing[0]; i++)
+        if (closing[i] == cp)
+            return 1;
+    return 0;
+}
+
+/* Opening punctuation a line must not end with. */
+static int no_line_end(unsigned cp)
+{
+    return cp == 0xff08 || cp == 0x300c || cp == 0x300e || cp == 0x3010 || cp == '(';
+}
+
+void wt_put_wrapped(FILE *out, const char *text, size_t column, size_t indent, size_t width)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t len = strlen(text);
+    while (len) {
+        /* The longest run that fits, remembering the last place a line may
+         * break: at a space (dropped), or beside a wide character. */
+        size_t i = 0, cols = column, brk = 0, resume = 0;
+        unsigned prev = 0;
+        int prev_wide = 0;
+        while (i < len) {
+            unsigned cp;
+            size_t n = decode(p + i, len - i, &cp);
+            if (n == 0)
+                n = 1, cp = 0xfffd;
+            int w = wt_codepoint_width(cp);
+            if (cp == ' ') {
+                brk = i, resume = i + 1;
+            } else if (i > 0 && (w == 2 || prev_wide) && prev != ' ' && !no_line_start(cp) &&
+                       !no_line_end(prev)) {
+                brk = i, resume = i;
+            }
+            if (cols + (size_t)w > width && i > 0)
+                break;
+            cols += (size_t)w;
+            prev = cp;
+            prev_wide = w == 2;
+            i += n;
+        }
+        if (i == len) {
+            fwrite(p, 1, len, out);
+            fputc('\n', out);
+            return;
+        }
+        if (brk == 0)           /* one word wider than the line: cut it */
+            brk = resume = i;
+        fwrite(p, 1, brk, out);
+        fputc('\n', out);
+        for (size_t s = 0; s < indent; s++)
+            fputc(' ', out);
+        p += resume;
+        len -= resume;
+        while (len && *p == ' ')
+            p++, len--;
+        column = indent;
+    }
+    fputc('\n', out);
+}

@@ -15,206 +15,293 @@
 #include "webtrace/exitcode.h"
 #include "webtrace/i18n.h"
 #include "webtrace/idn.h"
+#include "webtrace/textwidth.h"
 
 /* The help text spells these numbers out; change it with them. */
-_Static_assert(WT_DEFAULT_DNS_TIMEOUT_MS == 5000, "update --dns-timeout in wt_cli_usage");
-_Static_assert(WT_DEFAULT_HAPPY_EYEBALLS_MS == 200, "update --happy-eyeballs-timeout-ms in wt_cli_usage");
-_Static_assert(WT_MAX_DNS_SERVERS == 8, "update --dns-server in wt_cli_usage");
-_Static_assert(WT_MAX_URLS == 1024, "update the URL limit in wt_cli_usage");
+_Static_assert(WT_DEFAULT_DNS_TIMEOUT_MS == 5000, "update --dns-timeout in help_entries");
+_Static_assert(WT_DEFAULT_HAPPY_EYEBALLS_MS == 200, "update --happy-eyeballs-timeout-ms in help_entries");
+_Static_assert(WT_MAX_DNS_SERVERS == 8, "update --dns-server in help_entries");
+_Static_assert(WT_MAX_URLS == 1024, "update the URL limit in help_entries");
 
 /* Seconds are capped so milliseconds fit a 32-bit int (poll's timeout). */
 #define MAX_MS 2147483647L
 #define QUOTE_MAX 40
 
-const char *const wt_cli_usage = N_(
-    "Usage: webtrace [options] <url|host> [<url|host> ...]\n"
-    "       webtrace [options] --url @FILE|@-\n"
-    "       webtrace serve [options]    the server side (webtrace serve --help)\n"
-    "       webtrace demo [options]     an offline trace through in-process servers\n"
-    "\n"
-    "Fetch each URL and narrate every step on stderr: DNS lookup, TCP handshake,\n"
-    "TLS, HTTP request and response, connection teardown. The body goes to\n"
-    "stdout (when it is not a terminal) or to -o FILE.\n"
-    "A bare host means http://host/; host:port and [IPv6]:port work too.\n"
-    "International host names are converted to their xn-- form (IDNA 2008).\n"
-    "\n"
-    "Options:\n"
-    "  -h, --help                 show this help and exit\n"
-    "  -V, --version              show the version and exit\n"
-    "  -s, --silent               no narration (errors are still shown; -s -s\n"
-    "                             hides them too)\n"
-    "  -v, --verbose              also show every header sent and received\n"
-    "      --explain              say under each step what it means\n"
-    "      --no-color             no colours in the narration (so does NO_COLOR=1)\n"
-    "      --lang zh|en           the narration's language (default: from LC_ALL,\n"
-    "                             LC_MESSAGES or LANG; zh_CN.UTF-8 means zh)\n"
-    "  -o, --output FILE          write the body to FILE (\"-\" for stdout)\n"
-    "  -O, --remote-name          write the body to a file in the current directory\n"
-    "                             named as the URL's last path segment (as curl)\n"
-    "                             (each -o or -O goes with one URL, in order: the\n"
-    "                             Nth to the Nth URL; the others go to stdout)\n"
-    "      --remote-name-all      -O for every URL that has no -o or -O\n"
-    "      --output-dir DIR       write the -o and -O files under DIR\n"
-    "      --create-dirs          create the missing directories of -o and -O\n"
-    "                             paths (mode 0750, as curl)\n"
-    "      --url URL|@FILE        one more URL; @FILE reads URLs from FILE, one per\n"
-    "                             line (@- from stdin), as curl 8.13\n"
-    "  -i, --include              write the response headers before the body\n"
-    "  -D, --dump-header FILE     write the response headers to FILE (\"-\" for\n"
-    "                             stdout)\n"
-    "  -4, --ipv4                 resolve and connect over IPv4 only\n"
-    "  -6, --ipv6                 resolve and connect over IPv6 only\n"
-    "      --connect-timeout SECONDS\n"
-    "                             give up on a connection (DNS, TCP, TLS) not set\n"
-    "                             up in SECONDS (default 300, as curl)\n"
-    "  -m, --max-time SECONDS     give up on a whole transfer after SECONDS\n"
-    "      --happy-eyeballs-timeout-ms MS\n"
-    "                             with several addresses, start the next\n"
-    "                             connection attempt after MS without an answer\n"
-    "                             (default 200, as curl); the attempts race and\n"
-    "                             the first to connect wins\n"
-    "      --dns-timeout SECONDS  give up on a DNS lookup after SECONDS (default 5)\n"
-    "      --dns-server ADDR[:PORT]\n"
-    "                             ask this DNS server, not resolv.conf's (up to 8\n"
-    "                             times); IPv6 with a port is written [ADDR]:PORT\n"
-    "      --resolve [+]HOST:PORT:ADDR[,ADDR...]\n"
-    "                             connect to ADDR for HOST:PORT without asking\n"
-    "                             DNS (as curl; HOST * is any host, IPv6 may be\n"
-    "                             in brackets); SNI, Host and the certificate\n"
-    "                             check keep the URL's name\n"
-    "      --connect-to HOST:PORT:CONNECT-HOST:CONNECT-PORT\n"
-    "                             for HOST:PORT connect to CONNECT-HOST:\n"
-    "                             CONNECT-PORT instead (as curl; an empty part\n"
-    "                             matches or keeps anything)\n"
-    "  -x, --proxy [http://][USER:PASSWORD@]HOST[:PORT]\n"
-    "                             go through this HTTP proxy (port 1080 when none\n"
-    "                             is given, as curl); \"\" uses none, not even the\n"
-    "                             environment's (http_proxy, https_proxy,\n"
-    "                             HTTPS_PROXY, all_proxy, ALL_PROXY, read as curl)\n"
-    "      --noproxy LIST         hosts that go direct: names (and their\n"
-    "                             subdomains), addresses, IPv4 networks with /BITS;\n"
-    "                             * is every host (wins over NO_PROXY)\n"
-    "  -U, --proxy-user USER:PASSWORD\n"
-    "                             Basic authentication to the proxy\n"
-    "  -p, --proxytunnel          through the proxy with CONNECT for http:// too\n"
-    "      --ndjson               NDJSON events on stdout, one per line (the body\n"
-    "                             then goes only to -o FILE)\n"
-    "  -w, --write-out FORMAT     print FORMAT after each URL, curl's variables\n"
-    "                             (%{http_code}, %{time_total}, %{json}...);\n"
-    "                             @FILE reads it from FILE, @- from stdin\n"
-    "      --har FILE             write a HAR 1.2 log of all URLs to FILE\n"
-    "      --cacert FILE          trust the CA certificates in FILE (PEM)\n"
-    "      --capath DIR           trust the CA certificates in DIR (hashed names)\n"
-    "  -k, --insecure             finish TLS handshakes even when the certificate\n"
-    "                             does not verify (the result is still shown)\n"
-    "  -L, --location             follow redirects (3xx with a Location): each hop\n"
-    "                             is narrated in full after a [hop ] line\n"
-    "      --max-redirs N         give up after N redirects with exit 47 (default\n"
-    "                             50, as curl; -1 for no limit)\n"
-    "      --location-trusted     like -L, and let credentials follow a redirect to\n"
-    "                             another host, port or scheme\n"
-    "  -Z, --parallel             fetch the URLs at once (a --url @FILE list's too),\n"
-    "                             on one loop; each narration line starts with\n"
-    "                             [index]\n"
-    "      --parallel-max N       at most N at once (default 50, at most 300)\n"
-    "      --parallel-immediate   with -Z, open a new connection at once instead of\n"
-    "                             waiting for an https one to the same origin to be\n"
-    "                             set up (to see what it can carry), as curl\n"
-    "      --retry N              try a transient failure again, up to N times: a\n"
-    "                             timeout, a name not resolved, 408, 429, 500,\n"
-    "                             502, 503, 504 (as curl 7.88); 1 s, 2 s, 4 s...\n"
-    "                             apart, or as the response's Retry-After says\n"
-    "      --retry-delay SECONDS  wait SECONDS between retries instead\n"
-    "      --retry-max-time SECONDS\n"
-    "                             no retry after SECONDS from the first try\n"
-    "      --retry-all-errors     with --retry, try any failure again\n"
-    "      --retry-connrefused    with --retry, a refused connection is transient\n"
-    "      --no-keepalive         a new connection for every request: none is kept\n"
-    "                             open for reuse (webtrace sends no TCP keepalive\n"
-    "                             probes either, curl's meaning of the option)\n"
-    "      --packets              capture this connection's packets and tell the\n"
-    "                             handshake and teardown with their real sequence\n"
-    "                             numbers (needs CAP_NET_RAW: sudo, or setcap)\n"
-    "      --pcap FILE            also write those packets to FILE (pcap format,\n"
-    "                             for tcpdump -r or Wireshark); implies --packets\n"
-    "      --strict               refuse a response that browsers accept but the\n"
-    "                             HTTP grammar does not (bare LF, obs-fold...)\n"
-    "\n"
-    "The request, with curl's options:\n"
-    "  -X, --request METHOD       send METHOD instead of GET, POST or HEAD\n"
-    "  -H, --header \"NAME: VALUE\"\n"
-    "                             add a header, or replace one webtrace sends;\n"
-    "                             \"NAME:\" removes it, \"NAME;\" sends it empty,\n"
-    "                             @FILE reads one header per line\n"
-    "  -A, --user-agent TEXT      the User-Agent (default webtrace/VERSION)\n"
-    "  -e, --referer URL          send Referer: URL\n"
-    "  -u, --user USER:PASSWORD   Basic authentication (never prompts)\n"
-    "  -I, --head                 send HEAD and write the response headers\n"
-    "  -d, --data DATA            POST DATA as an HTML form would; @FILE or @-\n"
-    "                             reads it without line breaks; several are\n"
-    "                             joined by &\n"
-    "      --data-binary DATA     the same, a file's bytes unchanged\n"
-    "      --data-raw DATA        the same, a leading @ is not a file\n"
-    "      --data-urlencode [NAME]=TEXT\n"
-    "                             the same, TEXT percent-encoded (NAME@FILE\n"
-    "                             encodes a file)\n"
-    "  -G, --get                  put the data in the URL's query and send GET\n"
-    "  -f, --fail                 exit 22 on a status from 400 up, no body\n"
-    "      --json DATA            POST DATA as JSON (@FILE, @-), with\n"
-    "                             Content-Type and Accept: application/json\n"
-    "  -F, --form NAME=CONTENT    POST a multipart/form-data part, as curl;\n"
-    "                             NAME=@FILE uploads a file, NAME=<FILE sends\n"
-    "                             its content; ;type= ;filename= ;headers=\n"
-    "      --form-string NAME=TEXT\n"
-    "                             the same, TEXT taken as it is (no @ < ;)\n"
-    "  -b, --cookie NAME=VALUE[; ...]|FILE\n"
-    "                             send these cookies; a FILE (Netscape format or\n"
-    "                             Set-Cookie lines) also turns on the cookie\n"
-    "                             engine: cookies received are sent back\n"
-    "  -c, --cookie-jar FILE      turn on the cookie engine and write its cookies\n"
-    "                             to FILE at the end (curl's Netscape format)\n"
-    "  -T, --upload-file FILE     PUT FILE (- reads stdin, sent chunked); a URL\n"
-    "                             ending in / gets the file's name appended\n"
-    "      --expect100-timeout SECONDS\n"
-    "                             with Expect: 100-continue (-T, or a body over\n"
-    "                             1 MiB), wait this long for the server's 100\n"
-    "                             Continue before sending the body (default 1)\n"
-    "      --fail-with-body       exit 22 on a status from 400 up, after the body\n"
-    "  -S, --show-error           show the error line even with -s -s\n"
-    "      --compressed           ask for deflate, gzip, br or zstd and write the\n"
-    "                             body decoded\n"
-    "  -r, --range RANGE          ask for part of the body: START-END, START-,\n"
-    "                             -SUFFIX, or several joined by commas\n"
-    "  -C, --continue-at OFFSET   resume: ask for the body from byte OFFSET on and\n"
-    "                             append it to the -o file; - takes the file's size\n"
-    "\n"
-    "SECONDS may have a fraction (0.5); 0 turns --connect-timeout and --max-time\n"
-    "off. At most 1024 URLs on the command line; use --url @FILE for more.\n"
-    "\n"
-    "Exit codes (the same numbers curl uses):\n"
-    "    0  success\n"
-    "    1  unsupported protocol\n"
-    "    2  bad option or argument (failed to initialize)\n"
-    "    3  URL malformed\n"
-    "    5  couldn't resolve proxy\n"
-    "    6  couldn't resolve host\n"
-    "    7  couldn't connect to server\n"
-    "    8  weird server reply\n"
-    "   18  partial file (transfer ended early)\n"
-    "   22  HTTP error status (>= 400 with --fail)\n"
-    "   23  write error\n"
-    "   26  read error\n"
-    "   28  operation timed out\n"
-    "   33  the server cannot resume (-C): it ignored the range\n"
-    "   35  TLS connect error\n"
-    "   47  too many redirects\n"
-    "   52  server returned nothing (no headers, no data)\n"
-    "   55  failed sending network data\n"
-    "   56  failure receiving network data\n"
-    "   60  peer certificate cannot be authenticated\n"
-    "   61  unrecognized transfer or content encoding\n"
-    "   77  problem with the CA certificate (path or access rights)\n"
-    "  100  too large (a size limit was exceeded)\n");
+/* --help: one entry per option or paragraph, so that each is translated on
+ * its own and a new option is one more entry. Printing wraps the text to
+ * the 80-column terminal by display width, for Chinese as for English. */
+enum help_kind {
+    HELP_PRE,        /* printed as it is */
+    HELP_PARA,       /* a paragraph, wrapped */
+    HELP_HEAD,       /* a section's heading */
+    HELP_OPT,        /* spelling (never translated) and what the option does */
+    HELP_EXIT_CODES, /* the exit code table */
+};
+
+struct help_entry {
+    enum help_kind kind;
+    const char *spelling;
+    const char *text;
+};
+
+static const struct help_entry help_entries[] = {
+    { HELP_PRE, NULL,
+      N_("Usage: webtrace [options] <url|host> [<url|host> ...]\n"
+         "       webtrace [options] --url @FILE|@-\n"
+         "       webtrace serve [options]    the server side (webtrace serve --help)\n"
+         "       webtrace demo [options]     an offline trace through in-process servers") },
+    { HELP_PARA, NULL,
+      N_("Fetch each URL and narrate every step on stderr: DNS lookup, TCP "
+      "handshake, TLS, HTTP request and response, connection teardown. The "
+      "body goes to stdout (when it is not a terminal) or to -o FILE. A "
+      "bare host means http://host/; host:port and [IPv6]:port work too. "
+      "International host names are converted to their xn-- form (IDNA "
+      "2008).") },
+    { HELP_HEAD, NULL,
+      N_("Options:") },
+    { HELP_OPT, "-h, --help",
+      N_("show this help and exit") },
+    { HELP_OPT, "-V, --version",
+      N_("show the version and exit") },
+    { HELP_OPT, "-s, --silent",
+      N_("no narration (errors are still shown; -s -s hides them too)") },
+    { HELP_OPT, "-v, --verbose",
+      N_("also show every header sent and received") },
+    { HELP_OPT, "--explain",
+      N_("say under each step what it means") },
+    { HELP_OPT, "--no-color",
+      N_("no colours in the narration (so does NO_COLOR=1)") },
+    { HELP_OPT, "--lang zh|en",
+      N_("the narration's language (default: from LC_ALL, LC_MESSAGES or "
+      "LANG; zh_CN.UTF-8 means zh)") },
+    { HELP_OPT, "-o, --output FILE",
+      N_("write the body to FILE (\"-\" for stdout)") },
+    { HELP_OPT, "-O, --remote-name",
+      N_("write the body to a file in the current directory named as the "
+      "URL's last path segment (as curl) (each -o or -O goes with one URL, "
+      "in order: the Nth to the Nth URL; the others go to stdout)") },
+    { HELP_OPT, "--remote-name-all",
+      N_("-O for every URL that has no -o or -O") },
+    { HELP_OPT, "--output-dir DIR",
+      N_("write the -o and -O files under DIR") },
+    { HELP_OPT, "--create-dirs",
+      N_("create the missing directories of -o and -O paths (mode 0750, as "
+      "curl)") },
+    { HELP_OPT, "--url URL|@FILE",
+      N_("one more URL; @FILE reads URLs from FILE, one per line (@- from "
+      "stdin), as curl 8.13") },
+    { HELP_OPT, "-i, --include",
+      N_("write the response headers before the body") },
+    { HELP_OPT, "-D, --dump-header FILE",
+      N_("write the response headers to FILE (\"-\" for stdout)") },
+    { HELP_OPT, "-4, --ipv4",
+      N_("resolve and connect over IPv4 only") },
+    { HELP_OPT, "-6, --ipv6",
+      N_("resolve and connect over IPv6 only") },
+    { HELP_OPT, "--connect-timeout SECONDS",
+      N_("give up on a connection (DNS, TCP, TLS) not set up in SECONDS "
+      "(default 300, as curl)") },
+    { HELP_OPT, "-m, --max-time SECONDS",
+      N_("give up on a whole transfer after SECONDS") },
+    { HELP_OPT, "--happy-eyeballs-timeout-ms MS",
+      N_("with several addresses, start the next connection attempt after MS "
+      "without an answer (default 200, as curl); the attempts race and the "
+      "first to connect wins") },
+    { HELP_OPT, "--dns-timeout SECONDS",
+      N_("give up on a DNS lookup after SECONDS (default 5)") },
+    { HELP_OPT, "--dns-server ADDR[:PORT]",
+      N_("ask this DNS server, not resolv.conf's (up to 8 times); IPv6 with a "
+      "port is written [ADDR]:PORT") },
+    { HELP_OPT, "--resolve [+]HOST:PORT:ADDR[,ADDR...]",
+      N_("connect to ADDR for HOST:PORT without asking DNS (as curl; HOST * "
+      "is any host, IPv6 may be in brackets); SNI, Host and the "
+      "certificate check keep the URL's name") },
+    { HELP_OPT, "--connect-to HOST:PORT:CONNECT-HOST:CONNECT-PORT",
+      N_("for HOST:PORT connect to CONNECT-HOST: CONNECT-PORT instead (as "
+      "curl; an empty part matches or keeps anything)") },
+    { HELP_OPT, "-x, --proxy [http://][USER:PASSWORD@]HOST[:PORT]",
+      N_("go through this HTTP proxy (port 1080 when none is given, as curl); "
+      "\"\" uses none, not even the environment's (http_proxy, "
+      "https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, read as curl)") },
+    { HELP_OPT, "--noproxy LIST",
+      N_("hosts that go direct: names (and their subdomains), addresses, IPv4 "
+      "networks with /BITS; * is every host (wins over NO_PROXY)") },
+    { HELP_OPT, "-U, --proxy-user USER:PASSWORD",
+      N_("Basic authentication to the proxy") },
+    { HELP_OPT, "-p, --proxytunnel",
+      N_("through the proxy with CONNECT for http:// too") },
+    { HELP_OPT, "--ndjson",
+      N_("NDJSON events on stdout, one per line (the body then goes only to "
+      "-o FILE)") },
+    { HELP_OPT, "-w, --write-out FORMAT",
+      N_("print FORMAT after each URL, curl's variables (%{http_code}, "
+      "%{time_total}, %{json}...); @FILE reads it from FILE, @- from stdin") },
+    { HELP_OPT, "--har FILE",
+      N_("write a HAR 1.2 log of all URLs to FILE") },
+    { HELP_OPT, "--cacert FILE",
+      N_("trust the CA certificates in FILE (PEM)") },
+    { HELP_OPT, "--capath DIR",
+      N_("trust the CA certificates in DIR (hashed names)") },
+    { HELP_OPT, "-k, --insecure",
+      N_("finish TLS handshakes even when the certificate does not verify "
+      "(the result is still shown)") },
+    { HELP_OPT, "-L, --location",
+      N_("follow redirects (3xx with a Location): each hop is narrated in "
+      "full after a [hop ] line") },
+    { HELP_OPT, "--max-redirs N",
+      N_("give up after N redirects with exit 47 (default 50, as curl; -1 for "
+      "no limit)") },
+    { HELP_OPT, "--location-trusted",
+      N_("like -L, and let credentials follow a redirect to another host, "
+      "port or scheme") },
+    { HELP_OPT, "-Z, --parallel",
+      N_("fetch the URLs at once (a --url @FILE list's too), on one loop; "
+      "each narration line starts with [index]") },
+    { HELP_OPT, "--parallel-max N",
+      N_("at most N at once (default 50, at most 300)") },
+    { HELP_OPT, "--parallel-immediate",
+      N_("with -Z, open a new connection at once instead of waiting for an "
+      "https one to the same origin to be set up (to see what it can "
+      "carry), as curl") },
+    { HELP_OPT, "--retry N",
+      N_("try a transient failure again, up to N times: a timeout, a name not "
+      "resolved, 408, 429, 500, 502, 503, 504 (as curl 7.88); 1 s, 2 s, 4 "
+      "s... apart, or as the response's Retry-After says") },
+    { HELP_OPT, "--retry-delay SECONDS",
+      N_("wait SECONDS between retries instead") },
+    { HELP_OPT, "--retry-max-time SECONDS",
+      N_("no retry after SECONDS from the first try") },
+    { HELP_OPT, "--retry-all-errors",
+      N_("with --retry, try any failure again") },
+    { HELP_OPT, "--retry-connrefused",
+      N_("with --retry, a refused connection is transient") },
+    { HELP_OPT, "--no-keepalive",
+      N_("a new connection for every request: none is kept open for reuse "
+      "(webtrace sends no TCP keepalive probes either, curl's meaning of "
+      "the option)") },
+    { HELP_OPT, "--packets",
+      N_("capture this connection's packets and tell the handshake and "
+      "teardown with their real sequence numbers (needs CAP_NET_RAW: sudo, "
+      "or setcap)") },
+    { HELP_OPT, "--pcap FILE",
+      N_("also write those packets to FILE (pcap format, for tcpdump -r or "
+      "Wireshark); implies --packets") },
+    { HELP_OPT, "--strict",
+      N_("refuse a response that browsers accept but the HTTP grammar does "
+      "not (bare LF, obs-fold...)") },
+    { HELP_HEAD, NULL,
+      N_("The request, with curl's options:") },
+    { HELP_OPT, "-X, --request METHOD",
+      N_("send METHOD instead of GET, POST or HEAD") },
+    { HELP_OPT, "-H, --header \"NAME: VALUE\"",
+      N_("add a header, or replace one webtrace sends; \"NAME:\" removes it, "
+      "\"NAME;\" sends it empty, @FILE reads one header per line") },
+    { HELP_OPT, "-A, --user-agent TEXT",
+      N_("the User-Agent (default webtrace/VERSION)") },
+    { HELP_OPT, "-e, --referer URL",
+      N_("send Referer: URL") },
+    { HELP_OPT, "-u, --user USER:PASSWORD",
+      N_("Basic authentication (never prompts)") },
+    { HELP_OPT, "-I, --head",
+      N_("send HEAD and write the response headers") },
+    { HELP_OPT, "-d, --data DATA",
+      N_("POST DATA as an HTML form would; @FILE or @- reads it without line "
+      "breaks; several are joined by &") },
+    { HELP_OPT, "--data-binary DATA",
+      N_("the same, a file's bytes unchanged") },
+    { HELP_OPT, "--data-raw DATA",
+      N_("the same, a leading @ is not a file") },
+    { HELP_OPT, "--data-urlencode [NAME]=TEXT",
+      N_("the same, TEXT percent-encoded (NAME@FILE encodes a file)") },
+    { HELP_OPT, "-G, --get",
+      N_("put the data in the URL's query and send GET") },
+    { HELP_OPT, "-f, --fail",
+      N_("exit 22 on a status from 400 up, no body") },
+    { HELP_OPT, "--json DATA",
+      N_("POST DATA as JSON (@FILE, @-), with Content-Type and Accept: "
+      "application/json") },
+    { HELP_OPT, "-F, --form NAME=CONTENT",
+      N_("POST a multipart/form-data part, as curl; NAME=@FILE uploads a "
+      "file, NAME=<FILE sends its content; ;type= ;filename= ;headers=") },
+    { HELP_OPT, "--form-string NAME=TEXT",
+      N_("the same, TEXT taken as it is (no @ < ;)") },
+    { HELP_OPT, "-b, --cookie NAME=VALUE[; ...]|FILE",
+      N_("send these cookies; a FILE (Netscape format or Set-Cookie lines) "
+      "also turns on the cookie engine: cookies received are sent back") },
+    { HELP_OPT, "-c, --cookie-jar FILE",
+      N_("turn on the cookie engine and write its cookies to FILE at the end "
+      "(curl's Netscape format)") },
+    { HELP_OPT, "-T, --upload-file FILE",
+      N_("PUT FILE (- reads stdin, sent chunked); a URL ending in / gets the "
+      "file's name appended") },
+    { HELP_OPT, "--expect100-timeout SECONDS",
+      N_("with Expect: 100-continue (-T, or a body over 1 MiB), wait this "
+      "long for the server's 100 Continue before sending the body (default "
+      "1)") },
+    { HELP_OPT, "--fail-with-body",
+      N_("exit 22 on a status from 400 up, after the body") },
+    { HELP_OPT, "-S, --show-error",
+      N_("show the error line even with -s -s") },
+    { HELP_OPT, "--compressed",
+      N_("ask for deflate, gzip, br or zstd and write the body decoded") },
+    { HELP_OPT, "-r, --range RANGE",
+      N_("ask for part of the body: START-END, START-, -SUFFIX, or several "
+      "joined by commas") },
+    { HELP_OPT, "-C, --continue-at OFFSET",
+      N_("resume: ask for the body from byte OFFSET on and append it to the "
+      "-o file; - takes the file's size") },
+    { HELP_PARA, NULL,
+      N_("SECONDS may have a fraction (0.5); 0 turns --connect-timeout and "
+      "--max-time off. At most 1024 URLs on the command line; use --url "
+      "@FILE for more.") },
+    { HELP_HEAD, NULL,
+      N_("Exit codes (the same numbers curl uses):") },
+    { HELP_EXIT_CODES, NULL, NULL },
+
+};
+
+/* The codes this version can return, with curl's meaning (27, out of
+ * memory, is left out as curl's manual leaves it in the table's tail). */
+static const int help_exit_codes[] = { 0, 1, 2, 3, 5, 6, 7, 8, 18, 22, 23, 26, 28, 33, 35, 47, 52, 55, 56, 60, 61, 77, 100 };
+
+#define HELP_WIDTH 79   /* columns: a line never reaches the 80th */
+#define HELP_COLUMN 29  /* where an option's text starts */
+
+void wt_cli_print_usage(FILE *out)
+{
+    for (size_t i = 0; i < sizeof help_entries / sizeof help_entries[0]; i++) {
+        const struct help_entry *h = &help_entries[i];
+        if (i > 0 && h->kind != HELP_OPT && h->kind != HELP_EXIT_CODES)
+            fputc('\n', out);
+        switch (h->kind) {
+        case HELP_PRE:
+            fprintf(out, "%s\n", _(h->text));
+            break;
+        case HELP_PARA:
+        case HELP_HEAD:
+            wt_put_wrapped(out, _(h->text), 0, 0, HELP_WIDTH);
+            break;
+        case HELP_OPT: {
+            size_t indent = h->spelling[1] == '-' ? 6 : 2;
+            size_t col = indent + wt_text_width(h->spelling, strlen(h->spelling));
+            fprintf(out, "%*s%s", (int)indent, "", h->spelling);
+            if (col + 2 > HELP_COLUMN) {
+                fputc('\n', out);
+                col = 0;
+            }
+            fprintf(out, "%*s", (int)(HELP_COLUMN - col), "");
+            wt_put_wrapped(out, _(h->text), HELP_COLUMN, HELP_COLUMN, HELP_WIDTH);
+            break;
+        }
+        case HELP_EXIT_CODES:
+            for (size_t c = 0; c < sizeof help_exit_codes / sizeof help_exit_codes[0]; c++) {
+                fprintf(out, "%5d  ", help_exit_codes[c]);
+                wt_put_wrapped(out, _(wt_exit_describe(help_exit_codes[c])), 7, 7, HELP_WIDTH);
+            }
+            break;
+        }
+    }
+}
 
 enum {
     OPT_NO_COLOR = 256,
@@ -339,6 +426,27 @@ static const struct option long_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
+const char *wt_cli_long_option(size_t i, int *alias)
+{
+    if (i >= sizeof long_options / sizeof long_options[0])
+        return NULL;
+    *alias = 0;
+    for (size_t k = 0; k < i; k++)
+        *alias |= long_options[k].val == long_options[i].val;
+    return long_options[i].name;
+}
+
+int wt_cli_help_lists(const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < sizeof help_entries / sizeof help_entries[0]; i++) {
+        const char *sp = help_entries[i].spelling;
+        for (const char *p = sp ? strstr(sp, "--") : NULL; p; p = strstr(p + 2, "--"))
+            if (strncmp(p + 2, name, len) == 0 && (p[2 + len] == '\0' || p[2 + len] == ' '))
+                return 1;
+    }
+    return 0;
+}
 
 static const struct option *find_option(int val)
 {

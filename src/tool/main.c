@@ -715,7 +715,7 @@ int main(int argc, char **argv)
         return rc;
     }
     if (opt.action == WT_ACTION_HELP) {
-        fputs(_(wt_cli_usage), stdout);
+        wt_cli_print_usage(stdout);
         return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
     }
     if (opt.action == WT_ACTION_VERSION) {
