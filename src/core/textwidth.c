@@ -190,6 +190,8 @@ void wt_put_wrapped(FILE *out, const char *text, size_t column, size_t indent, s
         }
         if (brk == 0)           /* one word wider than the line: cut it */
             brk = resume = i;
+        while (brk > 1 && p[brk - 1] == ' ')
+            brk--;
         fwrite(p, 1, brk, out);
         fputc('\n', out);
         for (size_t s = 0; s < indent; s++)

@@ -84,12 +84,54 @@ static void test_textwidth_pad_to_column(void **state)
     free(buf);
 }
 
+struct wrap_case {
+    const char *text;
+    size_t column, indent, width;
+    const char *want;
+};
+
+/* Wrapping by columns: at spaces for English, beside wide characters for
+ * Chinese, never with closing punctuation first on a line, never a line
+ * wider than asked (except a word wider than the whole line, cut). */
+static void test_textwidth_wrap(void **state)
+{
+    (void)state;
+    static const struct wrap_case cases[] = {
+        { "", 0, 0, 10, "\n" },
+        { "short", 0, 0, 10, "short\n" },
+        { "one two three four", 0, 0, 9, "one two\nthree\nfour\n" },
+        { "one two three four", 4, 2, 9, "one\n  two\n  three\n  four\n" },
+        { "abcdefghijkl", 0, 0, 5, "abcde\nfghij\nkl\n" },
+        /* 2 columns each: 4 characters fit in 8 */
+        { "三次握手四次挥手", 0, 0, 8, "三次握手\n四次挥手\n" },
+        /* the comma may not start a line: the break moves before 手 */
+        { "三次握手，四次", 0, 0, 8, "三次握\n手，四次\n" },
+        /* an opening bracket stays with what follows it */
+        { "一二三（四五", 0, 0, 8, "一二三\n（四五\n" },
+        /* ASCII beside Chinese breaks at the space, or beside the wide one */
+        { "用 TCP 连接服务器", 0, 0, 10, "用 TCP 连\n接服务器\n" },
+        { "two  spaces", 0, 0, 4, "two\nspac\nes\n" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        assert_non_null(out);
+        wt_put_wrapped(out, cases[i].text, cases[i].column, cases[i].indent, cases[i].width);
+        fclose(out);
+        if (strcmp(buf, cases[i].want) != 0)
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, buf, cases[i].want);
+        free(buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_textwidth_table),
         cmocka_unit_test(test_textwidth_codepoint_edges),
         cmocka_unit_test(test_textwidth_pad_to_column),
+        cmocka_unit_test(test_textwidth_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
