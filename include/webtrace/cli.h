@@ -158,6 +158,7 @@ struct wt_options {
     const char *range;            /* -r/--range: what follows "bytes=" */
     int resume_current;           /* -C -: resume from the -o file's size (main reads it) */
     int64_t resume_from;          /* -C OFFSET */
+    uint64_t limit_rate;          /* --limit-rate: bytes per second, 0 none */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };
@@ -179,6 +180,10 @@ struct wt_options {
  * (unit tests do). */
 int wt_cli_parse(int argc, char **argv, struct wt_options *out,
                  char *err, size_t errlen);
+
+/* Parses --limit-rate's RATE as curl 7.88: digits, then b, k, m or g
+ * (1, 1024, 1024^2, 1024^3). Returns 0 or -1. */
+int wt_cli_parse_rate(const char *text, uint64_t *out);
 
 /* Parses "1.5" (seconds, up to millisecond precision) into milliseconds.
  * Returns 0 or -1 for anything that is not a non-negative finite number

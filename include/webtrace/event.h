@@ -437,6 +437,9 @@ struct wt_event {
             const char *encoding;    /* --compressed: the codings undone ("gzip"), else NULL */
             uint64_t decoded_bytes;  /* what they decoded to (bytes stays the wire size) */
             int truncated;           /* a coded stream ended before its end marker */
+            uint64_t limit_rate;     /* --limit-rate: bytes per second, 0 none */
+            uint64_t rate_pauses;    /* times reading paused to keep to it */
+            int64_t rate_paused_us;  /* how long in all */
         } http_body_done;
         struct {
             int we_are_server;       /* observed from the server's side */

@@ -72,6 +72,8 @@ struct wt_trace {
     enum wt_range_outcome range_outcome;
     int range_failed;                /* -C, and the server ignored the range: 33 */
     char range_error[200];
+    uint64_t rate_pauses;            /* --limit-rate: times reading was paused */
+    int64_t rate_paused_us;          /* and for how long in all */
     struct wt_tcp_teardown *teardown;
     struct wt_capture *capture;      /* --packets */
     int fd_number;                   /* the connection's descriptor, for the narration */
@@ -1531,6 +1533,26 @@ static void resume_reading(struct wt_loop *loop, void *data)
         on_response_readable(loop, t->fd, WT_LOOP_READ, t);
 }
 
+/* --limit-rate: once the body is ahead of RATE bytes per second since the
+ * response began, stop watching the socket until the average is back at
+ * the rate; the loop serves everything else meanwhile (no sleeping). */
+static int rate_pause(struct wt_trace *t, int fd)
+{
+    int64_t start = t->phase_at[WT_PHASE_RECEIVE];
+    uint64_t bytes = wt_http_reader_body_bytes(t->reader);
+    int64_t now = wt_loop_now(t->loop);
+    if (start < 0 || bytes == 0)
+        return 0;
+    int64_t due = start + (int64_t)((double)bytes * 1e6 / (double)t->opt->limit_rate);
+    if (due <= now)
+        return 0;
+    wt_loop_unwatch(t->loop, fd);
+    t->rate_pauses++;
+    t->rate_paused_us += due - now;
+    t->resume_timer = wt_loop_timer_at(t->loop, due, resume_reading, t);
+    return 1;
+}
+
 static void on_response_readable(struct wt_loop *loop, int fd, int events, void *data)
 {
     (void)loop;
@@ -1543,7 +1565,11 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
     for (int i = 0; i < READS_PER_WAKEUP; i++) {
         int want = WT_LOOP_READ;
         int unclean_eof = 0;
-        ssize_t n = conn_recv(t, t->readbuf, READ_BUF_SIZE, &want);
+        /* --limit-rate: no read larger than a second's worth, as curl */
+        size_t room = t->opt->limit_rate && t->opt->limit_rate < READ_BUF_SIZE
+                          ? (size_t)t->opt->limit_rate
+                          : READ_BUF_SIZE;
+        ssize_t n = conn_recv(t, t->readbuf, room, &want);
         if (n == CONN_WOULD_BLOCK) {
             wt_loop_watch(t->loop, fd, want, on_response_readable, t);
             return;
@@ -1589,6 +1615,8 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
             return;
         }
         if (n == 0)
+            return;
+        if (t->opt->limit_rate && rate_pause(t, fd))
             return;
     }
     /* Yield to the loop between bursts; bytes already inside the TLS
@@ -1731,6 +1759,9 @@ static void start_close(struct wt_trace *t)
         ev.u.http_body_done.decoded_bytes = wt_decoder_bytes_out(t->decoder);
         ev.u.http_body_done.truncated = wt_decoder_truncated(t->decoder);
     }
+    ev.u.http_body_done.limit_rate = t->opt->limit_rate;
+    ev.u.http_body_done.rate_pauses = t->rate_pauses;
+    ev.u.http_body_done.rate_paused_us = t->rate_paused_us;
     emit(t, &ev);
 
     wt_loop_unwatch(t->loop, t->fd);

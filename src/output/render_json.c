@@ -659,6 +659,15 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             wt_json_null(j, "decoded_bytes");
         }
         wt_json_bool(j, "decode_truncated", ev->u.http_body_done.truncated);
+        if (ev->u.http_body_done.limit_rate) {
+            wt_json_int(j, "limit_rate", (int64_t)ev->u.http_body_done.limit_rate);
+            wt_json_int(j, "rate_pauses", (int64_t)ev->u.http_body_done.rate_pauses);
+            wt_json_int(j, "rate_paused_us", ev->u.http_body_done.rate_paused_us);
+        } else {
+            wt_json_null(j, "limit_rate");
+            wt_json_int(j, "rate_pauses", 0);
+            wt_json_int(j, "rate_paused_us", 0);
+        }
         break;
     case WT_EV_TCP_TEARDOWN:
         wt_json_cstring(j, "side", ev->u.tcp_teardown.we_are_server ? "server" : "client");

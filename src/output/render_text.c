@@ -1341,6 +1341,22 @@ static void narrate_decoding(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* --limit-rate: how the reading kept to it. */
+static void narrate_rate(struct text_state *s, const struct wt_event *ev)
+{
+    char rate[32], avg[32], paused[32];
+    format_size(ev->u.http_body_done.limit_rate, rate, sizeof rate);
+    int64_t us = ev->u.http_body_done.elapsed_us;
+    format_size(us > 0 ? (uint64_t)((double)ev->u.http_body_done.bytes * 1e6 / (double)us)
+                       : ev->u.http_body_done.bytes,
+                avg, sizeof avg);
+    wt_format_duration(ev->u.http_body_done.rate_paused_us, paused, sizeof paused);
+    tag(s, C_HTTP, "http");
+    fprintf(s->cfg.out, _("--limit-rate %1$s/s: reading paused %2$" PRIu64 " times, %3$s in "
+                          "all · %4$s/s on average\n"),
+            rate, ev->u.http_body_done.rate_pauses, paused, avg);
+}
+
 /* -r/-C: what the server did with the range. */
 static void narrate_range(struct text_state *s, const struct wt_event *ev)
 {
@@ -1653,6 +1669,8 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
                 framing_words(ev->u.http_body_done.framing), d, _(sink));
         if (ev->u.http_body_done.encoding)
             narrate_decoding(s, ev);
+        if (ev->u.http_body_done.limit_rate)
+            narrate_rate(s, ev);
         break;
     }
     default:

@@ -250,6 +250,9 @@ static const struct help_entry help_entries[] = {
     { HELP_OPT, "-C, --continue-at OFFSET",
       N_("resume: ask for the body from byte OFFSET on and append it to the "
       "-o file; - takes the file's size") },
+    { HELP_OPT, "--limit-rate RATE",
+      N_("read the response at most RATE bytes per second on average (k, m, "
+      "g: 1024, 1024^2, 1024^3)") },
     { HELP_PARA, NULL,
       N_("SECONDS may have a fraction (0.5); 0 turns --connect-timeout and "
       "--max-time off. At most 1024 URLs on the command line; use --url "
@@ -343,6 +346,7 @@ enum {
     OPT_FORM_STRING,
     OPT_EXPECT100_TIMEOUT,
     OPT_NOPROXY,
+    OPT_LIMIT_RATE,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:F:b:c:T:x:U:p";
@@ -360,6 +364,7 @@ static const struct option long_options[] = {
     { "compressed", no_argument, NULL, OPT_COMPRESSED },
     { "range", required_argument, NULL, 'r' },
     { "continue-at", required_argument, NULL, 'C' },
+    { "limit-rate", required_argument, NULL, OPT_LIMIT_RATE },
     { "ipv4", no_argument, NULL, '4' },
     { "ipv6", no_argument, NULL, '6' },
     { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
@@ -472,6 +477,30 @@ static const char *option_label(int val, char *buf, size_t buflen)
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
+}
+
+int wt_cli_parse_rate(const char *text, uint64_t *out)
+{
+    if (*text < '0' || *text > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(text, &end, 10);
+    if (errno == ERANGE)
+        return -1;
+    uint64_t unit = 1;
+    switch (*end) {
+    case '\0': break;
+    case 'b': case 'B': end++; break;
+    case 'k': case 'K': unit = 1024; end++; break;
+    case 'm': case 'M': unit = 1024 * 1024; end++; break;
+    case 'g': case 'G': unit = 1024 * 1024 * 1024; end++; break;
+    default: return -1;
+    }
+    if (*end || n > UINT64_MAX / unit)
+        return -1;
+    *out = (uint64_t)n * unit;
+    return 0;
 }
 
 int wt_cli_parse_seconds(const char *text, long *out_ms)
@@ -1124,6 +1153,14 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case OPT_COMPRESSED:
             out->compressed = 1;
+            break;
+        case OPT_LIMIT_RATE:
+            if (wt_cli_parse_rate(optarg, &out->limit_rate) < 0) {
+                wt_errf(err, errlen, "--limit-rate: '%s' is not a rate (bytes per second, "
+                        "with k, m or g for 1024, 1024^2 or 1024^3)",
+                        wt_quote_input(q, sizeof q, optarg, strlen(optarg)));
+                return WT_EXIT_USAGE;
+            }
             break;
         case 'r':
             /* curl sends any text after "bytes=" (warning about odd ones);

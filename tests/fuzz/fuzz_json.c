@@ -584,6 +584,9 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.http_body_done.encoding = take_cstr(in, 40, 1);
         ev->u.http_body_done.decoded_bytes = (uint64_t)take_size(in);
         ev->u.http_body_done.truncated = take_byte(in) & 1;
+        ev->u.http_body_done.limit_rate = (uint64_t)take_size(in);
+        ev->u.http_body_done.rate_pauses = (uint64_t)take_byte(in);
+        ev->u.http_body_done.rate_paused_us = take_time(in);
         break;
     case WT_EV_HTTP_RANGE:
         ev->u.http_range.outcome = (enum wt_range_outcome)(take_byte(in) % 5);
