@@ -36,10 +36,6 @@ enum wt_header_origin {
     WT_HDR_EXPECT,          /* Expect: 100-continue before a large body or an upload */
 };
 
-/* curl 7.88's EXPECT_100_THRESHOLD: a POST body larger than this asks for
- * 100 Continue first; an upload (-T) always does. */
-#define WT_HTTP_EXPECT_100_THRESHOLD (1024 * 1024)
-
 #define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 10)
 
 struct wt_http_request {
