@@ -42,10 +42,6 @@ enum wt_header_origin {
     WT_HDR_FOR_PROXY,       /* Proxy-Connection: curl's, to a proxy */
 };
 
-/* curl 7.88's EXPECT_100_THRESHOLD: a POST body larger than this asks for
- * 100 Continue first; an upload (-T) always does. */
-#define WT_HTTP_EXPECT_100_THRESHOLD (1024 * 1024)
-
 #define WT_HTTP_REQUEST_MAX_LINES (WT_REQSPEC_MAX_HEADERS + 16)
 
 struct wt_http_request {

@@ -14,6 +14,9 @@ struct wt_cookie_jar;
 #define WT_REQSPEC_MAX_HEADERS 128              /* -H lines, @file lines included */
 #define WT_REQSPEC_MAX_HEADER_LEN (16 * 1024)   /* one -H line */
 #define WT_REQSPEC_MAX_BODY (64 * 1024 * 1024)  /* joined -d/--json data */
+/* curl 7.88's EXPECT_100_THRESHOLD: a POST body larger than this asks for
+ * 100 Continue first; an upload (-T) always does. */
+#define WT_REQSPEC_EXPECT_100_THRESHOLD (1024 * 1024)
 
 /* How one -d-like argument becomes body bytes (curl's rules). */
 enum wt_data_kind {
@@ -92,5 +95,15 @@ enum wt_reqspec_edit {
     WT_EDIT_REMOVED,    /* "Name:" */
 };
 enum wt_reqspec_edit wt_reqspec_edit_of(const struct wt_reqspec *s, const char *name);
+
+/* -T FILE to a URL whose path ends in '/': the file's name goes there,
+ * before any query, as curl does. target is replaced. 0 or -1 (no memory). */
+int wt_reqspec_upload_target(const struct wt_reqspec *s, struct wt_buf *target);
+
+/* Whether the body waits for 100 Continue (curl 7.88: any upload, a POST
+ * body over the threshold); *add_header says webtrace sends the Expect
+ * header itself. A -H Expect line decides instead: removed, no wait; with
+ * 100-continue, a wait. */
+int wt_reqspec_expect_100(const struct wt_reqspec *s, int *add_header);
 
 #endif

@@ -101,22 +101,6 @@ static const char *custom_host(const struct wt_reqspec *spec)
     return found;
 }
 
-/* The last -H Expect line asks for 100-continue. */
-static int custom_expects_100(const struct wt_reqspec *spec)
-{
-    int expects = 0;
-    for (size_t i = 0; i < spec->n_headers; i++) {
-        const char *h = spec->headers[i];
-        if (strncasecmp(h, "Expect", 6) != 0 || (h[6] != ':' && h[6] != ';'))
-            continue;
-        const char *v = h + 7;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        expects = strncasecmp(v, "100-continue", 12) == 0;
-    }
-    return expects;
-}
-
 static int build_request(const struct wt_url *url, const struct wt_reqspec *spec,
                          const char *user_agent, int to_proxy, const char *proxy_authorization,
                          struct wt_http_request *out);
@@ -162,22 +146,8 @@ static int build_request(const struct wt_url *url, const struct wt_reqspec *spec
         goto oom;
     if (wt_buf_append(&target, url->target, strlen(url->target)) < 0)
         goto oom;
-    if (send_body && spec->upload_name) {
-        /* -T FILE to a URL whose path ends in '/': the file's name goes
-         * there, before any query, as curl does */
-        size_t path_len = strcspn(target.data, "?");
-        if (path_len && target.data[path_len - 1] == '/') {
-            struct wt_buf named = { 0 };
-            if (wt_buf_append(&named, target.data, path_len) < 0 ||
-                wt_buf_append(&named, spec->upload_name, strlen(spec->upload_name)) < 0 ||
-                wt_buf_append(&named, target.data + path_len, target.len - path_len) < 0) {
-                wt_buf_free(&named);
-                goto oom;
-            }
-            wt_buf_free(&target);
-            target = named;
-        }
-    }
+    if (send_body && wt_reqspec_upload_target(spec, &target) < 0)
+        goto oom;
     if (data_in_query &&
         (wt_buf_append(&target, strchr(url->target, '?') ? "&" : "?", 1) < 0 ||
          append_query(&target, spec->body.data, spec->body.len) < 0))
@@ -274,18 +244,11 @@ static int build_request(const struct wt_url *url, const struct wt_reqspec *spec
                        "application/x-www-form-urlencoded") < 0)
             goto oom_b;
     }
-    /* curl 7.88: Expect: 100-continue for any upload (-T) and for a POST
-     * body over 1 MiB, unless -H names Expect (then -H decides) */
-    if (send_body && spec->body.len > 0) {
-        enum wt_reqspec_edit e = edit_of(spec, "Expect");
-        if (e == WT_EDIT_NONE &&
-            (spec->upload || spec->chunked || spec->body.len > WT_HTTP_EXPECT_100_THRESHOLD)) {
-            if (put_header(&b, out, WT_HDR_EXPECT, "Expect", "100-continue") < 0)
-                goto oom_b;
-            out->expect_100 = 1;
-        } else if (e == WT_EDIT_REPLACED) {
-            out->expect_100 = custom_expects_100(spec);
-        }
+    if (send_body) {
+        int add = 0;
+        out->expect_100 = wt_reqspec_expect_100(spec, &add);
+        if (add && put_header(&b, out, WT_HDR_EXPECT, "Expect", "100-continue") < 0)
+            goto oom_b;
     }
     if (wt_buf_append(&b, "\r\n", 2) < 0)
         goto oom_b;

@@ -235,3 +235,47 @@ enum wt_reqspec_edit wt_reqspec_edit_of(const struct wt_reqspec *s, const char *
     }
     return edit;
 }
+
+int wt_reqspec_upload_target(const struct wt_reqspec *s, struct wt_buf *target)
+{
+    if (!s->upload_name)
+        return 0;
+    size_t path_len = strcspn(target->data, "?");
+    if (!path_len || target->data[path_len - 1] != '/')
+        return 0;
+    struct wt_buf named = { 0 };
+    if (wt_buf_append(&named, target->data, path_len) < 0 ||
+        wt_buf_append(&named, s->upload_name, strlen(s->upload_name)) < 0 ||
+        wt_buf_append(&named, target->data + path_len, target->len - path_len) < 0) {
+        wt_buf_free(&named);
+        return -1;
+    }
+    wt_buf_free(target);
+    *target = named;
+    return 0;
+}
+
+int wt_reqspec_expect_100(const struct wt_reqspec *s, int *add_header)
+{
+    *add_header = 0;
+    if (!s->has_body || s->body.len == 0)
+        return 0;
+    int expects = 0, named = 0;
+    for (size_t i = 0; i < s->n_headers; i++) {
+        const char *h = s->headers[i];
+        if (strncasecmp(h, "Expect", 6) != 0 || (h[6] != ':' && h[6] != ';'))
+            continue;
+        const char *v = h + 7;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        named = 1;   /* the last -H Expect decides, as in curl */
+        expects = strncasecmp(v, "100-continue", 12) == 0;
+    }
+    if (named)
+        return expects;
+    if (s->upload || s->chunked || s->body.len > WT_REQSPEC_EXPECT_100_THRESHOLD) {
+        *add_header = 1;
+        return 1;
+    }
+    return 0;
+}

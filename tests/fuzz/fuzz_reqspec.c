@@ -1,5 +1,6 @@
 /* libFuzzer: the request builder fed any -H, -d, --data-urlencode and
- * --json pieces, -X/-A/-e/-u values and -I/-G. Input: a flags byte, then
+ * --json pieces, -X/-A/-e/-u values, -I/-G and -T's upload (its name, PUT,
+ * chunked, Expect). Input: a flags byte, then
  * NUL-separated fields, each a kind byte and its value. Whatever it is
  * given, the head must be CRLF lines ending in one empty line, with one
  * line per counted header, and the body must be what Content-Length says. */
@@ -70,6 +71,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     text[size - 1] = '\0';
     s->head = data[0] & 1;
     s->get = (data[0] >> 1) & 1;
+    s->upload = (data[0] >> 5) & 1;    /* -T */
+    s->chunked = (data[0] >> 6) & 1;   /* -T - */
     const char *end = text + size - 1;
     for (const char *p = text; p < end; p += strlen(p) + 1) {
         if (!*p)
@@ -87,6 +90,13 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         case 'A': if (cli_would_take(v)) s->user_agent = v; break;
         case 'e': if (cli_would_take(v)) s->referer = v; break;
         case 'U': wt_reqspec_set_user(s, v); break;
+        case 'T':
+            /* -T's name as reqload percent-encodes it: no '?', '#' or controls */
+            if (!strpbrk(v, "?#/\r\n\t ")) {
+                free(s->upload_name);
+                s->upload_name = strdup(v);
+            }
+            break;
         default: break;
         }
     }

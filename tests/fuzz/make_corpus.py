@@ -697,8 +697,9 @@ def json_corpus():
 
 def reqspec_corpus():
     """fuzz_reqspec: a flags byte (1 -I, 2 -G, 4 -d from a file, 8
-    --data-urlencode from a file, 16 a URL with port and query), then
-    NUL-separated fields: a kind byte (H d b u j X A e U) and its value."""
+    --data-urlencode from a file, 16 a URL with port and query, 32 -T, 64
+    -T -), then NUL-separated fields: a kind byte (H d b u j X A e U T)
+    and its value."""
     def spec(flags, *fields):
         return bytes([flags]) + b"\0".join(fields)
     write("reqspec", "headers", spec(0, b"HX-A: 1", b"HAccept:", b"HX-E;", b"HHost: o.test",
@@ -708,6 +709,10 @@ def reqspec_corpus():
     write("reqspec", "files", spec(4 | 8, b"da=\r\n1\n", b"bbin\n", b"uf=x y\n"))
     write("reqspec", "get_head", spec(1 | 2 | 16, b"da=1", b"HContent-Type: text/plain"))
     write("reqspec", "json", spec(0, b"j{\"a\":", b"j1}", b"HAccept: x", b"HContent-Length:"))
+    write("reqspec", "upload", spec(32 | 16, b"bfile bytes", b"Ta%20b.txt", b"HExpect:"))
+    write("reqspec", "upload_dir", spec(32, b"bfile bytes", b"Tname.txt", b"XPOST"))
+    write("reqspec", "upload_stdin", spec(32 | 64, b"b5\r\nhello\r\n0\r\n\r\n",
+                                          b"HExpect: 100-continue"))
 
 
 def decode_corpus():

@@ -213,7 +213,7 @@ static void test_reqspec_upload_and_expect_as_curl(void **state)
 
     /* a POST asks only over 1 MiB; stdin goes chunked */
     s = wt_reqspec_new();
-    static char big[WT_HTTP_EXPECT_100_THRESHOLD + 1];
+    static char big[WT_REQSPEC_EXPECT_100_THRESHOLD + 1];
     memset(big, 'x', sizeof big);
     assert_int_equal(wt_reqspec_add_data(s, WT_DATA_BINARY, big, sizeof big - 1, 0), 0);
     build("http://h.test/", s, &req);
