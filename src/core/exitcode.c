@@ -17,6 +17,7 @@ static const struct exit_words exit_table[] = {
     { WT_EXIT_RESOLVE, "couldn't resolve host" },
     { WT_EXIT_CONNECT, "couldn't connect to server" },
     { WT_EXIT_WEIRD_REPLY, "weird server reply" },
+    { WT_EXIT_HTTP2, "error in the HTTP/2 framing layer" },
     { WT_EXIT_PARTIAL_FILE, "partial file (transfer ended early)" },
     { WT_EXIT_HTTP_ERROR, "HTTP error status (>= 400 with --fail)" },
     { WT_EXIT_WRITE_ERROR, "write error" },
@@ -31,6 +32,7 @@ static const struct exit_words exit_table[] = {
     { WT_EXIT_PEER_VERIFICATION, "peer certificate cannot be authenticated" },
     { WT_EXIT_BAD_CONTENT_ENCODING, "unrecognized transfer or content encoding" },
     { WT_EXIT_CACERT_BADFILE, "problem with the CA certificate (path or access rights)" },
+    { WT_EXIT_HTTP2_STREAM, "stream error in the HTTP/2 framing layer" },
     { WT_EXIT_TOO_LARGE, "too large (a size limit was exceeded)" },
 };
 

@@ -109,6 +109,12 @@ const char *const wt_cli_usage = N_(
     "                             for tcpdump -r or Wireshark); implies --packets\n"
     "      --strict               refuse a response that browsers accept but the\n"
     "                             HTTP grammar does not (bare LF, obs-fold...)\n"
+    "      --http1.1              speak HTTP/1.1 only: https offers no h2 in ALPN\n"
+    "      --http2                HTTP/2 when the server picks h2 in ALPN, else\n"
+    "                             HTTP/1.1 (the default for https, as curl)\n"
+    "      --http2-prior-knowledge\n"
+    "                             HTTP/2 from the first byte, without asking:\n"
+    "                             h2c on http://, h2 in ALPN on https://\n"
     "\n"
     "The request, with curl's options:\n"
     "  -X, --request METHOD       send METHOD instead of GET, POST or HEAD\n"
@@ -146,6 +152,7 @@ const char *const wt_cli_usage = N_(
     "    6  couldn't resolve host\n"
     "    7  couldn't connect to server\n"
     "    8  weird server reply\n"
+    "   16  error in the HTTP/2 framing layer\n"
     "   18  partial file (transfer ended early)\n"
     "   22  HTTP error status (>= 400 with --fail)\n"
     "   23  write error\n"
@@ -159,6 +166,7 @@ const char *const wt_cli_usage = N_(
     "   60  peer certificate cannot be authenticated\n"
     "   61  unrecognized transfer or content encoding\n"
     "   77  problem with the CA certificate (path or access rights)\n"
+    "   92  stream error in the HTTP/2 framing layer\n"
     "  100  too large (a size limit was exceeded)\n");
 
 enum {
@@ -188,6 +196,9 @@ enum {
     OPT_JSON_DATA,
     OPT_FAIL_WITH_BODY,
     OPT_URL,
+    OPT_HTTP1_1,
+    OPT_HTTP2,
+    OPT_HTTP2_PRIOR,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZ";
@@ -215,6 +226,9 @@ static const struct option long_options[] = {
     { "capath", required_argument, NULL, OPT_CAPATH },
     { "insecure", no_argument, NULL, 'k' },
     { "strict", no_argument, NULL, OPT_STRICT },
+    { "http1.1", no_argument, NULL, OPT_HTTP1_1 },
+    { "http2", no_argument, NULL, OPT_HTTP2 },
+    { "http2-prior-knowledge", no_argument, NULL, OPT_HTTP2_PRIOR },
     { "request", required_argument, NULL, 'X' },
     { "header", required_argument, NULL, 'H' },
     { "user-agent", required_argument, NULL, 'A' },
@@ -850,6 +864,15 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case OPT_STRICT:
             out->strict = 1;
+            break;
+        case OPT_HTTP1_1:   /* as curl: the last of the three counts */
+            out->http_version = WT_HTTP_VERSION_1_1;
+            break;
+        case OPT_HTTP2:
+            out->http_version = WT_HTTP_VERSION_DEFAULT;
+            break;
+        case OPT_HTTP2_PRIOR:
+            out->http_version = WT_HTTP_VERSION_2_PRIOR;
             break;
         case 'X':
             if (!valid_method(optarg)) {
