@@ -409,6 +409,7 @@ struct wt_event {
             int32_t stream;          /* 0 the connection */
             uint8_t flags;
             size_t length;           /* payload bytes (frame header not counted) */
+            size_t nth;              /* 1-based: of its type and direction on the connection */
             int end_stream, ack, end_headers;
             size_t n_settings;       /* SETTINGS: the values it carries */
             struct wt_h2_setting settings[WT_H2_MAX_SETTINGS];

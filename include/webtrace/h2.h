@@ -20,10 +20,14 @@
 
 struct wt_h2;
 
+/* Loads libnghttp2 (once per process): 0, or -1 with a sentence in err
+ * (HTTP/2 cannot be spoken: curl's exit 1, unsupported protocol). */
+int wt_h2_load(char *err, size_t errlen);
+
 /* The request is sent on stream 1: request's head (as http.c built it for
  * HTTP/1.1) becomes the pseudo-headers :method :scheme :authority :path
  * and lower-case fields, its body DATA. request must outlive the session.
- * NULL when out of memory. */
+ * NULL when out of memory (or wt_h2_load failed). */
 struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
                         const struct wt_event_sink *sink, const struct wt_http_request *request,
                         int https, int head_request);

@@ -1,5 +1,6 @@
 #include "webtrace/h2.h"
 
+#include <dlfcn.h>
 #include <nghttp2/nghttp2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,79 @@
 #include "webtrace/i18n.h"
 #include "webtrace/reqspec.h"
 
+#define WT_H2_LIBRARY "libnghttp2.so.14"   /* Debian 12's soname, as linked by curl */
 #define STREAM_ID 1   /* our one request: the client's first stream (RFC 9113 §5.1.1) */
+
+/* libnghttp2 is loaded the first time HTTP/2 is spoken (as the TLS module
+ * and libpcap are): a fetch over HTTP/1.1 maps none of it. */
+static struct {
+    __typeof__(nghttp2_session_callbacks_new) *session_callbacks_new;
+    __typeof__(nghttp2_session_callbacks_del) *session_callbacks_del;
+    __typeof__(nghttp2_session_callbacks_set_on_frame_send_callback) *session_callbacks_set_on_frame_send_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_frame_recv_callback) *session_callbacks_set_on_frame_recv_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_begin_headers_callback) *session_callbacks_set_on_begin_headers_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_header_callback) *session_callbacks_set_on_header_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_data_chunk_recv_callback) *session_callbacks_set_on_data_chunk_recv_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_stream_close_callback) *session_callbacks_set_on_stream_close_callback;
+    __typeof__(nghttp2_session_client_new) *session_client_new;
+    __typeof__(nghttp2_session_del) *session_del;
+    __typeof__(nghttp2_submit_settings) *submit_settings;
+    __typeof__(nghttp2_session_set_local_window_size) *session_set_local_window_size;
+    __typeof__(nghttp2_submit_request) *submit_request;
+    __typeof__(nghttp2_session_mem_send) *session_mem_send;
+    __typeof__(nghttp2_session_mem_recv) *session_mem_recv;
+    __typeof__(nghttp2_strerror) *strerror;
+    __typeof__(nghttp2_session_terminate_session) *session_terminate_session;
+    __typeof__(nghttp2_session_want_read) *session_want_read;
+    __typeof__(nghttp2_session_want_write) *session_want_write;
+} ng;
+static int ng_loaded;
+
+int wt_h2_load(char *err, size_t errlen)
+{
+    if (ng_loaded)
+        return 0;
+    void *lib = dlopen(WT_H2_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        wt_errf(err, errlen, "HTTP/2 needs libnghttp2, which cannot be loaded: %s", dlerror());
+        return -1;
+    }
+    struct {
+        void **slot;
+        const char *name;
+    } syms[] = {
+        { (void **)&ng.session_callbacks_new, "nghttp2_session_callbacks_new" },
+        { (void **)&ng.session_callbacks_del, "nghttp2_session_callbacks_del" },
+        { (void **)&ng.session_callbacks_set_on_frame_send_callback, "nghttp2_session_callbacks_set_on_frame_send_callback" },
+        { (void **)&ng.session_callbacks_set_on_frame_recv_callback, "nghttp2_session_callbacks_set_on_frame_recv_callback" },
+        { (void **)&ng.session_callbacks_set_on_begin_headers_callback, "nghttp2_session_callbacks_set_on_begin_headers_callback" },
+        { (void **)&ng.session_callbacks_set_on_header_callback, "nghttp2_session_callbacks_set_on_header_callback" },
+        { (void **)&ng.session_callbacks_set_on_data_chunk_recv_callback, "nghttp2_session_callbacks_set_on_data_chunk_recv_callback" },
+        { (void **)&ng.session_callbacks_set_on_stream_close_callback, "nghttp2_session_callbacks_set_on_stream_close_callback" },
+        { (void **)&ng.session_client_new, "nghttp2_session_client_new" },
+        { (void **)&ng.session_del, "nghttp2_session_del" },
+        { (void **)&ng.submit_settings, "nghttp2_submit_settings" },
+        { (void **)&ng.session_set_local_window_size, "nghttp2_session_set_local_window_size" },
+        { (void **)&ng.submit_request, "nghttp2_submit_request" },
+        { (void **)&ng.session_mem_send, "nghttp2_session_mem_send" },
+        { (void **)&ng.session_mem_recv, "nghttp2_session_mem_recv" },
+        { (void **)&ng.strerror, "nghttp2_strerror" },
+        { (void **)&ng.session_terminate_session, "nghttp2_session_terminate_session" },
+        { (void **)&ng.session_want_read, "nghttp2_session_want_read" },
+        { (void **)&ng.session_want_write, "nghttp2_session_want_write" },
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        *syms[i].slot = dlsym(lib, syms[i].name);
+        if (!*syms[i].slot) {
+            wt_errf(err, errlen, "HTTP/2 needs libnghttp2, which has no %s (too old?)",
+                    syms[i].name);
+            dlclose(lib);
+            return -1;
+        }
+    }
+    ng_loaded = 1;   /* kept for the process: later sessions reuse it */
+    return 0;
+}
 
 struct wt_h2 {
     nghttp2_session *session;
@@ -35,6 +108,7 @@ struct wt_h2 {
     size_t n_fields;
 
     size_t header_frames, data_frames;
+    size_t told[2][WT_H2_CONTINUATION + 1];   /* frames of each type received [0] and sent [1] */
     uint64_t data_bytes;
     uint64_t body_bytes;
     uint64_t bytes_fed;
@@ -108,6 +182,8 @@ static void emit_frame(struct wt_h2 *h, int sent, const nghttp2_frame *frame)
     ev.u.h2_frame.stream = frame->hd.stream_id;
     ev.u.h2_frame.flags = frame->hd.flags;
     ev.u.h2_frame.length = frame->hd.length;
+    if (frame->hd.type <= WT_H2_CONTINUATION)
+        ev.u.h2_frame.nth = ++h->told[sent][frame->hd.type];
     ev.u.h2_frame.end_stream = (frame->hd.type == NGHTTP2_DATA ||
                                 frame->hd.type == NGHTTP2_HEADERS) &&
                                (frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
@@ -202,11 +278,8 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
             deliver_headers_done(h);
         }
     }
-    if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR &&
-        !h->complete) {
-        fail(h, WT_EXIT_HTTP2, N_("the server ended the HTTP/2 connection with GOAWAY %s"),
-             wt_h2_error_name(frame->goaway.error_code));
-    }
+    /* A GOAWAY alone ends nothing: streams up to its last stream id may
+     * still complete; what the close leaves unfinished decides (eof). */
     return 0;
 }
 
@@ -406,7 +479,7 @@ static int submit_request(struct wt_h2 *h, int https, char *lower)
         line = eol + 1;
     }
     nghttp2_data_provider body = { .read_callback = read_body };
-    int32_t id = nghttp2_submit_request(h->session, NULL, nva, n,
+    int32_t id = ng.submit_request(h->session, NULL, nva, n,
                                         r->body_len ? &body : NULL, h);
     return id == STREAM_ID ? 0 : -1;
 }
@@ -416,9 +489,9 @@ static int collect_output(struct wt_h2 *h)
 {
     for (;;) {
         const uint8_t *data;
-        ssize_t n = nghttp2_session_mem_send(h->session, &data);
+        ssize_t n = ng.session_mem_send(h->session, &data);
         if (n < 0) {
-            fail(h, WT_EXIT_HTTP2, N_("HTTP/2 framing failed: %s"), nghttp2_strerror((int)n));
+            fail(h, WT_EXIT_HTTP2, N_("HTTP/2 framing failed: %s"), ng.strerror((int)n));
             return -1;
         }
         if (n == 0)
@@ -449,7 +522,7 @@ struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
     struct wt_h2 *h = calloc(1, sizeof *h);
     char *lower = request ? malloc(request->head_len + 1) : NULL;
     nghttp2_session_callbacks *cbs = NULL;
-    if (!h || !lower || nghttp2_session_callbacks_new(&cbs) != 0)
+    if (!h || !lower || wt_h2_load(NULL, 0) < 0 || ng.session_callbacks_new(&cbs) != 0)
         goto fail;
     h->cb = *cb;
     h->ctx = ctx;
@@ -457,14 +530,14 @@ struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
     h->request = request;
     h->head_request = head_request;
     h->content_length = -1;
-    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
-    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
-    nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
-    int rc = nghttp2_session_client_new(&h->session, cbs, h);
-    nghttp2_session_callbacks_del(cbs);
+    ng.session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
+    ng.session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+    ng.session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+    ng.session_callbacks_set_on_header_callback(cbs, on_header);
+    ng.session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
+    ng.session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+    int rc = ng.session_client_new(&h->session, cbs, h);
+    ng.session_callbacks_del(cbs);
     if (rc != 0)
         goto fail;
     /* As curl: no server push, our concurrency and a large window. */
@@ -473,8 +546,8 @@ struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
         { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, WT_H2_WINDOW },
         { NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
     };
-    if (nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
-        nghttp2_session_set_local_window_size(h->session, NGHTTP2_FLAG_NONE, 0, WT_H2_WINDOW) != 0 ||
+    if (ng.submit_settings(h->session, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
+        ng.session_set_local_window_size(h->session, NGHTTP2_FLAG_NONE, 0, WT_H2_WINDOW) != 0 ||
         submit_request(h, https, lower) < 0)
         goto fail;
     /* nghttp2 copied the fields when the request was submitted. */
@@ -494,7 +567,7 @@ void wt_h2_free(struct wt_h2 *h)
     if (!h)
         return;
     if (h->session)
-        nghttp2_session_del(h->session);
+        ng.session_del(h->session);
     wt_buf_free(&h->out);
     free(h);
 }
@@ -517,15 +590,15 @@ enum wt_http_read wt_h2_feed(struct wt_h2 *h, const char *data, size_t len)
     if (h->failed)
         return WT_HTTP_FAILED;
     h->bytes_fed += len;
-    ssize_t n = nghttp2_session_mem_recv(h->session, (const uint8_t *)data, len);
+    ssize_t n = ng.session_mem_recv(h->session, (const uint8_t *)data, len);
     if (n < 0) {
         if (h->abort_code) {
             fail(h, h->abort_code, N_("writing the body failed%s"), "");
         } else {
             /* Fatal to the session (a flood, a broken preface): GOAWAY goes
-             * out if nghttp2 can still say it. */
-            nghttp2_session_terminate_session(h->session, NGHTTP2_PROTOCOL_ERROR);
-            fail(h, WT_EXIT_HTTP2, N_("HTTP/2 framing error: %s"), nghttp2_strerror((int)n));
+             * out if nghttp2 can still say it. curl calls it a receive error. */
+            ng.session_terminate_session(h->session, NGHTTP2_PROTOCOL_ERROR);
+            fail(h, WT_EXIT_RECV_ERROR, N_("HTTP/2 framing error: %s"), ng.strerror((int)n));
         }
     }
     /* ACKs, WINDOW_UPDATEs, a GOAWAY of ours: queued now, sent by the caller. */
@@ -534,7 +607,7 @@ enum wt_http_read wt_h2_feed(struct wt_h2 *h, const char *data, size_t len)
         return WT_HTTP_FAILED;
     if (h->complete)
         return WT_HTTP_COMPLETE;
-    if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session)) {
+    if (!ng.session_want_read(h->session) && !ng.session_want_write(h->session)) {
         fail(h, WT_EXIT_HTTP2, N_("the HTTP/2 connection ended before the response did%s"), "");
         return WT_HTTP_FAILED;
     }
@@ -545,13 +618,14 @@ enum wt_http_read wt_h2_eof(struct wt_h2 *h)
 {
     if (h->complete)
         return WT_HTTP_COMPLETE;
-    /* curl: "HTTP/2 stream 1 was not closed cleanly before end of the
-     * underlying stream", a stream error. */
-    if (h->bytes_fed == 0)
+    /* As curl: no response at all is an empty reply; a response cut short
+     * ("HTTP/2 stream 1 was not closed cleanly before end of the
+     * underlying stream") a partial file. */
+    if (!h->status && !h->have_final)
         fail(h, WT_EXIT_GOT_NOTHING,
-             N_("the server closed the connection without sending anything%s"), "");
+             N_("the server closed the HTTP/2 connection without a response%s"), "");
     else
-        fail(h, WT_EXIT_HTTP2_STREAM,
+        fail(h, WT_EXIT_PARTIAL_FILE,
              N_("HTTP/2 stream 1 was not closed cleanly before the connection ended%s"), "");
     return WT_HTTP_FAILED;
 }

@@ -593,6 +593,10 @@ static void begin_tls_setup(struct wt_loop *loop, void *data)
     struct wt_trace *t = data;
     t->tls_setup_timer = 0;
     wt_tls_setup_begin(t->p.tls_setup, loop);
+    /* ALPN may well pick h2: its library loads while the network is slow,
+     * not after the handshake (a failure is told when h2 is spoken). */
+    if (t->opt->http_version != WT_HTTP_VERSION_1_1)
+        (void)wt_h2_load(NULL, 0);
 }
 
 static void start_tls(struct wt_trace *t)
@@ -820,6 +824,11 @@ static void start_send(struct wt_trace *t)
         return;
     }
     if (speaks_h2(t)) {
+        char err[256];
+        if (wt_h2_load(err, sizeof err) < 0) {
+            trace_fail(t, "http", WT_EXIT_UNSUPPORTED_PROTOCOL, err);
+            return;
+        }
         t->h2 = wt_h2_new(&response_callbacks, t, &t->stamped, &t->request,
                           t->url.scheme == WT_SCHEME_HTTPS,
                           t->opt->request && t->opt->request->head);

@@ -1266,7 +1266,8 @@ static int h2_frame_shown(const struct text_state *s, const struct wt_event *ev)
     case WT_H2_GOAWAY:
         return 1;
     case WT_H2_SETTINGS:
-        return !ev->u.h2_frame.ack;
+        /* a server may repeat them (a flood): the first say what it wants */
+        return !ev->u.h2_frame.ack && ev->u.h2_frame.nth == 1;
     case WT_H2_HEADERS:
         return ev->u.h2_frame.sent;
     default:
