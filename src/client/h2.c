@@ -315,7 +315,15 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
     const char *n = (const char *)name;
     const char *v = (const char *)value;
     if (namelen == 7 && memcmp(n, ":status", 7) == 0) {
-        /* nghttp2 has checked it is three digits and comes first */
+        /* nghttp2 has checked it comes first and only once; a code below
+         * 100 (or not three digits) is no status, as for HTTP/1.1 */
+        if (valuelen != 3 || v[0] < '1' || v[0] > '9' || v[1] < '0' || v[1] > '9' ||
+            v[2] < '0' || v[2] > '9') {
+            char shown[WT_ESCAPE_TERM_MAX(16)];
+            wt_escape_term(v, valuelen > 16 ? 16 : valuelen, shown, sizeof shown);
+            fail(h, WT_EXIT_HTTP2, N_("the server's :status \"%s\" is not a status code"), shown);
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
         h->status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
         h->header_bytes += 13;   /* "HTTP/2 200 \r\n" */
         if (h->cb.on_status)
