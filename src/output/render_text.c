@@ -1577,8 +1577,26 @@ static const char *explanation(const struct wt_event *ev)
         return N_("Verification checks the signatures, the dates, and that the certificate names "
                "this host.");
     case WT_EV_HTTP_REQUEST:
+        if (ev->u.http_request.h2)
+            return N_("The same request over HTTP/2: no text, the method, path and headers "
+                      "travel as pseudo-headers and fields in one binary HEADERS frame.");
         return N_("The request is text: a method, a path and headers, ending with an empty line "
                "(on https the text travels encrypted).");
+    case WT_EV_H2_FRAME:
+        if (ev->u.h2_frame.type == WT_H2_PREFACE)
+            return N_("HTTP/2 is binary: after a fixed 24-byte preface both sides send frames, "
+                      "and each request is a stream of its own, so many can share one "
+                      "connection.");
+        if (ev->u.h2_frame.type == WT_H2_HEADERS && ev->u.h2_frame.sent)
+            return N_("HPACK compresses the headers: common names and values come from a static "
+                      "table, repeated ones from a table both sides build as the connection "
+                      "goes on.");
+        if (ev->u.h2_frame.type == WT_H2_SETTINGS && !ev->u.h2_frame.sent &&
+            !ev->u.h2_frame.ack && ev->u.h2_frame.nth == 1)
+            return N_("SETTINGS say what each side accepts: how many streams at once, how much "
+                      "data before it must grant more (flow control, WINDOW_UPDATE), how large "
+                      "a frame may be.");
+        return NULL;
     case WT_EV_HTTP_STATUS:
         return N_("The wait until the first byte is the server's work plus one round trip.");
     case WT_EV_HTTP_BODY_DONE:
@@ -1638,6 +1656,8 @@ static const char *layer_of(enum wt_event_kind kind)
     case WT_EV_HTTP_BODY_DONE:
     case WT_EV_SERVE_REQUEST:
     case WT_EV_SERVE_RESPONSE:
+    case WT_EV_H2_FRAME:
+    case WT_EV_H2_STREAM:
         return N_("application layer: HTTP (5-layer model: 5 · OSI: 7, application)");
     case WT_EV_DNS_START:
     case WT_EV_DNS_LITERAL:

@@ -100,6 +100,15 @@ class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
             self.assertNarration(err, line)
         self.assertNoNarration(err, r"^\[http\] > [Hh]ost:")
 
+    def test_explain_says_what_the_frames_are(self):
+        code, out, err = self.fetch("--explain", "-o", os.devnull, P["web"].url("/"))
+        self.assertExit((code, out, err), 0)
+        self.assertNarration(err, r"↳ HTTP/2 is binary: .* \[application layer: HTTP")
+        self.assertNarration(err, r"↳ HPACK compresses the headers")
+        self.assertNarration(err, r"↳ SETTINGS say what each side accepts")
+        self.assertNarration(err, r"↳ The same request over HTTP/2: no text")
+        self.assertNoNarration(err, r"↳ The request is text")
+
     def test_body_identical_to_curl_http2(self):
         url = P["web"].url("/big")
         with tempfile.TemporaryDirectory() as d:
