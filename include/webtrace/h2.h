@@ -1,4 +1,4 @@
-/* h2: one HTTP/2 client connection carrying one request, with nghttp2
+/* h2: one HTTP/2 client connection carrying a request at a time, with nghttp2
  * doing the framing, HPACK and flow control. Pure like http.h: the caller
  * feeds the bytes it read and sends the bytes this module hands out; the
  * response reaches the same callbacks the HTTP/1.1 reader calls, and every
@@ -24,7 +24,7 @@ struct wt_h2;
  * (HTTP/2 cannot be spoken: curl's exit 1, unsupported protocol). */
 int wt_h2_load(char *err, size_t errlen);
 
-/* The request is sent on stream 1: request's head (as http.c built it for
+/* The first request is sent on stream 1: request's head (as http.c built it for
  * HTTP/1.1) becomes the pseudo-headers :method :scheme :authority :path
  * and lower-case fields, its body DATA. request must outlive the session.
  * NULL when out of memory (or wt_h2_load failed). */
@@ -32,6 +32,16 @@ struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
                         const struct wt_event_sink *sink, const struct wt_http_request *request,
                         int https, int head_request);
 void wt_h2_free(struct wt_h2 *h);
+/* The next request on a kept connection, on the next stream (3, 5 ...):
+ * what the last one left is reset. 0, or -1 when out of memory. */
+int wt_h2_submit(struct wt_h2 *h, const struct wt_http_callbacks *cb, void *ctx,
+                 const struct wt_event_sink *sink, const struct wt_http_request *request,
+                 int https, int head_request);
+/* The response is complete and the session can take another stream (no
+ * GOAWAY, no error): the connection may be kept. */
+int wt_h2_reusable(const struct wt_h2 *h);
+/* Queues a GOAWAY NO_ERROR before we close the connection. */
+void wt_h2_goaway(struct wt_h2 *h);
 
 /* Bytes waiting to be sent (the preface, frames, ACKs). Returns how many
  * are at *data (0: nothing to send); wt_h2_sent() says how many went. */

@@ -15,6 +15,7 @@
 #define WT_POOL_MAX_IDLE 64   /* idle connections kept; the oldest is closed beyond */
 
 struct wt_tls;
+struct wt_h2;
 
 /* One connection. The TLS session sends its events to &relay, which
  * forwards them to owner: the trace using it, or the pool while it closes,
@@ -26,6 +27,7 @@ struct wt_conn {
     uint16_t port;
     int fd;
     struct wt_tls *tls;              /* https only */
+    struct wt_h2 *h2;                /* HTTP/2: its session (HPACK tables, stream ids) */
     struct wt_endpoint local, remote;
     unsigned requests;               /* requests sent on it so far */
     int64_t idle_since;              /* loop time it went back to the pool */

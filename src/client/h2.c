@@ -13,7 +13,6 @@
 #include "webtrace/reqspec.h"
 
 #define WT_H2_LIBRARY "libnghttp2.so.14"   /* Debian 12's soname, as linked by curl */
-#define STREAM_ID 1   /* our one request: the client's first stream (RFC 9113 §5.1.1) */
 
 /* libnghttp2 is loaded the first time HTTP/2 is spoken (as the TLS module
  * and libpcap are): a fetch over HTTP/1.1 maps none of it. */
@@ -37,6 +36,7 @@ static struct {
     __typeof__(nghttp2_session_terminate_session) *session_terminate_session;
     __typeof__(nghttp2_session_want_read) *session_want_read;
     __typeof__(nghttp2_session_want_write) *session_want_write;
+    __typeof__(nghttp2_submit_goaway) *submit_goaway;
 } ng;
 static int ng_loaded;
 
@@ -72,6 +72,7 @@ int wt_h2_load(char *err, size_t errlen)
         { (void **)&ng.session_terminate_session, "nghttp2_session_terminate_session" },
         { (void **)&ng.session_want_read, "nghttp2_session_want_read" },
         { (void **)&ng.session_want_write, "nghttp2_session_want_write" },
+        { (void **)&ng.submit_goaway, "nghttp2_submit_goaway" },
     };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         *syms[i].slot = dlsym(lib, syms[i].name);
@@ -88,6 +89,8 @@ int wt_h2_load(char *err, size_t errlen)
 
 struct wt_h2 {
     nghttp2_session *session;
+    int32_t stream_id;          /* the request's stream: 1, then 3, 5 ... on a kept connection */
+    int goaway_received;        /* the server will take no new stream */
     struct wt_http_callbacks cb;
     void *ctx;
     struct wt_event_sink sink;
@@ -238,7 +241,7 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
 {
     (void)session;
     struct wt_h2 *h = data;
-    if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == STREAM_ID)
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == h->stream_id)
         h->request_frame_bytes = frame->hd.length;
     emit_frame(h, 1, frame);
     if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
@@ -265,12 +268,14 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
 {
     (void)session;
     struct wt_h2 *h = data;
-    if (frame->hd.type == NGHTTP2_DATA && frame->hd.stream_id == STREAM_ID) {
+    if (frame->hd.type == NGHTTP2_DATA && frame->hd.stream_id == h->stream_id) {
         h->data_frames++;
         h->data_bytes += frame->hd.length;
     }
     emit_frame(h, 0, frame);
-    if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == STREAM_ID) {
+    if (frame->hd.type == NGHTTP2_GOAWAY)
+        h->goaway_received = 1;
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == h->stream_id) {
         h->header_frames++;
         if (frame->headers.cat != NGHTTP2_HCAT_HEADERS || !h->have_final) {
             if (h->status >= 200)
@@ -287,7 +292,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
 {
     (void)session;
     struct wt_h2 *h = data;
-    if (frame->hd.stream_id != STREAM_ID)
+    if (frame->hd.stream_id != h->stream_id)
         return 0;
     h->raw_bytes = 0;
     h->n_fields = 0;
@@ -306,7 +311,7 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
     (void)session;
     (void)flags;
     struct wt_h2 *h = data;
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->hd.stream_id != STREAM_ID)
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->hd.stream_id != h->stream_id)
         return 0;
     h->raw_bytes += namelen + valuelen;
     h->n_fields++;
@@ -349,7 +354,7 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
     (void)session;
     (void)flags;
     struct wt_h2 *h = user;
-    if (stream_id != STREAM_ID)
+    if (stream_id != h->stream_id)
         return 0;
     h->body_bytes += len;
     if (h->cb.on_body) {
@@ -367,7 +372,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
 {
     (void)session;
     struct wt_h2 *h = data;
-    if (stream_id != STREAM_ID)
+    if (stream_id != h->stream_id)
         return 0;
     struct wt_event ev = { .kind = WT_EV_H2_STREAM };
     ev.u.h2_stream.stream = stream_id;
@@ -383,9 +388,12 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
         h->complete = 1;
         return 0;
     }
-    char detail[160];
-    snprintf(detail, sizeof detail, "%s (%u)", wt_h2_error_name(error_code), error_code);
-    fail(h, WT_EXIT_HTTP2_STREAM, N_("HTTP/2 stream 1 was not closed cleanly: %s"), detail);
+    if (!h->failed) {
+        h->failed = 1;
+        h->exit_code = WT_EXIT_HTTP2_STREAM;
+        wt_errf(h->error, sizeof h->error, "HTTP/2 stream %d was not closed cleanly: %s (%u)",
+                stream_id, wt_h2_error_name(error_code), error_code);
+    }
     return 0;
 }
 
@@ -487,9 +495,11 @@ static int submit_request(struct wt_h2 *h, int https, char *lower)
         line = eol + 1;
     }
     nghttp2_data_provider body = { .read_callback = read_body };
-    int32_t id = ng.submit_request(h->session, NULL, nva, n,
-                                        r->body_len ? &body : NULL, h);
-    return id == STREAM_ID ? 0 : -1;
+    int32_t id = ng.submit_request(h->session, NULL, nva, n, r->body_len ? &body : NULL, h);
+    if (id < 0)
+        return -1;
+    h->stream_id = id;
+    return 0;
 }
 
 /* Moves what nghttp2 has to send into our buffer. */
@@ -523,21 +533,45 @@ static int collect_output(struct wt_h2 *h)
     }
 }
 
-struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
-                        const struct wt_event_sink *sink, const struct wt_http_request *request,
-                        int https, int head_request)
+int wt_h2_submit(struct wt_h2 *h, const struct wt_http_callbacks *cb, void *ctx,
+                 const struct wt_event_sink *sink, const struct wt_http_request *request,
+                 int https, int head_request)
 {
-    struct wt_h2 *h = calloc(1, sizeof *h);
-    char *lower = request ? malloc(request->head_len + 1) : NULL;
-    nghttp2_session_callbacks *cbs = NULL;
-    if (!h || !lower || wt_h2_load(NULL, 0) < 0 || ng.session_callbacks_new(&cbs) != 0)
-        goto fail;
+    /* What the connection's last request left is not this one's. */
     h->cb = *cb;
     h->ctx = ctx;
     h->sink = *sink;
     h->request = request;
     h->head_request = head_request;
+    h->body_sent = 0;
+    h->status = h->have_final = 0;
+    h->n_headers = h->header_bytes = h->raw_bytes = h->n_fields = 0;
     h->content_length = -1;
+    h->header_frames = h->data_frames = 0;
+    h->data_bytes = h->body_bytes = h->bytes_fed = 0;
+    h->request_frame_bytes = 0;
+    h->complete = h->failed = h->abort_code = h->exit_code = 0;
+    h->error[0] = '\0';
+    char *lower = malloc(request->head_len + 1);
+    if (!lower)
+        return -1;
+    int rc = submit_request(h, https, lower);
+    /* nghttp2 copied the fields when the request was submitted. */
+    free(lower);
+    if (rc < 0 || collect_output(h) < 0)
+        return -1;
+    return 0;
+}
+
+struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
+                        const struct wt_event_sink *sink, const struct wt_http_request *request,
+                        int https, int head_request)
+{
+    struct wt_h2 *h = calloc(1, sizeof *h);
+    nghttp2_session_callbacks *cbs = NULL;
+    if (!h || wt_h2_load(NULL, 0) < 0 || ng.session_callbacks_new(&cbs) != 0)
+        goto fail;
+    h->sink = *sink;   /* the SETTINGS below are told */
     ng.session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
     ng.session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
     ng.session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
@@ -556,18 +590,28 @@ struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
     };
     if (ng.submit_settings(h->session, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
         ng.session_set_local_window_size(h->session, NGHTTP2_FLAG_NONE, 0, WT_H2_WINDOW) != 0 ||
-        submit_request(h, https, lower) < 0)
-        goto fail;
-    /* nghttp2 copied the fields when the request was submitted. */
-    free(lower);
-    lower = NULL;
-    if (collect_output(h) < 0)
+        wt_h2_submit(h, cb, ctx, sink, request, https, head_request) < 0)
         goto fail;
     return h;
 fail:
-    free(lower);
     wt_h2_free(h);
     return NULL;
+}
+
+int wt_h2_reusable(const struct wt_h2 *h)
+{
+    /* stream ids are odd and end at 2^31-1 (RFC 9113 §5.1.1) */
+    return h->complete && !h->failed && !h->goaway_received &&
+           h->stream_id < INT32_MAX - 2 && ng.session_want_read(h->session);
+}
+
+void wt_h2_goaway(struct wt_h2 *h)
+{
+    /* RFC 9113 §6.8: say the connection is done before closing it; we
+     * took no stream from the server, so the last one is 0. */
+    if (!h->failed && ng.submit_goaway(h->session, NGHTTP2_FLAG_NONE, 0, NGHTTP2_NO_ERROR,
+                                       NULL, 0) == 0)
+        (void)collect_output(h);
 }
 
 void wt_h2_free(struct wt_h2 *h)
@@ -632,9 +676,13 @@ enum wt_http_read wt_h2_eof(struct wt_h2 *h)
     if (!h->status && !h->have_final)
         fail(h, WT_EXIT_GOT_NOTHING,
              N_("the server closed the HTTP/2 connection without a response%s"), "");
-    else
-        fail(h, WT_EXIT_PARTIAL_FILE,
-             N_("HTTP/2 stream 1 was not closed cleanly before the connection ended%s"), "");
+    else if (!h->failed) {
+        h->failed = 1;
+        h->exit_code = WT_EXIT_PARTIAL_FILE;
+        wt_errf(h->error, sizeof h->error,
+                "HTTP/2 stream %d was not closed cleanly before the connection ended",
+                h->stream_id);
+    }
     return WT_HTTP_FAILED;
 }
 

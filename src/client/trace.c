@@ -93,6 +93,7 @@ struct wt_trace {
 
 static void trace_enter(struct wt_trace *t, enum wt_phase next);
 static void h2_flush_last(struct wt_trace *t);
+static uint64_t response_bytes_fed(const struct wt_trace *t);
 
 static void narrate_teardown_calls(struct wt_trace *t, const struct wt_event *ev);
 
@@ -195,7 +196,7 @@ static void trace_fail(struct wt_trace *t, const char *step, int exit_code, cons
     enum wt_phase failed_in = t->phase;
     /* (an EOF enters RECEIVE before the reader sees it) */
     if (t->reused && !t->aborted && failed_in >= WT_PHASE_SEND &&
-        failed_in <= WT_PHASE_RECEIVE && wt_http_reader_bytes_fed(t->reader) == 0 &&
+        failed_in <= WT_PHASE_RECEIVE && response_bytes_fed(t) == 0 &&
         !t->body_failed) {
         /* The server closed the idle connection as we used it: the
          * transfer sends the request again on a new one (no error yet). */
@@ -368,10 +369,12 @@ static void try_reuse(struct wt_trace *t)
     t->reused = 1;
     t->fd = c->fd;
     t->tls = c->tls;
+    t->h2 = c->h2;
     t->local = c->local;
     t->remote = c->remote;
     c->fd = -1;
     c->tls = NULL;
+    c->h2 = NULL;
     c->owner = &t->stamped;
     emit(t, &ev);
 }
@@ -823,7 +826,15 @@ static void start_send(struct wt_trace *t)
         trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
         return;
     }
-    if (speaks_h2(t)) {
+    if (t->h2) {
+        /* a kept HTTP/2 connection: the next stream on the same session */
+        if (wt_h2_submit(t->h2, &response_callbacks, t, &t->stamped, &t->request,
+                         t->url.scheme == WT_SCHEME_HTTPS,
+                         t->opt->request && t->opt->request->head) < 0) {
+            trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
+            return;
+        }
+    } else if (speaks_h2(t)) {
         char err[256];
         if (wt_h2_load(err, sizeof err) < 0) {
             trace_fail(t, "http", WT_EXIT_UNSUPPORTED_PROTOCOL, err);
@@ -1211,10 +1222,10 @@ static void on_tls_closed(void *ctx)
 static int may_keep(struct wt_trace *t)
 {
     /* --packets shows this connection's teardown: it is closed, not kept */
-    /* An HTTP/2 session ends with its trace: its connection is not kept. */
+    /* An HTTP/2 session stays with its connection, for the next stream. */
     return t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed && !t->capture &&
-           !t->h2 &&
-           wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
+           (t->h2 ? wt_h2_reusable(t->h2) : wt_http_reader_keep_alive(t->reader)) &&
+           !(t->tls && wt_tls_pending(t->tls)) &&
            t->p.keep_connection && t->p.keep_connection(t->p.ctx);
 }
 
@@ -1231,6 +1242,7 @@ static void keep_connection(struct wt_trace *t)
     emit(t, &ev);
     c->fd = t->fd;
     c->tls = t->tls;
+    c->h2 = t->h2;
     c->local = t->local;
     c->remote = t->remote;
     c->last_url_index = t->p.url_index;
@@ -1238,6 +1250,7 @@ static void keep_connection(struct wt_trace *t)
     c->last_t0 = t->p.transfer_t0;
     t->fd = -1;
     t->tls = NULL;
+    t->h2 = NULL;
     t->conn = NULL;
     t->kept = 1;
     wt_pool_put(t->p.pool, c);
@@ -1272,6 +1285,10 @@ static void start_close(struct wt_trace *t)
     if (may_keep(t)) {
         keep_connection(t);
         return;
+    }
+    if (t->h2 && !t->peer_closed) {
+        wt_h2_goaway(t->h2);
+        h2_flush_last(t);
     }
     if (t->tls && !t->peer_closed) {
         wt_tls_close_start(t->tls, teardown_budget(t), on_tls_closed, t);

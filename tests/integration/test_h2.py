@@ -8,6 +8,7 @@ codes. All on loopback.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -164,12 +165,39 @@ class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
         ccode, cout = curl("--http2-prior-knowledge", url)
         self.assertEqual((ccode, cout), (0, out))
 
-    def test_redirect_followed_over_h2(self):
+    def test_redirect_reuses_the_connection_on_stream_3(self):
+        before = len(P["web"].access_log())
         code, out, err = self.fetch("-L", P["web"].url("/moved"))
         self.assertExit((code, out, err), 0)
         self.assertNarration(err, r"^\[http\] ← HTTP/2 301 · ")
+        self.assertNarration(err, r"^\[conn\] reusing connection #1 ")
+        # HPACK's dynamic table holds the first request's fields: smaller now
+        first = self.hpack_bytes(err, 1)
+        self.assertLess(self.hpack_bytes(err, 3), first)
         self.assertNarration(err, r"^\[http\] ← HTTP/2 200 · ")
+        self.assertNarration(err, r"^\[h2  \] → GOAWAY · last stream 0 · NO_ERROR \(0\)$")
         self.assertEqual(out, h.Nginx.index_bytes())
+        log = P["web"].access_log()[before:]
+        self.assertEqual([r[3] for r in log], ["/moved", "/"])
+        self.assertEqual(len({r[1] for r in log}), 1, f"one connection: {log}")
+
+    def hpack_bytes(self, err, stream):
+        rx = re.compile(rf"^\[h2  \] → HEADERS stream {stream} · \d+ fields · HPACK (\d+) bytes")
+        hits = [int(m.group(1)) for m in map(rx.search, err.splitlines()) if m]
+        self.assertEqual(len(hits), 1, err)
+        return hits[0]
+
+    def test_urls_in_a_row_share_one_connection(self):
+        before = len(P["web"].access_log())
+        urls = [P["web"].url("/"), P["web"].url("/"), P["web"].url("/")]
+        code, out, err = self.fetch(*urls)
+        self.assertExit((code, out, err), 0)
+        self.assertEqual(out, h.Nginx.index_bytes() * 3)
+        for stream in (1, 3, 5):
+            self.assertNarration(err, rf"^\[h2  \] stream {stream} ended with END_STREAM")
+        log = P["web"].access_log()[before:]
+        self.assertEqual(len(log), 3)
+        self.assertEqual(len({r[1] for r in log}), 1, f"one connection: {log}")
 
 
 class H2HostilePeers(h.WebtraceCase, unittest.TestCase):

@@ -194,6 +194,44 @@ static void test_h2_response_reaches_the_reader_callbacks(void **state)
     assert_int_equal(f->seen.frames[1][WT_H2_SETTINGS], 2);
 }
 
+static void test_h2_next_request_goes_on_stream_3(void **state)
+{
+    struct fixture *f = *state;
+    const char *out;
+    wt_h2_sent(f->h2, wt_h2_output(f->h2, &out));
+    unsigned char buf[256];
+    size_t len = canned_response(buf);
+    assert_int_equal(wt_h2_feed(f->h2, (const char *)buf, len), WT_HTTP_COMPLETE);
+    assert_true(wt_h2_reusable(f->h2));
+    wt_h2_sent(f->h2, wt_h2_output(f->h2, &out));   /* the SETTINGS ACK */
+    memset(&f->seen, 0, sizeof f->seen);
+    assert_int_equal(wt_h2_submit(f->h2, &callbacks, &f->seen, &f->sink, &f->req, 1, 0), 0);
+    size_t n = wt_h2_output(f->h2, &out);
+    assert_true(n > 9);
+    assert_int_equal((unsigned char)out[3], WT_H2_HEADERS);
+    assert_int_equal((unsigned char)out[8], 3);   /* stream 3 */
+    assert_int_equal(f->seen.preface, 0);
+    wt_h2_sent(f->h2, n);
+    /* the response on stream 3; HPACK's dynamic table is the server's own */
+    static const unsigned char block[] = { 0x88 };
+    len = put_frame(buf, 0, WT_H2_HEADERS, 0x5, 3, block, sizeof block);
+    assert_int_equal(wt_h2_feed(f->h2, (const char *)buf, len), WT_HTTP_COMPLETE);
+    assert_int_equal(f->seen.status, 200);
+    assert_int_equal(f->seen.framing, WT_FRAMING_H2);
+    assert_int_equal(wt_h2_body_bytes(f->h2), 0);
+}
+
+static void test_h2_goaway_ends_reuse(void **state)
+{
+    struct fixture *f = *state;
+    unsigned char buf[256];
+    size_t len = canned_response(buf);
+    unsigned char goaway[8] = { 0, 0, 0, 1, 0, 0, 0, 0 };
+    len = put_frame(buf, len, WT_H2_GOAWAY, 0, 0, goaway, sizeof goaway);
+    assert_int_equal(wt_h2_feed(f->h2, (const char *)buf, len), WT_HTTP_COMPLETE);
+    assert_false(wt_h2_reusable(f->h2));
+}
+
 static void test_h2_response_split_at_every_offset(void **state)
 {
     (void)state;
@@ -283,6 +321,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_response_reaches_the_reader_callbacks, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_h2_next_request_goes_on_stream_3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_goaway_ends_reuse, setup, teardown),
         cmocka_unit_test(test_h2_response_split_at_every_offset),
         cmocka_unit_test(test_h2_failures_have_curls_exit_codes),
         cmocka_unit_test_setup_teardown(test_h2_eof_before_the_stream_ends, setup, teardown),
