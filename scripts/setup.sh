@@ -13,7 +13,7 @@ packages=(
   gettext
   libpcap-dev tcpdump iproute2
   clang libclang-rt-14-dev llvm-14
-  libnghttp2-dev nghttp2-client
+  libnghttp2-dev
 )
 
 as_root() {
