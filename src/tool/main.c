@@ -92,6 +92,7 @@ static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
         .capath = opt->capath,
         .ca_pem = opt->ca_pem,
         .insecure = opt->insecure,
+        .offer_h2 = opt->http_version != WT_HTTP_VERSION_1_1,
     };
     struct wt_tls_setup *setup = wt_tls_setup_new(&o);
     if (!setup && opt->silent < 2)
