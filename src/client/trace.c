@@ -2091,6 +2091,11 @@ int wt_trace_setting_up(const struct wt_trace *t, unsigned *conn_id)
     return !t->finished && !t->reused && t->phase < WT_PHASE_SEND;
 }
 
+const struct wt_url *wt_trace_parsed_url(const struct wt_trace *t)
+{
+    return t->have_url ? &t->url : NULL;
+}
+
 const char *wt_trace_url(const struct wt_trace *t)
 {
     return t->have_url ? t->url.normalized : NULL;

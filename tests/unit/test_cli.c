@@ -450,6 +450,24 @@ static void test_cli_redirect_options(void **state)
     assert_int_equal(o.parallel_immediate, 0);
     assert_int_equal(parse_list(ARGS("-Z", "--parallel-immediate", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.parallel_immediate, 1);
+    assert_int_equal(o.retry, 0);
+    assert_int_equal(parse_list(ARGS("--retry", "3", "--retry-delay", "0.25", "--retry-max-time",
+                                     "10", "--retry-all-errors", "--retry-connrefused", "x"),
+                                &o, err, sizeof err), 0);
+    assert_int_equal(o.retry, 3);
+    assert_int_equal(o.retry_delay_ms, 250);
+    assert_int_equal(o.retry_max_time_ms, 10000);
+    assert_int_equal(o.retry_all_errors, 1);
+    assert_int_equal(o.retry_connrefused, 1);
+    static const char *const bad_retry[] = { "-1", "", "2x", "99999999999" };
+    for (size_t i = 0; i < N(bad_retry); i++) {
+        assert_int_equal(parse_list(ARGS("--retry", bad_retry[i], "x"), &o, err, sizeof err),
+                         WT_EXIT_USAGE);
+        assert_non_null(strstr(err, "--retry"));
+    }
+    assert_int_equal(parse_list(ARGS("--retry-delay", "soon", "x"), &o, err, sizeof err),
+                     WT_EXIT_USAGE);
+    assert_non_null(strstr(err, "--retry-delay"));
     /* as curl: above 300 is 300, below 1 the default */
     assert_int_equal(parse_list(ARGS("--parallel-max", "1000", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.parallel_max, 300);
