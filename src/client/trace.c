@@ -979,7 +979,6 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
                       size_t reason_len)
 {
     struct wt_trace *t = ctx;
-    expect_status(t, status);
     free(t->location);   /* an interim response's headers are not the final one's */
     t->location = NULL;
     t->location_len = 0;
@@ -1003,6 +1002,7 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
     ev.u.http_status.reason_len = reason_len;
     ev.u.http_status.wait_us = span(t, WT_PHASE_WAIT, WT_PHASE_RECEIVE);
     emit(t, &ev);
+    expect_status(t, status);   /* told after the status line it answers */
 }
 
 static void on_header(void *ctx, const char *name, size_t name_len, const char *value,
