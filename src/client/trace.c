@@ -1378,7 +1378,6 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
                       size_t reason_len)
 {
     struct wt_trace *t = ctx;
-    expect_status(t, status);
     free(t->location);   /* an interim response's headers are not the final one's */
     t->location = NULL;
     wt_decoder_free(t->decoder);
@@ -1406,6 +1405,7 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
     ev.u.http_status.reason_len = reason_len;
     ev.u.http_status.wait_us = span(t, WT_PHASE_WAIT, WT_PHASE_RECEIVE);
     emit(t, &ev);
+    expect_status(t, status);   /* told after the status line it answers */
 }
 
 /* --compressed: the decoder's output goes where the body goes. */
