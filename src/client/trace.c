@@ -16,6 +16,7 @@
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
+#include "webtrace/range.h"
 #include "webtrace/route.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
@@ -942,8 +943,8 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
 /* -r/-C: what the server did with the range, as curl 7.88 takes it. */
 static void judge_range(struct wt_trace *t, int status, int64_t content_length)
 {
-    t->range_outcome = wt_http_range_outcome(status, t->resume_from, t->content_range,
-                                             t->content_range_len, content_length);
+    t->range_outcome = wt_range_outcome_of(status, t->resume_from, t->content_range,
+                                           t->content_range_len, content_length);
     if (t->range_outcome == WT_RANGE_NONE)
         return;
     struct wt_event ev = { .kind = WT_EV_HTTP_RANGE };
