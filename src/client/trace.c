@@ -1132,7 +1132,8 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
     for (int i = 0; i < READS_PER_WAKEUP; i++) {
         int want = WT_LOOP_READ;
         int unclean_eof = 0;
-        /* --limit-rate: no read larger than a second's worth, as curl */
+        /* --limit-rate: a read of at most a second's worth, so one read
+         * cannot run far ahead of the rate before the pause is judged */
         size_t room = t->opt->limit_rate && t->opt->limit_rate < READ_BUF_SIZE
                           ? (size_t)t->opt->limit_rate
                           : READ_BUF_SIZE;
