@@ -90,13 +90,6 @@ enum wt_http_deviation {
 const char *wt_http_deviation_name(enum wt_http_deviation d);
 const char *wt_http_deviation_rfc(enum wt_http_deviation d);
 
-/* How a response answers a Range, as curl 7.88 judges it: resume_from is
- * -C's offset (0 for -r), content_range the first Content-Range value
- * (NULL when absent), content_length -1 when unknown. Pure. */
-enum wt_range_outcome wt_http_range_outcome(int status, int64_t resume_from,
-                                            const char *content_range, size_t len,
-                                            int64_t content_length);
-
 struct wt_http_callbacks {
     void (*on_status)(void *ctx, int major, int minor, int status,
                       const char *reason, size_t reason_len);

@@ -19,6 +19,7 @@
 #include "webtrace/h2.h"
 #include "webtrace/http.h"
 #include "webtrace/proxy.h"
+#include "webtrace/range.h"
 #include "webtrace/route.h"
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
@@ -1473,8 +1474,8 @@ static void on_header(void *ctx, const char *name, size_t name_len, const char *
 /* -r/-C: what the server did with the range, as curl 7.88 takes it. */
 static void judge_range(struct wt_trace *t, int status, int64_t content_length)
 {
-    t->range_outcome = wt_http_range_outcome(status, t->resume_from, t->content_range,
-                                             t->content_range_len, content_length);
+    t->range_outcome = wt_range_outcome_of(status, t->resume_from, t->content_range,
+                                           t->content_range_len, content_length);
     if (t->range_outcome == WT_RANGE_NONE)
         return;
     struct wt_event ev = { .kind = WT_EV_HTTP_RANGE };
@@ -1675,7 +1676,8 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
             trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
             return;
         }
-        /* --limit-rate: no read larger than a second's worth, as curl */
+        /* --limit-rate: a read of at most a second's worth, so one read
+         * cannot run far ahead of the rate before the pause is judged */
         size_t room = t->opt->limit_rate && t->opt->limit_rate < READ_BUF_SIZE
                           ? (size_t)t->opt->limit_rate
                           : READ_BUF_SIZE;

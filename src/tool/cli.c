@@ -1475,7 +1475,8 @@ const char *const wt_cli_serve_usage = N_(
     "\n"
     "Endpoints: /  /bytes/N  /chunked/N  /status/CODE  /delay/MS  /redirect/N\n"
     "           /headers (your request headers as JSON)\n"
-    "           /echo (your request's method, headers and body as JSON)\n");
+    "           /echo (your request's method, headers and body as JSON)\n"
+    "           /gzip /deflate /br /zstd (/headers' JSON, compressed so)\n");
 
 const char *const wt_cli_demo_usage = N_(
     "Usage: webtrace demo [--packets] [--no-explain] [--stay] [-v] [-s] [--ndjson]\n"

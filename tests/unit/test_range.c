@@ -12,6 +12,7 @@
 #include "webtrace/cli.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/http.h"
+#include "webtrace/range.h"
 #include "webtrace/reqspec.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -128,7 +129,7 @@ static void test_range_outcome_as_curl_judges_it(void **state)
     };
     for (size_t i = 0; i < N(cases); i++) {
         const char *cr = cases[i].cr;
-        enum wt_range_outcome got = wt_http_range_outcome(cases[i].status, cases[i].from, cr,
+        enum wt_range_outcome got = wt_range_outcome_of(cases[i].status, cases[i].from, cr,
                                                           cr ? strlen(cr) : 0, cases[i].cl);
         if (got != cases[i].want)
             fail_msg("case %zu: %d, want %d", i, got, cases[i].want);
