@@ -46,7 +46,8 @@ if [ ! -x build/webtrace ]; then
   echo "bench: build/webtrace missing, building it" >&2
   if command -v dpkg-query >/dev/null 2>&1; then
     install_missing meson ninja-build pkg-config gcc libc-ares-dev libssl-dev node-llhttp \
-      libidn2-dev libpcap-dev libnghttp2-dev zlib1g-dev libbrotli-dev libzstd-dev gettext
+      libidn2-dev libpcap-dev libnghttp2-dev zlib1g-dev libbrotli-dev libzstd-dev gettext \
+      libcmocka-dev
   fi
   [ -f build/build.ninja ] || meson setup build
   ninja -C build
