@@ -101,6 +101,50 @@ static void short_desc(const char *text, char *out, size_t outlen)
     snprintf(out, outlen, "%.*s", (int)n, text);
 }
 
+static const char *next_line(const char *text)
+{
+    const char *eol = strchr(text, '\n');
+    return eol && eol[1] ? eol + 1 : NULL;
+}
+
+/* serve's and demo's sentence for --name: the rest of the usage line that
+ * starts with the option ("      --port N               port (default...").
+ * Returns NULL when the usage names the option only in its synopsis. */
+static const char *usage_text(const char *usage, const char *name, int takes_arg, char *out,
+                              size_t outlen)
+{
+    size_t len = strlen(name);
+    for (const char *line = usage; line; line = next_line(line)) {
+        const char *p = line + strspn(line, " ");
+        if (*p != '-')
+            continue;
+        const char *opt = strstr(p, "--");
+        const char *eol = strchr(p, '\n');
+        if (!opt || (eol && opt > eol) || strncmp(opt + 2, name, len) != 0 ||
+            opt[2 + len] != ' ')
+            continue;
+        p = opt + 2 + len;
+        if (takes_arg) {
+            p += strspn(p, " ");
+            p += strcspn(p, " \n");
+        }
+        if (*p != ' ')
+            continue;
+        p += strspn(p, " ");
+        /* The sentence, with the lines it wraps onto (indented, no option) */
+        size_t used = (size_t)snprintf(out, outlen, "%.*s", (int)strcspn(p, "\n"), p);
+        for (const char *next = next_line(p); next && used < outlen; next = next_line(next)) {
+            size_t indent = strspn(next, " ");
+            if (indent < 2 || next[indent] == '-' || next[indent] == '\n')
+                break;
+            used += (size_t)snprintf(out + used, outlen - used, " %.*s",
+                                     (int)strcspn(next + indent, "\n"), next + indent);
+        }
+        return out;
+    }
+    return NULL;
+}
+
 static void load(struct command *c)
 {
     struct wt_cli_option_info info;
@@ -125,7 +169,11 @@ static void load(struct command *c)
             }
             o->kind = classify(o->arg);
         }
-        short_desc(info.text, o->desc, sizeof o->desc);
+        char line[200];
+        const char *text = info.text;
+        if (!text && c->usage)
+            text = usage_text(c->usage, info.name, info.takes_arg, line, sizeof line);
+        short_desc(text, o->desc, sizeof o->desc);
     }
 }
 
@@ -221,17 +269,27 @@ static void write_bash(const struct command *cmds, size_t n)
 
 /* ---- zsh ---------------------------------------------------------------- */
 
-/* Inside '...' and _arguments' [...] and :message: fields. */
-static void zsh_text(const char *s)
+/* Inside '...': an _arguments [description] (special: brackets) or a
+ * :message: field (special: colons). */
+static void zsh_text(const char *s, const char *special)
 {
     for (; *s; s++) {
         if (*s == '\'')
             printf("'\\''");
-        else if (*s == '[' || *s == ']' || *s == ':' || *s == '\\')
+        else if (strchr(special, *s) || *s == '\\')
             printf("\\%c", *s);
         else
             putchar(*s);
     }
+}
+
+static void zsh_desc(const char *desc)
+{
+    if (!desc[0])
+        return;
+    putchar('[');
+    zsh_text(desc, "[]");
+    putchar(']');
 }
 
 static void zsh_action(const struct opt *o)
@@ -239,7 +297,7 @@ static void zsh_action(const struct opt *o)
     if (o->kind == ARG_NONE)
         return;
     putchar(':');
-    zsh_text(o->arg);
+    zsh_text(o->arg, ":");
     switch (o->kind) {
     case ARG_FILE: printf(":_files"); break;
     case ARG_DIR: printf(":_files -/"); break;
@@ -262,15 +320,13 @@ static void zsh_specs(const struct command *c, const char *array)
         const char *arg_mark_short = o->kind == ARG_NONE ? "" : "+";
         const char *arg_mark_long = o->kind == ARG_NONE ? "" : "=";
         if (o->short_name) {
-            printf("  '*-%c%s[", o->short_name, arg_mark_short);
-            zsh_text(o->desc);
-            printf("]");
+            printf("  '*-%c%s", o->short_name, arg_mark_short);
+            zsh_desc(o->desc);
             zsh_action(o);
             printf("'\n");
         }
-        printf("  '*--%s%s[", o->name, arg_mark_long);
-        zsh_text(o->desc);
-        printf("]");
+        printf("  '*--%s%s", o->name, arg_mark_long);
+        zsh_desc(o->desc);
         zsh_action(o);
         printf("'\n");
     }
@@ -292,7 +348,7 @@ static void write_zsh(const struct command *cmds, size_t n)
     printf("commands=(\n");
     for (size_t i = 1; i < n; i++) {
         printf("  '%s:", cmds[i].name);
-        zsh_text(cmds[i].desc);
+        zsh_text(cmds[i].desc, ":");
         printf("'\n");
     }
     printf(")\n\n"
