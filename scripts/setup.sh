@@ -15,6 +15,7 @@ packages=(
   libpcap-dev tcpdump iproute2
   zlib1g-dev libbrotli-dev libzstd-dev tinyproxy
   clang libclang-rt-14-dev llvm-14
+  libnghttp2-dev
   bash-completion fish zsh scdoc groff-base man-db
 )
 

@@ -84,6 +84,13 @@ struct wt_output_arg {
     const char *path;             /* -o FILE ("-" for stdout); NULL for -O */
 };
 
+/* Which HTTP version to speak, with curl's options. */
+enum wt_http_version {
+    WT_HTTP_VERSION_DEFAULT,     /* h2 or http/1.1 by ALPN for https, 1.1 for http (curl's --http2) */
+    WT_HTTP_VERSION_1_1,         /* --http1.1: ALPN offers http/1.1 only */
+    WT_HTTP_VERSION_2_PRIOR,     /* --http2-prior-knowledge: h2 at once, h2c on http:// */
+};
+
 struct wt_options {
     enum wt_cli_action action;
     int silent;                   /* -s: no narration (errors still shown); -s -s: no errors either */
@@ -144,6 +151,7 @@ struct wt_options {
     int packets;                  /* --packets (or --pcap): capture this connection */
     const char *pcap;             /* --pcap FILE */
     int strict;                   /* --strict: tolerated deviations fail (8) */
+    enum wt_http_version http_version; /* --http1.1, --http2, --http2-prior-knowledge */
     const char *method;           /* -X/--request */
     int head;                     /* -I/--head */
     int get;                      /* -G/--get */

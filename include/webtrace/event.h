@@ -80,6 +80,8 @@ enum wt_event_kind {
     WT_EV_SERVE_REFUSE,     /* server: full, a new client answered 503 or closed */
     WT_EV_SERVE_NARRATION_LOST, /* server: narration lines dropped while stderr was full */
     WT_EV_SERVE_DROP,       /* server: a connection ended without a teardown (error, timeout) */
+    WT_EV_H2_FRAME,         /* one HTTP/2 frame sent or received (or the connection preface) */
+    WT_EV_H2_STREAM,        /* an HTTP/2 stream closed: its frames, bytes and how it ended */
     WT_EV_SUMMARY,          /* timings of the whole trace */
     WT_EV_ERROR,            /* the trace failed: step, exit code, words */
     WT_EV_TRANSFER_DONE,    /* a URL's whole journey ended: every hop, one exit code */
@@ -118,7 +120,32 @@ enum wt_body_framing {
     WT_FRAMING_NONE,            /* no body by definition (HEAD, 1xx, 204, 304) */
     WT_FRAMING_CONTENT_LENGTH,
     WT_FRAMING_CHUNKED,
-    WT_FRAMING_UNTIL_CLOSE
+    WT_FRAMING_UNTIL_CLOSE,
+    WT_FRAMING_H2               /* HTTP/2 DATA frames, the last with END_STREAM */
+};
+
+/* HTTP/2 frame types (RFC 9113 §6), as on the wire. */
+enum wt_h2_frame_type {
+    WT_H2_PREFACE = -1,        /* not a frame: the client's 24-byte magic */
+    WT_H2_DATA = 0,
+    WT_H2_HEADERS = 1,
+    WT_H2_PRIORITY = 2,
+    WT_H2_RST_STREAM = 3,
+    WT_H2_SETTINGS = 4,
+    WT_H2_PUSH_PROMISE = 5,
+    WT_H2_PING = 6,
+    WT_H2_GOAWAY = 7,
+    WT_H2_WINDOW_UPDATE = 8,
+    WT_H2_CONTINUATION = 9
+};
+
+#define WT_H2_MAX_SETTINGS 8   /* SETTINGS entries carried by one event */
+
+/* One SETTINGS parameter (RFC 9113 §6.5.2). */
+struct wt_h2_setting {
+    const char *name;          /* "MAX_CONCURRENT_STREAMS", "unknown" */
+    uint16_t id;
+    uint32_t value;
 };
 
 /* The run's TLS set-up (module, OpenSSL, context, trust store) as the
@@ -377,6 +404,8 @@ struct wt_event {
             size_t body_bytes;       /* of bytes, after the head */
             const unsigned char *origin; /* enum wt_header_origin per header */
             const struct wt_form *form;  /* -F's parts, NULL without */
+            int h2;                  /* sent as HTTP/2 HEADERS: bytes is that frame's payload */
+            const char *scheme;      /* "http", "https": HTTP/2's :scheme */
         } http_request;
         struct {
             int action;              /* enum wt_cookie_action */
@@ -429,6 +458,35 @@ struct wt_event {
             int64_t content_length;  /* -1 when absent */
             int keep_alive;
         } http_headers_done;
+        struct {
+            int sent;                /* we sent it, else the server did */
+            int type;                /* RFC 9113 frame type; -1 the client's connection preface */
+            const char *type_name;   /* "HEADERS", "SETTINGS", ... "PREFACE" */
+            int32_t stream;          /* 0 the connection */
+            uint8_t flags;
+            size_t length;           /* payload bytes (frame header not counted) */
+            size_t nth;              /* 1-based: of its type and direction on the connection */
+            int end_stream, ack, end_headers;
+            size_t n_settings;       /* SETTINGS: the values it carries */
+            struct wt_h2_setting settings[WT_H2_MAX_SETTINGS];
+            uint32_t error_code;     /* RST_STREAM, GOAWAY */
+            const char *error_name;  /* "PROTOCOL_ERROR" */
+            int32_t last_stream;     /* GOAWAY */
+            uint32_t increment;      /* WINDOW_UPDATE */
+            size_t n_headers;        /* HEADERS: fields, pseudo-headers included */
+            size_t raw_bytes;        /* HEADERS: their names and values before HPACK */
+            uint64_t ping;           /* PING: the 8 opaque bytes */
+        } h2_frame;
+        struct {
+            int32_t stream;
+            size_t header_frames;    /* HEADERS received (interim, final, trailers) */
+            size_t data_frames;      /* DATA received */
+            uint64_t data_bytes;     /* DATA payload, padding included */
+            int end_stream;          /* the server ended it with END_STREAM */
+            int reset;               /* closed by RST_STREAM (or GOAWAY) */
+            uint32_t error_code;
+            const char *error_name;
+        } h2_stream;
         struct {
             uint64_t bytes;          /* body bytes after de-chunking */
             enum wt_body_framing framing;

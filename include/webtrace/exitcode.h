@@ -12,6 +12,7 @@ enum wt_exit {
     WT_EXIT_RESOLVE = 6,
     WT_EXIT_CONNECT = 7,
     WT_EXIT_WEIRD_REPLY = 8,
+    WT_EXIT_HTTP2 = 16,           /* an HTTP/2 framing or protocol error */
     WT_EXIT_PARTIAL_FILE = 18,
     WT_EXIT_HTTP_ERROR = 22,
     WT_EXIT_WRITE_ERROR = 23,
@@ -27,6 +28,7 @@ enum wt_exit {
     WT_EXIT_PEER_VERIFICATION = 60,
     WT_EXIT_BAD_CONTENT_ENCODING = 61, /* a transfer coding we cannot undo */
     WT_EXIT_CACERT_BADFILE = 77,  /* --cacert/--capath unusable */
+    WT_EXIT_HTTP2_STREAM = 92,    /* an HTTP/2 stream was reset or not closed cleanly */
     WT_EXIT_TOO_LARGE = 100
 };
 

@@ -17,6 +17,7 @@
 #define WT_POOL_VIA_MAX 1024  /* a proxy's key: its address and user */
 
 struct wt_tls;
+struct wt_h2;
 
 /* One connection. The TLS session sends its events to &relay, which
  * forwards them to owner: the trace using it, or the pool while it closes,
@@ -32,6 +33,7 @@ struct wt_conn {
     char via[WT_POOL_VIA_MAX];
     int fd;
     struct wt_tls *tls;              /* https only */
+    struct wt_h2 *h2;                /* HTTP/2: its session (HPACK tables, stream ids) */
     struct wt_endpoint local, remote;
     unsigned requests;               /* requests sent on it so far */
     int64_t idle_since;              /* loop time it went back to the pool */

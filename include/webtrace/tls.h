@@ -1,5 +1,5 @@
 /* tls: the TLS client step with OpenSSL, non-blocking on the caller's loop:
- * SNI for names only, hostname or IP verification, ALPN http/1.1, the
+ * SNI for names only, hostname or IP verification, ALPN (h2, http/1.1), the
  * certificate chain and the verification result as events, then record
  * I/O and close_notify. Never prints; never loaded for http:// URLs (the
  * trace only calls into it for https). */
@@ -18,6 +18,7 @@ struct wt_tls_options {
     const char *capath;   /* --capath */
     const char *ca_pem;   /* trust exactly this PEM certificate (the demo's own) */
     int insecure;         /* -k: finish the handshake whatever verification says */
+    int offer_h2;         /* ALPN offers h2 before http/1.1 (curl's default for https) */
 };
 
 /* exit_code 0: handshake done, records can flow. Otherwise 35 (handshake)
@@ -62,6 +63,8 @@ enum {
 ssize_t wt_tls_read(struct wt_tls *tls, char *buf, size_t len, int *want);
 ssize_t wt_tls_write(struct wt_tls *tls, const char *buf, size_t len, int *want);
 const char *wt_tls_error(const struct wt_tls *tls);
+/* The protocol ALPN chose ("h2", "http/1.1"), "" when none. */
+const char *wt_tls_alpn(const struct wt_tls *tls);
 /* Decrypted or read-ahead bytes wait inside the session: the socket may
  * not poll readable, so read again before waiting. */
 int wt_tls_pending(const struct wt_tls *tls);

@@ -9,7 +9,7 @@
 #include "webtrace/tls.h"
 
 #define WT_TLS_MODULE_FILE "webtrace-tls.so"
-#define WT_TLS_MODULE_SYMBOL "wt_tls_module_api_v2"
+#define WT_TLS_MODULE_SYMBOL "wt_tls_module_api_v3"
 
 struct wt_tls_api {
     int (*library_init)(int *exit_code, char *err, size_t errlen);
@@ -42,6 +42,7 @@ struct wt_tls_api {
     ssize_t (*peer_write)(struct wt_tls_peer *p, const char *buf, size_t len, int *want);
     void (*peer_close_notify)(struct wt_tls_peer *p);
     void (*peer_free)(struct wt_tls_peer *p);
+    const char *(*alpn)(const struct wt_tls *tls);
 };
 
 typedef const struct wt_tls_api *(*wt_tls_module_entry)(void);

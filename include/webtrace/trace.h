@@ -76,6 +76,9 @@ const char *wt_trace_location(const struct wt_trace *t, size_t *len);
  * TCP or TLS), not a reused one; *conn_id is its number once it has one
  * (0 before: during DNS). */
 int wt_trace_setting_up(const struct wt_trace *t, unsigned *conn_id);
+/* The URL's parts as parsed (scheme, host, port ...), from the trace's
+ * start on; NULL when it did not parse. */
+const struct wt_url *wt_trace_parsed_url(const struct wt_trace *t);
 /* The URL as parsed and normalised, or NULL when it did not parse. */
 const char *wt_trace_url(const struct wt_trace *t);
 /* The request went out on a reused connection that the server closed

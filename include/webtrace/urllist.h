@@ -44,6 +44,11 @@ const char *wt_urlset_url(const struct wt_urlset *s, size_t index);
  * SIZE_MAX when out of memory. */
 size_t wt_urlset_origin_after(struct wt_urlset *s, enum wt_scheme scheme, const char *host,
                               uint16_t port, size_t from);
+/* The origin URL index goes to, as parsed when the set was sorted: 0 when
+ * it does not parse (or out of memory), else 1 with *scheme, *host (valid
+ * until the set changes) and *port. */
+int wt_urlset_origin_of(struct wt_urlset *s, size_t index, enum wt_scheme *scheme,
+                        const char **host, uint16_t *port);
 void wt_urlset_free(struct wt_urlset *s);
 
 #endif

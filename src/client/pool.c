@@ -1,4 +1,5 @@
 #include "webtrace/pool.h"
+#include "webtrace/h2.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ void wt_conn_free(struct wt_conn *c)
     if (!c)
         return;
     wt_tls_free(c->tls);
+    wt_h2_free(c->h2);
     if (c->fd >= 0)
         close(c->fd);
     free(c);

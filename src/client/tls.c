@@ -34,6 +34,7 @@ struct wt_tls {
     uint64_t step_timer;
     int handshake_done;
     char ip_literal[64];      /* the host, when it is an IP address */
+    char alpn[64];            /* the protocol ALPN chose, "" none */
     char error[320];
 
     wt_tls_closed_proc closed;
@@ -195,6 +196,7 @@ static void drive_handshake(struct wt_tls *t)
         SSL_get0_alpn_selected(t->ssl, &alpn, &alpn_len);
         char alpn_text[64];
         snprintf(alpn_text, sizeof alpn_text, "%.*s", (int)alpn_len, alpn ? (const char *)alpn : "");
+        snprintf(t->alpn, sizeof t->alpn, "%s", alpn_text);
         int group = SSL_get_negotiated_group(t->ssl);
         struct wt_event ev = { .kind = WT_EV_TLS_DONE };
         ev.u.tls_done.elapsed_us = wt_loop_now(t->loop) - t->started_us;
@@ -471,13 +473,17 @@ struct wt_tls *wt_tls_start(struct wt_loop *loop, int fd, const char *host, int 
         if (SSL_set_tlsext_host_name(t->ssl, host) != 1 || SSL_set1_host(t->ssl, host) != 1)
             goto setup_failed;
     }
-    static const unsigned char alpn[] = "\x08http/1.1";
-    if (SSL_set_alpn_protos(t->ssl, alpn, sizeof alpn - 1) != 0)  /* 0 is success */
+    /* As curl: h2 first for https unless --http1.1; the server picks. */
+    static const unsigned char alpn_h1[] = "\x08http/1.1";
+    static const unsigned char alpn_h2[] = "\x02h2\x08http/1.1";
+    int offer_h2 = config->options.offer_h2;
+    if (SSL_set_alpn_protos(t->ssl, offer_h2 ? alpn_h2 : alpn_h1,
+                            offer_h2 ? sizeof alpn_h2 - 1 : sizeof alpn_h1 - 1) != 0)  /* 0 is success */
         goto setup_failed;
 
     struct wt_event ev = { .kind = WT_EV_TLS_HELLO };
     ev.u.tls_hello.sni = host_is_ip ? NULL : host;
-    ev.u.tls_hello.alpn = "http/1.1";
+    ev.u.tls_hello.alpn = offer_h2 ? "h2, http/1.1" : "http/1.1";
     ev.u.tls_hello.versions = "TLS 1.2–1.3";
     if (setup)
         ev.u.tls_hello.setup = *setup;
@@ -560,6 +566,11 @@ ssize_t wt_tls_write(struct wt_tls *t, const char *buf, size_t len, int *want)
 const char *wt_tls_error(const struct wt_tls *t)
 {
     return t->error;
+}
+
+const char *wt_tls_alpn(const struct wt_tls *t)
+{
+    return t->alpn;
 }
 
 int wt_tls_pending(const struct wt_tls *t)

@@ -174,6 +174,11 @@ const char *wt_tls_error(const struct wt_tls *tls)
     return api->error(tls);
 }
 
+const char *wt_tls_alpn(const struct wt_tls *tls)
+{
+    return api->alpn(tls);
+}
+
 int wt_tls_pending(const struct wt_tls *tls)
 {
     return api->pending(tls);

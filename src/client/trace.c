@@ -16,6 +16,7 @@
 #include "webtrace/cookie.h"
 #include "webtrace/dns.h"
 #include "webtrace/exitcode.h"
+#include "webtrace/h2.h"
 #include "webtrace/http.h"
 #include "webtrace/proxy.h"
 #include "webtrace/route.h"
@@ -62,6 +63,7 @@ struct wt_trace {
     uint64_t expect_timer;           /* --expect100-timeout, or "send now" after the 100 */
     int64_t expect_since_us;         /* when the head went out without its body */
     struct wt_http_reader *reader;
+    struct wt_h2 *h2;                /* the response comes as HTTP/2 frames (ALPN h2, or h2c) */
     struct wt_body_sink *body;
     struct wt_decoder *decoder;      /* --compressed and a Content-Encoding */
     int decode_failed;               /* the reader stopped because decoding failed */
@@ -117,6 +119,8 @@ struct wt_trace {
 };
 
 static void trace_enter(struct wt_trace *t, enum wt_phase next);
+static void h2_flush_last(struct wt_trace *t);
+static uint64_t response_bytes_fed(const struct wt_trace *t);
 
 static void narrate_teardown_calls(struct wt_trace *t, const struct wt_event *ev);
 
@@ -160,6 +164,8 @@ static void release_mechanics(struct wt_trace *t)
     t->connector = NULL;
     wt_tls_free(t->tls);
     t->tls = NULL;
+    wt_h2_free(t->h2);
+    t->h2 = NULL;
     wt_tcp_teardown_free(t->teardown);
     t->teardown = NULL;
     wt_conn_free(t->conn);   /* its fd and TLS are the trace's own until kept */
@@ -225,7 +231,7 @@ static void trace_fail(struct wt_trace *t, const char *step, int exit_code, cons
     enum wt_phase failed_in = t->phase;
     /* (an EOF enters RECEIVE before the reader sees it) */
     if (t->reused && !t->aborted && failed_in >= WT_PHASE_SEND &&
-        failed_in <= WT_PHASE_RECEIVE && wt_http_reader_bytes_fed(t->reader) == 0 &&
+        failed_in <= WT_PHASE_RECEIVE && response_bytes_fed(t) == 0 &&
         !t->body_failed) {
         /* The server closed the idle connection as we used it: the
          * transfer sends the request again on a new one (no error yet). */
@@ -243,6 +249,7 @@ static void trace_fail(struct wt_trace *t, const char *step, int exit_code, cons
         trace_enter(t, WT_PHASE_FAILED);
         return;
     }
+    h2_flush_last(t);
     release_mechanics(t);
     t->exit_code = exit_code;
     t->phase = failed_in;
@@ -397,10 +404,12 @@ static void try_reuse(struct wt_trace *t)
     t->reused = 1;
     t->fd = c->fd;
     t->tls = c->tls;
+    t->h2 = c->h2;
     t->local = c->local;
     t->remote = c->remote;
     c->fd = -1;
     c->tls = NULL;
+    c->h2 = NULL;
     c->owner = &t->stamped;
     emit(t, &ev);
 }
@@ -672,6 +681,10 @@ static void begin_tls_setup(struct wt_loop *loop, void *data)
     struct wt_trace *t = data;
     t->tls_setup_timer = 0;
     wt_tls_setup_begin(t->p.tls_setup, loop);
+    /* ALPN may well pick h2: its library loads while the network is slow,
+     * not after the handshake (a failure is told when h2 is spoken). */
+    if (t->opt->http_version != WT_HTTP_VERSION_1_1)
+        (void)wt_h2_load(NULL, 0);
 }
 
 static void start_tls(struct wt_trace *t)
@@ -746,6 +759,33 @@ static ssize_t conn_recv(struct wt_trace *t, char *buf, size_t len, int *want)
 static const char *conn_error(struct wt_trace *t, int saved_errno)
 {
     return t->tls ? tls_said(wt_tls_error(t->tls)) : strerror(saved_errno);
+}
+
+/* Sends what the HTTP/2 session has queued (ACKs, WINDOW_UPDATEs, the
+ * rest of a request body). 1 all sent, 0 the socket is full (*want says
+ * what to wait for), -1 failed (errno kept for conn_error). */
+static int h2_flush(struct wt_trace *t, int *want)
+{
+    const char *data;
+    size_t left;
+    while ((left = wt_h2_output(t->h2, &data)) > 0) {
+        ssize_t n = conn_send(t, data, left, want);
+        if (n == CONN_WOULD_BLOCK)
+            return 0;
+        if (n < 0)
+            return -1;
+        wt_h2_sent(t->h2, (size_t)n);
+    }
+    return 1;
+}
+
+/* A failing HTTP/2 connection says why with a GOAWAY when the socket
+ * takes it at once; nobody waits for it. */
+static void h2_flush_last(struct wt_trace *t)
+{
+    int want = WT_LOOP_WRITE;
+    if (t->h2 && t->fd >= 0)
+        (void)h2_flush(t, &want);
 }
 
 static void start_connect(struct wt_trace *t)
@@ -1062,10 +1102,15 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
     (void)loop;
     (void)events;
     struct wt_trace *t = data;
+    /* HTTP/2: the preface, our SETTINGS and the HEADERS (and as much of a
+     * body as the server's window allows) as the session queued them.
+     * HTTP/1.1: the head, and the body unless it waits for 100 Continue. */
     size_t end = t->expect == EXPECT_WAITING ? t->request.head_len : t->request.len;
-    while (t->request_sent < end) {
+    const char *out = t->request.text + t->request_sent;
+    size_t left = end - t->request_sent;
+    while (t->h2 ? (left = wt_h2_output(t->h2, &out)) > 0 : t->request_sent < end) {
         int want = WT_LOOP_WRITE;
-        ssize_t n = conn_send(t, t->request.text + t->request_sent, end - t->request_sent, &want);
+        ssize_t n = conn_send(t, out, left, &want);
         if (n == CONN_WOULD_BLOCK) {
             wt_loop_watch(t->loop, fd, want, on_request_writable, t);
             return;
@@ -1076,7 +1121,13 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
             trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
             return;
         }
+        if (t->h2) {
+            wt_h2_sent(t->h2, (size_t)n);
+            continue;
+        }
         t->request_sent += (size_t)n;
+        out += n;
+        left -= (size_t)n;
     }
     if (t->expect == EXPECT_SENDING) {
         /* the body followed the 100 (or the wait): back to the response */
@@ -1151,6 +1202,17 @@ static void take_cookie(struct wt_trace *t, const char *value, size_t len)
     emit_cookie(t, a, name, stored, reason);
 }
 
+static const struct wt_http_callbacks response_callbacks;
+
+/* HTTP/2 when ALPN chose h2, or on http:// with --http2-prior-knowledge
+ * (h2c, RFC 9113 §3.3). */
+static int speaks_h2(const struct wt_trace *t)
+{
+    if (t->tls)
+        return strcmp(wt_tls_alpn(t->tls), "h2") == 0;
+    return t->url.scheme == WT_SCHEME_HTTP && t->opt->http_version == WT_HTTP_VERSION_2_PRIOR;
+}
+
 static void start_send(struct wt_trace *t)
 {
     wt_loop_timer_cancel(t->loop, t->connect_timer);
@@ -1213,9 +1275,32 @@ static void start_send(struct wt_trace *t)
         if (t->request.origin[i] == WT_HDR_FROM_RANGE || t->request.origin[i] == WT_HDR_FROM_RESUME)
             t->range_sent = strcmp(t->request.method, "HEAD") != 0;
     t->resume_from = hop_spec.resume_from;
+    if (t->h2) {
+        /* a kept HTTP/2 connection: the next stream on the same session */
+        if (wt_h2_submit(t->h2, &response_callbacks, t, &t->stamped, &t->request,
+                         t->url.scheme == WT_SCHEME_HTTPS,
+                         t->opt->request && t->opt->request->head) < 0) {
+            trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
+            return;
+        }
+    } else if (speaks_h2(t)) {
+        char err[256];
+        if (wt_h2_load(err, sizeof err) < 0) {
+            trace_fail(t, "http", WT_EXIT_UNSUPPORTED_PROTOCOL, err);
+            return;
+        }
+        t->h2 = wt_h2_new(&response_callbacks, t, &t->stamped, &t->request,
+                          t->url.scheme == WT_SCHEME_HTTPS,
+                          t->opt->request && t->opt->request->head);
+        if (!t->h2) {
+            trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
+            return;
+        }
+    }
     if (t->conn)
         t->conn->requests++;
-    t->expect = t->request.expect_100 ? EXPECT_WAITING : EXPECT_NONE;
+    /* as curl: no Expect wait over HTTP/2 (the stream can be reset instead) */
+    t->expect = t->request.expect_100 && !t->h2 ? EXPECT_WAITING : EXPECT_NONE;
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
 }
 
@@ -1231,6 +1316,10 @@ static void start_wait(struct wt_trace *t)
     ev.u.http_request.body_bytes = t->request.body_len;
     ev.u.http_request.origin = t->request.origin;
     ev.u.http_request.form = t->request.form;
+    ev.u.http_request.h2 = t->h2 != NULL;
+    ev.u.http_request.scheme = wt_scheme_name(t->url.scheme);
+    if (t->h2)
+        ev.u.http_request.bytes = wt_h2_request_bytes(t->h2);
     emit(t, &ev);
     wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, on_response_readable, t);
 }
@@ -1277,6 +1366,14 @@ static void dump_write(const struct wt_trace *t, const char *a, size_t alen, con
         fwrite(b, 1, blen, f);
 }
 
+/* As curl writes it for -i and -D: "HTTP/2 200 " has no minor version. */
+static int status_line(char *line, size_t len, int major, int minor, int status)
+{
+    if (major == 2)
+        return snprintf(line, len, "HTTP/2 %d ", status);
+    return snprintf(line, len, "HTTP/%d.%d %d ", major, minor, status);
+}
+
 static void on_status(void *ctx, int major, int minor, int status, const char *reason,
                       size_t reason_len)
 {
@@ -1292,13 +1389,13 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
     t->shown_status = status;
     if (t->opt->dump_header_file) {
         char line[32];
-        int n = snprintf(line, sizeof line, "HTTP/%d.%d %d ", major, minor, status);
+        int n = status_line(line, sizeof line, major, minor, status);
         dump_write(t, line, (size_t)n, reason, reason_len);
         dump_write(t, "\r\n", 2, NULL, 0);
     }
     if (including(t)) {
         char line[32];
-        int n = snprintf(line, sizeof line, "HTTP/%d.%d %d ", major, minor, status);
+        int n = status_line(line, sizeof line, major, minor, status);
         include_write(t, line, (size_t)n, reason, reason_len, "\r\n", 2);
     }
     struct wt_event ev = { .kind = WT_EV_HTTP_STATUS };
@@ -1479,7 +1576,7 @@ static const struct wt_http_callbacks response_callbacks = {
 
 static void response_failed(struct wt_trace *t)
 {
-    int code = wt_http_reader_exit_code(t->reader);
+    int code = t->h2 ? wt_h2_exit_code(t->h2) : wt_http_reader_exit_code(t->reader);
     if (t->body_failed)
         trace_fail(t, "output", code, t->body_error);
     else if (t->decode_failed)
@@ -1487,7 +1584,13 @@ static void response_failed(struct wt_trace *t)
     else if (t->range_failed)
         trace_fail(t, "http", code, t->range_error);
     else
-        trace_fail(t, "http", code, wt_http_reader_error(t->reader));
+        trace_fail(t, "http", code, t->h2 ? wt_h2_error(t->h2) : wt_http_reader_error(t->reader));
+}
+
+/* What the response's reader, HTTP/1.1 or HTTP/2, has counted. */
+static uint64_t response_bytes_fed(const struct wt_trace *t)
+{
+    return t->h2 ? wt_h2_bytes_fed(t->h2) : wt_http_reader_bytes_fed(t->reader);
 }
 
 static void response_complete(struct wt_trace *t)
@@ -1565,19 +1668,27 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
     for (int i = 0; i < READS_PER_WAKEUP; i++) {
         int want = WT_LOOP_READ;
         int unclean_eof = 0;
+        int flush_want = 0;
+        if (t->h2 && h2_flush(t, &flush_want) < 0) {
+            char msg[400];
+            wt_errf(msg, sizeof msg, "sending HTTP/2 frames failed: %s", conn_error(t, errno));
+            trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
+            return;
+        }
         /* --limit-rate: no read larger than a second's worth, as curl */
         size_t room = t->opt->limit_rate && t->opt->limit_rate < READ_BUF_SIZE
                           ? (size_t)t->opt->limit_rate
                           : READ_BUF_SIZE;
         ssize_t n = conn_recv(t, t->readbuf, room, &want);
         if (n == CONN_WOULD_BLOCK) {
-            wt_loop_watch(t->loop, fd, want, on_response_readable, t);
+            /* HTTP/2 frames still queued: wake up when they can go too. */
+            wt_loop_watch(t->loop, fd, want | flush_want, on_response_readable, t);
             return;
         }
         if (n == CONN_UNCLEAN_EOF) {
             /* Nothing received at all is an empty reply (52), as for plain
              * TCP; only a body that ends at close may be cut unnoticed. */
-            if (wt_http_reader_framing(t->reader) == WT_FRAMING_UNTIL_CLOSE &&
+            if (!t->h2 && wt_http_reader_framing(t->reader) == WT_FRAMING_UNTIL_CLOSE &&
                 wt_http_reader_bytes_fed(t->reader) > 0) {
                 trace_fail(t, "tls", WT_EXIT_RECV_ERROR,
                            N_("the server closed the connection without a TLS close_notify: "
@@ -1590,7 +1701,7 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
         if (n < 0) {
             char msg[480];
             wt_errf(msg, sizeof msg, "receiving the response failed after %llu bytes: %s",
-                     (unsigned long long)wt_http_reader_bytes_fed(t->reader),
+                     (unsigned long long)response_bytes_fed(t),
                      conn_error(t, errno));
             trace_fail(t, "http", WT_EXIT_RECV_ERROR, msg);
             return;
@@ -1602,9 +1713,10 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
             /* Through TLS, 0 is the peer's close_notify: its TCP FIN may
              * still be on the way, and the teardown will watch for it. */
             t->peer_closed = !t->tls || unclean_eof;
-            r = wt_http_reader_eof(t->reader);
+            r = t->h2 ? wt_h2_eof(t->h2) : wt_http_reader_eof(t->reader);
         } else {
-            r = wt_http_reader_feed(t->reader, t->readbuf, (size_t)n);
+            r = t->h2 ? wt_h2_feed(t->h2, t->readbuf, (size_t)n)
+                      : wt_http_reader_feed(t->reader, t->readbuf, (size_t)n);
         }
         if (r == WT_HTTP_FAILED) {
             response_failed(t);
@@ -1682,9 +1794,13 @@ static void on_tls_closed(void *ctx)
 static int may_keep(struct wt_trace *t)
 {
     /* --packets shows this connection's teardown: it is closed, not kept */
+    /* a body withheld or cut short would be read as the next request */
+    if (!t->h2 && (t->expect != EXPECT_NONE || t->request_sent < t->request.len))
+        return 0;
+    /* An HTTP/2 session stays with its connection, for the next stream. */
     if (!(t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed && !t->capture &&
-          wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
-          t->p.keep_connection))
+          (t->h2 ? wt_h2_reusable(t->h2) : wt_http_reader_keep_alive(t->reader)) &&
+          !(t->tls && wt_tls_pending(t->tls)) && t->p.keep_connection))
         return 0;
     int want = t->p.keep_connection(t->p.ctx);
     if (want < 0) {
@@ -1699,12 +1815,6 @@ static int may_keep(struct wt_trace *t)
         emit(t, &ev);
     }
     return want > 0;
-    /* a body withheld or cut short would be read as the next request */
-    if (t->expect != EXPECT_NONE || t->request_sent < t->request.len)
-        return 0;
-    return t->conn && t->p.pool && !t->opt->no_keepalive && !t->peer_closed && !t->capture &&
-           wt_http_reader_keep_alive(t->reader) && !(t->tls && wt_tls_pending(t->tls)) &&
-           t->p.keep_connection && t->p.keep_connection(t->p.ctx);
 }
 
 static void keep_connection(struct wt_trace *t)
@@ -1720,6 +1830,7 @@ static void keep_connection(struct wt_trace *t)
     emit(t, &ev);
     c->fd = t->fd;
     c->tls = t->tls;
+    c->h2 = t->h2;
     c->local = t->local;
     c->remote = t->remote;
     c->last_url_index = t->p.url_index;
@@ -1727,6 +1838,7 @@ static void keep_connection(struct wt_trace *t)
     c->last_t0 = t->p.transfer_t0;
     t->fd = -1;
     t->tls = NULL;
+    t->h2 = NULL;
     t->conn = NULL;
     t->kept = 1;
     wt_pool_put(t->p.pool, c);
@@ -1749,8 +1861,8 @@ static void start_close(struct wt_trace *t)
     wt_loop_timer_cancel(t->loop, t->resume_timer);
     t->resume_timer = 0;
     struct wt_event ev = { .kind = WT_EV_HTTP_BODY_DONE };
-    ev.u.http_body_done.bytes = wt_http_reader_body_bytes(t->reader);
-    ev.u.http_body_done.framing = wt_http_reader_framing(t->reader);
+    ev.u.http_body_done.bytes = t->h2 ? wt_h2_body_bytes(t->h2) : wt_http_reader_body_bytes(t->reader);
+    ev.u.http_body_done.framing = t->h2 ? WT_FRAMING_H2 : wt_http_reader_framing(t->reader);
     ev.u.http_body_done.elapsed_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.http_body_done.sink = t->skip_body ? N_("skipped (a redirect's body, with -L)")
                                             : wt_body_sink_describe(t->body);
@@ -1770,11 +1882,15 @@ static void start_close(struct wt_trace *t)
         keep_connection(t);
         return;
     }
+    if (t->h2 && !t->peer_closed) {
+        wt_h2_goaway(t->h2);
+        h2_flush_last(t);
+    }
     if (t->tls && !t->peer_closed) {
         wt_tls_close_start(t->tls, teardown_budget(t), on_tls_closed, t);
         return;
     }
-    start_tcp_teardown(t, !wt_http_reader_keep_alive(t->reader));
+    start_tcp_teardown(t, !t->h2 && !wt_http_reader_keep_alive(t->reader));
 }
 
 /* ---- the state machine ----------------------------------------------- */
@@ -1973,6 +2089,11 @@ int wt_trace_setting_up(const struct wt_trace *t, unsigned *conn_id)
 {
     *conn_id = t->conn ? t->conn->id : 0;
     return !t->finished && !t->reused && t->phase < WT_PHASE_SEND;
+}
+
+const struct wt_url *wt_trace_parsed_url(const struct wt_trace *t)
+{
+    return t->have_url ? &t->url : NULL;
 }
 
 const char *wt_trace_url(const struct wt_trace *t)

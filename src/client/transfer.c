@@ -32,12 +32,6 @@ struct wt_transfer {
     char *output_path;               /* the body's file, -O and --output-dir applied */
     int resume_known;                /* -C -: resume_from comes from the output file */
     int64_t resume_from;
-    struct {                         /* the current hop's, as the URL parser made it */
-        int known;
-        enum wt_scheme scheme;
-        char host[WT_HOST_MAX_LEN + 2];
-        uint16_t port;
-    } origin;
     int finished;
     int exit_code;
     char message[320];
@@ -267,14 +261,10 @@ static int keep_connection(void *ctx)
         return 1;   /* --retry will ask the origin again */
     if (!x->p.origin_wanted)
         return !x->p.last_in_run;
-    const char *url_text = wt_trace_url(x->trace);
-    struct wt_url url;
-    char err[8];
-    if (!url_text || wt_url_parse(url_text, &url, err, sizeof err) != WT_URL_OK)
+    const struct wt_url *url = wt_trace_parsed_url(x->trace);
+    if (!url)
         return 0;
-    int wanted = x->p.origin_wanted(x->p.origin_ctx, &url);
-    wt_url_clear(&url);
-    if (wanted)
+    if (x->p.origin_wanted(x->p.origin_ctx, url))
         return 1;
     return x->p.multi_url ? -1 : 0;
 }
@@ -304,15 +294,6 @@ static int start_hop(struct wt_transfer *x, const char *input, int fresh_connect
         .resume_known = x->resume_known,
         .resume_from = x->resume_from,
     };
-    struct wt_url url;
-    char err[8];
-    x->origin.known = wt_url_parse(input, &url, err, sizeof err) == WT_URL_OK;
-    if (x->origin.known) {
-        x->origin.scheme = url.scheme;
-        snprintf(x->origin.host, sizeof x->origin.host, "%s", url.host);
-        x->origin.port = url.port;
-        wt_url_clear(&url);
-    }
     x->trace = wt_trace_new(x->loop, &tp);
     if (!x->trace)
         return -1;
@@ -635,8 +616,8 @@ int wt_transfer_setting_up(const struct wt_transfer *x, enum wt_scheme scheme, c
                            uint16_t port, unsigned *conn_id)
 {
     *conn_id = 0;
-    return !x->finished && x->trace && x->origin.known && x->origin.scheme == scheme &&
-           x->origin.port == port && strcmp(x->origin.host, host) == 0 &&
+    const struct wt_url *url = x->trace && !x->finished ? wt_trace_parsed_url(x->trace) : NULL;
+    return url && url->scheme == scheme && url->port == port && strcmp(url->host, host) == 0 &&
            wt_trace_setting_up(x->trace, conn_id);
 }
 

@@ -20,6 +20,7 @@ static const struct exit_words exit_table[] = {
     { WT_EXIT_RESOLVE, N_("couldn't resolve host") },
     { WT_EXIT_CONNECT, N_("couldn't connect to server") },
     { WT_EXIT_WEIRD_REPLY, N_("weird server reply") },
+    { WT_EXIT_HTTP2, N_("error in the HTTP/2 framing layer") },
     { WT_EXIT_PARTIAL_FILE, N_("partial file (transfer ended early)") },
     { WT_EXIT_HTTP_ERROR, N_("HTTP error status (>= 400 with --fail)") },
     { WT_EXIT_WRITE_ERROR, N_("write error") },
@@ -35,6 +36,7 @@ static const struct exit_words exit_table[] = {
     { WT_EXIT_PEER_VERIFICATION, N_("peer certificate cannot be authenticated") },
     { WT_EXIT_BAD_CONTENT_ENCODING, N_("unrecognized transfer or content encoding") },
     { WT_EXIT_CACERT_BADFILE, N_("problem with the CA certificate (path or access rights)") },
+    { WT_EXIT_HTTP2_STREAM, N_("stream error in the HTTP/2 framing layer") },
     { WT_EXIT_TOO_LARGE, N_("too large (a size limit was exceeded)") },
 };
 

@@ -157,7 +157,8 @@ static void entry(struct wt_json *j, const struct wt_facts *f)
     wt_json_object_begin(j, "request");
     wt_json_cstring(j, "method", f->request_method ? f->request_method : "GET");
     wt_json_cstring(j, "url", f->url ? f->url : f->input ? f->input : "");
-    wt_json_cstring(j, "httpVersion", "HTTP/1.1");
+    /* Browsers export HTTP/2 as "h2" (its ALPN name), not "HTTP/2.0" */
+    wt_json_cstring(j, "httpVersion", f->http_code && f->http_major == 2 ? "h2" : "HTTP/1.1");
     wt_json_array_begin(j, "cookies");
     wt_json_array_end(j);
     headers(j, "headers", f->request_headers, f->n_request_headers);
@@ -170,7 +171,9 @@ static void entry(struct wt_json *j, const struct wt_facts *f)
     wt_json_int(j, "status", f->http_code);
     wt_json_string(j, "statusText", f->reason ? f->reason : "", f->reason ? f->reason_len : 0);
     char version[16];
-    if (f->http_code)
+    if (f->http_code && f->http_major == 2)
+        snprintf(version, sizeof version, "h2");
+    else if (f->http_code)
         snprintf(version, sizeof version, "HTTP/%d.%d", f->http_major, f->http_minor);
     else
         version[0] = '\0';

@@ -78,6 +78,8 @@ static const char *const event_names[] = {
     [WT_EV_SERVE_REFUSE] = "serve_refuse",
     [WT_EV_SERVE_NARRATION_LOST] = "serve_narration_lost",
     [WT_EV_SERVE_DROP] = "serve_drop",
+    [WT_EV_H2_FRAME] = "h2_frame",
+    [WT_EV_H2_STREAM] = "h2_stream",
     [WT_EV_SUMMARY] = "summary",
     [WT_EV_ERROR] = "error",
     [WT_EV_TRANSFER_DONE] = "transfer_done",
@@ -139,6 +141,7 @@ static const char *framing_name(enum wt_body_framing f)
     case WT_FRAMING_CONTENT_LENGTH: return "content-length";
     case WT_FRAMING_CHUNKED: return "chunked";
     case WT_FRAMING_UNTIL_CLOSE: return "until-close";
+    case WT_FRAMING_H2: return "h2-data-frames";
     }
     return "none";
 }
@@ -572,11 +575,16 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_int(j, "headers", (int64_t)ev->u.http_request.n_headers);
         wt_json_int(j, "bytes", (int64_t)ev->u.http_request.bytes);
         wt_json_int(j, "body_bytes", (int64_t)ev->u.http_request.body_bytes);
+        wt_json_bool(j, "h2", ev->u.http_request.h2);
         break;
     case WT_EV_HTTP_STATUS: {
         char version[16];
-        snprintf(version, sizeof version, "%d.%d", ev->u.http_status.version_major,
-                 ev->u.http_status.version_minor);
+        /* "2" as curl's %{http_version}: HTTP/2 has no minor version */
+        if (ev->u.http_status.version_major == 2)
+            snprintf(version, sizeof version, "2");
+        else
+            snprintf(version, sizeof version, "%d.%d", ev->u.http_status.version_major,
+                     ev->u.http_status.version_minor);
         wt_json_cstring(j, "http_version", version);
         wt_json_int(j, "status", ev->u.http_status.status);
         wt_json_string(j, "reason", ev->u.http_status.reason, ev->u.http_status.reason_len);
@@ -645,6 +653,53 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         else
             wt_json_null(j, "content_length");
         wt_json_bool(j, "keep_alive", ev->u.http_headers_done.keep_alive);
+        break;
+    case WT_EV_H2_FRAME:
+        wt_json_cstring(j, "direction", ev->u.h2_frame.sent ? "sent" : "received");
+        wt_json_cstring(j, "type", ev->u.h2_frame.type_name);
+        wt_json_int(j, "stream", ev->u.h2_frame.stream);
+        wt_json_int(j, "flags", ev->u.h2_frame.flags);
+        wt_json_int(j, "length", (int64_t)ev->u.h2_frame.length);
+        wt_json_bool(j, "end_stream", ev->u.h2_frame.end_stream);
+        wt_json_bool(j, "ack", ev->u.h2_frame.ack);
+        if (ev->u.h2_frame.type == WT_H2_SETTINGS && !ev->u.h2_frame.ack) {
+            wt_json_array_begin(j, "settings");
+            for (size_t i = 0; i < ev->u.h2_frame.n_settings; i++) {
+                wt_json_object_begin(j, NULL);
+                wt_json_cstring(j, "name", ev->u.h2_frame.settings[i].name);
+                wt_json_int(j, "id", ev->u.h2_frame.settings[i].id);
+                wt_json_int(j, "value", ev->u.h2_frame.settings[i].value);
+                wt_json_object_end(j);
+            }
+            wt_json_array_end(j);
+        }
+        if (ev->u.h2_frame.type == WT_H2_HEADERS) {
+            wt_json_int(j, "fields", (int64_t)ev->u.h2_frame.n_headers);
+            wt_json_int(j, "raw_bytes", (int64_t)ev->u.h2_frame.raw_bytes);
+        }
+        if (ev->u.h2_frame.type == WT_H2_RST_STREAM || ev->u.h2_frame.type == WT_H2_GOAWAY) {
+            wt_json_int(j, "error_code", ev->u.h2_frame.error_code);
+            wt_json_cstring(j, "error", ev->u.h2_frame.error_name);
+        }
+        if (ev->u.h2_frame.type == WT_H2_GOAWAY)
+            wt_json_int(j, "last_stream", ev->u.h2_frame.last_stream);
+        if (ev->u.h2_frame.type == WT_H2_WINDOW_UPDATE)
+            wt_json_int(j, "increment", ev->u.h2_frame.increment);
+        if (ev->u.h2_frame.type == WT_H2_PING) {
+            char opaque[17];
+            snprintf(opaque, sizeof opaque, "%016llx", (unsigned long long)ev->u.h2_frame.ping);
+            wt_json_cstring(j, "opaque", opaque);
+        }
+        break;
+    case WT_EV_H2_STREAM:
+        wt_json_int(j, "stream", ev->u.h2_stream.stream);
+        wt_json_int(j, "headers_frames", (int64_t)ev->u.h2_stream.header_frames);
+        wt_json_int(j, "data_frames", (int64_t)ev->u.h2_stream.data_frames);
+        wt_json_int(j, "data_bytes", (int64_t)ev->u.h2_stream.data_bytes);
+        wt_json_bool(j, "end_stream", ev->u.h2_stream.end_stream);
+        wt_json_bool(j, "reset", ev->u.h2_stream.reset);
+        wt_json_int(j, "error_code", ev->u.h2_stream.error_code);
+        wt_json_cstring(j, "error", ev->u.h2_stream.error_name);
         break;
     case WT_EV_HTTP_BODY_DONE:
         wt_json_int(j, "bytes", (int64_t)ev->u.http_body_done.bytes);

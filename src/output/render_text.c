@@ -134,6 +134,7 @@ static const char *framing_words(enum wt_body_framing f)
     case WT_FRAMING_CONTENT_LENGTH: return "Content-Length";
     case WT_FRAMING_CHUNKED: return "chunked";
     case WT_FRAMING_UNTIL_CLOSE: return _("until close");
+    case WT_FRAMING_H2: return _("DATA frames until END_STREAM");
     }
     return "?";
 }
@@ -1573,6 +1574,152 @@ static void render_expect(struct text_state *s, const struct wt_event *ev)
     }
 }
 
+/* -v on HTTP/2: the pseudo-headers first, as they go on the wire, then
+ * the fields in lower case; Host became :authority. */
+static void render_h2_request(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    const char *pseudo[4][2] = {
+        { ":method", ev->u.http_request.method },
+        { ":scheme", ev->u.http_request.scheme ? ev->u.http_request.scheme : "https" },
+        { ":authority", ev->u.http_request.host_header },
+        { ":path", ev->u.http_request.target },
+    };
+    for (size_t i = 0; i < 4; i++) {
+        tag(s, C_HTTP, "http");
+        fprintf(o, "> %s: ", pseudo[i][0]);
+        put_escaped(o, pseudo[i][1], strlen(pseudo[i][1]));
+        fputc('\n', o);
+    }
+    const char *line = strstr(ev->u.http_request.raw, "\r\n");
+    while (line && line[2] && !(line[2] == '\r' && line[3] == '\n')) {
+        line += 2;
+        const char *eol = strstr(line, "\r\n");
+        if (!eol)
+            break;
+        if (!(eol - line > 5 && strncasecmp(line, "Host:", 5) == 0)) {
+            tag(s, C_HTTP, "http");
+            fputs("> ", o);
+            for (const char *c = line; c < eol && *c != ':'; c++)
+                fputc(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c, o);
+            const char *colon = memchr(line, ':', (size_t)(eol - line));
+            if (colon)
+                put_escaped(o, colon, (size_t)(eol - colon));
+            fputc('\n', o);
+        }
+        line = eol;
+    }
+}
+
+/* The SETTINGS values as "NAME value · NAME value". */
+static void settings_list(const struct wt_event *ev, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < ev->u.h2_frame.n_settings && used < len; i++) {
+        int w = snprintf(buf + used, len - used, "%s%s %u", i ? " · " : "",
+                         ev->u.h2_frame.settings[i].name, ev->u.h2_frame.settings[i].value);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* Without -v: the preface, both sides' SETTINGS, our HEADERS and what
+ * ends a stream or the connection; -v adds every other frame. */
+static int h2_frame_shown(const struct text_state *s, const struct wt_event *ev)
+{
+    if (s->cfg.verbose)
+        return 1;
+    switch (ev->u.h2_frame.type) {
+    case WT_H2_PREFACE:
+    case WT_H2_RST_STREAM:
+    case WT_H2_GOAWAY:
+        return 1;
+    case WT_H2_SETTINGS:
+        /* a server may repeat them (a flood): the first say what it wants */
+        return !ev->u.h2_frame.ack && ev->u.h2_frame.nth == 1;
+    case WT_H2_HEADERS:
+        return ev->u.h2_frame.sent;
+    default:
+        return 0;
+    }
+}
+
+static void render_h2(struct text_state *s, const struct wt_event *ev)
+{
+    FILE *o = s->cfg.out;
+    if (ev->kind == WT_EV_H2_STREAM) {
+        tag(s, C_HTTP, "h2  ");
+        if (ev->u.h2_stream.end_stream)
+            fprintf(o, _("stream %d ended with END_STREAM: %zu HEADERS and %zu DATA frames, "
+                         "%" PRIu64 " bytes of DATA\n"),
+                    ev->u.h2_stream.stream, ev->u.h2_stream.header_frames,
+                    ev->u.h2_stream.data_frames, ev->u.h2_stream.data_bytes);
+        else
+            fprintf(o, _("stream %d closed without END_STREAM: %s (%u), after %zu DATA frames, "
+                         "%" PRIu64 " bytes\n"),
+                    ev->u.h2_stream.stream, ev->u.h2_stream.error_name,
+                    ev->u.h2_stream.error_code, ev->u.h2_stream.data_frames,
+                    ev->u.h2_stream.data_bytes);
+        return;
+    }
+    if (!h2_frame_shown(s, ev))
+        return;
+    const char *arrow = ev->u.h2_frame.sent ? "→" : "←";
+    const char *end = ev->u.h2_frame.end_stream ? " · END_STREAM" : "";
+    char list[WT_H2_MAX_SETTINGS * 40];
+    tag(s, C_HTTP, "h2  ");
+    switch (ev->u.h2_frame.type) {
+    case WT_H2_PREFACE:
+        fprintf(o, _("→ connection preface, %zu bytes: \"PRI * HTTP/2.0\", HTTP/2 from the first "
+                     "byte\n"),
+                ev->u.h2_frame.length);
+        break;
+    case WT_H2_SETTINGS:
+        settings_list(ev, list, sizeof list);
+        if (ev->u.h2_frame.ack)
+            fputs(ev->u.h2_frame.sent ? _("→ SETTINGS ACK: we take the server's settings\n")
+                                      : _("← SETTINGS ACK: the server takes ours\n"),
+                  o);
+        else if (ev->u.h2_frame.sent)
+            fprintf(o, _("→ SETTINGS (ours): %s\n"), list[0] ? list : _("the defaults"));
+        else
+            fprintf(o, _("← SETTINGS (the server's): %s\n"), list[0] ? list : _("the defaults"));
+        break;
+    case WT_H2_HEADERS:
+        fprintf(o, _("%s HEADERS stream %d · %zu fields · HPACK %zu bytes for %zu bytes of names "
+                     "and values%s\n"),
+                arrow, ev->u.h2_frame.stream, ev->u.h2_frame.n_headers, ev->u.h2_frame.length,
+                ev->u.h2_frame.raw_bytes, end);
+        break;
+    case WT_H2_DATA:
+        fprintf(o, _("%s DATA stream %d · %zu bytes%s\n"), arrow, ev->u.h2_frame.stream,
+                ev->u.h2_frame.length, end);
+        break;
+    case WT_H2_WINDOW_UPDATE:
+        fprintf(o, _("%s WINDOW_UPDATE stream %d · window +%u bytes\n"), arrow,
+                ev->u.h2_frame.stream, ev->u.h2_frame.increment);
+        break;
+    case WT_H2_PING:
+        fprintf(o, _("%s PING%s · opaque %016" PRIx64 "\n"), arrow,
+                ev->u.h2_frame.ack ? " ACK" : "", ev->u.h2_frame.ping);
+        break;
+    case WT_H2_RST_STREAM:
+        fprintf(o, _("%s RST_STREAM stream %d · %s (%u)\n"), arrow, ev->u.h2_frame.stream,
+                ev->u.h2_frame.error_name, ev->u.h2_frame.error_code);
+        break;
+    case WT_H2_GOAWAY:
+        fprintf(o, _("%s GOAWAY · last stream %d · %s (%u)\n"), arrow, ev->u.h2_frame.last_stream,
+                ev->u.h2_frame.error_name, ev->u.h2_frame.error_code);
+        break;
+    default:
+        fprintf(o, _("%s %s stream %d · %zu bytes\n"), arrow, ev->u.h2_frame.type_name,
+                ev->u.h2_frame.stream, ev->u.h2_frame.length);
+        break;
+    }
+}
+
 static void render_http(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
@@ -1580,10 +1727,17 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
     switch (ev->kind) {
     case WT_EV_HTTP_REQUEST: {
         tag(s, C_HTTP, "http");
-        fprintf(o, _("→ %s %s HTTP/1.1 · Host: %s · %zu headers · %zu bytes\n"),
-                ev->u.http_request.method, ev->u.http_request.target,
-                ev->u.http_request.host_header, ev->u.http_request.n_headers,
-                ev->u.http_request.bytes);
+        if (ev->u.http_request.h2)
+            fprintf(o, _("→ %s %s HTTP/2 · :authority %s · %zu headers · HEADERS frame of %zu "
+                         "bytes\n"),
+                    ev->u.http_request.method, ev->u.http_request.target,
+                    ev->u.http_request.host_header, ev->u.http_request.n_headers,
+                    ev->u.http_request.bytes);
+        else
+            fprintf(o, _("→ %s %s HTTP/1.1 · Host: %s · %zu headers · %zu bytes\n"),
+                    ev->u.http_request.method, ev->u.http_request.target,
+                    ev->u.http_request.host_header, ev->u.http_request.n_headers,
+                    ev->u.http_request.bytes);
         if (ev->u.http_request.body_bytes) {
             tag(s, C_HTTP, "http");
             fprintf(o, _("→ request body: %zu bytes, after the head\n"),
@@ -1591,7 +1745,9 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         }
         if (ev->u.http_request.form)
             render_form_parts(s, ev->u.http_request.form);
-        if (s->cfg.verbose) {
+        if (s->cfg.verbose && ev->u.http_request.h2)
+            render_h2_request(s, ev);
+        else if (s->cfg.verbose) {
             const char *line = ev->u.http_request.raw;
             size_t index = 0;   /* 0 is the request line, then one per header */
             while (*line && !(line[0] == '\r' && line[1] == '\n')) {
@@ -1616,12 +1772,19 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
         framing_of(s, ev->url_index, 1);
         wt_format_duration(ev->u.http_status.wait_us, d, sizeof d);
         tag(s, C_HTTP, "http");
-        fprintf(o, "← HTTP/%d.%d %d ", ev->u.http_status.version_major,
-                ev->u.http_status.version_minor, ev->u.http_status.status);
+        if (ev->u.http_status.version_major == 2)
+            fprintf(o, "← HTTP/2 %d", ev->u.http_status.status);   /* no minor, no reason */
+        else
+            fprintf(o, "← HTTP/%d.%d %d ", ev->u.http_status.version_major,
+                    ev->u.http_status.version_minor, ev->u.http_status.status);
         put_escaped(o, ev->u.http_status.reason, ev->u.http_status.reason_len);
         if (ev->u.http_status.status / 100 == 1)
             fputs(_(" (interim response)"), o);
         fprintf(o, _(" · after %s (server processing)\n"), d);
+        if (s->cfg.verbose && ev->u.http_status.version_major == 2) {
+            tag(s, C_HTTP, "http");
+            fprintf(o, "< :status: %d\n", ev->u.http_status.status);
+        }
         break;
     case WT_EV_HTTP_HEADER:
         if (s->cfg.verbose) {
@@ -1800,8 +1963,26 @@ static const char *explanation(const struct wt_event *ev)
         return N_("Verification checks the signatures, the dates, and that the certificate names "
                "this host.");
     case WT_EV_HTTP_REQUEST:
+        if (ev->u.http_request.h2)
+            return N_("The same request over HTTP/2: no text, the method, path and headers "
+                      "travel as pseudo-headers and fields in one binary HEADERS frame.");
         return N_("The request is text: a method, a path and headers, ending with an empty line "
                "(on https the text travels encrypted).");
+    case WT_EV_H2_FRAME:
+        if (ev->u.h2_frame.type == WT_H2_PREFACE)
+            return N_("HTTP/2 is binary: after a fixed 24-byte preface both sides send frames, "
+                      "and each request is a stream of its own, so many can share one "
+                      "connection.");
+        if (ev->u.h2_frame.type == WT_H2_HEADERS && ev->u.h2_frame.sent)
+            return N_("HPACK compresses the headers: common names and values come from a static "
+                      "table, repeated ones from a table both sides build as the connection "
+                      "goes on.");
+        if (ev->u.h2_frame.type == WT_H2_SETTINGS && !ev->u.h2_frame.sent &&
+            !ev->u.h2_frame.ack && ev->u.h2_frame.nth == 1)
+            return N_("SETTINGS say what each side accepts: how many streams at once, how much "
+                      "data before it must grant more (flow control, WINDOW_UPDATE), how large "
+                      "a frame may be.");
+        return NULL;
     case WT_EV_HTTP_STATUS:
         return N_("The wait until the first byte is the server's work plus one round trip.");
     case WT_EV_HTTP_BODY_DONE:
@@ -1874,6 +2055,8 @@ static const char *layer_of(enum wt_event_kind kind)
     case WT_EV_SERVE_RESPONSE:
     case WT_EV_PROXY_CONNECT:
     case WT_EV_PROXY_REPLY:
+    case WT_EV_H2_FRAME:
+    case WT_EV_H2_STREAM:
         return N_("application layer: HTTP (5-layer model: 5 · OSI: 7, application)");
     case WT_EV_DNS_START:
     case WT_EV_DNS_LITERAL:
@@ -2179,6 +2362,8 @@ static void text_event_line(void *state, const struct wt_event *ev)
             render_serve_syn(s, ev);
         else if (ev->kind == WT_EV_ROUTE)
             render_route(s, ev);
+        else if (ev->kind == WT_EV_H2_FRAME || ev->kind == WT_EV_H2_STREAM)
+            render_h2(s, ev);
         else
             render_http(s, ev);
         break;

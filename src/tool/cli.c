@@ -189,6 +189,14 @@ static const struct help_entry help_entries[] = {
     { HELP_OPT, "--strict",
       N_("refuse a response that browsers accept but the HTTP grammar does "
       "not (bare LF, obs-fold...)") },
+    { HELP_OPT, "--http1.1",
+      N_("speak HTTP/1.1 only: https offers no h2 in ALPN") },
+    { HELP_OPT, "--http2",
+      N_("HTTP/2 when the server picks h2 in ALPN, else HTTP/1.1 (the default "
+      "for https, as curl)") },
+    { HELP_OPT, "--http2-prior-knowledge",
+      N_("HTTP/2 from the first byte, without asking: h2c on http://, h2 in "
+      "ALPN on https://") },
     { HELP_HEAD, NULL,
       N_("The request, with curl's options:") },
     { HELP_OPT, "-X, --request METHOD",
@@ -265,7 +273,8 @@ static const struct help_entry help_entries[] = {
 
 /* The codes this version can return, with curl's meaning (27, out of
  * memory, is left out as curl's manual leaves it in the table's tail). */
-static const int help_exit_codes[] = { 0, 1, 2, 3, 5, 6, 7, 8, 18, 22, 23, 26, 28, 33, 35, 47, 52, 55, 56, 60, 61, 77, 100 };
+static const int help_exit_codes[] = { 0,  1,  2,  3,  5,  6,  7,  8,  16, 18, 22, 23, 26,
+                                       28, 33, 35, 47, 52, 55, 56, 60, 61, 77, 92, 100 };
 
 #define HELP_WIDTH 79   /* columns: a line never reaches the 80th */
 #define HELP_COLUMN 29  /* where an option's text starts */
@@ -347,6 +356,9 @@ enum {
     OPT_EXPECT100_TIMEOUT,
     OPT_NOPROXY,
     OPT_LIMIT_RATE,
+    OPT_HTTP1_1,
+    OPT_HTTP2,
+    OPT_HTTP2_PRIOR,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:F:b:c:T:x:U:p";
@@ -378,6 +390,9 @@ static const struct option long_options[] = {
     { "capath", required_argument, NULL, OPT_CAPATH },
     { "insecure", no_argument, NULL, 'k' },
     { "strict", no_argument, NULL, OPT_STRICT },
+    { "http1.1", no_argument, NULL, OPT_HTTP1_1 },
+    { "http2", no_argument, NULL, OPT_HTTP2 },
+    { "http2-prior-knowledge", no_argument, NULL, OPT_HTTP2_PRIOR },
     { "request", required_argument, NULL, 'X' },
     { "header", required_argument, NULL, 'H' },
     { "user-agent", required_argument, NULL, 'A' },
@@ -1112,6 +1127,15 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case OPT_STRICT:
             out->strict = 1;
+            break;
+        case OPT_HTTP1_1:   /* as curl: the last of the three counts */
+            out->http_version = WT_HTTP_VERSION_1_1;
+            break;
+        case OPT_HTTP2:
+            out->http_version = WT_HTTP_VERSION_DEFAULT;
+            break;
+        case OPT_HTTP2_PRIOR:
+            out->http_version = WT_HTTP_VERSION_2_PRIOR;
             break;
         case 'X':
             if (!valid_method(optarg)) {

@@ -93,6 +93,7 @@ static struct wt_tls_setup *new_tls_setup(const struct wt_options *opt)
         .capath = opt->capath,
         .ca_pem = opt->ca_pem,
         .insecure = opt->insecure,
+        .offer_h2 = opt->http_version != WT_HTTP_VERSION_1_1,
     };
     struct wt_tls_setup *setup = wt_tls_setup_new(&o);
     if (!setup && opt->silent < 2)
@@ -214,18 +215,17 @@ struct parallel_run {
 static int origin_being_set_up(const struct parallel_run *p, size_t index, unsigned *conn_id,
                                int *https)
 {
-    struct wt_url url;
-    char err[8];
+    enum wt_scheme scheme;
+    const char *host;
+    uint16_t port;
     *conn_id = 0;
     *https = 0;
-    if (wt_url_parse(wt_urlset_url(p->run->urls, index), &url, err, sizeof err) != WT_URL_OK)
+    if (!wt_urlset_origin_of(p->run->urls, index, &scheme, &host, &port))
         return 0;
-    *https = url.scheme == WT_SCHEME_HTTPS;
+    *https = scheme == WT_SCHEME_HTTPS;
     int found = 0;
     for (size_t i = 0; i < (size_t)p->opt->parallel_max && !found; i++)
-        found = p->active[i] &&
-                wt_transfer_setting_up(p->active[i], url.scheme, url.host, url.port, conn_id);
-    wt_url_clear(&url);
+        found = p->active[i] && wt_transfer_setting_up(p->active[i], scheme, host, port, conn_id);
     return found;
 }
 

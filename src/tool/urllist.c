@@ -59,11 +59,19 @@ struct origin_url {
     size_t index;
 };
 
+struct url_origin {                  /* one URL's, by index */
+    int known;
+    enum wt_scheme scheme;
+    uint16_t port;
+    const char *host;                /* inside its row's key */
+};
+
 struct wt_urlset {
     char **urls;
     size_t n, cap;
     struct origin_url *origins;      /* sorted by key and index, built on the first question */
     size_t n_origins;
+    struct url_origin *by_index;     /* built with them */
     int indexed;
 };
 
@@ -122,6 +130,8 @@ static void free_origins(struct wt_urlset *s)
     free(s->origins);
     s->origins = NULL;
     s->n_origins = 0;
+    free(s->by_index);
+    s->by_index = NULL;
 }
 
 /* One row per URL that parses, sorted by origin, then index. */
@@ -129,7 +139,8 @@ static int index_origins(struct wt_urlset *s)
 {
     free_origins(s);
     s->origins = calloc(s->n ? s->n : 1, sizeof *s->origins);
-    if (!s->origins)
+    s->by_index = calloc(s->n ? s->n : 1, sizeof *s->by_index);
+    if (!s->origins || !s->by_index)
         return -1;
     for (size_t i = 0; i < s->n; i++) {
         struct wt_url url;
@@ -137,11 +148,16 @@ static int index_origins(struct wt_urlset *s)
         if (wt_url_parse(s->urls[i], &url, err, sizeof err) != WT_URL_OK)
             continue;
         origin_key(url.scheme, url.host, url.port, key, sizeof key);
+        enum wt_scheme scheme = url.scheme;
+        uint16_t port = url.port;
         wt_url_clear(&url);
         char *copy = strdup(key);
         if (!copy)
             return -1;
         s->origins[s->n_origins++] = (struct origin_url){ copy, i };
+        /* the key is "scheme port host": the host is its third field */
+        const char *host = strchr(strchr(copy, ' ') + 1, ' ') + 1;
+        s->by_index[i] = (struct url_origin){ 1, scheme, port, host };
     }
     qsort(s->origins, s->n_origins, sizeof *s->origins, by_key_then_index);
     s->indexed = 1;
@@ -169,6 +185,17 @@ size_t wt_urlset_origin_after(struct wt_urlset *s, enum wt_scheme scheme, const 
     while (lo + n < s->n_origins && strcmp(s->origins[lo + n].key, key) == 0)
         n++;
     return n;
+}
+
+int wt_urlset_origin_of(struct wt_urlset *s, size_t index, enum wt_scheme *scheme,
+                        const char **host, uint16_t *port)
+{
+    if ((!s->indexed && index_origins(s) < 0) || index >= s->n || !s->by_index[index].known)
+        return 0;
+    *scheme = s->by_index[index].scheme;
+    *host = s->by_index[index].host;
+    *port = s->by_index[index].port;
+    return 1;
 }
 
 void wt_urlset_free(struct wt_urlset *s)

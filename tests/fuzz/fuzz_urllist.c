@@ -47,16 +47,26 @@ static int model_next(const unsigned char *data, size_t size, size_t *pos,
     return -1;
 }
 
-/* For each URL that parses: the set's count of URLs to its origin from
- * its own index on must be what a plain scan finds, and 0 past the end. */
+/* For each URL that parses: the set's origin for it must be the parser's,
+ * its count of URLs to that origin from its own index on what a plain
+ * scan finds, and 0 past the end. */
 static void check_origins(struct wt_urlset *set)
 {
     size_t n = wt_urlset_count(set);
     for (size_t i = 0; i < n; i++) {
         struct wt_url a;
         char err[8];
-        if (wt_url_parse(wt_urlset_url(set, i), &a, err, sizeof err) != WT_URL_OK)
+        enum wt_scheme scheme;
+        const char *host;
+        uint16_t port;
+        int known = wt_urlset_origin_of(set, i, &scheme, &host, &port);
+        if (wt_url_parse(wt_urlset_url(set, i), &a, err, sizeof err) != WT_URL_OK) {
+            if (known)
+                abort();
             continue;
+        }
+        if (!known || scheme != a.scheme || port != a.port || strcmp(host, a.host) != 0)
+            abort();
         size_t want = 0;
         for (size_t j = i; j < n; j++) {
             struct wt_url b;

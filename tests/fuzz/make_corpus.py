@@ -811,10 +811,50 @@ def proxy_corpus():
         write("proxy", name, b"\2" + host + b"\0" + lst)
 
 
+# ---- HTTP/2 server frames --------------------------------------------------
+
+def h2_frame(ftype, flags, stream, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + \
+        struct.pack(">I", stream) + payload
+
+
+def h2_corpus():
+    """Input: piece size, flags (fuzz_h2.c), then what a server sends."""
+    DATA, HEADERS, RST, SETTINGS, PING, GOAWAY, WINDOW = 0, 1, 3, 4, 6, 7, 8
+    settings = h2_frame(SETTINGS, 0, 0, struct.pack(">HIHIHI", 3, 128, 4, 65536, 5, 16384))
+    ack = h2_frame(SETTINGS, 1, 0)
+    status_200 = b"\x88"                       # :status 200, static index 8
+    clen = b"\x0f\x0d\x02" + b"10"             # content-length: 10
+    ctype = b"\x0f\x10\x09text/html"           # content-type (index 31)
+    ok = settings + ack + h2_frame(HEADERS, 4, 1, status_200 + clen + ctype)
+    body = h2_frame(DATA, 0, 1, b"hello") + h2_frame(DATA, 1, 1, b"world")
+    write("h2", "ok_whole", b"\xff\x00" + ok + body)
+    write("h2", "ok_bytewise", b"\x01\x00" + ok + body)
+    write("h2", "ok_write_fails", b"\x40\x02" + ok + body)
+    write("h2", "head_end_stream", b"\x40\x01" + settings + h2_frame(HEADERS, 5, 1, status_200 + clen))
+    write("h2", "interim_then_final", b"\x20\x00" + settings +
+          h2_frame(HEADERS, 4, 1, b"\x08\x03103") + h2_frame(HEADERS, 5, 1, status_200))
+    write("h2", "trailers", b"\x20\x00" + ok + h2_frame(DATA, 0, 1, b"0123456789") +
+          h2_frame(HEADERS, 5, 1, b"\x40\x02x-t\x01y"))
+    write("h2", "continuation", b"\x30\x00" + settings + h2_frame(HEADERS, 0, 1, status_200) +
+          h2_frame(9, 4, 1, ctype) + h2_frame(DATA, 1, 1, b""))
+    write("h2", "padded_data", b"\x30\x00" + ok + h2_frame(DATA, 9, 1, b"\x03" + b"0123456789" + b"\0\0\0"))
+    write("h2", "rst_stream", b"\x30\x00" + settings + h2_frame(RST, 0, 1, struct.pack(">I", 1)))
+    write("h2", "goaway_mid", b"\x30\x00" + ok + h2_frame(DATA, 0, 1, b"hel") +
+          h2_frame(GOAWAY, 0, 0, struct.pack(">II", 1, 1)))
+    write("h2", "ping_window", b"\x30\x04" + settings + h2_frame(PING, 0, 0, b"12345678") +
+          h2_frame(WINDOW, 0, 0, struct.pack(">I", 100000)) +
+          h2_frame(WINDOW, 0, 1, struct.pack(">I", 100000)) + ok + body)
+    write("h2", "bad_settings", b"\x30\x00" + h2_frame(SETTINGS, 0, 0, b"\0\3\0\0\0"))
+    write("h2", "data_on_stream_0", b"\x30\x00" + settings + h2_frame(DATA, 0, 0, b"x"))
+    write("h2", "settings_flood", b"\xff\x00" + h2_frame(SETTINGS, 0, 0, struct.pack(">HI", 3, 1)) * 1200)
+
+
 def main():
     decode_corpus()
     cookiefile_corpus()
     proxy_corpus()
+    h2_corpus()
     reqspec_corpus()
     dns_corpora()
     http_corpus()

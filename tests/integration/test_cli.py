@@ -100,6 +100,20 @@ class CommandLine(h.WebtraceCase, unittest.TestCase):
             self.assertRegex(codes, rf"\b{n}\b", f"--help does not list exit code {n}")
         self.assertEqual(err, "")
 
+    def test_every_option_documented_with_its_curl_equivalent(self):
+        # --help lists every option the parser takes (a unit test holds it
+        # to the table); docs/options.md must have a row for each of them.
+        code, out, err = h.run_webtrace(["--help"])
+        self.assertEqual(code, 0, h.describe(code, out, err))
+        names = set(re.findall(r"^ {2,6}(?:-\w, )?--([a-z0-9.-]+)", out.decode(), re.M))
+        self.assertGreater(len(names), 60)
+        docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                            "options.md")
+        with open(docs, encoding="utf-8") as f:
+            table = f.read()
+        missing = sorted(n for n in names if f"`--{n}" not in table)
+        self.assertEqual(missing, [], "options missing from docs/options.md")
+
     def test_version(self):
         code, out, err = h.run_webtrace(["--version"])
         self.assertEqual(code, 0, h.describe(code, out, err))

@@ -40,7 +40,7 @@ class DemoRun(unittest.TestCase, h.WebtraceCase):
         self.assertNarration(err, r"^\[dns \]   web\.webtrace\.test AAAA ::1 · ttl 120$")
         # TCP handshake, TLS handshake and verification against the demo certificate
         self.assertNarration(err, r"^\[tcp \] connected .* SYN → SYN\+ACK → ACK · ESTABLISHED")
-        self.assertNarration(err, r"^\[tls \] → ClientHello · SNI www\.webtrace\.test · ALPN http/1\.1")
+        self.assertNarration(err, r"^\[tls \] → ClientHello · SNI www\.webtrace\.test · ALPN h2, http/1\.1")
         self.assertNarration(err, r"^\[tls \] ← handshake done in .* · TLSv1\.[23] ")
         self.assertNarration(err, r"^\[tls \] verification ok")
         # request, response, teardown, for both

@@ -453,7 +453,7 @@ class Validators(OutputCase):
         src = (REPO / "src" / "output" / "render_json.c").read_text()
         table = src[src.index("event_names[] = {"):]
         table = table[:table.index("};")]
-        c_events = re.findall(r'\[WT_EV_[A-Z_]+\] = "([a-z_]+)"', table)
+        c_events = re.findall(r'\[WT_EV_[A-Z0-9_]+\] = "([a-z0-9_]+)"', table)
         self.assertGreater(len(c_events), 20)
         schema = events_schema()
         self.assertEqual(sorted(schema["properties"]["event"]["enum"]), sorted(c_events))
@@ -550,7 +550,7 @@ class JsonEvents(OutputCase):
         self.assertIn("tls_cert", tls)
         self.assertLess(names.index("tls_verify"), names.index("http_request"))
         hello = evs[names.index("tls_hello")]
-        self.assertEqual((hello["sni"], hello["alpn_offered"]), (h.Dnsmasq.CNAME_NAME, "http/1.1"))
+        self.assertEqual((hello["sni"], hello["alpn_offered"]), (h.Dnsmasq.CNAME_NAME, "h2, http/1.1"))
         verify = evs[names.index("tls_verify")]
         self.assertEqual((verify["ok"], verify["skipped"], verify["code"]), (True, False, 0))
         leaf = next(e for e in evs if e["event"] == "tls_cert" and e["index"] == 0)

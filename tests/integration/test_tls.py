@@ -113,7 +113,7 @@ class TlsViaNginx(TlsAssertions, unittest.TestCase):
             self.assertNoNarration(err, CLIENT_HELLO + r".*\bSNI (?!\(IP)")
         else:
             self.assertNarration(err, CLIENT_HELLO + rf" · SNI {re.escape(sni)} · ")
-        self.assertNarration(err, CLIENT_HELLO + r".* · ALPN http/1\.1 · .*\bTLS 1\.2[–-]1\.3\b")
+        self.assertNarration(err, CLIENT_HELLO + r".* · ALPN h2, http/1\.1 · .*\bTLS 1\.2[–-]1\.3\b")
         self.assertNarration(err, HANDSHAKE_DONE + rf" in [0-9.]+ ms · {PROTO} · {CIPHER} · "
                                   r"(group \S+ · )?ALPN http/1\.1\b")
 
@@ -384,7 +384,7 @@ class TlsHostilePeers(TlsAssertions, unittest.TestCase):
         hello = peer.hellos[0]
         self.assertIsInstance(hello, tp.ClientHello, f"not a ClientHello: {hello!r}")
         self.assertIsNone(hello.sni, "SNI sent for an IP literal")
-        self.assertEqual(hello.alpn, ["http/1.1"])
+        self.assertEqual(hello.alpn, ["h2", "http/1.1"])   # as curl: h2 first
 
     def test_client_hello_on_the_wire_name(self):
         peer = self.start("close_mid_handshake")
@@ -396,7 +396,7 @@ class TlsHostilePeers(TlsAssertions, unittest.TestCase):
         hello = peer.hellos[0]
         self.assertIsInstance(hello, tp.ClientHello, f"not a ClientHello: {hello!r}")
         self.assertEqual(hello.sni, h.Dnsmasq.V4ONLY_NAME)
-        self.assertEqual(hello.alpn, ["http/1.1"])
+        self.assertEqual(hello.alpn, ["h2", "http/1.1"])   # as curl: h2 first
         self.assertNarration(err, CLIENT_HELLO + rf" · SNI {re.escape(h.Dnsmasq.V4ONLY_NAME)} · ")
 
 

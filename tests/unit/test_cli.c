@@ -450,6 +450,24 @@ static void test_cli_redirect_options(void **state)
     assert_int_equal(o.parallel_immediate, 0);
     assert_int_equal(parse_list(ARGS("-Z", "--parallel-immediate", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.parallel_immediate, 1);
+    assert_int_equal(o.retry, 0);
+    assert_int_equal(parse_list(ARGS("--retry", "3", "--retry-delay", "0.25", "--retry-max-time",
+                                     "10", "--retry-all-errors", "--retry-connrefused", "x"),
+                                &o, err, sizeof err), 0);
+    assert_int_equal(o.retry, 3);
+    assert_int_equal(o.retry_delay_ms, 250);
+    assert_int_equal(o.retry_max_time_ms, 10000);
+    assert_int_equal(o.retry_all_errors, 1);
+    assert_int_equal(o.retry_connrefused, 1);
+    static const char *const bad_retry[] = { "-1", "", "2x", "99999999999" };
+    for (size_t i = 0; i < N(bad_retry); i++) {
+        assert_int_equal(parse_list(ARGS("--retry", bad_retry[i], "x"), &o, err, sizeof err),
+                         WT_EXIT_USAGE);
+        assert_non_null(strstr(err, "--retry"));
+    }
+    assert_int_equal(parse_list(ARGS("--retry-delay", "soon", "x"), &o, err, sizeof err),
+                     WT_EXIT_USAGE);
+    assert_non_null(strstr(err, "--retry-delay"));
     /* as curl: above 300 is 300, below 1 the default */
     assert_int_equal(parse_list(ARGS("--parallel-max", "1000", "x"), &o, err, sizeof err), 0);
     assert_int_equal(o.parallel_max, 300);
@@ -672,8 +690,8 @@ static void test_cli_option_info_reads_the_tables(void **state)
 static void test_cli_usage_exit_codes_match_exitcode_words(void **state)
 {
     (void)state;
-    static const int listed[] = { 0, 1, 2, 3, 5, 6, 7, 8, 18, 22, 23, 26, 28, 33, 35, 47, 52, 55,
-                                  56, 60, 61, 77, 100 };
+    static const int listed[] = { 0, 1, 2, 3, 5, 6, 7, 8, 16, 18, 22, 23, 26, 28, 33, 35, 47, 52,
+                                  55, 56, 60, 61, 77, 92, 100 };
     char *usage = usage_text();
     const char *section = strstr(usage, "Exit codes");
     assert_non_null(section);

@@ -149,6 +149,18 @@ static void test_urlset_counts_later_urls_by_origin(void **state)
     assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "b.test", 80, 0), 1);
     assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "a.test", 8080, 0), 1);
     assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "c.test", 80, 0), 0);
+    enum wt_scheme scheme;
+    const char *host;
+    uint16_t port;
+    assert_int_equal(wt_urlset_origin_of(s, 2, &scheme, &host, &port), 1);
+    assert_int_equal(scheme, WT_SCHEME_HTTP);
+    assert_string_equal(host, "a.test");
+    assert_int_equal(port, 80);
+    assert_int_equal(wt_urlset_origin_of(s, 1, &scheme, &host, &port), 1);
+    assert_int_equal(scheme, WT_SCHEME_HTTPS);
+    assert_int_equal(port, 443);
+    assert_int_equal(wt_urlset_origin_of(s, 5, &scheme, &host, &port), 0);   /* bad host */
+    assert_int_equal(wt_urlset_origin_of(s, 7, &scheme, &host, &port), 0);   /* none */
     /* added after a question: the next question sees it */
     assert_int_equal(wt_urlset_add(s, "http://c.test/"), 0);
     assert_int_equal(wt_urlset_origin_after(s, WT_SCHEME_HTTP, "c.test", 80, 0), 1);

@@ -1,0 +1,693 @@
+#include "webtrace/h2.h"
+
+#include <dlfcn.h>
+#include <nghttp2/nghttp2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "webtrace/escape.h"
+#include "webtrace/exitcode.h"
+#include "webtrace/i18n.h"
+#include "webtrace/reqspec.h"
+
+#define WT_H2_LIBRARY "libnghttp2.so.14"   /* Debian 12's soname, as linked by curl */
+
+/* libnghttp2 is loaded the first time HTTP/2 is spoken (as the TLS module
+ * and libpcap are): a fetch over HTTP/1.1 maps none of it. */
+static struct {
+    __typeof__(nghttp2_session_callbacks_new) *session_callbacks_new;
+    __typeof__(nghttp2_session_callbacks_del) *session_callbacks_del;
+    __typeof__(nghttp2_session_callbacks_set_on_frame_send_callback) *session_callbacks_set_on_frame_send_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_frame_recv_callback) *session_callbacks_set_on_frame_recv_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_begin_headers_callback) *session_callbacks_set_on_begin_headers_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_header_callback) *session_callbacks_set_on_header_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_data_chunk_recv_callback) *session_callbacks_set_on_data_chunk_recv_callback;
+    __typeof__(nghttp2_session_callbacks_set_on_stream_close_callback) *session_callbacks_set_on_stream_close_callback;
+    __typeof__(nghttp2_session_client_new) *session_client_new;
+    __typeof__(nghttp2_session_del) *session_del;
+    __typeof__(nghttp2_submit_settings) *submit_settings;
+    __typeof__(nghttp2_session_set_local_window_size) *session_set_local_window_size;
+    __typeof__(nghttp2_submit_request) *submit_request;
+    __typeof__(nghttp2_session_mem_send) *session_mem_send;
+    __typeof__(nghttp2_session_mem_recv) *session_mem_recv;
+    __typeof__(nghttp2_strerror) *strerror;
+    __typeof__(nghttp2_session_terminate_session) *session_terminate_session;
+    __typeof__(nghttp2_session_want_read) *session_want_read;
+    __typeof__(nghttp2_session_want_write) *session_want_write;
+    __typeof__(nghttp2_submit_goaway) *submit_goaway;
+} ng;
+static int ng_loaded;
+
+int wt_h2_load(char *err, size_t errlen)
+{
+    if (ng_loaded)
+        return 0;
+    void *lib = dlopen(WT_H2_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        wt_errf(err, errlen, "HTTP/2 needs libnghttp2, which cannot be loaded: %s", dlerror());
+        return -1;
+    }
+    struct {
+        void **slot;
+        const char *name;
+    } syms[] = {
+        { (void **)&ng.session_callbacks_new, "nghttp2_session_callbacks_new" },
+        { (void **)&ng.session_callbacks_del, "nghttp2_session_callbacks_del" },
+        { (void **)&ng.session_callbacks_set_on_frame_send_callback, "nghttp2_session_callbacks_set_on_frame_send_callback" },
+        { (void **)&ng.session_callbacks_set_on_frame_recv_callback, "nghttp2_session_callbacks_set_on_frame_recv_callback" },
+        { (void **)&ng.session_callbacks_set_on_begin_headers_callback, "nghttp2_session_callbacks_set_on_begin_headers_callback" },
+        { (void **)&ng.session_callbacks_set_on_header_callback, "nghttp2_session_callbacks_set_on_header_callback" },
+        { (void **)&ng.session_callbacks_set_on_data_chunk_recv_callback, "nghttp2_session_callbacks_set_on_data_chunk_recv_callback" },
+        { (void **)&ng.session_callbacks_set_on_stream_close_callback, "nghttp2_session_callbacks_set_on_stream_close_callback" },
+        { (void **)&ng.session_client_new, "nghttp2_session_client_new" },
+        { (void **)&ng.session_del, "nghttp2_session_del" },
+        { (void **)&ng.submit_settings, "nghttp2_submit_settings" },
+        { (void **)&ng.session_set_local_window_size, "nghttp2_session_set_local_window_size" },
+        { (void **)&ng.submit_request, "nghttp2_submit_request" },
+        { (void **)&ng.session_mem_send, "nghttp2_session_mem_send" },
+        { (void **)&ng.session_mem_recv, "nghttp2_session_mem_recv" },
+        { (void **)&ng.strerror, "nghttp2_strerror" },
+        { (void **)&ng.session_terminate_session, "nghttp2_session_terminate_session" },
+        { (void **)&ng.session_want_read, "nghttp2_session_want_read" },
+        { (void **)&ng.session_want_write, "nghttp2_session_want_write" },
+        { (void **)&ng.submit_goaway, "nghttp2_submit_goaway" },
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        *syms[i].slot = dlsym(lib, syms[i].name);
+        if (!*syms[i].slot) {
+            wt_errf(err, errlen, "HTTP/2 needs libnghttp2, which has no %s (too old?)",
+                    syms[i].name);
+            dlclose(lib);
+            return -1;
+        }
+    }
+    ng_loaded = 1;   /* kept for the process: later sessions reuse it */
+    return 0;
+}
+
+struct wt_h2 {
+    nghttp2_session *session;
+    int32_t stream_id;          /* the request's stream: 1, then 3, 5 ... on a kept connection */
+    int goaway_received;        /* the server will take no new stream */
+    struct wt_http_callbacks cb;
+    void *ctx;
+    struct wt_event_sink sink;
+    const struct wt_http_request *request;
+    int head_request;
+    size_t body_sent;
+
+    struct wt_buf out;          /* frames nghttp2 produced, not yet sent */
+    size_t out_start;
+    int preface_told;
+
+    int status;                 /* of the header block being read */
+    int have_final;             /* a final (>= 200) status arrived: HEADERS after it are trailers */
+    size_t n_headers;
+    size_t header_bytes;        /* as an HTTP/1.1 head would count them, as curl does */
+    int64_t content_length;
+    size_t raw_bytes;           /* names and values of the block being read */
+    size_t n_fields;
+
+    size_t header_frames, data_frames;
+    size_t told[2][WT_H2_CONTINUATION + 1];   /* frames of each type received [0] and sent [1] */
+    uint64_t data_bytes;
+    uint64_t body_bytes;
+    uint64_t bytes_fed;
+    size_t request_frame_bytes;
+
+    int complete;
+    int failed;
+    int abort_code;             /* what on_body returned */
+    int exit_code;
+    char error[256];
+};
+
+static const char *const frame_names[] = {
+    "DATA", "HEADERS", "PRIORITY", "RST_STREAM", "SETTINGS",
+    "PUSH_PROMISE", "PING", "GOAWAY", "WINDOW_UPDATE", "CONTINUATION",
+};
+
+static const char *frame_name(int type)
+{
+    if (type < 0)
+        return "PREFACE";
+    if ((size_t)type < sizeof frame_names / sizeof frame_names[0])
+        return frame_names[type];
+    return "UNKNOWN";
+}
+
+static const char *const error_names[] = {
+    "NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR", "FLOW_CONTROL_ERROR",
+    "SETTINGS_TIMEOUT", "STREAM_CLOSED", "FRAME_SIZE_ERROR", "REFUSED_STREAM",
+    "CANCEL", "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM",
+    "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED",
+};
+
+const char *wt_h2_error_name(uint32_t code)
+{
+    if (code < sizeof error_names / sizeof error_names[0])
+        return error_names[code];
+    return "unknown";
+}
+
+static const char *setting_name(int32_t id)
+{
+    static const char *const names[] = {
+        "unknown", "HEADER_TABLE_SIZE", "ENABLE_PUSH", "MAX_CONCURRENT_STREAMS",
+        "INITIAL_WINDOW_SIZE", "MAX_FRAME_SIZE", "MAX_HEADER_LIST_SIZE",
+    };
+    if (id > 0 && (size_t)id < sizeof names / sizeof names[0])
+        return names[id];
+    if (id == 8)
+        return "ENABLE_CONNECT_PROTOCOL";
+    if (id == 9)
+        return "NO_RFC7540_PRIORITIES";
+    return names[0];
+}
+
+static void fail(struct wt_h2 *h, int exit_code, const char *fmt, const char *detail)
+{
+    if (h->failed)
+        return;   /* the first reason is the one to tell */
+    h->failed = 1;
+    h->exit_code = exit_code;
+    wt_errf(h->error, sizeof h->error, fmt, detail);
+}
+
+static void emit_frame(struct wt_h2 *h, int sent, const nghttp2_frame *frame)
+{
+    struct wt_event ev = { .kind = WT_EV_H2_FRAME };
+    ev.u.h2_frame.sent = sent;
+    ev.u.h2_frame.type = frame->hd.type;
+    ev.u.h2_frame.type_name = frame_name(frame->hd.type);
+    ev.u.h2_frame.stream = frame->hd.stream_id;
+    ev.u.h2_frame.flags = frame->hd.flags;
+    ev.u.h2_frame.length = frame->hd.length;
+    if (frame->hd.type <= WT_H2_CONTINUATION)
+        ev.u.h2_frame.nth = ++h->told[sent][frame->hd.type];
+    ev.u.h2_frame.end_stream = (frame->hd.type == NGHTTP2_DATA ||
+                                frame->hd.type == NGHTTP2_HEADERS) &&
+                               (frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
+    ev.u.h2_frame.end_headers = (frame->hd.type == NGHTTP2_HEADERS ||
+                                 frame->hd.type == NGHTTP2_CONTINUATION) &&
+                                (frame->hd.flags & NGHTTP2_FLAG_END_HEADERS);
+    ev.u.h2_frame.ack = (frame->hd.type == NGHTTP2_SETTINGS || frame->hd.type == NGHTTP2_PING) &&
+                        (frame->hd.flags & NGHTTP2_FLAG_ACK);
+    switch (frame->hd.type) {
+    case NGHTTP2_SETTINGS:
+        for (size_t i = 0; i < frame->settings.niv && i < WT_H2_MAX_SETTINGS; i++) {
+            ev.u.h2_frame.settings[i].id = (uint16_t)frame->settings.iv[i].settings_id;
+            ev.u.h2_frame.settings[i].value = frame->settings.iv[i].value;
+            ev.u.h2_frame.settings[i].name = setting_name(frame->settings.iv[i].settings_id);
+            ev.u.h2_frame.n_settings = i + 1;
+        }
+        break;
+    case NGHTTP2_RST_STREAM:
+        ev.u.h2_frame.error_code = frame->rst_stream.error_code;
+        ev.u.h2_frame.error_name = wt_h2_error_name(frame->rst_stream.error_code);
+        break;
+    case NGHTTP2_GOAWAY:
+        ev.u.h2_frame.error_code = frame->goaway.error_code;
+        ev.u.h2_frame.error_name = wt_h2_error_name(frame->goaway.error_code);
+        ev.u.h2_frame.last_stream = frame->goaway.last_stream_id;
+        break;
+    case NGHTTP2_WINDOW_UPDATE:
+        ev.u.h2_frame.increment = (uint32_t)frame->window_update.window_size_increment;
+        break;
+    case NGHTTP2_PING:
+        for (int i = 0; i < 8; i++)
+            ev.u.h2_frame.ping = (ev.u.h2_frame.ping << 8) | frame->ping.opaque_data[i];
+        break;
+    case NGHTTP2_HEADERS:
+        if (sent) {
+            ev.u.h2_frame.n_headers = frame->headers.nvlen;
+            for (size_t i = 0; i < frame->headers.nvlen; i++)
+                ev.u.h2_frame.raw_bytes += frame->headers.nva[i].namelen +
+                                           frame->headers.nva[i].valuelen;
+        } else {
+            ev.u.h2_frame.n_headers = h->n_fields;
+            ev.u.h2_frame.raw_bytes = h->raw_bytes;
+        }
+        break;
+    default:
+        break;
+    }
+    h->sink.emit(h->sink.ctx, &ev);
+}
+
+static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, void *data)
+{
+    (void)session;
+    struct wt_h2 *h = data;
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == h->stream_id)
+        h->request_frame_bytes = frame->hd.length;
+    emit_frame(h, 1, frame);
+    if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
+        /* nghttp2 found the server's frames broken and said so: curl calls
+         * that an HTTP/2 framing layer error. */
+        fail(h, WT_EXIT_HTTP2,
+             N_("the server broke the HTTP/2 protocol: we closed the connection with GOAWAY %s"),
+             wt_h2_error_name(frame->goaway.error_code));
+    }
+    return 0;
+}
+
+static void deliver_headers_done(struct wt_h2 *h)
+{
+    int no_body = h->head_request || h->status / 100 == 1 || h->status == 204 ||
+                  h->status == 304;
+    h->header_bytes += 2;   /* the empty line an HTTP/1.1 head would end with */
+    if (h->cb.on_headers_done)
+        h->cb.on_headers_done(h->ctx, h->status, no_body ? WT_FRAMING_NONE : WT_FRAMING_H2,
+                              h->content_length, 1, h->n_headers, h->header_bytes);
+}
+
+static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *data)
+{
+    (void)session;
+    struct wt_h2 *h = data;
+    if (frame->hd.type == NGHTTP2_DATA && frame->hd.stream_id == h->stream_id) {
+        h->data_frames++;
+        h->data_bytes += frame->hd.length;
+    }
+    emit_frame(h, 0, frame);
+    if (frame->hd.type == NGHTTP2_GOAWAY)
+        h->goaway_received = 1;
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == h->stream_id) {
+        h->header_frames++;
+        if (frame->headers.cat != NGHTTP2_HCAT_HEADERS || !h->have_final) {
+            if (h->status >= 200)
+                h->have_final = 1;
+            deliver_headers_done(h);
+        }
+    }
+    /* A GOAWAY alone ends nothing: streams up to its last stream id may
+     * still complete; what the close leaves unfinished decides (eof). */
+    return 0;
+}
+
+static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame, void *data)
+{
+    (void)session;
+    struct wt_h2 *h = data;
+    if (frame->hd.stream_id != h->stream_id)
+        return 0;
+    h->raw_bytes = 0;
+    h->n_fields = 0;
+    if (!h->have_final) {
+        h->status = 0;
+        h->n_headers = 0;
+        h->content_length = -1;
+    }
+    return 0;
+}
+
+static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const uint8_t *name,
+                     size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                     void *data)
+{
+    (void)session;
+    (void)flags;
+    struct wt_h2 *h = data;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->hd.stream_id != h->stream_id)
+        return 0;
+    h->raw_bytes += namelen + valuelen;
+    h->n_fields++;
+    if (h->have_final)
+        return 0;   /* trailers: counted, not part of the response head */
+    const char *n = (const char *)name;
+    const char *v = (const char *)value;
+    if (namelen == 7 && memcmp(n, ":status", 7) == 0) {
+        /* nghttp2 has checked it comes first and only once; a code below
+         * 100 (or not three digits) is no status, as for HTTP/1.1 */
+        if (valuelen != 3 || v[0] < '1' || v[0] > '9' || v[1] < '0' || v[1] > '9' ||
+            v[2] < '0' || v[2] > '9') {
+            char shown[WT_ESCAPE_TERM_MAX(16)];
+            wt_escape_term(v, valuelen > 16 ? 16 : valuelen, shown, sizeof shown);
+            fail(h, WT_EXIT_HTTP2, N_("the server's :status \"%s\" is not a status code"), shown);
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+        h->status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
+        h->header_bytes += 13;   /* "HTTP/2 200 \r\n" */
+        if (h->cb.on_status)
+            h->cb.on_status(h->ctx, 2, 0, h->status, "", 0);
+        return 0;
+    }
+    if (namelen == 14 && memcmp(n, "content-length", 14) == 0) {
+        int64_t cl = 0;
+        for (size_t i = 0; i < valuelen && cl < INT64_MAX / 10 - 10; i++)
+            cl = cl * 10 + (v[i] - '0');   /* nghttp2 has checked the digits */
+        h->content_length = cl;
+    }
+    h->n_headers++;
+    h->header_bytes += namelen + valuelen + 4;
+    if (h->cb.on_header)
+        h->cb.on_header(h->ctx, n, namelen, v, valuelen, 0);
+    return 0;
+}
+
+static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream_id,
+                         const uint8_t *data, size_t len, void *user)
+{
+    (void)session;
+    (void)flags;
+    struct wt_h2 *h = user;
+    if (stream_id != h->stream_id)
+        return 0;
+    h->body_bytes += len;
+    if (h->cb.on_body) {
+        int rc = h->cb.on_body(h->ctx, (const char *)data, len);
+        if (rc) {
+            h->abort_code = rc;
+            return NGHTTP2_ERR_CALLBACK_FAILURE;
+        }
+    }
+    return 0;
+}
+
+static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t error_code,
+                           void *data)
+{
+    (void)session;
+    struct wt_h2 *h = data;
+    if (stream_id != h->stream_id)
+        return 0;
+    struct wt_event ev = { .kind = WT_EV_H2_STREAM };
+    ev.u.h2_stream.stream = stream_id;
+    ev.u.h2_stream.header_frames = h->header_frames;
+    ev.u.h2_stream.data_frames = h->data_frames;
+    ev.u.h2_stream.data_bytes = h->data_bytes;
+    ev.u.h2_stream.end_stream = error_code == NGHTTP2_NO_ERROR && h->have_final;
+    ev.u.h2_stream.reset = !ev.u.h2_stream.end_stream;
+    ev.u.h2_stream.error_code = error_code;
+    ev.u.h2_stream.error_name = wt_h2_error_name(error_code);
+    h->sink.emit(h->sink.ctx, &ev);
+    if (ev.u.h2_stream.end_stream) {
+        h->complete = 1;
+        return 0;
+    }
+    if (!h->failed) {
+        h->failed = 1;
+        h->exit_code = WT_EXIT_HTTP2_STREAM;
+        wt_errf(h->error, sizeof h->error, "HTTP/2 stream %d was not closed cleanly: %s (%u)",
+                stream_id, wt_h2_error_name(error_code), error_code);
+    }
+    return 0;
+}
+
+static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *buf,
+                         size_t length, uint32_t *data_flags, nghttp2_data_source *source,
+                         void *data)
+{
+    (void)session;
+    (void)stream_id;
+    (void)source;
+    struct wt_h2 *h = data;
+    size_t left = h->request->body_len - h->body_sent;
+    size_t n = left < length ? left : length;
+    memcpy(buf, h->request->text + h->request->head_len + h->body_sent, n);
+    h->body_sent += n;
+    if (h->body_sent == h->request->body_len)
+        *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    return (ssize_t)n;
+}
+
+/* Fields an HTTP/2 request must not carry (RFC 9113 §8.2.2): they speak
+ * of the HTTP/1.1 connection. Host becomes :authority. */
+static int connection_specific(const char *name, size_t len)
+{
+    static const char *const names[] = {
+        "host", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == len && strncasecmp(names[i], name, len) == 0)
+            return 1;
+    return 0;
+}
+
+static nghttp2_nv make_nv(const char *name, size_t namelen, const char *value, size_t valuelen)
+{
+    nghttp2_nv nv = { (uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, namelen, valuelen,
+                      NGHTTP2_NV_FLAG_NONE };
+    return nv;
+}
+
+/* The request's head as http.c wrote it ("Name: value" lines), made into
+ * HTTP/2 fields: names lower-cased into lower (one buffer as long as the
+ * head), values pointing into the head itself. */
+static int submit_request(struct wt_h2 *h, int https, char *lower)
+{
+    const struct wt_http_request *r = h->request;
+    nghttp2_nv nva[WT_H2_MAX_REQUEST_HEADERS];
+    size_t n = 0;
+    const char *authority = r->host_header;
+    const char *text = r->text;
+    const char *end = r->text + r->head_len;
+    const char *line = memchr(text, '\n', r->head_len);   /* past the request line */
+    line = line ? line + 1 : end;
+    /* A -H Host: replaces the URL's, as it replaces Host in HTTP/1.1. */
+    for (const char *l = line; l < end;) {
+        const char *eol = memchr(l, '\n', (size_t)(end - l));
+        if (!eol)
+            break;
+        if (eol - l > 5 && strncasecmp(l, "Host:", 5) == 0) {
+            const char *v = l + 5;
+            while (*v == ' ')
+                v++;
+            size_t vlen = (size_t)(eol - v);
+            if (vlen && v[vlen - 1] == '\r')
+                vlen--;
+            memcpy(lower, v, vlen);
+            lower[vlen] = '\0';
+            authority = lower;
+            lower += vlen + 1;
+        }
+        l = eol + 1;
+    }
+    nva[n++] = make_nv(":method", 7, r->method, strlen(r->method));
+    nva[n++] = make_nv(":scheme", 7, https ? "https" : "http", https ? 5 : 4);
+    nva[n++] = make_nv(":authority", 10, authority, strlen(authority));
+    nva[n++] = make_nv(":path", 5, r->target, strlen(r->target));
+    while (line < end && n < WT_H2_MAX_REQUEST_HEADERS) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol)
+            break;
+        size_t len = (size_t)(eol - line);
+        if (len && line[len - 1] == '\r')
+            len--;
+        const char *colon = memchr(line, ':', len);
+        if (len && colon) {
+            size_t namelen = (size_t)(colon - line);
+            const char *v = colon + 1;
+            while (v < line + len && (*v == ' ' || *v == '\t'))
+                v++;
+            if (!connection_specific(line, namelen)) {
+                for (size_t i = 0; i < namelen; i++) {
+                    char c = line[i];
+                    lower[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+                }
+                nva[n++] = make_nv(lower, namelen, v, (size_t)(line + len - v));
+                lower += namelen;
+            }
+        }
+        line = eol + 1;
+    }
+    nghttp2_data_provider body = { .read_callback = read_body };
+    int32_t id = ng.submit_request(h->session, NULL, nva, n, r->body_len ? &body : NULL, h);
+    if (id < 0)
+        return -1;
+    h->stream_id = id;
+    return 0;
+}
+
+/* Moves what nghttp2 has to send into our buffer. */
+static int collect_output(struct wt_h2 *h)
+{
+    for (;;) {
+        const uint8_t *data;
+        ssize_t n = ng.session_mem_send(h->session, &data);
+        if (n < 0) {
+            fail(h, WT_EXIT_HTTP2, N_("HTTP/2 framing failed: %s"), ng.strerror((int)n));
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        if (!h->preface_told) {
+            /* The first bytes are the 24-byte client magic, RFC 9113 §3.4. */
+            h->preface_told = 1;
+            struct wt_event ev = { .kind = WT_EV_H2_FRAME };
+            ev.u.h2_frame.sent = 1;
+            ev.u.h2_frame.type = -1;
+            ev.u.h2_frame.type_name = frame_name(-1);
+            ev.u.h2_frame.length = NGHTTP2_CLIENT_MAGIC_LEN;
+            h->sink.emit(h->sink.ctx, &ev);
+        }
+        if (h->out_start == h->out.len)
+            h->out_start = h->out.len = 0;
+        if (wt_buf_append(&h->out, (const char *)data, (size_t)n) < 0) {
+            fail(h, WT_EXIT_OUT_OF_MEMORY, N_("out of memory%s"), "");
+            return -1;
+        }
+    }
+}
+
+int wt_h2_submit(struct wt_h2 *h, const struct wt_http_callbacks *cb, void *ctx,
+                 const struct wt_event_sink *sink, const struct wt_http_request *request,
+                 int https, int head_request)
+{
+    /* What the connection's last request left is not this one's. */
+    h->cb = *cb;
+    h->ctx = ctx;
+    h->sink = *sink;
+    h->request = request;
+    h->head_request = head_request;
+    h->body_sent = 0;
+    h->status = h->have_final = 0;
+    h->n_headers = h->header_bytes = h->raw_bytes = h->n_fields = 0;
+    h->content_length = -1;
+    h->header_frames = h->data_frames = 0;
+    h->data_bytes = h->body_bytes = h->bytes_fed = 0;
+    h->request_frame_bytes = 0;
+    h->complete = h->failed = h->abort_code = h->exit_code = 0;
+    h->error[0] = '\0';
+    char *lower = malloc(request->head_len + 1);
+    if (!lower)
+        return -1;
+    int rc = submit_request(h, https, lower);
+    /* nghttp2 copied the fields when the request was submitted. */
+    free(lower);
+    if (rc < 0 || collect_output(h) < 0)
+        return -1;
+    return 0;
+}
+
+struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
+                        const struct wt_event_sink *sink, const struct wt_http_request *request,
+                        int https, int head_request)
+{
+    struct wt_h2 *h = calloc(1, sizeof *h);
+    nghttp2_session_callbacks *cbs = NULL;
+    if (!h || wt_h2_load(NULL, 0) < 0 || ng.session_callbacks_new(&cbs) != 0)
+        goto fail;
+    h->sink = *sink;   /* the SETTINGS below are told */
+    ng.session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
+    ng.session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+    ng.session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+    ng.session_callbacks_set_on_header_callback(cbs, on_header);
+    ng.session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
+    ng.session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+    int rc = ng.session_client_new(&h->session, cbs, h);
+    ng.session_callbacks_del(cbs);
+    if (rc != 0)
+        goto fail;
+    /* As curl: no server push, our concurrency and a large window. */
+    nghttp2_settings_entry iv[] = {
+        { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, WT_H2_MAX_CONCURRENT },
+        { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, WT_H2_WINDOW },
+        { NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
+    };
+    if (ng.submit_settings(h->session, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
+        ng.session_set_local_window_size(h->session, NGHTTP2_FLAG_NONE, 0, WT_H2_WINDOW) != 0 ||
+        wt_h2_submit(h, cb, ctx, sink, request, https, head_request) < 0)
+        goto fail;
+    return h;
+fail:
+    wt_h2_free(h);
+    return NULL;
+}
+
+int wt_h2_reusable(const struct wt_h2 *h)
+{
+    /* stream ids are odd and end at 2^31-1 (RFC 9113 §5.1.1) */
+    return h->complete && !h->failed && !h->goaway_received &&
+           h->stream_id < INT32_MAX - 2 && ng.session_want_read(h->session);
+}
+
+void wt_h2_goaway(struct wt_h2 *h)
+{
+    /* RFC 9113 §6.8: say the connection is done before closing it; we
+     * took no stream from the server, so the last one is 0. */
+    if (!h->failed && ng.submit_goaway(h->session, NGHTTP2_FLAG_NONE, 0, NGHTTP2_NO_ERROR,
+                                       NULL, 0) == 0)
+        (void)collect_output(h);
+}
+
+void wt_h2_free(struct wt_h2 *h)
+{
+    if (!h)
+        return;
+    if (h->session)
+        ng.session_del(h->session);
+    wt_buf_free(&h->out);
+    free(h);
+}
+
+size_t wt_h2_output(struct wt_h2 *h, const char **data)
+{
+    *data = h->out.data + h->out_start;
+    return h->out.len - h->out_start;
+}
+
+void wt_h2_sent(struct wt_h2 *h, size_t n)
+{
+    h->out_start += n;
+    if (h->out_start == h->out.len)
+        h->out_start = h->out.len = 0;
+}
+
+enum wt_http_read wt_h2_feed(struct wt_h2 *h, const char *data, size_t len)
+{
+    if (h->failed)
+        return WT_HTTP_FAILED;
+    h->bytes_fed += len;
+    ssize_t n = ng.session_mem_recv(h->session, (const uint8_t *)data, len);
+    if (n < 0) {
+        if (h->abort_code) {
+            fail(h, h->abort_code, N_("writing the body failed%s"), "");
+        } else {
+            /* Fatal to the session (a flood, a broken preface): GOAWAY goes
+             * out if nghttp2 can still say it. curl calls it a receive error. */
+            ng.session_terminate_session(h->session, NGHTTP2_PROTOCOL_ERROR);
+            fail(h, WT_EXIT_RECV_ERROR, N_("HTTP/2 framing error: %s"), ng.strerror((int)n));
+        }
+    }
+    /* ACKs, WINDOW_UPDATEs, a GOAWAY of ours: queued now, sent by the caller. */
+    int out_failed = collect_output(h) < 0;
+    if (h->failed || out_failed)
+        return WT_HTTP_FAILED;
+    if (h->complete)
+        return WT_HTTP_COMPLETE;
+    if (!ng.session_want_read(h->session) && !ng.session_want_write(h->session)) {
+        fail(h, WT_EXIT_HTTP2, N_("the HTTP/2 connection ended before the response did%s"), "");
+        return WT_HTTP_FAILED;
+    }
+    return WT_HTTP_NEED_MORE;
+}
+
+enum wt_http_read wt_h2_eof(struct wt_h2 *h)
+{
+    if (h->complete)
+        return WT_HTTP_COMPLETE;
+    /* As curl: no response at all is an empty reply; a response cut short
+     * ("HTTP/2 stream 1 was not closed cleanly before end of the
+     * underlying stream") a partial file. */
+    if (!h->status && !h->have_final)
+        fail(h, WT_EXIT_GOT_NOTHING,
+             N_("the server closed the HTTP/2 connection without a response%s"), "");
+    else if (!h->failed) {
+        h->failed = 1;
+        h->exit_code = WT_EXIT_PARTIAL_FILE;
+        wt_errf(h->error, sizeof h->error,
+                "HTTP/2 stream %d was not closed cleanly before the connection ended",
+                h->stream_id);
+    }
+    return WT_HTTP_FAILED;
+}
+
+int wt_h2_exit_code(const struct wt_h2 *h) { return h->exit_code; }
+const char *wt_h2_error(const struct wt_h2 *h) { return h->error; }
+uint64_t wt_h2_body_bytes(const struct wt_h2 *h) { return h->body_bytes; }
+uint64_t wt_h2_bytes_fed(const struct wt_h2 *h) { return h->bytes_fed; }
+size_t wt_h2_request_bytes(const struct wt_h2 *h) { return h->request_frame_bytes; }
