@@ -11,6 +11,7 @@
 
 #include "webtrace/capture.h"
 #include "webtrace/codeclib.h"
+#include "webtrace/h2.h"
 #include "webtrace/tls_module.h"
 #include "wt_config.h"
 
@@ -39,6 +40,11 @@ int wt_version_print(FILE *out)
     if (tls) {
         fprintf(out, " OpenSSL/%s", tls);
         features[n++] = "SSL";
+    }
+    const char *nghttp2 = wt_h2_library_version(err, sizeof err);
+    if (nghttp2) {
+        fprintf(out, " nghttp2/%s", nghttp2);
+        features[n++] = "HTTP2";
     }
     fprintf(out, " libidn2/%s", idn2_check_version(NULL));
     features[n++] = "IDN";

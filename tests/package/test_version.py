@@ -20,6 +20,7 @@ LIBRARIES = {
     "libidn2": ("libidn2.so", lambda lib: call_str(lib, "idn2_check_version", None)),
     # OPENSSL_VERSION_STRING is 6 in OpenSSL 3's crypto.h
     "OpenSSL": ("libcrypto.so", lambda lib: call_str(lib, "OpenSSL_version", 6)),
+    "nghttp2": ("libnghttp2.so", lambda lib: nghttp2_version(lib)),
     "zlib": ("libz.so", lambda lib: call_str(lib, "zlibVersion")),
     "brotli": ("libbrotlidec.so", lambda lib: brotli_version(lib)),
     "zstd": ("libzstd.so", lambda lib: call_str(lib, "ZSTD_versionString")),
@@ -31,6 +32,16 @@ def call_str(lib, name, *args):
     fn = getattr(lib, name)
     fn.restype = ctypes.c_char_p
     return fn(*args).decode()
+
+
+class Nghttp2Info(ctypes.Structure):
+    _fields_ = [("age", ctypes.c_int), ("version_num", ctypes.c_int),
+                ("version_str", ctypes.c_char_p), ("proto_str", ctypes.c_char_p)]
+
+
+def nghttp2_version(lib):
+    lib.nghttp2_version.restype = ctypes.POINTER(Nghttp2Info)
+    return lib.nghttp2_version(0).contents.version_str.decode()
 
 
 def brotli_version(lib):
@@ -75,8 +86,8 @@ class Version(unittest.TestCase):
         features = self.lines[2].split()
         self.assertEqual(features[0], "Features:")
         self.assertEqual(features[1:], sorted(features[1:], key=str.lower))
-        for feature in ("AsynchDNS", "IDN", "IPv6", "Largefile", "SSL", "libz", "brotli",
-                        "zstd"):
+        for feature in ("AsynchDNS", "HTTP2", "IDN", "IPv6", "Largefile", "SSL", "libz",
+                        "brotli", "zstd"):
             self.assertIn(feature, features)
 
     def test_linked_libraries_are_named_with_their_own_versions(self):
@@ -97,7 +108,7 @@ class Version(unittest.TestCase):
                          LIBRARIES["OpenSSL"][1](ctypes.CDLL(path)))
 
     def test_loaded_on_use_libraries_are_the_ones_loaded(self):
-        for name in ("zlib", "brotli", "zstd", "libpcap"):
+        for name in ("nghttp2", "zlib", "brotli", "zstd", "libpcap"):
             path = self.loaded_file(LIBRARIES[name][0])
             self.assertEqual(self.named.get(name), LIBRARIES[name][1](ctypes.CDLL(path)), name)
 
