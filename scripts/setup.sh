@@ -16,6 +16,7 @@ packages=(
   zlib1g-dev libbrotli-dev libzstd-dev tinyproxy
   clang libclang-rt-14-dev llvm-14
   libnghttp2-dev
+  bash-completion fish zsh scdoc groff-base man-db
 )
 
 as_root() {

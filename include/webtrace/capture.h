@@ -26,6 +26,10 @@
 
 struct wt_capture;
 
+/* libpcap's version ("1.10.3"), loading the library if need be (for
+ * --version); NULL with a sentence in err when it cannot be loaded. */
+const char *wt_capture_library_version(char *err, size_t errlen);
+
 /* Opens the capture for TCP to or from port on any of addrs. Emits
  * WT_EV_CAPTURE_START either way; returns NULL when capture is not possible
  * (no CAP_NET_RAW, no libpcap, ...): the trace goes on without packets.

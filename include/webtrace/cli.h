@@ -221,6 +221,20 @@ const char *wt_cli_long_option(size_t i, int *alias);
 /* Whether --help has an entry whose spelling names --name. */
 int wt_cli_help_lists(const char *name);
 
+/* One option of a parser's table, for what is generated from the tables
+ * (the shell completions) and the man page's test. */
+struct wt_cli_option_info {
+    const char *name;             /* the long name, without "--" */
+    int short_name;               /* 'o' for -o; 0 when there is none */
+    int takes_arg;
+    int alias;                    /* an earlier name does the same (--data-ascii) */
+    const char *spelling;         /* --help's ("-o, --output FILE"); NULL for serve and demo */
+    const char *text;             /* --help's sentence, untranslated; NULL likewise */
+};
+/* The i-th option of command's table (NULL: the trace's, "serve",
+ * "demo"). Returns 0, or -1 past the last or for another command. */
+int wt_cli_option_info(const char *command, size_t i, struct wt_cli_option_info *out);
+
 /* webtrace serve [options] */
 struct wt_serve_options {
     enum wt_cli_action action;

@@ -20,6 +20,7 @@ struct wt_zlib {
     int (*deflate)(z_streamp strm, int flush);
     int (*deflateEnd)(z_streamp strm);
     uLong (*deflateBound)(z_streamp strm, uLong source_len);
+    const char *(*zlibVersion)(void);   /* for --version */
 };
 
 struct wt_brotli {
@@ -30,6 +31,7 @@ struct wt_brotli {
     BrotliDecoderErrorCode (*error_code)(const BrotliDecoderState *s);
     const char *(*error_string)(BrotliDecoderErrorCode c);
     void (*destroy)(BrotliDecoderState *s);
+    uint32_t (*version)(void);          /* for --version: major << 24 | minor << 12 | patch */
     /* libbrotlienc, a separate library: loaded only by wt_brotlienc() */
     size_t (*max_compressed_size)(size_t input_size);
     int (*compress)(int quality, int lgwin, BrotliEncoderMode mode, size_t input_size,
@@ -44,6 +46,7 @@ struct wt_zstd {
     const char *(*error_name)(size_t code);
     size_t (*compress_bound)(size_t src_size);
     size_t (*compress)(void *dst, size_t dst_cap, const void *src, size_t src_size, int level);
+    const char *(*version_string)(void);   /* for --version */
 };
 
 /* Each returns the loaded library's functions (loaded once per process),

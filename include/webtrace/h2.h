@@ -23,6 +23,9 @@ struct wt_h2;
 /* Loads libnghttp2 (once per process): 0, or -1 with a sentence in err
  * (HTTP/2 cannot be spoken: curl's exit 1, unsupported protocol). */
 int wt_h2_load(char *err, size_t errlen);
+/* libnghttp2's own version ("1.52.0"), loading it if need be (for
+ * --version); NULL with a sentence in err. */
+const char *wt_h2_library_version(char *err, size_t errlen);
 
 /* The first request is sent on stream 1: request's head (as http.c built it for
  * HTTP/1.1) becomes the pseudo-headers :method :scheme :authority :path

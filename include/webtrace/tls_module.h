@@ -47,9 +47,17 @@ struct wt_tls_api {
 
 typedef const struct wt_tls_api *(*wt_tls_module_entry)(void);
 
+/* The module's second export, apart from the API table so the table keeps
+ * its version: the TLS library's own version ("3.0.11"). */
+#define WT_TLS_MODULE_VERSION_SYMBOL "wt_tls_module_library_version"
+typedef const char *(*wt_tls_module_version_proc)(void);
+
 /* In the executable: loads the module now (a step of the TLS set-up); 0,
  * or -1 with a sentence in err (https is then unsupported: exit 1). */
 int wt_tls_module_load(char *err, size_t errlen);
+/* In the executable: OpenSSL's version as the module reports it, loading
+ * the module if need be (for --version); NULL with a sentence in err. */
+const char *wt_tls_library_version(char *err, size_t errlen);
 /* In the executable: releases the module, if it was loaded (at exit). */
 void wt_tls_unload(void);
 

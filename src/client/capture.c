@@ -45,6 +45,7 @@ struct pcap_api {
     int (*dispatch)(pcap_t *, int, pcap_handler, u_char *);
     int (*stats)(pcap_t *, struct pcap_stat *);
     void (*close)(pcap_t *);
+    const char *(*lib_version)(void);
 };
 
 /* A process-wide cache of the loaded library, not capture state. */
@@ -84,6 +85,7 @@ static int load_pcap(char *err, size_t errlen)
         { (void **)&pcap.dispatch, "pcap_dispatch" },
         { (void **)&pcap.stats, "pcap_stats" },
         { (void **)&pcap.close, "pcap_close" },
+        { (void **)&pcap.lib_version, "pcap_lib_version" },
     };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         *syms[i].slot = dlsym(lib, syms[i].name);
@@ -95,6 +97,19 @@ static int load_pcap(char *err, size_t errlen)
     }
     pcap_loaded = 1;   /* kept for the process: a later trace reuses it */
     return 0;
+}
+
+const char *wt_capture_library_version(char *err, size_t errlen)
+{
+    if (load_pcap(err, errlen) < 0)
+        return NULL;
+    /* "libpcap version 1.10.3 (with TPACKET_V3)": the number alone */
+    static char version[32];
+    const char *text = pcap.lib_version();
+    const char *p = strstr(text, "version ");
+    p = p ? p + strlen("version ") : text;
+    snprintf(version, sizeof version, "%.*s", (int)strcspn(p, " "), p);
+    return version;
 }
 
 struct pending_frame {

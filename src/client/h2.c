@@ -37,6 +37,7 @@ static struct {
     __typeof__(nghttp2_session_want_read) *session_want_read;
     __typeof__(nghttp2_session_want_write) *session_want_write;
     __typeof__(nghttp2_submit_goaway) *submit_goaway;
+    __typeof__(nghttp2_version) *version;
 } ng;
 static int ng_loaded;
 
@@ -73,6 +74,7 @@ int wt_h2_load(char *err, size_t errlen)
         { (void **)&ng.session_want_read, "nghttp2_session_want_read" },
         { (void **)&ng.session_want_write, "nghttp2_session_want_write" },
         { (void **)&ng.submit_goaway, "nghttp2_submit_goaway" },
+        { (void **)&ng.version, "nghttp2_version" },
     };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         *syms[i].slot = dlsym(lib, syms[i].name);
@@ -85,6 +87,13 @@ int wt_h2_load(char *err, size_t errlen)
     }
     ng_loaded = 1;   /* kept for the process: later sessions reuse it */
     return 0;
+}
+
+const char *wt_h2_library_version(char *err, size_t errlen)
+{
+    if (wt_h2_load(err, errlen) < 0)
+        return NULL;
+    return ng.version(0)->version_str;
 }
 
 struct wt_h2 {

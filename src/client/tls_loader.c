@@ -96,6 +96,20 @@ int wt_tls_module_load(char *err, size_t errlen)
     return load(err, errlen);
 }
 
+const char *wt_tls_library_version(char *err, size_t errlen)
+{
+    if (load(err, errlen) < 0)
+        return NULL;
+    wt_tls_module_version_proc version =
+        (wt_tls_module_version_proc)dlsym(module, WT_TLS_MODULE_VERSION_SYMBOL);
+    if (!version) {
+        wt_errf(err, errlen, "TLS support (%s) cannot be loaded: %s", WT_TLS_MODULE_FILE,
+                "it has no " WT_TLS_MODULE_VERSION_SYMBOL);
+        return NULL;
+    }
+    return version();
+}
+
 int wt_tls_library_init(int *exit_code, char *err, size_t errlen)
 {
     if (load(err, errlen) < 0) {

@@ -3,6 +3,8 @@
  * never clash with the executable's forwarding ones. */
 #include "webtrace/tls_module.h"
 
+#include <openssl/crypto.h>
+
 static const struct wt_tls_api api = {
     .library_init = wt_tls_library_init,
     .config_new = wt_tls_config_new,
@@ -34,4 +36,13 @@ __attribute__((visibility("default"))) const struct wt_tls_api *wt_tls_module_ap
 const struct wt_tls_api *wt_tls_module_api_v3(void)
 {
     return &api;
+}
+
+__attribute__((visibility("default"))) const char *wt_tls_module_library_version(void);
+
+/* The library this process has loaded, which may be newer than the
+ * headers the module was built with. */
+const char *wt_tls_module_library_version(void)
+{
+    return OpenSSL_version(OPENSSL_VERSION_STRING);
 }

@@ -57,6 +57,7 @@ const struct wt_zlib *wt_zlib_load(char *err, size_t errlen)
         { (void **)&z.deflate, "deflate" },
         { (void **)&z.deflateEnd, "deflateEnd" },
         { (void **)&z.deflateBound, "deflateBound" },
+        { (void **)&z.zlibVersion, "zlibVersion" },
     };
     if (load(names, N(names), "zlib1g", syms, N(syms), err, errlen) < 0)
         return NULL;
@@ -78,6 +79,7 @@ const struct wt_brotli *wt_brotli_load(char *err, size_t errlen)
         { (void **)&brotli.error_code, "BrotliDecoderGetErrorCode" },
         { (void **)&brotli.error_string, "BrotliDecoderErrorString" },
         { (void **)&brotli.destroy, "BrotliDecoderDestroyInstance" },
+        { (void **)&brotli.version, "BrotliDecoderVersion" },
     };
     if (load(names, N(names), "libbrotli1", syms, N(syms), err, errlen) < 0)
         return NULL;
@@ -116,6 +118,7 @@ const struct wt_zstd *wt_zstd_load(char *err, size_t errlen)
         { (void **)&z.error_name, "ZSTD_getErrorName" },
         { (void **)&z.compress_bound, "ZSTD_compressBound" },
         { (void **)&z.compress, "ZSTD_compress" },
+        { (void **)&z.version_string, "ZSTD_versionString" },
     };
     if (load(names, N(names), "libzstd1", syms, N(syms), err, errlen) < 0)
         return NULL;

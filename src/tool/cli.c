@@ -456,16 +456,22 @@ const char *wt_cli_long_option(size_t i, int *alias)
     return long_options[i].name;
 }
 
-int wt_cli_help_lists(const char *name)
+/* The --help entry whose spelling names --name, or NULL. */
+static const struct help_entry *help_entry_for(const char *name)
 {
     size_t len = strlen(name);
     for (size_t i = 0; i < sizeof help_entries / sizeof help_entries[0]; i++) {
         const char *sp = help_entries[i].spelling;
         for (const char *p = sp ? strstr(sp, "--") : NULL; p; p = strstr(p + 2, "--"))
             if (strncmp(p + 2, name, len) == 0 && (p[2 + len] == '\0' || p[2 + len] == ' '))
-                return 1;
+                return &help_entries[i];
     }
-    return 0;
+    return NULL;
+}
+
+int wt_cli_help_lists(const char *name)
+{
+    return help_entry_for(name) != NULL;
 }
 
 static const struct option *find_option(int val)
@@ -1696,5 +1702,44 @@ int wt_cli_parse_demo(int argc, char **argv, struct wt_demo_options *out, char *
     }
     if (optind < argc)
         return unexpected_argument("demo", argv[optind], err, errlen);
+    return 0;
+}
+
+/* The three tables, for what is generated from them. An alias without a
+ * --help entry of its own (--data-ascii) takes the entry of the first
+ * name that does the same. */
+int wt_cli_option_info(const char *command, size_t i, struct wt_cli_option_info *out)
+{
+    const struct option *table = long_options;
+    size_t n = sizeof long_options / sizeof long_options[0] - 1;
+    if (command && strcmp(command, "serve") == 0) {
+        table = serve_options;
+        n = sizeof serve_options / sizeof serve_options[0] - 1;
+    } else if (command && strcmp(command, "demo") == 0) {
+        table = demo_options;
+        n = sizeof demo_options / sizeof demo_options[0] - 1;
+    } else if (command) {
+        return -1;
+    }
+    if (i >= n)
+        return -1;
+    memset(out, 0, sizeof *out);
+    out->name = table[i].name;
+    out->takes_arg = table[i].has_arg != no_argument;
+    out->short_name = table[i].val < 256 && isalnum(table[i].val) ? table[i].val : 0;
+    size_t first = i;
+    for (size_t k = 0; k < i; k++)
+        if (table[k].val == table[i].val && first == i)
+            first = k;
+    out->alias = first != i;
+    if (table != long_options)
+        return 0;
+    const struct help_entry *h = help_entry_for(table[i].name);
+    if (!h)
+        h = help_entry_for(table[first].name);
+    if (h) {
+        out->spelling = h->spelling;
+        out->text = h->text;
+    }
     return 0;
 }

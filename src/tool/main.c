@@ -25,6 +25,7 @@
 #include "webtrace/transfer.h"
 #include "webtrace/url.h"
 #include "webtrace/urllist.h"
+#include "webtrace/version.h"
 #include "wt_config.h"
 
 #define MAX_RENDERERS 4
@@ -719,8 +720,9 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
     }
     if (opt.action == WT_ACTION_VERSION) {
-        printf("webtrace %s\n", WT_VERSION);
-        return fflush(stdout) == 0 ? 0 : WT_EXIT_WRITE_ERROR;
+        int bad = wt_version_print(stdout) < 0;
+        wt_tls_unload();
+        return fflush(stdout) == 0 && !bad ? 0 : WT_EXIT_WRITE_ERROR;
     }
 
     if (opt.writeout && strcmp(opt.writeout, "@-") == 0 && opt.url_file &&

@@ -647,6 +647,46 @@ static void test_cli_usage_lists_every_option(void **state)
     free(usage);
 }
 
+/* What the completions are generated from: each table's options, with
+ * --help's spelling and sentence for the trace's. */
+static void test_cli_option_info_reads_the_tables(void **state)
+{
+    (void)state;
+    struct wt_cli_option_info info;
+    size_t n = 0, found = 0;
+    for (; wt_cli_option_info(NULL, n, &info) == 0; n++) {
+        if (strcmp(info.name, "output") == 0) {
+            assert_int_equal(info.short_name, 'o');
+            assert_true(info.takes_arg);
+            assert_false(info.alias);
+            assert_string_equal(info.spelling, "-o, --output FILE");
+            assert_string_equal(info.text, "write the body to FILE (\"-\" for stdout)");
+            found++;
+        } else if (strcmp(info.name, "data-ascii") == 0) {
+            assert_true(info.alias);   /* described by --data's entry */
+            assert_string_equal(info.spelling, "-d, --data DATA");
+            found++;
+        } else if (strcmp(info.name, "no-color") == 0) {
+            assert_int_equal(info.short_name, 0);
+            assert_false(info.takes_arg);
+            found++;
+        }
+        if (!info.alias)
+            assert_non_null(info.spelling);
+    }
+    assert_int_equal(found, 3);
+    int alias;
+    assert_null(wt_cli_long_option(n, &alias));   /* the same table */
+
+    int cert = 0;
+    for (size_t i = 0; wt_cli_option_info("serve", i, &info) == 0; i++)
+        if (strcmp(info.name, "cert") == 0)
+            cert = info.takes_arg && info.spelling == NULL;
+    assert_true(cert);
+    assert_int_equal(wt_cli_option_info("demo", 0, &info), 0);
+    assert_int_equal(wt_cli_option_info("no-such-command", 0, &info), -1);
+}
+
 static void test_cli_usage_exit_codes_match_exitcode_words(void **state)
 {
     (void)state;
@@ -1053,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_cli_packets_and_pcap),
         cmocka_unit_test(test_cli_serve_verbose_names_the_calls),
         cmocka_unit_test(test_cli_demo_packets),
+        cmocka_unit_test(test_cli_option_info_reads_the_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
