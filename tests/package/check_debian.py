@@ -82,7 +82,7 @@ class Debian(unittest.TestCase):
 
     def test_changelog_version_is_the_project_version(self):
         meson = (SOURCE / "meson.build").read_text()
-        project = re.search(r"version\s*:\s*'([^']+)'", meson).group(1)
+        project = re.search(r"^\s*version\s*:\s*'([^']+)'", meson, re.M).group(1)
         first = (SOURCE / "debian" / "changelog").read_text().splitlines()[0]
         changelog = re.match(r"webtrace \(([^)]+)\)", first).group(1)
         # A native package: no Debian revision, the versions are the same.
