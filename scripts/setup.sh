@@ -11,6 +11,9 @@ packages=(
   dnsmasq-base nginx-light openssl python3 curl bind9-dnsutils
   unbound
   python3-jsonschema strace
+  # scripts/package.sh: the tools that build and check the .deb, and what
+  # debian/control's Build-Depends lists beyond the lines here
+  dpkg-dev debhelper lintian fakeroot scdoc bash-completion libnghttp2-dev
   gettext
   libpcap-dev tcpdump iproute2
   zlib1g-dev libbrotli-dev libzstd-dev tinyproxy

@@ -34,10 +34,18 @@ extern const struct wt_renderer wt_render_json;
 extern const struct wt_renderer wt_render_writeout;
 extern const struct wt_renderer wt_render_har;
 
+/* The version of the machine outputs' schema, in every NDJSON event, the
+ * -w %{json} object and the HAR's creator.comment. Bumped only when a field
+ * disappears or changes name, type or meaning (docs/json.md); adding one
+ * does not bump it. */
+#define WT_JSON_SCHEMA_VERSION 1
+
 struct wt_json;
 struct wt_facts;
 /* Every -w variable of f, typed, as one JSON object under key. */
 void wt_json_write_vars(struct wt_json *j, const char *key, const struct wt_facts *f);
+/* The same variables as members of an object the caller has begun. */
+void wt_json_write_var_members(struct wt_json *j, const struct wt_facts *f);
 /* "dns_query", "tcp_established", ... */
 const char *wt_event_name(enum wt_event_kind kind);
 

@@ -281,11 +281,14 @@ static int write_file(struct har_state *s)
 {
     const char *path = s->cfg.har_path;
     char err[512];
-    char head[160];
+    char head[192];
     struct wt_outfile f;
+    /* HAR 1.2 has no field for our schema version: creator.comment, the
+     * free text it allows, carries it as "schema N" (docs/json.md). */
     snprintf(head, sizeof head,
              "{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"webtrace\","
-             "\"version\":\"%s\"},\"pages\":[],\"entries\":[", WT_VERSION);
+             "\"version\":\"%s\",\"comment\":\"schema %d\"},\"pages\":[],\"entries\":[",
+             WT_VERSION, WT_JSON_SCHEMA_VERSION);
     int rc = wt_outfile_open(&f, path, err, sizeof err);
     int code = rc == WT_OUTFILE_NO_MEMORY ? WT_EXIT_OUT_OF_MEMORY : WT_EXIT_WRITE_ERROR;
     if (rc == 0)

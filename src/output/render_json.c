@@ -13,8 +13,6 @@
 #include "webtrace/json.h"
 #include "webtrace/url.h"
 
-#define WT_JSON_SCHEMA_VERSION 1
-
 struct json_state {
     struct wt_render_config cfg;
     struct wt_facts_set facts;
@@ -308,10 +306,8 @@ static void direction_figures(struct wt_json *j, const char *key, const struct w
     wt_json_object_end(j);
 }
 
-/* All the -w variables, typed, as one object. */
-void wt_json_write_vars(struct wt_json *j, const char *key, const struct wt_facts *f)
+void wt_json_write_var_members(struct wt_json *j, const struct wt_facts *f)
 {
-    wt_json_object_begin(j, key);
     for (size_t i = 0; i < wt_n_vars; i++) {
         struct wt_var_value v;
         memset(&v, 0, sizeof v);
@@ -325,6 +321,13 @@ void wt_json_write_vars(struct wt_json *j, const char *key, const struct wt_fact
         else
             wt_json_int(j, wt_vars[i].name, v.i);
     }
+}
+
+/* All the -w variables, typed, as one object. */
+void wt_json_write_vars(struct wt_json *j, const char *key, const struct wt_facts *f)
+{
+    wt_json_object_begin(j, key);
+    wt_json_write_var_members(j, f);
     wt_json_object_end(j);
 }
 

@@ -142,9 +142,14 @@ static void write_format(struct writeout_state *s, const struct wt_facts *f)
                 if (var) {
                     put_var(out, var, f);
                 } else if (len == 4 && strncmp(name, "json", 4) == 0) {
+                    /* The schema version first, as in every NDJSON
+                     * event: a script reading only -w can check it. */
                     struct wt_json j;
                     wt_json_init(&j, out);
-                    wt_json_write_vars(&j, NULL, f);
+                    wt_json_object_begin(&j, NULL);
+                    wt_json_int(&j, "schema", WT_JSON_SCHEMA_VERSION);
+                    wt_json_write_var_members(&j, f);
+                    wt_json_object_end(&j);
                 } else if (len == 11 && strncmp(name, "header_json", 11) == 0) {
                     put_header_json(out, f);
                 } else if (len == 6 && strncmp(name, "stderr", 6) == 0) {

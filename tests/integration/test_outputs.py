@@ -470,6 +470,15 @@ class Validators(OutputCase):
         self.assertEqual(sorted(vars_def["properties"]), c_vars)
         self.assertEqual(sorted(vars_def["required"]), c_vars)
 
+    def test_schema_version_is_the_c_constant(self):
+        """One number for NDJSON, %{json} and the HAR: render.h's, the
+        schema file's const and docs/json.md's policy all agree."""
+        header = (REPO / "include" / "webtrace" / "render.h").read_text()
+        c_version = int(re.search(r"#define WT_JSON_SCHEMA_VERSION (\d+)", header).group(1))
+        self.assertEqual(events_schema()["$defs"]["schema_version"]["const"], c_version)
+        doc = (REPO / "docs" / "json.md").read_text()
+        self.assertIn(f"`schema` is `{c_version}`", doc)
+
     def test_schema_catches_drift(self):
         v = events_validator()
         good = {"schema": 1, "event": "dns_tcp_retry", "url_index": 0, "hop": 0, "phase": "dns",
@@ -780,6 +789,9 @@ class WriteOut(OutputCase):
         mine_json, mine_headers = out.split(b"\n", 1)
         theirs_json, theirs_headers = cout.split(b"\n", 1)
         mine, theirs = strict_loads(mine_json), strict_loads(theirs_json)
+        self.assertRegex(mine_json.decode(), r'^\{"schema":1,"',
+                         "%{json} starts with the schema version, as each NDJSON event")
+        self.assertEqual(mine.pop("schema"), events_schema()["$defs"]["schema_version"]["const"])
         errors = list(vars_validator().iter_errors(mine))
         self.assertEqual(errors, [], "%{json} does not match $defs/vars of the schema")
         for m in SECONDS_TEXT.finditer(mine_json):
@@ -916,6 +928,9 @@ class Har(OutputCase):
             f"{list(e.absolute_path)}: {e.message[:200]}" for e in errors[:5]))
         self.assertEqual(har["log"]["version"], "1.2")
         self.assertEqual(har["log"]["creator"]["name"], "webtrace")
+        self.assertEqual(har["log"]["creator"]["comment"],
+                         f'schema {events_schema()["$defs"]["schema_version"]["const"]}',
+                         "the HAR carries the schema version of the NDJSON events")
         for e in har["log"]["entries"]:
             self.check_entry(e)
         events = self.parse_ndjson(result[1], result[2]) if json_too else None
