@@ -306,6 +306,60 @@ def http_corpus():
     for name_, flags, step, data in cases:
         write("http", name_, bytes([step, flags]) + data.encode("latin-1"))
 
+    # flag 64: six control bytes follow. The rich request's options (two
+    # bytes, little-endian; the bits are fuzz_http.c's RICH_*), its -H lines
+    # (a mask over its table), then the range judgement's status pick (0-7
+    # from its table, 8 and up any code) and -C pick (offset table index,
+    # 8: Content-Length is the offset, 16: unknown, 32: no Content-Range).
+    RICH = dict(agent=1, get=2, patch=4, json=8, proxied=16, proxy_auth=32, compressed=64,
+                range=128, resume=256, cookie=512, form=1024, upload=2048, chunked=4096,
+                dir_url=8192, no_data=16384, head=32768)
+
+    def rich(*names):
+        v = 0
+        for n in names:
+            v |= RICH[n]
+        return v
+
+    partial = resp("HTTP/1.1 206 Partial Content", "Content-Range: bytes 1234-1243/2000",
+                   "Content-Length: 10", body="0123456789")
+    rich_cases = [
+        ("proxied_auth", rich("proxied", "proxy_auth", "no_data"), 0, 0, 0),
+        ("proxied_edited", rich("proxied", "proxy_auth", "json"), (1 << 6) | (1 << 12), 0, 0),
+        ("compressed_range", rich("compressed", "range", "no_data"), 0, 1, 0),
+        ("compressed_edited", rich("compressed", "range", "agent", "no_data"), 1 << 9, 1, 0),
+        ("resume_cookie", rich("resume", "cookie", "no_data"), 0, 1, 3),
+        ("range_removed", rich("resume", "no_data"), 1 << 7, 1, 3),
+        ("form", rich("form", "cookie"), 0, 0, 0),
+        ("form_typed", rich("form", "get"), 1 << 5, 0, 0),
+        ("upload_dir", rich("upload", "dir_url"), 0, 0, 0),
+        ("upload_chunked", rich("upload", "chunked", "proxied"), 0, 0, 0),
+        ("upload_edits", rich("upload", "chunked"), (1 << 8) | (1 << 10) | (1 << 13), 0, 0),
+        ("upload_expect_asked", rich("upload"), 1 << 11, 0, 0),
+        ("json_range_ignored", rich("json", "range"), 0, 2, 0),
+        ("head_proxied", rich("head", "proxied", "no_data"), (1 << 14) | (1 << 15), 2, 1),
+        ("everything", 0xffff, 0xffff, 1, 3),
+        ("resume_whole_file", rich("resume", "no_data"), 0, 0, 3 | 8),
+        ("resume_416", rich("resume", "no_data"), 0, 2, 3),
+        ("resume_no_content_range", rich("resume", "no_data"), 0, 1, 3 | 32),
+        ("resume_unknown_length", rich("resume", "no_data"), 0, 0, 3 | 16),
+        ("resume_max_offset", rich("resume", "no_data"), 0, 1, 5),
+        ("range_only_404", rich("range", "no_data"), 0, 5, 0),
+        ("odd_status", 0, 0, 77, 1),
+    ]
+    for name_, variant, mask, status_pick, resume_pick in rich_cases:
+        control = bytes([255, 32 | 64, variant & 255, variant >> 8, mask & 255, mask >> 8,
+                         status_pick, resume_pick])
+        write("http", "rich_" + name_, control + partial.encode("latin-1"))
+    # the Content-Range of the range judgement is the first line here
+    for name_, first in [("star", "bytes */2000"), ("other_offset", "bytes 0-9/2000"),
+                         ("garbage", "garbage"), ("huge", "bytes 99999999999999999999-1/2"),
+                         ("max", "bytes 9223372036854775807-9223372036854775807/*")]:
+        for resume_pick in (3, 5):
+            control = bytes([255, 64, 0, 0, 0, 0, 1, resume_pick])
+            write("http", "range_%s_%d" % (name_, resume_pick),
+                  control + (first + "\r\n").encode() + partial.encode("latin-1"))
+
 
 # ---- URLs -----------------------------------------------------------------
 
