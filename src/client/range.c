@@ -24,12 +24,19 @@ enum wt_range_outcome wt_range_outcome_of(int status, int64_t resume_from,
         if (i == len || content_range[i] == '*')
             return WT_RANGE_PARTIAL;
         int64_t offset = 0;
+        int readable = 1;
         for (; i < len && content_range[i] >= '0' && content_range[i] <= '9'; i++) {
-            if (offset > (INT64_MAX - 9) / 10)
-                return WT_RANGE_IGNORED;
-            offset = offset * 10 + (content_range[i] - '0');
+            /* the digit's own bound: -C may reach INT64_MAX itself */
+            int digit = content_range[i] - '0';
+            if (offset > (INT64_MAX - digit) / 10) {
+                /* an offset too large to read matches nothing, as another
+                 * offset: the whole body may still be the file's size */
+                readable = 0;
+                break;
+            }
+            offset = offset * 10 + digit;
         }
-        if (offset == resume_from)
+        if (readable && offset == resume_from)
             return WT_RANGE_PARTIAL;
     }
     /* the whole body, and exactly the file's size: nothing is missing */

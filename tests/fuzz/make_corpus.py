@@ -306,6 +306,60 @@ def http_corpus():
     for name_, flags, step, data in cases:
         write("http", name_, bytes([step, flags]) + data.encode("latin-1"))
 
+    # flag 64: six control bytes follow. The rich request's options (two
+    # bytes, little-endian; the bits are fuzz_http.c's RICH_*), its -H lines
+    # (a mask over its table), then the range judgement's status pick (0-7
+    # from its table, 8 and up any code) and -C pick (offset table index,
+    # 8: Content-Length is the offset, 16: unknown, 32: no Content-Range).
+    RICH = dict(agent=1, get=2, patch=4, json=8, proxied=16, proxy_auth=32, compressed=64,
+                range=128, resume=256, cookie=512, form=1024, upload=2048, chunked=4096,
+                dir_url=8192, no_data=16384, head=32768)
+
+    def rich(*names):
+        v = 0
+        for n in names:
+            v |= RICH[n]
+        return v
+
+    partial = resp("HTTP/1.1 206 Partial Content", "Content-Range: bytes 1234-1243/2000",
+                   "Content-Length: 10", body="0123456789")
+    rich_cases = [
+        ("proxied_auth", rich("proxied", "proxy_auth", "no_data"), 0, 0, 0),
+        ("proxied_edited", rich("proxied", "proxy_auth", "json"), (1 << 6) | (1 << 12), 0, 0),
+        ("compressed_range", rich("compressed", "range", "no_data"), 0, 1, 0),
+        ("compressed_edited", rich("compressed", "range", "agent", "no_data"), 1 << 9, 1, 0),
+        ("resume_cookie", rich("resume", "cookie", "no_data"), 0, 1, 3),
+        ("range_removed", rich("resume", "no_data"), 1 << 7, 1, 3),
+        ("form", rich("form", "cookie"), 0, 0, 0),
+        ("form_typed", rich("form", "get"), 1 << 5, 0, 0),
+        ("upload_dir", rich("upload", "dir_url"), 0, 0, 0),
+        ("upload_chunked", rich("upload", "chunked", "proxied"), 0, 0, 0),
+        ("upload_edits", rich("upload", "chunked"), (1 << 8) | (1 << 10) | (1 << 13), 0, 0),
+        ("upload_expect_asked", rich("upload"), 1 << 11, 0, 0),
+        ("json_range_ignored", rich("json", "range"), 0, 2, 0),
+        ("head_proxied", rich("head", "proxied", "no_data"), (1 << 14) | (1 << 15), 2, 1),
+        ("everything", 0xffff, 0xffff, 1, 3),
+        ("resume_whole_file", rich("resume", "no_data"), 0, 0, 3 | 8),
+        ("resume_416", rich("resume", "no_data"), 0, 2, 3),
+        ("resume_no_content_range", rich("resume", "no_data"), 0, 1, 3 | 32),
+        ("resume_unknown_length", rich("resume", "no_data"), 0, 0, 3 | 16),
+        ("resume_max_offset", rich("resume", "no_data"), 0, 1, 5),
+        ("range_only_404", rich("range", "no_data"), 0, 5, 0),
+        ("odd_status", 0, 0, 77, 1),
+    ]
+    for name_, variant, mask, status_pick, resume_pick in rich_cases:
+        control = bytes([255, 32 | 64, variant & 255, variant >> 8, mask & 255, mask >> 8,
+                         status_pick, resume_pick])
+        write("http", "rich_" + name_, control + partial.encode("latin-1"))
+    # the Content-Range of the range judgement is the first line here
+    for name_, first in [("star", "bytes */2000"), ("other_offset", "bytes 0-9/2000"),
+                         ("garbage", "garbage"), ("huge", "bytes 99999999999999999999-1/2"),
+                         ("max", "bytes 9223372036854775807-9223372036854775807/*")]:
+        for resume_pick in (3, 5):
+            control = bytes([255, 64, 0, 0, 0, 0, 1, resume_pick])
+            write("http", "range_%s_%d" % (name_, resume_pick),
+                  control + (first + "\r\n").encode() + partial.encode("latin-1"))
+
 
 # ---- URLs -----------------------------------------------------------------
 
@@ -487,6 +541,60 @@ def cli_corpus():
         "demo_help": (2, ["-h"]),
         "demo_unknown": (2, ["--nope"]),
         "demo_unexpected": (2, ["\x1b[2J"]),
+        # the options that came with outputs, retries, ranges, bodies,
+        # cookies, uploads, proxies and HTTP versions: valid forms first
+        "trace_outputs": (0, ["--remote-name-all", "--output-dir", "out", "--create-dirs",
+                              "-O", "-o", "f", "--output-dir=o2", "u", "v"]),
+        "trace_retries": (0, ["--retry", "3", "--retry-delay", "0.5", "--retry-max-time=10",
+                              "--retry-all-errors", "--retry-connrefused", "-Z",
+                              "--parallel-immediate", "--parallel-max", "2", "u"]),
+        "trace_range_resume": (0, ["--compressed", "-r", "0-99,200-", "-C", "1234",
+                                   "--limit-rate", "100k", "u"]),
+        "trace_resume_current": (0, ["-C", "-", "-o", "f", "--range=500", "--limit-rate=2G", "u"]),
+        "trace_rates": (0, ["--limit-rate", "1", "--limit-rate", "7b", "--limit-rate", "3M",
+                            "--limit-rate", "9g", "--limit-rate", "12K", "u"]),
+        "trace_form": (0, ["-F", "a=1", "-F", "f=@file.txt;type=text/plain", "--form-string",
+                           "s=@literal", "-F", "g=<v.txt", "-H", "X: y", "u"]),
+        "trace_cookies_upload": (0, ["-b", "a=1", "-b", "jar.txt", "--cookie=c=2", "-c", "out.jar",
+                                     "--cookie-jar=o2.jar", "-T", "up.bin",
+                                     "--expect100-timeout", "0.5", "u/"]),
+        "trace_upload_stdin": (0, ["--upload-file", "-", "--expect100-timeout=2", "u"]),
+        "trace_proxy": (0, ["-x", "http://127.0.0.1:3128", "--noproxy", "a.test,.b.test",
+                            "-U", "user:pw", "-p", "--proxy=", "--proxy-user=u:", "--proxytunnel",
+                            "u"]),
+        "trace_http_versions": (0, ["--http1.1", "--http2", "--http2-prior-knowledge", "u"]),
+        "trace_http2_last": (0, ["--http2-prior-knowledge", "--http2", "u"]),
+        "trace_json_form_string": (0, ["--json", "{}", "--form-string", "a=b", "u"]),
+        # and invalid ones: each refused with one sentence
+        "trace_output_dir_empty": (0, ["--output-dir", "", "u"]),
+        "trace_dump_header_empty": (0, ["-D", "", "u"]),
+        "trace_retry_bad": (0, ["--retry", "x", "u"]),
+        "trace_retry_negative": (0, ["--retry", "-1", "u"]),
+        "trace_retry_empty": (0, ["--retry=", "u"]),
+        "trace_retry_huge": (0, ["--retry", "99999999999999999999", "u"]),
+        "trace_retry_delay_bad": (0, ["--retry-delay", "soon", "u"]),
+        "trace_retry_max_time_bad": (0, ["--retry-max-time", "-3", "u"]),
+        "trace_range_control": (0, ["-r", "0-\x01", "u"]),
+        "trace_range_empty": (0, ["--range", "", "u"]),
+        "trace_resume_bad": (0, ["-C", "ten", "u"]),
+        "trace_resume_negative": (0, ["--continue-at", "-5", "u"]),
+        "trace_resume_trailing": (0, ["-C", "5x", "u"]),
+        "trace_resume_huge": (0, ["-C", "99999999999999999999", "u"]),
+        "trace_rate_bad": (0, ["--limit-rate", "fast", "u"]),
+        "trace_rate_unit_bad": (0, ["--limit-rate", "10t", "u"]),
+        "trace_rate_trailing": (0, ["--limit-rate", "10kk", "u"]),
+        "trace_rate_overflow": (0, ["--limit-rate", "18446744073709551615k", "u"]),
+        "trace_rate_huge": (0, ["--limit-rate", "99999999999999999999999", "u"]),
+        "trace_form_and_data": (0, ["-F", "a=1", "-d", "b=2", "u"]),
+        "trace_upload_and_data": (0, ["-T", "f", "-d", "x", "u"]),
+        "trace_upload_and_head": (0, ["-T", "f", "-I", "u"]),
+        "trace_proxy_user_no_password": (0, ["-U", "user", "u"]),
+        "trace_expect100_bad": (0, ["--expect100-timeout", "x", "u"]),
+        "trace_too_many_cookies": (0, sum((["-b", "c%d=1" % i] for i in range(33)), []) + ["u"]),
+        "trace_too_many_req_args": (0, sum((["-H", "X%d: 1" % i] for i in range(129)), []) + ["u"]),
+        "trace_too_many_outputs": (0, ["-O"] * 1025 + ["u"]),
+        "trace_head_with_get_data": (0, ["-I", "-G", "-d", "a=1", "u"]),
+        "trace_help_long": (0, ["--help", "--limit-rate", "5k"]),
     }
     for k, (which, args) in lines.items():
         write("cli", k, bytes([which]) + b"\0".join(a.encode("latin-1") for a in args))

@@ -9,6 +9,7 @@ body on the same bytes.
     WEBTRACE=/abs/path/webtrace python3 tests/integration/test_tolerant.py
 """
 
+import json
 import os
 import re
 import subprocess
@@ -17,6 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
+import test_outputs  # noqa: E402  (the events schema validator)
 
 CURL = h.peer_tool("curl")
 CRLF = b"\r\n"
@@ -193,6 +195,24 @@ class TolerantReading(h.WebtraceCase, unittest.TestCase):
                 events = [l for l in out.decode().splitlines() if '"http_deviation"' in l]
                 names = [re.search(r'"deviation":"(\w+)"', e).group(1) for e in events]
                 self.assertEqual(names, deviation.split(), out)
+
+    def test_deviation_events_follow_the_schema(self):
+        # The only runs whose peer deviates: without this, no http_deviation
+        # line ever met docs/events.schema.json (its hop went unchecked).
+        validator = test_outputs.events_validator()
+        for name, _, _, _, deviation, _ in STRICT_CASES:
+            with self.subTest(name):
+                got, out, err = h.run_webtrace(["--ndjson", "-o", "/dev/null", "--max-time", "10",
+                                                self.url(name)])
+                self.assertEqual(got, 0, err)
+                evs = [json.loads(line) for line in out.decode().splitlines()]
+                for ev in evs:
+                    errors = [e.message for e in validator.iter_errors(ev)]
+                    self.assertEqual(errors, [], json.dumps(ev))
+                devs = [e for e in evs if e["event"] == "http_deviation"]
+                self.assertEqual([e["deviation"] for e in devs], deviation.split(), out)
+                self.assertEqual([e["hop"] for e in devs], [0] * len(devs), out)
+                self.assertTrue(all(e["rfc"].startswith("RFC ") for e in devs), out)
 
     def test_strict_refuses_every_deviation(self):
         for name, *_ in STRICT_CASES:

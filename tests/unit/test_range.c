@@ -126,6 +126,10 @@ static void test_range_outcome_as_curl_judges_it(void **state)
         { 416, 10, "bytes */100", 197, WT_RANGE_COMPLETE },
         { 404, 10, NULL, 5, WT_RANGE_IGNORED },
         { 206, 10, "bytes 99999999999999999999-1/2", 2, WT_RANGE_IGNORED },
+        /* the largest offset -C takes is read, one past it is not */
+        { 206, INT64_MAX, "bytes 9223372036854775807-9223372036854775807/*", 1, WT_RANGE_PARTIAL },
+        { 206, 10, "bytes 9223372036854775808-1/2", 2, WT_RANGE_IGNORED },
+        { 206, 10, "bytes 99999999999999999999-1/2", 10, WT_RANGE_COMPLETE },
     };
     for (size_t i = 0; i < N(cases); i++) {
         const char *cr = cases[i].cr;
