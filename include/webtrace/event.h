@@ -406,6 +406,8 @@ struct wt_event {
             const struct wt_form *form;  /* -F's parts, NULL without */
             int h2;                  /* sent as HTTP/2 HEADERS: bytes is that frame's payload */
             const char *scheme;      /* "http", "https": HTTP/2's :scheme */
+            unsigned conn;           /* HTTP/2: the connection's number (0 unknown) */
+            int32_t stream;          /* HTTP/2: the stream it went on */
         } http_request;
         struct {
             int action;              /* enum wt_cookie_action */
@@ -535,6 +537,7 @@ struct wt_event {
             int64_t idle_us;         /* how long it sat unused; -1 for kept */
             int peer_closed;         /* stale: the server closed it (else sent bytes unasked) */
             const char *message;     /* retry: what happened to it */
+            size_t streams;          /* reuse: HTTP/2 streams open on it now (joined, not idle) */
         } conn;
         struct {
             const char *reason;      /* "http", "timeout", "connrefused", "all_errors" */

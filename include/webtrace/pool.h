@@ -36,6 +36,11 @@ struct wt_conn {
     struct wt_h2 *h2;                /* HTTP/2: its session (HPACK tables, stream ids) */
     struct wt_endpoint local, remote;
     unsigned requests;               /* requests sent on it so far */
+    /* HTTP/2 with requests on it: the pool offers it to more while its
+     * streams are open (wt_pool_share); whoever owns a stream reads it. */
+    int shared;
+    int peer_closed;                 /* the server closed its side */
+    uint64_t resume_timer;           /* shared: the reader comes back for bytes inside TLS */
     int64_t idle_since;              /* loop time it went back to the pool */
     struct wt_event_sink relay;
     const struct wt_event_sink *owner;
@@ -63,8 +68,9 @@ struct wt_pool_stale {
     int peer_closed;                 /* the server closed it (else it sent bytes unasked) */
 };
 
-/* An idle connection to the origin, still open, taken out of the pool;
- * NULL when there is none. One found closed by its server while idle is
+/* A shared HTTP/2 connection to the origin with room for one more stream
+ * (c->shared set, it stays shared), else an idle connection to the
+ * origin, still open, taken out of the pool; NULL when there is none. One found closed by its server while idle is
  * closed quietly and described in *stale (stale->id 0: none was). */
 struct wt_conn *wt_pool_take(struct wt_pool *p, enum wt_scheme scheme, const char *host,
                              uint16_t port, struct wt_pool_stale *stale);
@@ -74,6 +80,12 @@ size_t wt_pool_idle_count(const struct wt_pool *p, enum wt_scheme scheme, const 
 /* The same for a connection through the proxy via ("" direct). */
 struct wt_conn *wt_pool_take_via(struct wt_pool *p, enum wt_scheme scheme, const char *host,
                                  uint16_t port, const char *via, struct wt_pool_stale *stale);
+/* An HTTP/2 connection carrying streams: wt_pool_take_via offers it to
+ * the origin's next request too, without taking it out, while its session
+ * can open one more stream. The pool does not own it: the last request
+ * to leave unshares it and keeps it idle, closes it, or frees it. */
+void wt_pool_share(struct wt_pool *p, struct wt_conn *c);
+void wt_pool_unshare(struct wt_pool *p, struct wt_conn *c);
 /* Keeps c idle for reuse (the pool owns it from now on). */
 void wt_pool_put(struct wt_pool *p, struct wt_conn *c);
 /* Starts closing every idle connection, each teardown narrated; run the

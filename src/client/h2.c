@@ -38,6 +38,9 @@ static struct {
     __typeof__(nghttp2_session_want_write) *session_want_write;
     __typeof__(nghttp2_submit_goaway) *submit_goaway;
     __typeof__(nghttp2_version) *version;
+    __typeof__(nghttp2_submit_rst_stream) *submit_rst_stream;
+    __typeof__(nghttp2_session_get_stream_user_data) *session_get_stream_user_data;
+    __typeof__(nghttp2_session_get_remote_settings) *session_get_remote_settings;
 } ng;
 static int ng_loaded;
 
@@ -75,6 +78,9 @@ int wt_h2_load(char *err, size_t errlen)
         { (void **)&ng.session_want_write, "nghttp2_session_want_write" },
         { (void **)&ng.submit_goaway, "nghttp2_submit_goaway" },
         { (void **)&ng.version, "nghttp2_version" },
+        { (void **)&ng.submit_rst_stream, "nghttp2_submit_rst_stream" },
+        { (void **)&ng.session_get_stream_user_data, "nghttp2_session_get_stream_user_data" },
+        { (void **)&ng.session_get_remote_settings, "nghttp2_session_get_remote_settings" },
     };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         *syms[i].slot = dlsym(lib, syms[i].name);
@@ -96,20 +102,21 @@ const char *wt_h2_library_version(char *err, size_t errlen)
     return ng.version(0)->version_str;
 }
 
-struct wt_h2 {
-    nghttp2_session *session;
-    int32_t stream_id;          /* the request's stream: 1, then 3, 5 ... on a kept connection */
-    int goaway_received;        /* the server will take no new stream */
+/* One request and its response: a stream of the session. */
+struct wt_h2_stream {
+    struct wt_h2 *h;
+    struct wt_h2_stream *next;  /* the session's streams, oldest first */
+    int32_t id;                 /* 1, 3, 5 ... */
+    /* Its request let go of it (done, or failed): its frames go to the
+     * connection's sink, and the struct goes once nghttp2 has closed it. */
+    int released;
+    int closed;                 /* nghttp2 closed it */
     struct wt_http_callbacks cb;
     void *ctx;
-    struct wt_event_sink sink;
+    const struct wt_event_sink *sink;
     const struct wt_http_request *request;
     int head_request;
     size_t body_sent;
-
-    struct wt_buf out;          /* frames nghttp2 produced, not yet sent */
-    size_t out_start;
-    int preface_told;
 
     int status;                 /* of the header block being read */
     int have_final;             /* a final (>= 200) status arrived: HEADERS after it are trailers */
@@ -120,15 +127,37 @@ struct wt_h2 {
     size_t n_fields;
 
     size_t header_frames, data_frames;
-    size_t told[2][WT_H2_CONTINUATION + 1];   /* frames of each type received [0] and sent [1] */
     uint64_t data_bytes;
     uint64_t body_bytes;
-    uint64_t bytes_fed;
+    uint64_t bytes_fed;         /* frames received on it, headers included */
     size_t request_frame_bytes;
 
+    int ended;                  /* complete or failed */
+    int reported;               /* handed out by wt_h2_next_ended */
     int complete;
     int failed;
-    int abort_code;             /* what on_body returned */
+    int exit_code;
+    char error[256];
+};
+
+struct wt_h2 {
+    nghttp2_session *session;
+    const struct wt_event_sink *sink;   /* the connection's frames */
+    struct wt_h2_stream *streams;
+    int32_t last_stream_id;
+    int goaway_received;        /* the server will take no new stream */
+    int settings_received;      /* its MAX_CONCURRENT_STREAMS is known */
+    int eof;
+
+    struct wt_buf out;          /* frames nghttp2 produced, not yet sent */
+    size_t out_start;
+    int preface_told;
+    size_t told[2][WT_H2_CONTINUATION + 1];   /* frames of each type received [0] and sent [1] */
+
+    /* what one feed did to the streams, for its return value */
+    size_t ended_complete, ended_failed;
+
+    int failed;                 /* the connection: every open stream failed with it */
     int exit_code;
     char error[256];
 };
@@ -176,13 +205,60 @@ static const char *setting_name(int32_t id)
     return names[0];
 }
 
+/* A stream nghttp2 knows, if a request still owns it. */
+static struct wt_h2_stream *stream_of(struct wt_h2 *h, int32_t id)
+{
+    if (id <= 0)
+        return NULL;
+    struct wt_h2_stream *s = ng.session_get_stream_user_data(h->session, id);
+    return s && !s->released ? s : NULL;
+}
+
+/* Still reading its response: not failed, not released. */
+static struct wt_h2_stream *live_stream(struct wt_h2 *h, int32_t id)
+{
+    struct wt_h2_stream *s = stream_of(h, id);
+    return s && !s->ended ? s : NULL;
+}
+
+static void stream_unlink_free(struct wt_h2_stream *s)
+{
+    for (struct wt_h2_stream **pp = &s->h->streams; *pp; pp = &(*pp)->next) {
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    }
+    free(s);
+}
+
+static void stream_fail(struct wt_h2_stream *s, int exit_code, const char *fmt, const char *detail)
+{
+    if (s->ended)
+        return;   /* the first reason is the one to tell */
+    s->ended = s->failed = 1;
+    s->exit_code = exit_code;
+    wt_errf(s->error, sizeof s->error, fmt, detail);
+    s->h->ended_failed++;
+}
+
+/* The connection failed: so did every stream still reading, for the same
+ * reason. */
 static void fail(struct wt_h2 *h, int exit_code, const char *fmt, const char *detail)
 {
     if (h->failed)
-        return;   /* the first reason is the one to tell */
+        return;
     h->failed = 1;
     h->exit_code = exit_code;
     wt_errf(h->error, sizeof h->error, fmt, detail);
+    for (struct wt_h2_stream *s = h->streams; s; s = s->next) {
+        if (s->released || s->ended)
+            continue;
+        s->ended = s->failed = 1;
+        s->exit_code = exit_code;
+        memcpy(s->error, h->error, sizeof s->error);
+        h->ended_failed++;
+    }
 }
 
 static void emit_frame(struct wt_h2 *h, int sent, const nghttp2_frame *frame)
@@ -204,6 +280,7 @@ static void emit_frame(struct wt_h2 *h, int sent, const nghttp2_frame *frame)
                                 (frame->hd.flags & NGHTTP2_FLAG_END_HEADERS);
     ev.u.h2_frame.ack = (frame->hd.type == NGHTTP2_SETTINGS || frame->hd.type == NGHTTP2_PING) &&
                         (frame->hd.flags & NGHTTP2_FLAG_ACK);
+    struct wt_h2_stream *s = stream_of(h, frame->hd.stream_id);
     switch (frame->hd.type) {
     case NGHTTP2_SETTINGS:
         for (size_t i = 0; i < frame->settings.niv && i < WT_H2_MAX_SETTINGS; i++) {
@@ -235,23 +312,28 @@ static void emit_frame(struct wt_h2 *h, int sent, const nghttp2_frame *frame)
             for (size_t i = 0; i < frame->headers.nvlen; i++)
                 ev.u.h2_frame.raw_bytes += frame->headers.nva[i].namelen +
                                            frame->headers.nva[i].valuelen;
-        } else {
-            ev.u.h2_frame.n_headers = h->n_fields;
-            ev.u.h2_frame.raw_bytes = h->raw_bytes;
+        } else if (s) {
+            ev.u.h2_frame.n_headers = s->n_fields;
+            ev.u.h2_frame.raw_bytes = s->raw_bytes;
         }
         break;
     default:
         break;
     }
-    h->sink.emit(h->sink.ctx, &ev);
+    /* A stream's frames are told with its request; the connection's (and
+     * those of a stream no request owns any more) with the connection. */
+    const struct wt_event_sink *sink = s ? s->sink : h->sink;
+    if (sink)
+        sink->emit(sink->ctx, &ev);
 }
 
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, void *data)
 {
     (void)session;
     struct wt_h2 *h = data;
-    if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == h->stream_id)
-        h->request_frame_bytes = frame->hd.length;
+    struct wt_h2_stream *s = stream_of(h, frame->hd.stream_id);
+    if (frame->hd.type == NGHTTP2_HEADERS && s)
+        s->request_frame_bytes = frame->hd.length;
     emit_frame(h, 1, frame);
     if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
         /* nghttp2 found the server's frames broken and said so: curl calls
@@ -263,33 +345,38 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
     return 0;
 }
 
-static void deliver_headers_done(struct wt_h2 *h)
+static void deliver_headers_done(struct wt_h2_stream *s)
 {
-    int no_body = h->head_request || h->status / 100 == 1 || h->status == 204 ||
-                  h->status == 304;
-    h->header_bytes += 2;   /* the empty line an HTTP/1.1 head would end with */
-    if (h->cb.on_headers_done)
-        h->cb.on_headers_done(h->ctx, h->status, no_body ? WT_FRAMING_NONE : WT_FRAMING_H2,
-                              h->content_length, 1, h->n_headers, h->header_bytes);
+    int no_body = s->head_request || s->status / 100 == 1 || s->status == 204 ||
+                  s->status == 304;
+    s->header_bytes += 2;   /* the empty line an HTTP/1.1 head would end with */
+    if (s->cb.on_headers_done)
+        s->cb.on_headers_done(s->ctx, s->status, no_body ? WT_FRAMING_NONE : WT_FRAMING_H2,
+                              s->content_length, 1, s->n_headers, s->header_bytes);
 }
 
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *data)
 {
     (void)session;
     struct wt_h2 *h = data;
-    if (frame->hd.type == NGHTTP2_DATA && frame->hd.stream_id == h->stream_id) {
-        h->data_frames++;
-        h->data_bytes += frame->hd.length;
+    struct wt_h2_stream *s = live_stream(h, frame->hd.stream_id);
+    if (s)
+        s->bytes_fed += 9 + frame->hd.length;
+    if (frame->hd.type == NGHTTP2_DATA && s) {
+        s->data_frames++;
+        s->data_bytes += frame->hd.length;
     }
     emit_frame(h, 0, frame);
     if (frame->hd.type == NGHTTP2_GOAWAY)
         h->goaway_received = 1;
-    if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == h->stream_id) {
-        h->header_frames++;
-        if (frame->headers.cat != NGHTTP2_HCAT_HEADERS || !h->have_final) {
-            if (h->status >= 200)
-                h->have_final = 1;
-            deliver_headers_done(h);
+    if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK))
+        h->settings_received = 1;
+    if (frame->hd.type == NGHTTP2_HEADERS && s) {
+        s->header_frames++;
+        if (frame->headers.cat != NGHTTP2_HCAT_HEADERS || !s->have_final) {
+            if (s->status >= 200)
+                s->have_final = 1;
+            deliver_headers_done(s);
         }
     }
     /* A GOAWAY alone ends nothing: streams up to its last stream id may
@@ -300,15 +387,15 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
 static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame, void *data)
 {
     (void)session;
-    struct wt_h2 *h = data;
-    if (frame->hd.stream_id != h->stream_id)
+    struct wt_h2_stream *s = live_stream(data, frame->hd.stream_id);
+    if (!s)
         return 0;
-    h->raw_bytes = 0;
-    h->n_fields = 0;
-    if (!h->have_final) {
-        h->status = 0;
-        h->n_headers = 0;
-        h->content_length = -1;
+    s->raw_bytes = 0;
+    s->n_fields = 0;
+    if (!s->have_final) {
+        s->status = 0;
+        s->n_headers = 0;
+        s->content_length = -1;
     }
     return 0;
 }
@@ -319,12 +406,12 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
 {
     (void)session;
     (void)flags;
-    struct wt_h2 *h = data;
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->hd.stream_id != h->stream_id)
+    struct wt_h2_stream *s = live_stream(data, frame->hd.stream_id);
+    if (frame->hd.type != NGHTTP2_HEADERS || !s)
         return 0;
-    h->raw_bytes += namelen + valuelen;
-    h->n_fields++;
-    if (h->have_final)
+    s->raw_bytes += namelen + valuelen;
+    s->n_fields++;
+    if (s->have_final)
         return 0;   /* trailers: counted, not part of the response head */
     const char *n = (const char *)name;
     const char *v = (const char *)value;
@@ -335,25 +422,27 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
             v[2] < '0' || v[2] > '9') {
             char shown[WT_ESCAPE_TERM_MAX(16)];
             wt_escape_term(v, valuelen > 16 ? 16 : valuelen, shown, sizeof shown);
-            fail(h, WT_EXIT_HTTP2, N_("the server's :status \"%s\" is not a status code"), shown);
-            return NGHTTP2_ERR_CALLBACK_FAILURE;
+            stream_fail(s, WT_EXIT_HTTP2, N_("the server's :status \"%s\" is not a status code"),
+                        shown);
+            /* nghttp2 resets this stream only; the others go on */
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         }
-        h->status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
-        h->header_bytes += 13;   /* "HTTP/2 200 \r\n" */
-        if (h->cb.on_status)
-            h->cb.on_status(h->ctx, 2, 0, h->status, "", 0);
+        s->status = (v[0] - '0') * 100 + (v[1] - '0') * 10 + (v[2] - '0');
+        s->header_bytes += 13;   /* "HTTP/2 200 \r\n" */
+        if (s->cb.on_status)
+            s->cb.on_status(s->ctx, 2, 0, s->status, "", 0);
         return 0;
     }
     if (namelen == 14 && memcmp(n, "content-length", 14) == 0) {
         int64_t cl = 0;
         for (size_t i = 0; i < valuelen && cl < INT64_MAX / 10 - 10; i++)
             cl = cl * 10 + (v[i] - '0');   /* nghttp2 has checked the digits */
-        h->content_length = cl;
+        s->content_length = cl;
     }
-    h->n_headers++;
-    h->header_bytes += namelen + valuelen + 4;
-    if (h->cb.on_header)
-        h->cb.on_header(h->ctx, n, namelen, v, valuelen, 0);
+    s->n_headers++;
+    s->header_bytes += namelen + valuelen + 4;
+    if (s->cb.on_header)
+        s->cb.on_header(s->ctx, n, namelen, v, valuelen, 0);
     return 0;
 }
 
@@ -363,14 +452,16 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
     (void)session;
     (void)flags;
     struct wt_h2 *h = user;
-    if (stream_id != h->stream_id)
+    struct wt_h2_stream *s = live_stream(h, stream_id);
+    if (!s)
         return 0;
-    h->body_bytes += len;
-    if (h->cb.on_body) {
-        int rc = h->cb.on_body(h->ctx, (const char *)data, len);
+    s->body_bytes += len;
+    if (s->cb.on_body) {
+        int rc = s->cb.on_body(s->ctx, (const char *)data, len);
         if (rc) {
-            h->abort_code = rc;
-            return NGHTTP2_ERR_CALLBACK_FAILURE;
+            /* this stream's output failed: it alone is cancelled */
+            stream_fail(s, rc, N_("writing the body failed%s"), "");
+            (void)ng.submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
         }
     }
     return 0;
@@ -379,30 +470,37 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t stream
 static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t error_code,
                            void *data)
 {
-    (void)session;
-    struct wt_h2 *h = data;
-    if (stream_id != h->stream_id)
+    (void)data;
+    struct wt_h2_stream *s = ng.session_get_stream_user_data(session, stream_id);
+    if (!s)
         return 0;
+    s->closed = 1;
+    if (s->released) {
+        stream_unlink_free(s);
+        return 0;
+    }
     struct wt_event ev = { .kind = WT_EV_H2_STREAM };
     ev.u.h2_stream.stream = stream_id;
-    ev.u.h2_stream.header_frames = h->header_frames;
-    ev.u.h2_stream.data_frames = h->data_frames;
-    ev.u.h2_stream.data_bytes = h->data_bytes;
-    ev.u.h2_stream.end_stream = error_code == NGHTTP2_NO_ERROR && h->have_final;
+    ev.u.h2_stream.header_frames = s->header_frames;
+    ev.u.h2_stream.data_frames = s->data_frames;
+    ev.u.h2_stream.data_bytes = s->data_bytes;
+    ev.u.h2_stream.end_stream = error_code == NGHTTP2_NO_ERROR && s->have_final;
     ev.u.h2_stream.reset = !ev.u.h2_stream.end_stream;
     ev.u.h2_stream.error_code = error_code;
     ev.u.h2_stream.error_name = wt_h2_error_name(error_code);
-    h->sink.emit(h->sink.ctx, &ev);
+    s->sink->emit(s->sink->ctx, &ev);
+    if (s->ended)
+        return 0;
     if (ev.u.h2_stream.end_stream) {
-        h->complete = 1;
+        s->ended = s->complete = 1;
+        s->h->ended_complete++;
         return 0;
     }
-    if (!h->failed) {
-        h->failed = 1;
-        h->exit_code = WT_EXIT_HTTP2_STREAM;
-        wt_errf(h->error, sizeof h->error, "HTTP/2 stream %d was not closed cleanly: %s (%u)",
-                stream_id, wt_h2_error_name(error_code), error_code);
-    }
+    s->ended = s->failed = 1;
+    s->exit_code = WT_EXIT_HTTP2_STREAM;
+    wt_errf(s->error, sizeof s->error, "HTTP/2 stream %d was not closed cleanly: %s (%u)",
+            stream_id, wt_h2_error_name(error_code), error_code);
+    s->h->ended_failed++;
     return 0;
 }
 
@@ -412,13 +510,15 @@ static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *b
 {
     (void)session;
     (void)stream_id;
-    (void)source;
-    struct wt_h2 *h = data;
-    size_t left = h->request->body_len - h->body_sent;
+    (void)data;
+    struct wt_h2_stream *s = source->ptr;
+    if (s->released)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;   /* its request is gone: reset */
+    size_t left = s->request->body_len - s->body_sent;
     size_t n = left < length ? left : length;
-    memcpy(buf, h->request->text + h->request->head_len + h->body_sent, n);
-    h->body_sent += n;
-    if (h->body_sent == h->request->body_len)
+    memcpy(buf, s->request->text + s->request->head_len + s->body_sent, n);
+    s->body_sent += n;
+    if (s->body_sent == s->request->body_len)
         *data_flags |= NGHTTP2_DATA_FLAG_EOF;
     return (ssize_t)n;
 }
@@ -446,9 +546,12 @@ static nghttp2_nv make_nv(const char *name, size_t namelen, const char *value, s
 /* The request's head as http.c wrote it ("Name: value" lines), made into
  * HTTP/2 fields: names lower-cased into lower (one buffer as long as the
  * head), values pointing into the head itself. */
-static int submit_request(struct wt_h2 *h, int https, char *lower)
+/* The request's head as http.c wrote it ("Name: value" lines), made into
+ * HTTP/2 fields: names lower-cased into lower (one buffer as long as the
+ * head), values pointing into the head itself. */
+static int submit_request(struct wt_h2 *h, struct wt_h2_stream *s, int https, char *lower)
 {
-    const struct wt_http_request *r = h->request;
+    const struct wt_http_request *r = s->request;
     nghttp2_nv nva[WT_H2_MAX_REQUEST_HEADERS];
     size_t n = 0;
     const char *authority = r->host_header;
@@ -503,11 +606,12 @@ static int submit_request(struct wt_h2 *h, int https, char *lower)
         }
         line = eol + 1;
     }
-    nghttp2_data_provider body = { .read_callback = read_body };
-    int32_t id = ng.submit_request(h->session, NULL, nva, n, r->body_len ? &body : NULL, h);
+    nghttp2_data_provider body = { .source.ptr = s, .read_callback = read_body };
+    int32_t id = ng.submit_request(h->session, NULL, nva, n, r->body_len ? &body : NULL, s);
     if (id < 0)
         return -1;
-    h->stream_id = id;
+    s->id = id;
+    h->last_stream_id = id;
     return 0;
 }
 
@@ -531,7 +635,8 @@ static int collect_output(struct wt_h2 *h)
             ev.u.h2_frame.type = -1;
             ev.u.h2_frame.type_name = frame_name(-1);
             ev.u.h2_frame.length = NGHTTP2_CLIENT_MAGIC_LEN;
-            h->sink.emit(h->sink.ctx, &ev);
+            if (h->sink)
+                h->sink->emit(h->sink->ctx, &ev);
         }
         if (h->out_start == h->out.len)
             h->out_start = h->out.len = 0;
@@ -542,45 +647,70 @@ static int collect_output(struct wt_h2 *h)
     }
 }
 
-int wt_h2_submit(struct wt_h2 *h, const struct wt_http_callbacks *cb, void *ctx,
-                 const struct wt_event_sink *sink, const struct wt_http_request *request,
-                 int https, int head_request)
+struct wt_h2_stream *wt_h2_submit(struct wt_h2 *h, const struct wt_http_callbacks *cb, void *ctx,
+                                  const struct wt_event_sink *sink,
+                                  const struct wt_http_request *request, int https,
+                                  int head_request)
 {
-    /* What the connection's last request left is not this one's. */
-    h->cb = *cb;
-    h->ctx = ctx;
-    h->sink = *sink;
-    h->request = request;
-    h->head_request = head_request;
-    h->body_sent = 0;
-    h->status = h->have_final = 0;
-    h->n_headers = h->header_bytes = h->raw_bytes = h->n_fields = 0;
-    h->content_length = -1;
-    h->header_frames = h->data_frames = 0;
-    h->data_bytes = h->body_bytes = h->bytes_fed = 0;
-    h->request_frame_bytes = 0;
-    h->complete = h->failed = h->abort_code = h->exit_code = 0;
-    h->error[0] = '\0';
+    if (h->failed)
+        return NULL;
+    struct wt_h2_stream *s = calloc(1, sizeof *s);
     char *lower = malloc(request->head_len + 1);
-    if (!lower)
-        return -1;
-    int rc = submit_request(h, https, lower);
+    if (!s || !lower) {
+        free(s);
+        free(lower);
+        return NULL;
+    }
+    s->h = h;
+    s->cb = *cb;
+    s->ctx = ctx;
+    s->sink = sink;
+    s->request = request;
+    s->head_request = head_request;
+    s->content_length = -1;
+    int rc = submit_request(h, s, https, lower);
     /* nghttp2 copied the fields when the request was submitted. */
     free(lower);
-    if (rc < 0 || collect_output(h) < 0)
-        return -1;
-    return 0;
+    if (rc < 0) {
+        free(s);
+        return NULL;
+    }
+    struct wt_h2_stream **tail = &h->streams;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = s;
+    if (collect_output(h) < 0) {
+        wt_h2_stream_release(s);
+        return NULL;
+    }
+    return s;
 }
 
-struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
-                        const struct wt_event_sink *sink, const struct wt_http_request *request,
-                        int https, int head_request)
+void wt_h2_stream_release(struct wt_h2_stream *s)
+{
+    if (!s)
+        return;
+    struct wt_h2 *h = s->h;
+    s->released = 1;
+    if (s->closed) {
+        stream_unlink_free(s);
+        return;
+    }
+    /* Still open (a timeout, our own failure): the server may stop sending
+     * it; the struct goes when nghttp2 closes the stream, or with the
+     * session. */
+    if (!h->failed && !h->eof &&
+        ng.submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL) == 0)
+        (void)collect_output(h);
+}
+
+struct wt_h2 *wt_h2_new(const struct wt_event_sink *sink)
 {
     struct wt_h2 *h = calloc(1, sizeof *h);
     nghttp2_session_callbacks *cbs = NULL;
     if (!h || wt_h2_load(NULL, 0) < 0 || ng.session_callbacks_new(&cbs) != 0)
         goto fail;
-    h->sink = *sink;   /* the SETTINGS below are told */
+    h->sink = sink;
     ng.session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
     ng.session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
     ng.session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
@@ -598,8 +728,7 @@ struct wt_h2 *wt_h2_new(const struct wt_http_callbacks *cb, void *ctx,
         { NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
     };
     if (ng.submit_settings(h->session, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]) != 0 ||
-        ng.session_set_local_window_size(h->session, NGHTTP2_FLAG_NONE, 0, WT_H2_WINDOW) != 0 ||
-        wt_h2_submit(h, cb, ctx, sink, request, https, head_request) < 0)
+        ng.session_set_local_window_size(h->session, NGHTTP2_FLAG_NONE, 0, WT_H2_WINDOW) != 0)
         goto fail;
     return h;
 fail:
@@ -607,11 +736,55 @@ fail:
     return NULL;
 }
 
-int wt_h2_reusable(const struct wt_h2 *h)
+/* Streams nghttp2 has not closed yet, ours or released. */
+static size_t open_streams(const struct wt_h2 *h)
+{
+    size_t n = 0;
+    for (const struct wt_h2_stream *s = h->streams; s; s = s->next)
+        n += !s->closed;
+    return n;
+}
+
+static int usable(const struct wt_h2 *h)
 {
     /* stream ids are odd and end at 2^31-1 (RFC 9113 §5.1.1) */
-    return h->complete && !h->failed && !h->goaway_received &&
-           h->stream_id < INT32_MAX - 2 && ng.session_want_read(h->session);
+    return !h->failed && !h->eof && !h->goaway_received &&
+           h->last_stream_id < INT32_MAX - 2 && ng.session_want_read(h->session);
+}
+
+int wt_h2_reusable(const struct wt_h2 *h)
+{
+    return usable(h) && open_streams(h) == 0;
+}
+
+int wt_h2_can_take(const struct wt_h2 *h)
+{
+    /* Before the server's SETTINGS its limit is unknown: a stream sent
+     * beyond it would be refused. */
+    return usable(h) && h->settings_received &&
+           open_streams(h) < ng.session_get_remote_settings(
+                                 h->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
+int wt_h2_settings_received(const struct wt_h2 *h)
+{
+    return h->settings_received;
+}
+
+size_t wt_h2_streams(const struct wt_h2 *h)
+{
+    size_t n = 0;
+    for (const struct wt_h2_stream *s = h->streams; s; s = s->next)
+        n += !s->released;
+    return n;
+}
+
+const struct wt_event_sink *wt_h2_stream_sink(const struct wt_h2 *h)
+{
+    for (const struct wt_h2_stream *s = h->streams; s; s = s->next)
+        if (!s->released)
+            return s->sink;
+    return NULL;
 }
 
 void wt_h2_goaway(struct wt_h2 *h)
@@ -629,6 +802,11 @@ void wt_h2_free(struct wt_h2 *h)
         return;
     if (h->session)
         ng.session_del(h->session);
+    while (h->streams) {
+        struct wt_h2_stream *s = h->streams;
+        h->streams = s->next;
+        free(s);
+    }
     wt_buf_free(&h->out);
     free(h);
 }
@@ -646,57 +824,90 @@ void wt_h2_sent(struct wt_h2 *h, size_t n)
         h->out_start = h->out.len = 0;
 }
 
+static size_t reading_streams(const struct wt_h2 *h)
+{
+    size_t n = 0;
+    for (const struct wt_h2_stream *s = h->streams; s; s = s->next)
+        n += !s->released && !s->ended;
+    return n;
+}
+
+static enum wt_http_read outcome(const struct wt_h2 *h)
+{
+    if (h->ended_failed)
+        return WT_HTTP_FAILED;
+    return h->ended_complete ? WT_HTTP_COMPLETE : WT_HTTP_NEED_MORE;
+}
+
 enum wt_http_read wt_h2_feed(struct wt_h2 *h, const char *data, size_t len)
 {
+    h->ended_complete = h->ended_failed = 0;
     if (h->failed)
         return WT_HTTP_FAILED;
-    h->bytes_fed += len;
     ssize_t n = ng.session_mem_recv(h->session, (const uint8_t *)data, len);
     if (n < 0) {
-        if (h->abort_code) {
-            fail(h, h->abort_code, N_("writing the body failed%s"), "");
-        } else {
-            /* Fatal to the session (a flood, a broken preface): GOAWAY goes
-             * out if nghttp2 can still say it. curl calls it a receive error. */
-            ng.session_terminate_session(h->session, NGHTTP2_PROTOCOL_ERROR);
-            fail(h, WT_EXIT_RECV_ERROR, N_("HTTP/2 framing error: %s"), ng.strerror((int)n));
-        }
+        /* Fatal to the session (a flood, a broken preface): GOAWAY goes
+         * out if nghttp2 can still say it. curl calls it a receive error. */
+        ng.session_terminate_session(h->session, NGHTTP2_PROTOCOL_ERROR);
+        fail(h, WT_EXIT_RECV_ERROR, N_("HTTP/2 framing error: %s"), ng.strerror((int)n));
     }
     /* ACKs, WINDOW_UPDATEs, a GOAWAY of ours: queued now, sent by the caller. */
-    int out_failed = collect_output(h) < 0;
-    if (h->failed || out_failed)
-        return WT_HTTP_FAILED;
-    if (h->complete)
-        return WT_HTTP_COMPLETE;
-    if (!ng.session_want_read(h->session) && !ng.session_want_write(h->session)) {
+    (void)collect_output(h);
+    if (reading_streams(h) && !ng.session_want_read(h->session) &&
+        !ng.session_want_write(h->session))
         fail(h, WT_EXIT_HTTP2, N_("the HTTP/2 connection ended before the response did%s"), "");
+    if (h->failed)
         return WT_HTTP_FAILED;
-    }
-    return WT_HTTP_NEED_MORE;
+    return outcome(h);
 }
 
 enum wt_http_read wt_h2_eof(struct wt_h2 *h)
 {
-    if (h->complete)
-        return WT_HTTP_COMPLETE;
-    /* As curl: no response at all is an empty reply; a response cut short
-     * ("HTTP/2 stream 1 was not closed cleanly before end of the
-     * underlying stream") a partial file. */
-    if (!h->status && !h->have_final)
-        fail(h, WT_EXIT_GOT_NOTHING,
-             N_("the server closed the HTTP/2 connection without a response%s"), "");
-    else if (!h->failed) {
-        h->failed = 1;
-        h->exit_code = WT_EXIT_PARTIAL_FILE;
-        wt_errf(h->error, sizeof h->error,
-                "HTTP/2 stream %d was not closed cleanly before the connection ended",
-                h->stream_id);
+    h->ended_complete = h->ended_failed = 0;
+    h->eof = 1;
+    for (struct wt_h2_stream *s = h->streams; s; s = s->next) {
+        if (s->released || s->ended)
+            continue;
+        /* As curl: no response at all is an empty reply; a response cut
+         * short ("HTTP/2 stream 1 was not closed cleanly before end of the
+         * underlying stream") a partial file. */
+        if (!s->status && !s->have_final) {
+            stream_fail(s, WT_EXIT_GOT_NOTHING,
+                        N_("the server closed the HTTP/2 connection without a response%s"), "");
+        } else {
+            s->ended = s->failed = 1;
+            s->exit_code = WT_EXIT_PARTIAL_FILE;
+            wt_errf(s->error, sizeof s->error,
+                    "HTTP/2 stream %d was not closed cleanly before the connection ended", s->id);
+            h->ended_failed++;
+        }
     }
-    return WT_HTTP_FAILED;
+    return h->ended_failed ? WT_HTTP_FAILED : WT_HTTP_COMPLETE;
 }
 
-int wt_h2_exit_code(const struct wt_h2 *h) { return h->exit_code; }
-const char *wt_h2_error(const struct wt_h2 *h) { return h->error; }
-uint64_t wt_h2_body_bytes(const struct wt_h2 *h) { return h->body_bytes; }
-uint64_t wt_h2_bytes_fed(const struct wt_h2 *h) { return h->bytes_fed; }
-size_t wt_h2_request_bytes(const struct wt_h2 *h) { return h->request_frame_bytes; }
+int wt_h2_failed(const struct wt_h2 *h) { return h->failed || h->eof; }
+
+void wt_h2_abort(struct wt_h2 *h, int exit_code, const char *message)
+{
+    fail(h, exit_code, "%s", message);
+}
+
+struct wt_h2_stream *wt_h2_next_ended(struct wt_h2 *h)
+{
+    for (struct wt_h2_stream *s = h->streams; s; s = s->next) {
+        if (s->ended && !s->reported && !s->released) {
+            s->reported = 1;
+            return s;
+        }
+    }
+    return NULL;
+}
+
+void *wt_h2_stream_ctx(const struct wt_h2_stream *s) { return s->ctx; }
+int32_t wt_h2_stream_id(const struct wt_h2_stream *s) { return s->id; }
+int wt_h2_stream_complete(const struct wt_h2_stream *s) { return s->complete; }
+int wt_h2_exit_code(const struct wt_h2_stream *s) { return s->exit_code; }
+const char *wt_h2_error(const struct wt_h2_stream *s) { return s->error; }
+uint64_t wt_h2_body_bytes(const struct wt_h2_stream *s) { return s->body_bytes; }
+uint64_t wt_h2_bytes_fed(const struct wt_h2_stream *s) { return s->bytes_fed; }
+size_t wt_h2_request_bytes(const struct wt_h2_stream *s) { return s->request_frame_bytes; }

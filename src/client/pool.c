@@ -24,6 +24,7 @@ struct wt_pool {
     const struct wt_event_sink *sink;
     unsigned last_id;
     struct wt_conn *idle;            /* most recently used first */
+    struct wt_conn *shared;          /* HTTP/2 connections carrying streams now */
     size_t n_idle;
     struct closing *closing;
     size_t n_closing;
@@ -95,6 +96,10 @@ struct wt_conn *wt_pool_take_via(struct wt_pool *p, enum wt_scheme scheme, const
                                  uint16_t port, const char *via, struct wt_pool_stale *stale)
 {
     memset(stale, 0, sizeof *stale);
+    for (struct wt_conn *c = p->shared; c; c = c->next)
+        if (c->scheme == scheme && c->port == port && !strcmp(c->host, host) &&
+            !strcmp(c->via, via) && c->h2 && wt_h2_can_take(c->h2))
+            return c;
     struct wt_conn **pp = &p->idle;
     while (*pp) {
         struct wt_conn *c = *pp;
@@ -132,6 +137,29 @@ size_t wt_pool_idle_count(const struct wt_pool *p, enum wt_scheme scheme, const 
 }
 
 static void start_closing(struct wt_pool *p, struct wt_conn *c);
+
+void wt_pool_share(struct wt_pool *p, struct wt_conn *c)
+{
+    if (c->shared)
+        return;
+    c->shared = 1;
+    c->next = p->shared;
+    p->shared = c;
+}
+
+void wt_pool_unshare(struct wt_pool *p, struct wt_conn *c)
+{
+    if (!c->shared)
+        return;
+    for (struct wt_conn **pp = &p->shared; *pp; pp = &(*pp)->next) {
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    }
+    c->shared = 0;
+    c->next = NULL;
+}
 
 void wt_pool_put(struct wt_pool *p, struct wt_conn *c)
 {
@@ -267,6 +295,7 @@ void wt_pool_free(struct wt_pool *p)
         c->owner = NULL;
         wt_conn_free(c);
     }
+    /* (a shared connection belongs to the requests on it, all gone by now) */
     while (p->closing) {
         struct closing *cl = p->closing;
         p->closing = cl->next;

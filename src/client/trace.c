@@ -65,6 +65,10 @@ struct wt_trace {
     int64_t expect_since_us;         /* when the head went out without its body */
     struct wt_http_reader *reader;
     struct wt_h2 *h2;                /* the response comes as HTTP/2 frames (ALPN h2, or h2c) */
+    struct wt_h2_stream *stream;     /* this request's stream on it */
+    /* On HTTP/2, fd, tls and h2 are the connection's (conn): its one
+     * reader reads for every stream on it, this request's among them. */
+    int shared;
     struct wt_body_sink *body;
     struct wt_decoder *decoder;      /* --compressed and a Content-Encoding */
     int decode_failed;               /* the reader stopped because decoding failed */
@@ -121,6 +125,7 @@ struct wt_trace {
 
 static void trace_enter(struct wt_trace *t, enum wt_phase next);
 static void h2_flush_last(struct wt_trace *t);
+static int leave_shared(struct wt_trace *t);
 static uint64_t response_bytes_fed(const struct wt_trace *t);
 
 static void narrate_teardown_calls(struct wt_trace *t, const struct wt_event *ev);
@@ -159,6 +164,8 @@ static int64_t span(const struct wt_trace *t, enum wt_phase from, enum wt_phase 
 
 static void release_mechanics(struct wt_trace *t)
 {
+    if (t->shared)
+        (void)leave_shared(t);   /* the last to leave gets fd, tls and h2 back */
     wt_dns_lookup_free(t->dns);
     t->dns = NULL;
     wt_tcp_connector_free(t->connector);
@@ -400,9 +407,24 @@ static void try_reuse(struct wt_trace *t)
     ev.u.conn.host = c->host;
     ev.u.conn.port = c->port;
     ev.u.conn.requests = c->requests;
-    ev.u.conn.idle_us = wt_loop_now(t->loop) - c->idle_since;
+    ev.u.conn.idle_us = c->shared ? 0 : wt_loop_now(t->loop) - c->idle_since;
     t->conn = c;
     t->reused = 1;
+    if (c->h2) {
+        /* HTTP/2: one more stream on it, idle or carrying others */
+        ev.u.conn.streams = c->shared ? wt_h2_streams(c->h2) : 0;
+        t->shared = 1;
+        t->fd = c->fd;
+        t->tls = c->tls;
+        t->h2 = c->h2;
+        t->local = c->local;
+        t->remote = c->remote;
+        if (!c->owner)
+            c->owner = &t->stamped;
+        wt_pool_share(t->p.pool, c);
+        emit(t, &ev);
+        return;
+    }
     t->fd = c->fd;
     t->tls = c->tls;
     t->h2 = c->h2;
@@ -789,6 +811,221 @@ static void h2_flush_last(struct wt_trace *t)
         (void)h2_flush(t, &want);
 }
 
+/* ---- a shared HTTP/2 connection: one reader for all its streams ------- */
+
+/* One thread, one loop: the connections' readers take turns with it. */
+static char shared_buf[READ_BUF_SIZE];
+
+static ssize_t shared_send(struct wt_conn *c, const char *buf, size_t len, int *want)
+{
+    if (c->tls) {
+        ssize_t n = wt_tls_write(c->tls, buf, len, want);
+        return n == 0 ? CONN_FAILED : n;
+    }
+    ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0)
+        return n;
+    *want = WT_LOOP_WRITE;
+    return (errno == EAGAIN || errno == EINTR) ? CONN_WOULD_BLOCK : CONN_FAILED;
+}
+
+static ssize_t shared_recv(struct wt_conn *c, char *buf, size_t len, int *want)
+{
+    if (c->tls)
+        return wt_tls_read(c->tls, buf, len, want);
+    ssize_t n = recv(c->fd, buf, len, 0);
+    if (n >= 0)
+        return n;
+    *want = WT_LOOP_READ;
+    return (errno == EAGAIN || errno == EINTR) ? CONN_WOULD_BLOCK : CONN_FAILED;
+}
+
+/* As h2_flush, for the connection: 1 all sent, 0 the socket is full
+ * (*want says for what to wait), -1 failed (errno kept). */
+static int shared_flush(struct wt_conn *c, int *want)
+{
+    const char *data;
+    size_t left;
+    while ((left = wt_h2_output(c->h2, &data)) > 0) {
+        ssize_t n = shared_send(c, data, left, want);
+        if (n == CONN_WOULD_BLOCK)
+            return 0;
+        if (n < 0)
+            return -1;
+        wt_h2_sent(c->h2, (size_t)n);
+    }
+    return 1;
+}
+
+static void shared_io(struct wt_loop *loop, int fd, int events, void *data);
+
+static void shared_watch(struct wt_loop *loop, struct wt_conn *c, int want)
+{
+    wt_loop_watch(loop, c->fd, WT_LOOP_READ | want, shared_io, c);
+}
+
+/* Nobody reads the connection any more (it is idle, failed, or the last
+ * request took it back). */
+static void shared_stop(struct wt_loop *loop, struct wt_conn *c)
+{
+    wt_loop_unwatch(loop, c->fd);
+    wt_loop_timer_cancel(loop, c->resume_timer);
+    c->resume_timer = 0;
+}
+
+static void response_complete(struct wt_trace *t);
+static void response_failed(struct wt_trace *t);
+
+/* Tells each request whose stream ended; each lets go of its stream, and
+ * the last to leave takes the connection. Returns 0 when that happened
+ * (c may be gone), 1 when streams are still open on c. */
+static int shared_dispatch(struct wt_conn *c)
+{
+    size_t attached = wt_h2_streams(c->h2);
+    struct wt_h2_stream *s;
+    while ((s = wt_h2_next_ended(c->h2))) {
+        struct wt_trace *t = wt_h2_stream_ctx(s);
+        int last = attached <= 1;
+        attached--;
+        if (wt_h2_stream_complete(s))
+            response_complete(t);
+        else
+            response_failed(t);
+        if (last)
+            return 0;
+    }
+    return 1;
+}
+
+/* The connection broke under every stream on it. */
+static void shared_fail(struct wt_loop *loop, struct wt_conn *c, int exit_code,
+                        const char *message)
+{
+    wt_h2_abort(c->h2, exit_code, message);
+    shared_stop(loop, c);
+    (void)shared_dispatch(c);
+}
+
+static void shared_resume(struct wt_loop *loop, void *data)
+{
+    struct wt_conn *c = data;
+    c->resume_timer = 0;
+    shared_io(loop, c->fd, WT_LOOP_READ, c);
+}
+
+static const char *tls_said(const char *message);
+
+static void shared_io(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)events;
+    struct wt_conn *c = data;
+    wt_loop_timer_cancel(loop, c->resume_timer);
+    c->resume_timer = 0;
+    for (int i = 0; i < READS_PER_WAKEUP; i++) {
+        int want = WT_LOOP_READ;
+        int flush_want = 0;
+        if (shared_flush(c, &flush_want) < 0) {
+            char msg[400];
+            wt_errf(msg, sizeof msg, "sending HTTP/2 frames failed: %s",
+                    c->tls ? tls_said(wt_tls_error(c->tls)) : strerror(errno));
+            shared_fail(loop, c, WT_EXIT_SEND_ERROR, msg);
+            return;
+        }
+        ssize_t n = shared_recv(c, shared_buf, sizeof shared_buf, &want);
+        if (n == CONN_WOULD_BLOCK) {
+            /* frames still queued: wake up when they can go too */
+            wt_loop_watch(loop, fd, want | flush_want, shared_io, c);
+            return;
+        }
+        int unclean_eof = n == CONN_UNCLEAN_EOF;
+        if (unclean_eof)
+            n = 0;   /* HTTP/2 frames its own ends: the session knows what is missing */
+        if (n < 0) {
+            char msg[480];
+            wt_errf(msg, sizeof msg, "receiving the response failed: %s",
+                    c->tls ? tls_said(wt_tls_error(c->tls)) : strerror(errno));
+            shared_fail(loop, c, WT_EXIT_RECV_ERROR, msg);
+            return;
+        }
+        if (n == 0) {
+            /* Through TLS, 0 is the peer's close_notify: its TCP FIN may
+             * still be on the way, and the teardown will watch for it. */
+            c->peer_closed = !c->tls || unclean_eof;
+            (void)wt_h2_eof(c->h2);
+        } else {
+            (void)wt_h2_feed(c->h2, shared_buf, (size_t)n);
+        }
+        /* ACKs and WINDOW_UPDATEs go now; a failure shows at the next read */
+        int ack_want = 0;
+        (void)shared_flush(c, &ack_want);
+        if (n == 0 || wt_h2_failed(c->h2)) {
+            shared_stop(loop, c);
+            (void)shared_dispatch(c);
+            return;
+        }
+        if (!shared_dispatch(c))
+            return;
+    }
+    /* Yield to the loop between bursts; bytes already inside the TLS
+     * session would not wake poll, so come back for them at once. */
+    if (c->tls && wt_tls_pending(c->tls))
+        c->resume_timer = wt_loop_timer_at(loop, wt_loop_now(loop), shared_resume, c);
+}
+
+/* The trace's new HTTP/2 session: fd, TLS and session go to the
+ * connection, which later requests to the origin may share (not with
+ * --packets, which shows this connection's own teardown). */
+static void enter_shared(struct wt_trace *t)
+{
+    struct wt_conn *c = t->conn;
+    c->fd = t->fd;
+    c->tls = t->tls;
+    c->h2 = t->h2;
+    c->local = t->local;
+    c->remote = t->remote;
+    t->shared = 1;
+    if (!t->capture && !t->opt->no_keepalive)
+        wt_pool_share(t->p.pool, c);
+}
+
+/* The request is done with its stream. While others are open the
+ * connection goes on without it (returns 0); the last to leave takes fd,
+ * TLS and session back, as if it had been alone on it (returns 1). */
+static int leave_shared(struct wt_trace *t)
+{
+    struct wt_conn *c = t->conn;
+    wt_h2_stream_release(t->stream);
+    t->stream = NULL;
+    t->shared = 0;
+    c->last_url_index = t->p.url_index;
+    c->last_hop = t->p.hop;
+    c->last_t0 = t->p.transfer_t0;
+    if (wt_h2_streams(c->h2) > 0) {
+        if (c->owner == &t->stamped)
+            c->owner = wt_h2_stream_sink(c->h2);
+        /* our RST_STREAM, if it was still open, goes with their frames */
+        int want = 0;
+        if (shared_flush(c, &want) == 0)
+            shared_watch(t->loop, c, want);
+        t->fd = -1;
+        t->tls = NULL;
+        t->h2 = NULL;
+        t->conn = NULL;
+        return 0;
+    }
+    shared_stop(t->loop, c);
+    wt_pool_unshare(t->p.pool, c);
+    c->owner = &t->stamped;
+    t->fd = c->fd;
+    t->tls = c->tls;
+    t->h2 = c->h2;
+    t->peer_closed = t->peer_closed || c->peer_closed;
+    c->fd = -1;
+    c->tls = NULL;
+    c->h2 = NULL;
+    return 1;
+}
+
 static void start_connect(struct wt_trace *t)
 {
     if (t->reused) {
@@ -1103,13 +1340,12 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
     (void)loop;
     (void)events;
     struct wt_trace *t = data;
-    /* HTTP/2: the preface, our SETTINGS and the HEADERS (and as much of a
-     * body as the server's window allows) as the session queued them.
-     * HTTP/1.1: the head, and the body unless it waits for 100 Continue. */
+    /* HTTP/1.1 (HTTP/2 goes through the connection's reader): the head,
+     * and the body unless it waits for 100 Continue. */
     size_t end = t->expect == EXPECT_WAITING ? t->request.head_len : t->request.len;
     const char *out = t->request.text + t->request_sent;
     size_t left = end - t->request_sent;
-    while (t->h2 ? (left = wt_h2_output(t->h2, &out)) > 0 : t->request_sent < end) {
+    while (t->request_sent < end) {
         int want = WT_LOOP_WRITE;
         ssize_t n = conn_send(t, out, left, &want);
         if (n == CONN_WOULD_BLOCK) {
@@ -1121,10 +1357,6 @@ static void on_request_writable(struct wt_loop *loop, int fd, int events, void *
             wt_errf(msg, sizeof msg, "sending the request failed: %s", conn_error(t, errno));
             trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
             return;
-        }
-        if (t->h2) {
-            wt_h2_sent(t->h2, (size_t)n);
-            continue;
         }
         t->request_sent += (size_t)n;
         out += n;
@@ -1276,32 +1508,50 @@ static void start_send(struct wt_trace *t)
         if (t->request.origin[i] == WT_HDR_FROM_RANGE || t->request.origin[i] == WT_HDR_FROM_RESUME)
             t->range_sent = strcmp(t->request.method, "HEAD") != 0;
     t->resume_from = hop_spec.resume_from;
-    if (t->h2) {
-        /* a kept HTTP/2 connection: the next stream on the same session */
-        if (wt_h2_submit(t->h2, &response_callbacks, t, &t->stamped, &t->request,
-                         t->url.scheme == WT_SCHEME_HTTPS,
-                         t->opt->request && t->opt->request->head) < 0) {
-            trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
-            return;
-        }
-    } else if (speaks_h2(t)) {
+    if (!t->h2 && speaks_h2(t)) {
         char err[256];
         if (wt_h2_load(err, sizeof err) < 0) {
             trace_fail(t, "http", WT_EXIT_UNSUPPORTED_PROTOCOL, err);
             return;
         }
-        t->h2 = wt_h2_new(&response_callbacks, t, &t->stamped, &t->request,
-                          t->url.scheme == WT_SCHEME_HTTPS,
-                          t->opt->request && t->opt->request->head);
+        /* the connection's frames are told through it: the session may
+         * outlive this trace */
+        t->h2 = t->conn ? wt_h2_new(&t->conn->relay) : NULL;
         if (!t->h2) {
+            trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
+            return;
+        }
+        enter_shared(t);
+    }
+    if (t->h2) {
+        /* the next stream on the connection's session: 1, or 3, 5 ... on a
+         * kept or shared connection */
+        t->stream = wt_h2_submit(t->h2, &response_callbacks, t, &t->stamped, &t->request,
+                                 t->url.scheme == WT_SCHEME_HTTPS,
+                                 t->opt->request && t->opt->request->head);
+        if (!t->stream) {
             trace_fail(t, "http", WT_EXIT_OUT_OF_MEMORY, N_("out of memory"));
             return;
         }
     }
     if (t->conn)
         t->conn->requests++;
-    /* as curl: no Expect wait over HTTP/2 (the stream can be reset instead) */
-    t->expect = t->request.expect_100 && !t->h2 ? EXPECT_WAITING : EXPECT_NONE;
+    if (t->shared) {
+        /* as curl: no Expect wait over HTTP/2 (the stream can be reset
+         * instead); the connection's reader sends what the session queued */
+        t->expect = EXPECT_NONE;
+        int want = 0;
+        if (shared_flush(t->conn, &want) < 0) {
+            char msg[400];
+            wt_errf(msg, sizeof msg, "sending the request failed: %s", conn_error(t, errno));
+            trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
+            return;
+        }
+        shared_watch(t->loop, t->conn, want);
+        trace_enter(t, WT_PHASE_WAIT);
+        return;
+    }
+    t->expect = t->request.expect_100 ? EXPECT_WAITING : EXPECT_NONE;
     on_request_writable(t->loop, t->fd, WT_LOOP_WRITE, t);
 }
 
@@ -1317,12 +1567,16 @@ static void start_wait(struct wt_trace *t)
     ev.u.http_request.body_bytes = t->request.body_len;
     ev.u.http_request.origin = t->request.origin;
     ev.u.http_request.form = t->request.form;
-    ev.u.http_request.h2 = t->h2 != NULL;
+    ev.u.http_request.h2 = t->stream != NULL;
     ev.u.http_request.scheme = wt_scheme_name(t->url.scheme);
-    if (t->h2)
-        ev.u.http_request.bytes = wt_h2_request_bytes(t->h2);
+    if (t->stream) {
+        ev.u.http_request.bytes = wt_h2_request_bytes(t->stream);
+        ev.u.http_request.conn = t->conn ? t->conn->id : 0;
+        ev.u.http_request.stream = wt_h2_stream_id(t->stream);
+    }
     emit(t, &ev);
-    wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, on_response_readable, t);
+    if (!t->shared)
+        wt_loop_watch(t->loop, t->fd, WT_LOOP_READ, on_response_readable, t);
 }
 
 /* ---- HTTP: response -------------------------------------------------- */
@@ -1379,6 +1633,9 @@ static void on_status(void *ctx, int major, int minor, int status, const char *r
                       size_t reason_len)
 {
     struct wt_trace *t = ctx;
+    /* HTTP/2: the connection's reader delivered this stream's first frame */
+    if (t->phase == WT_PHASE_WAIT)
+        trace_enter(t, WT_PHASE_RECEIVE);
     free(t->location);   /* an interim response's headers are not the final one's */
     t->location = NULL;
     wt_decoder_free(t->decoder);
@@ -1577,7 +1834,7 @@ static const struct wt_http_callbacks response_callbacks = {
 
 static void response_failed(struct wt_trace *t)
 {
-    int code = t->h2 ? wt_h2_exit_code(t->h2) : wt_http_reader_exit_code(t->reader);
+    int code = t->stream ? wt_h2_exit_code(t->stream) : wt_http_reader_exit_code(t->reader);
     if (t->body_failed)
         trace_fail(t, "output", code, t->body_error);
     else if (t->decode_failed)
@@ -1585,13 +1842,14 @@ static void response_failed(struct wt_trace *t)
     else if (t->range_failed)
         trace_fail(t, "http", code, t->range_error);
     else
-        trace_fail(t, "http", code, t->h2 ? wt_h2_error(t->h2) : wt_http_reader_error(t->reader));
+        trace_fail(t, "http", code,
+                   t->stream ? wt_h2_error(t->stream) : wt_http_reader_error(t->reader));
 }
 
 /* What the response's reader, HTTP/1.1 or HTTP/2, has counted. */
 static uint64_t response_bytes_fed(const struct wt_trace *t)
 {
-    return t->h2 ? wt_h2_bytes_fed(t->h2) : wt_http_reader_bytes_fed(t->reader);
+    return t->stream ? wt_h2_bytes_fed(t->stream) : wt_http_reader_bytes_fed(t->reader);
 }
 
 static void response_complete(struct wt_trace *t)
@@ -1669,13 +1927,6 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
     for (int i = 0; i < READS_PER_WAKEUP; i++) {
         int want = WT_LOOP_READ;
         int unclean_eof = 0;
-        int flush_want = 0;
-        if (t->h2 && h2_flush(t, &flush_want) < 0) {
-            char msg[400];
-            wt_errf(msg, sizeof msg, "sending HTTP/2 frames failed: %s", conn_error(t, errno));
-            trace_fail(t, "http", WT_EXIT_SEND_ERROR, msg);
-            return;
-        }
         /* --limit-rate: a read of at most a second's worth, so one read
          * cannot run far ahead of the rate before the pause is judged */
         size_t room = t->opt->limit_rate && t->opt->limit_rate < READ_BUF_SIZE
@@ -1683,14 +1934,13 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
                           : READ_BUF_SIZE;
         ssize_t n = conn_recv(t, t->readbuf, room, &want);
         if (n == CONN_WOULD_BLOCK) {
-            /* HTTP/2 frames still queued: wake up when they can go too. */
-            wt_loop_watch(t->loop, fd, want | flush_want, on_response_readable, t);
+            wt_loop_watch(t->loop, fd, want, on_response_readable, t);
             return;
         }
         if (n == CONN_UNCLEAN_EOF) {
             /* Nothing received at all is an empty reply (52), as for plain
              * TCP; only a body that ends at close may be cut unnoticed. */
-            if (!t->h2 && wt_http_reader_framing(t->reader) == WT_FRAMING_UNTIL_CLOSE &&
+            if (wt_http_reader_framing(t->reader) == WT_FRAMING_UNTIL_CLOSE &&
                 wt_http_reader_bytes_fed(t->reader) > 0) {
                 trace_fail(t, "tls", WT_EXIT_RECV_ERROR,
                            N_("the server closed the connection without a TLS close_notify: "
@@ -1715,10 +1965,9 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
             /* Through TLS, 0 is the peer's close_notify: its TCP FIN may
              * still be on the way, and the teardown will watch for it. */
             t->peer_closed = !t->tls || unclean_eof;
-            r = t->h2 ? wt_h2_eof(t->h2) : wt_http_reader_eof(t->reader);
+            r = wt_http_reader_eof(t->reader);
         } else {
-            r = t->h2 ? wt_h2_feed(t->h2, t->readbuf, (size_t)n)
-                      : wt_http_reader_feed(t->reader, t->readbuf, (size_t)n);
+            r = wt_http_reader_feed(t->reader, t->readbuf, (size_t)n);
         }
         if (r == WT_HTTP_FAILED) {
             response_failed(t);
@@ -1863,7 +2112,8 @@ static void start_close(struct wt_trace *t)
     wt_loop_timer_cancel(t->loop, t->resume_timer);
     t->resume_timer = 0;
     struct wt_event ev = { .kind = WT_EV_HTTP_BODY_DONE };
-    ev.u.http_body_done.bytes = t->h2 ? wt_h2_body_bytes(t->h2) : wt_http_reader_body_bytes(t->reader);
+    ev.u.http_body_done.bytes = t->stream ? wt_h2_body_bytes(t->stream)
+                                          : wt_http_reader_body_bytes(t->reader);
     ev.u.http_body_done.framing = t->h2 ? WT_FRAMING_H2 : wt_http_reader_framing(t->reader);
     ev.u.http_body_done.elapsed_us = span(t, WT_PHASE_RECEIVE, WT_PHASE_CLOSE);
     ev.u.http_body_done.sink = t->skip_body ? N_("skipped (a redirect's body, with -L)")
@@ -1878,8 +2128,15 @@ static void start_close(struct wt_trace *t)
     ev.u.http_body_done.rate_paused_us = t->rate_paused_us;
     emit(t, &ev);
 
-    wt_loop_unwatch(t->loop, t->fd);
+    if (!t->shared)
+        wt_loop_unwatch(t->loop, t->fd);
     emit_route(t);
+    if (t->shared && !leave_shared(t)) {
+        /* other streams go on on the connection: its end is theirs */
+        t->kept = 1;
+        trace_enter(t, WT_PHASE_DONE);
+        return;
+    }
     if (may_keep(t)) {
         keep_connection(t);
         return;
@@ -2090,6 +2347,10 @@ const char *wt_trace_location(const struct wt_trace *t, size_t *len)
 int wt_trace_setting_up(const struct wt_trace *t, unsigned *conn_id)
 {
     *conn_id = t->conn ? t->conn->id : 0;
+    /* A new HTTP/2 connection is set up once the server's SETTINGS say how
+     * many streams it may carry. */
+    if (!t->finished && t->shared && !t->reused && !wt_h2_settings_received(t->h2))
+        return 1;
     return !t->finished && !t->reused && t->phase < WT_PHASE_SEND;
 }
 

@@ -579,6 +579,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_int(j, "bytes", (int64_t)ev->u.http_request.bytes);
         wt_json_int(j, "body_bytes", (int64_t)ev->u.http_request.body_bytes);
         wt_json_bool(j, "h2", ev->u.http_request.h2);
+        if (ev->u.http_request.h2 && ev->u.http_request.conn)
+            wt_json_int(j, "conn", ev->u.http_request.conn);
+        if (ev->u.http_request.h2)
+            wt_json_int(j, "stream", ev->u.http_request.stream);
         break;
     case WT_EV_HTTP_STATUS: {
         char version[16];
@@ -915,6 +919,8 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
             wt_json_int(j, "idle_us", ev->u.conn.idle_us);
         if (ev->kind == WT_EV_CONN_STALE)
             wt_json_bool(j, "peer_closed", ev->u.conn.peer_closed);
+        if (ev->kind == WT_EV_CONN_REUSE)
+            wt_json_int(j, "streams", (int64_t)ev->u.conn.streams);
         if (ev->kind == WT_EV_CONN_RETRY)
             wt_json_cstring(j, "message", ev->u.conn.message);
         if (ev->kind == WT_EV_CONN_WAITED)

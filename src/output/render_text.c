@@ -42,6 +42,7 @@ struct url_row {
     int64_t total_us;
     unsigned hops;
     unsigned conn;             /* 0: none */
+    int32_t stream;            /* HTTP/2: the stream that carried the last request, 0 none */
     int reused;
     int done;
 };
@@ -198,6 +199,9 @@ static void record_row(struct text_state *s, const struct wt_event *ev)
         r->conn = ev->u.conn.id;
         r->reused = 1;
         break;
+    case WT_EV_HTTP_REQUEST:
+        r->stream = ev->u.http_request.stream;
+        break;
     case WT_EV_TRANSFER_DONE:
         r->exit_code = ev->u.transfer_done.exit_code;
         r->total_us = ev->u.transfer_done.total_us;
@@ -252,7 +256,10 @@ static void print_table(struct text_state *s)
         char status[8] = "–", conn[24] = "–", d[32];
         if (r->status)
             snprintf(status, sizeof status, "%d", r->status);
-        if (r->conn)
+        if (r->conn && r->stream)
+            /* TRANSLATORS: the end table's connection column: #1 stream 5 */
+            snprintf(conn, sizeof conn, _("#%1$u stream %2$d"), r->conn, (int)r->stream);
+        else if (r->conn)
             snprintf(conn, sizeof conn, "#%u %s", r->conn, r->reused ? _("reused") : _("new"));
         wt_format_duration(r->total_us, d, sizeof d);
         /* "–" is three bytes for one column: widen its field to match; the
@@ -905,7 +912,18 @@ static void render_conn(struct text_state *s, const struct wt_event *ev)
     tag(s, C_TCP, "conn");
     switch (ev->kind) {
     case WT_EV_CONN_REUSE:
-        if (ev->u.conn.scheme == WT_SCHEME_HTTPS)
+        if (ev->u.conn.streams && ev->u.conn.scheme == WT_SCHEME_HTTPS)
+            /* TRANSLATORS: %1$u the connection, %2$s its origin, %3$zu HTTP/2
+             * streams open on it, %4$u this request's number on it */
+            fprintf(o, _("joining connection #%1$u to %2$s as one more HTTP/2 stream beside the "
+                         "%3$zu open on it: no DNS, no TCP handshake, no TLS handshake · request "
+                         "%4$u on it\n"),
+                    ev->u.conn.id, origin, ev->u.conn.streams, ev->u.conn.requests + 1);
+        else if (ev->u.conn.streams)
+            fprintf(o, _("joining connection #%1$u to %2$s as one more HTTP/2 stream beside the "
+                         "%3$zu open on it: no DNS, no TCP handshake · request %4$u on it\n"),
+                    ev->u.conn.id, origin, ev->u.conn.streams, ev->u.conn.requests + 1);
+        else if (ev->u.conn.scheme == WT_SCHEME_HTTPS)
             fprintf(o, _("reusing connection #%u to %s: no DNS, no TCP handshake, no TLS "
                          "handshake; idle %s · request %u on it\n"),
                     ev->u.conn.id, origin, d, ev->u.conn.requests + 1);
@@ -1727,7 +1745,15 @@ static void render_http(struct text_state *s, const struct wt_event *ev)
     switch (ev->kind) {
     case WT_EV_HTTP_REQUEST: {
         tag(s, C_HTTP, "http");
-        if (ev->u.http_request.h2)
+        if (ev->u.http_request.h2 && ev->u.http_request.conn)
+            /* TRANSLATORS: %1$s method, %2$s target, %3$u connection, %4$d
+             * stream, %5$s :authority, %6$zu headers, %7$zu bytes */
+            fprintf(o, _("→ %1$s %2$s HTTP/2 on connection #%3$u stream %4$d · :authority %5$s · "
+                         "%6$zu headers · HEADERS frame of %7$zu bytes\n"),
+                    ev->u.http_request.method, ev->u.http_request.target, ev->u.http_request.conn,
+                    (int)ev->u.http_request.stream, ev->u.http_request.host_header,
+                    ev->u.http_request.n_headers, ev->u.http_request.bytes);
+        else if (ev->u.http_request.h2)
             fprintf(o, _("→ %s %s HTTP/2 · :authority %s · %zu headers · HEADERS frame of %zu "
                          "bytes\n"),
                     ev->u.http_request.method, ev->u.http_request.target,

@@ -250,13 +250,15 @@ static int parallel_step(void *ctx)
         unsigned other_conn;
         int https;
         int busy = origin_being_set_up(p, p->run->next, &other_conn, &https);
-        if (busy && https && !p->opt->parallel_immediate) {
+        int may_multiplex = https || p->opt->http_version == WT_HTTP_VERSION_2_PRIOR;
+        if (busy && may_multiplex && !p->opt->parallel_immediate) {
             /* curl's PIPEWAIT: on https, wait until that connection is set
-             * up (its TLS handshake says what it can carry), then see
-             * whether it or another idle one can take this request. Plain
-             * http is HTTP/1.1, one request at a time: curl does not wait
-             * there, nor do we. The URLs after this one wait too: they
-             * start in order. */
+             * up (its TLS handshake and, for HTTP/2, the server's SETTINGS
+             * say what it can carry), then see whether it or another idle
+             * one can take this request: HTTP/2 takes it as one more
+             * stream. Plain http is HTTP/1.1, one request at a time, unless
+             * --http2-prior-knowledge: curl does not wait there, nor do
+             * we. The URLs after this one wait too: they start in order. */
             if (!p->holding) {
                 p->holding = 1;
                 p->held_since = wt_loop_now(p->loop);

@@ -3,8 +3,10 @@
  * the first input byte, our queued frames taken after each piece, then
  * EOF. The second byte holds flags: bit 0 the request was HEAD, bit 1
  * writing the body fails (exit 23), bit 2 the request has a body (DATA
- * that flow control may hold back). The session must end in one of its
- * documented states, with an exit code and a sentence when it failed. */
+ * that flow control may hold back), bit 3 a second request is open beside
+ * the first, bit 4 the first is given up early, bit 5 the connection
+ * breaks rather than ends. Each stream must end in one of its documented
+ * states, with an exit code and a sentence when it failed. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,27 @@ static void drain(struct wt_h2 *h)
         wt_h2_sent(h, n > 100 ? n - 100 : n);   /* partial sends, as a full socket makes them */
 }
 
+/* Every stream that ended is in one of its documented states, with an
+ * exit code and a sentence when it failed; its request then lets go. */
+static void check_ended(struct wt_h2 *h, struct wt_h2_stream **s, struct wt_h2_stream **s2)
+{
+    struct wt_h2_stream *e;
+    while ((e = wt_h2_next_ended(h))) {
+        const struct seen *seen = wt_h2_stream_ctx(e);
+        if (!wt_h2_stream_complete(e) && (wt_h2_exit_code(e) == 0 || wt_h2_error(e)[0] == '\0'))
+            abort();
+        if (wt_h2_stream_complete(e) && wt_h2_body_bytes(e) != seen->body && !seen->fail_write)
+            abort();
+        if (e == *s)
+            *s = NULL;
+        else if (e == *s2)
+            *s2 = NULL;
+        else
+            abort();   /* a stream nobody asked for */
+        wt_h2_stream_release(e);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     static struct wt_url url;
@@ -84,26 +107,47 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     struct seen seen = { .fail_write = (flags & 2) != 0 };
     struct wt_http_callbacks cb = { on_status, NULL, NULL, on_body, NULL };
     struct wt_event_sink sink = { on_event, &seen };
-    struct wt_h2 *h = wt_h2_new(&cb, &seen, &sink, &req, 1, flags & 1);
-    if (!h) {
+    struct wt_h2 *h = wt_h2_new(&sink);
+    struct wt_h2_stream *s = h ? wt_h2_submit(h, &cb, &seen, &sink, &req, 1, flags & 1) : NULL;
+    if (!s) {
+        wt_h2_free(h);
         wt_http_request_clear(&req);
         return 0;
     }
+    /* bit 3: a second request beside it on stream 3, as -Z makes them;
+     * bit 4: the first is given up once the second is sent (a timeout) */
+    struct seen seen2 = { .fail_write = (flags & 2) != 0 };
+    struct wt_h2_stream *s2 = (flags & 8) ? wt_h2_submit(h, &cb, &seen2, &sink, &req, 1, 0) : NULL;
     drain(h);
-    enum wt_http_read r = WT_HTTP_NEED_MORE;
-    while (size > 0 && r == WT_HTTP_NEED_MORE) {
+    if (s2 && (flags & 16)) {
+        wt_h2_stream_release(s);
+        s = NULL;
+        drain(h);
+    }
+    while (size > 0 && wt_h2_streams(h) > 0) {
         size_t n = size < piece ? size : piece;
-        r = wt_h2_feed(h, (const char *)data, n);
+        (void)wt_h2_feed(h, (const char *)data, n);
         drain(h);
         data += n;
         size -= n;
+        check_ended(h, &s, &s2);
+        (void)wt_h2_can_take(h);
+        if (wt_h2_stream_sink(h) != (wt_h2_streams(h) ? &sink : NULL))
+            abort();
     }
-    if (r == WT_HTTP_NEED_MORE)
-        r = wt_h2_eof(h);
-    if (r == WT_HTTP_FAILED && (wt_h2_exit_code(h) == 0 || wt_h2_error(h)[0] == '\0'))
-        abort();
-    if (r == WT_HTTP_COMPLETE && wt_h2_body_bytes(h) != seen.body && !seen.fail_write)
-        abort();
+    if (wt_h2_streams(h) > 0) {
+        /* bit 5: the connection breaks under the session, else it ends */
+        if (flags & 32)
+            wt_h2_abort(h, WT_EXIT_RECV_ERROR, "the connection broke");
+        else
+            (void)wt_h2_eof(h);
+        check_ended(h, &s, &s2);
+        if (wt_h2_streams(h) > 0)
+            abort();   /* every stream ended */
+    }
+    if (wt_h2_reusable(h))
+        wt_h2_goaway(h);
+    drain(h);
     wt_h2_free(h);
     wt_http_request_clear(&req);
     return 0;

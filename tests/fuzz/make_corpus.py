@@ -956,6 +956,14 @@ def h2_corpus():
     write("h2", "bad_settings", b"\x30\x00" + h2_frame(SETTINGS, 0, 0, b"\0\3\0\0\0"))
     write("h2", "data_on_stream_0", b"\x30\x00" + settings + h2_frame(DATA, 0, 0, b"x"))
     write("h2", "settings_flood", b"\xff\x00" + h2_frame(SETTINGS, 0, 0, struct.pack(">HI", 3, 1)) * 1200)
+    # two streams at once (-Z): their frames interleave, one is reset
+    ok3 = h2_frame(HEADERS, 4, 3, status_200 + clen)
+    write("h2", "two_streams", b"\x30\x08" + ok + ok3 + h2_frame(DATA, 0, 3, b"hel") + body +
+          h2_frame(DATA, 1, 3, b"lo"))
+    write("h2", "two_streams_one_reset", b"\x30\x08" + ok + ok3 +
+          h2_frame(RST, 0, 3, struct.pack(">I", 2)) + body)
+    write("h2", "first_given_up", b"\x30\x18" + ok + ok3 + body + h2_frame(DATA, 1, 3, b"hello"))
+    write("h2", "broken_under_two", b"\x30\x28" + ok + h2_frame(DATA, 0, 1, b"hel"))
 
 
 def main():

@@ -27,7 +27,10 @@ class H2Nginx(h.Nginx):
     `good` of a tls_peers.TestPki) and `listen ... http2` without TLS
     (ports["h2c"]: prior knowledge only), both serving the same root:
     /  index.html, /big  1 MiB. http2_max_concurrent_streams is
-    MAX_STREAMS; the access log records $connection per request."""
+    MAX_STREAMS, and 1 on ports["one"] (TLS: a server that takes one
+    stream at a time); /reset answers with RST_STREAM (nginx's 444).
+    The access log records $connection and $connection_requests per
+    request."""
 
     name = "nginx-h2"
     MAX_STREAMS = 37
@@ -43,6 +46,9 @@ class H2Nginx(h.Nginx):
         while port == self.ports["tls"]:
             port = h.free_port("tcp")
         self.ports["h2c"] = port
+        while port in self.ports.values():
+            port = h.free_port("tcp")
+        self.ports["one"] = port
         return self.ports["tls"]
 
     def _prepare(self):
@@ -64,7 +70,7 @@ pid {d}/nginx.pid;
 error_log {d}/error.log info;
 events {{ worker_connections 256; }}
 http {{
-    log_format conn '$server_port $connection $request_method $request_uri $server_protocol';
+    log_format conn '$server_port $connection $request_method $request_uri $server_protocol $connection_requests';
     access_log {d}/access.log conn;
     client_body_temp_path {d}/client_body;
     proxy_temp_path {d}/proxy;
@@ -86,7 +92,17 @@ http {{
         location = / {{ try_files /index.html =404; }}
         location = /big {{ try_files /big.bin =404; }}
         location = /moved {{ return 301 /; }}
+        location = /reset {{ return 444; }}
         location / {{ return 404; }}
+    }}
+    server {{
+        listen 127.0.0.1:{self.ports["one"]} ssl http2;
+        server_name _;
+        http2_max_concurrent_streams 1;
+        ssl_certificate {self.pki.cert("good")};
+        ssl_certificate_key {self.pki.key("good")};
+        root {d}/html;
+        location = / {{ try_files /index.html =404; }}
     }}
 }}
 """
@@ -112,14 +128,17 @@ http {{
         return True
 
     def access_log(self):
-        """(port, connection, method, uri, protocol) per request."""
+        """(port, connection, method, uri, protocol, connection_requests)
+        per request."""
         path = os.path.join(self.dir, "access.log")
         if not os.path.exists(path):
             return []
         with open(path) as f:
             return [tuple(l.split()) for l in f if l.strip()]
 
-    def url(self, path="/", tls=True, host="localhost"):
+    def url(self, path="/", tls=True, host="localhost", one_stream=False):
+        if one_stream:
+            return f"https://{host}:{self.ports['one']}{path}"
         if tls:
             return f"https://{host}:{self.ports['tls']}{path}"
         return f"http://{h.LOOPBACK4}:{self.ports['h2c']}{path}"

@@ -70,7 +70,7 @@ class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
                                   r"\d+ DATA frames, 1024 bytes of DATA$")
         self.assertEqual(out, h.Nginx.index_bytes())
         # nginx saw HTTP/2
-        self.assertEqual(P["web"].access_log()[-1][2:], ("GET", "/", "HTTP/2.0"))
+        self.assertEqual(P["web"].access_log()[-1][2:5], ("GET", "/", "HTTP/2.0"))
 
     def test_hpack_makes_the_headers_smaller(self):
         code, out, err = self.fetch("--ndjson", "-s", "-o", os.devnull, P["web"].url("/"))
@@ -197,6 +197,136 @@ class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
             self.assertNarration(err, rf"^\[h2  \] stream {stream} ended with END_STREAM")
         log = P["web"].access_log()[before:]
         self.assertEqual(len(log), 3)
+        self.assertEqual(len({r[1] for r in log}), 1, f"one connection: {log}")
+
+
+def inet_sockets_left_open(strace_log):
+    """The TCP sockets strace saw made and never closed (their fds)."""
+    open_fds = set()
+    line_rx = re.compile(r"^\d+\s+(socket|close)\((.*)\)\s+=\s+(-?\d+)")
+    with open(strace_log, errors="replace") as f:
+        for line in f:
+            m = line_rx.match(line)
+            if not m:
+                continue
+            call, args, ret = m.group(1), m.group(2), int(m.group(3))
+            if call == "socket" and ret >= 0 and args.startswith(("AF_INET,", "AF_INET6,")) \
+                    and "SOCK_STREAM" in args:
+                open_fds.add(ret)
+            elif call == "close" and ret == 0:
+                open_fds.discard(int(args.split(",")[0]))
+    return open_fds
+
+
+class H2Multiplexing(h.WebtraceCase, unittest.TestCase):
+    """-Z: URLs to one origin as concurrent streams of one connection."""
+
+    def fetch(self, *args):
+        return h.run_webtrace(["--cacert", P["pki"].ca_file, *args], timeout=RUN_TIMEOUT_S)
+
+    def test_twenty_urls_with_Z_share_one_connection(self):
+        paths = ["/big" if i % 4 == 0 else "/" for i in range(20)]
+        before = len(P["web"].access_log())
+        with tempfile.TemporaryDirectory() as d:
+            outs = []
+            for i in range(len(paths)):
+                outs += ["-o", os.path.join(d, f"body{i}")]
+            code, out, err = self.fetch("-Z", *outs, *[P["web"].url(p) for p in paths])
+            self.assertExit((code, out, err), 0)
+            for i, path in enumerate(paths):
+                with open(os.path.join(d, f"body{i}"), "rb") as f:
+                    want = h.Nginx.big_bytes() if path == "/big" else h.Nginx.index_bytes()
+                    self.assertEqual(f.read(), want, f"URL {i} ({path})")
+        log = P["web"].access_log()[before:]
+        self.assertEqual(len(log), 20)
+        # nginx's $connection: one connection; $connection_requests: 1 to 20 on it
+        self.assertEqual(len({r[1] for r in log}), 1, f"one connection: {log}")
+        self.assertEqual(sorted(int(r[5]) for r in log), list(range(1, 21)))
+        # streams open side by side, each URL on its own
+        self.assertNarration(err, r"^\[\d+\] \[conn\] joining connection #1 to https://"
+                                  r"localhost:\d+ as one more HTTP/2 stream beside the \d+ open")
+        streams = re.findall(r"→ GET /\S* HTTP/2 on connection #1 stream (\d+) ", err)
+        self.assertEqual(sorted(int(s) for s in streams), list(range(1, 40, 2)))
+        table = re.findall(r"^ +(\d+) +200 +0 .* #1 stream (\d+) +https://", err, re.M)
+        self.assertEqual(len(table), 20, err[-3000:])
+        self.assertEqual(sorted(int(s) for _, s in table), list(range(1, 40, 2)))
+
+    def test_ndjson_names_the_stream_of_each_request(self):
+        urls = [P["web"].url("/")] * 3
+        code, out, err = self.fetch("-Z", "--ndjson", "-s", "-o", os.devnull, "-o", os.devnull,
+                                    "-o", os.devnull, *urls)
+        self.assertExit((code, out, err), 0)
+        events = [json.loads(l) for l in out.decode().splitlines()]
+        sent = {e["url_index"]: (e["conn"], e["stream"]) for e in events
+                if e["event"] == "http_request"}
+        self.assertEqual(sorted(sent.values()), [(1, 1), (1, 3), (1, 5)])
+        joined = [e for e in events if e["event"] == "conn_reuse" and e["streams"] > 0]
+        self.assertTrue(joined, "a URL joined the connection while streams were open")
+
+    def test_no_socket_left_open(self):
+        strace = h.peer_tool("strace")
+        if not strace:
+            self.skipTest("strace is not installed (scripts/setup.sh installs it)")
+        if os.environ.get("WEBTRACE_WRAPPER"):
+            self.skipTest("not under a wrapper tool")
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "strace.log")
+            # LeakSanitizer (an ASan build) cannot run under ptrace
+            asan = ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), "detect_leaks=0"]))
+            env = h.webtrace_env(extra={"ASAN_OPTIONS": asan})
+            urls = [P["web"].url("/"), P["web"].url("/reset")] * 5
+            proc = subprocess.run([strace, "-f", "-o", log, "-e", "trace=socket,close",
+                                   h.webtrace_path(), "--cacert", P["pki"].ca_file, "-Z", "-s",
+                                   "-o", os.devnull, *urls],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                                  timeout=60)
+            self.assertEqual(proc.returncode, 92, proc.stderr.decode("utf-8", "replace"))
+            self.assertEqual(inet_sockets_left_open(log), set())
+
+    def test_one_stream_at_a_time_still_completes_every_url(self):
+        urls = [P["web"].url("/", one_stream=True)] * 6
+        code, out, err = self.fetch("-Z", *urls)
+        self.assertExit((code, out, err), 0)
+        self.assertEqual(out, h.Nginx.index_bytes() * 6)
+        self.assertNarration(err, r"^\[\d+\] \[h2  \] ← SETTINGS \(the server's\): "
+                                  r"MAX_CONCURRENT_STREAMS 1 · ")
+        # never two streams at once on one connection: more connections instead
+        self.assertNoNarration(err, r"joining connection")
+        self.assertRegex(err, r"#2 ")
+
+    def test_a_reset_stream_fails_only_its_url(self):
+        before = len(P["web"].access_log())
+        urls = [P["web"].url("/"), P["web"].url("/reset"), P["web"].url("/"),
+                P["web"].url("/")]
+        code, out, err = self.fetch("-Z", *urls)
+        # as curl: the run's exit code is the last failure's
+        self.assertExit((code, out, err), 92)
+        self.assertEqual(out, h.Nginx.index_bytes() * 3)
+        self.assertNarration(err, r"^\[1\] \[h2  \] ← RST_STREAM stream \d+ · ")
+        self.assertNarration(err, r"^\[1\] webtrace: http: HTTP/2 stream \d+ was not closed "
+                                  r"cleanly")
+        self.assertRegex(err, r"\n +1 +– +92 ")
+        for i in (0, 2, 3):
+            self.assertRegex(err, rf"\n +{i} +200 +0 ")
+        log = P["web"].access_log()[before:]
+        self.assertEqual(len({r[1] for r in log}), 1, f"one connection: {log}")
+
+    def test_parallel_immediate_opens_its_own_connections(self):
+        urls = [P["web"].url("/")] * 3
+        code, out, err = self.fetch("-Z", "--parallel-immediate", *urls)
+        self.assertExit((code, out, err), 0)
+        self.assertEqual(out, h.Nginx.index_bytes() * 3)
+        self.assertNarration(err, r"^\[2\] \[tcp \] ")   # its own handshake
+        self.assertNoNarration(err, r"joining connection")
+
+    def test_h2c_prior_knowledge_multiplexes_too(self):
+        before = len(P["web"].access_log())
+        urls = [P["web"].url("/", tls=False)] * 4
+        code, out, err = h.run_webtrace(["--http2-prior-knowledge", "-Z", *urls],
+                                        timeout=RUN_TIMEOUT_S)
+        self.assertExit((code, out, err), 0)
+        self.assertEqual(out, h.Nginx.index_bytes() * 4)
+        log = P["web"].access_log()[before:]
         self.assertEqual(len({r[1] for r in log}), 1, f"one connection: {log}")
 
 

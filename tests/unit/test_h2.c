@@ -118,6 +118,7 @@ struct fixture {
     struct seen seen;
     struct wt_event_sink sink;
     struct wt_h2 *h2;
+    struct wt_h2_stream *s;     /* the first request's stream */
 };
 
 static int setup(void **state)
@@ -130,8 +131,11 @@ static int setup(void **state)
     if (wt_http_request_build(&f.url, NULL, "webtrace/test", &f.req) < 0)
         return -1;
     f.sink = (struct wt_event_sink){ on_event, &f.seen };
-    f.h2 = wt_h2_new(&callbacks, &f.seen, &f.sink, &f.req, 1, 0);
+    f.h2 = wt_h2_new(&f.sink);
     if (!f.h2)
+        return -1;
+    f.s = wt_h2_submit(f.h2, &callbacks, &f.seen, &f.sink, &f.req, 1, 0);
+    if (!f.s)
         return -1;
     *state = &f;
     return 0;
@@ -159,7 +163,7 @@ static void test_h2_first_bytes_are_preface_settings_and_headers(void **state)
     assert_int_equal(f->seen.frames[1][WT_H2_HEADERS], 1);
     wt_h2_sent(f->h2, len);
     assert_int_equal(wt_h2_output(f->h2, &out), 0);
-    assert_true(wt_h2_request_bytes(f->h2) > 0);
+    assert_true(wt_h2_request_bytes(f->s) > 0);
 }
 
 /* SETTINGS (empty), its ACK of ours, HEADERS :status 200 (HPACK static
@@ -187,7 +191,7 @@ static void test_h2_response_reaches_the_reader_callbacks(void **state)
     assert_int_equal(f->seen.framing, WT_FRAMING_H2);
     assert_int_equal(f->seen.body_len, 5);
     assert_memory_equal(f->seen.body, "hello", 5);
-    assert_int_equal(wt_h2_body_bytes(f->h2), 5);
+    assert_int_equal(wt_h2_body_bytes(f->s), 5);
     assert_int_equal(f->seen.streams, 1);
     assert_true(f->seen.stream_end);
     /* our ACK of the server's SETTINGS is queued */
@@ -205,7 +209,11 @@ static void test_h2_next_request_goes_on_stream_3(void **state)
     assert_true(wt_h2_reusable(f->h2));
     wt_h2_sent(f->h2, wt_h2_output(f->h2, &out));   /* the SETTINGS ACK */
     memset(&f->seen, 0, sizeof f->seen);
-    assert_int_equal(wt_h2_submit(f->h2, &callbacks, &f->seen, &f->sink, &f->req, 1, 0), 0);
+    assert_ptr_equal(wt_h2_next_ended(f->h2), f->s);
+    wt_h2_stream_release(f->s);
+    struct wt_h2_stream *next = wt_h2_submit(f->h2, &callbacks, &f->seen, &f->sink, &f->req, 1, 0);
+    assert_non_null(next);
+    assert_int_equal(wt_h2_stream_id(next), 3);
     size_t n = wt_h2_output(f->h2, &out);
     assert_true(n > 9);
     assert_int_equal((unsigned char)out[3], WT_H2_HEADERS);
@@ -218,7 +226,7 @@ static void test_h2_next_request_goes_on_stream_3(void **state)
     assert_int_equal(wt_h2_feed(f->h2, (const char *)buf, len), WT_HTTP_COMPLETE);
     assert_int_equal(f->seen.status, 200);
     assert_int_equal(f->seen.framing, WT_FRAMING_H2);
-    assert_int_equal(wt_h2_body_bytes(f->h2), 0);
+    assert_int_equal(wt_h2_body_bytes(next), 0);
 }
 
 static void test_h2_goaway_ends_reuse(void **state)
@@ -279,10 +287,10 @@ static void test_h2_failures_have_curls_exit_codes(void **state)
                        cases[i].payload, cases[i].len);
         if (wt_h2_feed(f->h2, (const char *)buf, at) != WT_HTTP_FAILED)
             fail_msg("%s: not a failure", cases[i].name);
-        if (wt_h2_exit_code(f->h2) != cases[i].exit_code)
-            fail_msg("%s: exit %d, want %d (%s)", cases[i].name, wt_h2_exit_code(f->h2),
-                     cases[i].exit_code, wt_h2_error(f->h2));
-        assert_true(wt_h2_error(f->h2)[0] != '\0');
+        if (wt_h2_exit_code(f->s) != cases[i].exit_code)
+            fail_msg("%s: exit %d, want %d (%s)", cases[i].name, wt_h2_exit_code(f->s),
+                     cases[i].exit_code, wt_h2_error(f->s));
+        assert_true(wt_h2_error(f->s)[0] != '\0');
         teardown(&fresh);
     }
 }
@@ -295,14 +303,77 @@ static void test_h2_eof_before_the_stream_ends(void **state)
     /* everything but the DATA frame: the response began, the stream did not end */
     assert_int_equal(wt_h2_feed(f->h2, (const char *)buf, len - 9 - 5), WT_HTTP_NEED_MORE);
     assert_int_equal(wt_h2_eof(f->h2), WT_HTTP_FAILED);
-    assert_int_equal(wt_h2_exit_code(f->h2), WT_EXIT_PARTIAL_FILE);
+    assert_int_equal(wt_h2_exit_code(f->s), WT_EXIT_PARTIAL_FILE);
 }
 
 static void test_h2_eof_without_a_response(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(wt_h2_eof(f->h2), WT_HTTP_FAILED);
-    assert_int_equal(wt_h2_exit_code(f->h2), WT_EXIT_GOT_NOTHING);
+    assert_int_equal(wt_h2_exit_code(f->s), WT_EXIT_GOT_NOTHING);
+}
+
+/* Two requests at once: stream 1 and stream 3 are open together, their
+ * frames interleave, each response reaches its own callbacks, and a
+ * RST_STREAM on one fails that stream alone. */
+static void test_h2_streams_share_the_connection(void **state)
+{
+    struct fixture *f = *state;
+    struct seen other = { 0 };
+    struct wt_event_sink other_sink = { on_event, &other };
+    const char *out;
+    wt_h2_sent(f->h2, wt_h2_output(f->h2, &out));
+    struct wt_h2_stream *s3 = wt_h2_submit(f->h2, &callbacks, &other, &other_sink, &f->req, 1, 0);
+    assert_non_null(s3);
+    assert_int_equal(wt_h2_stream_id(s3), 3);
+    assert_int_equal(wt_h2_streams(f->h2), 2);
+    assert_int_equal(other.frames[1][WT_H2_HEADERS], 1);   /* told with its own request */
+    static const unsigned char block[] = { 0x88 };         /* :status 200 */
+    unsigned char buf[256];
+    size_t at = put_frame(buf, 0, WT_H2_SETTINGS, 0, 0, "", 0);
+    at = put_frame(buf, at, WT_H2_HEADERS, 0x4, 3, block, sizeof block);
+    at = put_frame(buf, at, WT_H2_HEADERS, 0x4, 1, block, sizeof block);
+    at = put_frame(buf, at, WT_H2_DATA, 0x0, 3, "three", 5);
+    at = put_frame(buf, at, WT_H2_DATA, 0x1, 1, "one", 3);
+    assert_int_equal(wt_h2_feed(f->h2, (const char *)buf, at), WT_HTTP_COMPLETE);
+    assert_ptr_equal(wt_h2_next_ended(f->h2), f->s);
+    assert_null(wt_h2_next_ended(f->h2));
+    assert_memory_equal(f->seen.body, "one", 3);
+    assert_int_equal(f->seen.body_len, 3);
+    assert_memory_equal(other.body, "three", 5);
+    assert_false(wt_h2_reusable(f->h2));                   /* stream 3 is still open */
+    unsigned char rst[4] = { 0, 0, 0, 2 };                  /* INTERNAL_ERROR */
+    at = put_frame(buf, 0, WT_H2_RST_STREAM, 0, 3, rst, sizeof rst);
+    assert_int_equal(wt_h2_feed(f->h2, (const char *)buf, at), WT_HTTP_FAILED);
+    assert_ptr_equal(wt_h2_next_ended(f->h2), s3);
+    assert_int_equal(wt_h2_exit_code(s3), WT_EXIT_HTTP2_STREAM);
+    assert_true(wt_h2_stream_complete(f->s));
+    assert_int_equal(wt_h2_exit_code(f->s), 0);
+    wt_h2_stream_release(s3);
+    wt_h2_stream_release(f->s);
+    f->s = NULL;
+    assert_int_equal(wt_h2_streams(f->h2), 0);
+    assert_true(wt_h2_reusable(f->h2));
+}
+
+/* The server's SETTINGS say how many streams fit: none is offered before
+ * they arrive, and none beyond MAX_CONCURRENT_STREAMS. */
+static void test_h2_can_take_respects_max_concurrent_streams(void **state)
+{
+    struct fixture *f = *state;
+    assert_false(wt_h2_can_take(f->h2));
+    unsigned char one[6] = { 0, 3, 0, 0, 0, 1 };            /* MAX_CONCURRENT_STREAMS 1 */
+    unsigned char buf[64];
+    size_t at = put_frame(buf, 0, WT_H2_SETTINGS, 0, 0, one, sizeof one);
+    assert_int_equal(wt_h2_feed(f->h2, (const char *)buf, at), WT_HTTP_NEED_MORE);
+    assert_true(wt_h2_settings_received(f->h2));
+    const char *out;
+    wt_h2_sent(f->h2, wt_h2_output(f->h2, &out));           /* stream 1 is open now */
+    assert_false(wt_h2_can_take(f->h2));
+    static const unsigned char block[] = { 0x88 };
+    at = put_frame(buf, 0, WT_H2_HEADERS, 0x5, 1, block, sizeof block);
+    assert_int_equal(wt_h2_feed(f->h2, (const char *)buf, at), WT_HTTP_COMPLETE);
+    assert_true(wt_h2_can_take(f->h2));
 }
 
 static void test_h2_error_names(void **state)
@@ -327,6 +398,9 @@ int main(void)
         cmocka_unit_test(test_h2_failures_have_curls_exit_codes),
         cmocka_unit_test_setup_teardown(test_h2_eof_before_the_stream_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_h2_eof_without_a_response, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_streams_share_the_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_h2_can_take_respects_max_concurrent_streams, setup,
+                                        teardown),
         cmocka_unit_test(test_h2_error_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
