@@ -230,6 +230,8 @@ enum wt_expect_outcome {
     WT_EXPECT_CONTINUE,   /* 100 Continue: the body follows */
     WT_EXPECT_TIMEOUT,    /* no answer in --expect100-timeout: the body follows anyway */
     WT_EXPECT_FINAL,      /* a final response first: the body is not sent */
+    WT_EXPECT_FINAL_AFTER_100, /* a final response right behind the 100, read before the
+                                  body left: the body is not sent */
 };
 
 struct wt_event {

@@ -1316,7 +1316,7 @@ static void expect_status(struct wt_trace *t, int status)
          * the body has not left yet, and now it need not */
         wt_loop_timer_cancel(t->loop, t->expect_timer);
         t->expect_timer = 0;
-        expect_emit(t, WT_EXPECT_FINAL, status);
+        expect_emit(t, WT_EXPECT_FINAL_AFTER_100, status);
         t->expect = EXPECT_WITHHELD;
         return;
     }

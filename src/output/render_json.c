@@ -625,9 +625,12 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         break;
     }
     case WT_EV_HTTP_EXPECT: {
-        static const char *const outcomes[] = { "continue", "timeout", "final_response" };
+        /* a final answer behind the 100 is one too: the continue event before it tells the rest */
+        static const char *const outcomes[] = { "continue", "timeout", "final_response",
+                                                "final_response" };
         int o = ev->u.http_expect.outcome;
-        wt_json_cstring(j, "outcome", o >= 0 && o < 3 ? outcomes[o] : "timeout");
+        size_t n_outcomes = sizeof outcomes / sizeof *outcomes;
+        wt_json_cstring(j, "outcome", o >= 0 && (size_t)o < n_outcomes ? outcomes[o] : "timeout");
         wt_json_int(j, "status", ev->u.http_expect.status);
         duration(j, "waited_us", ev->u.http_expect.waited_us);
         wt_json_int(j, "body_bytes", (int64_t)ev->u.http_expect.body_bytes);

@@ -1584,6 +1584,12 @@ static void render_expect(struct text_state *s, const struct wt_event *ev)
                      "sending %2$s anyway\n"),
                 ev->u.http_expect.timeout_ms, size);
         break;
+    case WT_EXPECT_FINAL_AFTER_100:
+        fprintf(o, _("Expect: 100-continue: the server answered %1$d right behind its 100 Continue, "
+                     "after %2$s, before the body left: the %3$s body is not sent and the "
+                     "connection closes after this response\n"),
+                ev->u.http_expect.status, waited, size);
+        break;
     default:
         fprintf(o, _("Expect: 100-continue: the server answered %1$d after %2$s, before any 100: "
                      "the %3$s body is not sent and the connection closes after this response\n"),

@@ -8,6 +8,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 
 import harness as h
 
@@ -135,6 +136,43 @@ http {{
             return []
         with open(path) as f:
             return [tuple(l.split()) for l in f if l.strip()]
+
+    # nginx logs a request after it has answered, so a client that has its
+    # answer may look before the line is there. A marker request (its own
+    # query string) is logged after a test's requests instead: this nginx
+    # is one process handling one event at a time, so once the marker is
+    # in the log, every request answered before it was sent is too.
+    MARK_QUERY = "webtrace-test-mark="
+    MARK_DEADLINE_S = 10   # backstop; nginx logs a marker in milliseconds
+
+    def mark(self):
+        """Sends a marker request (HTTP/1.1 over TLS), waits until the log
+        has it, and returns its uri."""
+        self.marks = getattr(self, "marks", 0) + 1
+        uri = f"/?{self.MARK_QUERY}{self.marks}"
+        ctx = ssl.create_default_context(cafile=self.pki.ca_file)
+        ctx.set_alpn_protocols(["http/1.1"])
+        with socket.create_connection((h.LOOPBACK4, self.ports["tls"]), timeout=5) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                s.sendall(f"GET {uri} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                          .encode())
+                while s.recv(65536):
+                    pass
+        deadline = time.monotonic() + self.MARK_DEADLINE_S
+        while time.monotonic() < deadline:
+            if any(row[3] == uri for row in self.access_log()):
+                return uri
+            time.sleep(0.01)
+        raise AssertionError(f"nginx did not log the marker {uri}")
+
+    def logged_since(self, since):
+        """access_log() rows after the marker since (None: from the start)
+        up to a new marker, markers left out."""
+        end = self.mark()
+        uris = [row[3] for row in self.access_log()]
+        rows = self.access_log()
+        first = uris.index(since) + 1 if since in uris else 0
+        return [r for r in rows[first:uris.index(end)] if self.MARK_QUERY not in r[3]]
 
     def url(self, path="/", tls=True, host="localhost", one_stream=False):
         if one_stream:

@@ -49,6 +49,14 @@ def curl(*args):
 
 class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
 
+    def setUp(self):
+        # what nginx logs after this marker is this test's (H2Nginx.mark)
+        self.since = P["web"].mark()
+
+    def logged(self):
+        """What nginx logged for this test's requests, all of them."""
+        return P["web"].logged_since(self.since)
+
     def fetch(self, *args):
         return h.run_webtrace(["--cacert", P["pki"].ca_file, *args], timeout=RUN_TIMEOUT_S)
 
@@ -70,7 +78,7 @@ class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
                                   r"\d+ DATA frames, 1024 bytes of DATA$")
         self.assertEqual(out, h.Nginx.index_bytes())
         # nginx saw HTTP/2
-        self.assertEqual(P["web"].access_log()[-1][2:5], ("GET", "/", "HTTP/2.0"))
+        self.assertEqual(self.logged()[-1][2:5], ("GET", "/", "HTTP/2.0"))
 
     def test_hpack_makes_the_headers_smaller(self):
         code, out, err = self.fetch("--ndjson", "-s", "-o", os.devnull, P["web"].url("/"))
@@ -153,7 +161,7 @@ class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
         self.assertNarration(err, r"^\[http\] ← HTTP/1\.1 200 OK")
         self.assertNoNarration(err, r"^\[h2  \]")
         self.assertEqual(out, h.Nginx.index_bytes())
-        self.assertEqual(P["web"].access_log()[-1][4], "HTTP/1.1")
+        self.assertEqual(self.logged()[-1][4], "HTTP/1.1")
 
     def test_h2c_prior_knowledge(self):
         url = P["web"].url("/", tls=False)
@@ -166,7 +174,6 @@ class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
         self.assertEqual((ccode, cout), (0, out))
 
     def test_redirect_reuses_the_connection_on_stream_3(self):
-        before = len(P["web"].access_log())
         code, out, err = self.fetch("-L", P["web"].url("/moved"))
         self.assertExit((code, out, err), 0)
         self.assertNarration(err, r"^\[http\] ← HTTP/2 301 · ")
@@ -177,7 +184,7 @@ class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
         self.assertNarration(err, r"^\[http\] ← HTTP/2 200 · ")
         self.assertNarration(err, r"^\[h2  \] → GOAWAY · last stream 0 · NO_ERROR \(0\)$")
         self.assertEqual(out, h.Nginx.index_bytes())
-        log = P["web"].access_log()[before:]
+        log = self.logged()
         self.assertEqual([r[3] for r in log], ["/moved", "/"])
         self.assertEqual(len({r[1] for r in log}), 1, f"one connection: {log}")
 
@@ -188,14 +195,13 @@ class H2ViaNginx(h.WebtraceCase, unittest.TestCase):
         return hits[0]
 
     def test_urls_in_a_row_share_one_connection(self):
-        before = len(P["web"].access_log())
         urls = [P["web"].url("/"), P["web"].url("/"), P["web"].url("/")]
         code, out, err = self.fetch(*urls)
         self.assertExit((code, out, err), 0)
         self.assertEqual(out, h.Nginx.index_bytes() * 3)
         for stream in (1, 3, 5):
             self.assertNarration(err, rf"^\[h2  \] stream {stream} ended with END_STREAM")
-        log = P["web"].access_log()[before:]
+        log = self.logged()
         self.assertEqual(len(log), 3)
         self.assertEqual(len({r[1] for r in log}), 1, f"one connection: {log}")
 

@@ -23,7 +23,9 @@ import re
 import shutil
 import subprocess
 import sys
+import socket
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -125,35 +127,74 @@ http {{
     def final_url(self):
         return f"https://{h.Dnsmasq.REAL_NAME}:{self.tls_port}/dir/final?from=chain"
 
-    def access_log(self):
-        """[(port, connection, connection_requests, method, host, uri, status,
-        ssl_session_reused)]"""
-        path = os.path.join(self.dir, "access.log")
+    # nginx writes a request's log lines after it has sent the response, so
+    # a client that has its answer may look before they are there, and a
+    # test that emptied the log may find the previous test's last lines
+    # arriving late. Instead, a marker request (its own query string) is
+    # logged around each test's requests: this nginx is one process that
+    # handles one event at a time, so once a marker is in the logs, every
+    # request answered before it was sent is in them too.
+    MARK_QUERY = "webtrace-test-mark="
+    MARK_DEADLINE_S = 10   # backstop; nginx logs a marker in milliseconds
+
+    def mark(self):
+        """Sends a marker request, waits until both logs have it, and
+        returns its uri."""
+        self.marks = getattr(self, "marks", 0) + 1
+        uri = f"/?{self.MARK_QUERY}{self.marks}"
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(f"GET {uri} HTTP/1.1\r\nHost: mark\r\nConnection: close\r\n\r\n"
+                      .encode())
+            while s.recv(65536):
+                pass
+        deadline = time.monotonic() + self.MARK_DEADLINE_S
+        while time.monotonic() < deadline:
+            if all(uri in [line.split()[i] for line in self._lines(name)]
+                   for name, i in (("access.log", 5), ("creds.log", 1))):
+                return uri
+            time.sleep(0.01)
+        raise AssertionError(f"nginx did not log the marker {uri}")
+
+    def _lines(self, name):
+        path = os.path.join(self.dir, name)
         if not os.path.exists(path):
             return []
-        rows = []
         with open(path) as f:
-            for line in f:
-                port, conn, n, method, host, uri, status, resumed = line.split()
-                rows.append((int(port), int(conn), int(n), method, host, uri, int(status),
-                             resumed))
+            return [line for line in f if line.strip()]
+
+    def _since_mark(self, name, uri_field):
+        """The lines of one log after the clear_log() marker, through a
+        new marker (so all of them are written), markers left out."""
+        end = self.mark()
+        since = getattr(self, "since", None)
+        lines = self._lines(name)
+        uris = [line.split()[uri_field] for line in lines]
+        first = uris.index(since) + 1 if since in uris else 0
+        last = uris.index(end)
+        return [line for line, uri in zip(lines[first:last], uris[first:last])
+                if self.MARK_QUERY not in uri]
+
+    def access_log(self):
+        """[(port, connection, connection_requests, method, host, uri, status,
+        ssl_session_reused)] since the last clear_log()"""
+        rows = []
+        for line in self._since_mark("access.log", 5):
+            port, conn, n, method, host, uri, status, resumed = line.split()
+            rows.append((int(port), int(conn), int(n), method, host, uri, int(status), resumed))
         return rows
 
     def clear_log(self):
-        open(os.path.join(self.dir, "access.log"), "w").close()
-        open(os.path.join(self.dir, "creds.log"), "w").close()
+        """What the logs held so far is no longer reported."""
+        self.since = self.mark()
 
     def credentials_log(self):
-        """[(port, uri, authorization, cookie)] as nginx received them."""
-        path = os.path.join(self.dir, "creds.log")
-        if not os.path.exists(path):
-            return []
+        """[(port, uri, authorization, cookie)] as nginx received them, since
+        the last clear_log()"""
         rows = []
-        with open(path) as f:
-            for line in f:
-                m = re.match(r"(\d+) (\S+) auth=\[(.*)\] cookie=\[(.*)\]$", line.rstrip("\n"))
-                if m:
-                    rows.append((int(m[1]), m[2], m[3], m[4]))
+        for line in self._since_mark("creds.log", 1):
+            m = re.match(r"(\d+) (\S+) auth=\[(.*)\] cookie=\[(.*)\]$", line.rstrip("\n"))
+            if m:
+                rows.append((int(m[1]), m[2], m[3], m[4]))
         return rows
 
 
