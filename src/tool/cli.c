@@ -138,6 +138,9 @@ static const struct help_entry help_entries[] = {
       "%{time_total}, %{json}...); @FILE reads it from FILE, @- from stdin") },
     { HELP_OPT, "--har FILE",
       N_("write a HAR 1.2 log of all URLs to FILE") },
+    { HELP_OPT, "--no-progress-meter",
+      N_("no meter line while a body takes over a second (drawn only when stderr is a "
+      "terminal)") },
     { HELP_OPT, "--cacert FILE",
       N_("trust the CA certificates in FILE (PEM)") },
     { HELP_OPT, "--capath DIR",
@@ -347,6 +350,7 @@ enum {
     OPT_EXPECT100_TIMEOUT,
     OPT_NOPROXY,
     OPT_LIMIT_RATE,
+    OPT_NO_PROGRESS_METER,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:F:b:c:T:x:U:p";
@@ -428,6 +432,7 @@ static const struct option long_options[] = {
     { "noproxy", required_argument, NULL, OPT_NOPROXY },
     { "proxy-user", required_argument, NULL, 'U' },
     { "proxytunnel", no_argument, NULL, 'p' },
+    { "no-progress-meter", no_argument, NULL, OPT_NO_PROGRESS_METER },
     { NULL, 0, NULL, 0 },
 };
 
@@ -1153,6 +1158,9 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case OPT_COMPRESSED:
             out->compressed = 1;
+            break;
+        case OPT_NO_PROGRESS_METER:
+            out->no_progress_meter = 1;
             break;
         case OPT_LIMIT_RATE:
             if (wt_cli_parse_rate(optarg, &out->limit_rate) < 0) {

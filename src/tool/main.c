@@ -17,6 +17,7 @@
 #include "webtrace/exitcode.h"
 #include "webtrace/i18n.h"
 #include "webtrace/loop.h"
+#include "webtrace/progress.h"
 #include "webtrace/render.h"
 #include "webtrace/reqload.h"
 #include "webtrace/serve.h"
@@ -27,7 +28,7 @@
 #include "webtrace/urllist.h"
 #include "wt_config.h"
 
-#define MAX_RENDERERS 4
+#define MAX_RENDERERS 6
 #define WRITEOUT_FILE_MAX (64 * 1024)
 
 struct renderer_set {
@@ -815,7 +816,11 @@ int main(int argc, char **argv)
     }
     struct wt_loop *loop = wt_loop_new(NULL, NULL);
     struct renderer_set set = { 0 };
-    int ok = loop && add_renderer(&set, &wt_render_text, &cfg) == 0;
+    cfg.loop = loop;
+    /* The meter first: it erases its line before the narration's next one. */
+    int meter = !opt.silent && !opt.no_progress_meter && isatty(STDERR_FILENO);
+    int ok = loop && (!meter || add_renderer(&set, &wt_render_progress, &cfg) == 0);
+    ok = ok && add_renderer(&set, &wt_render_text, &cfg) == 0;
     if (ok && opt.json)
         ok = add_renderer(&set, &wt_render_json, &cfg) == 0;
     if (ok && cfg.writeout)
