@@ -138,6 +138,10 @@ static const struct help_entry help_entries[] = {
       "%{time_total}, %{json}...); @FILE reads it from FILE, @- from stdin") },
     { HELP_OPT, "--har FILE",
       N_("write a HAR 1.2 log of all URLs to FILE") },
+    { HELP_OPT, "--waterfall FILE.svg",
+      N_("draw the timings of every fetch as bars on one time axis into an SVG picture") },
+    { HELP_OPT, "--no-waterfall",
+      N_("no timing bars at the end (drawn only when stderr is a terminal)") },
     { HELP_OPT, "--no-progress-meter",
       N_("no meter line while a body takes over a second (drawn only when stderr is a "
       "terminal)") },
@@ -351,6 +355,8 @@ enum {
     OPT_NOPROXY,
     OPT_LIMIT_RATE,
     OPT_NO_PROGRESS_METER,
+    OPT_WATERFALL,
+    OPT_NO_WATERFALL,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:F:b:c:T:x:U:p";
@@ -433,6 +439,8 @@ static const struct option long_options[] = {
     { "proxy-user", required_argument, NULL, 'U' },
     { "proxytunnel", no_argument, NULL, 'p' },
     { "no-progress-meter", no_argument, NULL, OPT_NO_PROGRESS_METER },
+    { "waterfall", required_argument, NULL, OPT_WATERFALL },
+    { "no-waterfall", no_argument, NULL, OPT_NO_WATERFALL },
     { NULL, 0, NULL, 0 },
 };
 
@@ -1161,6 +1169,16 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case OPT_NO_PROGRESS_METER:
             out->no_progress_meter = 1;
+            break;
+        case OPT_WATERFALL:
+            if (optarg[0] == '\0') {
+                wt_errf(err, errlen, "--waterfall needs a file name");
+                return WT_EXIT_USAGE;
+            }
+            out->waterfall = optarg;
+            break;
+        case OPT_NO_WATERFALL:
+            out->no_waterfall = 1;
             break;
         case OPT_LIMIT_RATE:
             if (wt_cli_parse_rate(optarg, &out->limit_rate) < 0) {

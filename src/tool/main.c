@@ -25,6 +25,7 @@
 #include "webtrace/escape.h"
 #include "webtrace/transfer.h"
 #include "webtrace/url.h"
+#include "webtrace/waterfall.h"
 #include "webtrace/urllist.h"
 #include "wt_config.h"
 
@@ -827,6 +828,11 @@ int main(int argc, char **argv)
         ok = add_renderer(&set, &wt_render_writeout, &cfg) == 0;
     if (ok && opt.har)
         ok = add_renderer(&set, &wt_render_har, &cfg) == 0;
+    /* After the narration's: the picture comes under its last line. */
+    cfg.waterfall_text = !opt.silent && !opt.no_waterfall && isatty(STDERR_FILENO);
+    cfg.waterfall_path = opt.waterfall;
+    if (ok && (cfg.waterfall_text || cfg.waterfall_path))
+        ok = add_renderer(&set, &wt_render_waterfall, &cfg) == 0;
     if (!ok) {
         fputs(_("webtrace: output: out of memory setting up the output\n"), stderr);
         close_renderers(&set);
