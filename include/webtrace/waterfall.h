@@ -31,6 +31,7 @@ struct wt_waterfall_bar {
     enum wt_waterfall_phase phase;
     int64_t start_us;
     int64_t len_us;
+    int failed;               /* the hop failed in this phase: the bar ends at the failure */
 };
 
 struct wt_waterfall;

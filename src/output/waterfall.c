@@ -38,6 +38,9 @@ struct row {
     int64_t end_us;           /* t_us of the summary */
     unsigned dns_round_trips;
     int64_t rtt_us;           /* TCP_INFO's after the handshake, -1 unknown */
+    int64_t failed_at;        /* t_us of the hop's error, -1 none */
+    enum wt_phase failed_in;
+    int failed_bar;           /* the phase of the bar that ends in the failure, -1 none */
 };
 
 struct wt_waterfall {
@@ -107,7 +110,33 @@ static struct row *row_of(struct wt_waterfall *w, const struct wt_event *ev)
     for (size_t i = 0; i < WT_WF_PHASES; i++)
         r->len[i] = -1;
     r->rtt_us = -1;
+    r->failed_at = -1;
+    r->failed_bar = -1;
     return r;
+}
+
+static const enum wt_phase trace_phase[WT_WF_PHASES] = {
+    WT_PHASE_DNS, WT_PHASE_CONNECT, WT_PHASE_TLS, WT_PHASE_WAIT, WT_PHASE_RECEIVE,
+};
+
+/* A failed hop: the summary has no time for the phase it failed in, but
+ * how long that phase went on before the failure is the picture's point
+ * (a lookup that took seconds to fail): its bar ends at the error. */
+static void fail_bar(struct row *r)
+{
+    if (r->failed_at < 0)
+        return;
+    for (int p = 0; p < WT_WF_PHASES; p++) {
+        enum wt_phase tp = trace_phase[p];
+        /* the request is sent in SEND: its failure shows on the wait bar */
+        int here = r->failed_in == tp || (p == WT_WF_WAIT && r->failed_in == WT_PHASE_SEND);
+        int64_t entered = r->enter[p == WT_WF_WAIT && r->enter[tp] < 0 ? WT_PHASE_SEND : tp];
+        if (here && r->len[p] < 0 && entered >= 0 && r->failed_at >= entered) {
+            r->enter[tp] = entered;
+            r->len[p] = r->failed_at - entered;
+            r->failed_bar = p;
+        }
+    }
 }
 
 void wt_waterfall_feed(struct wt_waterfall *w, const struct wt_event *ev)
@@ -137,6 +166,10 @@ void wt_waterfall_feed(struct wt_waterfall *w, const struct wt_event *ev)
         if (ev->u.tcp_established.have_info)
             r->rtt_us = ev->u.tcp_established.rtt_us;
         break;
+    case WT_EV_ERROR:
+        r->failed_at = ev->t_us;
+        r->failed_in = ev->phase;
+        break;
     case WT_EV_SUMMARY:
         r->have_summary = 1;
         r->len[WT_WF_DNS] = ev->u.summary.dns_us;
@@ -147,6 +180,7 @@ void wt_waterfall_feed(struct wt_waterfall *w, const struct wt_event *ev)
         r->tls_setup_us = ev->u.summary.tls_setup_us;
         r->total_us = ev->u.summary.total_us;
         r->end_us = ev->t_us;
+        fail_bar(r);
         break;
     default:
         break;
@@ -199,6 +233,7 @@ static size_t row_bars(const struct row *r, int64_t origin_us, struct wt_waterfa
         bars[n].phase = (enum wt_waterfall_phase)p;
         bars[n].start_us = r->base_us - origin_us + start;
         bars[n].len_us = r->len[p];
+        bars[n].failed = r->failed_bar == p;
         n++;
     }
     return n;
@@ -259,7 +294,11 @@ static void bar_figures(const struct row *r, enum wt_waterfall_phase p, int full
     char d[32], x[32];
     wt_format_duration(r->len[p], d, sizeof d);
     if (!full) {
-        snprintf(buf, len, "%s", d);
+        snprintf(buf, len, (int)p == r->failed_bar ? "%s ✗" : "%s", d);
+    } else if ((int)p == r->failed_bar) {
+        /* TRANSLATORS: the waterfall's figures of the phase a request failed
+         * in: how long it went on before the failure */
+        snprintf(buf, len, _("%s, then it failed"), d);
     } else if (p == WT_WF_DNS && r->dns_round_trips) {
         /* TRANSLATORS: the waterfall's dns figures: its time, DNS replies received */
         snprintf(buf, len, _("%1$s · %2$u round trips"), d, r->dns_round_trips);
@@ -407,8 +446,8 @@ void wt_waterfall_print(const struct wt_waterfall *w, FILE *out, size_t columns,
             wt_put_padded(out, _(phase_words[bars[b].phase]), label_w);
             fputc(' ', out);
             fprintf(out, "%*s", (int)c0, "");
-            if (color)
-                fputs(phase_ansi[bars[b].phase], out);
+            if (color)   /* a failed phase in the error line's red */
+                fputs(bars[b].failed ? "\033[1;31m" : phase_ansi[bars[b].phase], out);
             for (size_t c = c0; c < c1; c++)
                 fputs("█", out);
             if (color)
@@ -527,12 +566,14 @@ int wt_waterfall_write_svg(const struct wt_waterfall *w, FILE *out)
             bar_figures(r, bars[b].phase, 1, f, sizeof f);
             fprintf(out, "<text x=\"20\" y=\"%d\">", y + 11);
             put_xml(out, _(phase_words[bars[b].phase]));
-            fprintf(out, "</text>\n<rect class=\"bar %s\" data-phase=\"%s\" data-us=\"%" PRId64
+            fprintf(out, "</text>\n<rect class=\"bar %s%s\" data-phase=\"%s\" data-us=\"%" PRId64
                          "\" x=\"%.3f\" y=\"%d\" width=\"%.3f\" height=\"%d\" fill=\"%s\">"
                          "<title>",
-                    phase_id[bars[b].phase], phase_id[bars[b].phase], bars[b].len_us,
+                    phase_id[bars[b].phase], bars[b].failed ? " failed" : "",
+                    phase_id[bars[b].phase], bars[b].len_us,
                     SVG_LEFT + (double)bars[b].start_us * px, y + 1,
-                    (double)bars[b].len_us * px, SVG_BAR, phase_fill[bars[b].phase]);
+                    (double)bars[b].len_us * px, SVG_BAR,
+                    bars[b].failed ? "#d9534f" : phase_fill[bars[b].phase]);
             put_xml(out, _(phase_words[bars[b].phase]));
             fputc(' ', out);
             put_xml(out, f);

@@ -130,6 +130,18 @@ class Waterfall(h.WebtraceCase, unittest.TestCase):
         self.assertEqual({b.get("data-phase") for b in rows[1].iter(SVG + "rect")},
                          {"wait", "transfer"})
 
+    def test_svg_failed_lookup_drawn_to_the_failure(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "run.svg")
+            code, out, err = h.run_webtrace(["--dns-server", self.dns.server_arg, "--waterfall",
+                                             path, f"http://{h.Dnsmasq.NX_NAME}/"])
+            self.assertEqual(code, 6, h.describe(code, out, err))
+            root = ET.parse(path).getroot()
+        bars = [r for r in root.iter(SVG + "rect") if "bar" in r.get("class", "").split()]
+        self.assertEqual([b.get("class") for b in bars], ["bar dns failed"])
+        self.assertGreater(float(bars[0].get("width")), 0)
+        self.assertRegex(bars[0].find(SVG + "title").text, r"^dns [\d.]+ m?s, then it failed$")
+
     def test_svg_labels_in_chinese(self):
         root, _, _ = self.svg_run([self.named_url("/")], "--lang", "zh")
         texts = [t.text or "" for t in root.iter(SVG + "text")]

@@ -143,6 +143,35 @@ static void test_waterfall_nothing_without_a_summary(void **state)
     wt_waterfall_free(w);
 }
 
+static void test_waterfall_failed_phase_ends_at_the_error(void **state)
+{
+    (void)state;
+    struct wt_waterfall *w = wt_waterfall_new();
+    phase(w, 0, 0, WT_PHASE_URL, 0, WALL0, "http://nx.test/");
+    phase(w, 0, 0, WT_PHASE_DNS, 100, WALL0, "http://nx.test/");
+    struct wt_event err = { .kind = WT_EV_ERROR, .phase = WT_PHASE_DNS, .t_us = 4100 };
+    wt_waterfall_feed(w, &err);
+    phase(w, 0, 0, WT_PHASE_FAILED, 4100, WALL0, "http://nx.test/");
+    struct wt_event sum = { .kind = WT_EV_SUMMARY, .t_us = 4110 };
+    sum.u.summary.dns_us = sum.u.summary.connect_us = sum.u.summary.tls_us = -1;
+    sum.u.summary.wait_us = sum.u.summary.transfer_us = sum.u.summary.tls_setup_us = -1;
+    sum.u.summary.total_us = 4110;
+    wt_waterfall_feed(w, &sum);
+    char *text = print(w, 60, 0);
+    assert_string_equal(text,
+        "\n"
+        "Timings on one axis (0 to 4.10 ms):\n"
+        "           0 ms        2 ms       4 ms\n"
+        "[0] http://nx.test/ — total 4.11 ms\n"
+        "  dns       ███████████████████████ 4.00 ms, then it failed\n");
+    free(text);
+    /* too narrow for the words: the mark alone */
+    text = print(w, 40, 0);
+    assert_non_null(strstr(text, " 4.00 ms ✗\n"));
+    free(text);
+    wt_waterfall_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_waterfall_text_fits_every_width),
         cmocka_unit_test(test_waterfall_svg_bars_and_escaping),
         cmocka_unit_test(test_waterfall_nothing_without_a_summary),
+        cmocka_unit_test(test_waterfall_failed_phase_ends_at_the_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
