@@ -820,6 +820,11 @@ int main(int argc, char **argv)
     cfg.loop = loop;
     /* The meter first: it erases its line before the narration's next one. */
     int meter = !opt.silent && !opt.no_progress_meter && isatty(STDERR_FILENO);
+    /* a body written to the same terminal (-o -) would run through the line */
+    for (size_t i = 0; meter && i < opt.n_outputs; i++)
+        if (opt.outputs[i].path && strcmp(opt.outputs[i].path, "-") == 0 &&
+            isatty(STDOUT_FILENO))
+            meter = 0;
     int ok = loop && (!meter || add_renderer(&set, &wt_render_progress, &cfg) == 0);
     ok = ok && add_renderer(&set, &wt_render_text, &cfg) == 0;
     if (ok && opt.json)

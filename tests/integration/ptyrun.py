@@ -18,9 +18,10 @@ import harness as h
 PTY_RUN_TIMEOUT_S = 60.0
 
 
-def run_in_pty(args, columns=80, env_extra=None, no_color=True, timeout=PTY_RUN_TIMEOUT_S):
+def run_in_pty(args, columns=80, env_extra=None, no_color=True, timeout=PTY_RUN_TIMEOUT_S,
+               stdout_too=False):
     """Runs $WEBTRACE args with stderr on a pty of the given width and
-    stdout to /dev/null; returns (exit code, the terminal's bytes with the
+    stdout to /dev/null (stdout_too: to the same pty); returns (exit code, the terminal's bytes with the
     pty's \\r\\n turned back into \\n, seconds taken)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
@@ -30,7 +31,8 @@ def run_in_pty(args, columns=80, env_extra=None, no_color=True, timeout=PTY_RUN_
     start = time.monotonic()
     try:
         proc = subprocess.Popen([h.webtrace_path(), *[str(a) for a in args]],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL,
+                                stdout=slave if stdout_too else subprocess.DEVNULL,
                                 stderr=slave, env=env)
         os.close(slave)
         slave = None

@@ -102,6 +102,12 @@ class ProgressMeter(h.WebtraceCase, unittest.TestCase):
         self.assertEqual(code, 0, screen)
         self.assertEqual(screen, b"")
 
+    def test_no_meter_over_a_body_written_to_the_terminal(self):
+        code, screen, _ = run_in_pty([*SLOW, "-o", "-", self.nginx.url("/big")], stdout_too=True)
+        self.assertEqual(code, 0, screen[-800:])
+        self.assertGreater(len(screen), h.Nginx.BIG_SIZE)
+        self.assertNotRegex(screen.decode("utf-8", "replace"), METER)
+
     def test_no_meter_for_a_fast_body(self):
         code, screen, _ = run_in_pty([self.nginx.url("/")])
         self.assertEqual(code, 0, screen)
