@@ -575,8 +575,10 @@ static int run_demo(int argc, char **argv)
     };
     struct wt_loop *loop = wt_loop_new(NULL, NULL);
     struct renderer_set set = { 0 };
+    cfg.waterfall_text = !dopt.silent && isatty(STDERR_FILENO);
     if (!loop || add_renderer(&set, &wt_render_text, &cfg) < 0 ||
-        (dopt.json && add_renderer(&set, &wt_render_json, &cfg) < 0)) {
+        (dopt.json && add_renderer(&set, &wt_render_json, &cfg) < 0) ||
+        (cfg.waterfall_text && add_renderer(&set, &wt_render_waterfall, &cfg) < 0)) {
         fputs(_("webtrace: out of memory\n"), stderr);
         return WT_EXIT_OUT_OF_MEMORY;
     }
@@ -641,6 +643,12 @@ static int run_demo(int argc, char **argv)
     }
     close_pool(loop, run.pool);
     wt_dns_cache_free(run.dns_cache);
+    if (cfg.waterfall_text) {
+        /* the two fetches' picture (the last renderer) before the hints;
+         * the servers' events with --stay are no fetch's */
+        set.n--;
+        set.renderer[set.n]->end(set.state[set.n]);
+    }
     if (!dopt.silent)
         wt_render_demo_next(stderr);
     if (dopt.stay) {

@@ -190,6 +190,20 @@ class Waterfall(h.WebtraceCase, unittest.TestCase):
         self.assertRegex(heads[0], r"^\[0\] http://127\.0\.0\.1:\d+/moved — total ")
         self.assertRegex(heads[1], r"^\[0\] ↳ 1 http://127\.0\.0\.1:\d+/ — total ")
 
+    def test_demo_draws_its_two_fetches_before_the_hints(self):
+        code, screen, _ = run_in_pty(["demo"], columns=90)
+        self.assertEqual(code, 0, screen[-1500:])
+        lines = picture(screen)
+        heads = [l for l in lines if re.match(r"^\[\d+\] ", l)]
+        self.assertEqual(len(heads), 2, lines)
+        self.assertTrue(heads[0].startswith("[0] http://www.webtrace.test:"), heads)
+        self.assertTrue(heads[1].startswith("[1] https://www.webtrace.test:"), heads)
+        names = [l.split()[0] for l in lines if PHASE_LINE.match(l)]
+        self.assertEqual(names, ["dns", "connect", "wait", "transfer",
+                                 "dns", "connect", "tls", "wait", "transfer"], lines)
+        hints = lines.index("What to try next:")
+        self.assertGreater(hints, max(lines.index(h) for h in heads))
+
     def test_text_in_chinese(self):
         code, screen, _ = run_in_pty(["--lang", "zh", "--dns-server", self.dns.server_arg, "-4",
                                       self.named_url("/")], columns=60)
