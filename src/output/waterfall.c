@@ -398,16 +398,16 @@ void wt_waterfall_print(const struct wt_waterfall *w, FILE *out, size_t columns,
                                                                   : WT_WATERFALL_MIN_BAR;
     size_t fig_room = usable > fixed + cells ? usable - fixed - cells : 0;
 
-    /* TRANSLATORS: the waterfall's heading: the time axis's length */
     char span[32];
     wt_format_duration(a.span_us, span, sizeof span);
     char line[1024];
+    /* TRANSLATORS: the waterfall's heading: the time axis's length */
     snprintf(line, sizeof line, _("Timings on one axis (0 to %s):"), span);
     line[wt_text_fit(line, strlen(line), usable)] = '\0';
     fprintf(out, "%s%s%s\n", color ? "\033[1m" : "", line, color ? "\033[0m" : "");
 
-    /* the axis: tick labels above the bar area */
-    /* the labels may reach over the figures' column, up to the edge */
+    /* the axis: tick labels above the bar area, reaching over the figures'
+     * column up to the edge if they must */
     char axis[1024];
     size_t ax_room = usable + 1 > fixed ? usable + 1 - fixed : cells;
     size_t ax_len = ax_room < sizeof axis - 1 ? ax_room : sizeof axis - 1;

@@ -4,7 +4,6 @@ and the waterfall reads. Standard library only."""
 
 import os
 import select
-import signal
 import struct
 import subprocess
 import time

@@ -172,6 +172,22 @@ static void test_waterfall_failed_phase_ends_at_the_error(void **state)
     wt_waterfall_free(w);
 }
 
+static void test_waterfall_text_draws_at_most_twenty_requests(void **state)
+{
+    (void)state;
+    struct wt_waterfall *w = wt_waterfall_new();
+    for (size_t i = 0; i < WT_WATERFALL_TEXT_ROWS_MAX + 5; i++)
+        script_hop(w, i, (int64_t)i * 11000, "http://a.test/");
+    char *text = print(w, 100, 0);
+    size_t heads = 0;
+    for (const char *p = text; (p = strstr(p, "\n[")); p++)
+        heads++;
+    assert_int_equal(heads, WT_WATERFALL_TEXT_ROWS_MAX);
+    assert_non_null(strstr(text, "\n… and 5 more requests (--waterfall FILE.svg draws them all)\n"));
+    free(text);
+    wt_waterfall_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_waterfall_svg_bars_and_escaping),
         cmocka_unit_test(test_waterfall_nothing_without_a_summary),
         cmocka_unit_test(test_waterfall_failed_phase_ends_at_the_error),
+        cmocka_unit_test(test_waterfall_text_draws_at_most_twenty_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
