@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "webtrace/loop.h"
 #include "webtrace/progress.h"
@@ -69,6 +70,23 @@ static void test_textwidth_fit_keeps_whole_characters(void **state)
     assert_int_equal(wt_text_fit(zh, strlen(zh), 5), 7);
     assert_int_equal(wt_text_fit(zh, strlen(zh), 100), strlen(zh));
     assert_int_equal(wt_text_fit("abc", 3, 0), 0);
+}
+
+static void test_terminal_columns_without_a_terminal(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    setenv("COLUMNS", "123", 1);
+    assert_int_equal(wt_terminal_columns(fds[1]), 123);
+    setenv("COLUMNS", "12x", 1);
+    assert_int_equal(wt_terminal_columns(fds[1]), WT_TERMINAL_COLUMNS_DEFAULT);
+    setenv("COLUMNS", "0", 1);
+    assert_int_equal(wt_terminal_columns(fds[1]), WT_TERMINAL_COLUMNS_DEFAULT);
+    unsetenv("COLUMNS");
+    assert_int_equal(wt_terminal_columns(fds[1]), WT_TERMINAL_COLUMNS_DEFAULT);
+    close(fds[0]);
+    close(fds[1]);
 }
 
 /* ---- the renderer on a loop with a fake clock ---------------------------- */
@@ -169,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_progress_format_table),
         cmocka_unit_test(test_progress_format_fits_the_width),
         cmocka_unit_test(test_textwidth_fit_keeps_whole_characters),
+        cmocka_unit_test(test_terminal_columns_without_a_terminal),
         cmocka_unit_test(test_progress_meter_on_the_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
