@@ -23,6 +23,7 @@
 #define SVG_ROW_HEAD 24
 #define SVG_LINE 18
 #define SVG_BAR 12
+#define SVG_TEXT_COLUMNS 150  /* what the picture's width holds of a heading (12 px sans) */
 
 struct row {
     size_t url_index;
@@ -526,6 +527,10 @@ int wt_waterfall_write_svg(const struct wt_waterfall *w, FILE *out)
     put_xml(out, title);
     fputs("</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
           "<text class=\"title\" x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">", out);
+    /* the whole title is in <title>; the picture shows what fits */
+    size_t fit = wt_text_fit(title, strlen(title), SVG_TEXT_COLUMNS - 15);
+    if (fit < strlen(title))
+        snprintf(title + fit, sizeof title - fit, "…");
     put_xml(out, title);
     fputs("</text>\n", out);
 
@@ -553,7 +558,7 @@ int wt_waterfall_write_svg(const struct wt_waterfall *w, FILE *out)
     for (size_t i = 0; i < w->n_rows; i++) {
         const struct row *r = &w->rows[i];
         char head[WT_WATERFALL_LABEL_MAX + 256];
-        row_head(r, sizeof head, head, sizeof head);
+        row_head(r, SVG_TEXT_COLUMNS, head, sizeof head);
         fprintf(out, "<g class=\"row\" data-url=\"%zu\" data-hop=\"%u\">\n<text x=\"10\" "
                      "y=\"%d\" font-weight=\"bold\">", r->url_index, r->hop, y + 14);
         put_xml(out, head);

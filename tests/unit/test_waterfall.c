@@ -131,6 +131,30 @@ static void test_waterfall_svg_bars_and_escaping(void **state)
     wt_waterfall_free(w);
 }
 
+static void test_waterfall_svg_long_url_cut_in_the_picture(void **state)
+{
+    (void)state;
+    char url[400] = "http://a.test/";
+    memset(url + strlen(url), 'x', 300);
+    struct wt_waterfall *w = wt_waterfall_new();
+    script_hop(w, 0, 0, url);
+    char *doc = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&doc, &len);
+    assert_int_equal(wt_waterfall_write_svg(w, out), 0);
+    fclose(out);
+    char want[450];
+    snprintf(want, sizeof want, "<title>webtrace: %s</title>", url);
+    assert_non_null(strstr(doc, want));   /* whole in the title element */
+    const char *shown = strstr(doc, "font-weight=\"bold\">webtrace: ");
+    assert_non_null(shown);
+    const char *end = strstr(shown, "</text>");
+    assert_true(end - shown < 200);
+    assert_int_equal(strncmp(end - 3, "…", 3), 0);
+    free(doc);
+    wt_waterfall_free(w);
+}
+
 static void test_waterfall_nothing_without_a_summary(void **state)
 {
     (void)state;
@@ -194,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_waterfall_text_golden),
         cmocka_unit_test(test_waterfall_text_fits_every_width),
         cmocka_unit_test(test_waterfall_svg_bars_and_escaping),
+        cmocka_unit_test(test_waterfall_svg_long_url_cut_in_the_picture),
         cmocka_unit_test(test_waterfall_nothing_without_a_summary),
         cmocka_unit_test(test_waterfall_failed_phase_ends_at_the_error),
         cmocka_unit_test(test_waterfall_text_draws_at_most_twenty_requests),
