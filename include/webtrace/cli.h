@@ -167,6 +167,9 @@ struct wt_options {
     int resume_current;           /* -C -: resume from the -o file's size (main reads it) */
     int64_t resume_from;          /* -C OFFSET */
     uint64_t limit_rate;          /* --limit-rate: bytes per second, 0 none */
+    int no_progress_meter;        /* --no-progress-meter (so does -s) */
+    const char *waterfall;        /* --waterfall FILE.svg */
+    int no_waterfall;             /* --no-waterfall: no text waterfall at the end */
     size_t n_urls;
     const char *urls[WT_MAX_URLS];  /* point into argv */
 };

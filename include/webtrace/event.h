@@ -87,8 +87,15 @@ enum wt_event_kind {
     WT_EV_TRANSFER_DONE,    /* a URL's whole journey ended: every hop, one exit code */
     WT_EV_PROXY,            /* the proxy a URL goes through, or the no-proxy rule sending it direct */
     WT_EV_PROXY_CONNECT,    /* the CONNECT request went to the proxy */
-    WT_EV_PROXY_REPLY       /* the proxy answered the CONNECT: a tunnel, or a refusal */
+    WT_EV_PROXY_REPLY,      /* the proxy answered the CONNECT: a tunnel, or a refusal */
+    WT_EV_HTTP_BODY_PROGRESS /* body bytes so far, sampled at most every
+                                WT_BODY_PROGRESS_INTERVAL_US: for the progress
+                                meter only, never a step (not in NDJSON) */
 };
+
+/* How often a body in progress reports its size so far: the meter redraws
+ * at most ten times a second, so a finer sample would never be seen. */
+#define WT_BODY_PROGRESS_INTERVAL_US 100000
 
 #define WT_ADDR_STRLEN 46  /* INET6_ADDRSTRLEN */
 #define WT_IFNAME_LEN 16   /* IF_NAMESIZE */
@@ -503,6 +510,9 @@ struct wt_event {
             uint64_t rate_pauses;    /* times reading paused to keep to it */
             int64_t rate_paused_us;  /* how long in all */
         } http_body_done;
+        struct {
+            uint64_t bytes;          /* body bytes received so far (wire size) */
+        } http_body_progress;
         struct {
             int we_are_server;       /* observed from the server's side */
             uint64_t conn;           /* the server's connection number, 0 for a client */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include "webtrace/event.h"
 
+struct wt_loop;
+
 struct wt_render_config {
     FILE *out;              /* narration: stderr */
     FILE *data_out;         /* data: stdout (NDJSON, write-out) */
@@ -17,6 +19,9 @@ struct wt_render_config {
     const char *har_path;   /* --har FILE */
     int url_table;          /* text: a table of the URLs at the end, when there were several */
     int url_prefix;         /* text: URLs run at once (-Z): each line starts with "[index] " */
+    struct wt_loop *loop;   /* the run's loop: the progress meter keeps time on its timers */
+    const char *waterfall_path; /* --waterfall FILE.svg */
+    int waterfall_text;     /* the text waterfall at the end (a terminal, no -s, no --no-waterfall) */
 };
 
 struct wt_renderer {

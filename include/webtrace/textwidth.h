@@ -14,6 +14,15 @@ int wt_codepoint_width(unsigned cp);
  * UTF-8 sequence counts as one column. */
 size_t wt_text_width(const char *s, size_t len);
 
+/* Bytes of the longest start of s (whole UTF-8 sequences) that fits in
+ * width columns. */
+size_t wt_text_fit(const char *s, size_t len, size_t width);
+
+/* The terminal's width: TIOCGWINSZ of fd, else $COLUMNS, else 80. */
+#define WT_TERMINAL_COLUMNS_DEFAULT 80
+#define WT_TERMINAL_COLUMNS_MAX 10000
+int wt_terminal_columns(int fd);
+
 /* Writes text, then spaces up to width columns (none when it is wider). */
 void wt_put_padded(FILE *out, const char *text, size_t width);
 

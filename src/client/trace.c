@@ -81,6 +81,7 @@ struct wt_trace {
     char range_error[200];
     uint64_t rate_pauses;            /* --limit-rate: times reading was paused */
     int64_t rate_paused_us;          /* and for how long in all */
+    int64_t progress_at;             /* loop time of the last body progress sample */
     struct wt_tcp_teardown *teardown;
     struct wt_capture *capture;      /* --packets */
     int fd_number;                   /* the connection's descriptor, for the narration */
@@ -1915,6 +1916,23 @@ static int rate_pause(struct wt_trace *t, int fd)
     return 1;
 }
 
+/* The body's size so far, for a progress meter: sampled, so a fast body
+ * costs a few events rather than one per read. */
+static void body_progress(struct wt_trace *t)
+{
+    int64_t now = wt_loop_now(t->loop);
+    if (t->skip_body || t->phase != WT_PHASE_RECEIVE)
+        return;
+    if (t->progress_at <= 0)
+        t->progress_at = t->phase_at[WT_PHASE_RECEIVE];
+    if (now - t->progress_at < WT_BODY_PROGRESS_INTERVAL_US)
+        return;
+    t->progress_at = now;
+    struct wt_event ev = { .kind = WT_EV_HTTP_BODY_PROGRESS };
+    ev.u.http_body_progress.bytes = wt_http_reader_body_bytes(t->reader);
+    emit(t, &ev);
+}
+
 static void on_response_readable(struct wt_loop *loop, int fd, int events, void *data)
 {
     (void)loop;
@@ -1979,6 +1997,7 @@ static void on_response_readable(struct wt_loop *loop, int fd, int events, void 
         }
         if (n == 0)
             return;
+        body_progress(t);
         if (t->opt->limit_rate && rate_pause(t, fd))
             return;
     }

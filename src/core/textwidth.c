@@ -3,7 +3,9 @@
  * locale, where it would call every Chinese character unprintable. */
 #include "webtrace/textwidth.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 struct range {
     unsigned first, last;
@@ -126,6 +128,35 @@ size_t wt_text_width(const char *s, size_t len)
         i += n;
     }
     return width;
+}
+
+size_t wt_text_fit(const char *s, size_t len, size_t width)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t used = 0, i = 0;
+    while (i < len) {
+        unsigned cp;
+        size_t n = decode(p + i, len - i, &cp);
+        size_t w = n ? (size_t)wt_codepoint_width(cp) : 1;
+        if (used + w > width)
+            break;
+        used += w;
+        i += n ? n : 1;
+    }
+    return i;
+}
+
+int wt_terminal_columns(int fd)
+{
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *env = getenv("COLUMNS");
+    char *end;
+    long n = env ? strtol(env, &end, 10) : 0;
+    if (env && *env && *end == '\0' && n > 0 && n <= WT_TERMINAL_COLUMNS_MAX)
+        return (int)n;
+    return WT_TERMINAL_COLUMNS_DEFAULT;
 }
 
 void wt_put_padded(FILE *out, const char *text, size_t width)

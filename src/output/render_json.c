@@ -532,6 +532,8 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         duration(j, "elapsed_us", ev->u.proxy_reply.elapsed_us);
         wt_json_bool(j, "opened", ev->u.proxy_reply.opened);
         break;
+    case WT_EV_HTTP_BODY_PROGRESS:
+        break;   /* never written (json_event) */
     case WT_EV_TLS_HELLO:
         wt_json_cstring(j, "sni", ev->u.tls_hello.sni);
         wt_json_cstring(j, "alpn_offered", ev->u.tls_hello.alpn);
@@ -973,6 +975,10 @@ static void *json_begin(const struct wt_render_config *config)
 static void json_event(void *state, const struct wt_event *ev)
 {
     struct json_state *s = state;
+    /* a sample for the progress meter, as often as the body flows: a
+     * stream of steps is no place for it (http_body_done has the total) */
+    if (ev->kind == WT_EV_HTTP_BODY_PROGRESS)
+        return;
     s->cur = wt_facts_set_feed(&s->facts, ev);
     struct wt_json j;
     wt_json_init(&j, s->cfg.data_out);

@@ -2229,6 +2229,8 @@ static void render_proxy(struct text_state *s, const struct wt_event *ev)
 static void text_event(void *state, const struct wt_event *ev)
 {
     struct text_state *s = state;
+    if (ev->kind == WT_EV_HTTP_BODY_PROGRESS)
+        return;   /* the progress meter's, not a step */
     if (ev->kind != WT_EV_DNS_RECORD && !s->cfg.silent)
         flush_dns_records(s);
     s->url_index = ev->url_index;

@@ -138,6 +138,13 @@ static const struct help_entry help_entries[] = {
       "%{time_total}, %{json}...); @FILE reads it from FILE, @- from stdin") },
     { HELP_OPT, "--har FILE",
       N_("write a HAR 1.2 log of all URLs to FILE") },
+    { HELP_OPT, "--waterfall FILE.svg",
+      N_("draw the timings of every fetch as bars on one time axis into an SVG picture") },
+    { HELP_OPT, "--no-waterfall",
+      N_("no timing bars at the end (drawn only when stderr is a terminal)") },
+    { HELP_OPT, "--no-progress-meter",
+      N_("no meter line while a body takes over a second (drawn only when stderr is a "
+      "terminal)") },
     { HELP_OPT, "--cacert FILE",
       N_("trust the CA certificates in FILE (PEM)") },
     { HELP_OPT, "--capath DIR",
@@ -359,6 +366,9 @@ enum {
     OPT_HTTP1_1,
     OPT_HTTP2,
     OPT_HTTP2_PRIOR,
+    OPT_NO_PROGRESS_METER,
+    OPT_WATERFALL,
+    OPT_NO_WATERFALL,
 };
 
 static const char short_options[] = ":hVsvo:i46m:kw:X:H:A:e:Id:Gu:fSLD:OZr:C:F:b:c:T:x:U:p";
@@ -443,6 +453,9 @@ static const struct option long_options[] = {
     { "noproxy", required_argument, NULL, OPT_NOPROXY },
     { "proxy-user", required_argument, NULL, 'U' },
     { "proxytunnel", no_argument, NULL, 'p' },
+    { "no-progress-meter", no_argument, NULL, OPT_NO_PROGRESS_METER },
+    { "waterfall", required_argument, NULL, OPT_WATERFALL },
+    { "no-waterfall", no_argument, NULL, OPT_NO_WATERFALL },
     { NULL, 0, NULL, 0 },
 };
 
@@ -1183,6 +1196,19 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
             break;
         case OPT_COMPRESSED:
             out->compressed = 1;
+            break;
+        case OPT_NO_PROGRESS_METER:
+            out->no_progress_meter = 1;
+            break;
+        case OPT_WATERFALL:
+            if (optarg[0] == '\0') {
+                wt_errf(err, errlen, "--waterfall needs a file name");
+                return WT_EXIT_USAGE;
+            }
+            out->waterfall = optarg;
+            break;
+        case OPT_NO_WATERFALL:
+            out->no_waterfall = 1;
             break;
         case OPT_LIMIT_RATE:
             if (wt_cli_parse_rate(optarg, &out->limit_rate) < 0) {

@@ -17,6 +17,7 @@
 #include "webtrace/exitcode.h"
 #include "webtrace/i18n.h"
 #include "webtrace/loop.h"
+#include "webtrace/progress.h"
 #include "webtrace/render.h"
 #include "webtrace/reqload.h"
 #include "webtrace/serve.h"
@@ -24,11 +25,12 @@
 #include "webtrace/escape.h"
 #include "webtrace/transfer.h"
 #include "webtrace/url.h"
+#include "webtrace/waterfall.h"
 #include "webtrace/urllist.h"
 #include "webtrace/version.h"
 #include "wt_config.h"
 
-#define MAX_RENDERERS 4
+#define MAX_RENDERERS 6
 #define WRITEOUT_FILE_MAX (64 * 1024)
 
 struct renderer_set {
@@ -576,8 +578,10 @@ static int run_demo(int argc, char **argv)
     };
     struct wt_loop *loop = wt_loop_new(NULL, NULL);
     struct renderer_set set = { 0 };
+    cfg.waterfall_text = !dopt.silent && isatty(STDERR_FILENO);
     if (!loop || add_renderer(&set, &wt_render_text, &cfg) < 0 ||
-        (dopt.json && add_renderer(&set, &wt_render_json, &cfg) < 0)) {
+        (dopt.json && add_renderer(&set, &wt_render_json, &cfg) < 0) ||
+        (cfg.waterfall_text && add_renderer(&set, &wt_render_waterfall, &cfg) < 0)) {
         fputs(_("webtrace: out of memory\n"), stderr);
         return WT_EXIT_OUT_OF_MEMORY;
     }
@@ -642,6 +646,12 @@ static int run_demo(int argc, char **argv)
     }
     close_pool(loop, run.pool);
     wt_dns_cache_free(run.dns_cache);
+    if (cfg.waterfall_text) {
+        /* the two fetches' picture (the last renderer) before the hints;
+         * the servers' events with --stay are no fetch's */
+        set.n--;
+        set.renderer[set.n]->end(set.state[set.n]);
+    }
     if (!dopt.silent)
         wt_render_demo_next(stderr);
     if (dopt.stay) {
@@ -819,13 +829,27 @@ int main(int argc, char **argv)
     }
     struct wt_loop *loop = wt_loop_new(NULL, NULL);
     struct renderer_set set = { 0 };
-    int ok = loop && add_renderer(&set, &wt_render_text, &cfg) == 0;
+    cfg.loop = loop;
+    /* The meter first: it erases its line before the narration's next one. */
+    int meter = !opt.silent && !opt.no_progress_meter && isatty(STDERR_FILENO);
+    /* a body written to the same terminal (-o -) would run through the line */
+    for (size_t i = 0; meter && i < opt.n_outputs; i++)
+        if (opt.outputs[i].path && strcmp(opt.outputs[i].path, "-") == 0 &&
+            isatty(STDOUT_FILENO))
+            meter = 0;
+    int ok = loop && (!meter || add_renderer(&set, &wt_render_progress, &cfg) == 0);
+    ok = ok && add_renderer(&set, &wt_render_text, &cfg) == 0;
     if (ok && opt.json)
         ok = add_renderer(&set, &wt_render_json, &cfg) == 0;
     if (ok && cfg.writeout)
         ok = add_renderer(&set, &wt_render_writeout, &cfg) == 0;
     if (ok && opt.har)
         ok = add_renderer(&set, &wt_render_har, &cfg) == 0;
+    /* After the narration's: the picture comes under its last line. */
+    cfg.waterfall_text = !opt.silent && !opt.no_waterfall && isatty(STDERR_FILENO);
+    cfg.waterfall_path = opt.waterfall;
+    if (ok && (cfg.waterfall_text || cfg.waterfall_path))
+        ok = add_renderer(&set, &wt_render_waterfall, &cfg) == 0;
     if (!ok) {
         fputs(_("webtrace: output: out of memory setting up the output\n"), stderr);
         close_renderers(&set);
