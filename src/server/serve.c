@@ -1299,6 +1299,7 @@ static void *h2_on_request(void *ctx, int32_t stream, const struct wt_request *r
     rp->number = ++c->requests;
     rp->request_at = wt_loop_now(s->loop);
     c->idle_since = 0;
+    arm_idle(c);   /* a request: the idle timeout counts from here */
     struct wt_event ev = { .kind = WT_EV_SERVE_REQUEST };
     ev.u.serve_request.conn = c->id;
     ev.u.serve_request.number = rp->number;
@@ -1391,8 +1392,8 @@ static void h2_pump(struct conn *c)
         }
         wt_h2_server_sent(c->h2, (size_t)n);
         budget -= (size_t)n < budget ? (size_t)n : budget;
-        if (wt_h2_server_open_streams(c->h2))
-            arm_idle(c);   /* progress: the client is reading */
+        arm_idle(c);   /* progress: the client is reading (its streams may have
+                        * closed as these frames were made) */
     }
     /* After our GOAWAY we close first. After the client's, nghttp2 is
      * done too, but the client closes first: its close is read below. */
