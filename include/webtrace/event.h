@@ -470,7 +470,9 @@ struct wt_event {
             int keep_alive;
         } http_headers_done;
         struct {
-            int sent;                /* we sent it, else the server did */
+            int sent;                /* we sent it, else the peer did */
+            int server;              /* told by webtrace serve: the peer is the client */
+            uint64_t conn;           /* serve: the connection's number */
             int type;                /* RFC 9113 frame type; -1 the client's connection preface */
             const char *type_name;   /* "HEADERS", "SETTINGS", ... "PREFACE" */
             int32_t stream;          /* 0 the connection */
@@ -490,10 +492,12 @@ struct wt_event {
         } h2_frame;
         struct {
             int32_t stream;
+            int server;              /* told by webtrace serve: frames sent, not received */
+            uint64_t conn;           /* serve: the connection's number */
             size_t header_frames;    /* HEADERS received (interim, final, trailers) */
             size_t data_frames;      /* DATA received */
             uint64_t data_bytes;     /* DATA payload, padding included */
-            int end_stream;          /* the server ended it with END_STREAM */
+            int end_stream;          /* the server (serve: we) ended it with END_STREAM */
             int reset;               /* closed by RST_STREAM (or GOAWAY) */
             uint32_t error_code;
             const char *error_name;
@@ -661,6 +665,7 @@ struct wt_event {
             uint64_t conn;
             const char *version;
             const char *cipher;
+            const char *alpn;        /* what ALPN chose ("h2"), "" none */
         } serve_tls;
         struct {
             uint64_t conn;

@@ -1,5 +1,6 @@
 /* serve: the other half of the story, a small single-threaded HTTP/1.1
- * server on the same loop and event pipeline as the client. It binds,
+ * server (HTTP/2 over TLS when ALPN picks h2, through h2_server) on the
+ * same loop and event pipeline as the client. It binds,
  * listens, accepts, parses requests with llhttp (request mode), answers
  * from built-in endpoints (/, /bytes/N, /chunked/N, /status/CODE,
  * /delay/MS, /redirect/N, /headers) and closes, emitting events for every

@@ -80,9 +80,10 @@ void wt_tls_close_start(struct wt_tls *tls, int64_t budget_us, wt_tls_closed_pro
 struct wt_tls_server;
 
 /* cert_file NULL: a self-signed certificate for localhost, 127.0.0.1, ::1
- * and the demo's names is made in memory. key_file NULL: in cert_file. */
+ * and the demo's names is made in memory. key_file NULL: in cert_file.
+ * offer_h2: ALPN picks h2 when the client offers it, else http/1.1. */
 struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_file,
-                                        char *err, size_t errlen);
+                                        int offer_h2, char *err, size_t errlen);
 /* The certificate the server presents, PEM. */
 const char *wt_tls_server_cert_pem(const struct wt_tls_server *s);
 void wt_tls_server_free(struct wt_tls_server *s);
@@ -95,6 +96,8 @@ struct wt_tls_peer *wt_tls_peer_new(struct wt_tls_server *s, int fd);
 int wt_tls_peer_handshake(struct wt_tls_peer *p, int *want);
 const char *wt_tls_peer_version(const struct wt_tls_peer *p);
 const char *wt_tls_peer_cipher(const struct wt_tls_peer *p);
+/* The protocol ALPN chose ("h2", "http/1.1"), "" when none. */
+const char *wt_tls_peer_alpn(const struct wt_tls_peer *p);
 /* As wt_tls_read/write; 0 is the client's close_notify or its EOF. */
 ssize_t wt_tls_peer_read(struct wt_tls_peer *p, char *buf, size_t len, int *want);
 ssize_t wt_tls_peer_write(struct wt_tls_peer *p, const char *buf, size_t len, int *want);

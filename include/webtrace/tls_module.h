@@ -9,7 +9,7 @@
 #include "webtrace/tls.h"
 
 #define WT_TLS_MODULE_FILE "webtrace-tls.so"
-#define WT_TLS_MODULE_SYMBOL "wt_tls_module_api_v3"
+#define WT_TLS_MODULE_SYMBOL "wt_tls_module_api_v4"
 
 struct wt_tls_api {
     int (*library_init)(int *exit_code, char *err, size_t errlen);
@@ -31,7 +31,7 @@ struct wt_tls_api {
     void (*close_start)(struct wt_tls *tls, int64_t budget_us, wt_tls_closed_proc done,
                         void *ctx);
     struct wt_tls_server *(*server_new)(const char *cert_file, const char *key_file,
-                                        char *err, size_t errlen);
+                                        int offer_h2, char *err, size_t errlen);
     const char *(*server_cert_pem)(const struct wt_tls_server *s);
     void (*server_free)(struct wt_tls_server *s);
     struct wt_tls_peer *(*peer_new)(struct wt_tls_server *s, int fd);
@@ -43,6 +43,7 @@ struct wt_tls_api {
     void (*peer_close_notify)(struct wt_tls_peer *p);
     void (*peer_free)(struct wt_tls_peer *p);
     const char *(*alpn)(const struct wt_tls *tls);
+    const char *(*peer_alpn)(const struct wt_tls_peer *p);
 };
 
 typedef const struct wt_tls_api *(*wt_tls_module_entry)(void);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "webtrace/escape.h"
+#include "webtrace/h2lib.h"
 #include "webtrace/exitcode.h"
 #include "webtrace/i18n.h"
 #include "webtrace/reqspec.h"
@@ -16,32 +17,7 @@
 
 /* libnghttp2 is loaded the first time HTTP/2 is spoken (as the TLS module
  * and libpcap are): a fetch over HTTP/1.1 maps none of it. */
-static struct {
-    __typeof__(nghttp2_session_callbacks_new) *session_callbacks_new;
-    __typeof__(nghttp2_session_callbacks_del) *session_callbacks_del;
-    __typeof__(nghttp2_session_callbacks_set_on_frame_send_callback) *session_callbacks_set_on_frame_send_callback;
-    __typeof__(nghttp2_session_callbacks_set_on_frame_recv_callback) *session_callbacks_set_on_frame_recv_callback;
-    __typeof__(nghttp2_session_callbacks_set_on_begin_headers_callback) *session_callbacks_set_on_begin_headers_callback;
-    __typeof__(nghttp2_session_callbacks_set_on_header_callback) *session_callbacks_set_on_header_callback;
-    __typeof__(nghttp2_session_callbacks_set_on_data_chunk_recv_callback) *session_callbacks_set_on_data_chunk_recv_callback;
-    __typeof__(nghttp2_session_callbacks_set_on_stream_close_callback) *session_callbacks_set_on_stream_close_callback;
-    __typeof__(nghttp2_session_client_new) *session_client_new;
-    __typeof__(nghttp2_session_del) *session_del;
-    __typeof__(nghttp2_submit_settings) *submit_settings;
-    __typeof__(nghttp2_session_set_local_window_size) *session_set_local_window_size;
-    __typeof__(nghttp2_submit_request) *submit_request;
-    __typeof__(nghttp2_session_mem_send) *session_mem_send;
-    __typeof__(nghttp2_session_mem_recv) *session_mem_recv;
-    __typeof__(nghttp2_strerror) *strerror;
-    __typeof__(nghttp2_session_terminate_session) *session_terminate_session;
-    __typeof__(nghttp2_session_want_read) *session_want_read;
-    __typeof__(nghttp2_session_want_write) *session_want_write;
-    __typeof__(nghttp2_submit_goaway) *submit_goaway;
-    __typeof__(nghttp2_version) *version;
-    __typeof__(nghttp2_submit_rst_stream) *submit_rst_stream;
-    __typeof__(nghttp2_session_get_stream_user_data) *session_get_stream_user_data;
-    __typeof__(nghttp2_session_get_remote_settings) *session_get_remote_settings;
-} ng;
+static struct wt_h2_lib ng;
 static int ng_loaded;
 
 int wt_h2_load(char *err, size_t errlen)
@@ -81,6 +57,10 @@ int wt_h2_load(char *err, size_t errlen)
         { (void **)&ng.submit_rst_stream, "nghttp2_submit_rst_stream" },
         { (void **)&ng.session_get_stream_user_data, "nghttp2_session_get_stream_user_data" },
         { (void **)&ng.session_get_remote_settings, "nghttp2_session_get_remote_settings" },
+        { (void **)&ng.session_server_new, "nghttp2_session_server_new" },
+        { (void **)&ng.submit_response, "nghttp2_submit_response" },
+        { (void **)&ng.session_set_stream_user_data, "nghttp2_session_set_stream_user_data" },
+        { (void **)&ng.session_get_last_proc_stream_id, "nghttp2_session_get_last_proc_stream_id" },
     };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         *syms[i].slot = dlsym(lib, syms[i].name);
@@ -93,6 +73,11 @@ int wt_h2_load(char *err, size_t errlen)
     }
     ng_loaded = 1;   /* kept for the process: later sessions reuse it */
     return 0;
+}
+
+const struct wt_h2_lib *wt_h2_lib(void)
+{
+    return ng_loaded ? &ng : NULL;
 }
 
 const char *wt_h2_library_version(char *err, size_t errlen)
@@ -261,51 +246,61 @@ static void fail(struct wt_h2 *h, int exit_code, const char *fmt, const char *de
     }
 }
 
-static void emit_frame(struct wt_h2 *h, int sent, const nghttp2_frame *frame)
+void wt_h2_frame_event(const nghttp2_frame *frame, int sent, struct wt_event *ev)
 {
-    struct wt_event ev = { .kind = WT_EV_H2_FRAME };
-    ev.u.h2_frame.sent = sent;
-    ev.u.h2_frame.type = frame->hd.type;
-    ev.u.h2_frame.type_name = frame_name(frame->hd.type);
-    ev.u.h2_frame.stream = frame->hd.stream_id;
-    ev.u.h2_frame.flags = frame->hd.flags;
-    ev.u.h2_frame.length = frame->hd.length;
-    if (frame->hd.type <= WT_H2_CONTINUATION)
-        ev.u.h2_frame.nth = ++h->told[sent][frame->hd.type];
-    ev.u.h2_frame.end_stream = (frame->hd.type == NGHTTP2_DATA ||
+    ev->kind = WT_EV_H2_FRAME;
+    ev->u.h2_frame.sent = sent;
+    ev->u.h2_frame.type = frame->hd.type;
+    ev->u.h2_frame.type_name = frame_name(frame->hd.type);
+    ev->u.h2_frame.stream = frame->hd.stream_id;
+    ev->u.h2_frame.flags = frame->hd.flags;
+    ev->u.h2_frame.length = frame->hd.length;
+    ev->u.h2_frame.end_stream = (frame->hd.type == NGHTTP2_DATA ||
                                 frame->hd.type == NGHTTP2_HEADERS) &&
                                (frame->hd.flags & NGHTTP2_FLAG_END_STREAM);
-    ev.u.h2_frame.end_headers = (frame->hd.type == NGHTTP2_HEADERS ||
+    ev->u.h2_frame.end_headers = (frame->hd.type == NGHTTP2_HEADERS ||
                                  frame->hd.type == NGHTTP2_CONTINUATION) &&
                                 (frame->hd.flags & NGHTTP2_FLAG_END_HEADERS);
-    ev.u.h2_frame.ack = (frame->hd.type == NGHTTP2_SETTINGS || frame->hd.type == NGHTTP2_PING) &&
+    ev->u.h2_frame.ack = (frame->hd.type == NGHTTP2_SETTINGS || frame->hd.type == NGHTTP2_PING) &&
                         (frame->hd.flags & NGHTTP2_FLAG_ACK);
-    struct wt_h2_stream *s = stream_of(h, frame->hd.stream_id);
     switch (frame->hd.type) {
     case NGHTTP2_SETTINGS:
         for (size_t i = 0; i < frame->settings.niv && i < WT_H2_MAX_SETTINGS; i++) {
-            ev.u.h2_frame.settings[i].id = (uint16_t)frame->settings.iv[i].settings_id;
-            ev.u.h2_frame.settings[i].value = frame->settings.iv[i].value;
-            ev.u.h2_frame.settings[i].name = setting_name(frame->settings.iv[i].settings_id);
-            ev.u.h2_frame.n_settings = i + 1;
+            ev->u.h2_frame.settings[i].id = (uint16_t)frame->settings.iv[i].settings_id;
+            ev->u.h2_frame.settings[i].value = frame->settings.iv[i].value;
+            ev->u.h2_frame.settings[i].name = setting_name(frame->settings.iv[i].settings_id);
+            ev->u.h2_frame.n_settings = i + 1;
         }
         break;
     case NGHTTP2_RST_STREAM:
-        ev.u.h2_frame.error_code = frame->rst_stream.error_code;
-        ev.u.h2_frame.error_name = wt_h2_error_name(frame->rst_stream.error_code);
+        ev->u.h2_frame.error_code = frame->rst_stream.error_code;
+        ev->u.h2_frame.error_name = wt_h2_error_name(frame->rst_stream.error_code);
         break;
     case NGHTTP2_GOAWAY:
-        ev.u.h2_frame.error_code = frame->goaway.error_code;
-        ev.u.h2_frame.error_name = wt_h2_error_name(frame->goaway.error_code);
-        ev.u.h2_frame.last_stream = frame->goaway.last_stream_id;
+        ev->u.h2_frame.error_code = frame->goaway.error_code;
+        ev->u.h2_frame.error_name = wt_h2_error_name(frame->goaway.error_code);
+        ev->u.h2_frame.last_stream = frame->goaway.last_stream_id;
         break;
     case NGHTTP2_WINDOW_UPDATE:
-        ev.u.h2_frame.increment = (uint32_t)frame->window_update.window_size_increment;
+        ev->u.h2_frame.increment = (uint32_t)frame->window_update.window_size_increment;
         break;
     case NGHTTP2_PING:
         for (int i = 0; i < 8; i++)
-            ev.u.h2_frame.ping = (ev.u.h2_frame.ping << 8) | frame->ping.opaque_data[i];
+            ev->u.h2_frame.ping = (ev->u.h2_frame.ping << 8) | frame->ping.opaque_data[i];
         break;
+    default:
+        break;
+    }
+}
+
+static void emit_frame(struct wt_h2 *h, int sent, const nghttp2_frame *frame)
+{
+    struct wt_event ev = { .kind = WT_EV_H2_FRAME };
+    wt_h2_frame_event(frame, sent, &ev);
+    if (frame->hd.type <= WT_H2_CONTINUATION)
+        ev.u.h2_frame.nth = ++h->told[sent][frame->hd.type];
+    struct wt_h2_stream *s = stream_of(h, frame->hd.stream_id);
+    switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
         if (sent) {
             ev.u.h2_frame.n_headers = frame->headers.nvlen;

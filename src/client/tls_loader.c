@@ -190,11 +190,11 @@ void wt_tls_close_start(struct wt_tls *tls, int64_t budget_us, wt_tls_closed_pro
 }
 
 struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_file,
-                                        char *err, size_t errlen)
+                                        int offer_h2, char *err, size_t errlen)
 {
     if (load(err, errlen) < 0)
         return NULL;
-    return api->server_new(cert_file, key_file, err, errlen);
+    return api->server_new(cert_file, key_file, offer_h2, err, errlen);
 }
 
 const char *wt_tls_server_cert_pem(const struct wt_tls_server *s)
@@ -206,6 +206,11 @@ void wt_tls_server_free(struct wt_tls_server *s)
 {
     if (s)
         api->server_free(s);
+}
+
+const char *wt_tls_peer_alpn(const struct wt_tls_peer *p)
+{
+    return api->peer_alpn(p);
 }
 
 struct wt_tls_peer *wt_tls_peer_new(struct wt_tls_server *s, int fd)

@@ -29,11 +29,12 @@ static const struct wt_tls_api api = {
     .peer_close_notify = wt_tls_peer_close_notify,
     .peer_free = wt_tls_peer_free,
     .alpn = wt_tls_alpn,
+    .peer_alpn = wt_tls_peer_alpn,
 };
 
-__attribute__((visibility("default"))) const struct wt_tls_api *wt_tls_module_api_v3(void);
+__attribute__((visibility("default"))) const struct wt_tls_api *wt_tls_module_api_v4(void);
 
-const struct wt_tls_api *wt_tls_module_api_v3(void)
+const struct wt_tls_api *wt_tls_module_api_v4(void)
 {
     return &api;
 }

@@ -139,6 +139,9 @@ static void stamp_and_forward(void *ctx, const struct wt_event *ev)
     struct wt_event e = *ev;
     e.url_index = t->p.url_index;
     e.hop = t->p.hop;
+    /* h2.c knows no phases: its frames happen in the one the trace is in */
+    if (e.kind == WT_EV_H2_FRAME || e.kind == WT_EV_H2_STREAM)
+        e.phase = t->phase;
     if (e.kind == WT_EV_TCP_ESTABLISHED && t->conn)
         e.u.tcp_established.conn = t->conn->id;
     if (e.kind == WT_EV_TCP_ESTABLISHED)

@@ -668,6 +668,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         break;
     case WT_EV_H2_FRAME:
         wt_json_cstring(j, "direction", ev->u.h2_frame.sent ? "sent" : "received");
+        if (ev->u.h2_frame.server) {
+            wt_json_bool(j, "server", 1);
+            wt_json_int(j, "conn", (int64_t)ev->u.h2_frame.conn);
+        }
         wt_json_cstring(j, "type", ev->u.h2_frame.type_name);
         wt_json_int(j, "stream", ev->u.h2_frame.stream);
         wt_json_int(j, "flags", ev->u.h2_frame.flags);
@@ -705,6 +709,10 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         break;
     case WT_EV_H2_STREAM:
         wt_json_int(j, "stream", ev->u.h2_stream.stream);
+        if (ev->u.h2_stream.server) {
+            wt_json_bool(j, "server", 1);
+            wt_json_int(j, "conn", (int64_t)ev->u.h2_stream.conn);
+        }
         wt_json_int(j, "headers_frames", (int64_t)ev->u.h2_stream.header_frames);
         wt_json_int(j, "data_frames", (int64_t)ev->u.h2_stream.data_frames);
         wt_json_int(j, "data_bytes", (int64_t)ev->u.h2_stream.data_bytes);
@@ -839,6 +847,8 @@ static void fields(struct json_state *s, struct wt_json *j, const struct wt_even
         wt_json_int(j, "conn", (int64_t)ev->u.serve_tls.conn);
         wt_json_cstring(j, "version", ev->u.serve_tls.version);
         wt_json_cstring(j, "cipher", ev->u.serve_tls.cipher);
+        if (ev->u.serve_tls.alpn && ev->u.serve_tls.alpn[0])
+            wt_json_cstring(j, "alpn", ev->u.serve_tls.alpn);
         break;
     case WT_EV_SERVE_REQUEST:
         wt_json_int(j, "conn", (int64_t)ev->u.serve_request.conn);

@@ -631,8 +631,13 @@ static void render_serve(struct text_state *s, const struct wt_event *ev)
         break;
     case WT_EV_SERVE_TLS:
         tag(s, C_TLS, "srv ");
-        fprintf(o, _("#%" PRIu64 " TLS handshake done · %s · %s\n"), ev->u.serve_tls.conn,
-                ev->u.serve_tls.version, ev->u.serve_tls.cipher);
+        if (ev->u.serve_tls.alpn && ev->u.serve_tls.alpn[0])
+            fprintf(o, _("#%" PRIu64 " TLS handshake done · %s · %s · ALPN chose %s\n"),
+                    ev->u.serve_tls.conn, ev->u.serve_tls.version, ev->u.serve_tls.cipher,
+                    ev->u.serve_tls.alpn);
+        else
+            fprintf(o, _("#%" PRIu64 " TLS handshake done · %s · %s\n"), ev->u.serve_tls.conn,
+                    ev->u.serve_tls.version, ev->u.serve_tls.cipher);
         break;
     case WT_EV_SERVE_REQUEST:
         tag(s, C_HTTP, "srv ");
@@ -1664,7 +1669,8 @@ static int h2_frame_shown(const struct text_state *s, const struct wt_event *ev)
         /* a server may repeat them (a flood): the first say what it wants */
         return !ev->u.h2_frame.ack && ev->u.h2_frame.nth == 1;
     case WT_H2_HEADERS:
-        return ev->u.h2_frame.sent;
+        /* ours, and on the server's side also the client's request */
+        return ev->u.h2_frame.sent || ev->u.h2_frame.server;
     default:
         return 0;
     }
@@ -1673,6 +1679,22 @@ static int h2_frame_shown(const struct text_state *s, const struct wt_event *ev)
 static void render_h2(struct text_state *s, const struct wt_event *ev)
 {
     FILE *o = s->cfg.out;
+    if (ev->kind == WT_EV_H2_STREAM && ev->u.h2_stream.server) {
+        tag(s, C_HTTP, "h2  ");
+        fprintf(o, "#%" PRIu64 " ", ev->u.h2_stream.conn);
+        if (ev->u.h2_stream.end_stream)
+            fprintf(o, _("stream %d ended with END_STREAM: we sent %zu HEADERS and %zu DATA "
+                         "frames, %" PRIu64 " bytes of DATA\n"),
+                    ev->u.h2_stream.stream, ev->u.h2_stream.header_frames,
+                    ev->u.h2_stream.data_frames, ev->u.h2_stream.data_bytes);
+        else
+            fprintf(o, _("stream %d closed without END_STREAM: %s (%u), after we sent %zu DATA "
+                         "frames, %" PRIu64 " bytes\n"),
+                    ev->u.h2_stream.stream, ev->u.h2_stream.error_name,
+                    ev->u.h2_stream.error_code, ev->u.h2_stream.data_frames,
+                    ev->u.h2_stream.data_bytes);
+        return;
+    }
     if (ev->kind == WT_EV_H2_STREAM) {
         tag(s, C_HTTP, "h2  ");
         if (ev->u.h2_stream.end_stream)
@@ -1694,6 +1716,29 @@ static void render_h2(struct text_state *s, const struct wt_event *ev)
     const char *end = ev->u.h2_frame.end_stream ? " · END_STREAM" : "";
     char list[WT_H2_MAX_SETTINGS * 40];
     tag(s, C_HTTP, "h2  ");
+    if (ev->u.h2_frame.server) {
+        /* the server's side: which connection, and the client as the peer */
+        fprintf(o, "#%" PRIu64 " ", ev->u.h2_frame.conn);
+        if (ev->u.h2_frame.type == WT_H2_PREFACE) {
+            fprintf(o, _("← connection preface, %zu bytes: \"PRI * HTTP/2.0\", the client speaks "
+                         "HTTP/2 from its first byte\n"),
+                    ev->u.h2_frame.length);
+            return;
+        }
+        if (ev->u.h2_frame.type == WT_H2_SETTINGS) {
+            settings_list(ev, list, sizeof list);
+            if (ev->u.h2_frame.ack)
+                fputs(ev->u.h2_frame.sent ? _("→ SETTINGS ACK: we take the client's settings\n")
+                                          : _("← SETTINGS ACK: the client takes ours\n"),
+                      o);
+            else if (ev->u.h2_frame.sent)
+                fprintf(o, _("→ SETTINGS (ours): %s\n"), list[0] ? list : _("the defaults"));
+            else
+                fprintf(o, _("← SETTINGS (the client's): %s\n"),
+                        list[0] ? list : _("the defaults"));
+            return;
+        }
+    }
     switch (ev->u.h2_frame.type) {
     case WT_H2_PREFACE:
         fprintf(o, _("→ connection preface, %zu bytes: \"PRI * HTTP/2.0\", HTTP/2 from the first "

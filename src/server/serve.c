@@ -30,6 +30,8 @@
 #include "webtrace/tcp.h"
 #include "webtrace/tls.h"
 #include "webtrace/escape.h"
+#include "webtrace/h2.h"
+#include "webtrace/h2_server.h"
 #include "webtrace/i18n.h"
 #include "wt_config.h"
 
@@ -47,6 +49,27 @@ _Static_assert(WT_SERVE_MAX_HEAD == WT_REQUEST_MAX_HEAD, "one cap for the reques
 
 enum endpoint_kind { EP_FIXED, EP_BYTES, EP_CHUNKED };
 
+#define BODY_CHUNKED (-1)
+#define BODY_UNTIL_CLOSE (-2)
+
+/* What an endpoint answers, before any protocol's bytes: the HTTP/1.1
+ * writer turns it into a head and a body, the HTTP/2 writer into HEADERS
+ * and DATA frames. */
+struct response {
+    int status;
+    const char *type;
+    int64_t length;              /* the body's length, or BODY_CHUNKED/BODY_UNTIL_CLOSE */
+    char extra_name[24];         /* one more header ("" none): Location, Allow ... */
+    char extra_value[80];
+    char *body;                  /* a body made at once (owned) ... */
+    size_t body_len;
+    enum endpoint_kind stream;   /* ... or one streamed from the pattern */
+    uint64_t stream_left;
+    int head_request;            /* a HEAD: the head alone */
+    int close_after;             /* HTTP/1.1: the connection closes after it */
+    int64_t delay_ms;            /* /delay/MS: answered later; -1 now */
+};
+
 struct conn {
     struct wt_server *srv;
     struct conn *prev, *next;
@@ -58,6 +81,11 @@ struct conn {
     struct wt_endpoint client, local;
 
     struct wt_request *req;
+    struct response resp;
+    struct wt_h2_server *h2;     /* ALPN chose h2 */
+    struct wt_event_sink h2_sink;
+    int h2_write_blocked;        /* the last write of h2 output must be retried as it was */
+    int h2_closing;              /* our GOAWAY: close once the output is out */
     char in[IN_BUF_SIZE];
     size_t in_len, in_off;
     unsigned requests;
@@ -66,7 +94,6 @@ struct conn {
     int responding;
     int close_after;
     int status;
-    int head_request;
     int64_t request_at;
     char *out;
     size_t out_len, out_off, out_cap;
@@ -78,6 +105,7 @@ struct conn {
 
     uint64_t idle_timer;
     uint64_t delay_timer;
+    size_t h2_waiting;           /* HTTP/2 streams whose /delay/MS has not come */
     struct wt_tcp_teardown *teardown;
     int fd_number;               /* the descriptor accept() returned, for the narration */
 };
@@ -111,6 +139,7 @@ struct wt_server {
     size_t n_refused;
     uint64_t next_id;
     int writing;                /* inside a write started at once (start_writing) */
+    int freeing;                /* shutting down: streams end untold */
     int64_t started_us;
     enum narration_kind narration;
     int narration_queue;        /* stderr's pipe or socket buffer, bytes */
@@ -308,8 +337,10 @@ static void conn_free(struct conn *c)
         int rc = close(c->fd);
         narrate_call(s, c->id, WT_CALL_CLOSE, c->fd, rc, 0);
     }
+    wt_h2_server_free(c->h2);   /* its streams' replies go with it */
     wt_tls_peer_free(c->tls);
     wt_request_free(c->req);
+    free(c->resp.body);
     free(c->out);
     if (c->prev)
         c->prev->next = c->next;
@@ -365,6 +396,8 @@ static void finish(struct conn *c, int peer_closed, int expect_peer_close)
         conn_free(c);
 }
 
+static void h2_idle(struct conn *c);
+
 static void on_idle(struct wt_loop *loop, void *data)
 {
     (void)loop;
@@ -372,6 +405,10 @@ static void on_idle(struct wt_loop *loop, void *data)
     c->idle_timer = 0;
     if (c->delay_timer)
         return;   /* /delay/MS: waiting on purpose */
+    if (c->h2) {
+        h2_idle(c);
+        return;
+    }
     if (c->responding) {
         drop(c, N_("the client stopped reading the response (no progress within the idle "
                 "timeout)"));
@@ -501,14 +538,52 @@ static int status_has_body(int status)
     return status >= 200 && status != 204 && status != 205 && status != 304;
 }
 
-#define BODY_CHUNKED (-1)
-#define BODY_UNTIL_CLOSE (-2)
-
-/* Head of a response; body_len is a length or BODY_CHUNKED/BODY_UNTIL_CLOSE. */
-static void write_head(struct conn *c, int status, const char *type, int64_t body_len,
-                       const char *extra)
+static void response_clear(struct response *r)
 {
-    struct wt_server *s = c->srv;
+    free(r->body);
+    memset(r, 0, sizeof *r);
+    r->delay_ms = -1;
+}
+
+static void set_extra(struct response *r, const char *name, const char *value)
+{
+    snprintf(r->extra_name, sizeof r->extra_name, "%s", name ? name : "");
+    snprintf(r->extra_value, sizeof r->extra_value, "%s", value ? value : "");
+}
+
+static void respond_fixed(struct response *r, int status, const char *type, const char *body,
+                          size_t len, const char *extra_name, const char *extra_value)
+{
+    if (!status_has_body(status))
+        len = 0;
+    r->status = status;
+    r->type = type;
+    r->length = (int64_t)len;
+    r->stream = EP_FIXED;
+    set_extra(r, extra_name, extra_value);
+    free(r->body);
+    r->body = NULL;
+    r->body_len = 0;
+    if (len && (r->body = malloc(len)) != NULL) {
+        memcpy(r->body, body, len);
+        r->body_len = len;
+    }
+    if (!r->body)
+        r->length = 0;
+}
+
+static void respond_stream(struct response *r, const char *type, int64_t length,
+                           enum endpoint_kind kind, uint64_t n)
+{
+    r->status = 200;
+    r->type = type;
+    r->length = length;
+    r->stream = kind;
+    r->stream_left = r->head_request ? 0 : n;
+}
+
+static const char *server_date(struct wt_server *s)
+{
     time_t now = time(NULL);
     if (now != s->date_at) {   /* the Date header changes once a second */
         struct tm tm;
@@ -516,34 +591,39 @@ static void write_head(struct conn *c, int status, const char *type, int64_t bod
         strftime(s->date, sizeof s->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
         s->date_at = now;
     }
-    c->status = status;
-    out_printf(c, "HTTP/1.1 %d %s\r\nServer: webtrace/%s\r\nDate: %s\r\n", status,
-               reason_phrase(status), WT_VERSION, s->date);
-    if (status_has_body(status)) {
-        out_printf(c, "Content-Type: %s\r\n", type);
-        if (body_len >= 0)
-            out_printf(c, "Content-Length: %" PRId64 "\r\n", body_len);
-        else if (body_len == BODY_CHUNKED)
+    return s->date;
+}
+
+/* The HTTP/1.1 writer: the response's head into out, a fixed body after
+ * it, and the connection set to stream the rest. */
+static void h1_write_response(struct conn *c)
+{
+    struct wt_server *s = c->srv;
+    struct response *r = &c->resp;
+    c->status = r->status;
+    c->close_after |= r->close_after;
+    out_printf(c, "HTTP/1.1 %d %s\r\nServer: webtrace/%s\r\nDate: %s\r\n", r->status,
+               reason_phrase(r->status), WT_VERSION, server_date(s));
+    if (status_has_body(r->status)) {
+        out_printf(c, "Content-Type: %s\r\n", r->type);
+        if (r->length >= 0)
+            out_printf(c, "Content-Length: %" PRId64 "\r\n", r->length);
+        else if (r->length == BODY_CHUNKED)
             out_printf(c, "Transfer-Encoding: chunked\r\n");
     }
-    if (extra)
-        out_printf(c, "%s", extra);
+    if (r->extra_name[0])
+        out_printf(c, "%s: %s\r\n", r->extra_name, r->extra_value);
     if (c->close_after)
         out_printf(c, "Connection: close\r\n");
     else if (c->req->keep_alive_10)
         out_printf(c, "Connection: keep-alive\r\n");   /* 1.0 closes unless told */
     out_add(c, "\r\n", 2);
-}
-
-static void respond_fixed(struct conn *c, int status, const char *type, const char *body,
-                          size_t len, const char *extra)
-{
-    if (!status_has_body(status))
-        len = 0;
-    write_head(c, status, type, (int64_t)len, extra);
-    if (!c->head_request && len) {
-        out_add(c, body, len);
-        c->body_bytes = len;
+    c->stream = r->stream;
+    c->stream_left = r->stream_left;
+    c->stream_finished = r->stream == EP_CHUNKED && r->head_request;
+    if (r->stream == EP_FIXED && !r->head_request && r->body_len) {
+        out_add(c, r->body, r->body_len);
+        c->body_bytes = r->body_len;
     }
 }
 
@@ -629,13 +709,14 @@ static unsigned long flaky_seen(struct wt_server *s, const char *target)
  * comparing a request with what was asked. /gzip, /deflate, /br, /zstd
  * (coding not NULL) say which coding and send the JSON coded with it, as
  * httpbin's, whatever the request's Accept-Encoding. */
-static void respond_request_json(struct conn *c, int with_body, const char *coding)
+static void respond_request_json(struct response *r, const struct wt_request *req,
+                                 int with_body, const char *coding)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&text, &len);
     if (!mem) {
-        respond_fixed(c, 500, "text/plain", "out of memory\n", 14, NULL);
+        respond_fixed(r, 500, "text/plain", "out of memory\n", 14, NULL, NULL);
         return;
     }
     struct wt_json j;
@@ -643,11 +724,11 @@ static void respond_request_json(struct conn *c, int with_body, const char *codi
     wt_json_object_begin(&j, NULL);
     if (coding)
         wt_json_cstring(&j, "content_encoding", coding);
-    wt_json_string(&j, "method", c->req->method, strlen(c->req->method));
-    wt_json_string(&j, "target", c->req->target, c->req->target_len);
+    wt_json_string(&j, "method", req->method, strlen(req->method));
+    wt_json_string(&j, "target", req->target, req->target_len);
     wt_json_array_begin(&j, "headers");
-    const char *p = c->req->headers;
-    for (size_t i = 0; i < c->req->headers_kept && p < c->req->headers + c->req->headers_len; i++) {
+    const char *p = req->headers;
+    for (size_t i = 0; i < req->headers_kept && p < req->headers + req->headers_len; i++) {
         const char *name = p;
         const char *value = name + strlen(name) + 1;
         wt_json_object_begin(&j, NULL);
@@ -658,106 +739,109 @@ static void respond_request_json(struct conn *c, int with_body, const char *codi
     }
     wt_json_array_end(&j);
     if (with_body) {
-        wt_json_string(&j, "body", c->req->body, c->req->body_kept);
-        wt_json_int(&j, "body_bytes", (int64_t)c->req->body_bytes);
+        wt_json_string(&j, "body", req->body, req->body_kept);
+        wt_json_int(&j, "body_bytes", (int64_t)req->body_bytes);
     }
     wt_json_object_end(&j);
     fputc('\n', mem);
     if (fclose(mem) != 0 || !text) {
         free(text);
-        respond_fixed(c, 500, "text/plain", "out of memory\n", 14, NULL);
+        respond_fixed(r, 500, "text/plain", "out of memory\n", 14, NULL, NULL);
         return;
     }
     if (coding) {
         char *coded;
         size_t coded_len;
-        char err[200], extra[64];
+        char err[200];
         if (wt_encode_body(coding, text, len, &coded, &coded_len, err, sizeof err) < 0) {
             free(text);
-            respond_fixed(c, 500, "text/plain", err, strlen(err), NULL);
+            respond_fixed(r, 500, "text/plain", err, strlen(err), NULL, NULL);
             return;
         }
-        snprintf(extra, sizeof extra, "Content-Encoding: %s\r\n", coding);
-        respond_fixed(c, 200, "application/json", coded, coded_len, extra);
+        respond_fixed(r, 200, "application/json", coded, coded_len, "Content-Encoding", coding);
         free(coded);
         free(text);
         return;
     }
-    respond_fixed(c, 200, "application/json", text, len, NULL);
+    respond_fixed(r, 200, "application/json", text, len, NULL, NULL);
     free(text);
 }
 
 static void start_writing(struct conn *c);
+
+/* The body /delay/MS answers once its time has come. */
+static void respond_delayed(struct response *r, int64_t waited_us)
+{
+    char body[64];
+    int n = snprintf(body, sizeof body, "delayed %" PRId64 " ms\n", waited_us / 1000);
+    respond_fixed(r, 200, "text/plain", body, (size_t)n, NULL, NULL);
+}
 
 static void on_delay(struct wt_loop *loop, void *data)
 {
     (void)loop;
     struct conn *c = data;
     c->delay_timer = 0;
-    char body[64];
-    int n = snprintf(body, sizeof body, "delayed %" PRId64 " ms\n",
-                     (wt_loop_now(c->srv->loop) - c->request_at) / 1000);
-    respond_fixed(c, 200, "text/plain", body, (size_t)n, NULL);
+    respond_delayed(&c->resp, wt_loop_now(c->srv->loop) - c->request_at);
+    h1_write_response(c);
     start_writing(c);
 }
 
-/* Chooses the endpoint and prepares the response (head now, body now or
- * streamed). Returns 1 when the response is ready to write, 0 when it comes
- * later (delay). */
-static int build_response(struct conn *c)
+/* Chooses the endpoint for req and fills r, for either protocol. Returns
+ * 1 when the response is ready, 0 when it comes later (r->delay_ms). */
+static int build_response(struct wt_server *srv, const struct wt_request *req,
+                          struct response *r)
 {
-    const char *t = c->req->target;
-    int get = strcmp(c->req->method, "GET") == 0;
-    c->head_request = strcmp(c->req->method, "HEAD") == 0;
+    const char *t = req->target;
+    int get = strcmp(req->method, "GET") == 0;
+    response_clear(r);
+    r->head_request = strcmp(req->method, "HEAD") == 0;
     if (strcmp(t, "/echo") == 0 || strncmp(t, "/echo?", 6) == 0) {
-        respond_request_json(c, 1, NULL);
+        respond_request_json(r, req, 1, NULL);
         return 1;
     }
-    if (!get && !c->head_request) {
+    if (!get && !r->head_request) {
         static const char msg[] = "only GET and HEAD are served here\n";
-        respond_fixed(c, 405, "text/plain", msg, sizeof msg - 1, "Allow: GET, HEAD\r\n");
+        respond_fixed(r, 405, "text/plain", msg, sizeof msg - 1, "Allow", "GET, HEAD");
         return 1;
     }
-    if (c->req->missing_host) {
+    if (req->missing_host) {
         static const char msg[] = "an HTTP/1.1 request needs a Host header\n";
-        c->close_after = 1;
-        respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
+        r->close_after = 1;
+        respond_fixed(r, 400, "text/plain", msg, sizeof msg - 1, NULL, NULL);
         return 1;
     }
     int64_t n;
     if (strcmp(t, "/") == 0 || strncmp(t, "/?", 2) == 0) {
-        respond_fixed(c, 200, "text/html; charset=utf-8", index_html, sizeof index_html - 1, NULL);
+        respond_fixed(r, 200, "text/html; charset=utf-8", index_html, sizeof index_html - 1,
+                      NULL, NULL);
     } else if ((n = number_after(t, "/bytes/", WT_SERVE_MAX_BYTES)) != -2) {
         if (n < 0) {
             static const char msg[] = "/bytes/N: N is a number up to 2^40\n";
-            respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
+            respond_fixed(r, 400, "text/plain", msg, sizeof msg - 1, NULL, NULL);
             return 1;
         }
-        write_head(c, 200, "application/octet-stream", n, NULL);
-        c->stream = EP_BYTES;
-        c->stream_left = c->head_request ? 0 : (uint64_t)n;
+        respond_stream(r, "application/octet-stream", n, EP_BYTES, (uint64_t)n);
     } else if ((n = number_after(t, "/chunked/", WT_SERVE_MAX_BYTES)) != -2) {
         if (n < 0) {
             static const char msg[] = "/chunked/N: N is a number up to 2^40\n";
-            respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
+            respond_fixed(r, 400, "text/plain", msg, sizeof msg - 1, NULL, NULL);
             return 1;
         }
-        if (c->req->http_10) {
+        if (req->http_10) {
             /* HTTP/1.0 has no chunked coding: the body ends at close. */
-            c->close_after = 1;
-            write_head(c, 200, "application/octet-stream", BODY_UNTIL_CLOSE, NULL);
-            c->stream = EP_BYTES;
-            c->stream_left = c->head_request ? 0 : (uint64_t)n;
+            r->close_after = 1;
+            respond_stream(r, "application/octet-stream", BODY_UNTIL_CLOSE, EP_BYTES,
+                           (uint64_t)n);
         } else {
-            write_head(c, 200, "application/octet-stream", BODY_CHUNKED, NULL);
-            c->stream = EP_CHUNKED;
-            c->stream_left = (uint64_t)n;
-            c->stream_finished = c->head_request;
+            /* HTTP/2 frames it as DATA with no length said up front */
+            respond_stream(r, "application/octet-stream", BODY_CHUNKED, EP_CHUNKED,
+                           (uint64_t)n);
         }
     } else if ((n = number_after(t, "/status/", 999)) != -2) {
         if (n < 200 || n > 599) {
             static const char msg[] = "/status/CODE: CODE from 200 to 599\n";
-            respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
+            respond_fixed(r, 400, "text/plain", msg, sizeof msg - 1, NULL, NULL);
             return 1;
         }
         /* ?times=K: that status for the first K requests of this very
@@ -766,43 +850,43 @@ static int build_response(struct conn *c)
         long times = query_number(t, "times", 1000000);
         long retry_after = query_number(t, "retry-after", WT_SERVE_MAX_RETRY_AFTER);
         if (times >= 0 && strlen(t) < WT_SERVE_FLAKY_TARGET_MAX &&
-            flaky_seen(c->srv, t) >= (unsigned long)times)
+            flaky_seen(srv, t) >= (unsigned long)times)
             n = 200;
-        char body[64], extra[48] = "";
+        char body[64], seconds[24];
         int len = snprintf(body, sizeof body, "%d %s\n", (int)n, reason_phrase((int)n));
-        if (retry_after >= 0 && n != 200)
-            snprintf(extra, sizeof extra, "Retry-After: %ld\r\n", retry_after);
-        respond_fixed(c, (int)n, "text/plain", body, (size_t)len, extra[0] ? extra : NULL);
+        int with_retry = retry_after >= 0 && n != 200;
+        snprintf(seconds, sizeof seconds, "%ld", retry_after);
+        respond_fixed(r, (int)n, "text/plain", body, (size_t)len,
+                      with_retry ? "Retry-After" : NULL, with_retry ? seconds : NULL);
     } else if ((n = number_after(t, "/delay/", WT_SERVE_MAX_DELAY_MS)) != -2) {
         if (n < 0) {
             static const char msg[] = "/delay/MS: MS from 0 to 60000\n";
-            respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
+            respond_fixed(r, 400, "text/plain", msg, sizeof msg - 1, NULL, NULL);
             return 1;
         }
-        c->delay_timer = wt_loop_timer_at(c->srv->loop, wt_loop_now(c->srv->loop) + n * 1000,
-                                          on_delay, c);
+        r->delay_ms = n;
         return 0;
     } else if ((n = number_after(t, "/redirect/", WT_SERVE_MAX_REDIRECTS)) != -2) {
         if (n < 1) {
             static const char msg[] = "/redirect/N: N from 1 to 1000\n";
-            respond_fixed(c, 400, "text/plain", msg, sizeof msg - 1, NULL);
+            respond_fixed(r, 400, "text/plain", msg, sizeof msg - 1, NULL, NULL);
             return 1;
         }
-        char location[64], body[96];
+        char location[32], body[96];
         if (n == 1)
-            snprintf(location, sizeof location, "Location: /\r\n");
+            snprintf(location, sizeof location, "/");
         else
-            snprintf(location, sizeof location, "Location: /redirect/%d\r\n", (int)n - 1);
+            snprintf(location, sizeof location, "/redirect/%d", (int)n - 1);
         int len = snprintf(body, sizeof body, "redirecting: %d to go\n", (int)n);
-        respond_fixed(c, 302, "text/plain", body, (size_t)len, location);
+        respond_fixed(r, 302, "text/plain", body, (size_t)len, "Location", location);
     } else if (strcmp(t, "/headers") == 0) {
-        respond_request_json(c, 0, NULL);
+        respond_request_json(r, req, 0, NULL);
     } else if (strcmp(t, "/gzip") == 0 || strcmp(t, "/deflate") == 0 || strcmp(t, "/br") == 0 ||
                strcmp(t, "/zstd") == 0) {
-        respond_request_json(c, 0, t + 1);
+        respond_request_json(r, req, 0, t + 1);
     } else {
         static const char msg[] = "not found: try / for the list of endpoints\n";
-        respond_fixed(c, 404, "text/plain", msg, sizeof msg - 1, NULL);
+        respond_fixed(r, 404, "text/plain", msg, sizeof msg - 1, NULL, NULL);
     }
     return 1;
 }
@@ -992,8 +1076,9 @@ static void bad_request(struct conn *c, int status, const char *why)
     c->stream = EP_FIXED;
     char body[200];
     int n = snprintf(body, sizeof body, "%s\n", why);
-    c->head_request = 0;
-    respond_fixed(c, status, "text/plain", body, (size_t)n, NULL);
+    response_clear(&c->resp);
+    respond_fixed(&c->resp, status, "text/plain", body, (size_t)n, NULL, NULL);
+    h1_write_response(c);
     c->request_at = wt_loop_now(c->srv->loop);
     struct wt_event ev = { .kind = WT_EV_SERVE_DROP };
     ev.u.serve_drop.conn = c->id;
@@ -1023,8 +1108,13 @@ static void request_parsed(struct conn *c)
     ev.u.serve_request.keep_alive = !c->close_after;
     emit(c->srv, &ev);
     wt_loop_unwatch(c->srv->loop, c->fd);
-    if (build_response(c))
+    if (build_response(c->srv, c->req, &c->resp)) {
+        h1_write_response(c);
         start_writing(c);
+    } else {
+        c->delay_timer = wt_loop_timer_at(c->srv->loop,
+                                          c->request_at + c->resp.delay_ms * 1000, on_delay, c);
+    }
 }
 
 static void process_input(struct conn *c)
@@ -1095,6 +1185,261 @@ static void on_conn_readable(struct wt_loop *loop, int fd, int events, void *dat
     process_input(c);
 }
 
+/* ---- HTTP/2 (ALPN h2) -------------------------------------------------- */
+
+/* One request on an HTTP/2 stream and its answer: the response's body
+ * source, until nghttp2 closes the stream. */
+struct h2_reply {
+    struct conn *c;
+    int32_t stream;
+    unsigned number;
+    struct response resp;
+    uint64_t sent;               /* body bytes handed to DATA frames */
+    int64_t request_at;
+    uint64_t delay_timer;
+};
+
+static void h2_pump(struct conn *c);
+
+static void h2_event(void *ctx, const struct wt_event *ev)
+{
+    struct conn *c = ctx;
+    struct wt_event e = *ev;
+    if (e.kind == WT_EV_H2_FRAME)
+        e.u.h2_frame.conn = c->id;
+    else if (e.kind == WT_EV_H2_STREAM)
+        e.u.h2_stream.conn = c->id;
+    emit(c->srv, &e);
+    if (e.kind == WT_EV_H2_FRAME && e.u.h2_frame.sent && e.u.h2_frame.type == WT_H2_GOAWAY)
+        c->h2_closing = 1;   /* ours: the close follows once the output is out */
+    if (e.kind == WT_EV_H2_FRAME && e.u.h2_frame.sent && e.u.h2_frame.type == WT_H2_GOAWAY &&
+        e.u.h2_frame.error_code != 0) {
+        /* nghttp2 found the client's frames broken and said so */
+        struct wt_event drop_ev = { .kind = WT_EV_SERVE_DROP };
+        drop_ev.u.serve_drop.conn = c->id;
+        drop_ev.u.serve_drop.reason = N_("the client broke the HTTP/2 protocol: GOAWAY with the "
+                                         "error, then the close");
+        emit(c->srv, &drop_ev);
+    }
+}
+
+static size_t h2_body(void *ctx, uint8_t *buf, size_t len, int *eof)
+{
+    struct h2_reply *rp = ctx;
+    struct response *r = &rp->resp;
+    size_t n;
+    if (r->stream == EP_FIXED) {
+        n = r->body_len - rp->sent < len ? r->body_len - (size_t)rp->sent : len;
+        memcpy(buf, r->body + rp->sent, n);
+        *eof = rp->sent + n == r->body_len;
+    } else {
+        /* nghttp2 asks for a frame at a time (16 KiB): within the pattern */
+        if (len > OUT_CHUNK)
+            len = OUT_CHUNK;
+        n = r->stream_left < len ? (size_t)r->stream_left : len;
+        memcpy(buf, rp->c->srv->pattern + rp->sent % PATTERN_LEN, n);
+        r->stream_left -= n;
+        *eof = r->stream_left == 0;
+    }
+    rp->sent += n;
+    return n;
+}
+
+/* The HTTP/2 writer: :status and lower-case fields, the body as DATA. */
+static void h2_write_response(struct h2_reply *rp)
+{
+    struct conn *c = rp->c;
+    struct response *r = &rp->resp;
+    char length[24], extra_name[sizeof r->extra_name];
+    struct wt_h2_header h[6];
+    size_t n = 0;
+    h[n++] = (struct wt_h2_header){ "server", "webtrace/" WT_VERSION };
+    h[n++] = (struct wt_h2_header){ "date", server_date(c->srv) };
+    int body = status_has_body(r->status);
+    if (body) {
+        h[n++] = (struct wt_h2_header){ "content-type", r->type };
+        if (r->length >= 0) {
+            snprintf(length, sizeof length, "%" PRId64, r->length);
+            h[n++] = (struct wt_h2_header){ "content-length", length };
+        }
+    }
+    if (r->extra_name[0]) {
+        size_t i = 0;
+        for (; r->extra_name[i]; i++)
+            extra_name[i] = (char)(r->extra_name[i] >= 'A' && r->extra_name[i] <= 'Z'
+                                       ? r->extra_name[i] - 'A' + 'a' : r->extra_name[i]);
+        extra_name[i] = '\0';
+        h[n++] = (struct wt_h2_header){ extra_name, r->extra_value };
+    }
+    int data = body && !r->head_request &&
+               (r->stream == EP_FIXED ? r->body_len > 0 : r->stream_left > 0);
+    wt_h2_server_respond(c->h2, rp->stream, r->status, h, n, data ? h2_body : NULL);
+}
+
+static void h2_on_delay(struct wt_loop *loop, void *data)
+{
+    struct h2_reply *rp = data;
+    rp->delay_timer = 0;
+    rp->c->h2_waiting--;
+    respond_delayed(&rp->resp, wt_loop_now(loop) - rp->request_at);
+    h2_write_response(rp);
+    h2_pump(rp->c);   /* may free rp and c */
+}
+
+static void *h2_on_request(void *ctx, int32_t stream, const struct wt_request *req,
+                           size_t header_block_bytes)
+{
+    struct conn *c = ctx;
+    struct wt_server *s = c->srv;
+    struct h2_reply *rp = calloc(1, sizeof *rp);
+    if (!rp)
+        return NULL;
+    rp->c = c;
+    rp->stream = stream;
+    rp->number = ++c->requests;
+    rp->request_at = wt_loop_now(s->loop);
+    c->idle_since = 0;
+    arm_idle(c);   /* a request: the idle timeout counts from here */
+    struct wt_event ev = { .kind = WT_EV_SERVE_REQUEST };
+    ev.u.serve_request.conn = c->id;
+    ev.u.serve_request.number = rp->number;
+    ev.u.serve_request.method = req->method;
+    ev.u.serve_request.target = req->target;
+    ev.u.serve_request.target_len = req->target_len;
+    ev.u.serve_request.bytes = header_block_bytes;
+    ev.u.serve_request.n_headers = req->n_headers;
+    ev.u.serve_request.keep_alive = 1;
+    emit(s, &ev);
+    if (build_response(s, req, &rp->resp)) {
+        h2_write_response(rp);
+    } else {
+        c->h2_waiting++;
+        rp->delay_timer = wt_loop_timer_at(s->loop, rp->request_at + rp->resp.delay_ms * 1000,
+                                           h2_on_delay, rp);
+    }
+    return rp;
+}
+
+static void h2_on_close(void *ctx, int32_t stream, void *body_ctx, uint32_t error_code)
+{
+    struct conn *c = ctx;
+    struct h2_reply *rp = body_ctx;
+    (void)stream;
+    if (rp->delay_timer) {
+        wt_loop_timer_cancel(c->srv->loop, rp->delay_timer);
+        c->h2_waiting--;
+    } else if (error_code == 0 && !c->srv->freeing) {
+        struct wt_event ev = { .kind = WT_EV_SERVE_RESPONSE };
+        ev.u.serve_response.conn = c->id;
+        ev.u.serve_response.status = rp->resp.status;
+        ev.u.serve_response.body_bytes = rp->sent;
+        ev.u.serve_response.bytes = rp->sent;
+        ev.u.serve_response.elapsed_us = wt_loop_now(c->srv->loop) - rp->request_at;
+        emit(c->srv, &ev);
+    }
+    response_clear(&rp->resp);
+    free(rp);
+    if (!wt_h2_server_open_streams(c->h2) && !c->h2_waiting)
+        c->idle_since = wt_loop_now(c->srv->loop);
+}
+
+/* Idle with no stream open: GOAWAY, then the close. Streams open and no
+ * progress within the timeout: the client stopped reading. */
+static void h2_idle(struct conn *c)
+{
+    if (c->h2_waiting) {
+        arm_idle(c);   /* /delay/MS: waiting on purpose */
+        return;
+    }
+    if (wt_h2_server_open_streams(c->h2)) {
+        drop(c, N_("the client stopped reading the response (no progress within the idle "
+                   "timeout)"));
+        return;
+    }
+    c->h2_closing = 1;
+    wt_h2_server_goaway(c->h2);
+    h2_pump(c);
+}
+
+static void on_h2_io(struct wt_loop *loop, int fd, int events, void *data);
+
+/* Sends what the session has to send, within the connection's write
+ * budget for this wakeup, then waits for whatever comes next. */
+static void h2_pump(struct conn *c)
+{
+    struct wt_server *s = c->srv;
+    size_t budget = WT_SERVE_WRITE_BUDGET;
+    int want = WT_LOOP_READ;
+    for (;;) {
+        const char *data;
+        size_t len = wt_h2_server_output(c->h2, &data);
+        if (!len)
+            break;
+        if (!budget) {
+            want |= WT_LOOP_WRITE;   /* the others' turn first */
+            break;
+        }
+        int io_want;
+        ssize_t n = conn_write(c, data, len, &io_want);
+        c->h2_write_blocked = n == IO_WOULD_BLOCK;
+        if (n == IO_WOULD_BLOCK) {
+            want |= io_want;
+            break;
+        }
+        if (n < 0) {
+            drop(c, N_("the client went away while we were sending"));
+            return;
+        }
+        wt_h2_server_sent(c->h2, (size_t)n);
+        budget -= (size_t)n < budget ? (size_t)n : budget;
+        arm_idle(c);   /* progress: the client is reading (its streams may have
+                        * closed as these frames were made) */
+    }
+    /* After our GOAWAY we close first. After the client's, nghttp2 is
+     * done too, but the client closes first: its close is read below. */
+    if (c->h2_closing && wt_h2_server_done(c->h2)) {
+        finish(c, 0, 0);
+        return;
+    }
+    wt_loop_watch(s->loop, c->fd, want, on_h2_io, c);
+}
+
+static void on_h2_io(struct wt_loop *loop, int fd, int events, void *data)
+{
+    (void)loop;
+    (void)fd;
+    struct conn *c = data;
+    if ((events & (WT_LOOP_READ | WT_LOOP_ERROR)) && !c->h2_write_blocked) {
+        int want;
+        ssize_t n = conn_read(c, c->in, sizeof c->in, &want);
+        if (n == 0) {
+            /* the client closed first (its close_notify through TLS) */
+            finish(c, !c->tls, c->tls != NULL);
+            return;
+        }
+        if (n == IO_FAILED) {
+            drop(c, N_("the connection failed (reset by the client?)"));
+            return;
+        }
+        if (n > 0)
+            wt_h2_server_feed(c->h2, c->in, (size_t)n);   /* errors answer with GOAWAY */
+    }
+    h2_pump(c);   /* may free c */
+}
+
+/* ALPN chose h2: the connection is nghttp2's from its first byte. */
+static void start_h2(struct conn *c)
+{
+    static const struct wt_h2_server_callbacks callbacks = { h2_on_request, h2_on_close };
+    c->h2_sink = (struct wt_event_sink){ h2_event, c };
+    c->h2 = wt_h2_server_new(&callbacks, c, &c->h2_sink);
+    if (!c->h2) {
+        drop(c, N_("out of memory for HTTP/2"));
+        return;
+    }
+    h2_pump(c);   /* our SETTINGS go first */
+}
+
 /* ---- TLS handshake and accept -------------------------------------------- */
 
 static void tls_step(struct wt_loop *loop, int fd, int events, void *data)
@@ -1112,8 +1457,12 @@ static void tls_step(struct wt_loop *loop, int fd, int events, void *data)
         ev.u.serve_tls.conn = c->id;
         ev.u.serve_tls.version = wt_tls_peer_version(c->tls);
         ev.u.serve_tls.cipher = wt_tls_peer_cipher(c->tls);
+        ev.u.serve_tls.alpn = wt_tls_peer_alpn(c->tls);
         emit(c->srv, &ev);
-        wt_loop_watch(c->srv->loop, c->fd, WT_LOOP_READ, on_conn_readable, c);
+        if (strcmp(wt_tls_peer_alpn(c->tls), "h2") == 0)
+            start_h2(c);
+        else
+            wt_loop_watch(c->srv->loop, c->fd, WT_LOOP_READ, on_conn_readable, c);
     } else if (rc == 0) {
         c->idle_since = 0;   /* the handshake has begun: not idle */
         wt_loop_watch(c->srv->loop, c->fd, want, tls_step, c);
@@ -1522,7 +1871,10 @@ struct wt_server *wt_server_start(struct wt_loop *loop, const struct wt_server_c
         return NULL;
     }
     if (config->tls) {
-        s->tls = wt_tls_server_new(config->cert_file, config->key_file, err, errlen);
+        /* h2 is offered when libnghttp2 can be loaded; else HTTP/1.1 only */
+        char h2_err[200];
+        int offer_h2 = wt_h2_load(h2_err, sizeof h2_err) == 0;
+        s->tls = wt_tls_server_new(config->cert_file, config->key_file, offer_h2, err, errlen);
         if (!s->tls) {
             wt_server_free(s);
             return NULL;
@@ -1564,6 +1916,18 @@ void wt_server_free(struct wt_server *s)
     if (!s)
         return;
     wt_loop_timer_cancel(s->loop, s->accept_timer);
+    /* HTTP/2 clients hear GOAWAY before the close: one try, no waiting */
+    for (struct conn *c = s->conns; c; c = c->next) {
+        if (!c->h2 || c->fd < 0 || c->h2_write_blocked)
+            continue;
+        wt_h2_server_goaway(c->h2);
+        const char *data;
+        size_t len = wt_h2_server_output(c->h2, &data);
+        int want;
+        if (len && conn_write(c, data, len, &want) > 0)
+            wt_h2_server_sent(c->h2, len);
+    }
+    s->freeing = 1;
     while (s->conns)
         conn_free(s->conns);
     while (s->refused)

@@ -18,10 +18,12 @@
 struct wt_tls_server {
     SSL_CTX *ctx;
     char *cert_pem;
+    int offer_h2;
 };
 
 struct wt_tls_peer {
     SSL *ssl;
+    char alpn[32];              /* what ALPN chose, once the handshake is done */
 };
 
 static char *pem_of(X509 *x)
@@ -83,15 +85,20 @@ static int make_certificate(SSL_CTX *ctx, char **pem_out)
     return ok ? 0 : -1;
 }
 
-/* We speak HTTP/1.1 only: pick it when offered, else no ALPN. */
+/* h2 when both sides speak it (as a browser's server prefers), else
+ * HTTP/1.1 when offered, else no ALPN. SSL_select_next_proto walks our
+ * list first, so our order is the preference. */
 static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
     (void)ssl;
-    (void)arg;
-    static const unsigned char ours[] = "\x08http/1.1";
+    const struct wt_tls_server *s = arg;
+    static const unsigned char with_h2[] = "\x02h2\x08http/1.1";
+    static const unsigned char h1_only[] = "\x08http/1.1";
+    const unsigned char *ours = s->offer_h2 ? with_h2 : h1_only;
+    unsigned ours_len = s->offer_h2 ? sizeof with_h2 - 1 : sizeof h1_only - 1;
     unsigned char *selected;
-    if (SSL_select_next_proto(&selected, outlen, ours, sizeof ours - 1, in, inlen) !=
+    if (SSL_select_next_proto(&selected, outlen, ours, ours_len, in, inlen) !=
         OPENSSL_NPN_NEGOTIATED)
         return SSL_TLSEXT_ERR_NOACK;
     *out = selected;
@@ -99,7 +106,7 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
 }
 
 struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_file,
-                                        char *err, size_t errlen)
+                                        int offer_h2, char *err, size_t errlen)
 {
     struct wt_tls_server *s = calloc(1, sizeof *s);
     OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL);
@@ -109,7 +116,8 @@ struct wt_tls_server *wt_tls_server_new(const char *cert_file, const char *key_f
         return NULL;
     }
     SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION);
-    SSL_CTX_set_alpn_select_cb(s->ctx, select_alpn, NULL);
+    s->offer_h2 = offer_h2;
+    SSL_CTX_set_alpn_select_cb(s->ctx, select_alpn, s);
     if (cert_file) {
         if (SSL_CTX_use_certificate_chain_file(s->ctx, cert_file) != 1 ||
             SSL_CTX_use_PrivateKey_file(s->ctx, key_file ? key_file : cert_file,
@@ -167,8 +175,14 @@ int wt_tls_peer_handshake(struct wt_tls_peer *p, int *want)
 {
     ERR_clear_error();
     int rc = SSL_accept(p->ssl);
-    if (rc == 1)
+    if (rc == 1) {
+        const unsigned char *alpn = NULL;
+        unsigned alpn_len = 0;
+        SSL_get0_alpn_selected(p->ssl, &alpn, &alpn_len);
+        snprintf(p->alpn, sizeof p->alpn, "%.*s", (int)alpn_len,
+                 alpn ? (const char *)alpn : "");
         return 1;
+    }
     int e = SSL_get_error(p->ssl, rc);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
         *want = e == SSL_ERROR_WANT_READ ? WT_LOOP_READ : WT_LOOP_WRITE;
@@ -186,6 +200,11 @@ const char *wt_tls_peer_version(const struct wt_tls_peer *p)
 const char *wt_tls_peer_cipher(const struct wt_tls_peer *p)
 {
     return SSL_get_cipher_name(p->ssl);
+}
+
+const char *wt_tls_peer_alpn(const struct wt_tls_peer *p)
+{
+    return p->alpn;
 }
 
 ssize_t wt_tls_peer_read(struct wt_tls_peer *p, char *buf, size_t len, int *want)

@@ -1485,8 +1485,9 @@ int wt_cli_parse(int argc, char **argv, struct wt_options *out,
 const char *const wt_cli_serve_usage = N_(
     "Usage: webtrace serve [--bind ADDR] [--port N] [--tls [--cert FILE --key FILE]]\n"
     "\n"
-    "A small HTTP/1.1 server that narrates the server side: socket, bind,\n"
-    "listen, accept, request, response, close. Stops on Ctrl-C (SIGINT/SIGTERM).\n"
+    "A small HTTP/1.1 server (HTTP/2 too over --tls, when ALPN picks h2) that\n"
+    "narrates the server side: socket, bind, listen, accept, request, response,\n"
+    "close. Stops on Ctrl-C (SIGINT/SIGTERM).\n"
     "\n"
     "Options:\n"
     "      --bind ADDR            numeric address to listen on (default 127.0.0.1:\n"

@@ -969,11 +969,44 @@ def h2_corpus():
     write("h2", "broken_under_two", b"\x30\x28" + ok + h2_frame(DATA, 0, 1, b"hel"))
 
 
+def h2_server_corpus():
+    """Input: piece size, flags (fuzz_h2_server.c), then what a client sends
+    after its preface."""
+    DATA, HEADERS, RST, SETTINGS, PING, GOAWAY, WINDOW = 0, 1, 3, 4, 6, 7, 8
+    settings = h2_frame(SETTINGS, 0, 0, struct.pack(">HIHI", 3, 100, 4, 33554432))
+    ack = h2_frame(SETTINGS, 1, 0)
+    # :method GET, :scheme https, :path /, :authority x (HPACK static indexes)
+    get = b"\x82\x87\x84\x41\x01x"
+    post = b"\x83\x87\x44\x05/echo\x41\x01x"
+    req1 = h2_frame(HEADERS, 5, 1, get)
+    write("h2_server", "get", b"\xff\x00" + settings + ack + req1)
+    write("h2_server", "get_bytewise", b"\x01\x01" + settings + ack + req1)
+    write("h2_server", "get_body_window", b"\x40\x01" + settings + req1 +
+          h2_frame(WINDOW, 0, 0, struct.pack(">I", 1 << 20)) +
+          h2_frame(WINDOW, 0, 1, struct.pack(">I", 1 << 20)))
+    write("h2_server", "post_body", b"\x30\x00" + settings + h2_frame(HEADERS, 4, 1, post) +
+          h2_frame(DATA, 0, 1, b"hello") + h2_frame(DATA, 1, 1, b" world"))
+    write("h2_server", "three_streams_later", b"\x30\x03" + settings + req1 +
+          h2_frame(HEADERS, 5, 3, get) + h2_frame(HEADERS, 5, 5, get) +
+          h2_frame(WINDOW, 0, 0, struct.pack(">I", 1 << 20)))
+    write("h2_server", "reset_by_client", b"\x30\x03" + settings + req1 +
+          h2_frame(RST, 0, 1, struct.pack(">I", 8)))
+    write("h2_server", "ping_goaway", b"\x30\x04" + settings + h2_frame(PING, 0, 0, b"12345678") +
+          req1 + h2_frame(GOAWAY, 0, 0, struct.pack(">II", 1, 0)))
+    write("h2_server", "data_on_stream_0", b"\x30\x00" + settings + h2_frame(DATA, 0, 0, b"x"))
+    write("h2_server", "bad_preface", b"\x30\x08GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    write("h2_server", "trailers", b"\x30\x00" + settings + h2_frame(HEADERS, 4, 1, post) +
+          h2_frame(DATA, 0, 1, b"abc") + h2_frame(HEADERS, 5, 1, b"\x40\x02x-t\x01y"))
+    write("h2_server", "continuation", b"\x30\x00" + settings + h2_frame(HEADERS, 1, 1, get[:3]) +
+          h2_frame(9, 4, 1, get[3:]))
+
+
 def main():
     decode_corpus()
     cookiefile_corpus()
     proxy_corpus()
     h2_corpus()
+    h2_server_corpus()
     reqspec_corpus()
     dns_corpora()
     http_corpus()

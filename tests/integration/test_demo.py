@@ -43,14 +43,34 @@ class DemoRun(unittest.TestCase, h.WebtraceCase):
         self.assertNarration(err, r"^\[tls \] → ClientHello · SNI www\.webtrace\.test · ALPN h2, http/1\.1")
         self.assertNarration(err, r"^\[tls \] ← handshake done in .* · TLSv1\.[23] ")
         self.assertNarration(err, r"^\[tls \] verification ok")
-        # request, response, teardown, for both
-        self.assertEqual(len(re.findall(r"^\[http\] → GET / HTTP/1\.1", err, re.M)), 2, err)
-        self.assertEqual(len(re.findall(r"^\[http\] ← HTTP/1\.1 200 OK", err, re.M)), 2, err)
+        # request, response, teardown, for both: HTTP/1.1 on http, h2 on https
+        self.assertEqual(len(re.findall(r"^\[http\] → GET / HTTP/1\.1", err, re.M)), 1, err)
+        self.assertEqual(len(re.findall(r"^\[http\] ← HTTP/1\.1 200 OK", err, re.M)), 1, err)
+        self.assertEqual(len(re.findall(r"^\[http\] → GET / HTTP/2 on connection #\d+ stream 1 ",
+                                        err, re.M)), 1, err)
+        self.assertEqual(len(re.findall(r"^\[http\] ← HTTP/2 200 ", err, re.M)), 1, err)
         self.assertEqual(len(re.findall(r"^\[tcp \] (#\d+ )?teardown: ", err, re.M)), 2, err)
         # the server's half of the story
         self.assertNarration(err, r"^\[srv \] socket → bind 127\.0\.0\.1:\d+ → listen")
         self.assertNarration(err, r"^\[srv \] #1 accept: client ")
         self.assertNarration(err, r"^\[srv \] #1 ← request 1: GET / ")
+        # the h2 exchange from both sides: each side's SETTINGS, as sent and as received
+        self.assertNarration(err, r"^\[tls \] ← handshake done in .* · ALPN h2$")
+        self.assertNarration(err, r"^\[srv \] #1 TLS handshake done · .* · ALPN chose h2$")
+        self.assertNarration(err, r"^\[h2  \] → SETTINGS \(ours\): MAX_CONCURRENT_STREAMS 100 · "
+                                  r"INITIAL_WINDOW_SIZE 33554432")
+        self.assertNarration(err, r"^\[h2  \] #1 ← SETTINGS \(the client's\): "
+                                  r"MAX_CONCURRENT_STREAMS 100 · INITIAL_WINDOW_SIZE 33554432")
+        self.assertNarration(err, r"^\[h2  \] #1 → SETTINGS \(ours\): MAX_CONCURRENT_STREAMS 100 · "
+                                  r"INITIAL_WINDOW_SIZE 1048576")
+        self.assertNarration(err, r"^\[h2  \] ← SETTINGS \(the server's\): "
+                                  r"MAX_CONCURRENT_STREAMS 100 · INITIAL_WINDOW_SIZE 1048576")
+        self.assertNarration(err, r"^\[h2  \] #1 ← HEADERS stream 1 · 6 fields · .* · END_STREAM$")
+        self.assertNarration(err, r"^\[h2  \] #1 → HEADERS stream 1 · 5 fields · ")
+        self.assertNarration(err, r"^\[h2  \] #1 stream 1 ended with END_STREAM: we sent 1 HEADERS "
+                                  r"and 1 DATA frames, 731 bytes of DATA$")
+        self.assertNarration(err, r"^\[h2  \] stream 1 ended with END_STREAM: 1 HEADERS and 1 DATA "
+                                  r"frames, 731 bytes of DATA$")
         self.assertEqual(h.error_lines(err), [])
 
     def test_explain_is_on_by_default_and_next_steps_shown(self):

@@ -51,7 +51,14 @@ MASKS = [
     # initial sequence numbers are random (RFC 6528); the accept queue is timing
     (re.compile(r"\b(seq|ack)(（[^）]*）)?=\d+"), r"\1\2=N"),
     (re.compile(r"（\d+ 个在等待"), "（N 个在等待"),
+    # HPACK Huffman-codes the port in :authority and the server's Date
+    # header: the coded size depends on their digits
+    (re.compile(r"HPACK 压缩后 \d+ 字节"), "HPACK 压缩后 N 字节"),
+    (re.compile(r"HEADERS 帧 \d+ 字节"), "HEADERS 帧 N 字节"),
 ]
+
+
+SERVER_H2 = re.compile(r"^\[h2  \] #\d+ ")
 
 
 def mask(line):
@@ -68,7 +75,8 @@ def blocks(stderr):
         if line.startswith("       ↳") and (client or server):
             (server if last_is_server else client)[-1].append(mask(line))
             continue
-        last_is_server = line.startswith("[srv ]")
+        # the server's HTTP/2 frames name its connection: "[h2  ] #1 ..."
+        last_is_server = line.startswith("[srv ]") or SERVER_H2.match(line) is not None
         (server if last_is_server else client).append([mask(line)])
     flat = lambda bs: [l for b in bs for l in b]  # noqa: E731
     return "\n".join(flat(client) + ["--- server side ---"] + flat(server)) + "\n"

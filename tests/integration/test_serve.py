@@ -413,7 +413,7 @@ class ServeTls(unittest.TestCase, h.WebtraceCase):
                 code, out, err = curl("--cacert", cert, f"https://localhost:{srv.port}/status/200")
                 self.assertEqual(code, 0, err)
                 out, err = self.run_ok(["--cacert", cert, f"https://localhost:{srv.port}/"])
-                self.assertNarration(err, r"ALPN http/1\.1$")
+                self.assertNarration(err, r"ALPN h2$")
                 self.assertNarration(err, r"verification ok")
             finally:
                 self.assertEqual(srv.stop(), 0)
