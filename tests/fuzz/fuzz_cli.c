@@ -147,7 +147,7 @@ static void check_rate(const char *arg)
     size_t len = strlen(arg);
     if (wt_cli_parse_rate(arg, &rate) != 0 || len == 0 || len > 79)
         return;
-    char digits[32];
+    char digits[80];   /* len <= 79, and its NUL */
     memcpy(digits, arg, len + 1);
     char unit = digits[len - 1];
     if (unit >= '0' && unit <= '9')

@@ -588,6 +588,50 @@ static void take_event(struct input *in, struct wt_event *ev, struct wt_endpoint
         ev->u.http_body_done.rate_pauses = (uint64_t)take_byte(in);
         ev->u.http_body_done.rate_paused_us = take_time(in);
         break;
+    case WT_EV_HTTP_COOKIE:
+        /* names and domains come from the network: any bytes */
+        ev->u.http_cookie.action = take_byte(in) % 6;
+        ev->u.http_cookie.name = take_cstr(in, 100, 0);
+        ev->u.http_cookie.domain = take_byte(in) & 1 ? take_cstr(in, 100, 0) : NULL;
+        ev->u.http_cookie.path = take_byte(in) & 1 ? take_cstr(in, 100, 0) : NULL;
+        ev->u.http_cookie.expires = take_time(in);
+        ev->u.http_cookie.host_only = take_byte(in) & 1;
+        ev->u.http_cookie.secure = take_byte(in) & 1;
+        ev->u.http_cookie.http_only = take_byte(in) & 1;
+        ev->u.http_cookie.reason = take_byte(in) & 1 ? "the Domain is another site" : NULL;
+        break;
+    case WT_EV_H2_FRAME: {
+        static const char *const names[] = { "DATA", "HEADERS", "PRIORITY", "RST_STREAM",
+                                             "SETTINGS", "PUSH_PROMISE", "PING", "GOAWAY",
+                                             "WINDOW_UPDATE", "CONTINUATION", "PREFACE" };
+        unsigned t = take_byte(in) % 11;
+        ev->u.h2_frame.type = t == 10 ? -1 : (int)t;
+        ev->u.h2_frame.type_name = names[t];
+        ev->u.h2_frame.sent = take_byte(in) & 1;
+        ev->u.h2_frame.server = take_byte(in) & 1;
+        ev->u.h2_frame.conn = (uint64_t)take_byte(in);
+        ev->u.h2_frame.stream = (int32_t)(take_int(in) & 0x7fffffff);
+        ev->u.h2_frame.flags = (uint8_t)take_byte(in);
+        ev->u.h2_frame.length = (size_t)(take_int(in) % 16777216);
+        ev->u.h2_frame.nth = (size_t)take_byte(in);
+        ev->u.h2_frame.end_stream = take_byte(in) & 1;
+        ev->u.h2_frame.ack = take_byte(in) & 1;
+        ev->u.h2_frame.end_headers = take_byte(in) & 1;
+        ev->u.h2_frame.n_settings = take_byte(in) % (WT_H2_MAX_SETTINGS + 1);
+        for (size_t i = 0; i < ev->u.h2_frame.n_settings; i++) {
+            ev->u.h2_frame.settings[i].id = (uint16_t)take_byte(in);
+            ev->u.h2_frame.settings[i].name = "SETTINGS_MAX_FRAME_SIZE";
+            ev->u.h2_frame.settings[i].value = (uint32_t)take_int(in);
+        }
+        ev->u.h2_frame.error_code = (uint32_t)take_byte(in);
+        ev->u.h2_frame.error_name = take_byte(in) & 1 ? "PROTOCOL_ERROR" : NULL;
+        ev->u.h2_frame.last_stream = (int32_t)(take_int(in) & 0x7fffffff);
+        ev->u.h2_frame.increment = (uint32_t)take_int(in);
+        ev->u.h2_frame.n_headers = (size_t)take_byte(in);
+        ev->u.h2_frame.raw_bytes = (size_t)take_int(in) % 100000;
+        ev->u.h2_frame.ping = (uint64_t)take_int(in);
+        break;
+    }
     case WT_EV_HTTP_RANGE:
         ev->u.http_range.outcome = (enum wt_range_outcome)(take_byte(in) % 5);
         ev->u.http_range.status = (int)(take_int(in) % 1000);
