@@ -2119,9 +2119,14 @@ static void keep_connection(struct wt_trace *t)
 }
 
 /* The layers below TCP, read from the kernel for the open socket. Done
- * once the response is in, so the netlink queries delay no measured step. */
+ * once the response is in, so the netlink queries delay no measured step;
+ * and once per connection: a reused one has the route its first request
+ * told (a netlink and an ioctl socket per URL were most of the system
+ * calls of a long run over one connection). */
 static void emit_route(struct wt_trace *t)
 {
+    if (t->conn && t->conn->requests > 1)
+        return;
     int64_t before = wt_loop_now(t->loop);
     struct wt_event ev;
     wt_route_describe(t->fd, &t->remote, &ev);
