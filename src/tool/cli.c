@@ -425,7 +425,6 @@ static const struct option long_options[] = {
     { "write-out", required_argument, NULL, 'w' },
     { "har", required_argument, NULL, OPT_HAR },
     { "lang", required_argument, NULL, OPT_LANG },
-    { "location", no_argument, NULL, 'L' },
     { "remote-name", no_argument, NULL, 'O' },
     { "remote-name-all", no_argument, NULL, OPT_REMOTE_NAME_ALL },
     { "output-dir", required_argument, NULL, OPT_OUTPUT_DIR },
