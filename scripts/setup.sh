@@ -8,18 +8,17 @@ cd "$(dirname "$0")/.."
 packages=(
   meson ninja-build pkg-config gcc
   libc-ares-dev libssl-dev libcmocka-dev node-llhttp libidn2-dev
+  libnghttp2-dev zlib1g-dev libbrotli-dev libzstd-dev libpcap-dev
+  gettext scdoc
   dnsmasq-base nginx-light openssl python3 curl bind9-dnsutils
-  unbound
-  python3-jsonschema strace
-  # scripts/package.sh: the tools that build and check the .deb, and what
-  # debian/control's Build-Depends lists beyond the lines here
-  dpkg-dev debhelper lintian fakeroot scdoc bash-completion libnghttp2-dev
-  gettext
-  libpcap-dev tcpdump iproute2
-  zlib1g-dev libbrotli-dev libzstd-dev tinyproxy
+  unbound tinyproxy zstd
+  python3-jsonschema strace tcpdump iproute2
+  # the completions' and the man page's tests
+  bash-completion fish zsh groff-base man-db
+  # scripts/package.sh: the tools that build and check the .deb
+  dpkg-dev debhelper lintian fakeroot
+  # the libFuzzer targets and their coverage
   clang libclang-rt-14-dev llvm-14
-  libnghttp2-dev
-  bash-completion fish zsh scdoc groff-base man-db
 )
 
 as_root() {
